@@ -1,0 +1,103 @@
+# Fleksi - build, run and test. Plain make: `make`, `make test`, `make run`.
+#
+#   make            build everything into build/ (warnings are errors)
+#   make deps       install missing Debian packages (apt-get)
+#   make test       deps + build + every test; ends with "N passed, N failed"
+#   make memcheck   the shared selftests under valgrind
+#   make asan       build with -fsanitize=address,undefined into build-asan/
+#   make run        start redis + broker + the four services (Ctrl-C stops)
+#   make demo       load the Kabupaten Lumajang demo data into a running system
+#   make bench      load generator against a fresh system, with Redis's ceiling
+
+BUILD    ?= build
+CC       ?= cc
+OPT      ?= -O2
+SAN      ?=
+PKGS     := libczmq libzmq msgpack hiredis
+CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
+            -Ishared -I$(BUILD)/gen
+LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis
+LDFLAGS  := $(SAN)
+
+DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
+                libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
+                python3-yaml procps
+
+SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
+SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
+SERVICES   := broker requests approvals notifications metrics
+PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
+              $(BUILD)/bin/wfa-bench
+LUA_SRC    := $(wildcard services/*/*.lua)
+LUA_HDR    := $(LUA_SRC:services/%.lua=$(BUILD)/gen/%.lua.h)
+
+.PHONY: all deps test memcheck asan run demo bench clean check-deps
+all: $(PROGRAMS)
+
+$(BUILD)/libwfa.a: $(SHARED_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# Lua scripts become C string constants: services/x/y.lua -> build/gen/x/y.lua.h
+$(BUILD)/gen/%.lua.h: services/%.lua
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+$(BUILD)/bin/wfa-%: $(BUILD)/services/%/main.o $(BUILD)/libwfa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/wfa-bench: $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/libwfa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/wfa-selftest: $(BUILD)/shared/wfa_selftest.o $(BUILD)/libwfa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(SERVICES:%=$(BUILD)/services/%/main.o): $(LUA_HDR)
+
+# Install what is missing, once; quiet when everything is there.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+test: deps
+	$(MAKE) all
+	/usr/bin/python3 tests/run.py
+
+memcheck: deps all
+	@for t in $$($(BUILD)/bin/wfa-selftest -l); do \
+	  valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    --error-exitcode=9 $(BUILD)/bin/wfa-selftest -t $$t >/dev/null || { echo "memcheck: $$t FAILED"; exit 1; }; \
+	  echo "memcheck: $$t clean"; \
+	done
+
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
+
+run: deps all
+	@bash deploy/run.sh
+
+demo: all
+	$(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
+
+bench: deps all
+	@bash tools/bench/bench.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

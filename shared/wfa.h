@@ -1,0 +1,18 @@
+/*  wfa.h - the Fleksi shared library: include this and nothing else. */
+#ifndef WFA_H_INCLUDED
+#define WFA_H_INCLUDED
+
+#include "wfa_prelude.h"
+#include "wfa_error.h"
+#include "wfa_mp.h"
+#include "wfa_date.h"
+#include "wfa_employee.h"
+#include "wfa_call.h"
+#include "wfa_config.h"
+#include "wfa_redis.h"
+#include "wfa_service.h"
+#include "wfa_consumer.h"
+#include "wfa_client.h"
+#include "wfa_json.h"
+
+#endif

@@ -1,0 +1,499 @@
+/*  wfa_call.c - decoding a call, reading its fields, encoding its reply.
+
+    Every getter is total: whatever arrives, it returns a usable value or
+    NULL and records why. Handlers read all their fields first, then check
+    wfa_call_failed once, so one reply names every problem. */
+#include "wfa.h"
+
+typedef struct {
+    wfa_code_t code;            //  Stable code
+    char *field;                //  Field name, or NULL
+    char *message;              //  Human sentence in the call's language
+    int index;                  //  Row in a batch, or -1
+} s_problem_t;
+
+struct _wfa_call_t {
+    char command [WFA_COMMAND_MAX + 1];
+    msgpack_unpacked unpacked;  //  Owns the decoded body
+    const msgpack_object *body; //  The body map, or NULL
+    const msgpack_object *id;   //  Correlation id to echo, or NULL
+    wfa_lang_t lang;            //  Language of messages
+    zlistx_t *problems;         //  s_problem_t items, in order found
+    wfa_code_t summary;         //  Top-level code if set by the handler
+    char *summary_detail;       //  Its detail
+    zlist_t *strings;           //  Copies handed out by getters
+    zlistx_t *lists;            //  Lists handed out by getters
+    msgpack_sbuffer data;       //  Reply data fields, packed
+    msgpack_packer packer;      //  Packs into data
+    uint32_t data_count;        //  Number of data fields
+};
+
+static void
+s_problem_destroy (void **item_p)
+{
+    s_problem_t *problem = (s_problem_t *) *item_p;
+    if (problem) {
+        free (problem->field);
+        free (problem->message);
+        free (problem);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_list_destroy (void **item_p)
+{
+    zlist_destroy ((zlist_t **) item_p);
+}
+
+//  Decode a call from a command and a body.
+wfa_call_t *
+wfa_call_new (const char *command, const void *body, size_t size)
+{
+    wfa_call_t *self = (wfa_call_t *) zmalloc (sizeof (wfa_call_t));
+    assert (self);
+    snprintf (self->command, sizeof self->command, "%s", command? command: "");
+    self->problems = zlistx_new ();
+    zlistx_set_destructor (self->problems, s_problem_destroy);
+    self->strings = zlist_new ();
+    zlist_autofree (self->strings);
+    self->lists = zlistx_new ();
+    zlistx_set_destructor (self->lists, s_list_destroy);
+    msgpack_sbuffer_init (&self->data);
+    msgpack_packer_init (&self->packer, &self->data, msgpack_sbuffer_write);
+    msgpack_unpacked_init (&self->unpacked);
+
+    wfa_code_t rc = wfa_mp_check (body, size, &wfa_mp_protocol_limits);
+    if (rc != WFA_OK) {
+        char detail [64];
+        snprintf (detail, sizeof detail, "%zu bytes", size);
+        wfa_call_error (self, rc, NULL, rc == WFA_E_TOO_LARGE? detail: NULL, -1);
+        return self;
+    }
+    size_t offset = 0;
+    if (msgpack_unpack_next (&self->unpacked, (const char *) body, size, &offset)
+            != MSGPACK_UNPACK_SUCCESS
+    ||  offset != size || self->unpacked.data.type != MSGPACK_OBJECT_MAP) {
+        wfa_call_error (self, WFA_E_BAD_MSGPACK, NULL, NULL, -1);
+        return self;
+    }
+    self->body = &self->unpacked.data;
+    const msgpack_object *lang = wfa_mp_get (self->body, "lang");
+    if (lang && lang->type == MSGPACK_OBJECT_STR)
+        self->lang = wfa_lang_parse (lang->via.str.ptr, lang->via.str.size);
+    const msgpack_object *id = wfa_mp_get (self->body, "id");
+    if (id && (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER
+           ||  id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER
+           || (id->type == MSGPACK_OBJECT_STR && id->via.str.size <= 64)))
+        self->id = id;
+    int64_t version = 0;
+    if (wfa_mp_int (wfa_mp_get (self->body, "v"), &version) || version != 1)
+        wfa_call_error (self, WFA_E_BAD_VERSION, "v", NULL, -1);
+    if (size == 0 || !command || !*command)
+        wfa_call_error (self, WFA_E_BAD_FRAME, NULL, NULL, -1);
+    return self;
+}
+
+//  Destroy a call.
+void
+wfa_call_destroy (wfa_call_t **self_p)
+{
+    assert (self_p);
+    wfa_call_t *self = *self_p;
+    if (self) {
+        zlistx_destroy (&self->problems);
+        zlist_destroy (&self->strings);
+        zlistx_destroy (&self->lists);
+        free (self->summary_detail);
+        msgpack_sbuffer_destroy (&self->data);
+        msgpack_unpacked_destroy (&self->unpacked);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+wfa_call_command (wfa_call_t *self)
+{
+    return self->command;
+}
+
+const msgpack_object *
+wfa_call_body (wfa_call_t *self)
+{
+    return self->body;
+}
+
+wfa_lang_t
+wfa_call_lang (wfa_call_t *self)
+{
+    return self->lang;
+}
+
+bool
+wfa_call_failed (wfa_call_t *self)
+{
+    return zlistx_size (self->problems) > 0 || self->summary != WFA_OK;
+}
+
+//  Code of the reply: the handler's summary, else the first problem.
+wfa_code_t
+wfa_call_code (wfa_call_t *self)
+{
+    if (self->summary != WFA_OK)
+        return self->summary;
+    s_problem_t *first = (s_problem_t *) zlistx_first (self->problems);
+    return first? first->code: WFA_OK;
+}
+
+//  Record one problem.
+void
+wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
+                const char *detail, int index)
+{
+    s_problem_t *problem = (s_problem_t *) zmalloc (sizeof (s_problem_t));
+    assert (problem);
+    char message [768];
+    wfa_error_format (code, self->lang, detail? detail: field, message, sizeof message);
+    problem->code = code;
+    problem->field = field? strdup (field): NULL;
+    problem->message = strdup (message);
+    problem->index = index;
+    zlistx_add_end (self->problems, problem);
+}
+
+//  Set the top-level code of an error reply (e.g. IMPORT_INVALID over the
+//  row problems).
+void
+wfa_call_summary (wfa_call_t *self, wfa_code_t code, const char *detail)
+{
+    self->summary = code;
+    free (self->summary_detail);
+    self->summary_detail = detail? strdup (detail): NULL;
+}
+
+//  Look up field; record MISSING_FIELD if required and absent.
+static const msgpack_object *
+s_field (wfa_call_t *self, const char *field, bool required)
+{
+    const msgpack_object *value = self->body? wfa_mp_get (self->body, field): NULL;
+    if (value && value->type == MSGPACK_OBJECT_NIL)
+        value = NULL;
+    if (!value && required && self->body)
+        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
+    return value;
+}
+
+//  Validate a str object against max_len and copy it.
+static char *
+s_copy_str (wfa_call_t *self, const msgpack_object *value, const char *field,
+            size_t max_len, bool required)
+{
+    if (value->type != MSGPACK_OBJECT_STR) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return NULL;
+    }
+    if (value->via.str.size > max_len) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "%s > %zu bytes", field, max_len);
+        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
+        return NULL;
+    }
+    if (required && value->via.str.size == 0) {
+        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
+        return NULL;
+    }
+    if (memchr (value->via.str.ptr, 0, value->via.str.size)) {
+        wfa_call_error (self, WFA_E_BAD_VALUE, field, NULL, -1);
+        return NULL;
+    }
+    char *copy = wfa_mp_strdup (value);
+    zlist_append (self->strings, copy);
+    return copy;
+}
+
+//  String field, copied and owned by the call.
+const char *
+wfa_call_str (wfa_call_t *self, const char *field, size_t max_len, bool required)
+{
+    const msgpack_object *value = s_field (self, field, required);
+    return value? s_copy_str (self, value, field, max_len, required): NULL;
+}
+
+//  Optional int field in [min, max].
+int64_t
+wfa_call_int (wfa_call_t *self, const char *field, int64_t min, int64_t max, int64_t dflt)
+{
+    const msgpack_object *value = s_field (self, field, false);
+    if (!value)
+        return dflt;
+    int64_t number = 0;
+    if (wfa_mp_int (value, &number)) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return dflt;
+    }
+    if (number < min || number > max) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "%s %" PRId64 "..%" PRId64, field, min, max);
+        wfa_call_error (self, WFA_E_BAD_VALUE, field, detail, -1);
+        return dflt;
+    }
+    return number;
+}
+
+//  Optional bool field.
+bool
+wfa_call_bool (wfa_call_t *self, const char *field, bool dflt)
+{
+    const msgpack_object *value = s_field (self, field, false);
+    if (!value)
+        return dflt;
+    if (value->type != MSGPACK_OBJECT_BOOLEAN) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return dflt;
+    }
+    return value->via.boolean;
+}
+
+//  Array-of-str field.
+zlist_t *
+wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
+               size_t max_len, bool required)
+{
+    zlist_t *list = zlist_new ();
+    zlistx_add_end (self->lists, list);
+    zlist_autofree (list);
+    const msgpack_object *value = s_field (self, field, required);
+    if (!value)
+        return list;
+    if (value->type != MSGPACK_OBJECT_ARRAY) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return list;
+    }
+    if (value->via.array.size > max_items) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "%s > %zu items", field, max_items);
+        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
+        return list;
+    }
+    if (required && value->via.array.size == 0)
+        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
+    for (uint32_t item_nbr = 0; item_nbr < value->via.array.size; item_nbr++) {
+        char *item = s_copy_str (self, &value->via.array.ptr [item_nbr], field, max_len, true);
+        if (!item)
+            break;
+        zlist_append (list, item);
+    }
+    return list;
+}
+
+//  A NIP field.
+const char *
+wfa_call_nip (wfa_call_t *self, const char *field, bool required)
+{
+    const msgpack_object *value = s_field (self, field, required);
+    if (!value)
+        return NULL;
+    const char *nip = s_copy_str (self, value, field, 64, required);
+    if (nip && !wfa_nip_valid (nip)) {
+        wfa_call_error (self, WFA_E_BAD_NIP, field, NULL, -1);
+        return NULL;
+    }
+    return nip;
+}
+
+//  Start a data field in the reply.
+msgpack_packer *
+wfa_call_reply (wfa_call_t *self, const char *key)
+{
+    wfa_mp_pack_str (&self->packer, key);
+    self->data_count++;
+    return &self->packer;
+}
+
+//  Pack the common head of a reply map.
+static void
+s_pack_head (msgpack_packer *pk, const msgpack_object *id, wfa_code_t code,
+             const char *message, uint32_t extra)
+{
+    msgpack_pack_map (pk, 4 + (id? 1: 0) + extra);
+    wfa_mp_pack_kv_int (pk, "v", 1);
+    if (id) {
+        wfa_mp_pack_str (pk, "id");
+        msgpack_pack_object (pk, *id);
+    }
+    wfa_mp_pack_kv_str (pk, "status", code == WFA_OK? "ok": "error");
+    wfa_mp_pack_kv_str (pk, "code", wfa_error_name (code));
+    wfa_mp_pack_kv_str (pk, "message", message);
+}
+
+//  Encode the reply body.
+zframe_t *
+wfa_call_encode_reply (wfa_call_t *self)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    if (!wfa_call_failed (self)) {
+        char message [128];
+        wfa_error_format (WFA_OK, self->lang, NULL, message, sizeof message);
+        s_pack_head (&pk, self->id, WFA_OK, message, self->data_count);
+        msgpack_sbuffer_write (&buffer, self->data.data, self->data.size);
+    }
+    else {
+        wfa_code_t code = wfa_call_code (self);
+        s_problem_t *first = (s_problem_t *) zlistx_first (self->problems);
+        char message [768];
+        if (self->summary != WFA_OK)
+            wfa_error_format (code, self->lang, self->summary_detail, message, sizeof message);
+        else
+            snprintf (message, sizeof message, "%s", first->message);
+        bool has_field = self->summary == WFA_OK && first->field;
+        s_pack_head (&pk, self->id, code, message, 1 + (has_field? 1: 0));
+        if (has_field)
+            wfa_mp_pack_kv_str (&pk, "field", first->field);
+        wfa_mp_pack_str (&pk, "errors");
+        msgpack_pack_array (&pk, zlistx_size (self->problems));
+        s_problem_t *problem = (s_problem_t *) zlistx_first (self->problems);
+        while (problem) {
+            msgpack_pack_map (&pk, 2 + (problem->field? 1: 0) + (problem->index >= 0? 1: 0));
+            wfa_mp_pack_kv_str (&pk, "code", wfa_error_name (problem->code));
+            wfa_mp_pack_kv_str (&pk, "message", problem->message);
+            if (problem->field)
+                wfa_mp_pack_kv_str (&pk, "field", problem->field);
+            if (problem->index >= 0)
+                wfa_mp_pack_kv_int (&pk, "index", problem->index);
+            problem = (s_problem_t *) zlistx_next (self->problems);
+        }
+    }
+    zframe_t *frame = zframe_new (buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return frame;
+}
+
+//  A complete error reply for a message that is not a call.
+zframe_t *
+wfa_call_error_reply (wfa_code_t code, const char *detail, wfa_lang_t lang)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    char message [512];
+    wfa_error_format (code, lang, detail, message, sizeof message);
+    s_pack_head (&pk, NULL, code, message, 1);
+    wfa_mp_pack_str (&pk, "errors");
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 2);
+    wfa_mp_pack_kv_str (&pk, "code", wfa_error_name (code));
+    wfa_mp_pack_kv_str (&pk, "message", message);
+    zframe_t *frame = zframe_new (buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return frame;
+}
+
+//  Decode a reply frame for the tests below.
+static const msgpack_object *
+s_decode (zframe_t *frame, msgpack_unpacked *unpacked)
+{
+    size_t offset = 0;
+    int rc = msgpack_unpack_next (unpacked, (const char *) zframe_data (frame),
+                                  zframe_size (frame), &offset);
+    assert (rc == MSGPACK_UNPACK_SUCCESS);
+    return &unpacked->data;
+}
+
+void
+wfa_call_test (bool verbose)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6);
+    wfa_mp_pack_kv_int (&pk, "v", 1);
+    wfa_mp_pack_kv_int (&pk, "id", 7);
+    wfa_mp_pack_kv_str (&pk, "lang", "en");
+    wfa_mp_pack_kv_str (&pk, "as", "198609262015051001");
+    wfa_mp_pack_kv_int (&pk, "kind", 3);
+    wfa_mp_pack_str (&pk, "dates");
+    msgpack_pack_array (&pk, 2);
+    wfa_mp_pack_str (&pk, "2026-12-01");
+    wfa_mp_pack_str (&pk, "2026-12-02");
+
+    //  Getters: good, wrong type, missing; all problems listed
+    wfa_call_t *call = wfa_call_new ("REQUEST.SUBMIT", buffer.data, buffer.size);
+    assert (!wfa_call_failed (call));
+    assert (wfa_call_lang (call) == WFA_LANG_EN);
+    assert (streq (wfa_call_nip (call, "as", true), "198609262015051001"));
+    zlist_t *dates = wfa_call_strs (call, "dates", 31, 10, true);
+    assert (zlist_size (dates) == 2);
+    assert (streq ((char *) zlist_first (dates), "2026-12-01"));
+    assert (wfa_call_str (call, "kind", 32, true) == NULL);
+    assert (wfa_call_str (call, "reason", 32, true) == NULL);
+    assert (wfa_call_failed (call));
+    assert (wfa_call_code (call) == WFA_E_WRONG_TYPE);
+    zframe_t *reply = wfa_call_encode_reply (call);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    const msgpack_object *map = s_decode (reply, &unpacked);
+    int64_t id = 0;
+    assert (wfa_mp_int (wfa_mp_get (map, "id"), &id) == 0 && id == 7);
+    assert (wfa_mp_streq (wfa_mp_get (map, "status"), "error"));
+    assert (wfa_mp_streq (wfa_mp_get (map, "code"), "WRONG_TYPE"));
+    assert (wfa_mp_streq (wfa_mp_get (map, "field"), "kind"));
+    assert (wfa_mp_streq (wfa_mp_get (map, "message"), "Field has the wrong type: kind"));
+    const msgpack_object *errors = wfa_mp_get (map, "errors");
+    assert (errors && errors->type == MSGPACK_OBJECT_ARRAY && errors->via.array.size == 2);
+    assert (wfa_mp_streq (wfa_mp_get (&errors->via.array.ptr [1], "code"), "MISSING_FIELD"));
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+    assert (call == NULL);
+
+    //  An ok reply carries the data fields after the head
+    call = wfa_call_new ("REQUEST.GET", buffer.data, buffer.size);
+    wfa_mp_pack_str (wfa_call_reply (call, "request_id"), "REQ-35.08-000001");
+    msgpack_pack_int (wfa_call_reply (call, "count"), 3);
+    reply = wfa_call_encode_reply (call);
+    map = s_decode (reply, &unpacked);
+    assert (wfa_mp_streq (wfa_mp_get (map, "status"), "ok"));
+    assert (wfa_mp_streq (wfa_mp_get (map, "request_id"), "REQ-35.08-000001"));
+    assert (map->via.map.size == 7);
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+
+    //  Bad bodies and versions
+    call = wfa_call_new ("X", "\x81\xa1", 2);
+    assert (wfa_call_code (call) == WFA_E_BAD_MSGPACK);
+    wfa_call_destroy (&call);
+    call = wfa_call_new ("X", "\x81\xa1v\xa1" "1", 5);
+    assert (wfa_call_code (call) == WFA_E_BAD_VERSION);
+    reply = wfa_call_encode_reply (call);
+    map = s_decode (reply, &unpacked);
+    assert (wfa_mp_streq (wfa_mp_get (map, "message"), "Versi protokol tidak didukung (harus v=1): v"));
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+
+    //  Summary code over row problems
+    call = wfa_call_new ("EMPLOYEE.IMPORT", buffer.data, buffer.size);
+    wfa_call_error (call, WFA_E_BAD_NIP, "nip", NULL, 4);
+    wfa_call_summary (call, WFA_E_IMPORT_INVALID, "1");
+    reply = wfa_call_encode_reply (call);
+    map = s_decode (reply, &unpacked);
+    assert (wfa_mp_streq (wfa_mp_get (map, "code"), "IMPORT_INVALID"));
+    errors = wfa_mp_get (map, "errors");
+    assert (wfa_mp_int (wfa_mp_get (&errors->via.array.ptr [0], "index"), &id) == 0 && id == 4);
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+
+    reply = wfa_call_error_reply (WFA_E_BAD_FRAME, NULL, WFA_LANG_ID);
+    map = s_decode (reply, &unpacked);
+    assert (wfa_mp_streq (wfa_mp_get (map, "code"), "BAD_FRAME"));
+    zframe_destroy (&reply);
+
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buffer);
+    if (verbose)
+        printf ("wfa_call: ok\n");
+}

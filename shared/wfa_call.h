@@ -1,0 +1,78 @@
+/*  wfa_call.h - one protocol call: decode, read fields, build the reply.
+
+    A call is made from the two frames of docs/protocol.md. Field getters
+    record every problem (missing, wrong type, too long) instead of
+    stopping at the first, so a reply can list them all. The reply is a
+    msgpack map whose common fields (v, id, status, code, message) are
+    written at the end, around whatever data fields the handler added. */
+#ifndef WFA_CALL_H_INCLUDED
+#define WFA_CALL_H_INCLUDED
+
+typedef struct _wfa_call_t wfa_call_t;
+
+#define WFA_COMMAND_MAX 64
+
+//  Decode a call from a command and a body. Never returns NULL: a bad body
+//  gives a call that already failed (see wfa_call_failed).
+wfa_call_t *wfa_call_new (const char *command, const void *body, size_t size);
+
+//  Destroy a call; nulls the pointer.
+void wfa_call_destroy (wfa_call_t **self_p);
+
+//  The command, e.g. "REQUEST.SUBMIT".
+const char *wfa_call_command (wfa_call_t *self);
+
+//  The decoded body map (NULL if the body did not decode).
+const msgpack_object *wfa_call_body (wfa_call_t *self);
+
+//  Language asked for.
+wfa_lang_t wfa_call_lang (wfa_call_t *self);
+
+//  True once any error was recorded.
+bool wfa_call_failed (wfa_call_t *self);
+
+//  Code of the first recorded error, or WFA_OK.
+wfa_code_t wfa_call_code (wfa_call_t *self);
+
+//  Record an error about field (may be NULL), with detail for the message
+//  (may be NULL; defaults to the field name). Index is a row number for
+//  batch calls, or -1.
+void wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
+                     const char *detail, int index);
+
+//  Set the top-level code of an error reply (e.g. IMPORT_INVALID over the
+//  row problems), with detail for its message.
+void wfa_call_summary (wfa_call_t *self, wfa_code_t code, const char *detail);
+
+//  String field, copied and owned by the call; NULL (and an error recorded
+//  when required) if absent, not a str, empty when required, or longer than max_len.
+const char *wfa_call_str (wfa_call_t *self, const char *field, size_t max_len, bool required);
+
+//  Optional int field in [min, max]; dflt when absent.
+int64_t wfa_call_int (wfa_call_t *self, const char *field, int64_t min, int64_t max, int64_t dflt);
+
+//  Optional bool field.
+bool wfa_call_bool (wfa_call_t *self, const char *field, bool dflt);
+
+//  Array-of-str field: up to max_items strings each at most max_len; returns
+//  a list of copies owned by the call (empty list when absent and not required).
+zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
+                        size_t max_len, bool required);
+
+//  A NIP in field (18 digits, valid birth date), or NULL with an error.
+const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
+
+//  Start a data field in the reply: packs the key, returns the packer for
+//  the value, which the caller must pack next.
+msgpack_packer *wfa_call_reply (wfa_call_t *self, const char *key);
+
+//  Encode the reply body (ok, or the recorded errors). Caller owns the frame.
+zframe_t *wfa_call_encode_reply (wfa_call_t *self);
+
+//  Make a complete error reply body for a message that could not become a
+//  call at all (bad frames). Caller owns the frame.
+zframe_t *wfa_call_error_reply (wfa_code_t code, const char *detail, wfa_lang_t lang);
+
+void wfa_call_test (bool verbose);
+
+#endif

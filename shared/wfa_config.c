@@ -1,0 +1,160 @@
+/*  wfa_config.c - the option table and a small logger.
+
+    Values are set once at start-up, before any thread starts, and only
+    read afterwards, so they need no locking. */
+#include "wfa.h"
+
+const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
+    [WFA_CFG_REDIS] = { "redis", "WFA_REDIS", "127.0.0.1:7379",
+        "Redis address host:port" },
+    [WFA_CFG_BROKER] = { "broker", "WFA_BROKER", "tcp://127.0.0.1:7401",
+        "broker backend endpoint(s), comma-separated, that service workers connect to" },
+    [WFA_CFG_FRONTEND] = { "frontend", "WFA_FRONTEND", "tcp://127.0.0.1:7400",
+        "broker: endpoint to bind for clients" },
+    [WFA_CFG_BACKEND] = { "backend", "WFA_BACKEND", "tcp://127.0.0.1:7401",
+        "broker: endpoint to bind for service workers" },
+    [WFA_CFG_ENDPOINT] = { "endpoint", "WFA_ENDPOINT", "tcp://127.0.0.1:7400",
+        "clients: broker frontend endpoint(s), comma-separated" },
+    [WFA_CFG_REDELIVER_MS] = { "redeliver-ms", "WFA_REDELIVER_MS", "5000",
+        "ms an event may stay unacknowledged before another consumer takes it" },
+    [WFA_CFG_IDEM_TTL] = { "idem-ttl", "WFA_IDEM_TTL", "86400",
+        "seconds an idempotency key and its answer are remembered" },
+    [WFA_CFG_RETENTION_H] = { "retention-h", "WFA_RETENTION_H", "24",
+        "hours an event acknowledged by every group stays in the outbox" },
+    [WFA_CFG_TIMEOUT_MS] = { "timeout-ms", "WFA_TIMEOUT_MS", "3000",
+        "clients: ms to wait for a reply before retrying" },
+    [WFA_CFG_RETRIES] = { "retries", "WFA_RETRIES", "3",
+        "clients: tries before giving up with TIMEOUT" },
+    [WFA_CFG_VERBOSE] = { "verbose", "WFA_VERBOSE", "0",
+        "1 logs every call and event" },
+};
+
+static char *s_values [WFA_CFG_COUNT];
+static char s_program [32] = "wfa";
+
+static void
+s_set (wfa_cfg_t option, const char *value)
+{
+    free (s_values [option]);
+    s_values [option] = strdup (value);
+}
+
+//  Load options from the environment, then argv.
+int
+wfa_config_load (int argc, char **argv)
+{
+    if (argc > 0 && argv [0]) {
+        const char *base = strrchr (argv [0], '/');
+        snprintf (s_program, sizeof s_program, "%s", base? base + 1: argv [0]);
+    }
+    for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++) {
+        const char *env = getenv (wfa_options [option_nbr].env);
+        s_set ((wfa_cfg_t) option_nbr, env && *env? env: wfa_options [option_nbr].dflt);
+    }
+    int kept = 1;
+    for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
+        char *arg = argv [arg_nbr];
+        bool matched = false;
+        if (strncmp (arg, "--", 2) == 0) {
+            for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT && !matched; option_nbr++) {
+                const char *name = wfa_options [option_nbr].name;
+                size_t len = strlen (name);
+                if (strncmp (arg + 2, name, len) != 0)
+                    continue;
+                if (arg [2 + len] == '=') {
+                    s_set ((wfa_cfg_t) option_nbr, arg + 3 + len);
+                    matched = true;
+                }
+                else
+                if (arg [2 + len] == 0) {
+                    if (streq (name, "verbose"))
+                        s_set ((wfa_cfg_t) option_nbr, "1");
+                    else
+                    if (arg_nbr + 1 < argc)
+                        s_set ((wfa_cfg_t) option_nbr, argv [++arg_nbr]);
+                    matched = true;
+                }
+            }
+        }
+        if (!matched)
+            argv [kept++] = arg;
+    }
+    return argc > 0? kept: 0;
+}
+
+const char *
+wfa_config_get (wfa_cfg_t option)
+{
+    if (!s_values [option])
+        s_set (option, wfa_options [option].dflt);
+    return s_values [option];
+}
+
+int64_t
+wfa_config_int (wfa_cfg_t option)
+{
+    return strtoll (wfa_config_get (option), NULL, 10);
+}
+
+void
+wfa_config_set (wfa_cfg_t option, const char *value)
+{
+    s_set (option, value);
+}
+
+//  Print every option with its value.
+void
+wfa_config_print (FILE *stream)
+{
+    for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
+        fprintf (stream, "  --%-14s %-18s %s\n      (now: %s)\n",
+                 wfa_options [option_nbr].name, wfa_options [option_nbr].env,
+                 wfa_options [option_nbr].help, wfa_config_get ((wfa_cfg_t) option_nbr));
+}
+
+bool
+wfa_verbose (void)
+{
+    return wfa_config_int (WFA_CFG_VERBOSE) > 0;
+}
+
+//  Log a line to stderr.
+void
+wfa_log (const char *level, const char *format, ...)
+{
+    char text [1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    int64_t now = wfa_now_ms ();
+    time_t seconds = (time_t) (now / 1000);
+    struct tm utc;
+    gmtime_r (&seconds, &utc);
+    fprintf (stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d] %s %s\n",
+             utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+             utc.tm_sec, (int) (now % 1000), s_program, (int) getpid (), level, text);
+}
+
+void
+wfa_config_test (bool verbose)
+{
+    setenv ("WFA_REDELIVER_MS", "1234", 1);
+    char *argv [] = { (char *) "/x/wfa-test", (char *) "--redis", (char *) "h:1",
+                      (char *) "keep", (char *) "--idem-ttl=9", (char *) "--other",
+                      (char *) "--verbose", NULL };
+    int argc = wfa_config_load (7, argv);
+    assert (argc == 3);
+    assert (streq (argv [1], "keep") && streq (argv [2], "--other"));
+    assert (streq (wfa_config_get (WFA_CFG_REDIS), "h:1"));
+    assert (wfa_config_int (WFA_CFG_REDELIVER_MS) == 1234);
+    assert (wfa_config_int (WFA_CFG_IDEM_TTL) == 9);
+    assert (wfa_verbose ());
+    unsetenv ("WFA_REDELIVER_MS");
+    //  Back to defaults for the other tests
+    for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
+        wfa_config_set ((wfa_cfg_t) option_nbr, wfa_options [option_nbr].dflt);
+    assert (!wfa_verbose ());
+    if (verbose)
+        wfa_config_print (stdout);
+}

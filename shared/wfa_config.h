@@ -1,0 +1,61 @@
+/*  wfa_config.h - every configuration option, in one table.
+
+    Each option has a name (the --flag), an environment variable and a
+    default; a flag beats the environment, which beats the default.
+    deploy/fleksi.env is the commented reference. */
+#ifndef WFA_CONFIG_H_INCLUDED
+#define WFA_CONFIG_H_INCLUDED
+
+typedef enum {
+    WFA_CFG_REDIS,              //  host:port of Redis
+    WFA_CFG_BROKER,             //  Broker backend endpoint(s) workers connect to
+    WFA_CFG_FRONTEND,           //  Broker: bind for clients
+    WFA_CFG_BACKEND,            //  Broker: bind for workers
+    WFA_CFG_ENDPOINT,           //  Clients: broker frontend endpoint(s)
+    WFA_CFG_REDELIVER_MS,       //  Idle time before an unacknowledged event is reclaimed
+    WFA_CFG_IDEM_TTL,           //  Seconds an idempotency key is remembered
+    WFA_CFG_RETENTION_H,        //  Hours an acknowledged event stays in the outbox
+    WFA_CFG_TIMEOUT_MS,         //  Client: reply timeout per try
+    WFA_CFG_RETRIES,            //  Client: tries before TIMEOUT
+    WFA_CFG_VERBOSE,            //  1 logs every call and event
+    WFA_CFG_COUNT
+} wfa_cfg_t;
+
+typedef struct {
+    const char *name;           //  Flag without dashes, e.g. "redis"
+    const char *env;            //  Environment variable
+    const char *dflt;           //  Default value
+    const char *help;           //  One line for --help
+} wfa_option_t;
+
+//  The table of all options.
+extern const wfa_option_t wfa_options [WFA_CFG_COUNT];
+
+//  Load options from the environment, then from argv (--name value or
+//  --name=value). Unknown flags and positional arguments are left in
+//  place for the caller: returns the new argc with them compacted to the
+//  front of argv (argv[0] kept).
+int wfa_config_load (int argc, char **argv);
+
+//  Current value of an option.
+const char *wfa_config_get (wfa_cfg_t option);
+
+//  Current value as an integer.
+int64_t wfa_config_int (wfa_cfg_t option);
+
+//  Override an option (tests).
+void wfa_config_set (wfa_cfg_t option, const char *value);
+
+//  Print every option with its value to stream.
+void wfa_config_print (FILE *stream);
+
+//  Log a line to stderr with time, program and level.
+void wfa_log (const char *level, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  True when WFA_VERBOSE is on.
+bool wfa_verbose (void);
+
+void wfa_config_test (bool verbose);
+
+#endif

@@ -1,0 +1,140 @@
+/*  wfa_date.c - civil dates to day numbers and back.
+
+    The conversion is the classic era-based algorithm for the proleptic
+    Gregorian calendar: exact for every date the system will meet. */
+#include "wfa.h"
+
+//  Day number of y-m-d.
+int
+wfa_date_from_ymd (int year, int month, int day)
+{
+    year -= month <= 2;
+    int era = (year >= 0? year: year - 399) / 400;
+    int year_of_era = year - era * 400;
+    int day_of_year = (153 * (month + (month > 2? -3: 9)) + 2) / 5 + day - 1;
+    int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+//  Year, month and day of a day number.
+static void
+s_to_ymd (int days, int *year, int *month, int *day)
+{
+    days += 719468;
+    int era = (days >= 0? days: days - 146096) / 146097;
+    int day_of_era = days - era * 146097;
+    int year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524
+                      - day_of_era / 146096) / 365;
+    int day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int month_index = (5 * day_of_year + 2) / 153;
+    *day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    *month = month_index < 10? month_index + 3: month_index - 9;
+    *year = year_of_era + era * 400 + (*month <= 2);
+}
+
+//  Parse a strict YYYY-MM-DD.
+int
+wfa_date_parse (const char *text, int *days)
+{
+    if (!text || strlen (text) != 10 || text [4] != '-' || text [7] != '-')
+        return -1;
+    for (int char_nbr = 0; char_nbr < 10; char_nbr++)
+        if (char_nbr != 4 && char_nbr != 7 && !isdigit ((unsigned char) text [char_nbr]))
+            return -1;
+    int year = atoi (text);
+    int month = atoi (text + 5);
+    int day = atoi (text + 8);
+    if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1 || day > 31)
+        return -1;
+    int number = wfa_date_from_ymd (year, month, day);
+    int check_year, check_month, check_day;
+    s_to_ymd (number, &check_year, &check_month, &check_day);
+    if (check_month != month || check_day != day)
+        return -1;                  //  e.g. 2026-02-30
+    *days = number;
+    return 0;
+}
+
+//  Format a day number as YYYY-MM-DD.
+char *
+wfa_date_format (int days, char *buf)
+{
+    int year, month, day;
+    s_to_ymd (days, &year, &month, &day);
+    char text [32];
+    snprintf (text, sizeof text, "%04d-%02d-%02d", year, month, day);
+    memcpy (buf, text, 10);
+    buf [10] = 0;
+    return buf;
+}
+
+//  Day of the week, 0 = Sunday.
+int
+wfa_date_weekday (int days)
+{
+    int weekday = (days + 4) % 7;   //  1970-01-01 was a Thursday
+    return weekday < 0? weekday + 7: weekday;
+}
+
+bool
+wfa_date_is_weekday (int days)
+{
+    int weekday = wfa_date_weekday (days);
+    return weekday >= 1 && weekday <= 5;
+}
+
+//  Local day of a moment.
+int
+wfa_date_of_ms (int64_t ms, int tz_minutes)
+{
+    int64_t local_ms = ms + (int64_t) tz_minutes * 60000;
+    int64_t day = local_ms / 86400000;
+    if (local_ms < 0 && local_ms % 86400000)
+        day--;
+    return (int) day;
+}
+
+int64_t
+wfa_now_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void
+wfa_date_test (bool verbose)
+{
+    int days = 0;
+    char buf [11];
+    assert (wfa_date_parse ("1970-01-01", &days) == 0 && days == 0);
+    assert (wfa_date_parse ("2026-11-28", &days) == 0);
+    assert (streq (wfa_date_format (days, buf), "2026-11-28"));
+    assert (wfa_date_weekday (days) == 6);          //  A Saturday
+    assert (!wfa_date_is_weekday (days));
+    assert (wfa_date_is_weekday (days + 2));        //  Monday 30th
+    assert (wfa_date_parse ("2024-02-29", &days) == 0);
+    assert (wfa_date_parse ("2026-02-29", &days) == -1);
+    assert (wfa_date_parse ("2026-13-01", &days) == -1);
+    assert (wfa_date_parse ("2026-1-01", &days) == -1);
+    assert (wfa_date_parse ("2026-01-01x", &days) == -1);
+    assert (wfa_date_parse ("20a6-01-01", &days) == -1);
+    assert (wfa_date_parse (NULL, &days) == -1);
+    //  Round trip over a long span
+    for (int day_nbr = -1000; day_nbr < 40000; day_nbr += 7) {
+        wfa_date_format (day_nbr, buf);
+        int back = 0;
+        assert (wfa_date_parse (buf, &back) == 0 || day_nbr < -700);
+        assert (day_nbr < -700 || back == day_nbr);
+    }
+    //  16:59:59 UTC is 23:59:59 WIB the same day; 17:00 UTC is the next day
+    int64_t ms = (int64_t) wfa_date_from_ymd (2026, 11, 30) * 86400000 + 16 * 3600000 + 3599000;
+    assert (wfa_date_of_ms (ms, WFA_TZ_WIB) == wfa_date_from_ymd (2026, 11, 30));
+    assert (wfa_date_of_ms (ms + 1000, WFA_TZ_WIB) == wfa_date_from_ymd (2026, 12, 1));
+    assert (wfa_date_of_ms (ms - 3600000, WFA_TZ_WITA) == wfa_date_from_ymd (2026, 11, 30));
+    assert (wfa_date_of_ms (ms - 3600000 + 1000, WFA_TZ_WITA) == wfa_date_from_ymd (2026, 12, 1));
+    assert (wfa_date_of_ms (-1, 0) == -1);
+    assert (wfa_now_ms () > 1700000000000LL);
+    if (verbose)
+        printf ("wfa_date: ok\n");
+}

@@ -1,0 +1,50 @@
+/*  wfa_employee.h - personnel records: identifiers, validation, CSV rows.
+
+    The same checks run in wfactl (before a file is sent) and in
+    wfa-requests (before a batch is stored), so a row is judged the same
+    way wherever it comes from. */
+#ifndef WFA_EMPLOYEE_H_INCLUDED
+#define WFA_EMPLOYEE_H_INCLUDED
+
+#define WFA_NAME_MAX 200        //  name, position: bytes
+#define WFA_CODE_MAX 64         //  opd code: bytes
+
+typedef struct {
+    char *nip;                  //  18 digits
+    char *name;                 //  Full name
+    char *pemda;                //  PP or PP.KK
+    char *opd;                  //  OPD code within the pemda
+    char *position;             //  Jabatan
+    char *supervisor_nip;       //  Atasan langsung, "" if none
+    char *roles;                //  ';'-separated role names
+    int line;                   //  Line in the source file, or batch index
+} wfa_employee_t;
+
+//  Called once per problem found in a row.
+typedef void (wfa_employee_problem_fn) (void *arg, const wfa_employee_t *row,
+                                        wfa_code_t code, const char *field);
+
+//  True for 18 digits whose first 8 are a valid birth date.
+bool wfa_nip_valid (const char *nip);
+
+//  True for a Kemendagri code PP or PP.KK.
+bool wfa_pemda_valid (const char *code);
+
+//  True for a known role name.
+bool wfa_role_valid (const char *role, size_t len);
+
+//  Validate one row; calls problem for each problem; returns their count.
+int wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *problem, void *arg);
+
+//  Free the strings of a row (not the row itself).
+void wfa_employee_clear (wfa_employee_t *row);
+
+//  Parse employees CSV text (header first). Returns a list of
+//  wfa_employee_t * (caller destroys the list; items free themselves), or
+//  NULL with a message in error when the header lacks a required column.
+//  Rows with too few columns keep NULL fields and fail validation.
+zlistx_t *wfa_employee_parse_csv (const char *text, char *error, size_t error_size);
+
+void wfa_employee_test (bool verbose);
+
+#endif

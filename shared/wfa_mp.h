@@ -1,0 +1,48 @@
+/*  wfa_mp.h - strict msgpack checking, reading and writing helpers.
+
+    msgpack-c allocates for a container as soon as it reads the claimed
+    length, so nothing from the network goes to msgpack_unpack before
+    wfa_mp_check has walked the bytes and proved every claim fits the
+    buffer and the limits. */
+#ifndef WFA_MP_H_INCLUDED
+#define WFA_MP_H_INCLUDED
+
+typedef struct {
+    size_t max_size;            //  Whole buffer, bytes
+    size_t max_str;             //  Any str or bin, bytes
+    uint32_t max_items;         //  Entries in any map or array
+    int max_depth;              //  Nesting of containers
+} wfa_mp_limits_t;
+
+//  The protocol's limits (docs/protocol.md, Limits).
+extern const wfa_mp_limits_t wfa_mp_protocol_limits;
+
+//  Check that data is exactly one msgpack map within limits. Returns
+//  WFA_OK, WFA_E_BAD_MSGPACK or WFA_E_TOO_LARGE.
+wfa_code_t wfa_mp_check (const void *data, size_t size, const wfa_mp_limits_t *limits);
+
+//  Value of key in a map object, or NULL.
+const msgpack_object *wfa_mp_get (const msgpack_object *map, const char *key);
+
+//  True if obj is a str equal to text.
+bool wfa_mp_streq (const msgpack_object *obj, const char *text);
+
+//  Newly allocated NUL-terminated copy of a str object, or NULL if not a str.
+char *wfa_mp_strdup (const msgpack_object *obj);
+
+//  Integer value of a (positive or negative) int object into *value; -1 if
+//  obj is not an int or does not fit int64.
+int wfa_mp_int (const msgpack_object *obj, int64_t *value);
+
+//  Pack a NUL-terminated string (NULL packs nil).
+void wfa_mp_pack_str (msgpack_packer *pk, const char *text);
+//  Pack len bytes as a str.
+void wfa_mp_pack_strn (msgpack_packer *pk, const char *text, size_t len);
+//  Pack a key and a string value.
+void wfa_mp_pack_kv_str (msgpack_packer *pk, const char *key, const char *value);
+//  Pack a key and an int value.
+void wfa_mp_pack_kv_int (msgpack_packer *pk, const char *key, int64_t value);
+
+void wfa_mp_test (bool verbose);
+
+#endif

@@ -1,0 +1,288 @@
+/*  wfa_redis.c - a hiredis context with reconnects and script caching.
+
+    hiredis 0.14 marks a context unusable after an I/O error; we then drop
+    it and make a new one on the next call. Scripts are cached per
+    connection (name -> SHA), so two threads never share a cache. */
+#include "wfa.h"
+
+struct _wfa_redis_t {
+    char host [256];            //  Redis host
+    int port;                   //  Redis port
+    int timeout_ms;             //  Connect and command timeout
+    redisContext *context;      //  NULL while disconnected
+    zhash_t *shas;              //  Script source pointer -> SHA1 hex
+    uint64_t connects;          //  Successful connects
+    int64_t next_try_ms;        //  No reconnect attempt before this
+};
+
+//  Create a connection object.
+wfa_redis_t *
+wfa_redis_new (const char *address, int timeout_ms)
+{
+    wfa_redis_t *self = (wfa_redis_t *) zmalloc (sizeof (wfa_redis_t));
+    assert (self);
+    const char *colon = strrchr (address, ':');
+    if (colon) {
+        snprintf (self->host, sizeof self->host, "%.*s", (int) (colon - address), address);
+        self->port = atoi (colon + 1);
+    }
+    else {
+        snprintf (self->host, sizeof self->host, "%s", address);
+        self->port = 6379;
+    }
+    self->timeout_ms = timeout_ms;
+    self->shas = zhash_new ();
+    zhash_autofree (self->shas);
+    return self;
+}
+
+void
+wfa_redis_destroy (wfa_redis_t **self_p)
+{
+    assert (self_p);
+    wfa_redis_t *self = *self_p;
+    if (self) {
+        if (self->context)
+            redisFree (self->context);
+        zhash_destroy (&self->shas);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Forget every loaded script (a new or flushed server has none).
+static void
+s_forget_scripts (wfa_redis_t *self)
+{
+    zhash_destroy (&self->shas);
+    self->shas = zhash_new ();
+    zhash_autofree (self->shas);
+}
+
+static void
+s_drop (wfa_redis_t *self)
+{
+    if (self->context) {
+        redisFree (self->context);
+        self->context = NULL;
+        s_forget_scripts (self);
+        wfa_log ("W", "redis %s:%d connection lost", self->host, self->port);
+    }
+}
+
+//  Connect if not connected; at most one attempt per 100 ms.
+int
+wfa_redis_connect (wfa_redis_t *self)
+{
+    if (self->context)
+        return 0;
+    int64_t now = wfa_now_ms ();
+    if (now < self->next_try_ms)
+        return -1;
+    self->next_try_ms = now + 100;
+    struct timeval timeout = { self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000 };
+    redisContext *context = redisConnectWithTimeout (self->host, self->port, timeout);
+    if (!context || context->err) {
+        if (context)
+            redisFree (context);
+        return -1;
+    }
+    redisSetTimeout (context, timeout);
+    self->context = context;
+    self->connects++;
+    if (self->connects > 1)
+        wfa_log ("I", "redis %s:%d reconnected", self->host, self->port);
+    return 0;
+}
+
+bool
+wfa_redis_connected (wfa_redis_t *self)
+{
+    return self->context != NULL;
+}
+
+uint64_t
+wfa_redis_reconnects (wfa_redis_t *self)
+{
+    return self->connects > 0? self->connects - 1: 0;
+}
+
+//  Run a command from an argument vector.
+redisReply *
+wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens)
+{
+    if (wfa_redis_connect (self))
+        return NULL;
+    redisReply *reply = (redisReply *) redisCommandArgv (self->context, argc, argv, lens);
+    if (!reply) {
+        s_drop (self);
+        //  One immediate retry on a fresh connection: a restarted Redis
+        //  should cost the caller nothing. Reads are safe to repeat and
+        //  every write we send is an idempotent script or command.
+        self->next_try_ms = 0;
+        if (wfa_redis_connect (self))
+            return NULL;
+        reply = (redisReply *) redisCommandArgv (self->context, argc, argv, lens);
+        if (!reply)
+            s_drop (self);
+    }
+    return reply;
+}
+
+//  Run a printf-style command.
+redisReply *
+wfa_redis_command (wfa_redis_t *self, const char *format, ...)
+{
+    if (wfa_redis_connect (self))
+        return NULL;
+    va_list args;
+    va_start (args, format);
+    redisReply *reply = (redisReply *) redisvCommand (self->context, format, args);
+    va_end (args);
+    if (!reply)
+        s_drop (self);
+    return reply;
+}
+
+bool
+wfa_redis_is_error (const redisReply *reply, const char *prefix)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR
+        && strncmp (reply->str, prefix, strlen (prefix)) == 0;
+}
+
+//  SHA of a script on this connection, loading it if needed.
+static const char *
+s_sha (wfa_redis_t *self, const wfa_script_t *script)
+{
+    char key [32];
+    snprintf (key, sizeof key, "%p", (void *) script->source);
+    const char *sha = (const char *) zhash_lookup (self->shas, key);
+    if (sha)
+        return sha;
+    const char *argv [] = { "SCRIPT", "LOAD", script->source };
+    redisReply *reply = wfa_redis_argv (self, 3, argv, NULL);
+    if (!reply)
+        return NULL;
+    if (reply->type == REDIS_REPLY_STRING && reply->len == 40) {
+        zhash_insert (self->shas, key, reply->str);
+        sha = (const char *) zhash_lookup (self->shas, key);
+    }
+    else
+        wfa_log ("E", "script %s does not load: %s", script->name,
+                 reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+    freeReplyObject (reply);
+    return sha;
+}
+
+//  Run a script by SHA; reload once on NOSCRIPT (e.g. after a Redis restart).
+redisReply *
+wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
+                int nkeys, int argc, const char **argv, const size_t *lens)
+{
+    const char *full_argv [argc + 3];
+    size_t full_lens [argc + 3];
+    char nkeys_text [16];
+    snprintf (nkeys_text, sizeof nkeys_text, "%d", nkeys);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *sha = s_sha (self, script);
+        if (!sha)
+            return NULL;
+        full_argv [0] = "EVALSHA";
+        full_argv [1] = sha;
+        full_argv [2] = nkeys_text;
+        for (int arg_nbr = 0; arg_nbr < 3; arg_nbr++)
+            full_lens [arg_nbr] = strlen (full_argv [arg_nbr]);
+        for (int arg_nbr = 0; arg_nbr < argc; arg_nbr++) {
+            full_argv [arg_nbr + 3] = argv [arg_nbr];
+            full_lens [arg_nbr + 3] = lens? lens [arg_nbr]: strlen (argv [arg_nbr]);
+        }
+        redisReply *reply = wfa_redis_argv (self, argc + 3, full_argv, full_lens);
+        if (!wfa_redis_is_error (reply, "NOSCRIPT"))
+            return reply;
+        freeReplyObject (reply);
+        s_forget_scripts (self);
+    }
+    return NULL;
+}
+
+//  Start a throwaway redis-server for the selftest; returns its pid.
+static pid_t
+s_start_redis (int port, const char *dir)
+{
+    pid_t pid = fork ();
+    assert (pid >= 0);
+    if (pid == 0) {
+        char port_text [16];
+        snprintf (port_text, sizeof port_text, "%d", port);
+        int null_fd = open ("/dev/null", O_WRONLY);
+        dup2 (null_fd, 1);
+        execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
+                "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}
+
+void
+wfa_redis_test (bool verbose)
+{
+    char dir [] = "/tmp/wfa-redis-test-XXXXXX";
+    assert (mkdtemp (dir));
+    int port = 20000 + (int) (getpid () % 20000);
+    char address [64];
+    snprintf (address, sizeof address, "127.0.0.1:%d", port);
+    wfa_redis_t *redis = wfa_redis_new (address, 500);
+
+    //  Nothing listens yet: a clean NULL, not a crash
+    assert (wfa_redis_command (redis, "PING") == NULL);
+    assert (!wfa_redis_connected (redis));
+
+    pid_t pid = s_start_redis (port, dir);
+    redisReply *reply = NULL;
+    for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
+        zclock_sleep (50);
+        reply = wfa_redis_command (redis, "PING");
+    }
+    assert (reply && reply->type == REDIS_REPLY_STATUS);
+    freeReplyObject (reply);
+
+    wfa_script_t script = { "add", "return redis.call('INCRBY', KEYS[1], ARGV[1])" };
+    const char *argv [] = { "wfa:test:n", "5" };
+    reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+    assert (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 5);
+    freeReplyObject (reply);
+    //  Flushed scripts come back by themselves
+    reply = wfa_redis_command (redis, "SCRIPT FLUSH");
+    freeReplyObject (reply);
+    reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 10);
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "NOSUCHCOMMAND");
+    assert (wfa_redis_is_error (reply, "ERR"));
+    freeReplyObject (reply);
+
+    //  Redis restarts: one failed call at most, then it works again
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    reply = wfa_redis_command (redis, "PING");
+    assert (reply == NULL);
+    pid = s_start_redis (port, dir);
+    for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
+        zclock_sleep (50);
+        reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+    }
+    assert (reply && reply->integer == 5);
+    freeReplyObject (reply);
+    assert (wfa_redis_reconnects (redis) >= 1);
+
+    wfa_redis_destroy (&redis);
+    assert (redis == NULL);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    char command [128];
+    snprintf (command, sizeof command, "rm -rf %s", dir);
+    if (system (command)) {}
+    if (verbose)
+        printf ("wfa_redis: ok\n");
+}

@@ -1,0 +1,49 @@
+/*  wfa_redis.h - one blocking Redis connection that survives Redis restarts.
+
+    Every command has a timeout. When the connection breaks, calls return
+    NULL and the caller answers REDIS_UNAVAILABLE; the next call (or the
+    housekeeping timer) reconnects. Lua scripts are run by SHA, loaded on
+    first use and again after a NOSCRIPT. */
+#ifndef WFA_REDIS_H_INCLUDED
+#define WFA_REDIS_H_INCLUDED
+
+typedef struct _wfa_redis_t wfa_redis_t;
+
+typedef struct {
+    const char *name;           //  For logs
+    const char *source;         //  Lua text
+} wfa_script_t;
+
+//  Create a connection to "host:port" with a command timeout in ms.
+//  Connects lazily: never fails.
+wfa_redis_t *wfa_redis_new (const char *address, int timeout_ms);
+
+void wfa_redis_destroy (wfa_redis_t **self_p);
+
+//  Connect if not connected. Returns 0 when connected.
+int wfa_redis_connect (wfa_redis_t *self);
+
+//  True while the last command went through.
+bool wfa_redis_connected (wfa_redis_t *self);
+
+//  Times the connection was re-established.
+uint64_t wfa_redis_reconnects (wfa_redis_t *self);
+
+//  Run a command from an argument vector (lens may be NULL for C strings).
+//  Returns the reply (caller frees with freeReplyObject) or NULL when
+//  Redis cannot be reached. An error reply is returned as a reply.
+redisReply *wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens);
+
+//  Run a printf-style command (see redisCommand).
+redisReply *wfa_redis_command (wfa_redis_t *self, const char *format, ...);
+
+//  Run a script with nkeys keys then args, all in argv.
+redisReply *wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
+                            int nkeys, int argc, const char **argv, const size_t *lens);
+
+//  True if reply is an error reply starting with prefix.
+bool wfa_redis_is_error (const redisReply *reply, const char *prefix);
+
+void wfa_redis_test (bool verbose);
+
+#endif

@@ -1,0 +1,300 @@
+/*  wfa_service.c - the worker actor: broker connections, heartbeats and
+    call dispatch.
+
+    One thread, one zloop: a reader per broker DEALER and a one-second
+    timer that announces READY and keeps Redis connected. Calls are
+    handled in arrival order; throughput comes from running more
+    instances, which the broker shares calls between. */
+#include "wfa.h"
+
+typedef struct {
+    const wfa_service_def_t *def;   //  What we serve
+    zsock_t *pipe;                  //  Actor pipe
+    zlist_t *dealers;               //  One DEALER per broker
+    wfa_redis_t *redis;             //  Our connection
+    uint64_t calls;                 //  Calls handled
+} s_worker_t;
+
+static char s_instance [96];
+
+//  A unique name for this process.
+const char *
+wfa_instance_id (void)
+{
+    if (!*s_instance) {
+        char host [64] = "host";
+        gethostname (host, sizeof host - 1);
+        host [sizeof host - 1] = 0;
+        snprintf (s_instance, sizeof s_instance, "%s-%d-%04x", host, (int) getpid (),
+                  (unsigned) (wfa_now_ms () & 0xffff));
+    }
+    return s_instance;
+}
+
+//  Answer REDIS_UNAVAILABLE if reply is NULL.
+bool
+wfa_call_redis_down (wfa_call_t *call, redisReply *reply)
+{
+    if (reply)
+        return false;
+    wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    return true;
+}
+
+//  Announce this worker to every broker.
+static void
+s_announce (s_worker_t *self)
+{
+    zsock_t *dealer = (zsock_t *) zlist_first (self->dealers);
+    while (dealer) {
+        zstr_sendx (dealer, "READY", self->def->name, wfa_instance_id (), NULL);
+        dealer = (zsock_t *) zlist_next (self->dealers);
+    }
+}
+
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    s_worker_t *self = (s_worker_t *) arg;
+    s_announce (self);
+    wfa_redis_connect (self->redis);
+    return 0;
+}
+
+//  Run one call through its handler and return the reply frame.
+static zframe_t *
+s_dispatch (s_worker_t *self, const char *command, zframe_t *body)
+{
+    wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
+    if (!wfa_call_failed (call)) {
+        const wfa_route_t *route = self->def->routes;
+        while (route->command && !streq (route->command, command))
+            route++;
+        if (route->command)
+            route->handler (call, self->redis, self->def->state);
+        else
+            wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, command, -1);
+    }
+    if (wfa_verbose ())
+        wfa_log ("D", "call %s -> %s", command, wfa_error_name (wfa_call_code (call)));
+    zframe_t *reply = wfa_call_encode_reply (call);
+    wfa_call_destroy (&call);
+    self->calls++;
+    return reply;
+}
+
+//  A message from a broker.
+static int
+s_on_dealer (zloop_t *loop, zsock_t *dealer, void *arg)
+{
+    (void) loop;
+    s_worker_t *self = (s_worker_t *) arg;
+    zmsg_t *msg = zmsg_recv (dealer);
+    if (!msg)
+        return 0;
+    char *kind = zmsg_popstr (msg);
+    zframe_t *client = zmsg_pop (msg);
+    char *command = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (kind && streq (kind, "CALL") && client && command && body && zmsg_size (msg) == 0) {
+        zframe_t *reply = s_dispatch (self, command, body);
+        zmsg_t *out = zmsg_new ();
+        zmsg_addstr (out, "REPLY");
+        zmsg_append (out, &client);
+        zmsg_addstr (out, command);
+        zmsg_append (out, &reply);
+        if (zmsg_send (&out, dealer))
+            zmsg_destroy (&out);
+    }
+    else
+        wfa_log ("W", "malformed message from broker dropped");
+    free (kind);
+    free (command);
+    zframe_destroy (&client);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+static int
+s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop; (void) arg;
+    char *command = zstr_recv (pipe);
+    int rc = (!command || streq (command, "$TERM"))? -1: 0;
+    free (command);
+    return rc;
+}
+
+//  The worker actor.
+static void
+s_worker_actor (zsock_t *pipe, void *args)
+{
+    s_worker_t self = { 0 };
+    self.def = (const wfa_service_def_t *) args;
+    self.pipe = pipe;
+    self.redis = wfa_redis_new (wfa_config_get (WFA_CFG_REDIS), 2000);
+    self.dealers = zlist_new ();
+    zloop_t *loop = zloop_new ();
+    char *endpoints = strdup (wfa_config_get (WFA_CFG_BROKER));
+    char *saveptr = NULL;
+    for (char *endpoint = strtok_r (endpoints, ",", &saveptr); endpoint;
+         endpoint = strtok_r (NULL, ",", &saveptr)) {
+        zsock_t *dealer = zsock_new (ZMQ_DEALER);
+        assert (dealer);
+        zsock_set_linger (dealer, 0);
+        zsock_set_sndhwm (dealer, 100000);
+        zsock_set_rcvhwm (dealer, 100000);
+        zsock_set_reconnect_ivl (dealer, 100);
+        zsock_set_reconnect_ivl_max (dealer, 1000);
+        if (zsock_connect (dealer, "%s", endpoint))
+            wfa_log ("E", "cannot connect to broker %s", endpoint);
+        zlist_append (self.dealers, dealer);
+        zloop_reader (loop, dealer, s_on_dealer, &self);
+    }
+    free (endpoints);
+    zloop_reader (loop, pipe, s_on_pipe, &self);
+    zloop_timer (loop, 1000, 0, s_on_timer, &self);
+    wfa_redis_connect (self.redis);
+    s_announce (&self);
+    zsock_signal (pipe, 0);
+
+    zloop_start (loop);
+
+    zloop_destroy (&loop);
+    zsock_t *dealer = (zsock_t *) zlist_first (self.dealers);
+    while (dealer) {
+        zsock_destroy (&dealer);
+        dealer = (zsock_t *) zlist_next (self.dealers);
+    }
+    zlist_destroy (&self.dealers);
+    wfa_redis_destroy (&self.redis);
+}
+
+//  Start the worker actor.
+zactor_t *
+wfa_service_new (const wfa_service_def_t *def)
+{
+    return zactor_new (s_worker_actor, (void *) def);
+}
+
+//  Run a service until interrupted.
+int
+wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
+{
+    argc = wfa_config_load (argc, argv);
+    for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
+        if (streq (argv [arg_nbr], "--help") || streq (argv [arg_nbr], "-h")) {
+            printf ("wfa-%s: the Fleksi %s service\n\nOptions (flag, environment, meaning):\n",
+                    def->name, def->name);
+            wfa_config_print (stdout);
+            return 0;
+        }
+        fprintf (stderr, "wfa-%s: unknown argument %s (try --help)\n", def->name, argv [arg_nbr]);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    zactor_t *worker = wfa_service_new (def);
+    zactor_t *consumer = def->events? wfa_consumer_new (def->name, def->events, def->state): NULL;
+    wfa_log ("I", "%s ready: redis %s, broker %s, instance %s", def->name,
+             wfa_config_get (WFA_CFG_REDIS), wfa_config_get (WFA_CFG_BROKER), wfa_instance_id ());
+    while (!zsys_interrupted)
+        zclock_sleep (100);
+    wfa_log ("I", "%s stopping", def->name);
+    zactor_destroy (&consumer);
+    zactor_destroy (&worker);
+    return 0;
+}
+
+static void
+s_echo (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) redis;
+    (*(int *) state)++;
+    const char *text = wfa_call_str (call, "text", 100, true);
+    if (!wfa_call_failed (call))
+        wfa_mp_pack_str (wfa_call_reply (call, "echo"), text);
+}
+
+void
+wfa_service_test (bool verbose)
+{
+    //  A fake broker: a ROUTER the worker connects to
+    zsock_t *broker = zsock_new_router ("tcp://127.0.0.1:*");
+    assert (broker);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", zsock_endpoint (broker)?
+              atoi (strrchr (zsock_endpoint (broker), ':') + 1): 0);
+    wfa_config_set (WFA_CFG_BROKER, endpoint);
+    wfa_config_set (WFA_CFG_REDIS, "127.0.0.1:1");  //  Nothing there
+    static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo }, { NULL, NULL } };
+    int handled = 0;
+    wfa_service_def_t def = { "test", routes, NULL, &handled };
+    zactor_t *worker = wfa_service_new (&def);
+    assert (worker);
+
+    //  The worker announces itself
+    zmsg_t *msg = zmsg_recv (broker);
+    assert (msg && zmsg_size (msg) == 4);
+    zframe_t *identity = zmsg_pop (msg);
+    char *kind = zmsg_popstr (msg);
+    char *name = zmsg_popstr (msg);
+    assert (streq (kind, "READY") && streq (name, "test"));
+    free (kind);
+    free (name);
+    zmsg_destroy (&msg);
+
+    //  A good call, an unknown command, and a bad body
+    const char *commands [] = { "TEST.ECHO", "TEST.NOPE", "TEST.ECHO" };
+    const char *bodies [] = { "\x82\xa1v\x01\xa4text\xa2hi", "\x81\xa1v\x01", "\x93" };
+    size_t sizes [] = { 12, 4, 1 };
+    const char *codes [] = { "OK", "UNKNOWN_COMMAND", "BAD_MSGPACK" };
+    for (int call_nbr = 0; call_nbr < 3; call_nbr++) {
+        msg = zmsg_new ();
+        zmsg_append (msg, &(zframe_t *) { zframe_dup (identity) });
+        zmsg_addstr (msg, "CALL");
+        zmsg_addstr (msg, "client-1");
+        zmsg_addstr (msg, commands [call_nbr]);
+        zmsg_addmem (msg, bodies [call_nbr], sizes [call_nbr]);
+        zmsg_send (&msg, broker);
+        //  Skip heartbeats until the reply arrives
+        char *reply_kind = NULL;
+        while (true) {
+            msg = zmsg_recv (broker);
+            zframe_t *from = zmsg_pop (msg);
+            zframe_destroy (&from);
+            reply_kind = zmsg_popstr (msg);
+            if (streq (reply_kind, "REPLY"))
+                break;
+            free (reply_kind);
+            zmsg_destroy (&msg);
+        }
+        free (reply_kind);
+        char *client = zmsg_popstr (msg);
+        char *command = zmsg_popstr (msg);
+        assert (streq (client, "client-1") && streq (command, commands [call_nbr]));
+        zframe_t *body = zmsg_pop (msg);
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        size_t offset = 0;
+        msgpack_unpack_next (&unpacked, (const char *) zframe_data (body), zframe_size (body), &offset);
+        assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "code"), codes [call_nbr]));
+        if (call_nbr == 0)
+            assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "echo"), "hi"));
+        msgpack_unpacked_destroy (&unpacked);
+        zframe_destroy (&body);
+        free (client);
+        free (command);
+        zmsg_destroy (&msg);
+    }
+    assert (handled == 1);
+    zframe_destroy (&identity);
+    zactor_destroy (&worker);
+    zsock_destroy (&broker);
+    for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
+        wfa_config_set ((wfa_cfg_t) option_nbr, wfa_options [option_nbr].dflt);
+    if (verbose)
+        printf ("wfa_service: ok\n");
+}

@@ -1,0 +1,65 @@
+/*  wfa_service.h - the skeleton every Fleksi service runs on.
+
+    A service is a table of call handlers (and, for event consumers, a
+    table of event handlers) given to wfa_service_main. The worker actor
+    connects a DEALER to each broker, announces itself every second, and
+    runs each call through its handler with its own Redis connection. The
+    consumer actor (wfa_consumer.h) reads the outbox in another thread.
+
+    Worker <-> broker frames (internal, see docs/architecture.md):
+      worker -> broker  READY, service, instance          (every second)
+      broker -> worker  CALL, client, command, body
+      worker -> broker  REPLY, client, command, reply */
+#ifndef WFA_SERVICE_H_INCLUDED
+#define WFA_SERVICE_H_INCLUDED
+
+//  Handle a call: read fields from call, use redis, add reply fields or
+//  record errors on call. Must not block beyond Redis calls.
+typedef void (wfa_handler_fn) (wfa_call_t *call, wfa_redis_t *redis, void *state);
+
+typedef struct {
+    const char *command;        //  e.g. "REQUEST.SUBMIT"
+    wfa_handler_fn *handler;
+} wfa_route_t;
+
+typedef struct {
+    const char *pemda;          //  Pemda of the stream
+    const char *stream;         //  Stream key
+    const char *id;             //  Stream entry id
+    const char *type;           //  e.g. "request.submitted"
+    const msgpack_object *data; //  Event data map
+} wfa_event_t;
+
+//  Handle one event idempotently. Return 0 when done (it is acknowledged),
+//  -1 to have it delivered again later (e.g. Redis unavailable).
+typedef int (wfa_event_fn) (const wfa_event_t *event, wfa_redis_t *redis, void *state);
+
+typedef struct {
+    const char *type;           //  Event type handled
+    wfa_event_fn *handler;
+} wfa_event_route_t;
+
+typedef struct {
+    const char *name;                   //  "requests", "approvals", ...
+    const wfa_route_t *routes;          //  Ends with a NULL command
+    const wfa_event_route_t *events;    //  NULL, or ends with a NULL type
+    void *state;                        //  Passed to every handler
+} wfa_service_def_t;
+
+//  Run a service until SIGINT/SIGTERM: parse config, start the worker and
+//  (if it has events) consumer actors. Returns the exit code.
+int wfa_service_main (const wfa_service_def_t *def, int argc, char **argv);
+
+//  Start the worker actor of def (config must be loaded).
+zactor_t *wfa_service_new (const wfa_service_def_t *def);
+
+//  A unique name for this process: host-pid-random.
+const char *wfa_instance_id (void);
+
+//  Answer REDIS_UNAVAILABLE on call if reply is NULL; returns true if so.
+bool wfa_call_redis_down (wfa_call_t *call, redisReply *reply);
+
+//  Frames from a zmsg into (command, body) and a call; NULL if frames wrong.
+void wfa_service_test (bool verbose);
+
+#endif

@@ -1,0 +1,595 @@
+"""Black-box harness for the Fleksi system tests.
+
+Starts a real redis-server, the broker and N instances of each service as
+subprocesses in a temporary directory, and talks to the broker over ZeroMQ
+exactly as any client would (docs/protocol.md).
+
+Run with /usr/bin/python3 (python3-zmq, python3-msgpack, python3-yaml).
+"""
+
+import csv
+import datetime
+import itertools
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import msgpack
+import zmq
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "build", "bin")
+SERVICES = ("requests", "approvals", "notifications", "metrics")
+PROGRAMS = {
+    "broker": "wfa-broker",
+    "requests": "wfa-requests",
+    "approvals": "wfa-approvals",
+    "notifications": "wfa-notifications",
+    "metrics": "wfa-metrics",
+}
+# Reply codes after which a client should send the same call again later.
+RETRYABLE = ("SERVICE_UNAVAILABLE", "REDIS_UNAVAILABLE", "INTERNAL")
+WIB = datetime.timezone(datetime.timedelta(hours=7))
+
+# Text the runner prints after a failing test's traceback (log tails).
+failure_notes = []
+
+
+def binary(name):
+    return os.path.join(BIN, name)
+
+
+# ---------------------------------------------------------------- ports
+
+_ports_given = set()
+
+
+def spare_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now, never handed out twice."""
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
+
+
+def wait_until(what, predicate, timeout=30.0, interval=0.05):
+    """Poll predicate() until it returns a true value; raise after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def redis_ping(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- the system
+
+class System:
+    """redis + broker + services, all real processes.
+
+        with System({"approvals": 2}) as system:
+            client = system.client()
+            ...
+
+    counts: instances per service (default 1 each).
+    """
+
+    def __init__(self, counts=None, redeliver_ms=1000, verbose=True, extra_env=None):
+        self.counts = {name: 1 for name in SERVICES}
+        self.counts.update(counts or {})
+        self.redeliver_ms = redeliver_ms
+        self.verbose = verbose
+        self.extra_env = dict(extra_env or {})
+        self.tmp = tempfile.mkdtemp(prefix="fleksi-test-")
+        self.redis_port = spare_port()
+        self.frontend = "tcp://127.0.0.1:%d" % spare_port()
+        self.backend = "tcp://127.0.0.1:%d" % spare_port()
+        self.procs = {}          # name -> list of Popen (None for a stopped slot)
+        self.killed = set()      # Popen objects we killed on purpose
+        self.clients = []
+
+    # -- context manager
+
+    def __enter__(self):
+        try:
+            self.start_all()
+        except BaseException:
+            self._report_failure()
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self._report_failure()
+        self.stop()
+        if exc_type is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+    # -- starting
+
+    def _env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
+        env.update({
+            "WFA_REDIS": "127.0.0.1:%d" % self.redis_port,
+            "WFA_BROKER": self.backend,
+            "WFA_FRONTEND": self.frontend,
+            "WFA_BACKEND": self.backend,
+            "WFA_REDELIVER_MS": str(self.redeliver_ms),
+        })
+        if self.verbose:
+            env["WFA_VERBOSE"] = "1"
+        env.update(self.extra_env)
+        return env
+
+    def log_path(self, name, index=0):
+        return os.path.join(self.tmp, "%s-%d.log" % (name, index))
+
+    def _spawn(self, name, index, argv):
+        log = open(self.log_path(name, index), "ab")
+        log.write(("---- start %s #%d at %s\n" % (name, index, time.strftime("%H:%M:%S"))).encode())
+        log.flush()
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=self.tmp, env=self._env())
+        log.close()
+        return proc
+
+    def _argv(self, name):
+        if name == "redis":
+            redis_dir = os.path.join(self.tmp, "redis")
+            os.makedirs(redis_dir, exist_ok=True)
+            return ["redis-server", "--port", str(self.redis_port), "--dir", redis_dir,
+                    "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+                    "--daemonize", "no", "--bind", "127.0.0.1"]
+        path = binary(PROGRAMS[name])
+        if not os.path.exists(path):
+            raise AssertionError("%s is missing: run make first" % path)
+        return [path]
+
+    def start_all(self):
+        self.procs["redis"] = [self._spawn("redis", 0, self._argv("redis"))]
+        wait_until("redis-server to answer PING", lambda: redis_ping(self.redis_port), 15)
+        self.procs["broker"] = [self._spawn("broker", 0, self._argv("broker"))]
+        for name in SERVICES:
+            self.procs[name] = []
+            for _ in range(self.counts[name]):
+                self.start(name)
+        self.wait_ready()
+
+    def start(self, name, index=None):
+        """Start one instance of a service (or the broker, or redis).
+
+        With index, (re)start that slot, which must not be running; otherwise add one.
+        """
+        slots = self.procs.setdefault(name, [])
+        if index is None:
+            index = len(slots)
+            slots.append(None)
+        current = slots[index]
+        assert current is None or current.poll() is not None, "%s #%d still running" % (name, index)
+        slots[index] = self._spawn(name, index, self._argv(name))
+        return index
+
+    def kill9(self, name, index=0):
+        proc = self.procs[name][index]
+        self.killed.add(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def ping(self, timeout=1.0):
+        """The broker's SYSTEM.PING services map, or None when there is no answer."""
+        with Client(self.frontend) as client:
+            reply = client.call("SYSTEM.PING", {}, timeout=timeout, retries=0)
+        if reply.get("status") != "ok":
+            return None
+        return reply.get("services")
+
+    def wait_ready(self, timeout=30.0):
+        """Poll SYSTEM.PING until every service reports its expected live instance count."""
+        expected = {name: len([p for p in self.procs[name] if p is not None])
+                    for name in SERVICES}
+        last = [None]
+
+        def ready():
+            services = self.ping()
+            last[0] = services
+            return services is not None and all(services.get(n) == c for n, c in expected.items())
+
+        try:
+            wait_until("services to register with the broker", ready, timeout, 0.1)
+        except AssertionError:
+            raise AssertionError("services not ready: expected %r, SYSTEM.PING said %r"
+                                 % (expected, last[0]))
+
+    def dead(self):
+        """Processes that exited although nobody killed them: list of (name, index, code)."""
+        out = []
+        for name, slots in self.procs.items():
+            for index, proc in enumerate(slots):
+                if proc is not None and proc not in self.killed and proc.poll() is not None:
+                    out.append((name, index, proc.returncode))
+        return out
+
+    def assert_alive(self):
+        dead = self.dead()
+        assert not dead, "processes died: %r" % dead
+
+    # -- clients
+
+    def client(self, **kwargs):
+        c = Client(self.frontend, **kwargs)
+        self.clients.append(c)
+        return c
+
+    # -- stopping
+
+    def stop(self):
+        for c in self.clients:
+            c.close()
+        self.clients = []
+        order = list(SERVICES) + ["broker", "redis"]
+        running = []
+        for name in order:
+            for proc in self.procs.get(name, []):
+                if proc is not None and proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    running.append(proc)
+        deadline = time.monotonic() + 5
+        for proc in running:
+            try:
+                proc.wait(max(0.01, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    # -- logs
+
+    def log_text(self, name, index=0):
+        try:
+            with open(self.log_path(name, index), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, name, index=0, lines=30):
+        return "\n".join(self.log_text(name, index).splitlines()[-lines:])
+
+    def _report_failure(self):
+        parts = ["system temp dir kept: %s" % self.tmp]
+        dead = self.dead()
+        if dead:
+            parts.append("processes that died: %r" % dead)
+        for name in ["redis", "broker"] + list(SERVICES):
+            for index in range(len(self.procs.get(name, []))):
+                parts.append("---- tail of %s" % self.log_path(name, index))
+                parts.append(self.log_tail(name, index))
+        failure_notes.append("\n".join(parts))
+
+
+# ---------------------------------------------------------------- client
+
+_ids = itertools.count(1)
+
+
+def _decode(frame):
+    return msgpack.unpackb(frame, raw=False, strict_map_key=False)
+
+
+class Client:
+    """A DEALER socket on the broker frontend, with Lazy Pirate retries.
+
+    Every call gets v=1 and a unique correlation id; replies are matched by id.
+    A call with no reply in `timeout` seconds is sent again with the very same body
+    (same idempotency key), at most `retries` more times; a reply whose code is
+    retryable (SERVICE_UNAVAILABLE, ...) is also retried after a short pause.
+    A call that never gets an answer yields {"status": "error", "code": "TIMEOUT"}.
+    """
+
+    def __init__(self, endpoint, lang=None):
+        self.endpoint = endpoint
+        self.lang = lang
+        self.prefix = "c%d-%d" % (os.getpid(), next(_ids))
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
+        self.sock.connect(endpoint)
+        self.sent = 0   # frames sent, retries included
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        if not self.sock.closed:
+            self.sock.close(0)
+
+    def _prepare(self, cmd, body):
+        body = dict(body)
+        body.setdefault("v", 1)
+        if self.lang is not None:
+            body.setdefault("lang", self.lang)
+        body["id"] = "%s-%d" % (self.prefix, next(_ids))
+        return body["id"], [cmd.encode(), msgpack.packb(body, use_bin_type=True)]
+
+    def call(self, cmd, body, timeout=3.0, retries=3):
+        return self.call_many([(cmd, body)], timeout=timeout, retries=retries)[0]
+
+    def call_many(self, calls, timeout=3.0, retries=3, window=100, on_reply=None):
+        """Send (cmd, body) calls keeping up to `window` in flight; replies in call order.
+
+        on_reply(index, reply), if given, is called as each final reply arrives.
+        """
+        results = [None] * len(calls)
+        pending = {}   # id -> [index, cmd, frames, resend_at, retries_left, waiting_reply]
+        next_index = 0
+        done = 0
+        while done < len(calls):
+            while next_index < len(calls) and len(pending) < window:
+                cmd, body = calls[next_index]
+                call_id, frames = self._prepare(cmd, body)
+                self.sock.send_multipart(frames)
+                self.sent += 1
+                pending[call_id] = [next_index, cmd, frames, time.monotonic() + timeout, retries]
+                next_index += 1
+            wait = min(p[3] for p in pending.values()) - time.monotonic()
+            if wait > 0 and self.sock.poll(int(wait * 1000) + 1):
+                while self.sock.poll(0):
+                    frames = self.sock.recv_multipart()
+                    assert len(frames) == 2, "reply has %d frames: %r" % (len(frames), frames[:3])
+                    reply = _decode(frames[1])
+                    assert isinstance(reply, dict), "reply body is not a map: %r" % (reply,)
+                    entry = pending.get(reply.get("id"))
+                    if entry is None:
+                        continue   # a late reply to a call already answered
+                    index, cmd = entry[0], entry[1]
+                    assert frames[0] == cmd.encode(), \
+                        "reply frame 0 is %r, call was %r" % (frames[0], cmd)
+                    if reply.get("code") in RETRYABLE and entry[4] > 0:
+                        entry[3] = time.monotonic() + 0.25   # resend after a pause
+                        entry.append("retry")
+                        continue
+                    del pending[reply["id"]]
+                    results[index] = reply
+                    done += 1
+                    if on_reply:
+                        on_reply(index, reply)
+            now = time.monotonic()
+            for call_id, entry in list(pending.items()):
+                if entry[3] > now:
+                    continue
+                if entry[4] > 0:
+                    entry[4] -= 1
+                    entry[3] = now + timeout
+                    self.sock.send_multipart(entry[2])
+                    self.sent += 1
+                else:
+                    del pending[call_id]
+                    results[entry[0]] = {"status": "error", "code": "TIMEOUT",
+                                         "message": "no reply after %d tries" % (retries + 1)}
+                    done += 1
+                    if on_reply:
+                        on_reply(entry[0], results[entry[0]])
+        return results
+
+
+def ok(reply, what=""):
+    """Assert a reply is ok and return it."""
+    assert reply.get("status") == "ok" and reply.get("code") == "OK", \
+        "%s: expected ok, got %r" % (what or "call", reply)
+    return reply
+
+
+def error_codes(reply):
+    """The set of codes in a reply: its code and every code in errors."""
+    codes = {reply.get("code")}
+    for e in reply.get("errors") or []:
+        codes.add(e.get("code"))
+    return codes
+
+
+# ---------------------------------------------------------------- raw frames
+
+class RawSocket:
+    """A DEALER socket for sending arbitrary frames and reading whatever comes back."""
+
+    def __init__(self, endpoint):
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
+        self.sock.connect(endpoint)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close(0)
+        return False
+
+    def drain(self):
+        while self.sock.poll(0):
+            self.sock.recv_multipart()
+
+    def send(self, frames):
+        self.sock.send_multipart(frames)
+
+    def recv(self, timeout=3.0):
+        """The next message's frames, or None after timeout seconds."""
+        if not self.sock.poll(int(timeout * 1000)):
+            return None
+        return self.sock.recv_multipart()
+
+    def exchange(self, frames, timeout=3.0):
+        """Send frames, return (frames, decoded body or None) of the reply, or None."""
+        self.drain()
+        self.send(frames)
+        got = self.recv(timeout)
+        if got is None:
+            return None
+        body = None
+        if len(got) == 2:
+            try:
+                body = _decode(got[1])
+            except Exception:
+                body = None
+        return got, body
+
+
+# ---------------------------------------------------------------- dates
+
+def today_wib():
+    return datetime.datetime.now(WIB).date()
+
+
+def workdays(count, skip=0, start_offset=2):
+    """`count` Mon-Fri dates (ISO strings) from today (WIB) + start_offset days on,
+    after skipping the first `skip` of them. start_offset 2 keeps us clear of midnight."""
+    day = today_wib() + datetime.timedelta(days=start_offset)
+    out = []
+    seen = 0
+    while len(out) < count:
+        if day.weekday() < 5:
+            if seen >= skip:
+                out.append(day.isoformat())
+            seen += 1
+        day += datetime.timedelta(days=1)
+    return out
+
+
+def future_weekend():
+    day = today_wib() + datetime.timedelta(days=2)
+    while day.weekday() != 5:
+        day += datetime.timedelta(days=1)
+    return day.isoformat()
+
+
+def past_workday():
+    day = today_wib() - datetime.timedelta(days=7)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day.isoformat()
+
+
+# ---------------------------------------------------------------- employees
+
+def make_nip(n, gender=None):
+    """A valid, unique NIP for every n in 0 .. 9,999,999:
+    YYYYMMDD birth + YYYYMM appointment + gender (1/2) + 3-digit sequence."""
+    birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=n // 1000)
+    appointed = "%04d%02d" % (1995 + (n // 1000) % 25, 1 + n % 12)
+    gender = gender or (1 + n % 2)
+    return "%s%s%d%03d" % (birth.strftime("%Y%m%d"), appointed, gender, n % 1000)
+
+
+def employee(nip, name, pemda, opd, position, supervisor_nip="", roles=("pegawai",)):
+    return {"nip": nip, "name": name, "pemda": pemda, "opd": opd, "position": position,
+            "supervisor_nip": supervisor_nip, "roles": list(roles)}
+
+
+class Org:
+    """A pemda's people: a sekda (no supervisor), and per OPD a kepala (reports to the
+    sekda), `supervisors` atasan (report to the kepala) and `staff` pegawai per atasan.
+
+    rows: EMPLOYEE.IMPORT rows; staff: list of staff rows; approver[nip]: supervisor nip.
+    """
+
+    def __init__(self, pemda="35.08", opds=("DINKES", "DISDIK", "BAPPEDA"),
+                 supervisors=2, staff=3, base=0):
+        self.pemda = pemda
+        self.opds = list(opds)
+        self.rows = []
+        self.staff = []
+        self.supervisors = []
+        self.approver = {}
+        self.opd_of = {}
+        counter = itertools.count(base)
+
+        def add(name, opd, position, supervisor, roles):
+            nip = make_nip(next(counter))
+            row = employee(nip, name, pemda, opd, position, supervisor, roles)
+            self.rows.append(row)
+            self.opd_of[nip] = opd
+            if supervisor:
+                self.approver[nip] = supervisor
+            return row
+
+        self.sekda = add("Sekretaris Daerah", "SETDA", "Sekretaris Daerah", "",
+                         ["pegawai", "atasan", "admin_pemda"])
+        self.kepala = {}
+        for o, opd in enumerate(self.opds):
+            kepala = add("Kepala %s" % opd, opd, "Kepala Dinas", self.sekda["nip"],
+                         ["pegawai", "atasan", "kepala_opd"])
+            self.kepala[opd] = kepala
+            for s in range(supervisors):
+                sup = add("Atasan %s %d" % (opd, s + 1), opd, "Kepala Bidang", kepala["nip"],
+                          ["pegawai", "atasan"])
+                self.supervisors.append(sup)
+                for e in range(staff):
+                    self.staff.append(add("Pegawai %s %d.%d" % (opd, s + 1, e + 1), opd,
+                                          "Analis", sup["nip"], ["pegawai"]))
+
+    def unknown_nip(self):
+        """A valid NIP that belongs to nobody in this org."""
+        return make_nip(9_999_000)
+
+
+def import_rows(client, rows, key_prefix="import"):
+    """EMPLOYEE.IMPORT in batches of at most 1,000 rows; assert each batch is ok."""
+    replies = []
+    for start in range(0, len(rows), 1000):
+        batch = rows[start:start + 1000]
+        reply = client.call("EMPLOYEE.IMPORT", {"key": "%s-%d" % (key_prefix, start),
+                                                "rows": batch}, timeout=10)
+        ok(reply, "EMPLOYEE.IMPORT")
+        assert reply.get("imported") == len(batch), reply
+        replies.append(reply)
+    return replies
+
+
+CSV_HEADER = ["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles"]
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_HEADER)
+        for r in rows:
+            w.writerow([r["nip"], r["name"], r["pemda"], r["opd"], r["position"],
+                        r["supervisor_nip"], ";".join(r["roles"])])
+
+
+def submit_body(nip, dates, key, kind="rumah", location="Rumah, Lumajang",
+                reason="Menyelesaikan laporan", plan=("Menyusun laporan",)):
+    return {"key": key, "as": nip, "kind": kind, "dates": list(dates),
+            "location": location, "reason": reason, "plan": list(plan)}
+
+
+REQUEST_ID_RE = re.compile(r"^REQ-\d{2}(\.\d{2})?-\d+$")
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
