@@ -28,8 +28,8 @@ SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 SERVICES   := broker requests approvals notifications metrics
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
               $(BUILD)/bin/wfa-bench
-LUA_SRC    := $(wildcard services/*/*.lua)
-LUA_HDR    := $(LUA_SRC:services/%.lua=$(BUILD)/gen/%.lua.h)
+LUA_SRC    := $(wildcard shared/lua/*.lua)
+LUA_HDR    := $(LUA_SRC:shared/lua/%.lua=$(BUILD)/gen/lua/%.lua.h)
 
 .PHONY: all deps test memcheck asan run demo bench clean check-deps
 all: $(PROGRAMS)
@@ -41,8 +41,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# Lua scripts become C string constants: services/x/y.lua -> build/gen/x/y.lua.h
-$(BUILD)/gen/%.lua.h: services/%.lua
+# Lua scripts become C string constants: shared/lua/x.lua -> build/gen/lua/x.lua.h
+$(BUILD)/gen/lua/%.lua.h: shared/lua/%.lua
 	@mkdir -p $(dir $@)
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
@@ -62,7 +62,7 @@ $(BUILD)/bin/wfa-selftest: $(BUILD)/shared/wfa_selftest.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(SERVICES:%=$(BUILD)/services/%/main.o): $(LUA_HDR)
+$(SERVICES:%=$(BUILD)/services/%/main.o) $(SHARED_OBJ): $(LUA_HDR)
 
 # Install what is missing, once; quiet when everything is there.
 deps:

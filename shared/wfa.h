@@ -14,5 +14,6 @@
 #include "wfa_consumer.h"
 #include "wfa_client.h"
 #include "wfa_json.h"
+#include "wfa_store.h"
 
 #endif

@@ -21,6 +21,7 @@ static const s_test_t s_tests [] = {
     { "wfa_call", wfa_call_test },
     { "wfa_config", wfa_config_test },
     { "wfa_json", wfa_json_test },
+    { "wfa_store", wfa_store_test },
     { "wfa_redis", wfa_redis_test },
     { "wfa_client", wfa_client_test },
     { "wfa_service", wfa_service_test },

@@ -58,7 +58,8 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     (void) loop; (void) timer_id;
     s_worker_t *self = (s_worker_t *) arg;
     s_announce (self);
-    wfa_redis_connect (self->redis);
+    if (wfa_redis_connect (self->redis) == 0 && self->def->housekeeping)
+        self->def->housekeeping (self->redis, self->def->state);
     return 0;
 }
 
@@ -231,7 +232,7 @@ wfa_service_test (bool verbose)
     wfa_config_set (WFA_CFG_REDIS, "127.0.0.1:1");  //  Nothing there
     static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo }, { NULL, NULL } };
     int handled = 0;
-    wfa_service_def_t def = { "test", routes, NULL, &handled };
+    wfa_service_def_t def = { "test", routes, NULL, &handled, NULL };
     zactor_t *worker = wfa_service_new (&def);
     assert (worker);
 

@@ -39,11 +39,15 @@ typedef struct {
     wfa_event_fn *handler;
 } wfa_event_route_t;
 
+//  Periodic work of a service (every second, in the worker thread).
+typedef void (wfa_housekeeping_fn) (wfa_redis_t *redis, void *state);
+
 typedef struct {
     const char *name;                   //  "requests", "approvals", ...
     const wfa_route_t *routes;          //  Ends with a NULL command
     const wfa_event_route_t *events;    //  NULL, or ends with a NULL type
     void *state;                        //  Passed to every handler
+    wfa_housekeeping_fn *housekeeping;  //  NULL, or called every second
 } wfa_service_def_t;
 
 //  Run a service until SIGINT/SIGTERM: parse config, start the worker and
@@ -59,7 +63,6 @@ const char *wfa_instance_id (void);
 //  Answer REDIS_UNAVAILABLE on call if reply is NULL; returns true if so.
 bool wfa_call_redis_down (wfa_call_t *call, redisReply *reply);
 
-//  Frames from a zmsg into (command, body) and a call; NULL if frames wrong.
 void wfa_service_test (bool verbose);
 
 #endif

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make run: a private redis-server (AOF on, data in var/) and one instance of
+# the broker and of each service, logging to this terminal. Ctrl-C stops all.
+# Ports: Redis 7379, broker 7400 (clients) and 7401 (workers); override with
+# WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/bin"
+var="$top/var"
+port=${WFA_REDIS_PORT:-7379}
+mkdir -p "$var/redis"
+
+export WFA_REDIS="127.0.0.1:$port"
+export WFA_FRONTEND=${WFA_FRONTEND:-tcp://127.0.0.1:7400}
+export WFA_BACKEND=${WFA_BACKEND:-tcp://127.0.0.1:7401}
+export WFA_BROKER=${WFA_BROKER:-$WFA_BACKEND}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "fleksi: stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  echo "fleksi: stopped (data kept in $var/redis)"
+}
+trap stop INT TERM EXIT
+
+if redis-cli -p "$port" ping >/dev/null 2>&1; then
+  echo "fleksi: something already answers on port $port; stop it or set WFA_REDIS_PORT" >&2
+  exit 1
+fi
+redis-server --port "$port" --bind 127.0.0.1 --dir "$var/redis" \
+  --appendonly yes --appendfsync everysec --save "" --daemonize no \
+  --logfile "" --loglevel warning &
+pids+=($!)
+for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+"$bin/wfa-broker" & pids+=($!)
+for service in requests approvals notifications metrics; do
+  "$bin/wfa-$service" & pids+=($!)
+done
+echo "fleksi: running. Redis 127.0.0.1:$port, broker $WFA_FRONTEND. Ctrl-C stops."
+echo "fleksi: in another terminal: make demo, then build/bin/wfactl status"
+wait -n
+echo "fleksi: a process exited; stopping the rest" >&2

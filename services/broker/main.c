@@ -1,0 +1,397 @@
+/*  wfa-broker - routes calls from clients to live instances of services.
+
+    Clients connect DEALERs to the frontend (ROUTER); service workers
+    connect DEALERs to the backend (ROUTER) and say READY every second.
+    A call goes to the next live worker of the service its command prefix
+    names, round robin. A worker silent for three seconds is forgotten;
+    a call the broker cannot place gets SERVICE_UNAVAILABLE at once.
+
+    The broker keeps no state that matters: kill it and start it again,
+    and within a second every worker has announced itself anew, while
+    clients retry what was in flight. Run two and list both endpoints in
+    clients and workers for redundancy. */
+#include "wfa.h"
+
+#define S_WORKER_TTL_MS 3000
+
+typedef struct {
+    zframe_t *identity;         //  Routing id on the backend
+    char service [32];          //  Service it serves
+    char instance [96];         //  Its instance id, for logs
+    int64_t expires;            //  Forget it after this
+} s_worker_t;
+
+typedef struct {
+    zsock_t *frontend;          //  Clients
+    zsock_t *backend;           //  Workers
+    zhash_t *workers;           //  Identity (hex) -> s_worker_t
+    zhash_t *rings;             //  Service -> zlist of identities (hex), round robin
+    uint64_t routed;            //  Calls routed
+} s_broker_t;
+
+//  Which service serves a command prefix.
+static const struct {
+    const char *prefix;
+    const char *service;
+} s_routes [] = {
+    { "EMPLOYEE", "requests" },
+    { "REQUEST", "requests" },
+    { "APPROVAL", "approvals" },
+    { "INBOX", "notifications" },
+    { "METRICS", "metrics" },
+    { NULL, NULL }
+};
+
+static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", NULL };
+
+static void
+s_worker_destroy (void *item)
+{
+    s_worker_t *worker = (s_worker_t *) item;
+    zframe_destroy (&worker->identity);
+    free (worker);
+}
+
+static void
+s_ring_destroy (void *item)
+{
+    zlist_t *ring = (zlist_t *) item;
+    zlist_destroy (&ring);
+}
+
+//  Service name for a command, or NULL.
+static const char *
+s_service_of (const char *command)
+{
+    const char *dot = strchr (command, '.');
+    if (!dot)
+        return NULL;
+    size_t len = (size_t) (dot - command);
+    for (int route_nbr = 0; s_routes [route_nbr].prefix; route_nbr++)
+        if (strlen (s_routes [route_nbr].prefix) == len
+        &&  memcmp (s_routes [route_nbr].prefix, command, len) == 0)
+            return s_routes [route_nbr].service;
+    return NULL;
+}
+
+//  A worker said READY: remember or refresh it.
+static void
+s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const char *instance)
+{
+    char *key = zframe_strhex (identity);
+    s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
+    if (!worker) {
+        worker = (s_worker_t *) zmalloc (sizeof (s_worker_t));
+        worker->identity = zframe_dup (identity);
+        snprintf (worker->service, sizeof worker->service, "%s", service);
+        snprintf (worker->instance, sizeof worker->instance, "%s", instance);
+        zhash_insert (self->workers, key, worker);
+        zhash_freefn (self->workers, key, s_worker_destroy);
+        zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
+        if (!ring) {
+            ring = zlist_new ();
+            zlist_autofree (ring);
+            zhash_insert (self->rings, service, ring);
+            zhash_freefn (self->rings, service, s_ring_destroy);
+        }
+        zlist_append (ring, key);
+        wfa_log ("I", "worker %s (%s) joined", instance, service);
+    }
+    worker->expires = wfa_now_ms () + S_WORKER_TTL_MS;
+    free (key);
+}
+
+//  Forget a worker.
+static void
+s_worker_forget (s_broker_t *self, const char *key)
+{
+    s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
+    if (!worker)
+        return;
+    wfa_log ("I", "worker %s (%s) left", worker->instance, worker->service);
+    zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, worker->service);
+    if (ring) {
+        char *item = (char *) zlist_first (ring);
+        while (item && !streq (item, key))
+            item = (char *) zlist_next (ring);
+        if (item)
+            zlist_remove (ring, item);
+    }
+    zhash_delete (self->workers, key);
+}
+
+//  Live workers of a service.
+static size_t
+s_live_count (s_broker_t *self, const char *service)
+{
+    zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
+    size_t count = 0;
+    int64_t now = wfa_now_ms ();
+    char *key = ring? (char *) zlist_first (ring): NULL;
+    while (key) {
+        s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
+        if (worker && worker->expires > now)
+            count++;
+        key = (char *) zlist_next (ring);
+    }
+    return count;
+}
+
+//  Send a reply body to a client.
+static void
+s_reply (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t **body_p)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, client_p);
+    zmsg_addstr (msg, command);
+    zmsg_append (msg, body_p);
+    if (zmsg_send (&msg, self->frontend))
+        zmsg_destroy (&msg);
+}
+
+//  Answer a call with an error code, echoing its id and language.
+static void
+s_reply_error (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *body,
+               wfa_code_t code, const char *detail)
+{
+    wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
+    if (!wfa_call_failed (call))
+        wfa_call_error (call, code, NULL, detail, -1);
+    zframe_t *reply = wfa_call_encode_reply (call);
+    wfa_call_destroy (&call);
+    s_reply (self, client_p, command, &reply);
+}
+
+//  SYSTEM.PING: live instances per service.
+static void
+s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *body)
+{
+    wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
+    if (!wfa_call_failed (call)) {
+        if (!streq (command, "SYSTEM.PING"))
+            wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, command, -1);
+        else {
+            msgpack_packer *pk = wfa_call_reply (call, "services");
+            msgpack_pack_map (pk, 4);
+            for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
+                wfa_mp_pack_str (pk, s_services [service_nbr]);
+                msgpack_pack_uint64 (pk, s_live_count (self, s_services [service_nbr]));
+            }
+        }
+    }
+    zframe_t *reply = wfa_call_encode_reply (call);
+    wfa_call_destroy (&call);
+    s_reply (self, client_p, command, &reply);
+}
+
+//  Hand a call to the next live worker of service; false if none took it.
+static bool
+s_route (s_broker_t *self, const char *service, zframe_t *client, const char *command,
+         zframe_t *body)
+{
+    zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
+    size_t tries = ring? zlist_size (ring): 0;
+    int64_t now = wfa_now_ms ();
+    while (tries-- > 0) {
+        char *key = (char *) zlist_pop (ring);
+        s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
+        if (!worker || worker->expires <= now) {
+            zlist_append (ring, key);
+            free (key);
+            continue;
+        }
+        zlist_append (ring, key);       //  To the back: round robin
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addmem (msg, zframe_data (worker->identity), zframe_size (worker->identity));
+        zmsg_addstr (msg, "CALL");
+        zmsg_addmem (msg, zframe_data (client), zframe_size (client));
+        zmsg_addstr (msg, command);
+        zmsg_addmem (msg, zframe_data (body), zframe_size (body));
+        if (zmsg_send (&msg, self->backend) == 0) {
+            free (key);
+            self->routed++;
+            return true;
+        }
+        //  Unroutable: the worker is gone
+        zmsg_destroy (&msg);
+        s_worker_forget (self, key);
+        free (key);
+    }
+    return false;
+}
+
+//  A message from a client.
+static int
+s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
+{
+    (void) loop; (void) frontend;
+    s_broker_t *self = (s_broker_t *) arg;
+    zmsg_t *msg = zmsg_recv (self->frontend);
+    if (!msg)
+        return 0;
+    zframe_t *client = zmsg_pop (msg);
+    zframe_t *head = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    char command [WFA_COMMAND_MAX + 1] = "ERROR";
+    bool sane_head = head && zframe_size (head) > 0 && zframe_size (head) <= WFA_COMMAND_MAX;
+    if (sane_head) {
+        memcpy (command, zframe_data (head), zframe_size (head));
+        command [zframe_size (head)] = 0;
+        for (char *letter = command; *letter; letter++)
+            if (!isgraph ((unsigned char) *letter))
+                sane_head = false;
+        if (!sane_head)
+            snprintf (command, sizeof command, "ERROR");
+    }
+    if (!client)
+        ;                                   //  Nothing to answer to
+    else
+    if (!sane_head || !body || zmsg_size (msg) > 0) {
+        zframe_t *reply = wfa_call_error_reply (WFA_E_BAD_FRAME, NULL, WFA_LANG_ID);
+        s_reply (self, &client, command, &reply);
+    }
+    else
+    if (zframe_size (body) > wfa_mp_protocol_limits.max_size) {
+        char detail [64];
+        snprintf (detail, sizeof detail, "%zu > %zu bytes", zframe_size (body),
+                  wfa_mp_protocol_limits.max_size);
+        zframe_t *reply = wfa_call_error_reply (WFA_E_TOO_LARGE, detail, WFA_LANG_ID);
+        s_reply (self, &client, command, &reply);
+    }
+    else
+    if (strncmp (command, "SYSTEM.", 7) == 0)
+        s_ping (self, &client, command, body);
+    else {
+        const char *service = s_service_of (command);
+        if (!service)
+            s_reply_error (self, &client, command, body, WFA_E_UNKNOWN_COMMAND, command);
+        else
+        if (!s_route (self, service, client, command, body))
+            s_reply_error (self, &client, command, body, WFA_E_SERVICE_UNAVAILABLE, service);
+    }
+    zframe_destroy (&client);
+    zframe_destroy (&head);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  A message from a worker.
+static int
+s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
+{
+    (void) loop; (void) backend;
+    s_broker_t *self = (s_broker_t *) arg;
+    zmsg_t *msg = zmsg_recv (self->backend);
+    if (!msg)
+        return 0;
+    zframe_t *identity = zmsg_pop (msg);
+    char *kind = zmsg_popstr (msg);
+    if (identity && kind && streq (kind, "READY") && zmsg_size (msg) == 2) {
+        char *service = zmsg_popstr (msg);
+        char *instance = zmsg_popstr (msg);
+        bool known = false;
+        for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
+            known = known || streq (service, s_services [service_nbr]);
+        if (known)
+            s_worker_ready (self, identity, service, instance);
+        free (service);
+        free (instance);
+    }
+    else
+    if (identity && kind && streq (kind, "REPLY") && zmsg_size (msg) == 3) {
+        zframe_t *client = zmsg_pop (msg);
+        char *command = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        s_reply (self, &client, command, &body);
+        free (command);
+    }
+    else
+        wfa_log ("W", "malformed message from a worker dropped");
+    free (kind);
+    zframe_destroy (&identity);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  Forget workers that stopped announcing themselves.
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id;
+    s_broker_t *self = (s_broker_t *) arg;
+    int64_t now = wfa_now_ms ();
+    zlist_t *keys = zhash_keys (self->workers);
+    char *key = (char *) zlist_first (keys);
+    while (key) {
+        s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
+        if (worker && worker->expires <= now)
+            s_worker_forget (self, key);
+        key = (char *) zlist_next (keys);
+    }
+    zlist_destroy (&keys);
+    return 0;
+}
+
+static int
+s_on_interrupt (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop; (void) timer_id; (void) arg;
+    return zsys_interrupted? -1: 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    argc = wfa_config_load (argc, argv);
+    for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
+        if (streq (argv [arg_nbr], "--help") || streq (argv [arg_nbr], "-h")) {
+            printf ("wfa-broker: routes Fleksi calls to service instances\n\n"
+                    "Options (flag, environment, meaning):\n");
+            wfa_config_print (stdout);
+            return 0;
+        }
+        fprintf (stderr, "wfa-broker: unknown argument %s (try --help)\n", argv [arg_nbr]);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    s_broker_t self = { 0 };
+    self.frontend = zsock_new (ZMQ_ROUTER);
+    self.backend = zsock_new (ZMQ_ROUTER);
+    assert (self.frontend && self.backend);
+    //  Past 16 MiB ZeroMQ drops the connection; under it we answer TOO_LARGE
+    zsock_set_maxmsgsize (self.frontend, 16 * 1024 * 1024);
+    zsock_set_router_mandatory (self.backend, 1);
+    zsock_set_sndhwm (self.frontend, 100000);
+    zsock_set_rcvhwm (self.frontend, 100000);
+    zsock_set_sndhwm (self.backend, 100000);
+    zsock_set_rcvhwm (self.backend, 100000);
+    zsock_set_linger (self.frontend, 0);
+    zsock_set_linger (self.backend, 0);
+    if (zsock_bind (self.frontend, "%s", wfa_config_get (WFA_CFG_FRONTEND)) < 0
+    ||  zsock_bind (self.backend, "%s", wfa_config_get (WFA_CFG_BACKEND)) < 0) {
+        wfa_log ("E", "cannot bind %s / %s: %s", wfa_config_get (WFA_CFG_FRONTEND),
+                 wfa_config_get (WFA_CFG_BACKEND), zmq_strerror (zmq_errno ()));
+        zsock_destroy (&self.frontend);
+        zsock_destroy (&self.backend);
+        return 1;
+    }
+    self.workers = zhash_new ();
+    self.rings = zhash_new ();
+    zloop_t *loop = zloop_new ();
+    zloop_reader (loop, self.frontend, s_on_frontend, &self);
+    zloop_reader (loop, self.backend, s_on_backend, &self);
+    zloop_timer (loop, 1000, 0, s_on_timer, &self);
+    zloop_timer (loop, 100, 0, s_on_interrupt, &self);
+    wfa_log ("I", "broker ready: clients %s, workers %s", wfa_config_get (WFA_CFG_FRONTEND),
+             wfa_config_get (WFA_CFG_BACKEND));
+    zloop_start (loop);
+    wfa_log ("I", "broker stopping after %" PRIu64 " calls", self.routed);
+    zloop_destroy (&loop);
+    zhash_destroy (&self.rings);
+    zhash_destroy (&self.workers);
+    zsock_destroy (&self.frontend);
+    zsock_destroy (&self.backend);
+    return 0;
+}

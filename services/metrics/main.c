@@ -1,0 +1,217 @@
+/*  wfa-metrics - monev counters per pemda, OPD and day.
+
+    Consumes request.submitted, request.approved and request.rejected and
+    folds each into per-day hashes (shared/lua/count.lua). The event id is
+    recorded in the same Lua step, so a redelivered event is not counted
+    twice. Days are the pemda's local days (WIB for now). Serves
+    METRICS.GET: sums over a date range and approval lead times. */
+#include "wfa.h"
+
+#define S_DONE_KEEP_MS (7LL * 24 * 3600 * 1000)
+#define S_RANGE_MAX 3660
+
+//  Fold one event into the counters.
+static int
+s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    int64_t at = 0, submitted_at = 0;
+    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
+    char *opd = wfa_mp_strdup (wfa_mp_get (event->data, "opd"));
+    bool submitted = streq (event->type, "request.submitted");
+    if (wfa_mp_int (wfa_mp_get (event->data, "at"), &at) || !request_id || !opd
+    || (!submitted && wfa_mp_int (wfa_mp_get (event->data, "submitted_at"), &submitted_at))) {
+        wfa_log ("E", "%s %s malformed, skipped", event->type, event->id);
+        free (request_id);
+        free (opd);
+        return 0;
+    }
+    if (submitted)
+        submitted_at = at;
+    int day = wfa_date_of_ms (at, WFA_TZ_WIB);
+    int sub_day = wfa_date_of_ms (submitted_at, WFA_TZ_WIB);
+    char day_text [11], sub_day_text [11], at_text [24], day_nbr [16], sub_day_nbr [16], lead [24];
+    wfa_date_format (day, day_text);
+    wfa_date_format (sub_day, sub_day_text);
+    snprintf (at_text, sizeof at_text, "%" PRId64, at);
+    snprintf (day_nbr, sizeof day_nbr, "%d", day);
+    snprintf (sub_day_nbr, sizeof sub_day_nbr, "%d", sub_day);
+    snprintf (lead, sizeof lead, "%" PRId64, at - submitted_at);
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    const char *kind = strchr (event->type, '.') + 1;
+    const char *argv [] = { prefix, event->id, at_text, kind, day_text, sub_day_text,
+                            day_nbr, sub_day_nbr, opd, request_id, lead };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_count, 1, 11, argv, NULL);
+    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "count: %s", reply->str);
+    if (reply)
+        freeReplyObject (reply);
+    free (request_id);
+    free (opd);
+    return rc;
+}
+
+//  Drop the record of counted events once they can no longer come back
+//  (the outbox keeps acknowledged events for WFA_RETENTION_H only).
+static void
+s_housekeeping (wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    static int64_t next_run = 0;
+    int64_t now = wfa_now_ms ();
+    if (now < next_run)
+        return;
+    next_run = now + 60000;
+    redisReply *pemdas = wfa_redis_command (redis, "SMEMBERS wfa:pemdas");
+    if (!pemdas)
+        return;
+    for (size_t pemda_nbr = 0; pemdas->type == REDIS_REPLY_ARRAY && pemda_nbr < pemdas->elements;
+         pemda_nbr++) {
+        redisReply *reply = wfa_redis_command (redis,
+            "ZREMRANGEBYSCORE wfa:{%s}:done:metrics -inf %" PRId64,
+            pemdas->element [pemda_nbr]->str, now - S_DONE_KEEP_MS);
+        if (reply)
+            freeReplyObject (reply);
+    }
+    freeReplyObject (pemdas);
+}
+
+static int
+s_compare_double (const void *left, const void *right)
+{
+    double a = *(const double *) left, b = *(const double *) right;
+    return a < b? -1: a > b? 1: 0;
+}
+
+//  Nearest-rank percentile of sorted values.
+static double
+s_percentile (const double *sorted, size_t count, double fraction)
+{
+    if (count == 0)
+        return 0;
+    size_t rank = (size_t) (fraction * (double) count + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    return sorted [(rank > count? count: rank) - 1];
+}
+
+static void
+s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
+    const char *from = wfa_call_str (call, "from", 10, false);
+    const char *to = wfa_call_str (call, "to", 10, false);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    int from_day = 0, to_day = 0;
+    if (from && wfa_date_parse (from, &from_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
+    if (to && wfa_date_parse (to, &to_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "to", to, -1);
+    if (wfa_call_failed (call))
+        return;
+    //  With one end only, the range reaches a year from it
+    if (from && !to)
+        to_day = from_day + 366;
+    if (to && !from)
+        from_day = to_day - 366;
+    if ((from || to) && (to_day < from_day || to_day - from_day > S_RANGE_MAX)) {
+        wfa_call_error (call, WFA_E_BAD_VALUE, "to", "from <= to, at most 3660 days", -1);
+        return;
+    }
+    int day_count = from || to? to_day - from_day + 1: 0;
+    const char **argv = (const char **) calloc (day_count + 2, sizeof (char *));
+    char (*days) [11] = calloc (day_count + 1, 11);
+    assert (argv && days);
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    argv [0] = prefix;
+    argv [1] = opd? opd: "";
+    for (int day_nbr = 0; day_nbr < day_count; day_nbr++) {
+        wfa_date_format (from_day + day_nbr, days [day_nbr]);
+        argv [day_nbr + 2] = days [day_nbr];
+    }
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_metrics_get, 1, day_count + 2, argv, NULL);
+    free (argv);
+    free (days);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [1]->type != REDIS_REPLY_ARRAY) {
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        freeReplyObject (reply);
+        return;
+    }
+    const redisReply *rows = reply->element [0];
+    const redisReply *leads = reply->element [1];
+    int64_t totals [4] = { 0, 0, 0, 0 };
+    static const char *names [] = { "submitted", "approved", "rejected", "pending" };
+    for (size_t row_nbr = 0; row_nbr < rows->elements; row_nbr++) {
+        const redisReply *row = rows->element [row_nbr];
+        for (int field_nbr = 0; field_nbr < 4 && row->elements == 5; field_nbr++)
+            totals [field_nbr] += row->element [field_nbr + 1]->integer;
+    }
+    for (int field_nbr = 0; field_nbr < 4; field_nbr++)
+        msgpack_pack_int64 (wfa_call_reply (call, names [field_nbr]), totals [field_nbr]);
+
+    size_t lead_count = leads->elements;
+    double *seconds = (double *) calloc (lead_count + 1, sizeof (double));
+    double sum = 0;
+    for (size_t lead_nbr = 0; lead_nbr < lead_count; lead_nbr++) {
+        const redisReply *value = leads->element [lead_nbr];
+        seconds [lead_nbr] = value->type == REDIS_REPLY_STRING? strtod (value->str, NULL) / 1000.0: 0;
+        sum += seconds [lead_nbr];
+    }
+    qsort (seconds, lead_count, sizeof (double), s_compare_double);
+    msgpack_packer *pk = wfa_call_reply (call, "lead_time");
+    msgpack_pack_map (pk, 5);
+    wfa_mp_pack_kv_int (pk, "count", (int64_t) lead_count);
+    wfa_mp_pack_str (pk, "avg_s");
+    msgpack_pack_double (pk, lead_count? sum / (double) lead_count: 0);
+    wfa_mp_pack_str (pk, "p50_s");
+    msgpack_pack_double (pk, s_percentile (seconds, lead_count, 0.5));
+    wfa_mp_pack_str (pk, "p90_s");
+    msgpack_pack_double (pk, s_percentile (seconds, lead_count, 0.9));
+    wfa_mp_pack_str (pk, "max_s");
+    msgpack_pack_double (pk, lead_count? seconds [lead_count - 1]: 0);
+    free (seconds);
+
+    pk = wfa_call_reply (call, "days");
+    msgpack_pack_array (pk, rows->elements);
+    for (size_t row_nbr = 0; row_nbr < rows->elements; row_nbr++) {
+        const redisReply *row = rows->element [row_nbr];
+        msgpack_pack_map (pk, 5);
+        wfa_mp_pack_str (pk, "date");
+        if (row->elements == 5 && row->element [0]->type == REDIS_REPLY_STRING)
+            wfa_mp_pack_str (pk, row->element [0]->str);
+        else
+            msgpack_pack_nil (pk);
+        for (int field_nbr = 0; field_nbr < 4; field_nbr++)
+            wfa_mp_pack_kv_int (pk, names [field_nbr],
+                                row->elements == 5? row->element [field_nbr + 1]->integer: 0);
+    }
+    freeReplyObject (reply);
+}
+
+static const wfa_route_t s_routes [] = {
+    { "METRICS.GET", s_metrics_get },
+    { NULL, NULL }
+};
+
+static const wfa_event_route_t s_events [] = {
+    { "request.submitted", s_on_event },
+    { "request.approved", s_on_event },
+    { "request.rejected", s_on_event },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char *argv [])
+{
+    static const wfa_service_def_t def = { "metrics", s_routes, s_events, NULL, s_housekeeping };
+    return wfa_service_main (&def, argc, argv);
+}

@@ -1,0 +1,169 @@
+/*  wfa-notifications - tells the right people at each transition.
+
+    Consumes approval.pending (the approver is told a request awaits
+    them) and request.approved / request.rejected (the employee is told
+    the decision) and writes in-app inbox entries. The entry id is the
+    event id and the write is HSETNX (shared/lua/inbox_add.lua), so a
+    redelivered event never makes a second entry. Serves INBOX.LIST. */
+#include "wfa.h"
+
+//  Write one inbox entry for nip about event.
+static int
+s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
+             const char *message_id, const char *message_en)
+{
+    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
+    int64_t at = 0;
+    wfa_mp_int (wfa_mp_get (event->data, "at"), &at);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6);
+    wfa_mp_pack_kv_str (&pk, "entry_id", event->id);
+    wfa_mp_pack_kv_int (&pk, "at", at);
+    wfa_mp_pack_kv_str (&pk, "type", event->type);
+    wfa_mp_pack_kv_str (&pk, "request_id", request_id);
+    wfa_mp_pack_kv_str (&pk, "message_id", message_id);
+    wfa_mp_pack_kv_str (&pk, "message_en", message_en);
+    char prefix [WFA_PREFIX_MAX], at_text [24];
+    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    snprintf (at_text, sizeof at_text, "%" PRId64, at);
+    const char *argv [] = { prefix, nip, event->id, buffer.data, at_text };
+    size_t lens [] = { strlen (prefix), strlen (nip), strlen (event->id), buffer.size,
+                       strlen (at_text) };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_inbox_add, 1, 5, argv, lens);
+    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "inbox_add: %s", reply->str);
+    if (reply)
+        freeReplyObject (reply);
+    msgpack_sbuffer_destroy (&buffer);
+    free (request_id);
+    return rc;
+}
+
+//  Copy a str field of the event data into buf ("" if absent).
+static const char *
+s_field (const wfa_event_t *event, const char *name, char *buf, size_t size)
+{
+    const msgpack_object *value = wfa_mp_get (event->data, name);
+    if (value && value->type == MSGPACK_OBJECT_STR)
+        snprintf (buf, size, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+    else
+        buf [0] = 0;
+    return buf;
+}
+
+//  approval.pending: tell the approver.
+static int
+s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char approver [32], nip [32], request_id [64], text_id [256], text_en [256];
+    s_field (event, "approver", approver, sizeof approver);
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "request_id", request_id, sizeof request_id);
+    if (!wfa_nip_valid (approver)) {
+        wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
+        return 0;
+    }
+    snprintf (text_id, sizeof text_id, "Pengajuan %s dari %s menunggu keputusan Anda", request_id, nip);
+    snprintf (text_en, sizeof text_en, "Request %s from %s awaits your decision", request_id, nip);
+    return s_add_entry (event, redis, approver, text_id, text_en);
+}
+
+//  request.approved / request.rejected: tell the employee.
+static int
+s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char nip [32], request_id [64], decided_by [32], note [512], text_id [1024], text_en [1024];
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "decided_by", decided_by, sizeof decided_by);
+    s_field (event, "note", note, sizeof note);
+    if (!wfa_nip_valid (nip)) {
+        wfa_log ("E", "%s %s without a valid nip, skipped", event->type, event->id);
+        return 0;
+    }
+    bool approved = streq (event->type, "request.approved");
+    snprintf (text_id, sizeof text_id, "Pengajuan %s %s oleh %s%s%s", request_id,
+              approved? "disetujui": "ditolak", decided_by, *note? ": ": "", note);
+    snprintf (text_en, sizeof text_en, "Request %s was %s by %s%s%s", request_id,
+              approved? "approved": "rejected", decided_by, *note? ": ": "", note);
+    return s_add_entry (event, redis, nip, text_id, text_en);
+}
+
+static void
+s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *nip = wfa_call_nip (call, "as", true);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
+    if (found != 0) {
+        wfa_call_error (call, found == -2? WFA_E_REDIS_UNAVAILABLE: WFA_E_UNKNOWN_EMPLOYEE,
+                        "as", nip, -1);
+        return;
+    }
+    redisReply *ids = wfa_redis_command (redis, "ZREVRANGE wfa:{%s}:inboxz:%s 0 %" PRId64,
+                                         pemda, nip, limit - 1);
+    if (wfa_call_redis_down (call, ids))
+        return;
+    redisReply *total = wfa_redis_command (redis, "ZCARD wfa:{%s}:inboxz:%s", pemda, nip);
+    redisReply *entries = NULL;
+    if (!wfa_call_redis_down (call, total) && ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+        const char **argv = (const char **) calloc (ids->elements + 2, sizeof (char *));
+        char key [96];
+        snprintf (key, sizeof key, "wfa:{%s}:inbox:%s", pemda, nip);
+        argv [0] = "HMGET";
+        argv [1] = key;
+        for (size_t id_nbr = 0; id_nbr < ids->elements; id_nbr++)
+            argv [id_nbr + 2] = ids->element [id_nbr]->str;
+        entries = wfa_redis_argv (redis, (int) ids->elements + 2, argv, NULL);
+        free (argv);
+        wfa_call_redis_down (call, entries);
+    }
+    if (!wfa_call_failed (call)) {
+        size_t count = entries && entries->type == REDIS_REPLY_ARRAY? entries->elements: 0;
+        msgpack_packer *pk = wfa_call_reply (call, "entries");
+        msgpack_pack_array (pk, count);
+        for (size_t entry_nbr = 0; entry_nbr < count; entry_nbr++) {
+            const redisReply *entry = entries->element [entry_nbr];
+            if (entry->type == REDIS_REPLY_STRING)
+                wfa_store_pack_blob (pk, entry->str, entry->len);
+            else
+                msgpack_pack_nil (pk);
+        }
+        msgpack_pack_int64 (wfa_call_reply (call, "count"),
+                            total->type == REDIS_REPLY_INTEGER? total->integer: 0);
+    }
+    freeReplyObject (ids);
+    if (total)
+        freeReplyObject (total);
+    if (entries)
+        freeReplyObject (entries);
+}
+
+static const wfa_route_t s_routes [] = {
+    { "INBOX.LIST", s_inbox_list },
+    { NULL, NULL }
+};
+
+static const wfa_event_route_t s_events [] = {
+    { "approval.pending", s_on_pending },
+    { "request.approved", s_on_decided },
+    { "request.rejected", s_on_decided },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char *argv [])
+{
+    static const wfa_service_def_t def = { "notifications", s_routes, s_events, NULL, NULL };
+    return wfa_service_main (&def, argc, argv);
+}

@@ -1,0 +1,448 @@
+/*  wfa-requests - personnel data and flexible-work requests.
+
+    Serves EMPLOYEE.IMPORT, EMPLOYEE.GET, REQUEST.SUBMIT, REQUEST.GET and
+    REQUEST.LIST. A submission is checked completely (every problem is
+    reported at once), then stored with its request.submitted event in
+    one Lua step (shared/lua/submit.lua): the outbox is what makes the
+    rest of the workflow happen, even if this process dies right after. */
+#include "wfa.h"
+
+#define S_ROWS_MAX 1000
+#define S_DATES_MAX 31
+#define S_PLAN_MAX 20
+
+static const char *s_kinds [] = { "rumah", "kantor_lain", "lokasi_lain", NULL };
+
+//  Record a Lua step's {"err", CODE, detail} reply on the call.
+static void
+s_script_error (wfa_call_t *call, const redisReply *reply, const char *field)
+{
+    int code = reply->elements >= 2 && reply->element [1]->type == REDIS_REPLY_STRING?
+               wfa_error_lookup (reply->element [1]->str): -1;
+    const char *detail = reply->elements >= 3 && reply->element [2]->type == REDIS_REPLY_STRING?
+                         reply->element [2]->str: NULL;
+    wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
+}
+
+//  True if a script reply has the {"status", value} shape.
+static bool
+s_script_ok (wfa_call_t *call, redisReply *reply)
+{
+    if (wfa_call_redis_down (call, reply))
+        return false;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
+    ||  reply->element [0]->type != REDIS_REPLY_STRING
+    ||  reply->element [1]->type != REDIS_REPLY_STRING) {
+        wfa_log ("E", "unexpected script reply: %s",
+                 reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------
+//  EMPLOYEE.IMPORT
+
+typedef struct {
+    wfa_call_t *call;           //  Where problems go
+} s_import_t;
+
+static void
+s_row_problem (void *arg, const wfa_employee_t *row, wfa_code_t code, const char *field)
+{
+    s_import_t *import = (s_import_t *) arg;
+    wfa_call_error (import->call, code, field, NULL, row->line);
+}
+
+//  A str field of a row map, copied; "" when absent; NULL (and a problem)
+//  when of the wrong type or too long.
+static char *
+s_row_str (wfa_call_t *call, const msgpack_object *row, const char *field, int index,
+           bool *bad)
+{
+    const msgpack_object *value = wfa_mp_get (row, field);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return strdup ("");
+    if (value->type != MSGPACK_OBJECT_STR) {
+        wfa_call_error (call, WFA_E_WRONG_TYPE, field, NULL, index);
+        *bad = true;
+        return NULL;
+    }
+    if (value->via.str.size > 1000 || memchr (value->via.str.ptr, 0, value->via.str.size)) {
+        wfa_call_error (call, WFA_E_TOO_LARGE, field, NULL, index);
+        *bad = true;
+        return NULL;
+    }
+    return wfa_mp_strdup (value);
+}
+
+//  Roles as an array of str (or a ';'-separated str), joined with ';'.
+static char *
+s_row_roles (wfa_call_t *call, const msgpack_object *row, int index, bool *bad)
+{
+    const msgpack_object *value = wfa_mp_get (row, "roles");
+    if (value && value->type == MSGPACK_OBJECT_ARRAY) {
+        zchunk_t *joined = zchunk_new (NULL, 64);
+        for (uint32_t role_nbr = 0; role_nbr < value->via.array.size; role_nbr++) {
+            const msgpack_object *role = &value->via.array.ptr [role_nbr];
+            if (role->type != MSGPACK_OBJECT_STR || role->via.str.size > 32) {
+                wfa_call_error (call, WFA_E_WRONG_TYPE, "roles", NULL, index);
+                *bad = true;
+                break;
+            }
+            if (role_nbr)
+                zchunk_extend (joined, ";", 1);
+            zchunk_extend (joined, role->via.str.ptr, role->via.str.size);
+        }
+        zchunk_extend (joined, "", 1);
+        char *text = strdup ((char *) zchunk_data (joined));
+        zchunk_destroy (&joined);
+        return text;
+    }
+    return s_row_str (call, row, "roles", index, bad);
+}
+
+static void
+s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    wfa_call_str (call, "key", 64, true);
+    bool dry_run = wfa_call_bool (call, "dry_run", false);
+    const msgpack_object *rows = wfa_mp_get (wfa_call_body (call), "rows");
+    if (!rows)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "rows", NULL, -1);
+    else
+    if (rows->type != MSGPACK_OBJECT_ARRAY)
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "rows", NULL, -1);
+    else
+    if (rows->via.array.size > S_ROWS_MAX)
+        wfa_call_error (call, WFA_E_TOO_LARGE, "rows", "rows > 1000", -1);
+    if (wfa_call_failed (call))
+        return;
+
+    uint32_t count = rows->via.array.size;
+    wfa_employee_t *employees = (wfa_employee_t *) calloc (count + 1, sizeof (wfa_employee_t));
+    assert (employees);
+    s_import_t import = { call };
+    zhash_t *seen = zhash_new ();
+    for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
+        const msgpack_object *row = &rows->via.array.ptr [row_nbr];
+        wfa_employee_t *employee = &employees [row_nbr];
+        employee->line = (int) row_nbr;
+        if (row->type != MSGPACK_OBJECT_MAP) {
+            wfa_call_error (call, WFA_E_WRONG_TYPE, "rows", NULL, (int) row_nbr);
+            continue;
+        }
+        bool bad = false;
+        employee->nip = s_row_str (call, row, "nip", (int) row_nbr, &bad);
+        employee->name = s_row_str (call, row, "name", (int) row_nbr, &bad);
+        employee->pemda = s_row_str (call, row, "pemda", (int) row_nbr, &bad);
+        employee->opd = s_row_str (call, row, "opd", (int) row_nbr, &bad);
+        employee->position = s_row_str (call, row, "position", (int) row_nbr, &bad);
+        employee->supervisor_nip = s_row_str (call, row, "supervisor_nip", (int) row_nbr, &bad);
+        employee->roles = s_row_roles (call, row, (int) row_nbr, &bad);
+        if (bad)
+            continue;
+        if (wfa_employee_validate (employee, s_row_problem, &import) == 0) {
+            if (zhash_insert (seen, employee->nip, employee) != 0)
+                wfa_call_error (call, WFA_E_BAD_VALUE, "nip", "NIP ganda dalam batch / duplicate NIP in batch",
+                                (int) row_nbr);
+        }
+    }
+    zhash_destroy (&seen);
+    if (wfa_call_failed (call))
+        wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
+    int created = 0, updated = 0;
+    zhash_t *pemdas = zhash_new ();
+    for (uint32_t row_nbr = 0; row_nbr < count && !wfa_call_failed (call) && !dry_run; row_nbr++) {
+        wfa_employee_t *employee = &employees [row_nbr];
+        char old_pemda [16] = "";
+        int found = wfa_store_pemda_of_nip (redis, employee->nip, old_pemda, sizeof old_pemda);
+        if (found == -2) {
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+            break;
+        }
+        char prefix [WFA_PREFIX_MAX];
+        wfa_store_prefix (employee->pemda, prefix, sizeof prefix);
+        const char *argv [] = { prefix, employee->nip, employee->name, employee->pemda,
+                                employee->opd, employee->position, employee->supervisor_nip,
+                                employee->roles };
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_import, 1, 8, argv, NULL);
+        if (wfa_call_redis_down (call, reply))
+            break;
+        bool fresh = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+        freeReplyObject (reply);
+        reply = wfa_redis_command (redis, "SET wfa:nip:%s %s", employee->nip, employee->pemda);
+        if (wfa_call_redis_down (call, reply))
+            break;
+        freeReplyObject (reply);
+        if (found == 0 && !streq (old_pemda, employee->pemda)) {
+            //  Moved to another pemda: the old record goes
+            reply = wfa_redis_command (redis, "DEL wfa:{%s}:emp:%s", old_pemda, employee->nip);
+            if (reply)
+                freeReplyObject (reply);
+            fresh = true;
+        }
+        if (fresh)
+            created++;
+        else
+            updated++;
+        zhash_insert (pemdas, employee->pemda, employee);
+    }
+    //  Each pemda gets its outbox and consumer groups before any request
+    for (void *item = zhash_first (pemdas); item && !wfa_call_failed (call); item = zhash_next (pemdas))
+        if (wfa_outbox_register (redis, zhash_cursor (pemdas)))
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    zhash_destroy (&pemdas);
+    for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++)
+        wfa_employee_clear (&employees [row_nbr]);
+    free (employees);
+    if (wfa_call_failed (call))
+        return;
+    msgpack_pack_uint32 (wfa_call_reply (call, "imported"), dry_run? 0: count);
+    msgpack_pack_uint32 (wfa_call_reply (call, "valid"), count);
+    msgpack_pack_int (wfa_call_reply (call, "created"), created);
+    msgpack_pack_int (wfa_call_reply (call, "updated"), updated);
+}
+
+// ---------------------------------------------------------------------
+//  EMPLOYEE.GET
+
+static void
+s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *nip = wfa_call_nip (call, "nip", true);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
+    if (found == -2) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return;
+    }
+    redisReply *reply = found == 0?
+        wfa_redis_command (redis, "HGETALL wfa:{%s}:emp:%s", pemda, nip): NULL;
+    if (found == 0 && wfa_call_redis_down (call, reply))
+        return;
+    if (found != 0 || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+    else {
+        msgpack_packer *pk = wfa_call_reply (call, "employee");
+        msgpack_pack_map (pk, reply->elements / 2);
+        for (size_t item_nbr = 0; item_nbr + 1 < reply->elements; item_nbr += 2) {
+            const redisReply *name = reply->element [item_nbr];
+            const redisReply *value = reply->element [item_nbr + 1];
+            wfa_mp_pack_strn (pk, name->str, name->len);
+            if (streq (name->str, "roles")) {
+                //  Stored ';'-separated, answered as an array
+                int roles = value->len? 1: 0;
+                for (size_t char_nbr = 0; char_nbr < value->len; char_nbr++)
+                    roles += value->str [char_nbr] == ';';
+                msgpack_pack_array (pk, roles);
+                const char *cursor = value->str;
+                for (int role_nbr = 0; role_nbr < roles; role_nbr++) {
+                    size_t len = strcspn (cursor, ";");
+                    wfa_mp_pack_strn (pk, cursor, len);
+                    cursor += len + (cursor [len] == ';');
+                }
+            }
+            else
+                wfa_mp_pack_strn (pk, value->str, value->len);
+        }
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  REQUEST.SUBMIT
+
+static int
+s_compare_str (const void *left, const void *right)
+{
+    return strcmp (*(const char **) left, *(const char **) right);
+}
+
+static void
+s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *nip = wfa_call_nip (call, "as", true);
+    const char *kind = wfa_call_str (call, "kind", 32, true);
+    zlist_t *dates = wfa_call_strs (call, "dates", S_DATES_MAX, 32, true);
+    const char *location = wfa_call_str (call, "location", 500, true);
+    const char *reason = wfa_call_str (call, "reason", 2000, true);
+    zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
+
+    if (kind) {
+        bool known = false;
+        for (int kind_nbr = 0; s_kinds [kind_nbr]; kind_nbr++)
+            known = known || streq (kind, s_kinds [kind_nbr]);
+        if (!known)
+            wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
+    }
+    //  Dates: real, after today in the pemda's zone (WIB), Mon-Fri, once each
+    int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+    size_t date_count = zlist_size (dates);
+    const char **sorted = (const char **) calloc (date_count + 1, sizeof (char *));
+    assert (sorted);
+    size_t sorted_count = 0;
+    for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
+        int days = 0;
+        if (wfa_date_parse (date, &days))
+            wfa_call_error (call, WFA_E_BAD_DATE, "dates", date, -1);
+        else
+        if (days <= today)
+            wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
+        else
+        if (!wfa_date_is_weekday (days))
+            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
+        else
+            sorted [sorted_count++] = date;
+    }
+    qsort (sorted, sorted_count, sizeof (char *), s_compare_str);
+    for (size_t date_nbr = 1; date_nbr < sorted_count; date_nbr++)
+        if (streq (sorted [date_nbr], sorted [date_nbr - 1]))
+            wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
+
+    char pemda [16] = "";
+    if (nip) {
+        int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
+        if (found == -1)
+            wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
+        else
+        if (found == -2)
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    }
+    if (wfa_call_failed (call)) {
+        free (sorted);
+        return;
+    }
+    //  Dates joined, plan packed as a msgpack array
+    char joined [S_DATES_MAX * 11 + 1] = "";
+    for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++) {
+        if (date_nbr)
+            strcat (joined, ",");
+        strcat (joined, sorted [date_nbr]);
+    }
+    free (sorted);
+    msgpack_sbuffer plan_buffer;
+    msgpack_sbuffer_init (&plan_buffer);
+    msgpack_packer plan_packer;
+    msgpack_packer_init (&plan_packer, &plan_buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&plan_packer, zlist_size (plan));
+    for (char *item = (char *) zlist_first (plan); item; item = (char *) zlist_next (plan))
+        wfa_mp_pack_str (&plan_packer, item);
+
+    char prefix [WFA_PREFIX_MAX], ttl [24], now [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
+                            plan_buffer.data, now };
+    size_t lens [11];
+    for (int arg_nbr = 0; arg_nbr < 11; arg_nbr++)
+        lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 11, argv, lens);
+    msgpack_sbuffer_destroy (&plan_buffer);
+    if (s_script_ok (call, reply)) {
+        if (streq (reply->element [0]->str, "err"))
+            s_script_error (call, reply, "as");
+        else {
+            wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
+            wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        }
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  REQUEST.GET and REQUEST.LIST
+
+static void
+s_request_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    if (wfa_store_pemda_of_request (request_id, pemda, sizeof pemda)) {
+        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+        return;
+    }
+    redisReply *fields = wfa_redis_command (redis, "HGETALL wfa:{%s}:req:%s", pemda, request_id);
+    if (wfa_call_redis_down (call, fields))
+        return;
+    redisReply *history = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:hist 0 -1",
+                                             pemda, request_id);
+    if (!wfa_call_redis_down (call, history)) {
+        if (fields->type != REDIS_REPLY_ARRAY || fields->elements == 0)
+            wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+        else
+            wfa_store_pack_request (wfa_call_reply (call, "request"), fields, history);
+        freeReplyObject (history);
+    }
+    freeReplyObject (fields);
+}
+
+static void
+s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
+    const char *nip = wfa_call_str (call, "nip", 18, false);
+    const char *wanted = wfa_call_str (call, "state", 32, false);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return;
+    char index [128];
+    if (nip && *nip)
+        snprintf (index, sizeof index, "idx:nip:%s", nip);
+    else
+    if (opd && *opd)
+        snprintf (index, sizeof index, "idx:opd:%s", opd);
+    else
+    if (wanted && *wanted)
+        snprintf (index, sizeof index, "idx:state:%s", wanted);
+    else
+        snprintf (index, sizeof index, "idx:all");
+    char prefix [WFA_PREFIX_MAX], limit_text [16];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *argv [] = { prefix, index, limit_text, wanted? wanted: "", opd? opd: "",
+                            nip? nip: "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else {
+        wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
+    }
+    freeReplyObject (reply);
+}
+
+static const wfa_route_t s_routes [] = {
+    { "EMPLOYEE.IMPORT", s_employee_import },
+    { "EMPLOYEE.GET", s_employee_get },
+    { "REQUEST.SUBMIT", s_request_submit },
+    { "REQUEST.GET", s_request_get },
+    { "REQUEST.LIST", s_request_list },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char *argv [])
+{
+    static const wfa_service_def_t def = { "requests", s_routes, NULL, NULL, NULL };
+    return wfa_service_main (&def, argc, argv);
+}

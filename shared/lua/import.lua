@@ -1,0 +1,15 @@
+-- import.lua: create or update one employee of a pemda.
+-- KEYS[1]  key prefix of the pemda
+-- ARGV     nip, name, pemda, opd, position, supervisor_nip, roles
+-- Returns  1 if created, 0 if updated
+local p = KEYS[1]
+local nip, opd = ARGV[1], ARGV[4]
+local ekey = p .. 'emp:' .. nip
+local old_opd = redis.call('HGET', ekey, 'opd')
+if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
+redis.call('HSET', ekey, 'nip', nip, 'name', ARGV[2], 'pemda', ARGV[3], 'opd', opd,
+    'position', ARGV[5], 'supervisor_nip', ARGV[6], 'roles', ARGV[7])
+redis.call('SADD', p .. 'opd:' .. opd, nip)
+redis.call('SADD', p .. 'opds', opd)
+if old_opd then return 0 end
+return 1

@@ -1,0 +1,23 @@
+-- list.lua: requests from an index, newest first, filtered, with their fields.
+-- KEYS[1]  key prefix of the pemda
+-- ARGV     index key suffix (e.g. "idx:opd:DINKES"), limit, state, opd, nip
+--          (filters: "" matches anything)
+-- Returns  array of HGETALL arrays
+local p = KEYS[1]
+local index, limit, state, opd, nip = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local out = {}
+local start = 0
+while #out < limit do
+    local ids = redis.call('ZREVRANGE', p .. index, start, start + 199)
+    if #ids == 0 then break end
+    for _, id in ipairs(ids) do
+        local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'opd', 'nip')
+        if r[1] and (state == '' or r[1] == state) and (opd == '' or r[2] == opd)
+        and (nip == '' or r[3] == nip) then
+            out[#out + 1] = redis.call('HGETALL', p .. 'req:' .. id)
+            if #out >= limit then break end
+        end
+    end
+    start = start + 200
+end
+return out

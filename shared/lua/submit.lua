@@ -1,0 +1,42 @@
+-- submit.lua: store a new request and its request.submitted event, atomically.
+-- KEYS[1]  key prefix of the pemda, "wfa:{35.08}:"
+-- ARGV     pemda, idem_key, idem_ttl, nip, kind, dates (comma-separated),
+--          location, reason, plan (msgpack array), now_ms
+-- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE}
+local p = KEYS[1]
+local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+
+local idem = p .. 'idem:submit:' .. nip .. ':' .. key
+local previous = redis.call('GET', idem)
+if previous then return {'dup', previous} end
+
+local employee = redis.call('HMGET', p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name')
+if not employee[1] then return {'err', 'UNKNOWN_EMPLOYEE'} end
+if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
+local opd, supervisor, name = employee[1], employee[2], employee[3]
+
+local seq = redis.call('INCR', p .. 'seq')
+local id = string.format('REQ-%s-%06d', pemda, seq)
+local rkey = p .. 'req:' .. id
+redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', name,
+    'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
+    'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
+    'submitted_at', now, 'decided_at', 0, 'decided_by', '', 'note', '', 'version', 1)
+redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = nip,
+    action = 'submit', from = '', to = 'submitted', note = ''}))
+
+local score = tonumber(now)
+redis.call('ZADD', p .. 'idx:all', score, id)
+redis.call('ZADD', p .. 'idx:state:submitted', score, id)
+redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
+redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
+
+local date_list = {}
+for date in string.gmatch(dates, '[^,]+') do date_list[#date_list + 1] = date end
+redis.call('XADD', p .. 'events', '*', 'type', 'request.submitted', 'data', cmsgpack.pack({
+    request_id = id, pemda = pemda, nip = nip, opd = opd, kind = kind,
+    dates = date_list, supervisor_nip = supervisor, at = score}))
+
+redis.call('SET', idem, id, 'EX', ttl)
+return {'ok', id}

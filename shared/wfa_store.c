@@ -1,0 +1,219 @@
+/*  wfa_store.c - key names, the Lua steps, stored records to protocol maps. */
+#include "wfa.h"
+
+const wfa_script_t wfa_script_submit = { "submit",
+#include "lua/submit.lua.h"
+};
+const wfa_script_t wfa_script_open_step = { "open_step",
+#include "lua/open_step.lua.h"
+};
+const wfa_script_t wfa_script_decide = { "decide",
+#include "lua/decide.lua.h"
+};
+const wfa_script_t wfa_script_list = { "list",
+#include "lua/list.lua.h"
+};
+const wfa_script_t wfa_script_import = { "import",
+#include "lua/import.lua.h"
+};
+const wfa_script_t wfa_script_inbox_add = { "inbox_add",
+#include "lua/inbox_add.lua.h"
+};
+const wfa_script_t wfa_script_count = { "count",
+#include "lua/count.lua.h"
+};
+const wfa_script_t wfa_script_metrics_get = { "metrics_get",
+#include "lua/metrics_get.lua.h"
+};
+
+char *
+wfa_store_prefix (const char *pemda, char *buf, size_t size)
+{
+    snprintf (buf, size, "wfa:{%s}:", pemda);
+    return buf;
+}
+
+//  Pemda of an employee.
+int
+wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size)
+{
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:nip:%s", nip);
+    if (!reply)
+        return -2;
+    int rc = -1;
+    if (reply->type == REDIS_REPLY_STRING && wfa_pemda_valid (reply->str)) {
+        snprintf (buf, size, "%s", reply->str);
+        rc = 0;
+    }
+    else
+    if (reply->type == REDIS_REPLY_ERROR)
+        rc = -2;
+    freeReplyObject (reply);
+    return rc;
+}
+
+//  Pemda code inside a request id.
+int
+wfa_store_pemda_of_request (const char *request_id, char *buf, size_t size)
+{
+    if (!request_id || strncmp (request_id, "REQ-", 4) != 0)
+        return -1;
+    const char *start = request_id + 4;
+    const char *end = strrchr (start, '-');
+    if (!end || end - start > 5 || end - start < 2)
+        return -1;
+    char pemda [8];
+    snprintf (pemda, sizeof pemda, "%.*s", (int) (end - start), start);
+    if (!wfa_pemda_valid (pemda) || strlen (end + 1) == 0 || strlen (end + 1) > 12)
+        return -1;
+    for (const char *digit = end + 1; *digit; digit++)
+        if (!isdigit ((unsigned char) *digit))
+            return -1;
+    snprintf (buf, size, "%s", pemda);
+    return 0;
+}
+
+//  Pack stored msgpack bytes as an object.
+void
+wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    if (msgpack_unpack_next (&unpacked, data, size, &offset) == MSGPACK_UNPACK_SUCCESS
+    &&  offset == size)
+        msgpack_pack_object (pk, unpacked.data);
+    else
+        msgpack_pack_nil (pk);
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", NULL };
+
+//  Pack one stored field with its protocol type.
+static void
+s_pack_field (msgpack_packer *pk, const redisReply *name, const redisReply *value)
+{
+    wfa_mp_pack_strn (pk, name->str, name->len);
+    if (value->type != REDIS_REPLY_STRING) {
+        msgpack_pack_nil (pk);
+        return;
+    }
+    if (streq (name->str, "dates")) {
+        int count = value->len > 0? 1: 0;
+        for (size_t char_nbr = 0; char_nbr < value->len; char_nbr++)
+            count += value->str [char_nbr] == ',';
+        msgpack_pack_array (pk, count);
+        const char *cursor = value->str;
+        for (int date_nbr = 0; date_nbr < count; date_nbr++) {
+            size_t len = strcspn (cursor, ",");
+            wfa_mp_pack_strn (pk, cursor, len);
+            cursor += len + (cursor [len] == ',');
+        }
+        return;
+    }
+    if (streq (name->str, "plan")) {
+        wfa_store_pack_blob (pk, value->str, value->len);
+        return;
+    }
+    for (int field_nbr = 0; s_int_fields [field_nbr]; field_nbr++)
+        if (streq (name->str, s_int_fields [field_nbr])) {
+            msgpack_pack_int64 (pk, strtoll (value->str, NULL, 10));
+            return;
+        }
+    wfa_mp_pack_strn (pk, value->str, value->len);
+}
+
+//  Pack a request map.
+void
+wfa_store_pack_request (msgpack_packer *pk, const redisReply *fields, const redisReply *history)
+{
+    size_t pairs = 0;
+    if (fields && fields->type == REDIS_REPLY_ARRAY) {
+        for (size_t item_nbr = 0; item_nbr + 1 < fields->elements; item_nbr += 2)
+            if (fields->element [item_nbr]->type == REDIS_REPLY_STRING)
+                pairs++;
+    }
+    msgpack_pack_map (pk, pairs + (history? 1: 0));
+    for (size_t item_nbr = 0; pairs && item_nbr + 1 < fields->elements; item_nbr += 2)
+        if (fields->element [item_nbr]->type == REDIS_REPLY_STRING)
+            s_pack_field (pk, fields->element [item_nbr], fields->element [item_nbr + 1]);
+    if (history) {
+        wfa_mp_pack_str (pk, "history");
+        size_t entries = history->type == REDIS_REPLY_ARRAY? history->elements: 0;
+        msgpack_pack_array (pk, entries);
+        for (size_t entry_nbr = 0; entry_nbr < entries; entry_nbr++) {
+            const redisReply *entry = history->element [entry_nbr];
+            if (entry->type == REDIS_REPLY_STRING)
+                wfa_store_pack_blob (pk, entry->str, entry->len);
+            else
+                msgpack_pack_nil (pk);
+        }
+    }
+}
+
+//  Pack an array of requests from list.lua.
+void
+wfa_store_pack_requests (msgpack_packer *pk, const redisReply *list)
+{
+    size_t count = list && list->type == REDIS_REPLY_ARRAY? list->elements: 0;
+    msgpack_pack_array (pk, count);
+    for (size_t item_nbr = 0; item_nbr < count; item_nbr++)
+        wfa_store_pack_request (pk, list->element [item_nbr], NULL);
+}
+
+void
+wfa_store_test (bool verbose)
+{
+    char buf [32];
+    assert (streq (wfa_store_prefix ("35.08", buf, sizeof buf), "wfa:{35.08}:"));
+    assert (wfa_store_pemda_of_request ("REQ-35.08-000042", buf, sizeof buf) == 0);
+    assert (streq (buf, "35.08"));
+    assert (wfa_store_pemda_of_request ("REQ-35-1", buf, sizeof buf) == 0 && streq (buf, "35"));
+    assert (wfa_store_pemda_of_request ("REQ-35.8-1", buf, sizeof buf) == -1);
+    assert (wfa_store_pemda_of_request ("REQ-35.08-", buf, sizeof buf) == -1);
+    assert (wfa_store_pemda_of_request ("REQ-35.08-12a", buf, sizeof buf) == -1);
+    assert (wfa_store_pemda_of_request ("35.08-1", buf, sizeof buf) == -1);
+    assert (wfa_store_pemda_of_request (NULL, buf, sizeof buf) == -1);
+    //  Every script is there and non-trivial
+    const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
+        &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_inbox_add,
+        &wfa_script_count, &wfa_script_metrics_get, NULL };
+    for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
+        assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
+
+    //  A stored request becomes a typed map
+    redisReply names [4], values [4], *items [8];
+    const char *pairs [4][2] = { { "request_id", "REQ-35.08-000001" },
+        { "dates", "2026-12-01,2026-12-02" }, { "submitted_at", "1700000000000" },
+        { "plan", "\x91\xa1x" } };
+    for (int pair_nbr = 0; pair_nbr < 4; pair_nbr++) {
+        names [pair_nbr] = (redisReply) { .type = REDIS_REPLY_STRING,
+            .str = (char *) pairs [pair_nbr][0], .len = strlen (pairs [pair_nbr][0]) };
+        values [pair_nbr] = (redisReply) { .type = REDIS_REPLY_STRING,
+            .str = (char *) pairs [pair_nbr][1], .len = strlen (pairs [pair_nbr][1]) };
+        items [2 * pair_nbr] = &names [pair_nbr];
+        items [2 * pair_nbr + 1] = &values [pair_nbr];
+    }
+    redisReply fields = { .type = REDIS_REPLY_ARRAY, .elements = 8, .element = items };
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_store_pack_request (&pk, &fields, NULL);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
+    const msgpack_object *dates = wfa_mp_get (&unpacked.data, "dates");
+    assert (dates && dates->type == MSGPACK_OBJECT_ARRAY && dates->via.array.size == 2);
+    assert (wfa_mp_streq (&dates->via.array.ptr [1], "2026-12-02"));
+    int64_t at = 0;
+    assert (wfa_mp_int (wfa_mp_get (&unpacked.data, "submitted_at"), &at) == 0 && at == 1700000000000LL);
+    const msgpack_object *plan = wfa_mp_get (&unpacked.data, "plan");
+    assert (plan && plan->type == MSGPACK_OBJECT_ARRAY && wfa_mp_streq (&plan->via.array.ptr [0], "x"));
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buffer);
+    if (verbose)
+        printf ("wfa_store: ok\n");
+}

@@ -1,0 +1,46 @@
+/*  wfa_store.h - the Redis data model: key names, the Lua steps, and
+    turning stored records into protocol maps.
+
+    Every key of a pemda starts with "wfa:{PEMDA}:" so that all of one
+    pemda's keys share a Redis Cluster hash slot; each Lua step gets that
+    prefix as KEYS[1] and touches keys of one pemda only. The global keys
+    are wfa:pemdas (the registry) and wfa:nip:NIP (NIP -> pemda). */
+#ifndef WFA_STORE_H_INCLUDED
+#define WFA_STORE_H_INCLUDED
+
+//  The Lua steps (shared/lua/*.lua).
+extern const wfa_script_t wfa_script_submit;
+extern const wfa_script_t wfa_script_open_step;
+extern const wfa_script_t wfa_script_decide;
+extern const wfa_script_t wfa_script_list;
+extern const wfa_script_t wfa_script_import;
+extern const wfa_script_t wfa_script_inbox_add;
+extern const wfa_script_t wfa_script_count;
+extern const wfa_script_t wfa_script_metrics_get;
+
+#define WFA_PREFIX_MAX 32
+
+//  Key prefix "wfa:{PEMDA}:" into buf.
+char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
+
+//  Pemda of an employee. Returns 0 and fills buf, -1 if unknown, -2 if
+//  Redis is unavailable.
+int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size);
+
+//  Pemda code inside a request id (REQ-35.08-000001). Returns 0 or -1.
+int wfa_store_pemda_of_request (const char *request_id, char *buf, size_t size);
+
+//  Pack a request map from an HGETALL reply; with history (an LRANGE reply
+//  of msgpack entries) when given.
+void wfa_store_pack_request (msgpack_packer *pk, const redisReply *fields,
+                             const redisReply *history);
+
+//  Pack an array of requests from a list.lua reply.
+void wfa_store_pack_requests (msgpack_packer *pk, const redisReply *list);
+
+//  Pack stored msgpack bytes as an object; nil if they do not decode.
+void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);
+
+void wfa_store_test (bool verbose);
+
+#endif

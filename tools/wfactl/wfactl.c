@@ -1,0 +1,721 @@
+/*  wfactl - the Fleksi command line, over the native protocol.
+
+    wfactl [--endpoint E] [--json] [--lang id|en] COMMAND ...
+    Human-readable output by default; --json prints the reply map as JSON.
+    Exit 0 on success; 1 with the error code printed when the service
+    refuses; 2 on a usage error; 3 when no reply came (TIMEOUT).
+    There is no authentication yet: --as states who acts. */
+#include "wfa.h"
+
+#define S_IMPORT_BATCH 500
+
+static bool s_json = false;             //  --json
+static const char *s_lang = "id";       //  --lang
+static wfa_client_t *s_client = NULL;   //  Connection to the broker
+
+static int
+s_usage (void)
+{
+    fprintf (stderr,
+        "usage: wfactl [--endpoint E] [--json] [--lang id|en] COMMAND ...\n"
+        "  import employees FILE.csv\n"
+        "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain --dates YYYY-MM-DD[,...]\n"
+        "         --location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
+        "  decide REQUEST_ID... --as NIP (--approve|--reject) [--note TEXT] [--key KEY]\n"
+        "  show REQUEST_ID\n"
+        "  list --pemda CODE [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
+        "  inbox --as NIP [--limit N]\n"
+        "  approvals --as NIP\n"
+        "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "  status\n"
+        "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES.\n");
+    return 2;
+}
+
+//  A fresh random idempotency key.
+static void
+s_new_key (char *buf, size_t size)
+{
+    unsigned char random [12] = { 0 };
+    FILE *source = fopen ("/dev/urandom", "rb");
+    if (!source || fread (random, 1, sizeof random, source) != sizeof random) {
+        int64_t now = wfa_now_ms ();
+        memcpy (random, &now, sizeof now);
+        random [8] = (unsigned char) getpid ();
+    }
+    if (source)
+        fclose (source);
+    char *cursor = buf;
+    for (size_t byte_nbr = 0; byte_nbr < sizeof random && (size_t) (cursor - buf) + 3 < size; byte_nbr++)
+        cursor += sprintf (cursor, "%02x", random [byte_nbr]);
+}
+
+//  Begin a call body with the language field.
+static void
+s_begin (void)
+{
+    wfa_client_begin (s_client);
+    wfa_mp_pack_str (wfa_client_field (s_client, "lang"), s_lang);
+}
+
+static void
+s_field_str (const char *key, const char *value)
+{
+    if (value)
+        wfa_mp_pack_str (wfa_client_field (s_client, key), value);
+}
+
+//  Print a str/int field of a map, or "-".
+static void
+s_print_value (const msgpack_object *value)
+{
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        printf ("-");
+    else
+    if (value->type == MSGPACK_OBJECT_STR)
+        printf ("%.*s", (int) value->via.str.size, value->via.str.ptr);
+    else
+    if (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)
+        printf ("%.3f", value->via.f64);
+    else {
+        char *text = wfa_json_text (value);
+        printf ("%s", text);
+        free (text);
+    }
+}
+
+static void
+s_print_field (const msgpack_object *map, const char *key)
+{
+    s_print_value (wfa_mp_get (map, key));
+}
+
+//  Milliseconds since the epoch as local WIB time text.
+static void
+s_print_time (const msgpack_object *value)
+{
+    int64_t ms = 0;
+    if (wfa_mp_int (value, &ms) || ms <= 0) {
+        printf ("-");
+        return;
+    }
+    int64_t local = ms + (int64_t) WFA_TZ_WIB * 60000;
+    char date [11];
+    wfa_date_format (wfa_date_of_ms (ms, WFA_TZ_WIB), date);
+    int64_t in_day = ((local % 86400000) + 86400000) % 86400000;
+    printf ("%s %02d:%02d:%02d WIB", date, (int) (in_day / 3600000), (int) (in_day / 60000 % 60),
+            (int) (in_day / 1000 % 60));
+}
+
+//  Send the call; print errors; returns 0 if the reply is ok.
+//  With --json the whole reply is printed, ok or not.
+static int
+s_call (const char *command, msgpack_unpacked *reply, bool print_json)
+{
+    if (wfa_client_call (s_client, command, reply)) {
+        char message [256];
+        wfa_error_format (WFA_E_TIMEOUT, wfa_lang_parse (s_lang, strlen (s_lang)),
+                          wfa_config_get (WFA_CFG_ENDPOINT), message, sizeof message);
+        if (s_json)
+            printf ("{\"status\":\"error\",\"code\":\"TIMEOUT\",\"message\":\"%s\"}\n", message);
+        else
+            fprintf (stderr, "error: TIMEOUT: %s\n", message);
+        return 3;
+    }
+    const msgpack_object *map = &reply->data;
+    bool ok = wfa_mp_streq (wfa_mp_get (map, "status"), "ok");
+    if (s_json && (print_json || !ok)) {
+        char *text = wfa_json_text (map);
+        printf ("%s\n", text);
+        free (text);
+    }
+    if (ok)
+        return 0;
+    if (!s_json) {
+        fprintf (stderr, "error: ");
+        const msgpack_object *code = wfa_mp_get (map, "code");
+        const msgpack_object *message = wfa_mp_get (map, "message");
+        fprintf (stderr, "%.*s: %.*s\n",
+                 code && code->type == MSGPACK_OBJECT_STR? (int) code->via.str.size: 1,
+                 code && code->type == MSGPACK_OBJECT_STR? code->via.str.ptr: "?",
+                 message && message->type == MSGPACK_OBJECT_STR? (int) message->via.str.size: 0,
+                 message && message->type == MSGPACK_OBJECT_STR? message->via.str.ptr: "");
+        const msgpack_object *errors = wfa_mp_get (map, "errors");
+        if (errors && errors->type == MSGPACK_OBJECT_ARRAY && errors->via.array.size > 1)
+            for (uint32_t error_nbr = 0; error_nbr < errors->via.array.size; error_nbr++) {
+                const msgpack_object *error = &errors->via.array.ptr [error_nbr];
+                const msgpack_object *text = wfa_mp_get (error, "message");
+                const msgpack_object *error_code = wfa_mp_get (error, "code");
+                if (text && text->type == MSGPACK_OBJECT_STR && error_code && error_code->type == MSGPACK_OBJECT_STR)
+                    fprintf (stderr, "  - %.*s: %.*s\n", (int) error_code->via.str.size,
+                             error_code->via.str.ptr, (int) text->via.str.size, text->via.str.ptr);
+            }
+    }
+    return 1;
+}
+
+//  Options of a command: --name value pairs and flags; positional args kept.
+typedef struct {
+    const char *name;
+    const char *value;
+    zlist_t *values;            //  For repeatable options
+} s_opt_t;
+
+//  Parse argv against opts (NULL-name terminated). Flags (no value) are
+//  recognised by a trailing '!' in their name. Returns -1 on an unknown
+//  option or a missing value. Positionals go to positional.
+static int
+s_parse (int argc, char **argv, s_opt_t *opts, zlist_t *positional)
+{
+    for (int arg_nbr = 0; arg_nbr < argc; arg_nbr++) {
+        char *arg = argv [arg_nbr];
+        if (strncmp (arg, "--", 2) != 0) {
+            zlist_append (positional, arg);
+            continue;
+        }
+        s_opt_t *opt = opts;
+        while (opt->name) {
+            size_t len = strcspn (opt->name, "!");
+            if (strlen (arg + 2) == len && strncmp (arg + 2, opt->name, len) == 0)
+                break;
+            opt++;
+        }
+        if (!opt->name) {
+            fprintf (stderr, "wfactl: unknown option %s\n", arg);
+            return -1;
+        }
+        if (strchr (opt->name, '!')) {
+            opt->value = "1";
+            continue;
+        }
+        if (arg_nbr + 1 >= argc) {
+            fprintf (stderr, "wfactl: %s needs a value\n", arg);
+            return -1;
+        }
+        opt->value = argv [++arg_nbr];
+        if (opt->values)
+            zlist_append (opt->values, (void *) opt->value);
+    }
+    return 0;
+}
+
+//  Print a request map in a few lines.
+static void
+s_print_request_line (const msgpack_object *request)
+{
+    s_print_field (request, "request_id");
+    printf ("  ");
+    s_print_field (request, "state");
+    printf ("  ");
+    s_print_field (request, "nip");
+    printf ("  ");
+    s_print_field (request, "opd");
+    printf ("  ");
+    s_print_field (request, "kind");
+    printf ("  ");
+    const msgpack_object *dates = wfa_mp_get (request, "dates");
+    for (uint32_t date_nbr = 0; dates && dates->type == MSGPACK_OBJECT_ARRAY
+         && date_nbr < dates->via.array.size; date_nbr++) {
+        printf (date_nbr? ",": "");
+        s_print_value (&dates->via.array.ptr [date_nbr]);
+    }
+    printf ("\n");
+}
+
+// ---------------------------------------------------------------------
+
+typedef struct {
+    size_t count;               //  Rows in the file
+    int problems;               //  Problems found
+    zchunk_t *json;             //  Problems as JSON objects, for --json
+} s_import_t;
+
+static void
+s_import_problem (void *arg, const wfa_employee_t *row, wfa_code_t code, const char *field)
+{
+    s_import_t *import = (s_import_t *) arg;
+    char message [256];
+    wfa_error_format (code, wfa_lang_parse (s_lang, strlen (s_lang)), field, message, sizeof message);
+    char entry [1024];
+    snprintf (entry, sizeof entry, "%s{\"line\":%d,\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}",
+              import->problems? ",": "", row->line, wfa_error_name (code), field, message);
+    zchunk_extend (import->json, entry, strlen (entry));
+    if (!s_json)
+        fprintf (stderr, "line %d: %s: %s\n", row->line, wfa_error_name (code), message);
+    import->problems++;
+}
+
+static int
+s_cmd_import (int argc, char **argv)
+{
+    if (argc != 2 || !streq (argv [0], "employees"))
+        return s_usage ();
+    FILE *file = fopen (argv [1], "rb");
+    if (!file) {
+        fprintf (stderr, "wfactl: cannot read %s: %s\n", argv [1], strerror (errno));
+        return 2;
+    }
+    zchunk_t *chunk = zchunk_read (file, 64 * 1024 * 1024);
+    fclose (file);
+    zchunk_extend (chunk, "", 1);
+    char error [64] = "";
+    zlistx_t *rows = wfa_employee_parse_csv ((char *) zchunk_data (chunk), error, sizeof error);
+    zchunk_destroy (&chunk);
+    if (!rows) {
+        fprintf (stderr, "error: IMPORT_INVALID: line 1: the header lacks column '%s' "
+                 "(needs nip,name,pemda,opd,position,supervisor_nip,roles)\n", error);
+        return 1;
+    }
+    //  Check every row first: a file with any bad row loads nothing
+    s_import_t import = { zlistx_size (rows), 0, zchunk_new (NULL, 1024) };
+    zhash_t *seen = zhash_new ();
+    for (wfa_employee_t *row = (wfa_employee_t *) zlistx_first (rows); row;
+         row = (wfa_employee_t *) zlistx_next (rows)) {
+        if (wfa_employee_validate (row, s_import_problem, &import) == 0) {
+            char line [16];
+            snprintf (line, sizeof line, "%d", row->line);
+            char *copy = strdup (line);
+            if (zhash_insert (seen, row->nip, copy) != 0) {
+                free (copy);
+                char detail [96];
+                snprintf (detail, sizeof detail, "NIP %s already on line %s", row->nip,
+                          (char *) zhash_lookup (seen, row->nip));
+                s_import_problem (&import, row, WFA_E_BAD_VALUE, "nip");
+                if (!s_json)
+                    fprintf (stderr, "  (%s)\n", detail);
+            }
+        }
+    }
+    for (char *line = (char *) zhash_first (seen); line; line = (char *) zhash_next (seen))
+        free (line);
+    zhash_destroy (&seen);
+    if (import.problems) {
+        if (s_json)
+            printf ("{\"status\":\"error\",\"code\":\"IMPORT_INVALID\",\"errors\":[%.*s]}\n",
+                    (int) zchunk_size (import.json), (char *) zchunk_data (import.json));
+        else
+            fprintf (stderr, "error: IMPORT_INVALID: %d problem(s) in %s; nothing was loaded\n",
+                     import.problems, argv [1]);
+    }
+    zchunk_destroy (&import.json);
+    if (import.problems) {
+        zlistx_destroy (&rows);
+        return 1;
+    }
+    char key [32];
+    s_new_key (key, sizeof key);
+    int64_t created = 0, updated = 0;
+    size_t sent = 0;
+    int rc = 0;
+    wfa_employee_t *row = (wfa_employee_t *) zlistx_first (rows);
+    for (int batch_nbr = 0; row && rc == 0; batch_nbr++) {
+        size_t batch = 0;
+        s_begin ();
+        char batch_key [48];
+        snprintf (batch_key, sizeof batch_key, "%s-%d", key, batch_nbr);
+        s_field_str ("key", batch_key);
+        msgpack_packer *pk = wfa_client_field (s_client, "rows");
+        size_t left = import.count - sent;
+        size_t size = left < S_IMPORT_BATCH? left: S_IMPORT_BATCH;
+        msgpack_pack_array (pk, size);
+        for (; row && batch < size; batch++, row = (wfa_employee_t *) zlistx_next (rows)) {
+            msgpack_pack_map (pk, 7);
+            wfa_mp_pack_kv_str (pk, "nip", row->nip);
+            wfa_mp_pack_kv_str (pk, "name", row->name);
+            wfa_mp_pack_kv_str (pk, "pemda", row->pemda);
+            wfa_mp_pack_kv_str (pk, "opd", row->opd);
+            wfa_mp_pack_kv_str (pk, "position", row->position? row->position: "");
+            wfa_mp_pack_kv_str (pk, "supervisor_nip", row->supervisor_nip? row->supervisor_nip: "");
+            wfa_mp_pack_kv_str (pk, "roles", row->roles? row->roles: "");
+        }
+        msgpack_unpacked reply;
+        msgpack_unpacked_init (&reply);
+        rc = s_call ("EMPLOYEE.IMPORT", &reply, false);
+        if (rc == 0) {
+            int64_t value = 0;
+            if (wfa_mp_int (wfa_mp_get (&reply.data, "created"), &value) == 0)
+                created += value;
+            if (wfa_mp_int (wfa_mp_get (&reply.data, "updated"), &value) == 0)
+                updated += value;
+            sent += batch;
+        }
+        msgpack_unpacked_destroy (&reply);
+    }
+    zlistx_destroy (&rows);
+    if (rc)
+        return rc;
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"code\":\"OK\",\"imported\":%zu,\"created\":%" PRId64
+                ",\"updated\":%" PRId64 "}\n", sent, created, updated);
+    else
+        printf ("Imported %zu employees from %s (%" PRId64 " new, %" PRId64 " updated)\n",
+                sent, argv [1], created, updated);
+    return 0;
+}
+
+static int
+s_cmd_submit (int argc, char **argv)
+{
+    zlist_t *plans = zlist_new ();
+    s_opt_t opts [] = { { "as", NULL, NULL }, { "kind", NULL, NULL }, { "dates", NULL, NULL },
+                        { "location", NULL, NULL }, { "reason", NULL, NULL },
+                        { "plan", NULL, plans }, { "key", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = s_parse (argc, argv, opts, positional);
+    if (rc || zlist_size (positional) > 0) {
+        zlist_destroy (&plans);
+        zlist_destroy (&positional);
+        return s_usage ();
+    }
+    char key [32];
+    s_new_key (key, sizeof key);
+    s_begin ();
+    s_field_str ("key", opts [6].value? opts [6].value: key);
+    s_field_str ("as", opts [0].value);
+    s_field_str ("kind", opts [1].value);
+    if (opts [2].value) {
+        char *dates = strdup (opts [2].value);
+        int count = 1;
+        for (char *cursor = dates; *cursor; cursor++)
+            count += *cursor == ',';
+        msgpack_packer *pk = wfa_client_field (s_client, "dates");
+        msgpack_pack_array (pk, count);
+        char *cursor = dates;
+        for (int date_nbr = 0; date_nbr < count; date_nbr++) {
+            size_t len = strcspn (cursor, ",");
+            wfa_mp_pack_strn (pk, cursor, len);
+            cursor += len + (cursor [len] == ',');
+        }
+        free (dates);
+    }
+    s_field_str ("location", opts [3].value);
+    s_field_str ("reason", opts [4].value);
+    msgpack_packer *pk = wfa_client_field (s_client, "plan");
+    msgpack_pack_array (pk, zlist_size (plans));
+    for (char *item = (char *) zlist_first (plans); item; item = (char *) zlist_next (plans))
+        wfa_mp_pack_str (pk, item);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call ("REQUEST.SUBMIT", &reply, true);
+    if (rc == 0 && !s_json) {
+        printf ("Request ");
+        s_print_field (&reply.data, "request_id");
+        printf (" submitted; it now awaits the atasan's decision\n");
+    }
+    msgpack_unpacked_destroy (&reply);
+    zlist_destroy (&plans);
+    zlist_destroy (&positional);
+    return rc;
+}
+
+static int
+s_cmd_decide (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "as", NULL, NULL }, { "approve!", NULL, NULL }, { "reject!", NULL, NULL },
+                        { "note", NULL, NULL }, { "key", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *ids = zlist_new ();
+    int rc = s_parse (argc, argv, opts, ids);
+    if (rc || zlist_size (ids) == 0 || !opts [1].value == !opts [2].value) {
+        zlist_destroy (&ids);
+        return s_usage ();
+    }
+    char key [32];
+    s_new_key (key, sizeof key);
+    int worst = 0;
+    int item_nbr = 0;
+    for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids), item_nbr++) {
+        char item_key [96];
+        snprintf (item_key, sizeof item_key, "%s-%d", opts [4].value? opts [4].value: key, item_nbr);
+        s_begin ();
+        s_field_str ("key", zlist_size (ids) == 1 && opts [4].value? opts [4].value: item_key);
+        s_field_str ("as", opts [0].value);
+        s_field_str ("request_id", id);
+        s_field_str ("decision", opts [1].value? "approve": "reject");
+        s_field_str ("note", opts [3].value);
+        msgpack_unpacked reply;
+        msgpack_unpacked_init (&reply);
+        rc = s_call ("APPROVAL.DECIDE", &reply, true);
+        if (rc == 0 && !s_json) {
+            printf ("Request %s is now ", id);
+            s_print_field (&reply.data, "state");
+            printf ("\n");
+        }
+        if (rc > worst)
+            worst = rc;
+        msgpack_unpacked_destroy (&reply);
+    }
+    zlist_destroy (&ids);
+    return worst;
+}
+
+static int
+s_cmd_show (int argc, char **argv)
+{
+    if (argc != 1)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("request_id", argv [0]);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("REQUEST.GET", &reply, true);
+    if (rc == 0 && !s_json) {
+        const msgpack_object *request = wfa_mp_get (&reply.data, "request");
+        static const char *fields [] = { "request_id", "state", "pemda", "opd", "nip", "name",
+            "kind", "dates", "location", "reason", "plan", "approver", "decided_by", "note", NULL };
+        for (int field_nbr = 0; fields [field_nbr]; field_nbr++) {
+            printf ("%-13s ", fields [field_nbr]);
+            s_print_field (request, fields [field_nbr]);
+            printf ("\n");
+        }
+        printf ("%-13s ", "submitted_at");
+        s_print_time (wfa_mp_get (request, "submitted_at"));
+        printf ("\n%-13s ", "decided_at");
+        s_print_time (wfa_mp_get (request, "decided_at"));
+        printf ("\nhistory:\n");
+        const msgpack_object *history = wfa_mp_get (request, "history");
+        for (uint32_t entry_nbr = 0; history && history->type == MSGPACK_OBJECT_ARRAY
+             && entry_nbr < history->via.array.size; entry_nbr++) {
+            const msgpack_object *entry = &history->via.array.ptr [entry_nbr];
+            printf ("  ");
+            s_print_time (wfa_mp_get (entry, "at"));
+            printf ("  ");
+            s_print_field (entry, "action");
+            printf (" by ");
+            s_print_field (entry, "actor");
+            printf (": ");
+            s_print_field (entry, "from");
+            printf (" -> ");
+            s_print_field (entry, "to");
+            const msgpack_object *note = wfa_mp_get (entry, "note");
+            if (note && note->type == MSGPACK_OBJECT_STR && note->via.str.size) {
+                printf ("  (");
+                s_print_value (note);
+                printf (")");
+            }
+            printf ("\n");
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+//  Print a "requests" array reply.
+static void
+s_print_requests (const msgpack_object *map)
+{
+    const msgpack_object *requests = wfa_mp_get (map, "requests");
+    uint32_t count = requests && requests->type == MSGPACK_OBJECT_ARRAY? requests->via.array.size: 0;
+    for (uint32_t item_nbr = 0; item_nbr < count; item_nbr++)
+        s_print_request_line (&requests->via.array.ptr [item_nbr]);
+    printf ("%u request(s)\n", count);
+}
+
+static int
+s_cmd_list (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "opd", NULL, NULL }, { "nip", NULL, NULL },
+                        { "state", NULL, NULL }, { "limit", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = s_parse (argc, argv, opts, positional);
+    size_t extra = zlist_size (positional);
+    zlist_destroy (&positional);
+    if (rc || extra)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("pemda", opts [0].value);
+    s_field_str ("opd", opts [1].value);
+    s_field_str ("nip", opts [2].value);
+    s_field_str ("state", opts [3].value);
+    if (opts [4].value)
+        msgpack_pack_int64 (wfa_client_field (s_client, "limit"), atoll (opts [4].value));
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call ("REQUEST.LIST", &reply, true);
+    if (rc == 0 && !s_json)
+        s_print_requests (&reply.data);
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+//  inbox and approvals: one --as and an optional --limit.
+static int
+s_cmd_person (int argc, char **argv, const char *command)
+{
+    s_opt_t opts [] = { { "as", NULL, NULL }, { "limit", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = s_parse (argc, argv, opts, positional);
+    size_t extra = zlist_size (positional);
+    zlist_destroy (&positional);
+    if (rc || extra)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("as", opts [0].value);
+    if (opts [1].value)
+        msgpack_pack_int64 (wfa_client_field (s_client, "limit"), atoll (opts [1].value));
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call (command, &reply, true);
+    if (rc == 0 && !s_json && streq (command, "APPROVAL.LIST"))
+        s_print_requests (&reply.data);
+    else
+    if (rc == 0 && !s_json) {
+        const msgpack_object *entries = wfa_mp_get (&reply.data, "entries");
+        bool english = streq (s_lang, "en");
+        for (uint32_t entry_nbr = 0; entries && entries->type == MSGPACK_OBJECT_ARRAY
+             && entry_nbr < entries->via.array.size; entry_nbr++) {
+            const msgpack_object *entry = &entries->via.array.ptr [entry_nbr];
+            s_print_time (wfa_mp_get (entry, "at"));
+            printf ("  ");
+            s_print_field (entry, english? "message_en": "message_id");
+            printf ("\n");
+        }
+        printf ("%s: ", english? "entries": "entri");
+        s_print_field (&reply.data, "count");
+        printf ("\n");
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+static int
+s_cmd_metrics (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "opd", NULL, NULL }, { "from", NULL, NULL },
+                        { "to", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = s_parse (argc, argv, opts, positional);
+    size_t extra = zlist_size (positional);
+    zlist_destroy (&positional);
+    if (rc || extra)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("pemda", opts [0].value);
+    s_field_str ("opd", opts [1].value);
+    s_field_str ("from", opts [2].value);
+    s_field_str ("to", opts [3].value);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call ("METRICS.GET", &reply, true);
+    if (rc == 0 && !s_json) {
+        const msgpack_object *map = &reply.data;
+        printf ("pemda %s%s%s\n", opts [0].value, opts [1].value? " opd ": "",
+                opts [1].value? opts [1].value: "");
+        static const char *names [] = { "submitted", "approved", "rejected", "pending", NULL };
+        for (int name_nbr = 0; names [name_nbr]; name_nbr++) {
+            printf ("  %-10s ", names [name_nbr]);
+            s_print_field (map, names [name_nbr]);
+            printf ("\n");
+        }
+        const msgpack_object *lead = wfa_mp_get (map, "lead_time");
+        printf ("  lead time  count ");
+        s_print_field (lead, "count");
+        printf (", p50 ");
+        s_print_field (lead, "p50_s");
+        printf (" s, p90 ");
+        s_print_field (lead, "p90_s");
+        printf (" s, max ");
+        s_print_field (lead, "max_s");
+        printf (" s\n");
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+static int
+s_cmd_status (void)
+{
+    s_begin ();
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("SYSTEM.PING", &reply, true);
+    if (rc == 0 && !s_json) {
+        const msgpack_object *services = wfa_mp_get (&reply.data, "services");
+        for (uint32_t entry_nbr = 0; services && services->type == MSGPACK_OBJECT_MAP
+             && entry_nbr < services->via.map.size; entry_nbr++) {
+            printf ("%-14s ", "");
+            s_print_value (&services->via.map.ptr [entry_nbr].key);
+            printf (": ");
+            s_print_value (&services->via.map.ptr [entry_nbr].val);
+            printf (" instance(s)\n");
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    argc = wfa_config_load (argc, argv);
+    int first = 1;
+    while (first < argc && strncmp (argv [first], "--", 2) == 0) {
+        if (streq (argv [first], "--json"))
+            s_json = true;
+        else
+        if (streq (argv [first], "--lang") && first + 1 < argc) {
+            s_lang = argv [++first];
+            if (!streq (s_lang, "id") && !streq (s_lang, "en"))
+                return s_usage ();
+        }
+        else
+        if (streq (argv [first], "--help"))
+            return s_usage () == 2? 0: 0;
+        else
+            return s_usage ();
+        first++;
+    }
+    if (first >= argc)
+        return s_usage ();
+    //  Later options may still carry --json / --lang
+    int kept = first;
+    for (int arg_nbr = first; arg_nbr < argc; arg_nbr++) {
+        if (streq (argv [arg_nbr], "--json"))
+            s_json = true;
+        else
+        if (streq (argv [arg_nbr], "--lang") && arg_nbr + 1 < argc)
+            s_lang = argv [++arg_nbr];
+        else
+            argv [kept++] = argv [arg_nbr];
+    }
+    argc = kept;
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    s_client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT),
+                               (int) wfa_config_int (WFA_CFG_TIMEOUT_MS),
+                               (int) wfa_config_int (WFA_CFG_RETRIES));
+    const char *command = argv [first];
+    int rest = argc - first - 1;
+    char **args = argv + first + 1;
+    int rc;
+    if (streq (command, "import"))
+        rc = s_cmd_import (rest, args);
+    else
+    if (streq (command, "submit"))
+        rc = s_cmd_submit (rest, args);
+    else
+    if (streq (command, "decide"))
+        rc = s_cmd_decide (rest, args);
+    else
+    if (streq (command, "show"))
+        rc = s_cmd_show (rest, args);
+    else
+    if (streq (command, "list"))
+        rc = s_cmd_list (rest, args);
+    else
+    if (streq (command, "inbox"))
+        rc = s_cmd_person (rest, args, "INBOX.LIST");
+    else
+    if (streq (command, "approvals"))
+        rc = s_cmd_person (rest, args, "APPROVAL.LIST");
+    else
+    if (streq (command, "metrics"))
+        rc = s_cmd_metrics (rest, args);
+    else
+    if (streq (command, "status"))
+        rc = rest? s_usage (): s_cmd_status ();
+    else
+        rc = s_usage ();
+    wfa_client_destroy (&s_client);
+    zsys_shutdown ();
+    return rc;
+}
