@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make bench: start a fresh system on spare ports (redis with AOF everysec,
+# broker, one instance of each service), load 200 generated employees, drive
+# submit -> decide -> inbox with wfa-bench, then measure Redis's own ceiling
+# for the same Lua step shape (HSET + RPUSH + 4 ZADD + XADD + SET) with
+# redis-benchmark, pipelined, and print the ratio.
+# Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$top/build/bin"
+requests=${BENCH_REQUESTS:-5000}
+concurrency=${BENCH_CONCURRENCY:-64}
+work=$(mktemp -d /tmp/wfa-bench-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+spare_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+redis_port=$(spare_port); front=$(spare_port); back=$(spare_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
+  --appendfsync everysec --save "" --daemonize no --logfile "$work/redis.log" &
+pids+=($!)
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+export WFA_REDIS="127.0.0.1:$redis_port" WFA_FRONTEND="tcp://127.0.0.1:$front"
+export WFA_BACKEND="tcp://127.0.0.1:$back" WFA_BROKER="tcp://127.0.0.1:$back"
+export WFA_ENDPOINT="tcp://127.0.0.1:$front"
+"$bin/wfa-broker" 2>>"$work/services.log" & pids+=($!)
+for service in requests approvals notifications metrics; do
+  "$bin/wfa-$service" 2>>"$work/services.log" & pids+=($!)
+done
+
+# 10 OPDs of 20: one head each, who is atasan of the other 19
+csv="$work/employees.csv"
+echo "nip,name,pemda,opd,position,supervisor_nip,roles" > "$csv"
+for opd in $(seq 1 10); do
+  head=$(printf '197001011995%02d1000' "$opd")
+  echo "$head,Kepala $opd,35.08,OPD$opd,Kepala,,pegawai;atasan;kepala_opd" >> "$csv"
+  for n in $(seq 1 19); do
+    echo "$(printf '198502022010%02d2%03d' "$opd" "$n"),Pegawai $opd-$n,35.08,OPD$opd,Staf,$head,pegawai" >> "$csv"
+  done
+done
+for _ in $(seq 1 50); do
+  "$bin/wfactl" status 2>/dev/null | grep -q 'metrics: 1' && break; sleep 0.1
+done
+"$bin/wfactl" import employees "$csv"
+
+echo "== Fleksi: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), redis $(redis-server --version | awk '{print $3}')"
+"$bin/wfa-bench" --employees "$csv" --requests "$requests" --concurrency "$concurrency" | tee "$work/bench.out"
+
+echo "== Redis ceiling: the same Lua step shape, redis-benchmark -c 50 -P 16"
+script="redis.call('HSET',KEYS[1],'state','submitted','nip',ARGV[1],'opd','OPD1','dates','2026-12-01','v',1)
+redis.call('RPUSH',KEYS[1]..':h',ARGV[1])
+redis.call('ZADD','{b}:all',1,KEYS[1]) redis.call('ZADD','{b}:s',1,KEYS[1])
+redis.call('ZADD','{b}:o',1,KEYS[1]) redis.call('ZADD','{b}:n',1,KEYS[1])
+redis.call('XADD','{b}:ev','MAXLEN','~','100000','*','type','request.submitted','data',ARGV[1])
+redis.call('SET',KEYS[1]..':i',ARGV[1],'EX',60) return 1"
+sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$script")
+redis-benchmark -p "$redis_port" -c 50 -P 16 -n 200000 -r 1000000 -q \
+  EVALSHA "$sha" 1 '{b}:req:__rand_int__' payload-__rand_int__ | tr '\r' '\n' | tail -1 > "$work/ceiling.out"
+ceiling=$(grep -o '[0-9.]* requests per second' "$work/ceiling.out" | awk '{print $1}')
+echo "EVALSHA (8 writes, like submit.lua): ${ceiling} steps/s"
+submit=$(awk '/^submit/ {print $6}' "$work/bench.out" | tr -d '/s')
+flow=$(awk '/^flow/ {print $(NF-1)}' "$work/bench.out")
+echo "== ratio: submit ${submit}/s is $(awk -v a="$submit" -v b="$ceiling" 'BEGIN{printf "%.1f", 100*a/b}')% of the Redis ceiling ${ceiling}/s; whole flow ${flow} flows/s"

@@ -1,0 +1,266 @@
+/*  wfa-bench - load generator on the native protocol.
+
+    wfa-bench --endpoint E --pemda CODE --employees FILE.csv
+              [--requests N] [--concurrency C]
+    Drives N requests through submit -> decide -> inbox with C calls in
+    flight and prints, per phase, calls/s and latency p50/p99; then the
+    end-to-end rate (first submit to last decision seen in an inbox).
+    The employees file is the one the system was loaded with: requests
+    are made by employees with a supervisor, decided by that supervisor. */
+#include "wfa.h"
+
+typedef struct {
+    char nip [19];              //  Employee
+    char supervisor [19];       //  Who decides
+    char request_id [32];       //  Filled by submit
+    int64_t sent_at;            //  When the current call left, µs
+    int attempts;               //  Tries of the current call
+    bool done;                  //  Current phase done for it
+} s_flow_t;
+
+static int64_t
+s_now_us (void)
+{
+    return zclock_usecs ();
+}
+
+static int
+s_compare_i64 (const void *left, const void *right)
+{
+    int64_t a = *(const int64_t *) left, b = *(const int64_t *) right;
+    return a < b? -1: a > b? 1: 0;
+}
+
+//  Pack and send the call of a phase for one flow; returns its correlation id.
+static uint64_t
+s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const char *run_key)
+{
+    char key [64];
+    const char *command;
+    wfa_client_begin (client);
+    if (phase == 0) {
+        snprintf (key, sizeof key, "%s-s-%d", run_key, flow_nbr);
+        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        wfa_mp_pack_str (wfa_client_field (client, "kind"), "rumah");
+        //  A working day 1-4 weeks ahead, spread over the flows
+        int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+        int day = today + 7 + flow_nbr % 21;
+        while (!wfa_date_is_weekday (day))
+            day++;
+        char date [11];
+        wfa_date_format (day, date);
+        msgpack_packer *pk = wfa_client_field (client, "dates");
+        msgpack_pack_array (pk, 1);
+        wfa_mp_pack_str (pk, date);
+        wfa_mp_pack_str (wfa_client_field (client, "location"), "Rumah, sesuai data kepegawaian");
+        wfa_mp_pack_str (wfa_client_field (client, "reason"), "Penyusunan laporan triwulan");
+        pk = wfa_client_field (client, "plan");
+        msgpack_pack_array (pk, 2);
+        wfa_mp_pack_str (pk, "Draf laporan bab 1-2");
+        wfa_mp_pack_str (pk, "Rekap data capaian");
+        command = "REQUEST.SUBMIT";
+    }
+    else
+    if (phase == 1) {
+        snprintf (key, sizeof key, "%s-d-%d", run_key, flow_nbr);
+        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->supervisor);
+        wfa_mp_pack_str (wfa_client_field (client, "request_id"), flow->request_id);
+        wfa_mp_pack_str (wfa_client_field (client, "decision"), flow_nbr % 5? "approve": "reject");
+        command = "APPROVAL.DECIDE";
+    }
+    else {
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        msgpack_pack_int (wfa_client_field (client, "limit"), 1000);
+        command = "INBOX.LIST";
+    }
+    flow->sent_at = s_now_us ();
+    flow->attempts++;
+    return wfa_client_send (client, command);
+}
+
+//  True if the inbox reply holds a decision entry for the flow's request.
+static bool
+s_inbox_has (const msgpack_object *reply, const char *request_id)
+{
+    const msgpack_object *entries = wfa_mp_get (reply, "entries");
+    for (uint32_t entry_nbr = 0; entries && entries->type == MSGPACK_OBJECT_ARRAY
+         && entry_nbr < entries->via.array.size; entry_nbr++) {
+        const msgpack_object *entry = &entries->via.array.ptr [entry_nbr];
+        if (wfa_mp_streq (wfa_mp_get (entry, "request_id"), request_id)
+        && !wfa_mp_streq (wfa_mp_get (entry, "type"), "approval.pending"))
+            return true;
+    }
+    return false;
+}
+
+//  Run one phase over all flows with concurrency in flight. Returns 0 if
+//  every flow finished the phase.
+static int
+s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concurrency,
+         const char *run_key, const char *name)
+{
+    //  In flight: correlation id -> flow index + 1
+    int64_t *latencies = (int64_t *) calloc (count * 4 + 16, sizeof (int64_t));
+    size_t latency_count = 0;
+    zhashx_t *inflight = zhashx_new ();
+    int next = 0, finished = 0, failures = 0, retries = 0;
+    for (int flow_nbr = 0; flow_nbr < count; flow_nbr++) {
+        flows [flow_nbr].done = false;
+        flows [flow_nbr].attempts = 0;
+    }
+    zlistx_t *again = zlistx_new ();        //  Flows to send again (not yet ready)
+    int64_t started = s_now_us ();
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    while (finished + failures < count) {
+        while ((int) zhashx_size (inflight) < concurrency && (next < count || zlistx_size (again))) {
+            int flow_nbr;
+            if (zlistx_size (again))
+                flow_nbr = (int) (intptr_t) zlistx_detach (again, NULL) - 1;
+            else
+                flow_nbr = next++;
+            uint64_t id = s_send (client, phase, &flows [flow_nbr], flow_nbr, run_key);
+            char id_key [32];
+            snprintf (id_key, sizeof id_key, "%" PRIu64, id);
+            zhashx_insert (inflight, id_key, (void *) (intptr_t) (flow_nbr + 1));
+        }
+        uint64_t id = 0;
+        if (wfa_client_recv (client, 5000, &id, &reply)) {
+            fprintf (stderr, "wfa-bench: %s: no reply in 5 s, %zu calls lost\n", name,
+                     zhashx_size (inflight));
+            failures += (int) zhashx_size (inflight);
+            break;
+        }
+        const msgpack_object *map = &reply.data;
+        char id_key [32];
+        snprintf (id_key, sizeof id_key, "%" PRIu64, id);
+        int flow_nbr = (int) (intptr_t) zhashx_lookup (inflight, id_key) - 1;
+        if (flow_nbr < 0)
+            continue;           //  A late reply to an abandoned call
+        zhashx_delete (inflight, id_key);
+        s_flow_t *flow = &flows [flow_nbr];
+        latencies [latency_count++] = s_now_us () - flow->sent_at;
+        bool ok = wfa_mp_streq (wfa_mp_get (map, "status"), "ok");
+        if (phase == 0 && ok) {
+            const msgpack_object *request_id = wfa_mp_get (map, "request_id");
+            snprintf (flow->request_id, sizeof flow->request_id, "%.*s",
+                      (int) request_id->via.str.size, request_id->via.str.ptr);
+            finished++;
+        }
+        else
+        if (phase == 1 && (ok || (wfa_mp_streq (wfa_mp_get (map, "code"), "NOT_PENDING")
+                                  && flow->attempts < 200))) {
+            if (ok)
+                finished++;
+            else {
+                retries++;
+                zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+                zclock_sleep (1);
+            }
+        }
+        else
+        if (phase == 2 && ok && s_inbox_has (map, flow->request_id))
+            finished++;
+        else
+        if (phase == 2 && ok && flow->attempts < 500) {
+            retries++;
+            zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+            zclock_sleep (1);
+        }
+        else {
+            const msgpack_object *code = wfa_mp_get (map, "code");
+            fprintf (stderr, "wfa-bench: %s flow %d failed: %.*s\n", name, flow_nbr,
+                     code? (int) code->via.str.size: 1, code? code->via.str.ptr: "?");
+            failures++;
+        }
+    }
+    int64_t elapsed = s_now_us () - started;
+    qsort (latencies, latency_count, sizeof (int64_t), s_compare_i64);
+    double rate = elapsed > 0? (double) finished * 1e6 / (double) elapsed: 0;
+    printf ("%-8s %6d ok %4d failed  %8.0f/s  p50 %7.2f ms  p99 %7.2f ms  (%d re-polls)\n",
+            name, finished, failures, rate,
+            latency_count? latencies [latency_count / 2] / 1000.0: 0,
+            latency_count? latencies [(latency_count * 99) / 100] / 1000.0: 0, retries);
+    msgpack_unpacked_destroy (&reply);
+    zlistx_destroy (&again);
+    zhashx_destroy (&inflight);
+    free (latencies);
+    return failures? -1: 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    argc = wfa_config_load (argc, argv);
+    int requests = 2000, concurrency = 64;
+    const char *employees_file = NULL;
+    for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
+        if (streq (argv [arg_nbr], "--requests") && arg_nbr + 1 < argc)
+            requests = atoi (argv [++arg_nbr]);
+        else
+        if (streq (argv [arg_nbr], "--concurrency") && arg_nbr + 1 < argc)
+            concurrency = atoi (argv [++arg_nbr]);
+        else
+        if (streq (argv [arg_nbr], "--employees") && arg_nbr + 1 < argc)
+            employees_file = argv [++arg_nbr];
+        else {
+            fprintf (stderr, "usage: wfa-bench [--endpoint E] --employees FILE.csv "
+                     "[--requests N] [--concurrency C]\n");
+            return 2;
+        }
+    }
+    if (!employees_file || requests < 1 || concurrency < 1)
+        return 2;
+    FILE *file = fopen (employees_file, "rb");
+    if (!file)
+        return 2;
+    zchunk_t *chunk = zchunk_read (file, 64 * 1024 * 1024);
+    fclose (file);
+    zchunk_extend (chunk, "", 1);
+    char error [64];
+    zlistx_t *rows = wfa_employee_parse_csv ((char *) zchunk_data (chunk), error, sizeof error);
+    zchunk_destroy (&chunk);
+    if (!rows)
+        return 2;
+    //  Employees who have a supervisor make the requests, round robin
+    s_flow_t *flows = (s_flow_t *) calloc (requests, sizeof (s_flow_t));
+    zlistx_t *askers = zlistx_new ();
+    for (wfa_employee_t *row = (wfa_employee_t *) zlistx_first (rows); row;
+         row = (wfa_employee_t *) zlistx_next (rows))
+        if (row->supervisor_nip && *row->supervisor_nip)
+            zlistx_add_end (askers, row);
+    if (zlistx_size (askers) == 0)
+        return 2;
+    wfa_employee_t *row = (wfa_employee_t *) zlistx_first (askers);
+    for (int flow_nbr = 0; flow_nbr < requests; flow_nbr++) {
+        snprintf (flows [flow_nbr].nip, 19, "%s", row->nip);
+        snprintf (flows [flow_nbr].supervisor, 19, "%s", row->supervisor_nip);
+        row = (wfa_employee_t *) zlistx_next (askers);
+        if (!row)
+            row = (wfa_employee_t *) zlistx_first (askers);
+    }
+    zlistx_destroy (&askers);
+    zlistx_destroy (&rows);
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    wfa_client_t *client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT), 5000, 1);
+    char run_key [32];
+    snprintf (run_key, sizeof run_key, "bench-%" PRId64, wfa_now_ms ());
+    printf ("wfa-bench: %d requests, %d in flight, endpoint %s\n", requests, concurrency,
+            wfa_config_get (WFA_CFG_ENDPOINT));
+    int64_t started = s_now_us ();
+    int rc = s_phase (client, 0, flows, requests, concurrency, run_key, "submit");
+    if (rc == 0)
+        rc = s_phase (client, 1, flows, requests, concurrency, run_key, "decide");
+    if (rc == 0)
+        rc = s_phase (client, 2, flows, requests, concurrency, run_key, "inbox");
+    double seconds = (double) (s_now_us () - started) / 1e6;
+    printf ("flow     %6d requests through submit -> decide -> inbox in %.2f s: %.0f flows/s\n",
+            requests, seconds, requests / seconds);
+    wfa_client_destroy (&client);
+    free (flows);
+    zsys_shutdown ();
+    return rc? 1: 0;
+}
