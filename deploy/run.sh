@@ -31,7 +31,7 @@ if redis-cli -p "$port" ping >/dev/null 2>&1; then
 fi
 redis-server --port "$port" --bind 127.0.0.1 --dir "$var/redis" \
   --appendonly yes --appendfsync everysec --save "" --daemonize no \
-  --logfile "" --loglevel warning &
+  --logfile "$var/redis/redis.log" --loglevel notice &
 pids+=($!)
 for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -39,7 +39,7 @@ for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sle
 for service in requests approvals notifications metrics; do
   "$bin/wfa-$service" & pids+=($!)
 done
-echo "fleksi: running. Redis 127.0.0.1:$port, broker $WFA_FRONTEND. Ctrl-C stops."
+echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log), broker $WFA_FRONTEND. Ctrl-C stops."
 echo "fleksi: in another terminal: make demo, then build/bin/wfactl status"
 wait -n
 echo "fleksi: a process exited; stopping the rest" >&2

@@ -18,6 +18,7 @@ typedef struct {
     int64_t next_housekeeping;          //  When to refresh and reclaim
     int64_t next_trim;                  //  When to trim
     uint64_t handled;                   //  Events handled
+    size_t registry_size;               //  Size of wfa:pemdas at the last refresh
 } s_consumer_t;
 
 char *
@@ -140,6 +141,7 @@ s_refresh (s_consumer_t *self)
     if (!reply)
         return;
     if (reply->type == REDIS_REPLY_ARRAY) {
+        self->registry_size = reply->elements;
         zlist_purge (self->pemdas);
         for (size_t item_nbr = 0; item_nbr < reply->elements; item_nbr++) {
             const char *pemda = reply->element [item_nbr]->str;
@@ -363,6 +365,13 @@ s_consumer_actor (zsock_t *pipe, void *args)
         }
         if (zlist_size (self->pemdas) > 0)
             s_read (self, 500);
+        //  A pemda registered since the last refresh: watch its stream now
+        redisReply *reply = wfa_redis_command (self->redis, "SCARD wfa:pemdas");
+        if (reply && reply->type == REDIS_REPLY_INTEGER
+        &&  (size_t) reply->integer != self->registry_size)
+            self->next_housekeeping = 0;
+        if (reply)
+            freeReplyObject (reply);
     }
     zpoller_destroy (&poller);
     zlist_destroy (&self->pemdas);

@@ -60,16 +60,19 @@ static int
 s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char approver [32], nip [32], request_id [64], text_id [256], text_en [256];
+    char approver [32], nip [32], name [256], request_id [64], text_id [512], text_en [512];
     s_field (event, "approver", approver, sizeof approver);
     s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "name", name, sizeof name);
     s_field (event, "request_id", request_id, sizeof request_id);
     if (!wfa_nip_valid (approver)) {
         wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
         return 0;
     }
-    snprintf (text_id, sizeof text_id, "Pengajuan %s dari %s menunggu keputusan Anda", request_id, nip);
-    snprintf (text_en, sizeof text_en, "Request %s from %s awaits your decision", request_id, nip);
+    snprintf (text_id, sizeof text_id, "Pengajuan %s dari %s (%s) menunggu keputusan Anda",
+              request_id, name, nip);
+    snprintf (text_en, sizeof text_en, "Request %s from %s (%s) awaits your decision",
+              request_id, name, nip);
     return s_add_entry (event, redis, approver, text_id, text_en);
 }
 

@@ -5,7 +5,7 @@
 local p = KEYS[1]
 local id, now = ARGV[1], ARGV[2]
 local rkey = p .. 'req:' .. id
-local r = redis.call('HMGET', rkey, 'state', 'supervisor_nip', 'nip', 'opd', 'pemda')
+local r = redis.call('HMGET', rkey, 'state', 'supervisor_nip', 'nip', 'opd', 'pemda', 'name')
 if not r[1] then return 'missing' end
 if r[1] ~= 'submitted' then return 'skip' end
 local approver, nip, opd, pemda = r[2], r[3], r[4], r[5]
@@ -19,6 +19,6 @@ redis.call('ZREM', p .. 'idx:state:submitted', id)
 redis.call('ZADD', p .. 'idx:state:pending', score, id)
 redis.call('ZADD', p .. 'idx:approver:' .. approver, score, id)
 redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
-    request_id = id, pemda = pemda, nip = nip, opd = opd, approver = approver,
+    request_id = id, pemda = pemda, nip = nip, name = r[6], opd = opd, approver = approver,
     step = 1, at = score}))
 return 'ok'

@@ -35,7 +35,7 @@ redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
 local date_list = {}
 for date in string.gmatch(dates, '[^,]+') do date_list[#date_list + 1] = date end
 redis.call('XADD', p .. 'events', '*', 'type', 'request.submitted', 'data', cmsgpack.pack({
-    request_id = id, pemda = pemda, nip = nip, opd = opd, kind = kind,
+    request_id = id, pemda = pemda, nip = nip, name = name, opd = opd, kind = kind,
     dates = date_list, supervisor_nip = supervisor, at = score}))
 
 redis.call('SET', idem, id, 'EX', ttl)

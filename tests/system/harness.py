@@ -345,7 +345,7 @@ class Client:
         on_reply(index, reply), if given, is called as each final reply arrives.
         """
         results = [None] * len(calls)
-        pending = {}   # id -> [index, cmd, frames, resend_at, retries_left, waiting_reply]
+        pending = {}   # id -> [index, cmd, frames, resend_at, retries_left]
         next_index = 0
         done = 0
         while done < len(calls):
@@ -371,7 +371,6 @@ class Client:
                         "reply frame 0 is %r, call was %r" % (frames[0], cmd)
                     if reply.get("code") in RETRYABLE and entry[4] > 0:
                         entry[3] = time.monotonic() + 0.25   # resend after a pause
-                        entry.append("retry")
                         continue
                     del pending[reply["id"]]
                     results[index] = reply

@@ -51,6 +51,9 @@ done
 
 echo "== Fleksi: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), redis $(redis-server --version | awk '{print $3}')"
 "$bin/wfa-bench" --employees "$csv" --requests "$requests" --concurrency "$concurrency" | tee "$work/bench.out"
+echo "== where Redis spent its time during the run (INFO commandstats: calls, usec per call)"
+redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
+  | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+),usec_per_call=([0-9.]+).*/  \1: \2 calls, \4 usec each/'
 
 echo "== Redis ceiling: the same Lua step shape, redis-benchmark -c 50 -P 16"
 script="redis.call('HSET',KEYS[1],'state','submitted','nip',ARGV[1],'opd','OPD1','dates','2026-12-01','v',1)
