@@ -5,7 +5,7 @@
 # WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin="$top/build/bin"
+bin=${WFA_BIN:-$top/build/bin}
 var="$top/var"
 port=${WFA_REDIS_PORT:-7379}
 mkdir -p "$var/redis"

@@ -207,9 +207,11 @@ s_copy_str (wfa_call_t *self, const msgpack_object *value, const char *field,
         wfa_call_error (self, WFA_E_BAD_VALUE, field, NULL, -1);
         return NULL;
     }
+    //  The list keeps its own copy (autofree); hand that one out
     char *copy = wfa_mp_strdup (value);
     zlist_append (self->strings, copy);
-    return copy;
+    free (copy);
+    return (char *) zlist_last (self->strings);
 }
 
 //  String field, copied and owned by the call.

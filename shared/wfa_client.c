@@ -13,6 +13,7 @@ struct _wfa_client_t {
     msgpack_sbuffer fields;     //  Fields of the call being built
     msgpack_packer packer;      //  Packs into fields
     uint32_t field_count;       //  Fields packed
+    zmsg_t *last_reply;         //  Holds the bytes the last decoded reply points into
 };
 
 //  Replies can be larger and deeper than calls (lists of requests).
@@ -49,6 +50,7 @@ wfa_client_destroy (wfa_client_t **self_p)
     wfa_client_t *self = *self_p;
     if (self) {
         zsock_destroy (&self->dealer);
+        zmsg_destroy (&self->last_reply);
         msgpack_sbuffer_destroy (&self->fields);
         free (self);
         *self_p = NULL;
@@ -127,7 +129,9 @@ wfa_client_recv (wfa_client_t *self, int timeout_ms, uint64_t *id, msgpack_unpac
             *id = raw->via.u64;
         rc = 0;
     }
-    zmsg_destroy (&msg);
+    //  msgpack-c's objects point into the frame: keep it until the next reply
+    zmsg_destroy (&self->last_reply);
+    self->last_reply = msg;
     return rc;
 }
 

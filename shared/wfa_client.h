@@ -26,6 +26,7 @@ uint64_t wfa_client_send (wfa_client_t *self, const char *command);
 
 //  Wait up to timeout_ms for any reply; on success fills *id and unpacked
 //  (caller inits/destroys it) and returns 0; -1 on timeout or a malformed reply.
+//  The decoded reply stays valid until the next recv or call on this client.
 int wfa_client_recv (wfa_client_t *self, int timeout_ms, uint64_t *id, msgpack_unpacked *unpacked);
 
 //  Send the body built since wfa_client_begin and wait for its reply,

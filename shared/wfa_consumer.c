@@ -148,7 +148,7 @@ s_refresh (s_consumer_t *self)
             if (!pemda || !wfa_pemda_valid (pemda))
                 continue;
             if (wfa_outbox_register (self->redis, pemda) == 0)
-                zlist_append (self->pemdas, strdup (pemda));
+                zlist_append (self->pemdas, (void *) pemda);    //  autofree copies
         }
     }
     freeReplyObject (reply);

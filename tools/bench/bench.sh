@@ -7,7 +7,7 @@
 # Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$top/build/bin"
+bin=${WFA_BIN:-$top/build/bin}
 requests=${BENCH_REQUESTS:-5000}
 concurrency=${BENCH_CONCURRENCY:-64}
 work=$(mktemp -d /tmp/wfa-bench-XXXXXX)
@@ -15,7 +15,7 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${BENCH_KEEP:-}" ] && echo "bench: logs kept in $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
