@@ -147,12 +147,14 @@ class System:
     def log_path(self, name, index=0):
         return os.path.join(self.tmp, "%s-%d.log" % (name, index))
 
-    def _spawn(self, name, index, argv):
+    def _spawn(self, name, index, argv, env=None):
         log = open(self.log_path(name, index), "ab")
         log.write(("---- start %s #%d at %s\n" % (name, index, time.strftime("%H:%M:%S"))).encode())
         log.flush()
+        full_env = self._env()
+        full_env.update(env or {})
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=self.tmp, env=self._env())
+                                stdin=subprocess.DEVNULL, cwd=self.tmp, env=full_env)
         log.close()
         return proc
 
@@ -178,18 +180,22 @@ class System:
                 self.start(name)
         self.wait_ready()
 
-    def start(self, name, index=None):
+    def start(self, name, index=None, env=None, group=None):
         """Start one instance of a service (or the broker, or redis).
 
         With index, (re)start that slot, which must not be running; otherwise add one.
+        env: extra environment; group: keep it apart from `name`'s instances under this
+        label (wait_ready then does not expect it to register), e.g. one pointed at
+        another broker.
         """
-        slots = self.procs.setdefault(name, [])
+        group = group or name
+        slots = self.procs.setdefault(group, [])
         if index is None:
             index = len(slots)
             slots.append(None)
         current = slots[index]
-        assert current is None or current.poll() is not None, "%s #%d still running" % (name, index)
-        slots[index] = self._spawn(name, index, self._argv(name))
+        assert current is None or current.poll() is not None, "%s #%d still running" % (group, index)
+        slots[index] = self._spawn(group, index, self._argv(name), env)
         return index
 
     def kill9(self, name, index=0):
@@ -249,7 +255,7 @@ class System:
         for c in self.clients:
             c.close()
         self.clients = []
-        order = list(SERVICES) + ["broker", "redis"]
+        order = [n for n in self.procs if n not in ("broker", "redis")] + ["broker", "redis"]
         running = []
         for name in order:
             for proc in self.procs.get(name, []):
@@ -281,8 +287,8 @@ class System:
         dead = self.dead()
         if dead:
             parts.append("processes that died: %r" % dead)
-        for name in ["redis", "broker"] + list(SERVICES):
-            for index in range(len(self.procs.get(name, []))):
+        for name in self.procs:
+            for index in range(len(self.procs[name])):
                 parts.append("---- tail of %s" % self.log_path(name, index))
                 parts.append(self.log_tail(name, index))
         failure_notes.append("\n".join(parts))
