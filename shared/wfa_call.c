@@ -52,7 +52,12 @@ wfa_call_new (const char *command, const void *body, size_t size)
 {
     wfa_call_t *self = (wfa_call_t *) zmalloc (sizeof (wfa_call_t));
     assert (self);
-    snprintf (self->command, sizeof self->command, "%s", command? command: "");
+    //  A command is 1-64 printable ASCII characters; anything else is not
+    //  echoed into messages (they must stay valid UTF-8)
+    bool command_ok = command && *command && strlen (command) <= WFA_COMMAND_MAX;
+    for (const char *letter = command; command_ok && *letter; letter++)
+        command_ok = isgraph ((unsigned char) *letter);
+    snprintf (self->command, sizeof self->command, "%s", command_ok? command: "");
     self->problems = zlistx_new ();
     zlistx_set_destructor (self->problems, s_problem_destroy);
     self->strings = zlist_new ();
@@ -89,8 +94,8 @@ wfa_call_new (const char *command, const void *body, size_t size)
     int64_t version = 0;
     if (wfa_mp_int (wfa_mp_get (self->body, "v"), &version) || version != 1)
         wfa_call_error (self, WFA_E_BAD_VERSION, "v", NULL, -1);
-    if (size == 0 || !command || !*command)
-        wfa_call_error (self, WFA_E_BAD_FRAME, NULL, NULL, -1);
+    if (!command_ok)
+        wfa_call_error (self, WFA_E_BAD_FRAME, NULL, "frame 0", -1);
     return self;
 }
 
@@ -203,7 +208,8 @@ s_copy_str (wfa_call_t *self, const msgpack_object *value, const char *field,
         wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
         return NULL;
     }
-    if (memchr (value->via.str.ptr, 0, value->via.str.size)) {
+    if (memchr (value->via.str.ptr, 0, value->via.str.size)
+    || !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
         wfa_call_error (self, WFA_E_BAD_VALUE, field, NULL, -1);
         return NULL;
     }
@@ -487,6 +493,12 @@ wfa_call_test (bool verbose)
     errors = wfa_mp_get (map, "errors");
     assert (wfa_mp_int (wfa_mp_get (&errors->via.array.ptr [0], "index"), &id) == 0 && id == 4);
     zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+
+    //  A command that is not printable ASCII is refused, not echoed
+    call = wfa_call_new ("X\xbc~", buffer.data, buffer.size);
+    assert (wfa_call_code (call) == WFA_E_BAD_FRAME);
+    assert (streq (wfa_call_command (call), ""));
     wfa_call_destroy (&call);
 
     reply = wfa_call_error_reply (WFA_E_BAD_FRAME, NULL, WFA_LANG_ID);

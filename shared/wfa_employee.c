@@ -49,6 +49,31 @@ wfa_pemda_valid (const char *code)
     return true;
 }
 
+//  Provinces (Kemendagri codes) on WITA and WIT; the rest are on WIB.
+static const int s_wita_provinces [] = { 51, 52, 53, 63, 64, 65, 71, 72, 73, 74, 75, 76, 0 };
+static const int s_wit_provinces [] = { 81, 82, 91, 92, 93, 94, 95, 96, 0 };
+
+//  UTC offset of a pemda's local time.
+int
+wfa_pemda_tz (const char *code)
+{
+    int province = code && isdigit ((unsigned char) code [0]) && isdigit ((unsigned char) code [1])?
+                   (code [0] - '0') * 10 + (code [1] - '0'): 0;
+    for (int entry_nbr = 0; s_wita_provinces [entry_nbr]; entry_nbr++)
+        if (s_wita_provinces [entry_nbr] == province)
+            return WFA_TZ_WITA;
+    for (int entry_nbr = 0; s_wit_provinces [entry_nbr]; entry_nbr++)
+        if (s_wit_provinces [entry_nbr] == province)
+            return WFA_TZ_WIT;
+    return WFA_TZ_WIB;
+}
+
+const char *
+wfa_tz_name (int tz_minutes)
+{
+    return tz_minutes == WFA_TZ_WITA? "WITA": tz_minutes == WFA_TZ_WIT? "WIT": "WIB";
+}
+
 //  True for a known role name of len bytes.
 bool
 wfa_role_valid (const char *role, size_t len)
@@ -80,6 +105,8 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
 {
     int count = 0;
 #define S_PROBLEM(code, field) do { problem (arg, row, code, field); count++; } while (0)
+    if (row->short_row)
+        S_PROBLEM (WFA_E_BAD_VALUE, "columns");
     if (!row->nip || !*row->nip)
         S_PROBLEM (WFA_E_MISSING_FIELD, "nip");
     else
@@ -100,8 +127,14 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
     else
     if (!s_code_valid (row->opd))
         S_PROBLEM (WFA_E_BAD_VALUE, "opd");
+    else
+    if (!wfa_utf8_valid (row->name, strlen (row->name)))
+        S_PROBLEM (WFA_E_BAD_VALUE, "name");
     if (row->position && strlen (row->position) > WFA_NAME_MAX)
         S_PROBLEM (WFA_E_TOO_LARGE, "position");
+    else
+    if (row->position && !wfa_utf8_valid (row->position, strlen (row->position)))
+        S_PROBLEM (WFA_E_BAD_VALUE, "position");
     if (row->supervisor_nip && *row->supervisor_nip) {
         if (!wfa_nip_valid (row->supervisor_nip))
             S_PROBLEM (WFA_E_BAD_NIP, "supervisor_nip");
@@ -161,7 +194,18 @@ s_csv_record (const char **cursor, int *line, char **fields, int max)
     int count = 0;
     bool record_done = false;
     while (!record_done) {
-        char *value = (char *) malloc (strlen (input) + 1);
+        //  A field is at most as long as the raw text up to the line end,
+        //  or up to the closing quote for a quoted one
+        size_t room = 0;
+        if (*input == '"') {
+            const char *scan = input + 1;
+            while (*scan && !(scan [0] == '"' && scan [1] != '"'))
+                scan += (scan [0] == '"')? 2: 1;
+            room = (size_t) (scan - input) + strcspn (scan, "\n");
+        }
+        else
+            room = strcspn (input, ",\r\n");
+        char *value = (char *) malloc (room + 1);
         assert (value);
         size_t len = 0;
         if (*input == '"') {
@@ -257,6 +301,8 @@ wfa_employee_parse_csv (const char *text, char *error, size_t error_size)
         for (int field_nbr = 0; field_nbr < count; field_nbr++)
             free (fields [field_nbr]);
         row->line = first_line;
+        for (int column_nbr = 0; column_nbr < 7; column_nbr++)
+            row->short_row = row->short_row || index [column_nbr] >= count;
         zlistx_add_end (rows, row);
     }
     return rows;
@@ -281,6 +327,14 @@ wfa_employee_test (bool verbose)
     assert (!wfa_nip_valid ("19860926201505100x"));
     assert (wfa_pemda_valid ("35") && wfa_pemda_valid ("35.08"));
     assert (!wfa_pemda_valid ("35.8") && !wfa_pemda_valid ("3508") && !wfa_pemda_valid (""));
+    //  Lumajang (Jawa Timur) WIB, Denpasar (Bali) WITA, Jayapura (Papua) WIT
+    assert (wfa_pemda_tz ("35.08") == WFA_TZ_WIB);
+    assert (wfa_pemda_tz ("51.71") == WFA_TZ_WITA);
+    assert (wfa_pemda_tz ("64") == WFA_TZ_WITA);
+    assert (wfa_pemda_tz ("61.71") == WFA_TZ_WIB);      //  Kalimantan Barat
+    assert (wfa_pemda_tz ("91.71") == WFA_TZ_WIT);
+    assert (wfa_pemda_tz ("81") == WFA_TZ_WIT);
+    assert (streq (wfa_tz_name (WFA_TZ_WITA), "WITA"));
 
     const char *text =
         "\xEF\xBB\xBFnip,name,pemda,opd,position,supervisor_nip,roles,extra\r\n"
@@ -317,7 +371,8 @@ wfa_employee_test (bool verbose)
                                    error, sizeof error);
     assert (rows && zlistx_size (rows) == 1);
     log [0] = 0;
-    assert (wfa_employee_validate ((wfa_employee_t *) zlistx_first (rows), s_count_problem, log) == 3);
+    assert (wfa_employee_validate ((wfa_employee_t *) zlistx_first (rows), s_count_problem, log) == 4);
+    assert (strstr (log, "BAD_VALUE:columns"));
     zlistx_destroy (&rows);
     if (verbose)
         printf ("wfa_employee: ok\n");

@@ -18,6 +18,7 @@ typedef struct {
     char *supervisor_nip;       //  Atasan langsung, "" if none
     char *roles;                //  ';'-separated role names
     int line;                   //  Line in the source file, or batch index
+    bool short_row;             //  CSV row with fewer fields than the header
 } wfa_employee_t;
 
 //  Called once per problem found in a row.
@@ -29,6 +30,14 @@ bool wfa_nip_valid (const char *nip);
 
 //  True for a Kemendagri code PP or PP.KK.
 bool wfa_pemda_valid (const char *code);
+
+//  UTC offset in minutes of a pemda's local time, from its province
+//  (the first two digits): WITA for Bali, Nusa Tenggara, South, East and
+//  North Kalimantan and Sulawesi; WIT for Maluku and Papua; WIB otherwise.
+int wfa_pemda_tz (const char *code);
+
+//  Name of a UTC offset: "WIB", "WITA" or "WIT".
+const char *wfa_tz_name (int tz_minutes);
 
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);

@@ -64,7 +64,9 @@ wfa_json_append (zchunk_t *out, const msgpack_object *obj)
             break;
         case MSGPACK_OBJECT_FLOAT32:
         case MSGPACK_OBJECT_FLOAT64:
-            snprintf (number, sizeof number, "%.17g", obj->via.f64);
+            //  15 significant digits: what a person reads, and round trips
+            //  every figure Fleksi produces
+            snprintf (number, sizeof number, "%.15g", obj->via.f64);
             s_put (out, number, strlen (number));
             break;
         case MSGPACK_OBJECT_STR:

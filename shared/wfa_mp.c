@@ -203,6 +203,65 @@ wfa_mp_int (const msgpack_object *obj, int64_t *value)
     return -1;
 }
 
+//  True if len bytes are well-formed UTF-8.
+bool
+wfa_utf8_valid (const char *text, size_t len)
+{
+    const uint8_t *bytes = (const uint8_t *) text;
+    size_t offset = 0;
+    while (offset < len) {
+        uint8_t lead = bytes [offset];
+        size_t extra;
+        uint32_t point;
+        if (lead < 0x80) {
+            offset++;
+            continue;
+        }
+        else
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            extra = 1;
+            point = lead & 0x1f;
+        }
+        else
+        if (lead >= 0xe0 && lead <= 0xef) {
+            extra = 2;
+            point = lead & 0x0f;
+        }
+        else
+        if (lead >= 0xf0 && lead <= 0xf4) {
+            extra = 3;
+            point = lead & 0x07;
+        }
+        else
+            return false;
+        if (len - offset <= extra)
+            return false;
+        for (size_t byte_nbr = 1; byte_nbr <= extra; byte_nbr++) {
+            uint8_t next = bytes [offset + byte_nbr];
+            if ((next & 0xc0) != 0x80)
+                return false;
+            point = (point << 6) | (next & 0x3f);
+        }
+        if ((extra == 2 && point < 0x800) || (extra == 3 && (point < 0x10000 || point > 0x10ffff))
+        ||  (point >= 0xd800 && point <= 0xdfff))
+            return false;
+        offset += extra + 1;
+    }
+    return true;
+}
+
+//  Length to cut text at so it is at most max bytes and whole characters.
+size_t
+wfa_utf8_cut (const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t cut = max;
+    while (cut > 0 && ((uint8_t) text [cut] & 0xc0) == 0x80)
+        cut--;
+    return cut;
+}
+
 //  Pack len bytes as a str.
 void
 wfa_mp_pack_strn (msgpack_packer *pk, const char *text, size_t len)
@@ -316,6 +375,18 @@ wfa_mp_test (bool verbose)
     assert (wfa_mp_check (buffer.data, buffer.size, &wfa_mp_protocol_limits) == WFA_E_TOO_LARGE);
     free (big);
     msgpack_sbuffer_destroy (&buffer);
+
+    //  UTF-8: good text, bad bytes, overlong, surrogate, truncated
+    assert (wfa_utf8_valid ("Dinas Kesehatan", 15));
+    assert (wfa_utf8_valid ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+    assert (!wfa_utf8_valid ("\xff", 1));
+    assert (!wfa_utf8_valid ("\xc0\xaf", 2));
+    assert (!wfa_utf8_valid ("\xed\xa0\x80", 3));
+    assert (!wfa_utf8_valid ("caf\xc3", 4));
+    //  Cutting never splits a character
+    assert (wfa_utf8_cut ("caf\xc3\xa9", 5, 4) == 3);
+    assert (wfa_utf8_cut ("caf\xc3\xa9", 5, 5) == 5);
+    assert (wfa_utf8_cut ("abc", 3, 2) == 2);
     if (verbose)
         printf ("wfa_mp: ok\n");
 }

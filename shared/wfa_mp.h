@@ -34,6 +34,13 @@ char *wfa_mp_strdup (const msgpack_object *obj);
 //  obj is not an int or does not fit int64.
 int wfa_mp_int (const msgpack_object *obj, int64_t *value);
 
+//  True if len bytes are well-formed UTF-8 (no overlongs, no surrogates).
+bool wfa_utf8_valid (const char *text, size_t len);
+
+//  Longest prefix of text, at most max bytes, that ends on a character
+//  boundary: the length to cut at.
+size_t wfa_utf8_cut (const char *text, size_t len, size_t max);
+
 //  Pack a NUL-terminated string (NULL packs nil).
 void wfa_mp_pack_str (msgpack_packer *pk, const char *text);
 //  Pack len bytes as a str.

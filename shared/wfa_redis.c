@@ -185,9 +185,12 @@ wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
     char nkeys_text [16];
     snprintf (nkeys_text, sizeof nkeys_text, "%d", nkeys);
     for (int attempt = 0; attempt < 2; attempt++) {
-        const char *sha = s_sha (self, script);
-        if (!sha)
+        //  A copy: a dropped connection frees the cache during the call
+        char sha [41];
+        const char *cached = s_sha (self, script);
+        if (!cached)
             return NULL;
+        snprintf (sha, sizeof sha, "%s", cached);
         full_argv [0] = "EVALSHA";
         full_argv [1] = sha;
         full_argv [2] = nkeys_text;

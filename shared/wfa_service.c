@@ -75,7 +75,7 @@ s_dispatch (s_worker_t *self, const char *command, zframe_t *body)
         if (route->command)
             route->handler (call, self->redis, self->def->state);
         else
-            wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, command, -1);
+            wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, wfa_call_command (call), -1);
     }
     if (wfa_verbose ())
         wfa_log ("D", "call %s -> %s", command, wfa_error_name (wfa_call_code (call)));

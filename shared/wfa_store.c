@@ -16,6 +16,9 @@ const wfa_script_t wfa_script_list = { "list",
 const wfa_script_t wfa_script_import = { "import",
 #include "lua/import.lua.h"
 };
+const wfa_script_t wfa_script_leave = { "leave",
+#include "lua/leave.lua.h"
+};
 const wfa_script_t wfa_script_inbox_add = { "inbox_add",
 #include "lua/inbox_add.lua.h"
 };
@@ -177,7 +180,7 @@ wfa_store_test (bool verbose)
     assert (wfa_store_pemda_of_request (NULL, buf, sizeof buf) == -1);
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
-        &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_inbox_add,
+        &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
         &wfa_script_count, &wfa_script_metrics_get, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));

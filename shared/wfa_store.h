@@ -14,6 +14,7 @@ extern const wfa_script_t wfa_script_open_step;
 extern const wfa_script_t wfa_script_decide;
 extern const wfa_script_t wfa_script_list;
 extern const wfa_script_t wfa_script_import;
+extern const wfa_script_t wfa_script_leave;
 extern const wfa_script_t wfa_script_inbox_add;
 extern const wfa_script_t wfa_script_count;
 extern const wfa_script_t wfa_script_metrics_get;

@@ -247,7 +247,12 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         ;                                   //  Nothing to answer to
     else
     if (!sane_head || !body || zmsg_size (msg) > 0) {
-        zframe_t *reply = wfa_call_error_reply (WFA_E_BAD_FRAME, NULL, WFA_LANG_ID);
+        char detail [64];
+        if (!sane_head && head)
+            snprintf (detail, sizeof detail, "frame 0: 1-64 ASCII");
+        else
+            snprintf (detail, sizeof detail, "%zu frames", zmsg_size (msg) + (head? 1: 0) + (body? 1: 0));
+        zframe_t *reply = wfa_call_error_reply (WFA_E_BAD_FRAME, detail, WFA_LANG_ID);
         s_reply (self, &client, command, &reply);
     }
     else

@@ -3,7 +3,7 @@
     Consumes request.submitted, request.approved and request.rejected and
     folds each into per-day hashes (shared/lua/count.lua). The event id is
     recorded in the same Lua step, so a redelivered event is not counted
-    twice. Days are the pemda's local days (WIB for now). Serves
+    twice. Days are the pemda's local days (its province's zone). Serves
     METRICS.GET: sums over a date range and approval lead times. */
 #include "wfa.h"
 
@@ -28,19 +28,20 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     }
     if (submitted)
         submitted_at = at;
-    int day = wfa_date_of_ms (at, WFA_TZ_WIB);
-    int sub_day = wfa_date_of_ms (submitted_at, WFA_TZ_WIB);
-    char day_text [11], sub_day_text [11], at_text [24], day_nbr [16], sub_day_nbr [16], lead [24];
+    int tz = wfa_pemda_tz (event->pemda);
+    int day = wfa_date_of_ms (at, tz);
+    int sub_day = wfa_date_of_ms (submitted_at, tz);
+    char day_text [11], sub_day_text [11], now [24], day_nbr [16], sub_day_nbr [16], lead [24];
     wfa_date_format (day, day_text);
     wfa_date_format (sub_day, sub_day_text);
-    snprintf (at_text, sizeof at_text, "%" PRId64, at);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     snprintf (day_nbr, sizeof day_nbr, "%d", day);
     snprintf (sub_day_nbr, sizeof sub_day_nbr, "%d", sub_day);
     snprintf (lead, sizeof lead, "%" PRId64, at - submitted_at);
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (event->pemda, prefix, sizeof prefix);
     const char *kind = strchr (event->type, '.') + 1;
-    const char *argv [] = { prefix, event->id, at_text, kind, day_text, sub_day_text,
+    const char *argv [] = { prefix, event->id, now, kind, day_text, sub_day_text,
                             day_nbr, sub_day_nbr, opd, request_id, lead };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_count, 1, 11, argv, NULL);
     int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
@@ -53,8 +54,9 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return rc;
 }
 
-//  Drop the record of counted events once they can no longer come back
-//  (the outbox keeps acknowledged events for WFA_RETENTION_H only).
+//  Drop the record of counted events a week after they were counted: a
+//  counted event is acknowledged right after, and the outbox keeps
+//  acknowledged events for WFA_RETENTION_H (24 h) only.
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {

@@ -86,6 +86,8 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "request_id", request_id, sizeof request_id);
     s_field (event, "decided_by", decided_by, sizeof decided_by);
     s_field (event, "note", note, sizeof note);
+    //  A long note is cut for the inbox line, never inside a character
+    note [wfa_utf8_cut (note, strlen (note), 300)] = 0;
     if (!wfa_nip_valid (nip)) {
         wfa_log ("E", "%s %s without a valid nip, skipped", event->type, event->id);
         return 0;

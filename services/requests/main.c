@@ -103,11 +103,105 @@ s_row_roles (wfa_call_t *call, const msgpack_object *row, int index, bool *bad)
     return s_row_str (call, row, "roles", index, bad);
 }
 
+//  True if a reply is what a step that worked returns; records why not.
+static bool
+s_reply_is (wfa_call_t *call, redisReply *reply, int type)
+{
+    if (wfa_call_redis_down (call, reply))
+        return false;
+    if (reply->type == type)
+        return true;
+    wfa_log ("E", "unexpected Redis reply: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+    wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    return false;
+}
+
+//  Store a validated batch. A retry with the same key gets the first
+//  answer; a batch cut short by a crash is completed by its retry, since
+//  every step below is an upsert.
+static void
+s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
+                wfa_employee_t *employees, uint32_t count)
+{
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:idem:import:%s", key);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    int created = 0, updated = 0;
+    if (reply->type == REDIS_REPLY_STRING && sscanf (reply->str, "%d,%d", &created, &updated) == 2) {
+        freeReplyObject (reply);
+        msgpack_pack_int (wfa_call_reply (call, "imported"), created + updated);
+        msgpack_pack_int (wfa_call_reply (call, "created"), created);
+        msgpack_pack_int (wfa_call_reply (call, "updated"), updated);
+        return;
+    }
+    freeReplyObject (reply);
+    //  Each pemda gets its outbox and consumer groups before its people
+    for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++)
+        if (row_nbr == 0 || !streq (employees [row_nbr].pemda, employees [row_nbr - 1].pemda))
+            if (wfa_outbox_register (redis, employees [row_nbr].pemda)) {
+                wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+                return;
+            }
+    for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
+        wfa_employee_t *employee = &employees [row_nbr];
+        char old_pemda [16] = "";
+        int found = wfa_store_pemda_of_nip (redis, employee->nip, old_pemda, sizeof old_pemda);
+        if (found == -2) {
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+            return;
+        }
+        char prefix [WFA_PREFIX_MAX];
+        bool moved = found == 0 && !streq (old_pemda, employee->pemda);
+        if (moved) {
+            //  Leave the old pemda first: a crash later leaves wfa:nip on the
+            //  old pemda, so the retry takes this path again
+            wfa_store_prefix (old_pemda, prefix, sizeof prefix);
+            const char *argv [] = { prefix, employee->nip };
+            reply = wfa_redis_eval (redis, &wfa_script_leave, 1, 2, argv, NULL);
+            if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
+                if (reply)
+                    freeReplyObject (reply);
+                return;
+            }
+            freeReplyObject (reply);
+        }
+        wfa_store_prefix (employee->pemda, prefix, sizeof prefix);
+        const char *argv [] = { prefix, employee->nip, employee->name, employee->pemda,
+                                employee->opd, employee->position, employee->supervisor_nip,
+                                employee->roles };
+        reply = wfa_redis_eval (redis, &wfa_script_import, 1, 8, argv, NULL);
+        if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
+            if (reply)
+                freeReplyObject (reply);
+            return;
+        }
+        if (reply->integer == 1 || moved)
+            created++;
+        else
+            updated++;
+        freeReplyObject (reply);
+        reply = wfa_redis_command (redis, "SET wfa:nip:%s %s", employee->nip, employee->pemda);
+        if (!s_reply_is (call, reply, REDIS_REPLY_STATUS)) {
+            if (reply)
+                freeReplyObject (reply);
+            return;
+        }
+        freeReplyObject (reply);
+    }
+    reply = wfa_redis_command (redis, "SET wfa:idem:import:%s %d,%d EX %" PRId64, key, created,
+                               updated, wfa_config_int (WFA_CFG_IDEM_TTL));
+    if (reply)
+        freeReplyObject (reply);
+    msgpack_pack_int (wfa_call_reply (call, "imported"), (int) count);
+    msgpack_pack_int (wfa_call_reply (call, "created"), created);
+    msgpack_pack_int (wfa_call_reply (call, "updated"), updated);
+}
+
 static void
 s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    wfa_call_str (call, "key", 64, true);
+    const char *key = wfa_call_str (call, "key", 64, true);
     bool dry_run = wfa_call_bool (call, "dry_run", false);
     const msgpack_object *rows = wfa_mp_get (wfa_call_body (call), "rows");
     if (!rows)
@@ -153,57 +247,17 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     zhash_destroy (&seen);
     if (wfa_call_failed (call))
         wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
-    int created = 0, updated = 0;
-    zhash_t *pemdas = zhash_new ();
-    for (uint32_t row_nbr = 0; row_nbr < count && !wfa_call_failed (call) && !dry_run; row_nbr++) {
-        wfa_employee_t *employee = &employees [row_nbr];
-        char old_pemda [16] = "";
-        int found = wfa_store_pemda_of_nip (redis, employee->nip, old_pemda, sizeof old_pemda);
-        if (found == -2) {
-            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-            break;
-        }
-        char prefix [WFA_PREFIX_MAX];
-        wfa_store_prefix (employee->pemda, prefix, sizeof prefix);
-        const char *argv [] = { prefix, employee->nip, employee->name, employee->pemda,
-                                employee->opd, employee->position, employee->supervisor_nip,
-                                employee->roles };
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_import, 1, 8, argv, NULL);
-        if (wfa_call_redis_down (call, reply))
-            break;
-        bool fresh = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
-        freeReplyObject (reply);
-        reply = wfa_redis_command (redis, "SET wfa:nip:%s %s", employee->nip, employee->pemda);
-        if (wfa_call_redis_down (call, reply))
-            break;
-        freeReplyObject (reply);
-        if (found == 0 && !streq (old_pemda, employee->pemda)) {
-            //  Moved to another pemda: the old record goes
-            reply = wfa_redis_command (redis, "DEL wfa:{%s}:emp:%s", old_pemda, employee->nip);
-            if (reply)
-                freeReplyObject (reply);
-            fresh = true;
-        }
-        if (fresh)
-            created++;
-        else
-            updated++;
-        zhash_insert (pemdas, employee->pemda, employee);
+    else
+    if (!dry_run)
+        s_import_store (call, redis, key, employees, count);
+    else {
+        msgpack_pack_int (wfa_call_reply (call, "imported"), 0);
+        msgpack_pack_int (wfa_call_reply (call, "created"), 0);
+        msgpack_pack_int (wfa_call_reply (call, "updated"), 0);
     }
-    //  Each pemda gets its outbox and consumer groups before any request
-    for (void *item = zhash_first (pemdas); item && !wfa_call_failed (call); item = zhash_next (pemdas))
-        if (wfa_outbox_register (redis, zhash_cursor (pemdas)))
-            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-    zhash_destroy (&pemdas);
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++)
         wfa_employee_clear (&employees [row_nbr]);
     free (employees);
-    if (wfa_call_failed (call))
-        return;
-    msgpack_pack_uint32 (wfa_call_reply (call, "imported"), dry_run? 0: count);
-    msgpack_pack_uint32 (wfa_call_reply (call, "valid"), count);
-    msgpack_pack_int (wfa_call_reply (call, "created"), created);
-    msgpack_pack_int (wfa_call_reply (call, "updated"), updated);
 }
 
 // ---------------------------------------------------------------------
@@ -277,6 +331,33 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *reason = wfa_call_str (call, "reason", 2000, true);
     zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
 
+    //  The employee's pemda first: its time zone judges the dates, and a
+    //  retry with a key already answered gets that answer whatever the
+    //  clock says now (a call at 23:59 retried at 00:00 is still the same call)
+    char pemda [16] = "";
+    if (nip) {
+        int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
+        if (found == -1)
+            wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
+        else
+        if (found == -2) {
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+            return;
+        }
+    }
+    if (*pemda && key) {
+        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s", pemda, nip, key);
+        if (wfa_call_redis_down (call, reply))
+            return;
+        bool answered = reply->type == REDIS_REPLY_STRING;
+        if (answered) {
+            wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
+            wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        }
+        freeReplyObject (reply);
+        if (answered)
+            return;
+    }
     if (kind) {
         bool known = false;
         for (int kind_nbr = 0; s_kinds [kind_nbr]; kind_nbr++)
@@ -284,8 +365,8 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (!known)
             wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
     }
-    //  Dates: real, after today in the pemda's zone (WIB), Mon-Fri, once each
-    int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+    //  Dates: real, after today in the pemda's zone, Mon-Fri, once each
+    int today = wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda));
     size_t date_count = zlist_size (dates);
     const char **sorted = (const char **) calloc (date_count + 1, sizeof (char *));
     assert (sorted);
@@ -308,15 +389,6 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (streq (sorted [date_nbr], sorted [date_nbr - 1]))
             wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
 
-    char pemda [16] = "";
-    if (nip) {
-        int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
-        if (found == -1)
-            wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
-        else
-        if (found == -2)
-            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-    }
     if (wfa_call_failed (call)) {
         free (sorted);
         return;
@@ -406,6 +478,9 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char index [128];
     if (nip && *nip)
         snprintf (index, sizeof index, "idx:nip:%s", nip);
+    else
+    if (opd && *opd && wanted && *wanted)
+        snprintf (index, sizeof index, "idx:opd:%s:state:%s", opd, wanted);
     else
     if (opd && *opd)
         snprintf (index, sizeof index, "idx:opd:%s", opd);

@@ -1,15 +1,15 @@
 -- count.lua: fold one event into the monev counters, once per event.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     event_id, at_ms, type ("submitted"|"approved"|"rejected"),
+-- ARGV     event_id, now_ms (when counted: the done mark's age), type ("submitted"|"approved"|"rejected"),
 --          event_day, submitted_day, day_number_event, day_number_submitted,
 --          opd, request_id, lead_ms
 -- Returns  1 if counted, 0 if this event was counted before
 local p = KEYS[1]
-local event_id, at, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local event_id, now, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local day, sub_day, day_nbr, sub_day_nbr = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local opd, request_id, lead = ARGV[8], ARGV[9], ARGV[10]
 
-if redis.call('ZADD', p .. 'done:metrics', 'NX', at, event_id) == 0 then return 0 end
+if redis.call('ZADD', p .. 'done:metrics', 'NX', now, event_id) == 0 then return 0 end
 local h = p .. 'm:day:' .. day
 local hs = p .. 'm:day:' .. sub_day
 local o = 'opd:' .. opd .. ':'

@@ -26,6 +26,8 @@ redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = 
 local score = tonumber(now)
 redis.call('ZREM', p .. 'idx:state:pending', id)
 redis.call('ZADD', p .. 'idx:state:' .. state, score, id)
+redis.call('ZREM', p .. 'idx:opd:' .. r[4] .. ':state:pending', id)
+redis.call('ZADD', p .. 'idx:opd:' .. r[4] .. ':state:' .. state, score, id)
 redis.call('ZREM', p .. 'idx:approver:' .. actor, id)
 redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
     request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,

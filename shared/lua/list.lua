@@ -2,12 +2,14 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     index key suffix (e.g. "idx:opd:DINKES"), limit, state, opd, nip
 --          (filters: "" matches anything)
+-- Scans at most 10,000 ids of the index, so one call never holds Redis
+-- long; the callers pick the narrowest index, where the rest rarely filters.
 -- Returns  array of HGETALL arrays
 local p = KEYS[1]
 local index, limit, state, opd, nip = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local out = {}
 local start = 0
-while #out < limit do
+while #out < limit and start < 10000 do
     local ids = redis.call('ZREVRANGE', p .. index, start, start + 199)
     if #ids == 0 then break end
     for _, id in ipairs(ids) do

@@ -17,6 +17,8 @@ redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = 
 local score = tonumber(now)
 redis.call('ZREM', p .. 'idx:state:submitted', id)
 redis.call('ZADD', p .. 'idx:state:pending', score, id)
+redis.call('ZREM', p .. 'idx:opd:' .. opd .. ':state:submitted', id)
+redis.call('ZADD', p .. 'idx:opd:' .. opd .. ':state:pending', score, id)
 redis.call('ZADD', p .. 'idx:approver:' .. approver, score, id)
 redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
     request_id = id, pemda = pemda, nip = nip, name = r[6], opd = opd, approver = approver,

@@ -14,6 +14,8 @@ if previous then return {'dup', previous} end
 local employee = redis.call('HMGET', p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name')
 if not employee[1] then return {'err', 'UNKNOWN_EMPLOYEE'} end
 if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
+-- The atasan must be on record in the same pemda to see and decide it
+if redis.call('EXISTS', p .. 'emp:' .. employee[2]) == 0 then return {'err', 'NO_APPROVER'} end
 local opd, supervisor, name = employee[1], employee[2], employee[3]
 
 local seq = redis.call('INCR', p .. 'seq')
@@ -30,6 +32,7 @@ local score = tonumber(now)
 redis.call('ZADD', p .. 'idx:all', score, id)
 redis.call('ZADD', p .. 'idx:state:submitted', score, id)
 redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
+redis.call('ZADD', p .. 'idx:opd:' .. opd .. ':state:submitted', score, id)
 redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
 
 local date_list = {}

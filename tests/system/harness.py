@@ -238,6 +238,12 @@ class System:
                     out.append((name, index, proc.returncode))
         return out
 
+    def redis(self, *args):
+        """Run one Redis command with redis-cli; its output as text."""
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port)] + [str(a) for a in args],
+                             capture_output=True, timeout=10)
+        return out.stdout.decode("utf-8", "replace")
+
     def assert_alive(self):
         dead = self.dead()
         assert not dead, "processes died: %r" % dead
@@ -455,13 +461,28 @@ class RawSocket:
         got = self.recv(timeout)
         if got is None:
             return None
-        body = None
-        if len(got) == 2:
-            try:
-                body = _decode(got[1])
-            except Exception:
-                body = None
-        return got, body
+        return got, decode_body(got)
+
+
+def decode_body(frames):
+    """The reply map of a 2-frame reply, or None if there is none or it does not decode
+    (strictly: msgpack str must be UTF-8); the reason is kept in decode_body.error."""
+    decode_body.error = None
+    if len(frames) != 2:
+        decode_body.error = "%d frames" % len(frames)
+        return None
+    try:
+        return _decode(frames[1])
+    except UnicodeDecodeError as e:
+        decode_body.error = "%s: %s in %r" % (type(e).__name__, e, frames[1][:300])
+        try:   # well-formed but not UTF-8: decode anyway, the caller decides
+            return msgpack.unpackb(frames[1], raw=False, strict_map_key=False,
+                                   unicode_errors="surrogateescape")
+        except Exception:
+            return None
+    except Exception as e:
+        decode_body.error = "%s: %s in %r" % (type(e).__name__, e, frames[1][:300])
+        return None
 
 
 # ---------------------------------------------------------------- dates

@@ -102,7 +102,7 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
          const char *run_key, const char *name)
 {
     //  In flight: correlation id -> flow index + 1
-    int64_t *latencies = (int64_t *) calloc (count * 4 + 16, sizeof (int64_t));
+    int64_t *latencies = (int64_t *) calloc (count + 1, sizeof (int64_t));
     size_t latency_count = 0;
     zhashx_t *inflight = zhashx_new ();
     int next = 0, finished = 0, failures = 0, retries = 0;
@@ -141,10 +141,11 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
             continue;           //  A late reply to an abandoned call
         zhashx_delete (inflight, id_key);
         s_flow_t *flow = &flows [flow_nbr];
-        latencies [latency_count++] = s_now_us () - flow->sent_at;
+        int64_t latency = s_now_us () - flow->sent_at;
+        int finished_before = finished + failures;
         bool ok = wfa_mp_streq (wfa_mp_get (map, "status"), "ok");
-        if (phase == 0 && ok) {
-            const msgpack_object *request_id = wfa_mp_get (map, "request_id");
+        const msgpack_object *request_id = wfa_mp_get (map, "request_id");
+        if (phase == 0 && ok && request_id && request_id->type == MSGPACK_OBJECT_STR) {
             snprintf (flow->request_id, sizeof flow->request_id, "%.*s",
                       (int) request_id->via.str.size, request_id->via.str.ptr);
             finished++;
@@ -175,6 +176,9 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
                      code? (int) code->via.str.size: 1, code? code->via.str.ptr: "?");
             failures++;
         }
+        //  One latency per flow: the call that ended its phase
+        if (finished + failures > finished_before && latency_count < (size_t) count)
+            latencies [latency_count++] = latency;
     }
     int64_t elapsed = s_now_us () - started;
     qsort (latencies, latency_count, sizeof (int64_t), s_compare_i64);

@@ -1,0 +1,12 @@
+-- leave.lua: remove an employee from a pemda (they moved to another one).
+-- KEYS[1]  key prefix of the pemda being left
+-- ARGV     nip
+-- Returns  1 if a record was removed, 0 if there was none
+local p = KEYS[1]
+local nip = ARGV[1]
+local ekey = p .. 'emp:' .. nip
+local opd = redis.call('HGET', ekey, 'opd')
+if not opd then return 0 end
+redis.call('SREM', p .. 'opd:' .. opd, nip)
+redis.call('DEL', ekey)
+return 1

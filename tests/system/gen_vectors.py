@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""Print the hex test vectors for docs/protocol.md.
+
+    /usr/bin/python3 tests/system/gen_vectors.py > /tmp/vectors.md
+
+Each vector is a fenced block:
+
+    ### vector: NAME
+    frame0: COMMAND
+    frame1: HEX OF THE MSGPACK BODY
+
+Call vectors are named after the command (`request.submit`, `request.submit.weekend`);
+the reply to a call NAME is the vector NAME.reply. Bodies are python dicts packed with
+msgpack.packb in insertion order, so the output is the same on every run. Sent in this
+order to a fresh system, each call gets a reply with the status and code of its reply
+vector (tests/system/test_vectors.py checks that); the other reply fields are examples.
+"""
+
+import msgpack
+
+PEMDA = "35.08"
+ATASAN = "198001012005011001"     # born 1980-01-01, appointed 2005-01, male, #001
+PEGAWAI = "199002022015022002"    # born 1990-02-02, appointed 2015-02, female, #002
+REQUEST_ID = "REQ-35.08-000001"   # the first request of the pemda on a fresh system
+DATES = ["2099-01-05", "2099-01-06"]   # a Monday and a Tuesday, long after today
+SATURDAY = "2099-01-03"
+T0 = 4070221200000                # 2098-12-25 08:00 WIB, in ms since the epoch
+T1 = T0 + 45000
+T2 = T0 + 3600000
+
+ROWS = [
+    {"nip": ATASAN, "name": "Budi Santoso, S.E.", "pemda": PEMDA, "opd": "DINKES",
+     "position": "Kepala Bidang Pelayanan", "supervisor_nip": "", "roles": ["pegawai", "atasan"]},
+    {"nip": PEGAWAI, "name": "Siti Aminah", "pemda": PEMDA, "opd": "DINKES",
+     "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"]},
+]
+SUBMIT = {"v": 1, "id": "vec-submit", "key": "vec-submit-1", "as": PEGAWAI, "kind": "rumah",
+          "dates": DATES, "location": "Rumah, Jl. Mawar 3, Lumajang",
+          "reason": "Menyelesaikan laporan triwulan", "plan": ["Menyusun draf laporan",
+                                                                "Rapat daring dengan tim"]}
+
+
+def ok(call_id, **fields):
+    body = {"v": 1, "id": call_id, "status": "ok", "code": "OK", "message": "Berhasil"}
+    body.update(fields)
+    return body
+
+
+def error(call_id, code, message, field=None, extra=None):
+    body = {"v": 1, "id": call_id, "status": "error", "code": code, "message": message}
+    if field:
+        body["field"] = field
+    entry = {"code": code, "message": message}
+    if field:
+        entry["field"] = field
+    body["errors"] = [entry] + (extra or [])
+    return body
+
+
+def request_map(state, history):
+    r = {"request_id": REQUEST_ID, "pemda": PEMDA, "nip": PEGAWAI, "name": "Siti Aminah",
+         "opd": "DINKES", "kind": "rumah", "dates": DATES, "location": SUBMIT["location"],
+         "reason": SUBMIT["reason"], "plan": SUBMIT["plan"], "state": state,
+         "approver": ATASAN, "submitted_at": T0,
+         "decided_at": T2 if state in ("approved", "rejected") else 0,
+         "decided_by": ATASAN if state in ("approved", "rejected") else "",
+         "note": "Silakan" if state == "approved" else ""}
+    if history:
+        r["history"] = [
+            {"at": T0, "actor": PEGAWAI, "action": "submit", "from": "", "to": "submitted", "note": ""},
+            {"at": T1, "actor": "system", "action": "open_step", "from": "submitted", "to": "pending",
+             "note": "atasan " + ATASAN},
+        ]
+    return r
+
+
+def vectors():
+    """[(name, command, body)] in the order they are meant to be sent."""
+    v = []
+
+    def pair(name, cmd, call, reply):
+        v.append((name, cmd, call))
+        v.append((name + ".reply", cmd, reply))
+
+    pair("system.ping", "SYSTEM.PING", {"v": 1, "id": "vec-ping"},
+         ok("vec-ping", services={"requests": 1, "approvals": 1, "notifications": 1, "metrics": 1}))
+    pair("unknown_command", "REQUEST.FROB", {"v": 1, "id": "vec-frob"},
+         error("vec-frob", "UNKNOWN_COMMAND", "Perintah tidak dikenal: REQUEST.FROB"))
+
+    pair("employee.import", "EMPLOYEE.IMPORT",
+         {"v": 1, "id": "vec-import", "key": "vec-import-1", "rows": ROWS},
+         ok("vec-import", imported=2, created=2, updated=0))
+    bad_row = dict(ROWS[1], nip="19900202201502200")
+    pair("employee.import.invalid", "EMPLOYEE.IMPORT",
+         {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "rows": [ROWS[0], bad_row]},
+         {"v": 1, "id": "vec-import-bad", "status": "error", "code": "IMPORT_INVALID",
+          "message": "Data impor memiliki baris yang salah; tidak ada yang disimpan",
+          "errors": [{"code": "BAD_NIP", "message": "NIP harus 18 digit dengan tanggal lahir yang sah: nip",
+                      "field": "nip", "index": 1}]})
+    pair("employee.get", "EMPLOYEE.GET", {"v": 1, "id": "vec-emp", "nip": PEGAWAI},
+         ok("vec-emp", employee=ROWS[1]))
+
+    pair("request.submit", "REQUEST.SUBMIT", SUBMIT,
+         ok("vec-submit", request_id=REQUEST_ID, state="submitted"))
+    pair("request.submit.weekend", "REQUEST.SUBMIT",
+         dict(SUBMIT, id="vec-weekend", key="vec-submit-2", dates=[SATURDAY]),
+         error("vec-weekend", "NOT_WORKING_DAY",
+               "Tanggal bukan hari kerja (Senin-Jumat): " + SATURDAY, "dates"))
+    pair("request.submit.past", "REQUEST.SUBMIT",
+         dict(SUBMIT, id="vec-past", key="vec-submit-3", dates=["2020-01-06"]),
+         error("vec-past", "DATE_NOT_FUTURE", "Tanggal harus setelah hari ini: 2020-01-06", "dates"))
+    pair("request.submit.several_errors_en", "REQUEST.SUBMIT",
+         dict(SUBMIT, id="vec-many", key="vec-submit-4", lang="en", kind="kapal", dates=[SATURDAY]),
+         error("vec-many", "BAD_KIND", "Kind must be rumah, kantor_lain or lokasi_lain: kind", "kind",
+               extra=[{"code": "NOT_WORKING_DAY",
+                       "message": "Date is not a working day (Mon-Fri): " + SATURDAY, "field": "dates"}]))
+    pair("request.submit.no_approver", "REQUEST.SUBMIT",
+         dict(SUBMIT, id="vec-noappr", key="vec-submit-5", **{"as": ATASAN}),
+         error("vec-noappr", "NO_APPROVER",
+               "Pegawai belum memiliki atasan langsung dalam data kepegawaian: as", "as"))
+
+    pair("approval.list", "APPROVAL.LIST", {"v": 1, "id": "vec-alist", "as": ATASAN, "limit": 10},
+         ok("vec-alist", requests=[request_map("pending", False)], count=1))
+    pair("request.get", "REQUEST.GET", {"v": 1, "id": "vec-get", "request_id": REQUEST_ID},
+         ok("vec-get", request=request_map("pending", True)))
+    pair("request.get.not_found", "REQUEST.GET",
+         {"v": 1, "id": "vec-get-nf", "request_id": "REQ-35.08-999999"},
+         error("vec-get-nf", "NOT_FOUND", "Data tidak ditemukan: REQ-35.08-999999", "request_id"))
+    pair("approval.decide.not_your_decision", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide-nyd", "key": "vec-decide-0", "as": PEGAWAI,
+          "request_id": REQUEST_ID, "decision": "approve"},
+         error("vec-decide-nyd", "NOT_YOUR_DECISION", "Anda bukan penyetuju untuk tahap ini: "
+               + REQUEST_ID, "request_id"))
+    pair("approval.decide", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide", "key": "vec-decide-1", "as": ATASAN,
+          "request_id": REQUEST_ID, "decision": "approve", "note": "Silakan"},
+         ok("vec-decide", request_id=REQUEST_ID, state="approved"))
+    pair("approval.decide.not_pending", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide-np", "key": "vec-decide-2", "as": ATASAN,
+          "request_id": REQUEST_ID, "decision": "reject"},
+         error("vec-decide-np", "NOT_PENDING",
+               "Pengajuan tidak sedang menunggu keputusan: approved", "request_id"))
+    pair("request.list", "REQUEST.LIST",
+         {"v": 1, "id": "vec-list", "pemda": PEMDA, "opd": "DINKES", "state": "approved", "limit": 10},
+         ok("vec-list", requests=[request_map("approved", False)], count=1))
+    pair("inbox.list", "INBOX.LIST", {"v": 1, "id": "vec-inbox", "as": PEGAWAI, "limit": 20},
+         ok("vec-inbox", entries=[{
+             "entry_id": "%d-0" % T2, "at": T2, "type": "request.approved", "request_id": REQUEST_ID,
+             "message_id": "Pengajuan %s disetujui oleh %s: Silakan" % (REQUEST_ID, ATASAN),
+             "message_en": "Request %s was approved by %s: Silakan" % (REQUEST_ID, ATASAN)}], count=1))
+    pair("metrics.get", "METRICS.GET",
+         {"v": 1, "id": "vec-metrics", "pemda": PEMDA, "opd": "DINKES"},
+         ok("vec-metrics", submitted=1, approved=1, rejected=0, pending=0,
+            lead_time={"count": 1, "avg_s": 3600.0, "p50_s": 3600.0, "p90_s": 3600.0, "max_s": 3600.0},
+            days=[{"date": "2098-12-25", "submitted": 1, "approved": 1, "rejected": 0, "pending": 0}]))
+    pair("metrics.get.bad_date", "METRICS.GET",
+         {"v": 1, "id": "vec-metrics-bad", "pemda": PEMDA, "from": "2099-02-30"},
+         error("vec-metrics-bad", "BAD_DATE", "Tanggal harus berformat YYYY-MM-DD dan sah: 2099-02-30",
+               "from"))
+    return v
+
+
+def pack(body):
+    return msgpack.packb(body, use_bin_type=True)
+
+
+def render():
+    out = []
+    for name, cmd, body in vectors():
+        out.append("```\n### vector: %s\nframe0: %s\nframe1: %s\n```\n" % (name, cmd, pack(body).hex()))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")

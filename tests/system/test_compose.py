@@ -1,0 +1,67 @@
+"""docker-compose.yml: redis with AOF on, every other service runs a program `make` builds,
+and the Dockerfiles it builds from exist under deploy/."""
+
+import os
+import re
+
+import yaml
+
+from harness import BIN, PROGRAMS, ROOT
+
+MADE = set(PROGRAMS.values())          # wfa-broker, wfa-requests, ... (the Makefile's services)
+
+
+def words(value):
+    """command / entrypoint as a list of words (compose allows a string or a list)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    return [str(v) for v in value]
+
+
+def test_compose_file():
+    path = os.path.join(ROOT, "docker-compose.yml")
+    assert os.path.exists(path), "docker-compose.yml is missing at the repository root"
+    with open(path) as f:
+        compose = yaml.safe_load(f)
+    assert isinstance(compose, dict) and isinstance(compose.get("services"), dict), compose
+    services = compose["services"]
+
+    # Redis with the append-only file on.
+    redis = [name for name, s in services.items()
+             if "redis" in str(s.get("image", "")) or "redis-server" in words(s.get("command"))]
+    assert len(redis) == 1, "expected one redis service, found %r" % redis
+    command = " ".join(words(services[redis[0]].get("command")))
+    assert re.search(r"--appendonly\s+yes\b", command), "redis command lacks --appendonly yes: %r" % command
+
+    # Every other service runs one of the programs make produces.
+    ran = set()
+    dockerfiles = set()
+    for name, service in services.items():
+        build = service.get("build")
+        if build is not None:
+            if isinstance(build, str):
+                context, dockerfile = build, "Dockerfile"
+            else:
+                context, dockerfile = build.get("context", "."), build.get("dockerfile", "Dockerfile")
+            dockerfiles.add(os.path.normpath(os.path.join(ROOT, context, dockerfile)))
+        if name in redis:
+            continue
+        argv = words(service.get("entrypoint")) + words(service.get("command"))
+        programs = [os.path.basename(w) for w in argv if os.path.basename(w) in MADE]
+        assert programs, "service %s runs %r, none of %s" % (name, argv, sorted(MADE))
+        ran.update(programs)
+    assert ran == MADE, "programs run by compose: %r, expected all of %r" % (sorted(ran), sorted(MADE))
+    for program in MADE:
+        assert os.path.exists(os.path.join(BIN, program)), "make does not produce %s" % program
+
+    # The Dockerfiles it references exist under deploy/.
+    assert dockerfiles, "no service builds an image"
+    deploy = os.path.join(ROOT, "deploy") + os.sep
+    for dockerfile in dockerfiles:
+        assert dockerfile.startswith(deploy), "%s is not under deploy/" % dockerfile
+        assert os.path.isfile(dockerfile), "%s is missing" % dockerfile
+        with open(dockerfile) as f:
+            text = f.read()
+        assert re.search(r"^FROM\s", text, re.M), "%s has no FROM" % dockerfile
