@@ -16,6 +16,8 @@ order to a fresh system, each call gets a reply with the status and code of its 
 vector (tests/system/test_vectors.py checks that); the other reply fields are examples.
 """
 
+import json
+
 import msgpack
 
 PEMDA = "35.08"
@@ -165,9 +167,11 @@ def pack(body):
 
 
 def render():
+    """Each vector as a fenced block: the two frames, then the body as JSON for reading."""
     out = []
     for name, cmd, body in vectors():
-        out.append("```\n### vector: %s\nframe0: %s\nframe1: %s\n```\n" % (name, cmd, pack(body).hex()))
+        out.append("```\n### vector: %s\nframe0: %s\nframe1: %s\ndecoded: %s\n```\n"
+                   % (name, cmd, pack(body).hex(), json.dumps(body, ensure_ascii=False)))
     return "\n".join(out)
 
 
