@@ -90,21 +90,27 @@ s_print_field (const msgpack_object *map, const char *key)
     s_print_value (wfa_mp_get (map, key));
 }
 
-//  Milliseconds since the epoch as local WIB time text.
+//  Milliseconds since the epoch as local time text in the zone of the
+//  pemda that request_id (a str object, may be NULL) belongs to.
 static void
-s_print_time (const msgpack_object *value)
+s_print_time (const msgpack_object *value, const msgpack_object *request_id)
 {
     int64_t ms = 0;
     if (wfa_mp_int (value, &ms) || ms <= 0) {
         printf ("-");
         return;
     }
-    int64_t local = ms + (int64_t) WFA_TZ_WIB * 60000;
+    char *id = wfa_mp_strdup (request_id);
+    char pemda [16] = "";
+    int tz = id && wfa_store_pemda_of_request (id, pemda, sizeof pemda) == 0?
+             wfa_pemda_tz (pemda): WFA_TZ_WIB;
+    free (id);
+    int64_t local = ms + (int64_t) tz * 60000;
     char date [11];
-    wfa_date_format (wfa_date_of_ms (ms, WFA_TZ_WIB), date);
+    wfa_date_format (wfa_date_of_ms (ms, tz), date);
     int64_t in_day = ((local % 86400000) + 86400000) % 86400000;
-    printf ("%s %02d:%02d:%02d WIB", date, (int) (in_day / 3600000), (int) (in_day / 60000 % 60),
-            (int) (in_day / 1000 % 60));
+    printf ("%s %02d:%02d:%02d %s", date, (int) (in_day / 3600000), (int) (in_day / 60000 % 60),
+            (int) (in_day / 1000 % 60), wfa_tz_name (tz));
 }
 
 //  Send the call; print errors; returns 0 if the reply is ok.
@@ -468,16 +474,17 @@ s_cmd_show (int argc, char **argv)
             printf ("\n");
         }
         printf ("%-13s ", "submitted_at");
-        s_print_time (wfa_mp_get (request, "submitted_at"));
+        const msgpack_object *request_id = wfa_mp_get (request, "request_id");
+        s_print_time (wfa_mp_get (request, "submitted_at"), request_id);
         printf ("\n%-13s ", "decided_at");
-        s_print_time (wfa_mp_get (request, "decided_at"));
+        s_print_time (wfa_mp_get (request, "decided_at"), request_id);
         printf ("\nhistory:\n");
         const msgpack_object *history = wfa_mp_get (request, "history");
         for (uint32_t entry_nbr = 0; history && history->type == MSGPACK_OBJECT_ARRAY
              && entry_nbr < history->via.array.size; entry_nbr++) {
             const msgpack_object *entry = &history->via.array.ptr [entry_nbr];
             printf ("  ");
-            s_print_time (wfa_mp_get (entry, "at"));
+            s_print_time (wfa_mp_get (entry, "at"), request_id);
             printf ("  ");
             s_print_field (entry, "action");
             printf (" by ");
@@ -564,7 +571,7 @@ s_cmd_person (int argc, char **argv, const char *command)
         for (uint32_t entry_nbr = 0; entries && entries->type == MSGPACK_OBJECT_ARRAY
              && entry_nbr < entries->via.array.size; entry_nbr++) {
             const msgpack_object *entry = &entries->via.array.ptr [entry_nbr];
-            s_print_time (wfa_mp_get (entry, "at"));
+            s_print_time (wfa_mp_get (entry, "at"), wfa_mp_get (entry, "request_id"));
             printf ("  ");
             s_print_field (entry, english? "message_en": "message_id");
             printf ("\n");
