@@ -2,11 +2,11 @@
 # make run: a private redis-server (AOF on, data in var/) and one instance of
 # the broker and of each service, logging to this terminal. Ctrl-C stops all.
 # Ports: Redis 7379, broker 7400 (clients) and 7401 (workers); override with
-# WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND.
+# WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND; the data folder with WFA_VAR.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${WFA_BIN:-$top/build/bin}
-var="$top/var"
+var=${WFA_VAR:-$top/var}
 port=${WFA_REDIS_PORT:-7379}
 mkdir -p "$var/redis"
 

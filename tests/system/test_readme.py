@@ -1,0 +1,105 @@
+"""The README's quick start, as written: `make run` (deploy/run.sh) starts the whole system,
+the five-minute walk-through runs command by command in another shell and prints what the
+README shows, and Ctrl-C stops every process.
+
+Commands marked `# refused: CODE` must fail with that code; an output block after a command
+block lists lines that must appear in that block's output."""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+from harness import ROOT, spare_port, wait_until
+
+README = os.path.join(ROOT, "README.md")
+
+
+def walkthrough_blocks():
+    """[(commands, expected_lines)] from the walk-through section, in order."""
+    text = open(README).read()
+    start = text.index("## A five-minute walk-through")
+    end = text.index("\n## ", start + 10)
+    section = text[start:end]
+    blocks = []
+    for lang, body in re.findall(r"^ *```(\w*)\n(.*?)^ *```$", section, re.M | re.S):
+        lines = [line[3:] if line.startswith("   ") else line for line in body.splitlines()]
+        if lang == "sh":
+            commands, current = [], ""
+            for line in lines:
+                current += line.rstrip("\\").rstrip() + " " if line.endswith("\\") else line
+                if not line.endswith("\\"):
+                    commands.append(current.strip())
+                    current = ""
+            blocks.append((commands, []))
+        else:
+            assert blocks, "an output block before any command block"
+            blocks[-1][1].extend(line.strip() for line in lines if line.strip())
+    return blocks
+
+
+def run(command, env):
+    script = "shopt -s expand_aliases\nalias wfactl=build/bin/wfactl\n" + command
+    return subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_readme_make_run_and_walkthrough():
+    blocks = walkthrough_blocks()
+    assert len(blocks) >= 6, blocks
+    var = tempfile.mkdtemp(prefix="fleksi-readme-")
+    front, back = spare_port(), spare_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
+    env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var,
+                "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
+                "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
+    client_env = {k: v for k, v in env.items() if not k.startswith("WFA_")}
+    client_env["WFA_ENDPOINT"] = "tcp://127.0.0.1:%d" % front
+    log = open(os.path.join(var, "run.log"), "wb")
+    # Its own process group, as a terminal would have: Ctrl-C reaches all of it
+    run_sh = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        wait_until("make run to bring up every service",
+                   lambda: run("wfactl status", client_env).stdout.count(": 1 instance") == 4, 30)
+        for number, (commands, expected) in enumerate(blocks):
+            if number == 2:
+                # "A moment later": the approval step opens asynchronously
+                wait_until("the request to await its approver", lambda: "REQ-35.08-000001" in
+                           run("wfactl approvals --as 197812252005012003", client_env).stdout, 15)
+            output = ""
+            for command in commands:
+                refused = re.search(r"# refused: (\w+)", command)
+                result = run(command, client_env)
+                output += result.stdout + result.stderr
+                if refused:
+                    assert result.returncode != 0, "%r should fail: %s" % (command, output)
+                    assert "error: %s:" % refused.group(1) in result.stderr, (command, output)
+                else:
+                    assert result.returncode == 0, "%r failed: %s" % (command, output)
+            for line in expected:
+                assert line in output, "README shows %r after %r; got:\n%s" % (line, commands, output)
+        # The figures reflect the walk-through
+        metrics = run("wfactl --json metrics --pemda 35.08", client_env)
+        assert '"submitted":1' in metrics.stdout and '"approved":1' in metrics.stdout, metrics.stdout
+    finally:
+        os.killpg(run_sh.pid, signal.SIGINT)          # Ctrl-C
+        try:
+            run_sh.wait(15)
+        finally:
+            log.close()
+    # Every process of the group is gone
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = subprocess.run(["pgrep", "-g", str(run_sh.pid)], capture_output=True, text=True).stdout
+        if not left.strip():
+            break
+        time.sleep(0.1)
+    assert not left.strip(), "processes left after Ctrl-C: %s" % left
+    text = open(os.path.join(var, "run.log"), "rb").read().decode("utf-8", "replace")
+    assert "fleksi: stopped" in text, text[-2000:]
+    assert os.path.isdir(os.path.join(var, "redis")), "make run keeps its data in WFA_VAR"
+    subprocess.run(["rm", "-rf", var])
