@@ -83,7 +83,8 @@ deps:
 	fi
 
 test: deps
-	$(MAKE) all
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory asan
 	/usr/bin/python3 tests/run.py
 
 memcheck: deps all
@@ -94,7 +95,7 @@ memcheck: deps all
 	done
 
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 
 run: deps all
 	@bash deploy/run.sh

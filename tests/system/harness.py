@@ -95,12 +95,15 @@ class System:
     counts: instances per service (default 1 each).
     """
 
-    def __init__(self, counts=None, redeliver_ms=1000, verbose=True, extra_env=None):
+    def __init__(self, counts=None, redeliver_ms=1000, verbose=True, extra_env=None,
+                 bin_dir=None, wrapper=None):
         self.counts = {name: 1 for name in SERVICES}
         self.counts.update(counts or {})
         self.redeliver_ms = redeliver_ms
         self.verbose = verbose
         self.extra_env = dict(extra_env or {})
+        self.bin_dir = bin_dir or BIN        # e.g. build-asan/bin for the sanitizer build
+        self.wrapper = list(wrapper or [])  # e.g. ["valgrind", ...] before each program
         self.tmp = tempfile.mkdtemp(prefix="fleksi-test-")
         self.redis_port = spare_port()
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
@@ -165,10 +168,10 @@ class System:
             return ["redis-server", "--port", str(self.redis_port), "--dir", redis_dir,
                     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
                     "--daemonize", "no", "--bind", "127.0.0.1"]
-        path = binary(PROGRAMS[name])
+        path = os.path.join(self.bin_dir, PROGRAMS[name])
         if not os.path.exists(path):
             raise AssertionError("%s is missing: run make first" % path)
-        return [path]
+        return self.wrapper + [path]
 
     def start_all(self):
         self.procs["redis"] = [self._spawn("redis", 0, self._argv("redis"))]
@@ -257,7 +260,7 @@ class System:
 
     # -- stopping
 
-    def stop(self):
+    def stop(self, timeout=5):
         for c in self.clients:
             c.close()
         self.clients = []
@@ -268,7 +271,7 @@ class System:
                 if proc is not None and proc.poll() is None:
                     proc.send_signal(signal.SIGTERM)
                     running.append(proc)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + timeout
         for proc in running:
             try:
                 proc.wait(max(0.01, deadline - time.monotonic()))

@@ -1,0 +1,52 @@
+"""The services under the memory checkers, doing real work: the whole flow against the
+-fsanitize=address,undefined build (make asan, which make test builds), and against the
+normal build under valgrind. Each process is then stopped (SIGTERM), which runs the leak
+checks at exit; any report fails the test."""
+
+import os
+import re
+
+from harness import ROOT, System
+from load import load_org, run_load
+
+ASAN_BIN = os.path.join(ROOT, "build-asan", "bin")
+PROGRAMS = ("broker", "requests", "approvals", "notifications", "metrics")
+REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
+                    r"definitely lost|indirectly lost|Invalid (read|write|free)|uninitialised|"
+                    r"Mismatched free|ERROR SUMMARY: [1-9]")
+
+
+def check_logs(system):
+    """Stop every process and fail on any checker report in any log."""
+    system.stop(timeout=30)
+    reports = []
+    for name in PROGRAMS:
+        for index, proc in enumerate(system.procs[name]):
+            text = system.log_text(name, index)
+            found = [line for line in text.splitlines() if REPORT.search(line)]
+            #  Killed instead of exiting means its leak check never ran
+            if found or (proc is not None and (proc.returncode == 99 or proc.returncode < 0)):
+                reports.append("%s #%d (exit %s):\n%s" % (name, index, proc and proc.returncode,
+                                                          "\n".join(found[:20]) or text[-3000:]))
+    assert not reports, "memory checker reports:\n" + "\n\n".join(reports)
+
+
+def test_flow_under_address_and_undefined_sanitizers():
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-requests")), "run make asan first"
+    env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=99"}
+    with System(bin_dir=ASAN_BIN, extra_env=env, verbose=False) as system:
+        client = system.client()
+        load = run_load(client, load_org(staff_per_supervisor=5, supervisors=2), 200, tag="asan")
+        load.verify(client, settle_s=0.5)
+        check_logs(system)
+
+
+def test_flow_under_valgrind():
+    wrapper = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+               "--show-leak-kinds=definite,indirect", "--error-exitcode=99"]
+    with System(wrapper=wrapper, verbose=False) as system:
+        client = system.client()
+        load = run_load(client, load_org(staff_per_supervisor=2, supervisors=1), 30, tag="vg")
+        load.verify(client, settle_s=0.5)
+        check_logs(system)
