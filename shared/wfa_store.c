@@ -55,6 +55,43 @@ wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t s
     return rc;
 }
 
+//  Pemda of the person in a call's field, or an error on the call.
+int
+wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
+                      const char *nip, char *buf, size_t size)
+{
+    int found = wfa_store_pemda_of_nip (redis, nip, buf, size);
+    if (found == -2)
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    else
+    if (found == -1)
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, field, nip, -1);
+    return found == 0? 0: -1;
+}
+
+//  Answer a call with requests from an index.
+void
+wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                      const char *index, int64_t limit, const char *state,
+                      const char *opd, const char *nip)
+{
+    char prefix [WFA_PREFIX_MAX], limit_text [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *argv [] = { prefix, index, limit_text, state? state: "", opd? opd: "",
+                            nip? nip: "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else {
+        wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
+    }
+    freeReplyObject (reply);
+}
+
 //  Pemda code inside a request id.
 int
 wfa_store_pemda_of_request (const char *request_id, char *buf, size_t size)

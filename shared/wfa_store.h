@@ -28,6 +28,18 @@ char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
 //  Redis is unavailable.
 int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size);
 
+//  Pemda of the person in field of call (e.g. "as"); records
+//  UNKNOWN_EMPLOYEE or REDIS_UNAVAILABLE on the call and returns -1 if
+//  there is none.
+int wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
+                          const char *nip, char *buf, size_t size);
+
+//  Answer call with requests from an index of pemda (list.lua): fields
+//  "requests" and "count". Filters may be NULL or "".
+void wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                           const char *index, int64_t limit, const char *state,
+                           const char *opd, const char *nip);
+
 //  Pemda code inside a request id (REQ-35.08-000001). Returns 0 or -1.
 int wfa_store_pemda_of_request (const char *request_id, char *buf, size_t size);
 

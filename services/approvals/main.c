@@ -80,28 +80,11 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     if (wfa_call_failed (call))
         return;
-    char pemda [16];
-    int found = wfa_store_pemda_of_nip (redis, actor, pemda, sizeof pemda);
-    if (found != 0) {
-        wfa_call_error (call, found == -2? WFA_E_REDIS_UNAVAILABLE: WFA_E_UNKNOWN_EMPLOYEE,
-                        "as", actor, -1);
+    char pemda [16], index [64];
+    if (wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
         return;
-    }
-    char prefix [WFA_PREFIX_MAX], index [64], limit_text [16];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (index, sizeof index, "idx:approver:%s", actor);
-    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
-    const char *argv [] = { prefix, index, limit_text, "pending", "", "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else {
-        wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
-        msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
-    }
-    freeReplyObject (reply);
+    wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL);
 }
 
 static const wfa_route_t s_routes [] = {

@@ -109,12 +109,8 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
-    if (found != 0) {
-        wfa_call_error (call, found == -2? WFA_E_REDIS_UNAVAILABLE: WFA_E_UNKNOWN_EMPLOYEE,
-                        "as", nip, -1);
+    if (wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda))
         return;
-    }
     redisReply *ids = wfa_redis_command (redis, "ZREVRANGE wfa:{%s}:inboxz:%s 0 %" PRId64,
                                          pemda, nip, limit - 1);
     if (wfa_call_redis_down (call, ids))

@@ -271,16 +271,12 @@ s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
-    if (found == -2) {
-        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    if (wfa_store_call_pemda (call, redis, "nip", nip, pemda, sizeof pemda))
         return;
-    }
-    redisReply *reply = found == 0?
-        wfa_redis_command (redis, "HGETALL wfa:{%s}:emp:%s", pemda, nip): NULL;
-    if (found == 0 && wfa_call_redis_down (call, reply))
+    redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:emp:%s", pemda, nip);
+    if (wfa_call_redis_down (call, reply))
         return;
-    if (found != 0 || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
     else {
         msgpack_packer *pk = wfa_call_reply (call, "employee");
@@ -306,8 +302,7 @@ s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
                 wfa_mp_pack_strn (pk, value->str, value->len);
         }
     }
-    if (reply)
-        freeReplyObject (reply);
+    freeReplyObject (reply);
 }
 
 // ---------------------------------------------------------------------
@@ -335,16 +330,9 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  retry with a key already answered gets that answer whatever the
     //  clock says now (a call at 23:59 retried at 00:00 is still the same call)
     char pemda [16] = "";
-    if (nip) {
-        int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
-        if (found == -1)
-            wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
-        else
-        if (found == -2) {
-            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-            return;
-        }
-    }
+    if (nip && wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda)
+    &&  wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
+        return;
     if (*pemda && key) {
         redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s", pemda, nip, key);
         if (wfa_call_redis_down (call, reply))
@@ -489,21 +477,7 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (index, sizeof index, "idx:state:%s", wanted);
     else
         snprintf (index, sizeof index, "idx:all");
-    char prefix [WFA_PREFIX_MAX], limit_text [16];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
-    const char *argv [] = { prefix, index, limit_text, wanted? wanted: "", opd? opd: "",
-                            nip? nip: "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else {
-        wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
-        msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
-    }
-    freeReplyObject (reply);
+    wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip);
 }
 
 static const wfa_route_t s_routes [] = {

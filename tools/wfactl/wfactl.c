@@ -205,6 +205,20 @@ s_parse (int argc, char **argv, s_opt_t *opts, zlist_t *positional)
     return 0;
 }
 
+//  Parse options only: -1 on anything else.
+static int
+s_parse_options (int argc, char **argv, s_opt_t *opts)
+{
+    zlist_t *positional = zlist_new ();
+    int rc = s_parse (argc, argv, opts, positional);
+    if (zlist_size (positional) > 0) {
+        fprintf (stderr, "wfactl: unexpected argument %s\n", (char *) zlist_first (positional));
+        rc = -1;
+    }
+    zlist_destroy (&positional);
+    return rc;
+}
+
 //  Print a request map in a few lines.
 static void
 s_print_request_line (const msgpack_object *request)
@@ -522,12 +536,9 @@ s_cmd_list (int argc, char **argv)
 {
     s_opt_t opts [] = { { "pemda", NULL, NULL }, { "opd", NULL, NULL }, { "nip", NULL, NULL },
                         { "state", NULL, NULL }, { "limit", NULL, NULL }, { NULL, NULL, NULL } };
-    zlist_t *positional = zlist_new ();
-    int rc = s_parse (argc, argv, opts, positional);
-    size_t extra = zlist_size (positional);
-    zlist_destroy (&positional);
-    if (rc || extra)
+    if (s_parse_options (argc, argv, opts))
         return s_usage ();
+    int rc;
     s_begin ();
     s_field_str ("pemda", opts [0].value);
     s_field_str ("opd", opts [1].value);
@@ -549,12 +560,9 @@ static int
 s_cmd_person (int argc, char **argv, const char *command)
 {
     s_opt_t opts [] = { { "as", NULL, NULL }, { "limit", NULL, NULL }, { NULL, NULL, NULL } };
-    zlist_t *positional = zlist_new ();
-    int rc = s_parse (argc, argv, opts, positional);
-    size_t extra = zlist_size (positional);
-    zlist_destroy (&positional);
-    if (rc || extra)
+    if (s_parse_options (argc, argv, opts))
         return s_usage ();
+    int rc;
     s_begin ();
     s_field_str ("as", opts [0].value);
     if (opts [1].value)
@@ -589,12 +597,9 @@ s_cmd_metrics (int argc, char **argv)
 {
     s_opt_t opts [] = { { "pemda", NULL, NULL }, { "opd", NULL, NULL }, { "from", NULL, NULL },
                         { "to", NULL, NULL }, { NULL, NULL, NULL } };
-    zlist_t *positional = zlist_new ();
-    int rc = s_parse (argc, argv, opts, positional);
-    size_t extra = zlist_size (positional);
-    zlist_destroy (&positional);
-    if (rc || extra)
+    if (s_parse_options (argc, argv, opts))
         return s_usage ();
+    int rc;
     s_begin ();
     s_field_str ("pemda", opts [0].value);
     s_field_str ("opd", opts [1].value);
