@@ -167,6 +167,14 @@ wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
     zlistx_add_end (self->problems, problem);
 }
 
+//  Forget every recorded error (the handler found a better answer).
+void
+wfa_call_clear (wfa_call_t *self)
+{
+    zlistx_purge (self->problems);
+    self->summary = WFA_OK;
+}
+
 //  Set the top-level code of an error reply (e.g. IMPORT_INVALID over the
 //  row problems).
 void
@@ -481,6 +489,13 @@ wfa_call_test (bool verbose)
     map = s_decode (reply, &unpacked);
     assert (wfa_mp_streq (wfa_mp_get (map, "message"), "Versi protokol tidak didukung (harus v=1): v"));
     zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+
+    //  Errors can be forgotten when a better answer is found
+    call = wfa_call_new ("REQUEST.SUBMIT", buffer.data, buffer.size);
+    wfa_call_error (call, WFA_E_BAD_DATE, "dates", NULL, -1);
+    wfa_call_clear (call);
+    assert (!wfa_call_failed (call));
     wfa_call_destroy (&call);
 
     //  Summary code over row problems

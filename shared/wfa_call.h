@@ -40,6 +40,10 @@ wfa_code_t wfa_call_code (wfa_call_t *self);
 void wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
                      const char *detail, int index);
 
+//  Forget every recorded error, e.g. when a retried call turns out to have
+//  been answered already.
+void wfa_call_clear (wfa_call_t *self);
+
 //  Set the top-level code of an error reply (e.g. IMPORT_INVALID over the
 //  row problems), with detail for its message.
 void wfa_call_summary (wfa_call_t *self, wfa_code_t code, const char *detail);

@@ -314,6 +314,25 @@ s_compare_str (const void *left, const void *right)
     return strcmp (*(const char **) left, *(const char **) right);
 }
 
+//  If key was already answered for nip, replace the call's errors with that
+//  answer and return 1; 0 if not; -1 if Redis is unavailable (errors kept).
+static int
+s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *nip,
+                   const char *key)
+{
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s", pemda, nip, key);
+    if (!reply)
+        return -1;
+    int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
+    if (answered) {
+        wfa_call_clear (call);
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+    }
+    freeReplyObject (reply);
+    return answered;
+}
+
 static void
 s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
@@ -326,26 +345,11 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *reason = wfa_call_str (call, "reason", 2000, true);
     zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
 
-    //  The employee's pemda first: its time zone judges the dates, and a
-    //  retry with a key already answered gets that answer whatever the
-    //  clock says now (a call at 23:59 retried at 00:00 is still the same call)
+    //  The employee's pemda first: its time zone judges the dates
     char pemda [16] = "";
     if (nip && wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda)
     &&  wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
         return;
-    if (*pemda && key) {
-        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s", pemda, nip, key);
-        if (wfa_call_redis_down (call, reply))
-            return;
-        bool answered = reply->type == REDIS_REPLY_STRING;
-        if (answered) {
-            wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
-            wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
-        }
-        freeReplyObject (reply);
-        if (answered)
-            return;
-    }
     if (kind) {
         bool known = false;
         for (int kind_nbr = 0; s_kinds [kind_nbr]; kind_nbr++)
@@ -377,6 +381,15 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (streq (sorted [date_nbr], sorted [date_nbr - 1]))
             wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
 
+    //  A refused call may be the retry of one answered before the clock
+    //  moved on (23:59 -> 00:00): then the first answer stands
+    if (wfa_call_failed (call) && *pemda && key && nip) {
+        int answered = s_submit_answered (call, redis, pemda, nip, key);
+        if (answered != 0) {
+            free (sorted);
+            return;
+        }
+    }
     if (wfa_call_failed (call)) {
         free (sorted);
         return;
