@@ -45,10 +45,12 @@ $(BUILD)/%.o: %.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Lua scripts become C string constants: shared/lua/x.lua -> build/gen/lua/x.lua.h
-$(BUILD)/gen/lua/%.lua.h: shared/lua/%.lua
+# Lua scripts become C string constants: shared/lua/x.lua -> build/gen/lua/x.lua.h,
+# each with the shared Lua library (shared/lua/lib/*.lua) in front of it
+LUA_LIB    := $(sort $(wildcard shared/lua/lib/*.lua))
+$(BUILD)/gen/lua/%.lua.h: $(LUA_LIB) shared/lua/%.lua
 	@mkdir -p $(dir $@)
-	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+	$(Q)cat $^ | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
 
 $(BUILD)/bin/wfa-%: $(BUILD)/services/%/main.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)

@@ -19,6 +19,9 @@ const wfa_script_t wfa_script_import = { "import",
 const wfa_script_t wfa_script_leave = { "leave",
 #include "lua/leave.lua.h"
 };
+const wfa_script_t wfa_script_audit_verify = { "audit_verify",
+#include "lua/audit_verify.lua.h"
+};
 const wfa_script_t wfa_script_inbox_add = { "inbox_add",
 #include "lua/inbox_add.lua.h"
 };
@@ -90,6 +93,46 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
         msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
     }
     freeReplyObject (reply);
+}
+
+static const char *s_audit_fields [] = {
+    "seq", "at", "request_id", "actor", "role", "on_behalf_of", "action", "from", "to",
+    "reason", "policy_version", "prev", "hash", NULL
+};
+
+//  Pack one stored audit entry as a map; nil if it is malformed.
+void
+wfa_store_pack_audit (msgpack_packer *pk, const char *entry, size_t len)
+{
+    const char *fields [13];
+    size_t lens [13];
+    int count = 0;
+    const char *cursor = entry, *end = entry + len;
+    while (count < 13) {
+        const char *separator = memchr (cursor, 31, (size_t) (end - cursor));
+        fields [count] = cursor;
+        lens [count] = separator? (size_t) (separator - cursor): (size_t) (end - cursor);
+        count++;
+        if (!separator)
+            break;
+        cursor = separator + 1;
+    }
+    if (count != 13 || cursor + lens [12] != end) {
+        msgpack_pack_nil (pk);
+        return;
+    }
+    msgpack_pack_map (pk, 13);
+    for (int field_nbr = 0; field_nbr < 13; field_nbr++) {
+        wfa_mp_pack_str (pk, s_audit_fields [field_nbr]);
+        if (field_nbr == 0 || field_nbr == 1) {
+            char number [24];
+            snprintf (number, sizeof number, "%.*s", (int) (lens [field_nbr] < 23? lens [field_nbr]: 23),
+                      fields [field_nbr]);
+            msgpack_pack_int64 (pk, strtoll (number, NULL, 10));
+        }
+        else
+            wfa_mp_pack_strn (pk, fields [field_nbr], lens [field_nbr]);
+    }
 }
 
 //  Pemda code inside a request id.
@@ -218,7 +261,7 @@ wfa_store_test (bool verbose)
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
-        &wfa_script_count, &wfa_script_metrics_get, NULL };
+        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
 
@@ -252,6 +295,23 @@ wfa_store_test (bool verbose)
     assert (wfa_mp_int (wfa_mp_get (&unpacked.data, "submitted_at"), &at) == 0 && at == 1700000000000LL);
     const msgpack_object *plan = wfa_mp_get (&unpacked.data, "plan");
     assert (plan && plan->type == MSGPACK_OBJECT_ARRAY && wfa_mp_streq (&plan->via.array.ptr [0], "x"));
+    msgpack_unpacked_destroy (&unpacked);
+
+    //  An audit entry becomes a map; a malformed one becomes nil
+    const char *entry = "3\x1f" "1700\x1f" "REQ-35.08-000001\x1f" "198609262015051001\x1f" "pegawai\x1f\x1f"
+                        "submit\x1f\x1f" "submitted\x1f" "alasan\x1f" "0\x1f" "aa\x1f" "bb";
+    msgpack_sbuffer_clear (&buffer);
+    wfa_store_pack_audit (&pk, entry, strlen (entry));
+    wfa_store_pack_audit (&pk, "1\x1f" "2", 3);
+    msgpack_unpacked_init (&unpacked);
+    offset = 0;
+    msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
+    assert (wfa_mp_int (wfa_mp_get (&unpacked.data, "seq"), &at) == 0 && at == 3);
+    assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "action"), "submit"));
+    assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "hash"), "bb"));
+    assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "on_behalf_of"), ""));
+    msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
+    assert (unpacked.data.type == MSGPACK_OBJECT_NIL);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buffer);
     if (verbose)

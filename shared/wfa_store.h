@@ -18,6 +18,7 @@ extern const wfa_script_t wfa_script_leave;
 extern const wfa_script_t wfa_script_inbox_add;
 extern const wfa_script_t wfa_script_count;
 extern const wfa_script_t wfa_script_metrics_get;
+extern const wfa_script_t wfa_script_audit_verify;
 
 #define WFA_PREFIX_MAX 32
 
@@ -50,6 +51,11 @@ void wfa_store_pack_request (msgpack_packer *pk, const redisReply *fields,
 
 //  Pack an array of requests from a list.lua reply.
 void wfa_store_pack_requests (msgpack_packer *pk, const redisReply *list);
+
+//  Pack one stored audit entry (13 fields joined by byte 31) as a map with
+//  seq, at, request_id, actor, role, on_behalf_of, action, from, to,
+//  reason, policy_version, prev, hash; nil if it is malformed.
+void wfa_store_pack_audit (msgpack_packer *pk, const char *entry, size_t len);
 
 //  Pack stored msgpack bytes as an object; nil if they do not decode.
 void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);

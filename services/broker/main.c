@@ -36,6 +36,7 @@ static const struct {
 } s_routes [] = {
     { "EMPLOYEE", "requests" },
     { "REQUEST", "requests" },
+    { "AUDIT", "requests" },
     { "APPROVAL", "approvals" },
     { "INBOX", "notifications" },
     { "METRICS", "metrics" },

@@ -493,12 +493,122 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip);
 }
 
+// ---------------------------------------------------------------------
+//  AUDIT.REQUEST and AUDIT.VERIFY
+
+static void
+s_audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    if (wfa_store_pemda_of_request (request_id, pemda, sizeof pemda)) {
+        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+        return;
+    }
+    redisReply *seqs = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:audit 0 999", pemda, request_id);
+    if (wfa_call_redis_down (call, seqs))
+        return;
+    size_t count = seqs->type == REDIS_REPLY_ARRAY? seqs->elements: 0;
+    if (count == 0) {
+        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+        freeReplyObject (seqs);
+        return;
+    }
+    //  Entries by position: seq n is the n-th entry of an untouched log
+    redisReply **entries = (redisReply **) calloc (count, sizeof (redisReply *));
+    size_t found = 0;
+    for (size_t seq_nbr = 0; seq_nbr < count && !wfa_call_failed (call); seq_nbr++) {
+        long long seq = seqs->element [seq_nbr]->str? atoll (seqs->element [seq_nbr]->str): 0;
+        redisReply *entry = wfa_redis_command (redis, "LINDEX wfa:{%s}:audit %lld", pemda, seq - 1);
+        if (wfa_call_redis_down (call, entry))
+            break;
+        if (entry->type == REDIS_REPLY_STRING && memmem (entry->str, entry->len, request_id, strlen (request_id)))
+            entries [found++] = entry;
+        else
+            freeReplyObject (entry);
+    }
+    if (!wfa_call_failed (call)) {
+        msgpack_packer *pk = wfa_call_reply (call, "entries");
+        msgpack_pack_array (pk, found);
+        for (size_t entry_nbr = 0; entry_nbr < found; entry_nbr++)
+            wfa_store_pack_audit (pk, entries [entry_nbr]->str, entries [entry_nbr]->len);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), found);
+    }
+    for (size_t entry_nbr = 0; entry_nbr < found; entry_nbr++)
+        freeReplyObject (entries [entry_nbr]);
+    free (entries);
+    freeReplyObject (seqs);
+}
+
+static void
+s_audit_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return;
+    char prefix [WFA_PREFIX_MAX], prev [64], seq [24], start [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (prev, sizeof prev, "%040d", 0);
+    snprintf (seq, sizeof seq, "1");
+    int64_t checked = 0;
+    char problem [256] = "";
+    int64_t broken_at = 0;
+    //  Chunks of 1,000 entries, so one check never holds Redis long
+    while (true) {
+        snprintf (start, sizeof start, "%" PRId64, checked);
+        const char *argv [] = { prefix, start, "1000", prev, seq };
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_audit_verify, 1, 5, argv, NULL);
+        if (wfa_call_redis_down (call, reply))
+            return;
+        bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 3
+                   && reply->element [0]->type == REDIS_REPLY_STRING;
+        if (!shaped) {
+            wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+            freeReplyObject (reply);
+            return;
+        }
+        const char *status = reply->element [0]->str;
+        if (streq (status, "bad")) {
+            broken_at = reply->element [1]->str? atoll (reply->element [1]->str): 0;
+            snprintf (problem, sizeof problem, "%s", reply->element [2]->str? reply->element [2]->str: "");
+            freeReplyObject (reply);
+            break;
+        }
+        snprintf (prev, sizeof prev, "%s", reply->element [1]->str? reply->element [1]->str: "");
+        snprintf (seq, sizeof seq, "%s", reply->element [2]->str? reply->element [2]->str: "1");
+        checked += reply->elements > 3? reply->element [3]->integer: 0;
+        bool done = streq (status, "end");
+        freeReplyObject (reply);
+        if (done)
+            break;
+    }
+    if (*problem)
+        msgpack_pack_false (wfa_call_reply (call, "valid"));
+    else
+        msgpack_pack_true (wfa_call_reply (call, "valid"));
+    msgpack_pack_int64 (wfa_call_reply (call, "checked"), checked);
+    if (*problem) {
+        msgpack_pack_int64 (wfa_call_reply (call, "broken_at"), broken_at);
+        wfa_mp_pack_str (wfa_call_reply (call, "problem"), problem);
+    }
+    else
+        wfa_mp_pack_str (wfa_call_reply (call, "head"), prev);
+}
+
 static const wfa_route_t s_routes [] = {
     { "EMPLOYEE.IMPORT", s_employee_import },
     { "EMPLOYEE.GET", s_employee_get },
     { "REQUEST.SUBMIT", s_request_submit },
     { "REQUEST.GET", s_request_get },
     { "REQUEST.LIST", s_request_list },
+    { "AUDIT.REQUEST", s_audit_request },
+    { "AUDIT.VERIFY", s_audit_verify },
     { NULL, NULL }
 };
 

@@ -14,20 +14,16 @@ if previous then return {'dup', previous} end
 local rkey = p .. 'req:' .. id
 local r = redis.call('HMGET', rkey, 'state', 'approver', 'nip', 'opd', 'submitted_at', 'pemda')
 if not r[1] then return {'err', 'NOT_FOUND', id} end
-if r[1] ~= 'pending' then return {'err', 'NOT_PENDING', r[1]} end
+local state = wfa_next_state(r[1], decision)
+if not state then return {'err', 'NOT_PENDING', r[1]} end
 if r[2] ~= actor then return {'err', 'NOT_YOUR_DECISION', id} end
-
-local state = 'rejected'
-if decision == 'approve' then state = 'approved' end
 redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note)
 redis.call('HINCRBY', rkey, 'version', 1)
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = actor,
-    action = decision, from = 'pending', to = state, note = note}))
+    action = decision, from = r[1], to = state, note = note}))
 local score = tonumber(now)
-redis.call('ZREM', p .. 'idx:state:pending', id)
-redis.call('ZADD', p .. 'idx:state:' .. state, score, id)
-redis.call('ZREM', p .. 'idx:opd:' .. r[4] .. ':state:pending', id)
-redis.call('ZADD', p .. 'idx:opd:' .. r[4] .. ':state:' .. state, score, id)
+wfa_reindex(p, id, r[4], r[1], state, score)
+wfa_audit(p, score, id, actor, 'atasan', '', decision, r[1], state, note, '0')
 redis.call('ZREM', p .. 'idx:approver:' .. actor, id)
 redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
     request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,

@@ -30,9 +30,9 @@ redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = 
 
 local score = tonumber(now)
 redis.call('ZADD', p .. 'idx:all', score, id)
-redis.call('ZADD', p .. 'idx:state:submitted', score, id)
 redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
-redis.call('ZADD', p .. 'idx:opd:' .. opd .. ':state:submitted', score, id)
+wfa_reindex(p, id, opd, '', 'submitted', score)
+wfa_audit(p, score, id, nip, 'pegawai', '', 'submit', '', 'submitted', reason, '0')
 redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
 
 local date_list = {}

@@ -27,6 +27,7 @@ s_usage (void)
         "  inbox --as NIP [--limit N]\n"
         "  approvals --as NIP\n"
         "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "  audit REQUEST_ID | audit verify --pemda CODE\n"
         "  status\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES.\n");
     return 2;
@@ -633,6 +634,92 @@ s_cmd_metrics (int argc, char **argv)
     return rc;
 }
 
+//  audit REQUEST_ID | audit verify --pemda CODE
+static int
+s_cmd_audit (int argc, char **argv)
+{
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc;
+    if (argc >= 1 && streq (argv [0], "verify")) {
+        s_opt_t opts [] = { { "pemda", NULL, NULL }, { NULL, NULL, NULL } };
+        if (s_parse_options (argc - 1, argv + 1, opts) || !opts [0].value)
+            return s_usage ();
+        s_begin ();
+        s_field_str ("pemda", opts [0].value);
+        rc = s_call ("AUDIT.VERIFY", &reply, true);
+        bool valid = rc == 0 && wfa_mp_get (&reply.data, "valid")
+                  && wfa_mp_get (&reply.data, "valid")->type == MSGPACK_OBJECT_BOOLEAN
+                  && wfa_mp_get (&reply.data, "valid")->via.boolean;
+        if (rc == 0 && !s_json) {
+            if (valid) {
+                printf ("audit log of %s is intact: ", opts [0].value);
+                s_print_field (&reply.data, "checked");
+                printf (" entries, head ");
+                s_print_field (&reply.data, "head");
+                printf ("\n");
+            }
+            else {
+                fprintf (stderr, "error: AUDIT_BROKEN: audit log of %s is broken at entry ", opts [0].value);
+                const msgpack_object *at = wfa_mp_get (&reply.data, "broken_at");
+                const msgpack_object *problem = wfa_mp_get (&reply.data, "problem");
+                int64_t seq = 0;
+                wfa_mp_int (at, &seq);
+                fprintf (stderr, "%" PRId64 ": %.*s\n", seq,
+                         problem && problem->type == MSGPACK_OBJECT_STR? (int) problem->via.str.size: 0,
+                         problem && problem->type == MSGPACK_OBJECT_STR? problem->via.str.ptr: "");
+            }
+        }
+        if (rc == 0 && !valid)
+            rc = 1;
+    }
+    else
+    if (argc == 1) {
+        s_begin ();
+        s_field_str ("request_id", argv [0]);
+        rc = s_call ("AUDIT.REQUEST", &reply, true);
+        const msgpack_object *entries = wfa_mp_get (&reply.data, "entries");
+        for (uint32_t entry_nbr = 0; rc == 0 && !s_json && entries && entries->type == MSGPACK_OBJECT_ARRAY
+             && entry_nbr < entries->via.array.size; entry_nbr++) {
+            const msgpack_object *entry = &entries->via.array.ptr [entry_nbr];
+            printf ("#");
+            s_print_field (entry, "seq");
+            printf ("  ");
+            s_print_time (wfa_mp_get (entry, "at"), wfa_mp_get (entry, "request_id"));
+            printf ("  ");
+            s_print_field (entry, "action");
+            printf ("  ");
+            s_print_field (entry, "from");
+            printf (" -> ");
+            s_print_field (entry, "to");
+            printf ("  by ");
+            s_print_field (entry, "actor");
+            printf (" (");
+            s_print_field (entry, "role");
+            const msgpack_object *behalf = wfa_mp_get (entry, "on_behalf_of");
+            if (behalf && behalf->type == MSGPACK_OBJECT_STR && behalf->via.str.size) {
+                printf (" for ");
+                s_print_value (behalf);
+            }
+            printf (")  policy ");
+            s_print_field (entry, "policy_version");
+            const msgpack_object *reason = wfa_mp_get (entry, "reason");
+            if (reason && reason->type == MSGPACK_OBJECT_STR && reason->via.str.size) {
+                printf ("  \"");
+                s_print_value (reason);
+                printf ("\"");
+            }
+            printf ("\n    hash ");
+            s_print_field (entry, "hash");
+            printf ("\n");
+        }
+    }
+    else
+        rc = s_usage ();
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
 static int
 s_cmd_status (void)
 {
@@ -722,6 +809,9 @@ main (int argc, char *argv [])
     else
     if (streq (command, "metrics"))
         rc = s_cmd_metrics (rest, args);
+    else
+    if (streq (command, "audit"))
+        rc = s_cmd_audit (rest, args);
     else
     if (streq (command, "status"))
         rc = rest? s_usage (): s_cmd_status ();
