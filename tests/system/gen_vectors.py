@@ -159,6 +159,23 @@ def vectors():
          {"v": 1, "id": "vec-metrics-bad", "pemda": PEMDA, "from": "2099-02-30"},
          error("vec-metrics-bad", "BAD_DATE", "Tanggal harus berformat YYYY-MM-DD dan sah: 2099-02-30",
                "from"))
+    genesis = "0" * 40
+    h1, h2, h3 = ("%040x" % n for n in (0x11, 0x22, 0x33))   # example hashes
+    audit = [
+        {"seq": 1, "at": T0, "request_id": REQUEST_ID, "actor": PEGAWAI, "role": "pegawai",
+         "on_behalf_of": "", "action": "submit", "from": "", "to": "submitted",
+         "reason": SUBMIT["reason"], "policy_version": "0", "prev": genesis, "hash": h1},
+        {"seq": 2, "at": T1, "request_id": REQUEST_ID, "actor": "system", "role": "system",
+         "on_behalf_of": "", "action": "open_step", "from": "submitted", "to": "pending",
+         "reason": "atasan " + ATASAN, "policy_version": "0", "prev": h1, "hash": h2},
+        {"seq": 3, "at": T2, "request_id": REQUEST_ID, "actor": ATASAN, "role": "atasan",
+         "on_behalf_of": "", "action": "approve", "from": "pending", "to": "approved",
+         "reason": "Silakan", "policy_version": "0", "prev": h2, "hash": h3},
+    ]
+    pair("audit.request", "AUDIT.REQUEST", {"v": 1, "id": "vec-audit", "request_id": REQUEST_ID},
+         ok("vec-audit", entries=audit, count=3))
+    pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "pemda": PEMDA},
+         ok("vec-verify", valid=True, checked=3, head=h3))
     return v
 
 
