@@ -9,9 +9,79 @@ static const char *s_roles [] = {
     "pegawai", "atasan", "kepala_opd", "bkd", "admin_pemda", NULL
 };
 
-static const char *s_columns [] = {
-    "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles", NULL
+//  The CSV columns in order; the first 7 are required in the header.
+static const char *s_columns [WFA_EMPLOYEE_FIELDS + 1] = {
+    "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
+    "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home", NULL
 };
+#define S_REQUIRED_COLUMNS 7
+
+static const char *s_predikat [] = {
+    "sangat_kurang", "kurang", "butuh_perbaikan", "baik", "sangat_baik", NULL
+};
+
+const char *
+wfa_employee_field_name (int field_nbr)
+{
+    assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
+    return s_columns [field_nbr];
+}
+
+char **
+wfa_employee_field (wfa_employee_t *row, int field_nbr)
+{
+    char **slots [WFA_EMPLOYEE_FIELDS] = { &row->nip, &row->name, &row->pemda, &row->opd,
+        &row->position, &row->supervisor_nip, &row->roles, &row->service_start, &row->sanctions,
+        &row->predikat, &row->position_eligible, &row->field_based, &row->home };
+    assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
+    return slots [field_nbr];
+}
+
+//  Predikat as a rank, 5 best.
+int
+wfa_predikat_rank (const char *predikat)
+{
+    if (!predikat || !*predikat)
+        return 0;
+    for (int rank_nbr = 0; s_predikat [rank_nbr]; rank_nbr++)
+        if (streq (predikat, s_predikat [rank_nbr]))
+            return rank_nbr + 1;
+    return -1;
+}
+
+//  yes/no in either language, or empty.
+static bool
+s_flag_valid (const char *flag)
+{
+    static const char *flags [] = { "", "yes", "no", "ya", "tidak", "true", "false", "1", "0", NULL };
+    for (int flag_nbr = 0; flags [flag_nbr]; flag_nbr++)
+        if (strcasecmp (flag, flags [flag_nbr]) == 0)
+            return true;
+    return false;
+}
+
+//  Ranges FROM..TO or FROM.. separated by ';', or empty.
+static bool
+s_sanctions_valid (const char *text)
+{
+    char *copy = strdup (text);
+    bool valid = true;
+    char *saveptr = NULL;
+    for (char *range = strtok_r (copy, ";", &saveptr); range && valid;
+         range = strtok_r (NULL, ";", &saveptr)) {
+        char *dots = strstr (range, "..");
+        int from = 0, to = 0;
+        if (!dots)
+            valid = false;
+        else {
+            *dots = 0;
+            valid = wfa_date_parse (range, &from) == 0
+                 && (dots [2] == 0 || (wfa_date_parse (dots + 2, &to) == 0 && to >= from));
+        }
+    }
+    free (copy);
+    return valid;
+}
 
 //  True for 18 digits whose first 8 are a valid birth date.
 bool
@@ -142,6 +212,23 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
         if (row->nip && streq (row->nip, row->supervisor_nip))
             S_PROBLEM (WFA_E_BAD_VALUE, "supervisor_nip");
     }
+    if (row->service_start && *row->service_start) {
+        char full [16];
+        int days = 0;
+        snprintf (full, sizeof full, strlen (row->service_start) == 7? "%s-01": "%s", row->service_start);
+        if (wfa_date_parse (full, &days))
+            S_PROBLEM (WFA_E_BAD_DATE, "service_start");
+    }
+    if (row->sanctions && !s_sanctions_valid (row->sanctions))
+        S_PROBLEM (WFA_E_BAD_VALUE, "sanctions");
+    if (row->predikat && wfa_predikat_rank (row->predikat) < 0)
+        S_PROBLEM (WFA_E_BAD_VALUE, "predikat");
+    if (row->position_eligible && !s_flag_valid (row->position_eligible))
+        S_PROBLEM (WFA_E_BAD_VALUE, "position_eligible");
+    if (row->field_based && !s_flag_valid (row->field_based))
+        S_PROBLEM (WFA_E_BAD_VALUE, "field_based");
+    if (row->home && (strlen (row->home) > 500 || !wfa_utf8_valid (row->home, strlen (row->home))))
+        S_PROBLEM (WFA_E_BAD_VALUE, "home");
     const char *roles = row->roles? row->roles: "";
     while (*roles) {
         size_t len = strcspn (roles, ";");
@@ -168,6 +255,12 @@ wfa_employee_clear (wfa_employee_t *row)
     free (row->position);
     free (row->supervisor_nip);
     free (row->roles);
+    free (row->service_start);
+    free (row->sanctions);
+    free (row->predikat);
+    free (row->position_eligible);
+    free (row->field_based);
+    free (row->home);
     memset (row, 0, sizeof *row);
 }
 
@@ -259,14 +352,14 @@ wfa_employee_parse_csv (const char *text, char *error, size_t error_size)
     int line = 0;
     char *header [64] = { NULL };
     int columns = s_csv_record (&cursor, &line, header, 64);
-    int index [7];
+    int index [WFA_EMPLOYEE_FIELDS];
     bool complete = columns > 0;
     for (int column_nbr = 0; s_columns [column_nbr]; column_nbr++) {
         index [column_nbr] = -1;
         for (int field_nbr = 0; field_nbr < columns; field_nbr++)
             if (strcasecmp (header [field_nbr], s_columns [column_nbr]) == 0)
                 index [column_nbr] = field_nbr;
-        if (index [column_nbr] < 0 && complete) {
+        if (index [column_nbr] < 0 && complete && column_nbr < S_REQUIRED_COLUMNS) {
             snprintf (error, error_size, "%s", s_columns [column_nbr]);
             complete = false;
         }
@@ -291,18 +384,18 @@ wfa_employee_parse_csv (const char *text, char *error, size_t error_size)
             continue;               //  Blank line
         }
         wfa_employee_t *row = (wfa_employee_t *) zmalloc (sizeof (wfa_employee_t));
-        char **slots [7] = { &row->nip, &row->name, &row->pemda, &row->opd,
-                             &row->position, &row->supervisor_nip, &row->roles };
-        for (int column_nbr = 0; column_nbr < 7; column_nbr++)
-            if (index [column_nbr] < count) {
-                *slots [column_nbr] = fields [index [column_nbr]];
+        //  A column the header lacks stays NULL: that field is left as it is
+        for (int column_nbr = 0; column_nbr < WFA_EMPLOYEE_FIELDS; column_nbr++)
+            if (index [column_nbr] >= 0 && index [column_nbr] < count) {
+                *wfa_employee_field (row, column_nbr) = fields [index [column_nbr]];
                 fields [index [column_nbr]] = NULL;
             }
+            else
+            if (index [column_nbr] >= 0)
+                row->short_row = true;
         for (int field_nbr = 0; field_nbr < count; field_nbr++)
             free (fields [field_nbr]);
         row->line = first_line;
-        for (int column_nbr = 0; column_nbr < 7; column_nbr++)
-            row->short_row = row->short_row || index [column_nbr] >= count;
         zlistx_add_end (rows, row);
     }
     return rows;
@@ -363,6 +456,25 @@ wfa_employee_test (bool verbose)
     assert (wfa_employee_validate (row, s_count_problem, log) == 1);
     assert (streq (log, "BAD_VALUE:supervisor_nip "));
     zlistx_destroy (&rows);
+
+    //  Optional columns: checked when present, NULL when the header lacks them
+    rows = wfa_employee_parse_csv (
+        "nip,name,pemda,opd,position,supervisor_nip,roles,service_start,sanctions,predikat,field_based\n"
+        "198609262015051001,A,35.08,X,,,pegawai,2015-05,2026-01-01..2026-06-30;2027-01-01..,baik,ya\n"
+        "198609262015051002,B,35.08,X,,,pegawai,2015-13,2026-01-01..2025-01-01,hebat,maybe\n",
+        error, sizeof error);
+    assert (rows && zlistx_size (rows) == 2);
+    row = (wfa_employee_t *) zlistx_first (rows);
+    assert (streq (row->predikat, "baik") && row->home == NULL && row->position_eligible == NULL);
+    log [0] = 0;
+    assert (wfa_employee_validate (row, s_count_problem, log) == 0);
+    row = (wfa_employee_t *) zlistx_next (rows);
+    log [0] = 0;
+    assert (wfa_employee_validate (row, s_count_problem, log) == 4);
+    assert (streq (log, "BAD_DATE:service_start BAD_VALUE:sanctions BAD_VALUE:predikat BAD_VALUE:field_based "));
+    zlistx_destroy (&rows);
+    assert (wfa_predikat_rank ("sangat_baik") == 5 && wfa_predikat_rank ("") == 0);
+    assert (wfa_predikat_rank ("hebat") == -1);
 
     rows = wfa_employee_parse_csv ("nip,name,pemda\n1,2,3\n", error, sizeof error);
     assert (rows == NULL && streq (error, "opd"));

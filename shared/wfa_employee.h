@@ -17,6 +17,13 @@ typedef struct {
     char *position;             //  Jabatan
     char *supervisor_nip;       //  Atasan langsung, "" if none
     char *roles;                //  ';'-separated role names
+    //  Optional: NULL when the source does not carry them (left as they are)
+    char *service_start;        //  Start of service, YYYY-MM or YYYY-MM-DD
+    char *sanctions;            //  Disciplinary sanctions: FROM..TO[;FROM..] ranges
+    char *predikat;             //  Latest predikat kinerja, e.g. baik
+    char *position_eligible;    //  yes|no: position may work flexibly
+    char *field_based;          //  yes|no: duties by nature outside the office
+    char *home;                 //  Registered home address
     int line;                   //  Line in the source file, or batch index
     bool short_row;             //  CSV row with fewer fields than the header
 } wfa_employee_t;
@@ -41,6 +48,18 @@ const char *wfa_tz_name (int tz_minutes);
 
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);
+
+#define WFA_EMPLOYEE_FIELDS 13  //  Fields of a row: 7 required columns, 6 optional
+
+//  Name of field n of a row (0..12), in the CSV column order.
+const char *wfa_employee_field_name (int field_nbr);
+
+//  Address of field n of a row.
+char **wfa_employee_field (wfa_employee_t *row, int field_nbr);
+
+//  Predikat kinerja as a rank: 5 sangat_baik .. 1 sangat_kurang; 0 if empty,
+//  -1 if unknown.
+int wfa_predikat_rank (const char *predikat);
 
 //  Validate one row; calls problem for each problem; returns their count.
 int wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *problem, void *arg);

@@ -166,10 +166,21 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
             freeReplyObject (reply);
         }
         wfa_store_prefix (employee->pemda, prefix, sizeof prefix);
-        const char *argv [] = { prefix, employee->nip, employee->name, employee->pemda,
-                                employee->opd, employee->position, employee->supervisor_nip,
-                                employee->roles };
-        reply = wfa_redis_eval (redis, &wfa_script_import, 1, 8, argv, NULL);
+        //  The 7 required fields, then name/value pairs of the optional ones given
+        const char *argv [8 + 2 * WFA_EMPLOYEE_FIELDS];
+        int argc = 0;
+        argv [argc++] = prefix;
+        for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {
+            const char *value = *wfa_employee_field (employee, field_nbr);
+            if (field_nbr < 7)
+                argv [argc++] = value? value: "";
+            else
+            if (value) {
+                argv [argc++] = wfa_employee_field_name (field_nbr);
+                argv [argc++] = value;
+            }
+        }
+        reply = wfa_redis_eval (redis, &wfa_script_import, 1, argc, argv, NULL);
         if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
             if (reply)
                 freeReplyObject (reply);
@@ -229,13 +240,16 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
             continue;
         }
         bool bad = false;
-        employee->nip = s_row_str (call, row, "nip", (int) row_nbr, &bad);
-        employee->name = s_row_str (call, row, "name", (int) row_nbr, &bad);
-        employee->pemda = s_row_str (call, row, "pemda", (int) row_nbr, &bad);
-        employee->opd = s_row_str (call, row, "opd", (int) row_nbr, &bad);
-        employee->position = s_row_str (call, row, "position", (int) row_nbr, &bad);
-        employee->supervisor_nip = s_row_str (call, row, "supervisor_nip", (int) row_nbr, &bad);
-        employee->roles = s_row_roles (call, row, (int) row_nbr, &bad);
+        //  Required fields ("" when absent), then roles, then the optional
+        //  ones (NULL when absent: left as they are)
+        for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {
+            const char *name = wfa_employee_field_name (field_nbr);
+            if (streq (name, "roles"))
+                employee->roles = s_row_roles (call, row, (int) row_nbr, &bad);
+            else
+            if (field_nbr < 7 || wfa_mp_get (row, name))
+                *wfa_employee_field (employee, field_nbr) = s_row_str (call, row, name, (int) row_nbr, &bad);
+        }
         if (bad)
             continue;
         if (wfa_employee_validate (employee, s_row_problem, &import) == 0) {

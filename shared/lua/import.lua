@@ -1,6 +1,9 @@
 -- import.lua: create or update one employee of a pemda.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     nip, name, pemda, opd, position, supervisor_nip, roles
+-- ARGV     nip, name, pemda, opd, position, supervisor_nip, roles, then
+--          name/value pairs of optional fields given (service_start,
+--          sanctions, predikat, position_eligible, field_based, home);
+--          optional fields not given keep their stored values
 -- Returns  1 if created, 0 if updated
 local p = KEYS[1]
 local nip, opd = ARGV[1], ARGV[4]
@@ -9,6 +12,7 @@ local old_opd = redis.call('HGET', ekey, 'opd')
 if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
 redis.call('HSET', ekey, 'nip', nip, 'name', ARGV[2], 'pemda', ARGV[3], 'opd', opd,
     'position', ARGV[5], 'supervisor_nip', ARGV[6], 'roles', ARGV[7])
+for i = 8, #ARGV - 1, 2 do redis.call('HSET', ekey, ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', p .. 'opd:' .. opd, nip)
 redis.call('SADD', p .. 'opds', opd)
 if old_opd then return 0 end

@@ -340,14 +340,16 @@ s_cmd_import (int argc, char **argv)
         size_t size = left < S_IMPORT_BATCH? left: S_IMPORT_BATCH;
         msgpack_pack_array (pk, size);
         for (; row && batch < size; batch++, row = (wfa_employee_t *) zlistx_next (rows)) {
-            msgpack_pack_map (pk, 7);
-            wfa_mp_pack_kv_str (pk, "nip", row->nip);
-            wfa_mp_pack_kv_str (pk, "name", row->name);
-            wfa_mp_pack_kv_str (pk, "pemda", row->pemda);
-            wfa_mp_pack_kv_str (pk, "opd", row->opd);
-            wfa_mp_pack_kv_str (pk, "position", row->position? row->position: "");
-            wfa_mp_pack_kv_str (pk, "supervisor_nip", row->supervisor_nip? row->supervisor_nip: "");
-            wfa_mp_pack_kv_str (pk, "roles", row->roles? row->roles: "");
+            //  Every column the file has; optional ones it lacks are not sent
+            int present = 0;
+            for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++)
+                present += field_nbr < 7 || *wfa_employee_field (row, field_nbr);
+            msgpack_pack_map (pk, present);
+            for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {
+                const char *value = *wfa_employee_field (row, field_nbr);
+                if (field_nbr < 7 || value)
+                    wfa_mp_pack_kv_str (pk, wfa_employee_field_name (field_nbr), value? value: "");
+            }
         }
         msgpack_unpacked reply;
         msgpack_unpacked_init (&reply);
