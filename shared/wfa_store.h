@@ -19,6 +19,7 @@ extern const wfa_script_t wfa_script_inbox_add;
 extern const wfa_script_t wfa_script_count;
 extern const wfa_script_t wfa_script_metrics_get;
 extern const wfa_script_t wfa_script_audit_verify;
+extern const wfa_script_t wfa_script_calendar_set;
 
 #define WFA_PREFIX_MAX 32
 

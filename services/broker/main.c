@@ -37,6 +37,7 @@ static const struct {
     { "EMPLOYEE", "requests" },
     { "REQUEST", "requests" },
     { "AUDIT", "requests" },
+    { "CALENDAR", "requests" },
     { "APPROVAL", "approvals" },
     { "INBOX", "notifications" },
     { "METRICS", "metrics" },

@@ -394,6 +394,34 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (size_t date_nbr = 1; date_nbr < sorted_count; date_nbr++)
         if (streq (sorted [date_nbr], sorted [date_nbr - 1]))
             wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
+    //  Days off of the pemda's calendar are not working days either
+    if (*pemda && sorted_count > 0) {
+        const char *argv [S_DATES_MAX + 2];
+        argv [0] = "HMGET";
+        char key [64];
+        snprintf (key, sizeof key, "wfa:{%s}:calendar", pemda);
+        argv [1] = key;
+        for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++)
+            argv [date_nbr + 2] = sorted [date_nbr];
+        redisReply *reply = wfa_redis_argv (redis, (int) sorted_count + 2, argv, NULL);
+        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == sorted_count) {
+            for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++) {
+                const redisReply *day_off = reply->element [date_nbr];
+                if (day_off->type != REDIS_REPLY_STRING)
+                    continue;
+                const char *bar = strchr (day_off->str, '|');
+                char detail [300];
+                snprintf (detail, sizeof detail, "%s (%.*s: %s)", sorted [date_nbr],
+                          bar? (int) (bar - day_off->str): 0, day_off->str, bar? bar + 1: "");
+                wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", detail, -1);
+            }
+        }
+        else
+        if (!reply)
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        if (reply)
+            freeReplyObject (reply);
+    }
 
     //  A refused call may be the retry of one answered before the clock
     //  moved on (23:59 -> 00:00): then the first answer stands
@@ -505,6 +533,137 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
         snprintf (index, sizeof index, "idx:all");
     wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip);
+}
+
+// ---------------------------------------------------------------------
+//  CALENDAR.SET and CALENDAR.GET
+
+//  A bad calendar line becomes a problem on the call, by its index.
+static void
+s_calendar_problem (void *arg, int line, wfa_code_t code, const char *field)
+{
+    wfa_call_error ((wfa_call_t *) arg, code, field, NULL, line - 1);
+}
+
+typedef struct {
+    const char *date;           //  YYYY-MM-DD
+    const char *stored;         //  "kind|name"
+} s_day_off_t;
+
+static int
+s_compare_day_off (const void *left, const void *right)
+{
+    const s_day_off_t *a = (const s_day_off_t *) left, *b = (const s_day_off_t *) right;
+    return strcmp (a->date? a->date: "", b->date? b->date: "");
+}
+
+static void
+s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    wfa_call_str (call, "key", 64, true);
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *actor = wfa_call_nip (call, "as", false);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    const msgpack_object *days = wfa_mp_get (wfa_call_body (call), "days");
+    if (!days)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "days", NULL, -1);
+    else
+    if (days->type != MSGPACK_OBJECT_ARRAY)
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "days", NULL, -1);
+    else
+    if (days->via.array.size > WFA_CALENDAR_MAX)
+        wfa_call_error (call, WFA_E_TOO_LARGE, "days", "days > 1000", -1);
+    if (wfa_call_failed (call))
+        return;
+    //  Each day as its text line, through the same parser as the file
+    zchunk_t *text = zchunk_new (NULL, 1024);
+    for (uint32_t day_nbr = 0; day_nbr < days->via.array.size; day_nbr++) {
+        const msgpack_object *day = &days->via.array.ptr [day_nbr];
+        const char *names [] = { "date", "kind", "name" };
+        for (int field_nbr = 0; field_nbr < 3; field_nbr++) {
+            const msgpack_object *value = day->type == MSGPACK_OBJECT_MAP?
+                                          wfa_mp_get (day, names [field_nbr]): NULL;
+            bool is_str = value && value->type == MSGPACK_OBJECT_STR && value->via.str.size <= 256
+                       && !memchr (value->via.str.ptr, '\n', value->via.str.size)
+                       && (field_nbr == 2 || !memchr (value->via.str.ptr, ',', value->via.str.size));
+            if (field_nbr)
+                zchunk_extend (text, ",", 1);
+            if (is_str)
+                zchunk_extend (text, value->via.str.ptr, value->via.str.size);
+        }
+        zchunk_extend (text, "\n", 1);
+    }
+    zchunk_extend (text, "", 1);
+    wfa_holiday_t *holidays = NULL;
+    size_t count = 0;
+    wfa_calendar_parse ((char *) zchunk_data (text), &holidays, &count, s_calendar_problem, call);
+    zchunk_destroy (&text);
+    if (wfa_call_failed (call)) {
+        wfa_call_summary (call, WFA_E_BAD_VALUE, "days");
+        return;
+    }
+    const char **argv = (const char **) calloc (3 * count + 4, sizeof (char *));
+    char prefix [WFA_PREFIX_MAX], now [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    int argc = 0;
+    argv [argc++] = prefix;
+    argv [argc++] = actor? actor: "";
+    argv [argc++] = now;
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
+        argv [argc++] = holidays [day_nbr].date;
+        argv [argc++] = holidays [day_nbr].kind;
+        argv [argc++] = holidays [day_nbr].name;
+    }
+    redisReply *reply = wfa_outbox_register (redis, pemda) == 0?
+        wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL): NULL;
+    free (argv);
+    free (holidays);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->integer);
+    else
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    freeReplyObject (reply);
+}
+
+static void
+s_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return;
+    redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:calendar", pemda);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    size_t count = reply->type == REDIS_REPLY_ARRAY? reply->elements / 2: 0;
+    //  Sorted by date: dates are YYYY-MM-DD, so text order is date order
+    s_day_off_t *days = (s_day_off_t *) calloc (count + 1, sizeof (s_day_off_t));
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
+        days [day_nbr].date = reply->element [2 * day_nbr]->str;
+        days [day_nbr].stored = reply->element [2 * day_nbr + 1]->str;
+    }
+    qsort (days, count, sizeof (s_day_off_t), s_compare_day_off);
+    msgpack_packer *pk = wfa_call_reply (call, "days");
+    msgpack_pack_array (pk, count);
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
+        const char *stored = days [day_nbr].stored? days [day_nbr].stored: "";
+        const char *bar = strchr (stored, '|');
+        msgpack_pack_map (pk, 3);
+        wfa_mp_pack_kv_str (pk, "date", days [day_nbr].date? days [day_nbr].date: "");
+        wfa_mp_pack_str (pk, "kind");
+        wfa_mp_pack_strn (pk, stored, bar? (size_t) (bar - stored): 0);
+        wfa_mp_pack_kv_str (pk, "name", bar? bar + 1: "");
+    }
+    msgpack_pack_uint64 (wfa_call_reply (call, "count"), count);
+    free (days);
+    freeReplyObject (reply);
 }
 
 // ---------------------------------------------------------------------
@@ -621,6 +780,8 @@ static const wfa_route_t s_routes [] = {
     { "REQUEST.SUBMIT", s_request_submit },
     { "REQUEST.GET", s_request_get },
     { "REQUEST.LIST", s_request_list },
+    { "CALENDAR.SET", s_calendar_set },
+    { "CALENDAR.GET", s_calendar_get },
     { "AUDIT.REQUEST", s_audit_request },
     { "AUDIT.VERIFY", s_audit_verify },
     { NULL, NULL }

@@ -27,6 +27,7 @@ s_usage (void)
         "  inbox --as NIP [--limit N]\n"
         "  approvals --as NIP\n"
         "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "  calendar set --pemda CODE FILE [--as NIP] | calendar show --pemda CODE\n"
         "  audit REQUEST_ID | audit verify --pemda CODE\n"
         "  status\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES.\n");
@@ -264,6 +265,15 @@ s_import_problem (void *arg, const wfa_employee_t *row, wfa_code_t code, const c
     if (!s_json)
         fprintf (stderr, "line %d: %s: %s\n", row->line, wfa_error_name (code), message);
     import->problems++;
+}
+
+//  A bad calendar line: printed, and kept as JSON for --json.
+static void
+s_calendar_problem (void *arg, int line, wfa_code_t code, const char *field)
+{
+    s_import_t *report = (s_import_t *) arg;
+    wfa_employee_t row = { .line = line };
+    s_import_problem (report, &row, code, field);
 }
 
 static int
@@ -636,6 +646,89 @@ s_cmd_metrics (int argc, char **argv)
     return rc;
 }
 
+//  calendar set --pemda CODE FILE | calendar show --pemda CODE
+static int
+s_cmd_calendar (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
+                        { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = argc >= 1? s_parse (argc - 1, argv + 1, opts, positional): -1;
+    const char *file_name = (const char *) zlist_first (positional);
+    bool set = argc >= 1 && streq (argv [0], "set") && zlist_size (positional) == 1;
+    bool show = argc >= 1 && streq (argv [0], "show") && zlist_size (positional) == 0;
+    zlist_destroy (&positional);
+    if (rc || !opts [0].value || (!set && !show))
+        return s_usage ();
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    if (set) {
+        FILE *file = fopen (file_name, "rb");
+        if (!file) {
+            fprintf (stderr, "wfactl: cannot read %s: %s\n", file_name, strerror (errno));
+            return 2;
+        }
+        zchunk_t *chunk = zchunk_read (file, 1024 * 1024);
+        fclose (file);
+        zchunk_extend (chunk, "", 1);
+        wfa_holiday_t *holidays = NULL;
+        size_t count = 0;
+        s_import_t report = { 0, 0, zchunk_new (NULL, 256) };
+        wfa_calendar_parse ((char *) zchunk_data (chunk), &holidays, &count, s_calendar_problem, &report);
+        zchunk_destroy (&chunk);
+        if (report.problems) {
+            if (s_json)
+                printf ("{\"status\":\"error\",\"code\":\"BAD_VALUE\",\"errors\":[%.*s]}\n",
+                        (int) zchunk_size (report.json), (char *) zchunk_data (report.json));
+            else
+                fprintf (stderr, "error: BAD_VALUE: %d problem(s) in %s; the calendar in force stays\n",
+                         report.problems, file_name);
+            zchunk_destroy (&report.json);
+            return 1;
+        }
+        zchunk_destroy (&report.json);
+        char key [32];
+        s_new_key (key, sizeof key);
+        s_begin ();
+        s_field_str ("key", opts [2].value? opts [2].value: key);
+        s_field_str ("pemda", opts [0].value);
+        s_field_str ("as", opts [1].value);
+        msgpack_packer *pk = wfa_client_field (s_client, "days");
+        msgpack_pack_array (pk, count);
+        for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
+            msgpack_pack_map (pk, 3);
+            wfa_mp_pack_kv_str (pk, "date", holidays [day_nbr].date);
+            wfa_mp_pack_kv_str (pk, "kind", holidays [day_nbr].kind);
+            wfa_mp_pack_kv_str (pk, "name", holidays [day_nbr].name);
+        }
+        free (holidays);
+        rc = s_call ("CALENDAR.SET", &reply, true);
+        if (rc == 0 && !s_json) {
+            printf ("Calendar of %s set: ", opts [0].value);
+            s_print_field (&reply.data, "days");
+            printf (" days off\n");
+        }
+    }
+    else {
+        s_begin ();
+        s_field_str ("pemda", opts [0].value);
+        rc = s_call ("CALENDAR.GET", &reply, true);
+        const msgpack_object *days = wfa_mp_get (&reply.data, "days");
+        for (uint32_t day_nbr = 0; rc == 0 && !s_json && days && days->type == MSGPACK_OBJECT_ARRAY
+             && day_nbr < days->via.array.size; day_nbr++) {
+            const msgpack_object *day = &days->via.array.ptr [day_nbr];
+            s_print_field (day, "date");
+            printf ("  %-12s ", "");
+            s_print_field (day, "kind");
+            printf ("  ");
+            s_print_field (day, "name");
+            printf ("\n");
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
 //  audit REQUEST_ID | audit verify --pemda CODE
 static int
 s_cmd_audit (int argc, char **argv)
@@ -814,6 +907,9 @@ main (int argc, char *argv [])
     else
     if (streq (command, "audit"))
         rc = s_cmd_audit (rest, args);
+    else
+    if (streq (command, "calendar"))
+        rc = s_cmd_calendar (rest, args);
     else
     if (streq (command, "status"))
         rc = rest? s_usage (): s_cmd_status ();
