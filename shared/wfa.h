@@ -7,6 +7,7 @@
 #include "wfa_mp.h"
 #include "wfa_date.h"
 #include "wfa_employee.h"
+#include "wfa_policy.h"
 #include "wfa_calendar.h"
 #include "wfa_call.h"
 #include "wfa_config.h"

@@ -83,6 +83,22 @@ wfa_date_is_weekday (int days)
     return weekday >= 1 && weekday <= 5;
 }
 
+//  ISO week: the week belongs to the year of its Thursday.
+char *
+wfa_date_iso_week (int days, char *buf)
+{
+    int weekday = wfa_date_weekday (days);
+    int thursday = days - (weekday == 0? 6: weekday - 1) + 3;
+    int year, month, day;
+    s_to_ymd (thursday, &year, &month, &day);
+    int week = (thursday - wfa_date_from_ymd (year, 1, 1)) / 7 + 1;
+    char text [32];
+    snprintf (text, sizeof text, "%04d-W%02d", year, week);
+    memcpy (buf, text, 8);
+    buf [8] = 0;
+    return buf;
+}
+
 //  Local day of a moment.
 int
 wfa_date_of_ms (int64_t ms, int tz_minutes)
@@ -135,6 +151,14 @@ wfa_date_test (bool verbose)
     assert (wfa_date_of_ms (ms - 3600000 + 1000, WFA_TZ_WITA) == wfa_date_from_ymd (2026, 12, 1));
     assert (wfa_date_of_ms (-1, 0) == -1);
     assert (wfa_now_ms () > 1700000000000LL);
+    //  ISO weeks, including the ones that straddle a new year
+    char week [9];
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2026, 12, 1), week), "2026-W49"));
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2026, 11, 30), week), "2026-W49"));
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2026, 12, 6), week), "2026-W49"));
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2027, 1, 1), week), "2026-W53"));
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2025, 12, 29), week), "2026-W01"));
+    assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2024, 12, 30), week), "2025-W01"));
     if (verbose)
         printf ("wfa_date: ok\n");
 }

@@ -23,6 +23,9 @@ int wfa_date_weekday (int days);
 //  True on Monday to Friday.
 bool wfa_date_is_weekday (int days);
 
+//  ISO 8601 week of a day, "YYYY-Www", into buf (at least 9 bytes).
+char *wfa_date_iso_week (int days, char *buf);
+
 //  Local day number of a moment in ms since the epoch, tz in minutes.
 int wfa_date_of_ms (int64_t ms, int tz_minutes);
 
