@@ -20,6 +20,8 @@ extern const wfa_script_t wfa_script_count;
 extern const wfa_script_t wfa_script_metrics_get;
 extern const wfa_script_t wfa_script_audit_verify;
 extern const wfa_script_t wfa_script_calendar_set;
+extern const wfa_script_t wfa_script_policy_set;
+extern const wfa_script_t wfa_script_context;
 
 #define WFA_PREFIX_MAX 32
 

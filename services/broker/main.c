@@ -38,6 +38,7 @@ static const struct {
     { "REQUEST", "requests" },
     { "AUDIT", "requests" },
     { "CALENDAR", "requests" },
+    { "POLICY", "requests" },
     { "APPROVAL", "approvals" },
     { "INBOX", "notifications" },
     { "METRICS", "metrics" },

@@ -11,7 +11,6 @@
 #define S_DATES_MAX 31
 #define S_PLAN_MAX 20
 
-static const char *s_kinds [] = { "rumah", "kantor_lain", "lokasi_lain", NULL };
 
 //  Record a Lua step's {"err", CODE, detail} reply on the call.
 static void
@@ -24,22 +23,6 @@ s_script_error (wfa_call_t *call, const redisReply *reply, const char *field)
     wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
 }
 
-//  True if a script reply has the {"status", value} shape.
-static bool
-s_script_ok (wfa_call_t *call, redisReply *reply)
-{
-    if (wfa_call_redis_down (call, reply))
-        return false;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
-    ||  reply->element [0]->type != REDIS_REPLY_STRING
-    ||  reply->element [1]->type != REDIS_REPLY_STRING) {
-        wfa_log ("E", "unexpected script reply: %s",
-                 reply->type == REDIS_REPLY_ERROR? reply->str: "?");
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-        return false;
-    }
-    return true;
-}
 
 // ---------------------------------------------------------------------
 //  EMPLOYEE.IMPORT
@@ -328,6 +311,133 @@ s_compare_str (const void *left, const void *right)
     return strcmp (*(const char **) left, *(const char **) right);
 }
 
+
+//  The service's state: parsed policies, by pemda, at their stored version.
+typedef struct {
+    zhashx_t *policies;         //  Pemda -> s_policy_entry_t
+} s_requests_t;
+
+typedef struct {
+    int64_t version;            //  Stored version (0: the defaults)
+    wfa_policy_t *policy;       //  Parsed
+} s_policy_entry_t;
+
+static void
+s_policy_entry_destroy (void **item_p)
+{
+    s_policy_entry_t *entry = (s_policy_entry_t *) *item_p;
+    if (entry) {
+        wfa_policy_destroy (&entry->policy);
+        free (entry);
+        *item_p = NULL;
+    }
+}
+
+//  The policy of a pemda at a version, parsed once and kept. NULL if Redis
+//  is unavailable; a stored text that no longer parses (it was checked when
+//  set) falls back to the defaults, loudly.
+static wfa_policy_t *
+s_policy (s_requests_t *self, wfa_redis_t *redis, const char *pemda, int64_t version)
+{
+    s_policy_entry_t *entry = (s_policy_entry_t *) zhashx_lookup (self->policies, pemda);
+    if (entry && entry->version == version)
+        return entry->policy;
+    wfa_policy_t *policy = NULL;
+    if (version > 0) {
+        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:v%" PRId64, pemda, version);
+        if (!reply)
+            return NULL;
+        if (reply->type == REDIS_REPLY_STRING)
+            policy = wfa_policy_parse (reply->str, reply->len, pemda, NULL);
+        freeReplyObject (reply);
+        if (!policy)
+            wfa_log ("E", "policy v%" PRId64 " of %s does not parse; using the defaults", version, pemda);
+    }
+    if (!policy)
+        policy = wfa_policy_default (pemda);
+    entry = (s_policy_entry_t *) zmalloc (sizeof (s_policy_entry_t));
+    entry->version = version;
+    entry->policy = policy;
+    zhashx_update (self->policies, pemda, entry);
+    return policy;
+}
+
+//  Field of a flat HGETALL reply, or "".
+static const char *
+s_hash_field (const redisReply *hash, const char *name)
+{
+    for (size_t item_nbr = 0; hash && hash->type == REDIS_REPLY_ARRAY
+         && item_nbr + 1 < hash->elements; item_nbr += 2)
+        if (hash->element [item_nbr]->str && streq (hash->element [item_nbr]->str, name))
+            return hash->element [item_nbr + 1]->str? hash->element [item_nbr + 1]->str: "";
+    return "";
+}
+
+//  True for a yes in either language.
+static bool
+s_flag (const char *value)
+{
+    return strcasecmp (value, "yes") == 0 || strcasecmp (value, "ya") == 0
+        || strcasecmp (value, "true") == 0 || streq (value, "1");
+}
+
+//  A sanction range (FROM..TO or FROM..) of sanctions covering any of days;
+//  copied into buf. False if none.
+static bool
+s_sanctioned (const char *sanctions, const int *days, size_t count, char *buf, size_t size)
+{
+    char *copy = strdup (sanctions);
+    char *saveptr = NULL;
+    bool found = false;
+    for (char *range = strtok_r (copy, ";", &saveptr); range && !found;
+         range = strtok_r (NULL, ";", &saveptr)) {
+        snprintf (buf, size, "%s", range);
+        char *dots = strstr (range, "..");
+        int from = 0, to = INT_MAX;
+        if (!dots)
+            continue;
+        *dots = 0;
+        if (wfa_date_parse (range, &from) || (dots [2] && wfa_date_parse (dots + 2, &to)))
+            continue;
+        for (size_t day_nbr = 0; day_nbr < count && !found; day_nbr++)
+            found = days [day_nbr] >= from && days [day_nbr] <= to;
+    }
+    free (copy);
+    return found;
+}
+
+//  Whole months of service on day, from service_start (YYYY-MM[-DD]) or,
+//  when that is empty, from the appointment month in the NIP (digits 9-14).
+static int
+s_months_of_service (const char *service_start, const char *nip, int day)
+{
+    int start_year = 0, start_month = 0, start_day = 1;
+    if (*service_start)
+        sscanf (service_start, "%d-%d-%d", &start_year, &start_month, &start_day);
+    else
+    if (strlen (nip) == 18)
+        sscanf (nip + 8, "%4d%2d", &start_year, &start_month);
+    if (start_year == 0)
+        return INT_MAX;
+    char today [11];
+    wfa_date_format (day, today);
+    int year = atoi (today), month = atoi (today + 5), day_of_month = atoi (today + 8);
+    return (year - start_year) * 12 + (month - start_month) - (day_of_month < start_day? 1: 0);
+}
+
+//  Working days strictly between two days (Mon-Fri, not on the calendar).
+static int
+s_working_days_between (int from, int to, const redisReply *calendar)
+{
+    int count = 0;
+    for (int day = from + 1; day < to; day++) {
+        char date [11];
+        if (wfa_date_is_weekday (day) && !*s_hash_field (calendar, wfa_date_format (day, date)))
+            count++;
+    }
+    return count;
+}
+
 //  If key was already answered for nip, replace the call's errors with that
 //  answer and return 1; 0 if not; -1 if Redis is unavailable (errors kept).
 static int
@@ -347,10 +457,107 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
     return answered;
 }
 
+//  Judge a submission by every rule of the pemda's policy that can be
+//  judged before the atomic step: dates, kind, days, notice, blackout,
+//  eligibility. Records every problem; returns the weekly cap to enforce
+//  (-1: none) for the atomic step.
+static int
+s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const char *nip,
+         const char *kind, zlist_t *dates, const redisReply *employee, const redisReply *calendar,
+         int today, const char **sorted, size_t *sorted_count, int *days_sorted)
+{
+    char detail [300];
+    const char *opd = s_hash_field (employee, "opd");
+    int kind_nbr = kind? wfa_kind_parse (kind): -1;
+    if (kind && (kind_nbr < 0 || kind_nbr > WFA_KIND_LOKASI_LAIN))
+        wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
+    else
+    if (kind && !rules->kind_allowed [kind_nbr])
+        wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "kind", kind, -1);
+
+    //  Dates: real, after today in the pemda's zone, working days, not in a
+    //  blackout, once each
+    *sorted_count = 0;
+    for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
+        int day = 0;
+        const char *day_off = "";
+        if (wfa_date_parse (date, &day))
+            wfa_call_error (call, WFA_E_BAD_DATE, "dates", date, -1);
+        else
+        if (day <= today)
+            wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
+        else
+        if (!wfa_date_is_weekday (day))
+            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
+        else
+        if (*(day_off = s_hash_field (calendar, date))) {
+            //  A day off of the pemda's calendar: "kind|name"
+            const char *bar = strchr (day_off, '|');
+            snprintf (detail, sizeof detail, "%s (%.*s: %s)", date,
+                      bar? (int) (bar - day_off): 0, day_off, bar? bar + 1: "");
+            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", detail, -1);
+        }
+        else
+        if (wfa_policy_opd_blackout (policy, opd, day))
+            wfa_call_error (call, WFA_E_BLACKOUT, "dates", date, -1);
+        else
+            sorted [(*sorted_count)++] = date;
+    }
+    qsort (sorted, *sorted_count, sizeof (char *), s_compare_str);
+    for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++) {
+        wfa_date_parse (sorted [date_nbr], &days_sorted [date_nbr]);
+        if (date_nbr > 0 && streq (sorted [date_nbr], sorted [date_nbr - 1]))
+            wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
+    }
+    size_t date_count = zlist_size (dates);
+    if (date_count > (size_t) rules->max_days_per_request) {
+        snprintf (detail, sizeof detail, "%zu > %d", date_count, rules->max_days_per_request);
+        wfa_call_error (call, WFA_E_TOO_MANY_DAYS, "dates", detail, -1);
+    }
+    if (*sorted_count > 0 && rules->min_notice_working_days > 0) {
+        int notice = s_working_days_between (today, days_sorted [0], calendar);
+        if (notice < rules->min_notice_working_days) {
+            snprintf (detail, sizeof detail, "%s: %d < %d", sorted [0], notice,
+                      rules->min_notice_working_days);
+            wfa_call_error (call, WFA_E_NOTICE_TOO_SHORT, "dates", detail, -1);
+        }
+    }
+    //  Eligibility (art. 25): sanctions in force today or on a day asked
+    //  for, months of service, predikat, position
+    if (employee && employee->type == REDIS_REPLY_ARRAY && employee->elements > 0) {
+        int check [S_DATES_MAX + 1];
+        check [0] = today;
+        for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++)
+            check [date_nbr + 1] = days_sorted [date_nbr];
+        if (rules->block_when_sanctioned
+        &&  s_sanctioned (s_hash_field (employee, "sanctions"), check, *sorted_count + 1,
+                          detail, sizeof detail))
+            wfa_call_error (call, WFA_E_SANCTIONED, "as", detail, -1);
+        int months = s_months_of_service (s_hash_field (employee, "service_start"), nip, today);
+        if (months < rules->min_months_of_service) {
+            snprintf (detail, sizeof detail, "%d < %d", months, rules->min_months_of_service);
+            wfa_call_error (call, WFA_E_SERVICE_TOO_SHORT, "as", detail, -1);
+        }
+        int rank = wfa_predikat_rank (s_hash_field (employee, "predikat"));
+        if (rules->min_predikat > 0 && rank < rules->min_predikat) {
+            snprintf (detail, sizeof detail, "%s < %s",
+                      rank > 0? s_hash_field (employee, "predikat"): "-",
+                      wfa_predikat_name (rules->min_predikat));
+            wfa_call_error (call, WFA_E_PREDIKAT_TOO_LOW, "as", detail, -1);
+        }
+        const char *eligible = s_hash_field (employee, "position_eligible");
+        if (rules->require_position_eligible && *eligible && !s_flag (eligible))
+            wfa_call_error (call, WFA_E_POSITION_NOT_ELIGIBLE, "as",
+                            s_hash_field (employee, "position"), -1);
+    }
+    bool exempt = rules->field_based_exempt_from_cap && s_flag (s_hash_field (employee, "field_based"));
+    return exempt? -1: rules->weekly_location_days;
+}
+
 static void
 s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    (void) state;
+    s_requests_t *self = (s_requests_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *nip = wfa_call_nip (call, "as", true);
     const char *kind = wfa_call_str (call, "kind", 32, true);
@@ -359,91 +566,67 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *reason = wfa_call_str (call, "reason", 2000, true);
     zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
 
-    //  The employee's pemda first: its time zone judges the dates
+    //  The employee's pemda, then in one round trip what judging needs:
+    //  the policy version in force, the employee, the calendar
     char pemda [16] = "";
     if (nip && wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda)
     &&  wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
         return;
-    if (kind) {
-        bool known = false;
-        for (int kind_nbr = 0; s_kinds [kind_nbr]; kind_nbr++)
-            known = known || streq (kind, s_kinds [kind_nbr]);
-        if (!known)
-            wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
-    }
-    //  Dates: real, after today in the pemda's zone, Mon-Fri, once each
-    int today = wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda));
-    size_t date_count = zlist_size (dates);
-    const char **sorted = (const char **) calloc (date_count + 1, sizeof (char *));
-    assert (sorted);
-    size_t sorted_count = 0;
-    for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
-        int days = 0;
-        if (wfa_date_parse (date, &days))
-            wfa_call_error (call, WFA_E_BAD_DATE, "dates", date, -1);
-        else
-        if (days <= today)
-            wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
-        else
-        if (!wfa_date_is_weekday (days))
-            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
-        else
-            sorted [sorted_count++] = date;
-    }
-    qsort (sorted, sorted_count, sizeof (char *), s_compare_str);
-    for (size_t date_nbr = 1; date_nbr < sorted_count; date_nbr++)
-        if (streq (sorted [date_nbr], sorted [date_nbr - 1]))
-            wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
-    //  Days off of the pemda's calendar are not working days either
-    if (*pemda && sorted_count > 0) {
-        const char *argv [S_DATES_MAX + 2];
-        argv [0] = "HMGET";
-        char key [64];
-        snprintf (key, sizeof key, "wfa:{%s}:calendar", pemda);
-        argv [1] = key;
-        for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++)
-            argv [date_nbr + 2] = sorted [date_nbr];
-        redisReply *reply = wfa_redis_argv (redis, (int) sorted_count + 2, argv, NULL);
-        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == sorted_count) {
-            for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++) {
-                const redisReply *day_off = reply->element [date_nbr];
-                if (day_off->type != REDIS_REPLY_STRING)
-                    continue;
-                const char *bar = strchr (day_off->str, '|');
-                char detail [300];
-                snprintf (detail, sizeof detail, "%s (%.*s: %s)", sorted [date_nbr],
-                          bar? (int) (bar - day_off->str): 0, day_off->str, bar? bar + 1: "");
-                wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", detail, -1);
-            }
+    redisReply *context = NULL;
+    wfa_policy_t *policy = NULL;
+    char prefix [WFA_PREFIX_MAX], policy_version [24] = "0";
+    if (*pemda) {
+        wfa_store_prefix (pemda, prefix, sizeof prefix);
+        const char *argv [] = { prefix, nip };
+        context = wfa_redis_eval (redis, &wfa_script_context, 1, 2, argv, NULL);
+        if (wfa_call_redis_down (call, context))
+            return;
+        if (context->type != REDIS_REPLY_ARRAY || context->elements != 3) {
+            wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+            freeReplyObject (context);
+            return;
         }
-        else
-        if (!reply)
+        if (context->element [0]->type == REDIS_REPLY_STRING)
+            snprintf (policy_version, sizeof policy_version, "%s", context->element [0]->str);
+        policy = s_policy (self, redis, pemda, atoll (policy_version));
+        if (!policy) {
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-        if (reply)
-            freeReplyObject (reply);
-    }
-
-    //  A refused call may be the retry of one answered before the clock
-    //  moved on (23:59 -> 00:00): then the first answer stands
-    if (wfa_call_failed (call) && *pemda && key && nip) {
-        int answered = s_submit_answered (call, redis, pemda, nip, key);
-        if (answered != 0) {
-            free (sorted);
+            freeReplyObject (context);
             return;
         }
     }
-    if (wfa_call_failed (call)) {
-        free (sorted);
+    wfa_policy_t *fallback = policy? NULL: wfa_policy_default ("35");
+    const redisReply *employee = context? context->element [1]: NULL;
+    const redisReply *calendar = context? context->element [2]: NULL;
+    wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, s_hash_field (employee, "opd"));
+    int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
+    const char *sorted [S_DATES_MAX + 1];
+    int days_sorted [S_DATES_MAX + 1];
+    size_t sorted_count = 0;
+    int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, dates,
+                       employee, calendar, today, sorted, &sorted_count, days_sorted);
+    wfa_policy_destroy (&fallback);
+    if (context)
+        freeReplyObject (context);
+
+    //  A refused call may be the retry of one answered before the clock
+    //  moved on (23:59 -> 00:00): then the first answer stands
+    if (wfa_call_failed (call) && *pemda && key && nip
+    &&  s_submit_answered (call, redis, pemda, nip, key) != 0)
         return;
-    }
-    //  Dates joined, plan packed as a msgpack array
-    char joined [S_DATES_MAX * 11 + 1] = "";
+    if (wfa_call_failed (call))
+        return;
+    //  Dates and their ISO weeks joined; plan packed as a msgpack array
+    char joined [S_DATES_MAX * 11 + 1] = "", weeks [S_DATES_MAX * 9 + 1] = "";
     for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++) {
-        if (date_nbr)
+        char week [9];
+        if (date_nbr) {
             strcat (joined, ",");
+            strcat (weeks, ",");
+        }
         strcat (joined, sorted [date_nbr]);
+        strcat (weeks, wfa_date_iso_week (days_sorted [date_nbr], week));
     }
-    free (sorted);
     msgpack_sbuffer plan_buffer;
     msgpack_sbuffer_init (&plan_buffer);
     msgpack_packer plan_packer;
@@ -452,27 +635,123 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (char *item = (char *) zlist_first (plan); item; item = (char *) zlist_next (plan))
         wfa_mp_pack_str (&plan_packer, item);
 
-    char prefix [WFA_PREFIX_MAX], ttl [24], now [24];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    char ttl [24], now [24], cap_text [16];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    snprintf (cap_text, sizeof cap_text, "%d", cap);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
-                            plan_buffer.data, now };
-    size_t lens [11];
-    for (int arg_nbr = 0; arg_nbr < 11; arg_nbr++)
+                            plan_buffer.data, now, weeks, cap_text, policy_version };
+    size_t lens [14];
+    for (int arg_nbr = 0; arg_nbr < 14; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 11, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 14, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
-    if (s_script_ok (call, reply)) {
-        if (streq (reply->element [0]->str, "err"))
-            s_script_error (call, reply, "as");
-        else {
-            wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
-            wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+    if (wfa_call_redis_down (call, reply))
+        return;
+    bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+               && reply->element [0]->type == REDIS_REPLY_STRING;
+    if (!shaped)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else
+    if (streq (reply->element [0]->str, "errs")) {
+        //  Every rule the atomic step found broken: code, detail pairs
+        for (size_t item_nbr = 1; item_nbr + 1 < reply->elements; item_nbr += 2) {
+            int code = wfa_error_lookup (reply->element [item_nbr]->str);
+            wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, "dates",
+                            reply->element [item_nbr + 1]->str, -1);
         }
     }
-    if (reply)
-        freeReplyObject (reply);
+    else
+    if (streq (reply->element [0]->str, "err"))
+        s_script_error (call, reply, "as");
+    else {
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        wfa_mp_pack_str (wfa_call_reply (call, "policy_version"), policy_version);
+    }
+    freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  POLICY.SET and POLICY.GET
+
+static void
+s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    wfa_call_str (call, "key", 64, true);
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *actor = wfa_call_nip (call, "as", false);
+    const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (!text)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "text", NULL, -1);
+    else
+    if (text->type != MSGPACK_OBJECT_STR && text->type != MSGPACK_OBJECT_BIN)
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "text", NULL, -1);
+    if (wfa_call_failed (call))
+        return;
+    //  A policy file may be longer than a protocol string: it comes as bin
+    //  or str up to the policy limit, checked by the parser
+    const char *bytes = text->type == MSGPACK_OBJECT_STR? text->via.str.ptr: text->via.bin.ptr;
+    size_t size = text->type == MSGPACK_OBJECT_STR? text->via.str.size: text->via.bin.size;
+    zlistx_t *errors = wfa_policy_errors_new ();
+    wfa_policy_t *policy = wfa_policy_parse (bytes, size, pemda, errors);
+    if (!policy) {
+        bool english = wfa_call_lang (call) == WFA_LANG_EN;
+        for (wfa_policy_error_t *error = (wfa_policy_error_t *) zlistx_first (errors); error;
+             error = (wfa_policy_error_t *) zlistx_next (errors)) {
+            char detail [300];
+            snprintf (detail, sizeof detail, "%s", english? error->message_en: error->message_id);
+            wfa_call_error (call, WFA_E_BAD_VALUE, "text", detail, error->line);
+        }
+        wfa_call_summary (call, WFA_E_POLICY_INVALID, NULL);
+        zlistx_destroy (&errors);
+        return;
+    }
+    zlistx_destroy (&errors);
+    char *canonical = wfa_policy_text (policy);
+    wfa_policy_destroy (&policy);
+    char prefix [WFA_PREFIX_MAX], now [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *argv [] = { prefix, canonical, actor? actor: "", now };
+    redisReply *reply = wfa_outbox_register (redis, pemda) == 0?
+        wfa_redis_eval (redis, &wfa_script_policy_set, 1, 4, argv, NULL): NULL;
+    free (canonical);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        msgpack_pack_int64 (wfa_call_reply (call, "version"), reply->integer);
+    else
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    freeReplyObject (reply);
+}
+
+static void
+s_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    s_requests_t *self = (s_requests_t *) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return;
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:current", pemda);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    int64_t version = reply->type == REDIS_REPLY_STRING? atoll (reply->str): 0;
+    freeReplyObject (reply);
+    wfa_policy_t *policy = s_policy (self, redis, pemda, version);
+    if (!policy) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return;
+    }
+    char *text = wfa_policy_text (policy);
+    msgpack_pack_int64 (wfa_call_reply (call, "version"), version);
+    wfa_mp_pack_str (wfa_call_reply (call, "text"), text);
+    free (text);
 }
 
 // ---------------------------------------------------------------------
@@ -780,6 +1059,8 @@ static const wfa_route_t s_routes [] = {
     { "REQUEST.SUBMIT", s_request_submit },
     { "REQUEST.GET", s_request_get },
     { "REQUEST.LIST", s_request_list },
+    { "POLICY.SET", s_policy_set },
+    { "POLICY.GET", s_policy_get },
     { "CALENDAR.SET", s_calendar_set },
     { "CALENDAR.GET", s_calendar_get },
     { "AUDIT.REQUEST", s_audit_request },
@@ -790,6 +1071,10 @@ static const wfa_route_t s_routes [] = {
 int
 main (int argc, char *argv [])
 {
-    static const wfa_service_def_t def = { "requests", s_routes, NULL, NULL, NULL };
-    return wfa_service_main (&def, argc, argv);
+    s_requests_t self = { zhashx_new () };
+    zhashx_set_destructor (self.policies, s_policy_entry_destroy);
+    const wfa_service_def_t def = { "requests", s_routes, NULL, &self, NULL };
+    int rc = wfa_service_main (&def, argc, argv);
+    zhashx_destroy (&self.policies);
+    return rc;
 }

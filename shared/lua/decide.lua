@@ -23,6 +23,7 @@ redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = 
     action = decision, from = r[1], to = state, note = note}))
 local score = tonumber(now)
 wfa_reindex(p, id, r[4], r[1], state, score)
+if state == 'rejected' then wfa_release_days(p, r[3], id) end
 wfa_audit(p, score, id, actor, 'atasan', '', decision, r[1], state, note, '0')
 redis.call('ZREM', p .. 'idx:approver:' .. actor, id)
 redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({

@@ -1,11 +1,15 @@
 -- submit.lua: store a new request and its request.submitted event, atomically.
 -- KEYS[1]  key prefix of the pemda, "wfa:{35.08}:"
 -- ARGV     pemda, idem_key, idem_ttl, nip, kind, dates (comma-separated),
---          location, reason, plan (msgpack array), now_ms
--- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE}
+--          location, reason, plan (msgpack array), now_ms, weeks (the ISO
+--          week of each date, comma-separated), weekly cap (-1: none),
+--          policy version
+-- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
+--          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local weeks, cap, policy = ARGV[11], tonumber(ARGV[12]), ARGV[13]
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -18,13 +22,46 @@ if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
 if redis.call('EXISTS', p .. 'emp:' .. employee[2]) == 0 then return {'err', 'NO_APPROVER'} end
 local opd, supervisor, name = employee[1], employee[2], employee[3]
 
+-- The days must be free, and each ISO week within the cap, counting the
+-- employee's other active requests: checked and taken in this one step, so
+-- parallel submissions cannot pass the cap together
+local date_list, week_list = wfa_split(dates), wfa_split(weeks)
+local broken = {}
+for i = 1, #date_list do
+    local other = redis.call('HGET', p .. 'days:' .. nip, date_list[i])
+    if other then
+        broken[#broken + 1] = 'OVERLAP'
+        broken[#broken + 1] = date_list[i] .. ' (' .. other .. ')'
+    end
+end
+if cap >= 0 then
+    local asked, order = {}, {}
+    for i = 1, #week_list do
+        if not asked[week_list[i]] then asked[week_list[i]] = 0; order[#order + 1] = week_list[i] end
+        asked[week_list[i]] = asked[week_list[i]] + 1
+    end
+    for _, week in ipairs(order) do
+        local used = redis.call('SCARD', p .. 'week:' .. nip .. ':' .. week)
+        if used + asked[week] > cap then
+            broken[#broken + 1] = 'WEEKLY_CAP'
+            broken[#broken + 1] = week .. ': ' .. used .. ' + ' .. asked[week] .. ' > ' .. cap
+        end
+    end
+end
+if #broken > 0 then
+    table.insert(broken, 1, 'errs')
+    return broken
+end
+
 local seq = redis.call('INCR', p .. 'seq')
 local id = string.format('REQ-%s-%06d', pemda, seq)
 local rkey = p .. 'req:' .. id
 redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', name,
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
-    'submitted_at', now, 'decided_at', 0, 'decided_by', '', 'note', '', 'version', 1)
+    'submitted_at', now, 'decided_at', 0, 'decided_by', '', 'note', '', 'version', 1,
+    'weeks', weeks, 'policy_version', policy)
+wfa_hold_days(p, nip, id, date_list, week_list)
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = nip,
     action = 'submit', from = '', to = 'submitted', note = ''}))
 
@@ -32,11 +69,9 @@ local score = tonumber(now)
 redis.call('ZADD', p .. 'idx:all', score, id)
 redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
 wfa_reindex(p, id, opd, '', 'submitted', score)
-wfa_audit(p, score, id, nip, 'pegawai', '', 'submit', '', 'submitted', reason, '0')
+wfa_audit(p, score, id, nip, 'pegawai', '', 'submit', '', 'submitted', reason, policy)
 redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
 
-local date_list = {}
-for date in string.gmatch(dates, '[^,]+') do date_list[#date_list + 1] = date end
 redis.call('XADD', p .. 'events', '*', 'type', 'request.submitted', 'data', cmsgpack.pack({
     request_id = id, pemda = pemda, nip = nip, name = name, opd = opd, kind = kind,
     dates = date_list, supervisor_nip = supervisor, at = score}))

@@ -509,6 +509,14 @@ def workdays(count, skip=0, start_offset=2):
     return out
 
 
+def weekly_monday(j):
+    """The Monday of the j-th week after the coming one (ISO weeks, WIB): one date per
+    week keeps an employee's requests within the weekly cap of location days."""
+    day = today_wib() + datetime.timedelta(days=2)
+    day += datetime.timedelta(days=7 - day.weekday())
+    return (day + datetime.timedelta(weeks=j)).isoformat()
+
+
 def future_weekend():
     day = today_wib() + datetime.timedelta(days=2)
     while day.weekday() != 5:

@@ -6,7 +6,7 @@ Shared by test_load.py, test_crash.py and test_instances.py.
 import collections
 import time
 
-from harness import RETRYABLE, Org, import_rows, ok, submit_body, wait_until, workdays, REQUEST_ID_RE
+from harness import RETRYABLE, Org, import_rows, ok, submit_body, wait_until, weekly_monday, REQUEST_ID_RE
 
 KINDS = ("rumah", "kantor_lain", "lokasi_lain")
 DECISION_TYPES = {"request.approved": "approved", "request.rejected": "rejected"}
@@ -30,7 +30,7 @@ class Load:
             emp = org.staff[i % len(org.staff)]
             j = i // len(org.staff)            # this employee's j-th request: its own date
             if j not in dates_cache:
-                dates_cache[j] = workdays(1, skip=j)
+                dates_cache[j] = [weekly_monday(j)]     # one day a week: within the cap
             body = submit_body(emp["nip"], dates_cache[j], "%s-sub-%d" % (tag, i),
                                kind=KINDS[i % 3], reason="Alasan %d" % i,
                                plan=["Rencana %d" % i])

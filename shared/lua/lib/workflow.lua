@@ -23,6 +23,38 @@ local function wfa_reindex(p, id, opd, from, to, score)
     redis.call('ZADD', p .. 'idx:opd:' .. opd .. ':state:' .. to, score, id)
 end
 
+-- Days a request holds: each date of an active request (submitted, pending,
+-- approved) is in days:NIP (date -> request id) and in week:NIP:YYYY-Www
+-- (the dates of that ISO week), so overlaps and the weekly cap are checked
+-- in the same step that takes the days.
+local function wfa_hold_days(p, nip, id, dates, weeks)
+    for i = 1, #dates do
+        redis.call('HSET', p .. 'days:' .. nip, dates[i], id)
+        redis.call('SADD', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i])
+    end
+end
+
+-- Give back the days of request `id` (rejected, cancelled, revoked, expired).
+local function wfa_release_days(p, nip, id)
+    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks')
+    local dates, weeks = {}, {}
+    for date in string.gmatch(r[1] or '', '[^,]+') do dates[#dates + 1] = date end
+    for week in string.gmatch(r[2] or '', '[^,]+') do weeks[#weeks + 1] = week end
+    for i = 1, #dates do
+        if redis.call('HGET', p .. 'days:' .. nip, dates[i]) == id then
+            redis.call('HDEL', p .. 'days:' .. nip, dates[i])
+            if weeks[i] then redis.call('SREM', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i]) end
+        end
+    end
+end
+
+-- Split a comma-separated list.
+local function wfa_split(text)
+    local out = {}
+    for item in string.gmatch(text or '', '[^,]+') do out[#out + 1] = item end
+    return out
+end
+
 -- The audit log of a pemda: a list whose every entry is chained to the one
 -- before by SHA-1, so altering, inserting or removing any entry breaks the
 -- chain (audit_verify.lua). An entry is 13 fields joined by the unit
