@@ -17,7 +17,7 @@ struct _wfa_client_t {
 };
 
 //  Replies can be larger and deeper than calls (lists of requests).
-static const wfa_mp_limits_t s_reply_limits = { 64 * 1024 * 1024, 1024 * 1024, 100000, 8 };
+static const wfa_mp_limits_t s_reply_limits = { 64 * 1024 * 1024, 1024 * 1024, 1024 * 1024, 100000, 8 };
 
 wfa_client_t *
 wfa_client_new (const char *endpoints, int timeout_ms, int retries)

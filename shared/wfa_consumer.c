@@ -178,7 +178,7 @@ s_handle_entry (s_consumer_t *self, const char *pemda, const char *stream,
         route++;
     if (!route->type)
         return true;            //  Not for us
-    static const wfa_mp_limits_t limits = { 1024 * 1024, 65536, 4096, 6 };
+    static const wfa_mp_limits_t limits = { 1024 * 1024, 65536, 65536, 4096, 6 };
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     size_t offset = 0;

@@ -8,6 +8,7 @@
 const wfa_mp_limits_t wfa_mp_protocol_limits = {
     .max_size = 1024 * 1024,
     .max_str = 4096,
+    .max_bin = 64 * 1024,
     .max_items = 1024,
     .max_depth = 4,
 };
@@ -43,11 +44,11 @@ s_skip (s_cursor_t *cursor, uint64_t len)
     return WFA_OK;
 }
 
-//  A str/bin payload: check its length against the limit, then skip it.
+//  A str or bin payload: check its length against its limit, then skip it.
 static wfa_code_t
-s_skip_bytes (s_cursor_t *cursor, uint64_t len)
+s_skip_bytes (s_cursor_t *cursor, uint64_t len, bool is_bin)
 {
-    if (len > cursor->limits->max_str)
+    if (len > (is_bin? cursor->limits->max_bin: cursor->limits->max_str))
         return WFA_E_TOO_LARGE;
     return s_skip (cursor, len);
 }
@@ -89,20 +90,20 @@ s_check_value (s_cursor_t *cursor, int depth)
     if (tag >= 0x90 && tag <= 0x9f)
         return s_check_container (cursor, tag & 0x0f, tag & 0x0f, depth);
     if (tag >= 0xa0 && tag <= 0xbf)
-        return s_skip_bytes (cursor, tag & 0x1f);   //  fixstr
+        return s_skip_bytes (cursor, tag & 0x1f, false);    //  fixstr
 
     switch (tag) {
         case 0xc0: case 0xc2: case 0xc3:
             return WFA_OK;                          //  nil, false, true
         case 0xc4: case 0xd9:                       //  bin8, str8
             if (s_read_be (cursor, 1, &len)) return WFA_E_BAD_MSGPACK;
-            return s_skip_bytes (cursor, len);
+            return s_skip_bytes (cursor, len, tag == 0xc4);
         case 0xc5: case 0xda:                       //  bin16, str16
             if (s_read_be (cursor, 2, &len)) return WFA_E_BAD_MSGPACK;
-            return s_skip_bytes (cursor, len);
+            return s_skip_bytes (cursor, len, tag == 0xc5);
         case 0xc6: case 0xdb:                       //  bin32, str32
             if (s_read_be (cursor, 4, &len)) return WFA_E_BAD_MSGPACK;
-            return s_skip_bytes (cursor, len);
+            return s_skip_bytes (cursor, len, tag == 0xc6);
         case 0xca: return s_skip (cursor, 4);       //  float32
         case 0xcb: return s_skip (cursor, 8);       //  float64
         case 0xcc: case 0xd0: return s_skip (cursor, 1);
@@ -331,6 +332,8 @@ wfa_mp_test (bool verbose)
     assert (s_check_hex ("df000003e8") == WFA_E_BAD_MSGPACK);
     assert (s_check_hex ("81a161dd000003e8") == WFA_E_BAD_MSGPACK);
     assert (s_check_hex ("81a161dbffffffff") == WFA_E_TOO_LARGE);
+    assert (s_check_hex ("81a161c6ffffffff") == WFA_E_TOO_LARGE);     //  bin over 64 KiB
+    assert (s_check_hex ("81a161c6000010000000") == WFA_E_BAD_MSGPACK); //  4 KiB bin claimed, 3 bytes there
     assert (s_check_hex ("81a161db00000010") == WFA_E_BAD_MSGPACK);
     //  Ext types, the reserved byte, too deep
     assert (s_check_hex ("81a161d40102") == WFA_E_BAD_MSGPACK);

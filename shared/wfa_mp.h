@@ -9,7 +9,8 @@
 
 typedef struct {
     size_t max_size;            //  Whole buffer, bytes
-    size_t max_str;             //  Any str or bin, bytes
+    size_t max_str;             //  Any str, bytes
+    size_t max_bin;             //  Any bin (files such as a policy), bytes
     uint32_t max_items;         //  Entries in any map or array
     int max_depth;              //  Nesting of containers
 } wfa_mp_limits_t;

@@ -27,6 +27,7 @@ s_usage (void)
         "  inbox --as NIP [--limit N]\n"
         "  approvals --as NIP\n"
         "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "  policy set --pemda CODE FILE [--as NIP] | policy show --pemda CODE\n"
         "  calendar set --pemda CODE FILE [--as NIP] | calendar show --pemda CODE\n"
         "  audit REQUEST_ID | audit verify --pemda CODE\n"
         "  status\n"
@@ -646,6 +647,77 @@ s_cmd_metrics (int argc, char **argv)
     return rc;
 }
 
+//  policy set --pemda CODE FILE | policy show --pemda CODE
+static int
+s_cmd_policy (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
+                        { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = argc >= 1? s_parse (argc - 1, argv + 1, opts, positional): -1;
+    const char *file_name = (const char *) zlist_first (positional);
+    bool set = argc >= 1 && streq (argv [0], "set") && zlist_size (positional) == 1;
+    bool show = argc >= 1 && streq (argv [0], "show") && zlist_size (positional) == 0;
+    zlist_destroy (&positional);
+    if (rc || !opts [0].value || (!set && !show))
+        return s_usage ();
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    s_begin ();
+    s_field_str ("pemda", opts [0].value);
+    if (set) {
+        FILE *file = fopen (file_name, "rb");
+        if (!file) {
+            fprintf (stderr, "wfactl: cannot read %s: %s\n", file_name, strerror (errno));
+            return 2;
+        }
+        zchunk_t *chunk = zchunk_read (file, WFA_POLICY_SIZE_MAX + 1);
+        fclose (file);
+        char key [32];
+        s_new_key (key, sizeof key);
+        s_field_str ("key", opts [2].value? opts [2].value: key);
+        s_field_str ("as", opts [1].value);
+        //  The file goes as it is; the service checks it line by line
+        msgpack_packer *pk = wfa_client_field (s_client, "text");
+        msgpack_pack_bin (pk, zchunk_size (chunk));
+        msgpack_pack_bin_body (pk, zchunk_data (chunk), zchunk_size (chunk));
+        zchunk_destroy (&chunk);
+        rc = s_call ("POLICY.SET", &reply, true);
+        if (rc == 0 && !s_json) {
+            printf ("Policy of %s set: version ", opts [0].value);
+            s_print_field (&reply.data, "version");
+            printf ("\n");
+        }
+        else
+        if (rc == 1 && !s_json) {
+            //  Every problem with its line
+            const msgpack_object *errors = wfa_mp_get (&reply.data, "errors");
+            for (uint32_t error_nbr = 0; errors && errors->type == MSGPACK_OBJECT_ARRAY
+                 && error_nbr < errors->via.array.size; error_nbr++) {
+                const msgpack_object *error = &errors->via.array.ptr [error_nbr];
+                fprintf (stderr, "  line ");
+                int64_t line = 0;
+                wfa_mp_int (wfa_mp_get (error, "index"), &line);
+                const msgpack_object *message = wfa_mp_get (error, "message");
+                fprintf (stderr, "%" PRId64 ": %.*s\n", line,
+                         message && message->type == MSGPACK_OBJECT_STR? (int) message->via.str.size: 0,
+                         message && message->type == MSGPACK_OBJECT_STR? message->via.str.ptr: "");
+            }
+        }
+    }
+    else {
+        rc = s_call ("POLICY.GET", &reply, true);
+        if (rc == 0 && !s_json) {
+            printf ("# policy of %s, version ", opts [0].value);
+            s_print_field (&reply.data, "version");
+            printf ("\n");
+            s_print_field (&reply.data, "text");
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
 //  calendar set --pemda CODE FILE | calendar show --pemda CODE
 static int
 s_cmd_calendar (int argc, char **argv)
@@ -910,6 +982,9 @@ main (int argc, char *argv [])
     else
     if (streq (command, "calendar"))
         rc = s_cmd_calendar (rest, args);
+    else
+    if (streq (command, "policy"))
+        rc = s_cmd_policy (rest, args);
     else
     if (streq (command, "status"))
         rc = rest? s_usage (): s_cmd_status ();
