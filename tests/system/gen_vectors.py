@@ -176,6 +176,29 @@ def vectors():
          ok("vec-audit", entries=audit, count=3))
     pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "pemda": PEMDA},
          ok("vec-verify", valid=True, checked=3, head=h3))
+    pair("calendar.set", "CALENDAR.SET",
+         {"v": 1, "id": "vec-cal", "key": "vec-cal-1", "pemda": PEMDA, "as": ATASAN,
+          "days": [{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
+                   {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}]},
+         ok("vec-cal", days=2))
+    pair("calendar.get", "CALENDAR.GET", {"v": 1, "id": "vec-cal-get", "pemda": PEMDA},
+         ok("vec-cal-get", days=[{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
+                                 {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}],
+            count=2))
+    policy = "[limits]\nweekly_location_days = 2\nmin_notice_working_days = 3\n"
+    pair("policy.set", "POLICY.SET",
+         {"v": 1, "id": "vec-policy", "key": "vec-policy-1", "pemda": PEMDA, "as": ATASAN,
+          "text": policy.encode()},
+         ok("vec-policy", version=1))
+    pair("policy.set.invalid", "POLICY.SET",
+         {"v": 1, "id": "vec-policy-bad", "key": "vec-policy-2", "pemda": PEMDA, "lang": "en",
+          "text": b"[limits]\nweekly_location_days = 9\n"},
+         {"v": 1, "id": "vec-policy-bad", "status": "error", "code": "POLICY_INVALID",
+          "message": "The policy file has errors; the policy in force stays",
+          "errors": [{"code": "BAD_VALUE", "message": "Value not allowed: weekly_location_days must be 0..5",
+                      "field": "text", "index": 2}]})
+    pair("policy.get", "POLICY.GET", {"v": 1, "id": "vec-policy-get", "pemda": PEMDA},
+         ok("vec-policy-get", version=1, text="[pemda]\ntimezone = WIB\n..."))
     return v
 
 
@@ -188,7 +211,7 @@ def render():
     out = []
     for name, cmd, body in vectors():
         out.append("```\n### vector: %s\nframe0: %s\nframe1: %s\ndecoded: %s\n```\n"
-                   % (name, cmd, pack(body).hex(), json.dumps(body, ensure_ascii=False)))
+                   % (name, cmd, pack(body).hex(), json.dumps(body, ensure_ascii=False, default=bytes.decode)))
     return "\n".join(out)
 
 

@@ -14,7 +14,8 @@ from harness import ROOT, RawSocket, System, decode_body, wait_until
 DOC = os.path.join(ROOT, "docs", "protocol.md")
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
             "APPROVAL.DECIDE", "APPROVAL.LIST", "INBOX.LIST", "METRICS.GET", "SYSTEM.PING",
-            "AUDIT.REQUEST", "AUDIT.VERIFY"]
+            "AUDIT.REQUEST", "AUDIT.VERIFY", "CALENDAR.SET", "CALENDAR.GET", "POLICY.SET",
+            "POLICY.GET"]
 VECTOR_RE = re.compile(r"^### vector: (\S+)\nframe0: (\S+)\nframe1: ([0-9a-fA-F]+)[ \t]*$", re.M)
 
 
