@@ -104,6 +104,70 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
     freeReplyObject (reply);
 }
 
+typedef struct {
+    int64_t version;            //  Stored version (0: the defaults)
+    wfa_policy_t *policy;       //  Parsed
+} s_policy_entry_t;
+
+static void
+s_policy_entry_destroy (void **item_p)
+{
+    s_policy_entry_t *entry = (s_policy_entry_t *) *item_p;
+    if (entry) {
+        wfa_policy_destroy (&entry->policy);
+        free (entry);
+        *item_p = NULL;
+    }
+}
+
+zhashx_t *
+wfa_store_policy_cache_new (void)
+{
+    zhashx_t *cache = zhashx_new ();
+    zhashx_set_destructor (cache, s_policy_entry_destroy);
+    return cache;
+}
+
+//  The policy of a pemda at a version, parsed once. A stored text that no
+//  longer parses (it was checked when set) falls back to the defaults, loudly.
+wfa_policy_t *
+wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_t version)
+{
+    s_policy_entry_t *entry = (s_policy_entry_t *) zhashx_lookup (cache, pemda);
+    if (entry && entry->version == version)
+        return entry->policy;
+    wfa_policy_t *policy = NULL;
+    if (version > 0) {
+        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:v%" PRId64, pemda, version);
+        if (!reply)
+            return NULL;
+        if (reply->type == REDIS_REPLY_STRING)
+            policy = wfa_policy_parse (reply->str, reply->len, pemda, NULL);
+        freeReplyObject (reply);
+        if (!policy)
+            wfa_log ("E", "policy v%" PRId64 " of %s does not parse; using the defaults", version, pemda);
+    }
+    if (!policy)
+        policy = wfa_policy_default (pemda);
+    entry = (s_policy_entry_t *) zmalloc (sizeof (s_policy_entry_t));
+    entry->version = version;
+    entry->policy = policy;
+    zhashx_update (cache, pemda, entry);
+    return policy;
+}
+
+//  The policy in force for a pemda.
+wfa_policy_t *
+wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_t *version)
+{
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:current", pemda);
+    if (!reply)
+        return NULL;
+    *version = reply->type == REDIS_REPLY_STRING? atoll (reply->str): 0;
+    freeReplyObject (reply);
+    return wfa_store_policy (cache, redis, pemda, *version);
+}
+
 static const char *s_audit_fields [] = {
     "seq", "at", "request_id", "actor", "role", "on_behalf_of", "action", "from", "to",
     "reason", "policy_version", "prev", "hash", NULL

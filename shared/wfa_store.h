@@ -63,6 +63,18 @@ void wfa_store_pack_audit (msgpack_packer *pk, const char *entry, size_t len);
 //  Pack stored msgpack bytes as an object; nil if they do not decode.
 void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);
 
+//  A cache of parsed policies by pemda, each at its stored version.
+zhashx_t *wfa_store_policy_cache_new (void);
+
+//  The policy of a pemda at version (0: the defaults), parsed once and
+//  kept in cache. NULL if Redis is unavailable.
+wfa_policy_t *wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char *pemda,
+                                int64_t version);
+
+//  The policy in force for a pemda, and its version. NULL if Redis is unavailable.
+wfa_policy_t *wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda,
+                                        int64_t *version);
+
 void wfa_store_test (bool verbose);
 
 #endif

@@ -31,10 +31,15 @@ s_on_submitted (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return rc;
 }
 
+//  The service's state: parsed policies, by pemda and version.
+typedef struct {
+    zhashx_t *policies;         //  wfa_store_policy_cache_new
+} s_approvals_t;
+
 static void
 s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    (void) state;
+    s_approvals_t *self = (s_approvals_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *actor = wfa_call_nip (call, "as", true);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
@@ -47,12 +52,35 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
     if (wfa_call_failed (call))
         return;
-    char prefix [WFA_PREFIX_MAX], ttl [24], now [24];
+    //  The OPD's capacity, as the policy the request was judged by says
+    redisReply *request = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd policy_version",
+                                             pemda, request_id);
+    if (wfa_call_redis_down (call, request))
+        return;
+    char opd [WFA_CODE_MAX + 1] = "";
+    int64_t version = 0;
+    if (request->type == REDIS_REPLY_ARRAY && request->elements == 2) {
+        if (request->element [0]->type == REDIS_REPLY_STRING)
+            snprintf (opd, sizeof opd, "%s", request->element [0]->str);
+        if (request->element [1]->type == REDIS_REPLY_STRING)
+            version = atoll (request->element [1]->str);
+    }
+    freeReplyObject (request);
+    wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, version);
+    if (!policy) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return;
+    }
+    wfa_rules_t rules = wfa_policy_rules (policy, opd);
+    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], people [16], percent [16];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 8, argv, NULL);
+    snprintf (people, sizeof people, "%d", rules.max_people_per_day);
+    snprintf (percent, sizeof percent, "%d", rules.max_percent_per_day);
+    const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
+                            people, percent };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 10, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
@@ -101,6 +129,9 @@ static const wfa_event_route_t s_events [] = {
 int
 main (int argc, char *argv [])
 {
-    static const wfa_service_def_t def = { "approvals", s_routes, s_events, NULL, NULL };
-    return wfa_service_main (&def, argc, argv);
+    s_approvals_t self = { wfa_store_policy_cache_new () };
+    const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, NULL };
+    int rc = wfa_service_main (&def, argc, argv);
+    zhashx_destroy (&self.policies);
+    return rc;
 }

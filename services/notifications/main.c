@@ -65,14 +65,27 @@ s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "nip", nip, sizeof nip);
     s_field (event, "name", name, sizeof name);
     s_field (event, "request_id", request_id, sizeof request_id);
-    if (!wfa_nip_valid (approver)) {
-        wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
-        return 0;
-    }
     snprintf (text_id, sizeof text_id, "Pengajuan %s dari %s (%s) menunggu keputusan Anda",
               request_id, name, nip);
     snprintf (text_en, sizeof text_en, "Request %s from %s (%s) awaits your decision",
               request_id, name, nip);
+    //  Every approver of the step is told (a pool, for a bkd step)
+    const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
+    if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY) {
+        for (uint32_t approver_nbr = 0; approver_nbr < approvers->via.array.size; approver_nbr++) {
+            const msgpack_object *each = &approvers->via.array.ptr [approver_nbr];
+            if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
+                continue;
+            snprintf (approver, sizeof approver, "%.18s", each->via.str.ptr);
+            if (wfa_nip_valid (approver) && s_add_entry (event, redis, approver, text_id, text_en))
+                return -1;
+        }
+        return 0;
+    }
+    if (!wfa_nip_valid (approver)) {
+        wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
+        return 0;
+    }
     return s_add_entry (event, redis, approver, text_id, text_en);
 }
 

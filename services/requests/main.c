@@ -314,53 +314,8 @@ s_compare_str (const void *left, const void *right)
 
 //  The service's state: parsed policies, by pemda, at their stored version.
 typedef struct {
-    zhashx_t *policies;         //  Pemda -> s_policy_entry_t
+    zhashx_t *policies;         //  wfa_store_policy_cache_new
 } s_requests_t;
-
-typedef struct {
-    int64_t version;            //  Stored version (0: the defaults)
-    wfa_policy_t *policy;       //  Parsed
-} s_policy_entry_t;
-
-static void
-s_policy_entry_destroy (void **item_p)
-{
-    s_policy_entry_t *entry = (s_policy_entry_t *) *item_p;
-    if (entry) {
-        wfa_policy_destroy (&entry->policy);
-        free (entry);
-        *item_p = NULL;
-    }
-}
-
-//  The policy of a pemda at a version, parsed once and kept. NULL if Redis
-//  is unavailable; a stored text that no longer parses (it was checked when
-//  set) falls back to the defaults, loudly.
-static wfa_policy_t *
-s_policy (s_requests_t *self, wfa_redis_t *redis, const char *pemda, int64_t version)
-{
-    s_policy_entry_t *entry = (s_policy_entry_t *) zhashx_lookup (self->policies, pemda);
-    if (entry && entry->version == version)
-        return entry->policy;
-    wfa_policy_t *policy = NULL;
-    if (version > 0) {
-        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:v%" PRId64, pemda, version);
-        if (!reply)
-            return NULL;
-        if (reply->type == REDIS_REPLY_STRING)
-            policy = wfa_policy_parse (reply->str, reply->len, pemda, NULL);
-        freeReplyObject (reply);
-        if (!policy)
-            wfa_log ("E", "policy v%" PRId64 " of %s does not parse; using the defaults", version, pemda);
-    }
-    if (!policy)
-        policy = wfa_policy_default (pemda);
-    entry = (s_policy_entry_t *) zmalloc (sizeof (s_policy_entry_t));
-    entry->version = version;
-    entry->policy = policy;
-    zhashx_update (self->policies, pemda, entry);
-    return policy;
-}
 
 //  Field of a flat HGETALL reply, or "".
 static const char *
@@ -588,7 +543,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         }
         if (context->element [0]->type == REDIS_REPLY_STRING)
             snprintf (policy_version, sizeof policy_version, "%s", context->element [0]->str);
-        policy = s_policy (self, redis, pemda, atoll (policy_version));
+        policy = wfa_store_policy (self->policies, redis, pemda, atoll (policy_version));
         if (!policy) {
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
             freeReplyObject (context);
@@ -635,16 +590,26 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (char *item = (char *) zlist_first (plan); item; item = (char *) zlist_next (plan))
         wfa_mp_pack_str (&plan_packer, item);
 
+    //  The approval chain, as the policy says for the employee's OPD today
+    char chain [WFA_POLICY_STEPS_MAX * 48] = "";
+    wfa_policy_t *chain_policy = policy? policy: NULL;
+    for (size_t step_nbr = 0; chain_policy && step_nbr < wfa_policy_steps (chain_policy); step_nbr++) {
+        const wfa_step_t *step = wfa_policy_step (chain_policy, step_nbr);
+        char entry [48];
+        snprintf (entry, sizeof entry, "%s%s:%d:%s", step_nbr? ",": "", step->role, step->sla_hours,
+                  step->on_timeout);
+        strcat (chain, entry);
+    }
     char ttl [24], now [24], cap_text [16];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     snprintf (cap_text, sizeof cap_text, "%d", cap);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
-                            plan_buffer.data, now, weeks, cap_text, policy_version };
-    size_t lens [14];
-    for (int arg_nbr = 0; arg_nbr < 14; arg_nbr++)
+                            plan_buffer.data, now, weeks, cap_text, policy_version, chain };
+    size_t lens [15];
+    for (int arg_nbr = 0; arg_nbr < 15; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 14, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 15, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -738,12 +703,8 @@ s_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (wfa_call_failed (call))
         return;
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:current", pemda);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    int64_t version = reply->type == REDIS_REPLY_STRING? atoll (reply->str): 0;
-    freeReplyObject (reply);
-    wfa_policy_t *policy = s_policy (self, redis, pemda, version);
+    int64_t version = 0;
+    wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
     if (!policy) {
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         return;
@@ -1071,8 +1032,7 @@ static const wfa_route_t s_routes [] = {
 int
 main (int argc, char *argv [])
 {
-    s_requests_t self = { zhashx_new () };
-    zhashx_set_destructor (self.policies, s_policy_entry_destroy);
+    s_requests_t self = { wfa_store_policy_cache_new () };
     const wfa_service_def_t def = { "requests", s_routes, NULL, &self, NULL };
     int rc = wfa_service_main (&def, argc, argv);
     zhashx_destroy (&self.policies);

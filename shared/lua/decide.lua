@@ -1,33 +1,64 @@
--- decide.lua: the assigned approver approves or rejects, atomically.
+-- decide.lua: an approver of the current step approves, rejects, atomically.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"),
---          note, idem_key, idem_ttl, now_ms
--- Returns  {"ok", state} | {"dup", state} | {"err", CODE, detail}
+--          note, idem_key, idem_ttl, now_ms, and the OPD's capacity: at most
+--          N people and at most P percent of it away on one day (0: no limit)
+-- Returns  {"ok", state, step} | {"dup", state} | {"err", CODE, detail}
 local p = KEYS[1]
-local id, actor, decision, note, key, ttl, now =
-    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local id, actor, decision, note, key, ttl, now, people, percent =
+    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
 
 local idem = p .. 'idem:decide:' .. actor .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
 local rkey = p .. 'req:' .. id
-local r = redis.call('HMGET', rkey, 'state', 'approver', 'nip', 'opd', 'submitted_at', 'pemda')
+local r = redis.call('HMGET', rkey, 'state', 'approver', 'nip', 'opd', 'submitted_at', 'pemda',
+                     'step', 'steps', 'step_role', 'dates', 'policy_version')
 if not r[1] then return {'err', 'NOT_FOUND', id} end
-local state = wfa_next_state(r[1], decision)
+local step, steps = tonumber(r[7] or '1'), tonumber(r[8] or '1')
+local action = decision
+if decision == 'approve' and step < steps then action = 'approve_step' end
+local state = wfa_next_state(r[1], action)
 if not state then return {'err', 'NOT_PENDING', r[1]} end
-if r[2] ~= actor then return {'err', 'NOT_YOUR_DECISION', id} end
-redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note)
-redis.call('HINCRBY', rkey, 'version', 1)
-redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = actor,
-    action = decision, from = r[1], to = state, note = note}))
+if not wfa_listed(r[2], actor) then return {'err', 'NOT_YOUR_DECISION', id} end
+local role, policy = r[9] or 'atasan', r[11] or '0'
 local score = tonumber(now)
-wfa_reindex(p, id, r[4], r[1], state, score)
-if state == 'rejected' then wfa_release_days(p, r[3], id) end
-wfa_audit(p, score, id, actor, 'atasan', '', decision, r[1], state, note, '0')
-redis.call('ZREM', p .. 'idx:approver:' .. actor, id)
-redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
-    request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,
-    submitted_at = tonumber(r[5]), at = score}))
+
+-- A later step nobody can decide makes this approval the last one
+if action == 'approve_step' and not wfa_next_step(p, id, step + 1) then
+    action, state = 'approve', 'approved'
+end
+-- Final approval takes the OPD's capacity for each day, or is refused
+-- (before anything is written: a refusal changes nothing)
+if state == 'approved' then
+    local capacity = -1
+    if people > 0 then capacity = people end
+    if percent > 0 then
+        local by_share = math.floor(redis.call('SCARD', p .. 'opd:' .. r[4]) * percent / 100)
+        if capacity < 0 or by_share < capacity then capacity = by_share end
+    end
+    local full = wfa_take_capacity(p, r[4], r[3], wfa_split(r[10]), capacity)
+    if full then return {'err', 'CAPACITY_FULL', table.concat(full, ', ')} end
+end
+
+for _, approver in ipairs(wfa_split(r[2])) do
+    redis.call('ZREM', p .. 'idx:approver:' .. approver, id)
+end
+redis.call('HINCRBY', rkey, 'version', 1)
+redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
+    action = decision, from = r[1], to = state, note = note}))
+wfa_audit(p, score, id, actor, role, '', decision, r[1], state, note, policy)
+
+if state == 'pending' then
+    wfa_open_step(p, id, step + 1, now, actor)      -- the next step of the chain
+else
+    redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note)
+    wfa_reindex(p, id, r[4], r[1], state, score)
+    if state == 'rejected' then wfa_release_days(p, r[3], id) end
+    redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
+        request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,
+        submitted_at = tonumber(r[5]), at = score}))
+end
 redis.call('SET', idem, state, 'EX', ttl)
 return {'ok', state}

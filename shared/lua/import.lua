@@ -8,8 +8,18 @@
 local p = KEYS[1]
 local nip, opd = ARGV[1], ARGV[4]
 local ekey = p .. 'emp:' .. nip
-local old_opd = redis.call('HGET', ekey, 'opd')
+local old = redis.call('HMGET', ekey, 'opd', 'roles')
+local old_opd = old[1]
 if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
+-- Role indexes: who holds a role in the pemda, and in each OPD
+for role in string.gmatch(old[2] or '', '[^;]+') do
+    redis.call('SREM', p .. 'role:' .. role, nip)
+    redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. (old_opd or ''), nip)
+end
+for role in string.gmatch(ARGV[7], '[^;]+') do
+    redis.call('SADD', p .. 'role:' .. role, nip)
+    redis.call('SADD', p .. 'role:' .. role .. ':opd:' .. opd, nip)
+end
 redis.call('HSET', ekey, 'nip', nip, 'name', ARGV[2], 'pemda', ARGV[3], 'opd', opd,
     'position', ARGV[5], 'supervisor_nip', ARGV[6], 'roles', ARGV[7])
 for i = 8, #ARGV - 1, 2 do redis.call('HSET', ekey, ARGV[i], ARGV[i + 1]) end

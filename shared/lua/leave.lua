@@ -5,8 +5,13 @@
 local p = KEYS[1]
 local nip = ARGV[1]
 local ekey = p .. 'emp:' .. nip
-local opd = redis.call('HGET', ekey, 'opd')
+local old = redis.call('HMGET', ekey, 'opd', 'roles')
+local opd = old[1]
 if not opd then return 0 end
 redis.call('SREM', p .. 'opd:' .. opd, nip)
+for role in string.gmatch(old[2] or '', '[^;]+') do
+    redis.call('SREM', p .. 'role:' .. role, nip)
+    redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. opd, nip)
+end
 redis.call('DEL', ekey)
 return 1

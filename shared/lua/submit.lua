@@ -3,13 +3,13 @@
 -- ARGV     pemda, idem_key, idem_ttl, nip, kind, dates (comma-separated),
 --          location, reason, plan (msgpack array), now_ms, weeks (the ISO
 --          week of each date, comma-separated), weekly cap (-1: none),
---          policy version
+--          policy version, approval chain ("role:sla_hours:on_timeout,...")
 -- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
 --          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local weeks, cap, policy = ARGV[11], tonumber(ARGV[12]), ARGV[13]
+local weeks, cap, policy, chain = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14]
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -60,7 +60,7 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
     'submitted_at', now, 'decided_at', 0, 'decided_by', '', 'note', '', 'version', 1,
-    'weeks', weeks, 'policy_version', policy)
+    'weeks', weeks, 'policy_version', policy, 'chain', chain)
 wfa_hold_days(p, nip, id, date_list, week_list)
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = nip,
     action = 'submit', from = '', to = 'submitted', note = ''}))

@@ -67,7 +67,7 @@ def body_cases(cmd):
         ("v as float", P({"v": 1.0}), {"BAD_VERSION", "WRONG_TYPE"}),
         ("string over 4096", P({"v": 1, "junk": "x" * 5000}), {"TOO_LARGE"}),
         ("key over 4096", P({"v": 1, "k" * 5000: 1}), {"TOO_LARGE"}),
-        ("bin over 4096", P({"v": 1, "junk": b"x" * 5000}), {"TOO_LARGE"}),
+        ("bin over 64 KiB", P({"v": 1, "junk": b"x" * 65537}), {"TOO_LARGE"}),
         ("array over 1024", P({"v": 1, "junk": list(range(1025))}), {"TOO_LARGE"}),
         ("map over 1024", P({"v": 1, "junk": {str(i): i for i in range(1025)}}), {"TOO_LARGE"}),
         ("nesting over 4", P({"v": 1, "junk": nested(6)}), {"BAD_MSGPACK"}),

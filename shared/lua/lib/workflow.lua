@@ -4,13 +4,107 @@
 -- does not happen, whichever service asks for it.
 local WFA_TRANSITIONS = {
     submitted = { open_step = 'pending' },
-    pending   = { approve = 'approved', reject = 'rejected' },
+    pending   = { approve_step = 'pending', approve = 'approved', reject = 'rejected' },
 }
 
 -- The state `action` leads to from `state`, or nil if it is not allowed.
 local function wfa_next_state(state, action)
     local row = WFA_TRANSITIONS[state]
     return row and row[action]
+end
+
+-- Split a comma-separated list.
+local function wfa_split(text)
+    local out = {}
+    for item in string.gmatch(text or '', '[^,]+') do out[#out + 1] = item end
+    return out
+end
+
+-- True if `item` is in the comma-separated `list`.
+local function wfa_listed(list, item)
+    for each in string.gmatch(list or '', '[^,]+') do
+        if each == item then return true end
+    end
+    return false
+end
+
+-- Who may decide a step of role `role`: the employee's atasan; the OPD's
+-- kepala_opd; any bkd officer of the pemda. Never the employee.
+local function wfa_step_approvers(p, role, supervisor, opd, nip)
+    local list
+    if role == 'atasan' then
+        list = {supervisor}
+    elseif role == 'kepala_opd' then
+        list = redis.call('SMEMBERS', p .. 'role:kepala_opd:opd:' .. opd)
+    else
+        list = redis.call('SMEMBERS', p .. 'role:' .. role)
+    end
+    local out = {}
+    for _, each in ipairs(list) do
+        if each ~= '' and each ~= nip then out[#out + 1] = each end
+    end
+    table.sort(out)
+    return out
+end
+
+-- The first step from k on that someone may decide, or nil (reads only).
+local function wfa_next_step(p, id, k)
+    local r = redis.call('HMGET', p .. 'req:' .. id, 'chain', 'supervisor_nip', 'opd', 'nip')
+    local chain = wfa_split(r[1] or 'atasan:24:remind')
+    while k <= #chain do
+        local role = string.match(chain[k], '^([^:]+)')
+        if #wfa_step_approvers(p, role, r[2], r[3], r[4]) > 0 then return k end
+        k = k + 1
+    end
+    return nil
+end
+
+-- Open step k of a request's chain ("role:sla:action,..." in the request):
+-- steps whose role nobody holds are skipped (and audited); returns the step
+-- opened, or nil when no step is left with an approver.
+local function wfa_open_step(p, id, k, now, actor)
+    local rkey = p .. 'req:' .. id
+    local r = redis.call('HMGET', rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
+                         'policy_version')
+    local chain = wfa_split(r[1] or 'atasan:24:remind')
+    while k <= #chain do
+        local role = string.match(chain[k], '^([^:]+)')
+        local approvers = wfa_step_approvers(p, role, r[2], r[3], r[4])
+        if #approvers > 0 then
+            local list = table.concat(approvers, ',')
+            redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
+                       'approver', list, 'step_opened_at', now)
+            for _, approver in ipairs(approvers) do
+                redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
+            end
+            redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
+                request_id = id, pemda = r[5], nip = r[4], name = r[6], opd = r[3],
+                approver = approvers[1], approvers = approvers, role = role, step = k,
+                steps = #chain, at = tonumber(now)}))
+            return k
+        end
+        wfa_audit(p, tonumber(now), id, actor, 'system', '', 'skip_step', 'pending', 'pending',
+                  'step ' .. k .. ': no ' .. role .. ' on record', r[7] or '0')
+        k = k + 1
+    end
+    return nil
+end
+
+-- Take an OPD's capacity for each date of a request at final approval:
+-- at most `limit` people of the OPD away on one day (limit < 0: none).
+-- Returns nil, or the dates that are full with their numbers.
+local function wfa_take_capacity(p, opd, nip, dates, limit)
+    if limit < 0 then return nil end
+    local full = {}
+    for _, date in ipairs(dates) do
+        local away = redis.call('SCARD', p .. 'cap:' .. opd .. ':' .. date)
+        if redis.call('SISMEMBER', p .. 'cap:' .. opd .. ':' .. date, nip) == 0 and away >= limit then
+            full[#full + 1] = date .. ': ' .. away .. ' of ' .. limit
+        end
+    end
+    if #full > 0 then return full end
+    for _, date in ipairs(dates) do redis.call('SADD', p .. 'cap:' .. opd .. ':' .. date, nip) end
+    return nil
 end
 
 -- Move request `id` from the state indexes of `from` to those of `to`.
@@ -48,12 +142,6 @@ local function wfa_release_days(p, nip, id)
     end
 end
 
--- Split a comma-separated list.
-local function wfa_split(text)
-    local out = {}
-    for item in string.gmatch(text or '', '[^,]+') do out[#out + 1] = item end
-    return out
-end
 
 -- The audit log of a pemda: a list whose every entry is chained to the one
 -- before by SHA-1, so altering, inserting or removing any entry breaks the
