@@ -244,7 +244,8 @@ wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size)
     msgpack_unpacked_destroy (&unpacked);
 }
 
-static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", NULL };
+static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", "steps",
+                                       "step_opened_at", NULL };
 
 //  Pack one stored field with its protocol type.
 static void
