@@ -31,6 +31,9 @@ const wfa_script_t wfa_script_policy_set = { "policy_set",
 const wfa_script_t wfa_script_context = { "context",
 #include "lua/context.lua.h"
 };
+const wfa_script_t wfa_script_cancel = { "cancel",
+#include "lua/cancel.lua.h"
+};
 const wfa_script_t wfa_script_inbox_add = { "inbox_add",
 #include "lua/inbox_add.lua.h"
 };
@@ -335,7 +338,7 @@ wfa_store_test (bool verbose)
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
-        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, NULL };
+        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
 

@@ -22,6 +22,7 @@ extern const wfa_script_t wfa_script_audit_verify;
 extern const wfa_script_t wfa_script_calendar_set;
 extern const wfa_script_t wfa_script_policy_set;
 extern const wfa_script_t wfa_script_context;
+extern const wfa_script_t wfa_script_cancel;
 
 #define WFA_PREFIX_MAX 32
 

@@ -45,8 +45,11 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *decision = wfa_call_str (call, "decision", 16, true);
     const char *note = wfa_call_str (call, "note", 2000, false);
-    if (decision && !streq (decision, "approve") && !streq (decision, "reject"))
-        wfa_call_error (call, WFA_E_BAD_VALUE, "decision", "decision: approve | reject", -1);
+    if (decision && !streq (decision, "approve") && !streq (decision, "reject")
+    &&  !streq (decision, "return"))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "decision", "decision: approve | reject | return", -1);
+    if (decision && streq (decision, "return") && (!note || !*note))
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "note", "note: what to revise", -1);
     char pemda [16];
     if (request_id && wfa_store_pemda_of_request (request_id, pemda, sizeof pemda))
         wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
@@ -123,6 +126,7 @@ static const wfa_route_t s_routes [] = {
 
 static const wfa_event_route_t s_events [] = {
     { "request.submitted", s_on_submitted },
+    { "request.resubmitted", s_on_submitted },
     { NULL, NULL }
 };
 

@@ -9,6 +9,7 @@
 
 #define S_DONE_KEEP_MS (7LL * 24 * 3600 * 1000)
 #define S_RANGE_MAX 3660
+#define S_FIGURES 6             //  submitted, approved, rejected, pending, cancelled, revoked
 
 //  Fold one event into the counters.
 static int
@@ -19,6 +20,10 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
     char *opd = wfa_mp_strdup (wfa_mp_get (event->data, "opd"));
     bool submitted = streq (event->type, "request.submitted");
+    //  A cancelled request that was still undecided leaves the pending figure
+    const msgpack_object *from_state = wfa_mp_get (event->data, "from_state");
+    bool undecided = from_state && (wfa_mp_streq (from_state, "submitted")
+                  || wfa_mp_streq (from_state, "pending") || wfa_mp_streq (from_state, "returned"));
     if (wfa_mp_int (wfa_mp_get (event->data, "at"), &at) || !request_id || !opd
     || (!submitted && wfa_mp_int (wfa_mp_get (event->data, "submitted_at"), &submitted_at))) {
         wfa_log ("E", "%s %s malformed, skipped", event->type, event->id);
@@ -42,8 +47,8 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     wfa_store_prefix (event->pemda, prefix, sizeof prefix);
     const char *kind = strchr (event->type, '.') + 1;
     const char *argv [] = { prefix, event->id, now, kind, day_text, sub_day_text,
-                            day_nbr, sub_day_nbr, opd, request_id, lead };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_count, 1, 11, argv, NULL);
+                            day_nbr, sub_day_nbr, opd, request_id, lead, undecided? "1": "0" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_count, 1, 12, argv, NULL);
     int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "count: %s", reply->str);
@@ -150,14 +155,15 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     const redisReply *rows = reply->element [0];
     const redisReply *leads = reply->element [1];
-    int64_t totals [4] = { 0, 0, 0, 0 };
-    static const char *names [] = { "submitted", "approved", "rejected", "pending" };
+    int64_t totals [S_FIGURES] = { 0 };
+    static const char *names [S_FIGURES] = { "submitted", "approved", "rejected", "pending",
+                                             "cancelled", "revoked" };
     for (size_t row_nbr = 0; row_nbr < rows->elements; row_nbr++) {
         const redisReply *row = rows->element [row_nbr];
-        for (int field_nbr = 0; field_nbr < 4 && row->elements == 5; field_nbr++)
+        for (int field_nbr = 0; field_nbr < S_FIGURES && row->elements == S_FIGURES + 1; field_nbr++)
             totals [field_nbr] += row->element [field_nbr + 1]->integer;
     }
-    for (int field_nbr = 0; field_nbr < 4; field_nbr++)
+    for (int field_nbr = 0; field_nbr < S_FIGURES; field_nbr++)
         msgpack_pack_int64 (wfa_call_reply (call, names [field_nbr]), totals [field_nbr]);
 
     size_t lead_count = leads->elements;
@@ -186,15 +192,16 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_array (pk, rows->elements);
     for (size_t row_nbr = 0; row_nbr < rows->elements; row_nbr++) {
         const redisReply *row = rows->element [row_nbr];
-        msgpack_pack_map (pk, 5);
+        bool shaped = row->elements == S_FIGURES + 1;
+        msgpack_pack_map (pk, S_FIGURES + 1);
         wfa_mp_pack_str (pk, "date");
-        if (row->elements == 5 && row->element [0]->type == REDIS_REPLY_STRING)
+        if (shaped && row->element [0]->type == REDIS_REPLY_STRING)
             wfa_mp_pack_str (pk, row->element [0]->str);
         else
             msgpack_pack_nil (pk);
-        for (int field_nbr = 0; field_nbr < 4; field_nbr++)
+        for (int field_nbr = 0; field_nbr < S_FIGURES; field_nbr++)
             wfa_mp_pack_kv_int (pk, names [field_nbr],
-                                row->elements == 5? row->element [field_nbr + 1]->integer: 0);
+                                shaped? row->element [field_nbr + 1]->integer: 0);
     }
     freeReplyObject (reply);
 }
@@ -208,6 +215,8 @@ static const wfa_event_route_t s_events [] = {
     { "request.submitted", s_on_event },
     { "request.approved", s_on_event },
     { "request.rejected", s_on_event },
+    { "request.cancelled", s_on_event },
+    { "request.revoked", s_on_event },
     { NULL, NULL }
 };
 

@@ -105,11 +105,27 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         wfa_log ("E", "%s %s without a valid nip, skipped", event->type, event->id);
         return 0;
     }
-    bool approved = streq (event->type, "request.approved");
+    //  What happened, in both languages, from the event type
+    static const char *outcomes [][3] = {
+        { "request.approved", "disetujui", "approved" },
+        { "request.rejected", "ditolak", "rejected" },
+        { "request.returned", "dikembalikan untuk diperbaiki", "returned for revision" },
+        { "request.revoked", "dicabut", "revoked" },
+    };
+    int outcome = 0;
+    for (int outcome_nbr = 0; outcome_nbr < 4; outcome_nbr++)
+        if (streq (event->type, outcomes [outcome_nbr][0]))
+            outcome = outcome_nbr;
+    if (!*decided_by)
+        s_field (event, "by", decided_by, sizeof decided_by);
+    if (!*note) {
+        s_field (event, "reason", note, sizeof note);
+        note [wfa_utf8_cut (note, strlen (note), 300)] = 0;
+    }
     snprintf (text_id, sizeof text_id, "Pengajuan %s %s oleh %s%s%s", request_id,
-              approved? "disetujui": "ditolak", decided_by, *note? ": ": "", note);
+              outcomes [outcome][1], decided_by, *note? ": ": "", note);
     snprintf (text_en, sizeof text_en, "Request %s was %s by %s%s%s", request_id,
-              approved? "approved": "rejected", decided_by, *note? ": ": "", note);
+              outcomes [outcome][2], decided_by, *note? ": ": "", note);
     return s_add_entry (event, redis, nip, text_id, text_en);
 }
 
@@ -172,6 +188,8 @@ static const wfa_event_route_t s_events [] = {
     { "approval.pending", s_on_pending },
     { "request.approved", s_on_decided },
     { "request.rejected", s_on_decided },
+    { "request.returned", s_on_decided },
+    { "request.revoked", s_on_decided },
     { NULL, NULL }
 };
 

@@ -520,6 +520,9 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *location = wfa_call_str (call, "location", 500, true);
     const char *reason = wfa_call_str (call, "reason", 2000, true);
     zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
+    //  REQUEST.RESUBMIT: the same rules, for a request returned for revision
+    bool resubmit = streq (wfa_call_command (call), "REQUEST.RESUBMIT");
+    const char *again = resubmit? wfa_call_str (call, "request_id", 64, true): "";
 
     //  The employee's pemda, then in one round trip what judging needs:
     //  the policy version in force, the employee, the calendar
@@ -605,11 +608,12 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     snprintf (cap_text, sizeof cap_text, "%d", cap);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
-                            plan_buffer.data, now, weeks, cap_text, policy_version, chain };
-    size_t lens [15];
-    for (int arg_nbr = 0; arg_nbr < 15; arg_nbr++)
+                            plan_buffer.data, now, weeks, cap_text, policy_version, chain,
+                            again? again: "" };
+    size_t lens [16];
+    for (int arg_nbr = 0; arg_nbr < 16; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 15, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 16, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -633,6 +637,51 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
         wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
         wfa_mp_pack_str (wfa_call_reply (call, "policy_version"), policy_version);
+    }
+    freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  REQUEST.CANCEL and REQUEST.REVOKE
+
+static void
+s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *actor = wfa_call_nip (call, "as", true);
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    const char *from = wfa_call_str (call, "from", 10, false);
+    const char *reason = wfa_call_str (call, "reason", 2000, revoke);
+    int from_day = 0;
+    if (from && wfa_date_parse (from, &from_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
+    char pemda [16];
+    if (request_id && wfa_store_pemda_of_request (request_id, pemda, sizeof pemda))
+        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    if (wfa_call_failed (call))
+        return;
+    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], today [11];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    int64_t now_ms = wfa_now_ms ();
+    snprintf (now, sizeof now, "%" PRId64, now_ms);
+    wfa_date_format (wfa_date_of_ms (now_ms, wfa_pemda_tz (pemda)), today);
+    const char *argv [] = { prefix, request_id, actor, revoke? "revoke": "cancel", from? from: "",
+                            reason? reason: "", key, ttl, now, today };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_cancel, 1, 10, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
+    ||  reply->element [0]->type != REDIS_REPLY_STRING || reply->element [1]->type != REDIS_REPLY_STRING)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else
+    if (streq (reply->element [0]->str, "err"))
+        s_script_error (call, reply, "request_id");
+    else {
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), reply->element [1]->str);
     }
     freeReplyObject (reply);
 }
@@ -1018,6 +1067,9 @@ static const wfa_route_t s_routes [] = {
     { "EMPLOYEE.IMPORT", s_employee_import },
     { "EMPLOYEE.GET", s_employee_get },
     { "REQUEST.SUBMIT", s_request_submit },
+    { "REQUEST.RESUBMIT", s_request_submit },
+    { "REQUEST.CANCEL", s_request_end },
+    { "REQUEST.REVOKE", s_request_end },
     { "REQUEST.GET", s_request_get },
     { "REQUEST.LIST", s_request_list },
     { "POLICY.SET", s_policy_set },

@@ -2,7 +2,8 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     event_id, now_ms (when counted: the done mark's age), type ("submitted"|"approved"|"rejected"),
 --          event_day, submitted_day, day_number_event, day_number_submitted,
---          opd, request_id, lead_ms
+--          opd, request_id, lead_ms, undecided ("1" when a cancelled request
+--          had not been decided yet: it leaves the pending figure)
 -- Returns  1 if counted, 0 if this event was counted before
 local p = KEYS[1]
 local event_id, now, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
@@ -21,6 +22,13 @@ if kind == 'submitted' then
     redis.call('HINCRBY', h, o .. 'submitted', 1)
     redis.call('HINCRBY', hs, 'pending', 1)
     redis.call('HINCRBY', hs, o .. 'pending', 1)
+elseif kind == 'cancelled' or kind == 'revoked' then
+    redis.call('HINCRBY', h, kind, 1)
+    redis.call('HINCRBY', h, o .. kind, 1)
+    if ARGV[11] == '1' then
+        redis.call('HINCRBY', hs, 'pending', -1)
+        redis.call('HINCRBY', hs, o .. 'pending', -1)
+    end
 else
     redis.call('HINCRBY', h, kind, 1)
     redis.call('HINCRBY', h, o .. kind, 1)

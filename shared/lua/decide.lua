@@ -1,6 +1,7 @@
--- decide.lua: an approver of the current step approves, rejects, atomically.
+-- decide.lua: an approver of the current step approves, rejects or returns
+-- the request for revision, atomically.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"),
+-- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"|"return"),
 --          note, idem_key, idem_ttl, now_ms, and the OPD's capacity: at most
 --          N people and at most P percent of it away on one day (0: no limit)
 -- Returns  {"ok", state, step} | {"dup", state} | {"err", CODE, detail}
@@ -55,7 +56,7 @@ if state == 'pending' then
 else
     redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note)
     wfa_reindex(p, id, r[4], r[1], state, score)
-    if state == 'rejected' then wfa_release_days(p, r[3], id) end
+    if state == 'rejected' or state == 'returned' then wfa_release_days(p, r[3], id, '') end
     redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
         request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,
         submitted_at = tonumber(r[5]), at = score}))

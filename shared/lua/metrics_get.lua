@@ -3,7 +3,8 @@
 -- ARGV     opd ("" for the whole pemda), then the days (YYYY-MM-DD);
 --          with no days, every day that has figures
 -- Returns  {rows, leads}: rows are {date, submitted, approved, rejected,
---          pending}; leads are every lead time in ms, in the days given
+--          pending, cancelled, revoked}; leads are every lead time in ms, in
+--          the days given
 local p = KEYS[1]
 local opd = ARGV[1]
 local prefix, suffix = '', ''
@@ -14,10 +15,11 @@ if #days == 0 then days = redis.call('ZRANGE', p .. 'm:days', 0, -1) end
 local rows, leads = {}, {}
 for _, day in ipairs(days) do
     local v = redis.call('HMGET', p .. 'm:day:' .. day, prefix .. 'submitted',
-        prefix .. 'approved', prefix .. 'rejected', prefix .. 'pending')
-    if v[1] or v[2] or v[3] or v[4] then
-        rows[#rows + 1] = {day, tonumber(v[1] or 0), tonumber(v[2] or 0),
-                           tonumber(v[3] or 0), tonumber(v[4] or 0)}
+        prefix .. 'approved', prefix .. 'rejected', prefix .. 'pending', prefix .. 'cancelled',
+        prefix .. 'revoked')
+    if v[1] or v[2] or v[3] or v[4] or v[5] or v[6] then
+        rows[#rows + 1] = {day, tonumber(v[1] or 0), tonumber(v[2] or 0), tonumber(v[3] or 0),
+                           tonumber(v[4] or 0), tonumber(v[5] or 0), tonumber(v[6] or 0)}
     end
     local l = redis.call('ZRANGE', p .. 'm:lead:' .. day .. suffix, 0, -1, 'WITHSCORES')
     for i = 2, #l, 2 do leads[#leads + 1] = l[i] end

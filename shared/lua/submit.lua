@@ -3,13 +3,14 @@
 -- ARGV     pemda, idem_key, idem_ttl, nip, kind, dates (comma-separated),
 --          location, reason, plan (msgpack array), now_ms, weeks (the ISO
 --          week of each date, comma-separated), weekly cap (-1: none),
---          policy version, approval chain ("role:sla_hours:on_timeout,...")
+--          policy version, approval chain ("role:sla_hours:on_timeout,..."),
+--          and for a resubmission the id of the returned request ("" if new)
 -- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
 --          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local weeks, cap, policy, chain = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14]
+local weeks, cap, policy, chain, again = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15] or ''
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -21,6 +22,18 @@ if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
 -- The atasan must be on record in the same pemda to see and decide it
 if redis.call('EXISTS', p .. 'emp:' .. employee[2]) == 0 then return {'err', 'NO_APPROVER'} end
 local opd, supervisor, name = employee[1], employee[2], employee[3]
+
+-- A resubmission: the employee's own request, returned for revision
+local previous_state = ''
+if again ~= '' then
+    local was = redis.call('HMGET', p .. 'req:' .. again, 'state', 'nip')
+    if not was[1] then return {'err', 'NOT_FOUND', again} end
+    if was[2] ~= nip then return {'err', 'FORBIDDEN', 'only the employee resubmits'} end
+    if not wfa_next_state(was[1], 'resubmit') then
+        return {'err', 'BAD_STATE', was[1] .. ' -/-> resubmit'}
+    end
+    previous_state = was[1]
+end
 
 -- The days must be free, and each ISO week within the cap, counting the
 -- employee's other active requests: checked and taken in this one step, so
@@ -53,26 +66,37 @@ if #broken > 0 then
     return broken
 end
 
-local seq = redis.call('INCR', p .. 'seq')
-local id = string.format('REQ-%s-%06d', pemda, seq)
+local id = again
+if id == '' then
+    id = string.format('REQ-%s-%06d', pemda, redis.call('INCR', p .. 'seq'))
+end
 local rkey = p .. 'req:' .. id
+local score = tonumber(now)
 redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', name,
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
-    'submitted_at', now, 'decided_at', 0, 'decided_by', '', 'note', '', 'version', 1,
-    'weeks', weeks, 'policy_version', policy, 'chain', chain)
+    'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
+    'chain', chain, 'step', 0)
+redis.call('HINCRBY', rkey, 'version', 1)
 wfa_hold_days(p, nip, id, date_list, week_list)
-redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = tonumber(now), actor = nip,
-    action = 'submit', from = '', to = 'submitted', note = ''}))
-
-local score = tonumber(now)
-redis.call('ZADD', p .. 'idx:all', score, id)
-redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
-wfa_reindex(p, id, opd, '', 'submitted', score)
-wfa_audit(p, score, id, nip, 'pegawai', '', 'submit', '', 'submitted', reason, policy)
-redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
-
-redis.call('XADD', p .. 'events', '*', 'type', 'request.submitted', 'data', cmsgpack.pack({
+local action = 'submit'
+if again == '' then
+    -- A resubmission keeps its first submission time: lead time counts from it
+    redis.call('HSET', rkey, 'submitted_at', now)
+    redis.call('ZADD', p .. 'idx:all', score, id)
+    redis.call('ZADD', p .. 'idx:opd:' .. opd, score, id)
+    redis.call('ZADD', p .. 'idx:nip:' .. nip, score, id)
+else
+    action = 'resubmit'
+end
+redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = nip,
+    action = action, from = previous_state, to = 'submitted', note = ''}))
+wfa_reindex(p, id, opd, previous_state, 'submitted', score)
+wfa_audit(p, score, id, nip, 'pegawai', '', action, previous_state, 'submitted', reason, policy)
+-- A resubmission opens the chain again, and is not counted as a new request
+local event = 'request.submitted'
+if again ~= '' then event = 'request.resubmitted' end
+redis.call('XADD', p .. 'events', '*', 'type', event, 'data', cmsgpack.pack({
     request_id = id, pemda = pemda, nip = nip, name = name, opd = opd, kind = kind,
     dates = date_list, supervisor_nip = supervisor, at = score}))
 

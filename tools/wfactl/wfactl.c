@@ -21,7 +21,10 @@ s_usage (void)
         "  import employees FILE.csv\n"
         "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain --dates YYYY-MM-DD[,...]\n"
         "         --location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
-        "  decide REQUEST_ID... --as NIP (--approve|--reject) [--note TEXT] [--key KEY]\n"
+        "  resubmit REQUEST_ID --as NIP (the options of submit)\n"
+        "  decide REQUEST_ID... --as NIP (--approve|--reject|--return) [--note TEXT] [--key KEY]\n"
+        "  cancel REQUEST_ID --as NIP [--from YYYY-MM-DD] [--reason TEXT]\n"
+        "  revoke REQUEST_ID --as NIP --from YYYY-MM-DD --reason TEXT\n"
         "  show REQUEST_ID\n"
         "  list --pemda CODE [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
         "  inbox --as NIP [--limit N]\n"
@@ -388,7 +391,7 @@ s_cmd_import (int argc, char **argv)
 }
 
 static int
-s_cmd_submit (int argc, char **argv)
+s_cmd_submit (int argc, char **argv, const char *request_id)
 {
     zlist_t *plans = zlist_new ();
     s_opt_t opts [] = { { "as", NULL, NULL }, { "kind", NULL, NULL }, { "dates", NULL, NULL },
@@ -406,6 +409,7 @@ s_cmd_submit (int argc, char **argv)
     s_begin ();
     s_field_str ("key", opts [6].value? opts [6].value: key);
     s_field_str ("as", opts [0].value);
+    s_field_str ("request_id", request_id);
     s_field_str ("kind", opts [1].value);
     if (opts [2].value) {
         char *dates = strdup (opts [2].value);
@@ -430,11 +434,11 @@ s_cmd_submit (int argc, char **argv)
         wfa_mp_pack_str (pk, item);
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
-    rc = s_call ("REQUEST.SUBMIT", &reply, true);
+    rc = s_call (request_id? "REQUEST.RESUBMIT": "REQUEST.SUBMIT", &reply, true);
     if (rc == 0 && !s_json) {
         printf ("Request ");
         s_print_field (&reply.data, "request_id");
-        printf (" submitted; it now awaits the atasan's decision\n");
+        printf (" %s; it now awaits the atasan's decision\n", request_id? "resubmitted": "submitted");
     }
     msgpack_unpacked_destroy (&reply);
     zlist_destroy (&plans);
@@ -446,10 +450,12 @@ static int
 s_cmd_decide (int argc, char **argv)
 {
     s_opt_t opts [] = { { "as", NULL, NULL }, { "approve!", NULL, NULL }, { "reject!", NULL, NULL },
-                        { "note", NULL, NULL }, { "key", NULL, NULL }, { NULL, NULL, NULL } };
+                        { "note", NULL, NULL }, { "key", NULL, NULL }, { "return!", NULL, NULL },
+                        { NULL, NULL, NULL } };
     zlist_t *ids = zlist_new ();
     int rc = s_parse (argc, argv, opts, ids);
-    if (rc || zlist_size (ids) == 0 || !opts [1].value == !opts [2].value) {
+    int decisions = (opts [1].value? 1: 0) + (opts [2].value? 1: 0) + (opts [5].value? 1: 0);
+    if (rc || zlist_size (ids) == 0 || decisions != 1) {
         zlist_destroy (&ids);
         return s_usage ();
     }
@@ -464,7 +470,7 @@ s_cmd_decide (int argc, char **argv)
         s_field_str ("key", zlist_size (ids) == 1 && opts [4].value? opts [4].value: item_key);
         s_field_str ("as", opts [0].value);
         s_field_str ("request_id", id);
-        s_field_str ("decision", opts [1].value? "approve": "reject");
+        s_field_str ("decision", opts [1].value? "approve": opts [2].value? "reject": "return");
         s_field_str ("note", opts [3].value);
         msgpack_unpacked reply;
         msgpack_unpacked_init (&reply);
@@ -644,6 +650,42 @@ s_cmd_metrics (int argc, char **argv)
         printf (" s\n");
     }
     msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+//  cancel REQUEST_ID --as NIP [--from DATE] [--reason TEXT]
+//  revoke REQUEST_ID --as NIP --from DATE --reason TEXT
+static int
+s_cmd_end (int argc, char **argv, const char *command)
+{
+    s_opt_t opts [] = { { "as", NULL, NULL }, { "from", NULL, NULL }, { "reason", NULL, NULL },
+                        { "key", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *ids = zlist_new ();
+    int rc = s_parse (argc, argv, opts, ids);
+    const char *request_id = (const char *) zlist_first (ids);
+    bool usable = rc == 0 && zlist_size (ids) == 1;
+    if (!usable) {
+        zlist_destroy (&ids);
+        return s_usage ();
+    }
+    char key [32];
+    s_new_key (key, sizeof key);
+    s_begin ();
+    s_field_str ("key", opts [3].value? opts [3].value: key);
+    s_field_str ("as", opts [0].value);
+    s_field_str ("request_id", request_id);
+    s_field_str ("from", opts [1].value);
+    s_field_str ("reason", opts [2].value);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call (command, &reply, true);
+    if (rc == 0 && !s_json) {
+        printf ("Request %s is now ", request_id);
+        s_print_field (&reply.data, "state");
+        printf ("\n");
+    }
+    msgpack_unpacked_destroy (&reply);
+    zlist_destroy (&ids);
     return rc;
 }
 
@@ -957,7 +999,16 @@ main (int argc, char *argv [])
         rc = s_cmd_import (rest, args);
     else
     if (streq (command, "submit"))
-        rc = s_cmd_submit (rest, args);
+        rc = s_cmd_submit (rest, args, NULL);
+    else
+    if (streq (command, "resubmit"))
+        rc = rest >= 1? s_cmd_submit (rest - 1, args + 1, args [0]): s_usage ();
+    else
+    if (streq (command, "cancel"))
+        rc = s_cmd_end (rest, args, "REQUEST.CANCEL");
+    else
+    if (streq (command, "revoke"))
+        rc = s_cmd_end (rest, args, "REQUEST.REVOKE");
     else
     if (streq (command, "decide"))
         rc = s_cmd_decide (rest, args);

@@ -3,8 +3,11 @@
 -- The request's state machine is this one table: a transition not listed here
 -- does not happen, whichever service asks for it.
 local WFA_TRANSITIONS = {
-    submitted = { open_step = 'pending' },
-    pending   = { approve_step = 'pending', approve = 'approved', reject = 'rejected' },
+    submitted = { open_step = 'pending', cancel = 'cancelled' },
+    pending   = { approve_step = 'pending', approve = 'approved', reject = 'rejected',
+                  ['return'] = 'returned', cancel = 'cancelled' },
+    returned  = { resubmit = 'submitted', cancel = 'cancelled' },
+    approved  = { cancel = 'cancelled', revoke = 'revoked' },
 }
 
 -- The state `action` leads to from `state`, or nil if it is not allowed.
@@ -128,14 +131,19 @@ local function wfa_hold_days(p, nip, id, dates, weeks)
     end
 end
 
--- Give back the days of request `id` (rejected, cancelled, revoked, expired).
-local function wfa_release_days(p, nip, id)
-    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks')
+-- Give back the days of request `id` from date `from` on ('' for all):
+-- rejected, returned, cancelled, revoked, expired. The OPD capacity it took
+-- for those days is given back too.
+local function wfa_release_days(p, nip, id, from)
+    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks', 'opd')
     local dates, weeks = {}, {}
     for date in string.gmatch(r[1] or '', '[^,]+') do dates[#dates + 1] = date end
     for week in string.gmatch(r[2] or '', '[^,]+') do weeks[#weeks + 1] = week end
     for i = 1, #dates do
-        if redis.call('HGET', p .. 'days:' .. nip, dates[i]) == id then
+        if (from or '') ~= '' and dates[i] < from then
+            -- a day already behind: kept
+        elseif redis.call('HGET', p .. 'days:' .. nip, dates[i]) == id then
+            redis.call('SREM', p .. 'cap:' .. (r[3] or '') .. ':' .. dates[i], nip)
             redis.call('HDEL', p .. 'days:' .. nip, dates[i])
             if weeks[i] then redis.call('SREM', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i]) end
         end
