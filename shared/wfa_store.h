@@ -23,6 +23,8 @@ extern const wfa_script_t wfa_script_calendar_set;
 extern const wfa_script_t wfa_script_policy_set;
 extern const wfa_script_t wfa_script_context;
 extern const wfa_script_t wfa_script_cancel;
+extern const wfa_script_t wfa_script_delegate;
+extern const wfa_script_t wfa_script_acting_index;
 
 #define WFA_PREFIX_MAX 32
 

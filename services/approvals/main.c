@@ -75,15 +75,17 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     }
     wfa_rules_t rules = wfa_policy_rules (policy, opd);
-    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], people [16], percent [16];
+    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], people [16], percent [16], today [11];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    int64_t now_ms = wfa_now_ms ();
+    snprintf (now, sizeof now, "%" PRId64, now_ms);
     snprintf (people, sizeof people, "%d", rules.max_people_per_day);
     snprintf (percent, sizeof percent, "%d", rules.max_percent_per_day);
+    wfa_date_format (wfa_date_of_ms (now_ms, rules.tz_minutes), today);
     const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
-                            people, percent };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 10, argv, NULL);
+                            people, percent, today };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 11, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
@@ -115,12 +117,138 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
         return;
     snprintf (index, sizeof index, "idx:approver:%s", actor);
+    //  An acting official (Plt/Plh) also sees what awaits whoever delegated
+    //  to them today: listed by a union of the indexes
+    char today [11];
+    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda)), today);
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    const char *argv [] = { prefix, actor, today };
+    redisReply *principals = wfa_redis_eval (redis, &wfa_script_acting_index, 1, 3, argv, NULL);
+    if (wfa_call_redis_down (call, principals))
+        return;
+    if (principals->type == REDIS_REPLY_STRING)
+        snprintf (index, sizeof index, "%s", principals->str);
+    freeReplyObject (principals);
     wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL);
+}
+
+//  APPROVAL.DECIDE_MANY: each item is decided on its own, exactly as an
+//  APPROVAL.DECIDE of its own (key: the call's key, "-", its index), and
+//  the answer holds every item's reply in order.
+static void
+s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    const char *key = wfa_call_str (call, "key", 48, true);
+    const char *actor = wfa_call_nip (call, "as", true);
+    const msgpack_object *items = wfa_mp_get (wfa_call_body (call), "items");
+    if (!items)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
+    else
+    if (items->type != MSGPACK_OBJECT_ARRAY)
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, -1);
+    else
+    if (items->via.array.size > 100)
+        wfa_call_error (call, WFA_E_TOO_LARGE, "items", "items > 100", -1);
+    if (wfa_call_failed (call))
+        return;
+    const msgpack_object *lang = wfa_mp_get (wfa_call_body (call), "lang");
+    msgpack_packer *results = wfa_call_reply (call, "results");
+    msgpack_pack_array (results, items->via.array.size);
+    size_t approved = 0;
+    for (uint32_t item_nbr = 0; item_nbr < items->via.array.size; item_nbr++) {
+        const msgpack_object *item = &items->via.array.ptr [item_nbr];
+        msgpack_sbuffer body;
+        msgpack_sbuffer_init (&body);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+        char item_key [64];
+        snprintf (item_key, sizeof item_key, "%s-%u", key, item_nbr);
+        const char *fields [] = { "request_id", "decision", "note" };
+        msgpack_pack_map (&pk, 4 + 3 + (lang? 1: 0));
+        wfa_mp_pack_kv_int (&pk, "v", 1);
+        wfa_mp_pack_kv_str (&pk, "key", item_key);
+        wfa_mp_pack_kv_str (&pk, "as", actor);
+        wfa_mp_pack_str (&pk, "id");
+        msgpack_pack_uint32 (&pk, item_nbr);
+        for (int field_nbr = 0; field_nbr < 3; field_nbr++) {
+            const msgpack_object *value = item->type == MSGPACK_OBJECT_MAP?
+                                          wfa_mp_get (item, fields [field_nbr]): NULL;
+            wfa_mp_pack_str (&pk, fields [field_nbr]);
+            if (value)
+                msgpack_pack_object (&pk, *value);
+            else
+                msgpack_pack_nil (&pk);
+        }
+        if (lang) {
+            wfa_mp_pack_str (&pk, "lang");
+            msgpack_pack_object (&pk, *lang);
+        }
+        wfa_call_t *single = wfa_call_new ("APPROVAL.DECIDE", body.data, body.size);
+        if (!wfa_call_failed (single))
+            s_decide (single, redis, state);
+        approved += !wfa_call_failed (single);
+        zframe_t *reply = wfa_call_encode_reply (single);
+        wfa_store_pack_blob (results, (const char *) zframe_data (reply), zframe_size (reply));
+        zframe_destroy (&reply);
+        wfa_call_destroy (&single);
+        msgpack_sbuffer_destroy (&body);
+    }
+    msgpack_pack_uint64 (wfa_call_reply (call, "done"), approved);
+}
+
+static void
+s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    wfa_call_str (call, "key", 64, true);
+    const char *actor = wfa_call_nip (call, "as", true);
+    bool withdraw = wfa_call_bool (call, "withdraw", false);
+    const char *to = withdraw? NULL: wfa_call_nip (call, "to", true);
+    const char *from = withdraw? NULL: wfa_call_str (call, "from", 10, true);
+    const char *until = withdraw? NULL: wfa_call_str (call, "until", 10, true);
+    const char *reason = wfa_call_str (call, "reason", 500, false);
+    int from_day = 0, until_day = 0;
+    if (from && wfa_date_parse (from, &from_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
+    if (until && wfa_date_parse (until, &until_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "until", until, -1);
+    if (from && until && !wfa_call_failed (call) && until_day < from_day)
+        wfa_call_error (call, WFA_E_BAD_VALUE, "until", "until >= from", -1);
+    if (to && actor && streq (to, actor))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "to", "not oneself", -1);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    if (wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
+        return;
+    char prefix [WFA_PREFIX_MAX], now [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *argv [] = { prefix, actor, to? to: "", from? from: "", until? until: "",
+                            reason? reason: "", now };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 7, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
+    ||  reply->element [0]->type != REDIS_REPLY_STRING || reply->element [1]->type != REDIS_REPLY_STRING)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else
+    if (streq (reply->element [0]->str, "err")) {
+        int code = wfa_error_lookup (reply->element [1]->str);
+        wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, "to",
+                        reply->elements > 2? reply->element [2]->str: NULL, -1);
+    }
+    else
+        wfa_mp_pack_str (wfa_call_reply (call, "delegation"), reply->element [1]->str);
+    freeReplyObject (reply);
 }
 
 static const wfa_route_t s_routes [] = {
     { "APPROVAL.DECIDE", s_decide },
     { "APPROVAL.LIST", s_list },
+    { "APPROVAL.DECIDE_MANY", s_decide_many },
+    { "APPROVAL.DELEGATE", s_delegate },
     { NULL, NULL }
 };
 

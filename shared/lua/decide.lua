@@ -3,11 +3,13 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"|"return"),
 --          note, idem_key, idem_ttl, now_ms, and the OPD's capacity: at most
---          N people and at most P percent of it away on one day (0: no limit)
+--          N people and at most P percent of it away on one day (0: no limit),
+--          today (YYYY-MM-DD, the pemda's local day: for delegations)
 -- Returns  {"ok", state, step} | {"dup", state} | {"err", CODE, detail}
 local p = KEYS[1]
-local id, actor, decision, note, key, ttl, now, people, percent =
-    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+local id, actor, decision, note, key, ttl, now, people, percent, today =
+    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]),
+    ARGV[10]
 
 local idem = p .. 'idem:decide:' .. actor .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -22,7 +24,8 @@ local action = decision
 if decision == 'approve' and step < steps then action = 'approve_step' end
 local state = wfa_next_state(r[1], action)
 if not state then return {'err', 'NOT_PENDING', r[1]} end
-if not wfa_listed(r[2], actor) then return {'err', 'NOT_YOUR_DECISION', id} end
+local acting, on_behalf = wfa_acting_for(p, r[2], actor, today or '')
+if not acting then return {'err', 'NOT_YOUR_DECISION', id} end
 local role, policy = r[9] or 'atasan', r[11] or '0'
 local score = tonumber(now)
 
@@ -47,14 +50,17 @@ for _, approver in ipairs(wfa_split(r[2])) do
     redis.call('ZREM', p .. 'idx:approver:' .. approver, id)
 end
 redis.call('HINCRBY', rkey, 'version', 1)
+local written = note
+if on_behalf ~= '' then written = '(Plh/Plt for ' .. on_behalf .. ') ' .. note end
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
-    action = decision, from = r[1], to = state, note = note}))
-wfa_audit(p, score, id, actor, role, '', decision, r[1], state, note, policy)
+    action = decision, from = r[1], to = state, note = written}))
+wfa_audit(p, score, id, actor, role, on_behalf, decision, r[1], state, note, policy)
 
 if state == 'pending' then
     wfa_open_step(p, id, step + 1, now, actor)      -- the next step of the chain
 else
-    redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note)
+    redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note,
+               'decided_for', on_behalf)
     wfa_reindex(p, id, r[4], r[1], state, score)
     if state == 'rejected' or state == 'returned' then wfa_release_days(p, r[3], id, '') end
     redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({

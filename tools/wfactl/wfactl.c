@@ -25,6 +25,7 @@ s_usage (void)
         "  decide REQUEST_ID... --as NIP (--approve|--reject|--return) [--note TEXT] [--key KEY]\n"
         "  cancel REQUEST_ID --as NIP [--from YYYY-MM-DD] [--reason TEXT]\n"
         "  revoke REQUEST_ID --as NIP --from YYYY-MM-DD --reason TEXT\n"
+        "  delegate --as NIP (--to NIP --from YYYY-MM-DD --until YYYY-MM-DD [--reason TEXT] | --withdraw)\n"
         "  show REQUEST_ID\n"
         "  list --pemda CODE [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
         "  inbox --as NIP [--limit N]\n"
@@ -461,29 +462,59 @@ s_cmd_decide (int argc, char **argv)
     }
     char key [32];
     s_new_key (key, sizeof key);
+    const char *decision = opts [1].value? "approve": opts [2].value? "reject": "return";
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
     int worst = 0;
-    int item_nbr = 0;
-    for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids), item_nbr++) {
-        char item_key [96];
-        snprintf (item_key, sizeof item_key, "%s-%d", opts [4].value? opts [4].value: key, item_nbr);
-        s_begin ();
-        s_field_str ("key", zlist_size (ids) == 1 && opts [4].value? opts [4].value: item_key);
-        s_field_str ("as", opts [0].value);
-        s_field_str ("request_id", id);
-        s_field_str ("decision", opts [1].value? "approve": opts [2].value? "reject": "return");
+    s_begin ();
+    s_field_str ("as", opts [0].value);
+    if (zlist_size (ids) == 1) {
+        //  One request: APPROVAL.DECIDE
+        s_field_str ("key", opts [4].value? opts [4].value: key);
+        s_field_str ("request_id", (const char *) zlist_first (ids));
+        s_field_str ("decision", decision);
         s_field_str ("note", opts [3].value);
-        msgpack_unpacked reply;
-        msgpack_unpacked_init (&reply);
-        rc = s_call ("APPROVAL.DECIDE", &reply, true);
-        if (rc == 0 && !s_json) {
-            printf ("Request %s is now ", id);
+        worst = s_call ("APPROVAL.DECIDE", &reply, true);
+        if (worst == 0 && !s_json) {
+            printf ("Request %s is now ", (const char *) zlist_first (ids));
             s_print_field (&reply.data, "state");
             printf ("\n");
         }
-        if (rc > worst)
-            worst = rc;
-        msgpack_unpacked_destroy (&reply);
     }
+    else {
+        //  Several: one APPROVAL.DECIDE_MANY, a result per request
+        s_field_str ("key", opts [4].value? opts [4].value: key);
+        msgpack_packer *pk = wfa_client_field (s_client, "items");
+        msgpack_pack_array (pk, zlist_size (ids));
+        for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids)) {
+            msgpack_pack_map (pk, opts [3].value? 3: 2);
+            wfa_mp_pack_kv_str (pk, "request_id", id);
+            wfa_mp_pack_kv_str (pk, "decision", decision);
+            if (opts [3].value)
+                wfa_mp_pack_kv_str (pk, "note", opts [3].value);
+        }
+        int rc = s_call ("APPROVAL.DECIDE_MANY", &reply, true);
+        worst = rc;
+        const msgpack_object *results = wfa_mp_get (&reply.data, "results");
+        char *id = (char *) zlist_first (ids);
+        for (uint32_t item_nbr = 0; rc == 0 && results && results->type == MSGPACK_OBJECT_ARRAY
+             && item_nbr < results->via.array.size; item_nbr++, id = (char *) zlist_next (ids)) {
+            const msgpack_object *result = &results->via.array.ptr [item_nbr];
+            bool ok = wfa_mp_streq (wfa_mp_get (result, "status"), "ok");
+            if (!s_json) {
+                printf ("%s  ", id);
+                s_print_field (result, ok? "state": "code");
+                if (!ok) {
+                    printf (": ");
+                    s_print_field (result, "message");
+                }
+                printf ("\n");
+            }
+            if (!ok)
+                worst = 1;
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
     zlist_destroy (&ids);
     return worst;
 }
@@ -686,6 +717,41 @@ s_cmd_end (int argc, char **argv, const char *command)
     }
     msgpack_unpacked_destroy (&reply);
     zlist_destroy (&ids);
+    return rc;
+}
+
+//  delegate --as NIP --to NIP --from DATE --until DATE [--reason TEXT]
+//  delegate --as NIP --withdraw
+static int
+s_cmd_delegate (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "as", NULL, NULL }, { "to", NULL, NULL }, { "from", NULL, NULL },
+                        { "until", NULL, NULL }, { "reason", NULL, NULL }, { "withdraw!", NULL, NULL },
+                        { "key", NULL, NULL }, { NULL, NULL, NULL } };
+    if (s_parse_options (argc, argv, opts))
+        return s_usage ();
+    char key [32];
+    s_new_key (key, sizeof key);
+    s_begin ();
+    s_field_str ("key", opts [6].value? opts [6].value: key);
+    s_field_str ("as", opts [0].value);
+    if (opts [5].value)
+        msgpack_pack_true (wfa_client_field (s_client, "withdraw"));
+    s_field_str ("to", opts [1].value);
+    s_field_str ("from", opts [2].value);
+    s_field_str ("until", opts [3].value);
+    s_field_str ("reason", opts [4].value);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("APPROVAL.DELEGATE", &reply, true);
+    if (rc == 0 && !s_json) {
+        if (opts [5].value)
+            printf ("Delegation of %s withdrawn\n", opts [0].value);
+        else
+            printf ("%s acts for %s from %s until %s\n", opts [1].value, opts [0].value,
+                    opts [2].value, opts [3].value);
+    }
+    msgpack_unpacked_destroy (&reply);
     return rc;
 }
 
@@ -1036,6 +1102,9 @@ main (int argc, char *argv [])
     else
     if (streq (command, "policy"))
         rc = s_cmd_policy (rest, args);
+    else
+    if (streq (command, "delegate"))
+        rc = s_cmd_delegate (rest, args);
     else
     if (streq (command, "status"))
         rc = rest? s_usage (): s_cmd_status ();

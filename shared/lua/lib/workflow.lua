@@ -62,6 +62,17 @@ local function wfa_next_step(p, id, k)
     return nil
 end
 
+-- The approver `actor` acts for: themself if listed, else the listed
+-- approver who delegated to them for `today` (Plt/Plh). nil if neither.
+local function wfa_acting_for(p, approvers, actor, today)
+    if wfa_listed(approvers, actor) then return actor, '' end
+    for _, approver in ipairs(wfa_split(approvers)) do
+        local d = redis.call('HMGET', p .. 'delegation:' .. approver, 'to', 'from', 'until')
+        if d[1] == actor and d[2] <= today and today <= d[3] then return actor, approver end
+    end
+    return nil
+end
+
 -- Open step k of a request's chain ("role:sla:action,..." in the request):
 -- steps whose role nobody holds are skipped (and audited); returns the step
 -- opened, or nil when no step is left with an approver.
