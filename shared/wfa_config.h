@@ -17,6 +17,7 @@ typedef enum {
     WFA_CFG_RETENTION_H,        //  Hours an acknowledged event stays in the outbox
     WFA_CFG_TIMEOUT_MS,         //  Client: reply timeout per try
     WFA_CFG_RETRIES,            //  Client: tries before TIMEOUT
+    WFA_CFG_SLA_HOUR_MS,        //  Length of an SLA hour in ms (tests shorten it)
     WFA_CFG_VERBOSE,            //  1 logs every call and event
     WFA_CFG_COUNT
 } wfa_cfg_t;

@@ -25,6 +25,7 @@ extern const wfa_script_t wfa_script_context;
 extern const wfa_script_t wfa_script_cancel;
 extern const wfa_script_t wfa_script_delegate;
 extern const wfa_script_t wfa_script_acting_index;
+extern const wfa_script_t wfa_script_timers_due;
 
 #define WFA_PREFIX_MAX 32
 

@@ -244,6 +244,37 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     freeReplyObject (reply);
 }
 
+//  Every second: fire the due timers of every pemda (SLA reminders,
+//  escalations, expiry). Any instance may; timers_due.lua makes each fire once.
+static void
+s_housekeeping (wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    redisReply *pemdas = wfa_redis_command (redis, "SMEMBERS wfa:pemdas");
+    if (!pemdas)
+        return;
+    char now [24];
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    for (size_t pemda_nbr = 0; pemdas->type == REDIS_REPLY_ARRAY && pemda_nbr < pemdas->elements;
+         pemda_nbr++) {
+        const char *pemda = pemdas->element [pemda_nbr]->str;
+        if (!pemda || !wfa_pemda_valid (pemda))
+            continue;
+        char prefix [WFA_PREFIX_MAX];
+        wfa_store_prefix (pemda, prefix, sizeof prefix);
+        const char *argv [] = { prefix, now, "100" };
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_due, 1, 3, argv, NULL);
+        if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+            wfa_log ("I", "%s: %lld timers fired", pemda, reply->integer);
+        else
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            wfa_log ("E", "timers of %s: %s", pemda, reply->str);
+        if (reply)
+            freeReplyObject (reply);
+    }
+    freeReplyObject (pemdas);
+}
+
 static const wfa_route_t s_routes [] = {
     { "APPROVAL.DECIDE", s_decide },
     { "APPROVAL.LIST", s_list },
@@ -262,7 +293,7 @@ int
 main (int argc, char *argv [])
 {
     s_approvals_t self = { wfa_store_policy_cache_new () };
-    const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, NULL };
+    const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     zhashx_destroy (&self.policies);
     return rc;

@@ -9,7 +9,7 @@
 
 #define S_DONE_KEEP_MS (7LL * 24 * 3600 * 1000)
 #define S_RANGE_MAX 3660
-#define S_FIGURES 6             //  submitted, approved, rejected, pending, cancelled, revoked
+#define S_FIGURES 7             //  submitted, approved, rejected, pending, cancelled, revoked, expired
 
 //  Fold one event into the counters.
 static int
@@ -157,7 +157,7 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const redisReply *leads = reply->element [1];
     int64_t totals [S_FIGURES] = { 0 };
     static const char *names [S_FIGURES] = { "submitted", "approved", "rejected", "pending",
-                                             "cancelled", "revoked" };
+                                             "cancelled", "revoked", "expired" };
     for (size_t row_nbr = 0; row_nbr < rows->elements; row_nbr++) {
         const redisReply *row = rows->element [row_nbr];
         for (int field_nbr = 0; field_nbr < S_FIGURES && row->elements == S_FIGURES + 1; field_nbr++)
@@ -217,6 +217,7 @@ static const wfa_event_route_t s_events [] = {
     { "request.rejected", s_on_event },
     { "request.cancelled", s_on_event },
     { "request.revoked", s_on_event },
+    { "request.expired", s_on_event },
     { NULL, NULL }
 };
 

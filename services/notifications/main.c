@@ -89,6 +89,38 @@ s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return s_add_entry (event, redis, approver, text_id, text_en);
 }
 
+//  approval.reminder / approval.escalated: tell the step's approvers (a
+//  reminder) or the ones the step was escalated to.
+static int
+s_on_deadline (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char request_id [64], nip [32], text_id [512], text_en [512];
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "nip", nip, sizeof nip);
+    bool reminder = streq (event->type, "approval.reminder");
+    snprintf (text_id, sizeof text_id, reminder?
+              "Pengingat: pengajuan %s dari %s masih menunggu keputusan Anda (batas waktu terlewati)":
+              "Eskalasi: pengajuan %s dari %s melewati batas waktu dan kini menunggu keputusan Anda",
+              request_id, nip);
+    snprintf (text_en, sizeof text_en, reminder?
+              "Reminder: request %s from %s still awaits your decision (past its deadline)":
+              "Escalated: request %s from %s is past its deadline and now awaits your decision",
+              request_id, nip);
+    const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
+    for (uint32_t approver_nbr = 0; approvers && approvers->type == MSGPACK_OBJECT_ARRAY
+         && approver_nbr < approvers->via.array.size; approver_nbr++) {
+        const msgpack_object *each = &approvers->via.array.ptr [approver_nbr];
+        char approver [32];
+        if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
+            continue;
+        snprintf (approver, sizeof approver, "%.18s", each->via.str.ptr);
+        if (wfa_nip_valid (approver) && s_add_entry (event, redis, approver, text_id, text_en))
+            return -1;
+    }
+    return 0;
+}
+
 //  request.approved / request.rejected: tell the employee.
 static int
 s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
@@ -111,9 +143,10 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         { "request.rejected", "ditolak", "rejected" },
         { "request.returned", "dikembalikan untuk diperbaiki", "returned for revision" },
         { "request.revoked", "dicabut", "revoked" },
+        { "request.expired", "kedaluwarsa tanpa keputusan", "expired undecided" },
     };
     int outcome = 0;
-    for (int outcome_nbr = 0; outcome_nbr < 4; outcome_nbr++)
+    for (int outcome_nbr = 0; outcome_nbr < 5; outcome_nbr++)
         if (streq (event->type, outcomes [outcome_nbr][0]))
             outcome = outcome_nbr;
     if (!*decided_by)
@@ -190,6 +223,9 @@ static const wfa_event_route_t s_events [] = {
     { "request.rejected", s_on_decided },
     { "request.returned", s_on_decided },
     { "request.revoked", s_on_decided },
+    { "request.expired", s_on_decided },
+    { "approval.reminder", s_on_deadline },
+    { "approval.escalated", s_on_deadline },
     { NULL, NULL }
 };
 

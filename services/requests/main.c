@@ -599,21 +599,26 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (size_t step_nbr = 0; chain_policy && step_nbr < wfa_policy_steps (chain_policy); step_nbr++) {
         const wfa_step_t *step = wfa_policy_step (chain_policy, step_nbr);
         char entry [48];
-        snprintf (entry, sizeof entry, "%s%s:%d:%s", step_nbr? ",": "", step->role, step->sla_hours,
-                  step->on_timeout);
+        //  The SLA goes in ms, so the timer needs no clock arithmetic in Lua
+        snprintf (entry, sizeof entry, "%s%s:%" PRId64 ":%s", step_nbr? ",": "", step->role,
+                  (int64_t) step->sla_hours * wfa_config_int (WFA_CFG_SLA_HOUR_MS), step->on_timeout);
         strcat (chain, entry);
     }
     char ttl [24], now [24], cap_text [16];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     snprintf (cap_text, sizeof cap_text, "%d", cap);
+    //  Still undecided when the first day begins (local midnight), it expires
+    char starts [24];
+    snprintf (starts, sizeof starts, "%" PRId64,
+              (int64_t) days_sorted [0] * 86400000 - (int64_t) rules.tz_minutes * 60000);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
                             plan_buffer.data, now, weeks, cap_text, policy_version, chain,
-                            again? again: "" };
-    size_t lens [16];
-    for (int arg_nbr = 0; arg_nbr < 16; arg_nbr++)
+                            again? again: "", starts };
+    size_t lens [17];
+    for (int arg_nbr = 0; arg_nbr < 17; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 16, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 17, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;

@@ -22,7 +22,7 @@ if kind == 'submitted' then
     redis.call('HINCRBY', h, o .. 'submitted', 1)
     redis.call('HINCRBY', hs, 'pending', 1)
     redis.call('HINCRBY', hs, o .. 'pending', 1)
-elseif kind == 'cancelled' or kind == 'revoked' then
+elseif kind == 'cancelled' or kind == 'revoked' or kind == 'expired' then
     redis.call('HINCRBY', h, kind, 1)
     redis.call('HINCRBY', h, o .. kind, 1)
     if ARGV[11] == '1' then

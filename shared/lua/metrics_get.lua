@@ -3,7 +3,7 @@
 -- ARGV     opd ("" for the whole pemda), then the days (YYYY-MM-DD);
 --          with no days, every day that has figures
 -- Returns  {rows, leads}: rows are {date, submitted, approved, rejected,
---          pending, cancelled, revoked}; leads are every lead time in ms, in
+--          pending, cancelled, revoked, expired}; leads are every lead time in ms, in
 --          the days given
 local p = KEYS[1]
 local opd = ARGV[1]
@@ -16,10 +16,11 @@ local rows, leads = {}, {}
 for _, day in ipairs(days) do
     local v = redis.call('HMGET', p .. 'm:day:' .. day, prefix .. 'submitted',
         prefix .. 'approved', prefix .. 'rejected', prefix .. 'pending', prefix .. 'cancelled',
-        prefix .. 'revoked')
-    if v[1] or v[2] or v[3] or v[4] or v[5] or v[6] then
+        prefix .. 'revoked', prefix .. 'expired')
+    if v[1] or v[2] or v[3] or v[4] or v[5] or v[6] or v[7] then
         rows[#rows + 1] = {day, tonumber(v[1] or 0), tonumber(v[2] or 0), tonumber(v[3] or 0),
-                           tonumber(v[4] or 0), tonumber(v[5] or 0), tonumber(v[6] or 0)}
+                           tonumber(v[4] or 0), tonumber(v[5] or 0), tonumber(v[6] or 0),
+                           tonumber(v[7] or 0)}
     end
     local l = redis.call('ZRANGE', p .. 'm:lead:' .. day .. suffix, 0, -1, 'WITHSCORES')
     for i = 2, #l, 2 do leads[#leads + 1] = l[i] end

@@ -4,13 +4,15 @@
 --          location, reason, plan (msgpack array), now_ms, weeks (the ISO
 --          week of each date, comma-separated), weekly cap (-1: none),
 --          policy version, approval chain ("role:sla_hours:on_timeout,..."),
---          and for a resubmission the id of the returned request ("" if new)
+--          and for a resubmission the id of the returned request ("" if new),
+--          the moment the first day begins (ms: undecided then, it expires)
 -- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
 --          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local weeks, cap, policy, chain, again = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15] or ''
+local starts = ARGV[16] or ''
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -79,6 +81,7 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'chain', chain, 'step', 0)
 redis.call('HINCRBY', rkey, 'version', 1)
 wfa_hold_days(p, nip, id, date_list, week_list)
+if starts ~= '' then redis.call('ZADD', p .. 'timers', tonumber(starts), id .. '|0|start') end
 local action = 'submit'
 if again == '' then
     -- A resubmission keeps its first submission time: lead time counts from it

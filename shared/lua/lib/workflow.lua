@@ -3,10 +3,11 @@
 -- The request's state machine is this one table: a transition not listed here
 -- does not happen, whichever service asks for it.
 local WFA_TRANSITIONS = {
-    submitted = { open_step = 'pending', cancel = 'cancelled' },
+    submitted = { open_step = 'pending', cancel = 'cancelled', expire = 'expired' },
     pending   = { approve_step = 'pending', approve = 'approved', reject = 'rejected',
-                  ['return'] = 'returned', cancel = 'cancelled' },
-    returned  = { resubmit = 'submitted', cancel = 'cancelled' },
+                  ['return'] = 'returned', cancel = 'cancelled', escalate = 'pending',
+                  expire = 'expired' },
+    returned  = { resubmit = 'submitted', cancel = 'cancelled', expire = 'expired' },
     approved  = { cancel = 'cancelled', revoke = 'revoked' },
 }
 
@@ -88,6 +89,13 @@ local function wfa_open_step(p, id, k, now, actor)
             local list = table.concat(approvers, ',')
             redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
                        'approver', list, 'step_opened_at', now)
+            -- The step's deadline: a durable timer (timers_due.lua fires it once)
+            local sla_ms = tonumber(string.match(chain[k], '^[^:]+:([^:]+)') or '0') or 0
+            local on_timeout = string.match(chain[k], '^[^:]+:[^:]+:(.+)$') or 'remind'
+            if sla_ms > 0 then
+                redis.call('ZADD', p .. 'timers', tonumber(now) + sla_ms,
+                           id .. '|' .. k .. '|' .. on_timeout)
+            end
             for _, approver in ipairs(approvers) do
                 redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
             end
