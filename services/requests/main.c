@@ -700,7 +700,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_str (call, "pemda", 8, true);
-    const char *actor = wfa_call_nip (call, "as", false);
+    const char *actor = wfa_call_nip (call, "as", true);
     const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
     if (pemda && !wfa_pemda_valid (pemda))
         wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
@@ -735,7 +735,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char prefix [WFA_PREFIX_MAX], now [24];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *argv [] = { prefix, canonical, actor? actor: "", now };
+    const char *argv [] = { prefix, canonical, actor, now };
     redisReply *reply = wfa_outbox_register (redis, pemda) == 0?
         wfa_redis_eval (redis, &wfa_script_policy_set, 1, 4, argv, NULL): NULL;
     free (canonical);
@@ -743,6 +743,9 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     if (reply->type == REDIS_REPLY_INTEGER)
         msgpack_pack_int64 (wfa_call_reply (call, "version"), reply->integer);
+    else
+    if (reply->type == REDIS_REPLY_ARRAY)
+        s_script_error (call, reply, "as");
     else
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);
@@ -857,7 +860,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_str (call, "pemda", 8, true);
-    const char *actor = wfa_call_nip (call, "as", false);
+    const char *actor = wfa_call_nip (call, "as", true);
     if (pemda && !wfa_pemda_valid (pemda))
         wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     const msgpack_object *days = wfa_mp_get (wfa_call_body (call), "days");
@@ -904,7 +907,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     int argc = 0;
     argv [argc++] = prefix;
-    argv [argc++] = actor? actor: "";
+    argv [argc++] = actor;
     argv [argc++] = now;
     for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
         argv [argc++] = holidays [day_nbr].date;
@@ -919,6 +922,9 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     if (reply->type == REDIS_REPLY_INTEGER)
         msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->integer);
+    else
+    if (reply->type == REDIS_REPLY_ARRAY)
+        s_script_error (call, reply, "as");
     else
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);

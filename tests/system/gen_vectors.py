@@ -32,7 +32,7 @@ T2 = T0 + 3600000
 
 ROWS = [
     {"nip": ATASAN, "name": "Budi Santoso, S.E.", "pemda": PEMDA, "opd": "DINKES",
-     "position": "Kepala Bidang Pelayanan", "supervisor_nip": "", "roles": ["pegawai", "atasan"]},
+     "position": "Kepala Bidang Pelayanan", "supervisor_nip": "", "roles": ["pegawai", "atasan", "admin_pemda"]},
     {"nip": PEGAWAI, "name": "Siti Aminah", "pemda": PEMDA, "opd": "DINKES",
      "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"]},
 ]
@@ -191,7 +191,7 @@ def vectors():
           "text": policy.encode()},
          ok("vec-policy", version=1))
     pair("policy.set.invalid", "POLICY.SET",
-         {"v": 1, "id": "vec-policy-bad", "key": "vec-policy-2", "pemda": PEMDA, "lang": "en",
+         {"v": 1, "id": "vec-policy-bad", "key": "vec-policy-2", "pemda": PEMDA, "as": ATASAN, "lang": "en",
           "text": b"[limits]\nweekly_location_days = 9\n"},
          {"v": 1, "id": "vec-policy-bad", "status": "error", "code": "POLICY_INVALID",
           "message": "The policy file has errors; the policy in force stays",

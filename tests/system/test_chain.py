@@ -26,7 +26,7 @@ def test_three_step_chain():
     with System(verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows + [bkd])
-        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "text": CHAIN}))
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": CHAIN}))
         staff = org.staff[0]
         atasan = staff["supervisor_nip"]
         kepala = org.kepala["DINKES"]["nip"]
@@ -66,7 +66,7 @@ def test_capacity_race_exactly_the_quota_approved():
     with System({"approvals": 2}, verbose=False) as system:
         clients = [system.client() for _ in range(5)]
         import_rows(clients[0], org.rows)
-        ok(clients[0].call("POLICY.SET", {"key": "p", "pemda": org.pemda,
+        ok(clients[0].call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"],
                                           "text": "[capacity]\nmax_people_per_day = 10\n"}))
         ids = []
         for n, staff in enumerate(org.staff):

@@ -71,7 +71,7 @@ def test_rules_each_passes_and_fails():
         client = system.client()
         rows, nips = people(org)
         import_rows(client, org.rows + rows)
-        reply = ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda,
+        reply = ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda, "as": org.sekda["nip"],
                                               "text": policy_text(blackout)}))
         assert reply["version"] == 1
         w = [weekly_monday(j) for j in range(8)]
@@ -116,9 +116,9 @@ def test_bad_policy_refused_line_by_line_and_policy_in_force_stays():
     with System(verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)
-        ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda, "text": policy_text(weekly_monday(5))}))
+        ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy_text(weekly_monday(5))}))
         bad = "[limits]\nweekly_location_days = 9\n[nonsense]\nmax_days_per_request = 2\n"
-        reply = client.call("POLICY.SET", {"key": "p2", "pemda": org.pemda, "text": bad, "lang": "en"})
+        reply = client.call("POLICY.SET", {"key": "p2", "pemda": org.pemda, "as": org.sekda["nip"], "text": bad, "lang": "en"})
         assert reply["code"] == "POLICY_INVALID", reply
         lines = sorted(e["index"] for e in reply["errors"])
         assert lines[0] == 2 and 3 in lines, reply
@@ -131,12 +131,14 @@ def test_bad_policy_refused_line_by_line_and_policy_in_force_stays():
         with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
             f.write(open(os.path.join(ROOT, "deploy", "policy.example.ini")).read())
         try:
-            result = subprocess.run([WFACTL, "policy", "set", "--pemda", org.pemda, f.name],
+            result = subprocess.run([WFACTL, "policy", "set", "--pemda", org.pemda, f.name,
+                                     "--as", org.sekda["nip"]],
                                     capture_output=True, text=True, env=env, timeout=30)
             assert result.returncode == 0 and "version 2" in result.stdout, result
             with open(f.name, "w") as g:
                 g.write(bad)
-            result = subprocess.run([WFACTL, "--lang", "en", "policy", "set", "--pemda", org.pemda, f.name],
+            result = subprocess.run([WFACTL, "--lang", "en", "policy", "set", "--pemda", org.pemda, f.name,
+                                     "--as", org.sekda["nip"]],
                                     capture_output=True, text=True, env=env, timeout=30)
             assert result.returncode != 0 and "POLICY_INVALID" in result.stderr, result
             assert "line 2:" in result.stderr and "line 3:" in result.stderr, result.stderr
@@ -174,3 +176,24 @@ def test_parallel_submissions_never_pass_the_weekly_cap():
             assert refused <= {"WEEKLY_CAP", "OVERLAP"}, refused
             listed = ok(clients[0].call("REQUEST.LIST", {"pemda": org.pemda, "nip": staff["nip"]}))
             assert listed["count"] == 2, listed
+
+
+def test_only_bkd_or_admin_of_the_pemda_set_policy_and_calendar():
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    other = Org(pemda="51.71", opds=("DINKES",), supervisors=1, staff=1, base=5000)
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows + other.rows)
+        text = "[limits]\nweekly_location_days = 1\n"
+        day = {"date": weekly_monday(3), "kind": "lokal", "name": "Hari Jadi"}
+        # The sekda is admin_pemda here; staff, the atasan and the other pemda's admin are not
+        for nip, allowed in ((org.sekda["nip"], True), (org.staff[0]["nip"], False),
+                             (org.supervisors[0]["nip"], False), (other.sekda["nip"], False)):
+            reply = client.call("POLICY.SET", {"key": "p-" + nip, "pemda": org.pemda, "as": nip, "text": text})
+            assert (reply["status"] == "ok") == allowed, (nip, reply)
+            if not allowed:
+                assert reply["code"] == "FORBIDDEN", reply
+            reply = client.call("CALENDAR.SET", {"key": "c-" + nip, "pemda": org.pemda, "as": nip, "days": [day]})
+            assert (reply["status"] == "ok") == allowed, (nip, reply)
+        assert client.call("POLICY.SET", {"key": "none", "pemda": org.pemda, "text": text})["code"] == "MISSING_FIELD"
+        assert ok(client.call("POLICY.GET", {"pemda": org.pemda}))["version"] == 1

@@ -25,7 +25,7 @@ def test_reminder_and_escalation_once_with_an_instance_killed():
     with System({"approvals": 2}, extra_env={"WFA_SLA_HOUR_MS": str(HOUR_MS)}, verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)
-        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "text": policy}))
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy}))
         staff = org.staff[0]["nip"]
         atasan = org.staff[0]["supervisor_nip"]
         kepala = org.kepala["DINKES"]["nip"]
@@ -63,7 +63,7 @@ def test_expiry_once():
     with System({"approvals": 2}, extra_env={"WFA_SLA_HOUR_MS": str(HOUR_MS)}, verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)
-        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "text": policy}))
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy}))
         staff = org.staff[0]["nip"]
         day = weekly_monday(1)
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": staff, "kind": "rumah", "dates": [day],

@@ -74,6 +74,15 @@ local function wfa_acting_for(p, approvers, actor, today)
     return nil
 end
 
+-- True if `nip` holds one of `roles` in the pemda (the pemda's own people
+-- only: a NIP of another pemda holds nothing here).
+local function wfa_holds(p, nip, roles)
+    for _, role in ipairs(roles) do
+        if redis.call('SISMEMBER', p .. 'role:' .. role, nip) == 1 then return role end
+    end
+    return nil
+end
+
 -- Open step k of a request's chain ("role:sla:action,..." in the request):
 -- steps whose role nobody holds are skipped (and audited); returns the step
 -- opened, or nil when no step is left with an approver.
