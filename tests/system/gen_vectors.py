@@ -199,6 +199,30 @@ def vectors():
                       "field": "text", "index": 2}]})
     pair("policy.get", "POLICY.GET", {"v": 1, "id": "vec-policy-get", "pemda": PEMDA},
          ok("vec-policy-get", version=1, text="[pemda]\ntimezone = WIB\n..."))
+    pair("approval.delegate", "APPROVAL.DELEGATE",
+         {"v": 1, "id": "vec-delegate", "key": "vec-delegate-1", "as": ATASAN, "to": PEGAWAI,
+          "from": "2099-01-05", "until": "2099-01-09", "reason": "Dinas luar"},
+         ok("vec-delegate", delegation="delegated"))
+    pair("approval.decide_many", "APPROVAL.DECIDE_MANY",
+         {"v": 1, "id": "vec-many", "key": "vec-many-1", "as": ATASAN,
+          "items": [{"request_id": REQUEST_ID, "decision": "approve"}]},
+         ok("vec-many", results=[error(0, "NOT_PENDING",
+                                       "Pengajuan tidak sedang menunggu keputusan: approved", "request_id")],
+            done=0))
+    pair("request.cancel", "REQUEST.CANCEL",
+         {"v": 1, "id": "vec-cancel", "key": "vec-cancel-1", "as": PEGAWAI, "request_id": REQUEST_ID,
+          "reason": "Tidak jadi"},
+         ok("vec-cancel", request_id=REQUEST_ID, state="cancelled"))
+    pair("request.revoke", "REQUEST.REVOKE",
+         {"v": 1, "id": "vec-revoke", "key": "vec-revoke-1", "as": ATASAN, "request_id": REQUEST_ID,
+          "from": "2099-01-06", "reason": "Kebutuhan layanan"},
+         error("vec-revoke", "BAD_STATE",
+               "Pengajuan dalam keadaan yang tidak mengizinkan tindakan ini: cancelled -/-> revoke",
+               "request_id"))
+    pair("request.resubmit", "REQUEST.RESUBMIT",
+         dict(SUBMIT, id="vec-resubmit", key="vec-resubmit-1", request_id=REQUEST_ID),
+         error("vec-resubmit", "BAD_STATE",
+               "Pengajuan dalam keadaan yang tidak mengizinkan tindakan ini: cancelled -/-> resubmit", "as"))
     return v
 
 

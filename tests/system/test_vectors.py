@@ -15,7 +15,8 @@ DOC = os.path.join(ROOT, "docs", "protocol.md")
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
             "APPROVAL.DECIDE", "APPROVAL.LIST", "INBOX.LIST", "METRICS.GET", "SYSTEM.PING",
             "AUDIT.REQUEST", "AUDIT.VERIFY", "CALENDAR.SET", "CALENDAR.GET", "POLICY.SET",
-            "POLICY.GET"]
+            "POLICY.GET", "APPROVAL.DELEGATE", "APPROVAL.DECIDE_MANY", "REQUEST.CANCEL",
+            "REQUEST.REVOKE", "REQUEST.RESUBMIT"]
 VECTOR_RE = re.compile(r"^### vector: (\S+)\nframe0: (\S+)\nframe1: ([0-9a-fA-F]+)[ \t]*$", re.M)
 
 

@@ -31,8 +31,8 @@ s_usage (void)
         "  inbox --as NIP [--limit N]\n"
         "  approvals --as NIP\n"
         "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-        "  policy set --pemda CODE FILE [--as NIP] | policy show --pemda CODE\n"
-        "  calendar set --pemda CODE FILE [--as NIP] | calendar show --pemda CODE\n"
+        "  policy set --pemda CODE FILE --as NIP | policy show --pemda CODE\n"
+        "  calendar set --pemda CODE FILE --as NIP | calendar show --pemda CODE\n"
         "  audit REQUEST_ID | audit verify --pemda CODE\n"
         "  status\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES.\n");
