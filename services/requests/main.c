@@ -424,7 +424,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
     char detail [300];
     const char *opd = s_hash_field (employee, "opd");
     int kind_nbr = kind? wfa_kind_parse (kind): -1;
-    if (kind && (kind_nbr < 0 || kind_nbr > WFA_KIND_LOKASI_LAIN))
+    if (kind && kind_nbr < 0)
         wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
     else
     if (kind && !rules->kind_allowed [kind_nbr])
@@ -505,8 +505,95 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
             wfa_call_error (call, WFA_E_POSITION_NOT_ELIGIBLE, "as",
                             s_hash_field (employee, "position"), -1);
     }
+    //  Time flexibility keeps the employee at the office: no location cap
     bool exempt = rules->field_based_exempt_from_cap && s_flag (s_hash_field (employee, "field_based"));
-    return exempt? -1: rules->weekly_location_days;
+    bool time_kind = kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS;
+    return exempt || time_kind? -1: rules->weekly_location_days;
+}
+
+//  Minutes since midnight of "HH:MM", or -1.
+static int
+s_clock (const char *text)
+{
+    int hours = 0, minutes = 0;
+    char tail = 0;
+    if (!text || strlen (text) != 5 || sscanf (text, "%2d:%2d%c", &hours, &minutes, &tail) != 2
+    ||  hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
+        return -1;
+    return hours * 60 + minutes;
+}
+
+//  Time flexibility (sif, dinamis): a schedule for every date asked for,
+//  {date, start, end}, so that each ISO week touched still reaches the
+//  pemda's weekly hours (Ramadan hours in Ramadan). Days of the week not in
+//  the schedule count as ordinary days; breaks are 60 minutes, 90 on Friday.
+//  Records problems; writes the schedule as "DATE=HH:MM-HH:MM,..." to text.
+static void
+s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorted,
+                  const int *days_sorted, size_t count, char *text, size_t size)
+{
+    *text = 0;
+    const msgpack_object *schedule = wfa_mp_get (wfa_call_body (call), "schedule");
+    if (!schedule || schedule->type != MSGPACK_OBJECT_ARRAY) {
+        wfa_call_error (call, schedule? WFA_E_WRONG_TYPE: WFA_E_MISSING_FIELD, "schedule", NULL, -1);
+        return;
+    }
+    int minutes [S_DATES_MAX] = { 0 };
+    bool given [S_DATES_MAX] = { false };
+    for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < 64; entry_nbr++) {
+        const msgpack_object *entry = &schedule->via.array.ptr [entry_nbr];
+        char *date = wfa_mp_strdup (wfa_mp_get (entry, "date"));
+        char *start = wfa_mp_strdup (wfa_mp_get (entry, "start"));
+        char *end = wfa_mp_strdup (wfa_mp_get (entry, "end"));
+        int from = s_clock (start), to = s_clock (end);
+        size_t date_nbr = 0;
+        while (date && date_nbr < count && !streq (sorted [date_nbr], date))
+            date_nbr++;
+        if (!date || date_nbr == count)
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date? date: "date", -1);
+        else
+        if (from < 0 || to <= from)
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date, -1);
+        else {
+            int pause = wfa_date_weekday (days_sorted [date_nbr]) == 5? 90: 60;
+            minutes [date_nbr] = to - from - pause;
+            given [date_nbr] = true;
+            char item [40];
+            snprintf (item, sizeof item, "%s%s=%s-%s", *text? ",": "", date, start, end);
+            if (strlen (text) + strlen (item) < size)
+                strcat (text, item);
+        }
+        free (date);
+        free (start);
+        free (end);
+    }
+    for (size_t date_nbr = 0; date_nbr < count; date_nbr++)
+        if (!given [date_nbr])
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "schedule", sorted [date_nbr], -1);
+    if (wfa_call_failed (call))
+        return;
+    //  Each ISO week touched: scheduled days as scheduled, the others ordinary
+    for (size_t date_nbr = 0; date_nbr < count; date_nbr++) {
+        int monday = days_sorted [date_nbr] - (wfa_date_weekday (days_sorted [date_nbr]) + 6) % 7;
+        if (date_nbr > 0 && monday == days_sorted [date_nbr - 1] - (wfa_date_weekday (days_sorted [date_nbr - 1]) + 6) % 7)
+            continue;               //  Week already judged
+        bool ramadan = rules->ramadan_from >= 0 && monday + 4 >= rules->ramadan_from
+                    && monday <= rules->ramadan_to;
+        double required = ramadan? rules->ramadan_weekly_hours: rules->weekly_hours;
+        double total = 0;
+        for (int day = monday; day < monday + 5; day++) {
+            size_t match = 0;
+            while (match < count && days_sorted [match] != day)
+                match++;
+            total += match < count? minutes [match] / 60.0: required / 5;
+        }
+        if (total + 1e-9 < required) {
+            char week [9], detail [64];
+            snprintf (detail, sizeof detail, "%s: %.1f < %.1f", wfa_date_iso_week (monday, week),
+                      total, required);
+            wfa_call_error (call, WFA_E_HOURS_SHORT, "schedule", detail, -1);
+        }
+    }
 }
 
 static void
@@ -563,6 +650,10 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     size_t sorted_count = 0;
     int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, dates,
                        employee, calendar, today, sorted, &sorted_count, days_sorted);
+    char schedule [S_DATES_MAX * 40] = "";
+    int kind_nbr = kind? wfa_kind_parse (kind): -1;
+    if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS) && sorted_count > 0)
+        s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, schedule, sizeof schedule);
     wfa_policy_destroy (&fallback);
     if (context)
         freeReplyObject (context);
@@ -614,11 +705,11 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
               (int64_t) days_sorted [0] * 86400000 - (int64_t) rules.tz_minutes * 60000);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
                             plan_buffer.data, now, weeks, cap_text, policy_version, chain,
-                            again? again: "", starts };
-    size_t lens [17];
-    for (int arg_nbr = 0; arg_nbr < 17; arg_nbr++)
+                            again? again: "", starts, schedule };
+    size_t lens [18];
+    for (int arg_nbr = 0; arg_nbr < 18; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 17, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 18, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;

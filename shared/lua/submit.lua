@@ -5,14 +5,15 @@
 --          week of each date, comma-separated), weekly cap (-1: none),
 --          policy version, approval chain ("role:sla_hours:on_timeout,..."),
 --          and for a resubmission the id of the returned request ("" if new),
---          the moment the first day begins (ms: undecided then, it expires)
+--          the moment the first day begins (ms: undecided then, it expires),
+--          the schedule of a time kind ("DATE=HH:MM-HH:MM,..." or "")
 -- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
 --          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local weeks, cap, policy, chain, again = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15] or ''
-local starts = ARGV[16] or ''
+local starts, schedule = ARGV[16] or '', ARGV[17] or ''
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -78,7 +79,7 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
     'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
-    'chain', chain, 'step', 0)
+    'chain', chain, 'step', 0, 'schedule', schedule)
 redis.call('HINCRBY', rkey, 'version', 1)
 wfa_hold_days(p, nip, id, date_list, week_list)
 if starts ~= '' then redis.call('ZADD', p .. 'timers', tonumber(starts), id .. '|0|start') end

@@ -113,7 +113,7 @@ def vectors():
          error("vec-past", "DATE_NOT_FUTURE", "Tanggal harus setelah hari ini: 2020-01-06", "dates"))
     pair("request.submit.several_errors_en", "REQUEST.SUBMIT",
          dict(SUBMIT, id="vec-many", key="vec-submit-4", lang="en", kind="kapal", dates=[SATURDAY]),
-         error("vec-many", "BAD_KIND", "Kind must be rumah, kantor_lain or lokasi_lain: kind", "kind",
+         error("vec-many", "BAD_KIND", "Kind must be rumah, kantor_lain, lokasi_lain, sif or dinamis: kind", "kind",
                extra=[{"code": "NOT_WORKING_DAY",
                        "message": "Date is not a working day (Mon-Fri): " + SATURDAY, "field": "dates"}]))
     pair("request.submit.no_approver", "REQUEST.SUBMIT",

@@ -395,13 +395,16 @@ static int
 s_cmd_submit (int argc, char **argv, const char *request_id)
 {
     zlist_t *plans = zlist_new ();
+    zlist_t *schedule = zlist_new ();
     s_opt_t opts [] = { { "as", NULL, NULL }, { "kind", NULL, NULL }, { "dates", NULL, NULL },
                         { "location", NULL, NULL }, { "reason", NULL, NULL },
-                        { "plan", NULL, plans }, { "key", NULL, NULL }, { NULL, NULL, NULL } };
+                        { "plan", NULL, plans }, { "key", NULL, NULL },
+                        { "schedule", NULL, schedule }, { NULL, NULL, NULL } };
     zlist_t *positional = zlist_new ();
     int rc = s_parse (argc, argv, opts, positional);
     if (rc || zlist_size (positional) > 0) {
         zlist_destroy (&plans);
+        zlist_destroy (&schedule);
         zlist_destroy (&positional);
         return s_usage ();
     }
@@ -433,6 +436,19 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
     msgpack_pack_array (pk, zlist_size (plans));
     for (char *item = (char *) zlist_first (plans); item; item = (char *) zlist_next (plans))
         wfa_mp_pack_str (pk, item);
+    //  --schedule DATE=HH:MM-HH:MM, once per day of a time kind
+    if (zlist_size (schedule)) {
+        pk = wfa_client_field (s_client, "schedule");
+        msgpack_pack_array (pk, zlist_size (schedule));
+        for (char *item = (char *) zlist_first (schedule); item; item = (char *) zlist_next (schedule)) {
+            char date [16] = "", start [8] = "", end [8] = "";
+            sscanf (item, "%15[^=]=%7[^-]-%7s", date, start, end);
+            msgpack_pack_map (pk, 3);
+            wfa_mp_pack_kv_str (pk, "date", date);
+            wfa_mp_pack_kv_str (pk, "start", start);
+            wfa_mp_pack_kv_str (pk, "end", end);
+        }
+    }
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     rc = s_call (request_id? "REQUEST.RESUBMIT": "REQUEST.SUBMIT", &reply, true);
@@ -443,6 +459,7 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
     }
     msgpack_unpacked_destroy (&reply);
     zlist_destroy (&plans);
+    zlist_destroy (&schedule);
     zlist_destroy (&positional);
     return rc;
 }
