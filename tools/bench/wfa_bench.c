@@ -16,6 +16,7 @@ typedef struct {
     int64_t sent_at;            //  When the current call left, µs
     int attempts;               //  Tries of the current call
     bool done;                  //  Current phase done for it
+    int week;                   //  This employee's n-th request: its own week
 } s_flow_t;
 
 static int64_t
@@ -43,11 +44,11 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
         wfa_mp_pack_str (wfa_client_field (client, "key"), key);
         wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
         wfa_mp_pack_str (wfa_client_field (client, "kind"), "rumah");
-        //  A working day 1-4 weeks ahead, spread over the flows
+        //  The Monday of a week of its own for each of an employee's
+        //  requests (flow_nbr / employees), so the load keeps the weekly cap
         int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
-        int day = today + 7 + flow_nbr % 21;
-        while (!wfa_date_is_weekday (day))
-            day++;
+        int monday = today + 7 - (wfa_date_weekday (today) + 6) % 7;
+        int day = monday + 7 * (flow->week + 1);
         char date [11];
         wfa_date_format (day, date);
         msgpack_packer *pk = wfa_client_field (client, "dates");
@@ -238,7 +239,9 @@ main (int argc, char *argv [])
     if (zlistx_size (askers) == 0)
         return 2;
     wfa_employee_t *row = (wfa_employee_t *) zlistx_first (askers);
+    size_t asker_count = zlistx_size (askers);
     for (int flow_nbr = 0; flow_nbr < requests; flow_nbr++) {
+        flows [flow_nbr].week = (int) (flow_nbr / asker_count);
         snprintf (flows [flow_nbr].nip, 19, "%s", row->nip);
         snprintf (flows [flow_nbr].supervisor, 19, "%s", row->supervisor_nip);
         row = (wfa_employee_t *) zlistx_next (askers);
