@@ -197,3 +197,21 @@ def test_only_bkd_or_admin_of_the_pemda_set_policy_and_calendar():
             assert (reply["status"] == "ok") == allowed, (nip, reply)
         assert client.call("POLICY.SET", {"key": "none", "pemda": org.pemda, "text": text})["code"] == "MISSING_FIELD"
         assert ok(client.call("POLICY.GET", {"pemda": org.pemda}))["version"] == 1
+
+
+def test_opd_overrides_apply_to_that_opd_only():
+    org = Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=1)
+    policy = ("[opd DISDIK]\nlimits.weekly_location_days = 1\nkinds.location = rumah\n"
+              "capacity.max_people_per_day = 1\n")
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy}))
+        dinkes = [s for s in org.staff if s["opd"] == "DINKES"][0]["nip"]
+        disdik = [s for s in org.staff if s["opd"] == "DISDIK"][0]["nip"]
+        two = workdays(2, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
+        assert codes(submit(client, disdik, "o1", two)) == ["WEEKLY_CAP"]
+        assert codes(submit(client, disdik, "o2", two[:1], "kantor_lain")) == ["KIND_NOT_ALLOWED"]
+        assert codes(submit(client, dinkes, "o3", two, "kantor_lain")) == ["OK"]
+        reply = submit(client, disdik, "o4", two[:1])
+        assert codes(reply) == ["OK"], reply
