@@ -108,7 +108,6 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
 static void
 s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    (void) state;
     const char *actor = wfa_call_nip (call, "as", true);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     if (wfa_call_failed (call))
@@ -120,7 +119,12 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  An acting official (Plt/Plh) also sees what awaits whoever delegated
     //  to them today: listed by a union of the indexes
     char today [11];
-    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda)), today);
+    //  Today as decide judges it: in the zone of the pemda's policy
+    s_approvals_t *self = (s_approvals_t *) state;
+    int64_t version = 0;
+    wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
+    int tz = policy? wfa_policy_rules (policy, NULL).tz_minutes: wfa_pemda_tz (pemda);
+    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), tz), today);
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     const char *argv [] = { prefix, actor, today };

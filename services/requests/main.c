@@ -399,7 +399,10 @@ static int
 s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *nip,
                    const char *key)
 {
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s", pemda, nip, key);
+    const char *again = streq (wfa_call_command (call), "REQUEST.RESUBMIT")?
+                        wfa_call_str (call, "request_id", 64, false): "";
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s:%s", pemda, nip,
+                                           again? again: "", key);
     if (!reply)
         return -1;
     int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
@@ -827,8 +830,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     const char *argv [] = { prefix, canonical, actor, now };
-    redisReply *reply = wfa_outbox_register (redis, pemda) == 0?
-        wfa_redis_eval (redis, &wfa_script_policy_set, 1, 4, argv, NULL): NULL;
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 4, argv, NULL);
     free (canonical);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -1005,8 +1007,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         argv [argc++] = holidays [day_nbr].kind;
         argv [argc++] = holidays [day_nbr].name;
     }
-    redisReply *reply = wfa_outbox_register (redis, pemda) == 0?
-        wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL): NULL;
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
     free (argv);
     free (holidays);
     if (wfa_call_redis_down (call, reply))

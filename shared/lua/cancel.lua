@@ -9,7 +9,7 @@ local p = KEYS[1]
 local id, actor, action, from, reason, key, ttl, now, today =
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
-local idem = p .. 'idem:' .. action .. ':' .. actor .. ':' .. key
+local idem = p .. 'idem:' .. action .. ':' .. actor .. ':' .. id .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
@@ -23,8 +23,10 @@ local role
 if action == 'cancel' then
     if actor ~= r[2] then return {'err', 'FORBIDDEN', 'only the employee cancels'} end
     role = 'pegawai'
-    -- An approved request that has begun is cancelled for its remaining days
+    -- An approved request that has begun is cancelled for its remaining
+    -- days; any other is cancelled whole
     local dates = wfa_split(r[5])
+    if not (r[1] == 'approved' and dates[1] and dates[1] <= today) then from = '' end
     if r[1] == 'approved' and dates[1] and dates[1] <= today then
         if from == '' or from <= today then
             from = ''
@@ -44,6 +46,14 @@ else
     end
     if reason == '' then return {'err', 'MISSING_FIELD', 'reason'} end
     if from ~= '' and from <= today then return {'err', 'DATE_NOT_FUTURE', from} end
+    -- A request that has begun keeps the days already behind it
+    local dates = wfa_split(r[5])
+    if from == '' and dates[1] and dates[1] <= today then
+        for _, date in ipairs(dates) do
+            if date > today then from = date; break end
+        end
+        if from == '' then return {'err', 'BAD_STATE', 'no remaining days'} end
+    end
 end
 
 local score = tonumber(now)

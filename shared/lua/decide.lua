@@ -11,19 +11,24 @@ local id, actor, decision, note, key, ttl, now, people, percent, today =
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]),
     ARGV[10]
 
-local idem = p .. 'idem:decide:' .. actor .. ':' .. key
+local idem = p .. 'idem:decide:' .. actor .. ':' .. id .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
 local rkey = p .. 'req:' .. id
 local r = redis.call('HMGET', rkey, 'state', 'approver', 'nip', 'opd', 'submitted_at', 'pemda',
-                     'step', 'steps', 'step_role', 'dates', 'policy_version')
+                     'step', 'steps', 'step_role', 'dates', 'policy_version', 'kind')
 if not r[1] then return {'err', 'NOT_FOUND', id} end
 local step, steps = tonumber(r[7] or '1'), tonumber(r[8] or '1')
 local action = decision
 if decision == 'approve' and step < steps then action = 'approve_step' end
 local state = wfa_next_state(r[1], action)
 if not state then return {'err', 'NOT_PENDING', r[1]} end
+-- Nobody decides their own request, not even as someone's Plt/Plh; an
+-- approver no longer on record in this pemda decides nothing here
+if actor == r[3] or redis.call('EXISTS', p .. 'emp:' .. actor) == 0 then
+    return {'err', 'NOT_YOUR_DECISION', id}
+end
 local acting, on_behalf = wfa_acting_for(p, r[2], actor, today or '')
 if not acting then return {'err', 'NOT_YOUR_DECISION', id} end
 local role, policy = r[9] or 'atasan', r[11] or '0'
@@ -35,11 +40,13 @@ if action == 'approve_step' and not wfa_next_step(p, id, step + 1) then
 end
 -- Final approval takes the OPD's capacity for each day, or is refused
 -- (before anything is written: a refusal changes nothing)
-if state == 'approved' then
+-- (time flexibility keeps people at the office: it takes no capacity)
+local away = r[12] ~= 'sif' and r[12] ~= 'dinamis'
+if state == 'approved' and away then
     local capacity = -1
     if people > 0 then capacity = people end
     if percent > 0 then
-        local by_share = math.floor(redis.call('SCARD', p .. 'opd:' .. r[4]) * percent / 100)
+        local by_share = math.max(1, math.floor(redis.call('SCARD', p .. 'opd:' .. r[4]) * percent / 100))
         if capacity < 0 or by_share < capacity then capacity = by_share end
     end
     local full = wfa_take_capacity(p, r[4], r[3], wfa_split(r[10]), capacity)

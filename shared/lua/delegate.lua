@@ -8,15 +8,16 @@ local p = KEYS[1]
 local actor, to, from, until_, reason, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local key = p .. 'delegation:' .. actor
 local old = redis.call('HGET', key, 'to')
+-- Every refusal before any write
+if to == '' and not old then return {'err', 'NOT_FOUND', 'no delegation'} end
+if to ~= '' and redis.call('EXISTS', p .. 'emp:' .. to) == 0 then return {'err', 'UNKNOWN_EMPLOYEE', to} end
 if old then redis.call('SREM', p .. 'delegated_to:' .. old, actor) end
 if to == '' then
-    if not old then return {'err', 'NOT_FOUND', 'no delegation'} end
     redis.call('DEL', key)
     wfa_audit(p, tonumber(now), '', actor, 'approver', '', 'delegation_withdrawn', '', '',
               'from ' .. old, '0')
     return {'ok', 'withdrawn'}
 end
-if redis.call('EXISTS', p .. 'emp:' .. to) == 0 then return {'err', 'UNKNOWN_EMPLOYEE', to} end
 redis.call('HSET', key, 'to', to, 'from', from, 'until', until_, 'reason', reason)
 redis.call('SADD', p .. 'delegated_to:' .. to, actor)
 wfa_audit(p, tonumber(now), '', actor, 'approver', '', 'delegate', '', '',

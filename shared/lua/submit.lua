@@ -15,7 +15,7 @@ local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV
 local weeks, cap, policy, chain, again = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15] or ''
 local starts, schedule = ARGV[16] or '', ARGV[17] or ''
 
-local idem = p .. 'idem:submit:' .. nip .. ':' .. key
+local idem = p .. 'idem:submit:' .. nip .. ':' .. (ARGV[15] or '') .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
@@ -25,6 +25,15 @@ if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
 -- The atasan must be on record in the same pemda to see and decide it
 if redis.call('EXISTS', p .. 'emp:' .. employee[2]) == 0 then return {'err', 'NO_APPROVER'} end
 local opd, supervisor, name = employee[1], employee[2], employee[3]
+
+-- Someone must be able to decide it: a chain whose every step has nobody
+-- (the employee themselves aside) would leave the request stuck
+local decidable = false
+for _, step in ipairs(wfa_split(chain)) do
+    local role = string.match(step, '^([^:]+)')
+    if #wfa_step_approvers(p, role, supervisor, opd, nip) > 0 then decidable = true; break end
+end
+if chain ~= '' and not decidable then return {'err', 'NO_APPROVER'} end
 
 -- A resubmission: the employee's own request, returned for revision
 local previous_state = ''
@@ -81,7 +90,7 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
     'chain', chain, 'step', 0, 'schedule', schedule)
 redis.call('HINCRBY', rkey, 'version', 1)
-wfa_hold_days(p, nip, id, date_list, week_list)
+wfa_hold_days(p, nip, id, date_list, week_list, kind ~= 'sif' and kind ~= 'dinamis')
 if starts ~= '' then redis.call('ZADD', p .. 'timers', tonumber(starts), id .. '|0|start') end
 local action = 'submit'
 if again == '' then

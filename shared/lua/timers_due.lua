@@ -1,8 +1,9 @@
 -- timers_due.lua: fire the due timers of a pemda, each exactly once.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     now_ms, max timers to fire
--- A timer is "REQUEST_ID|STEP|ACTION": the SLA of a step (remind, escalate,
--- expire), or STEP 0 with "start": the first day has begun. Removing the
+-- A timer is "REQUEST_ID|STEP|ACTION|OPENED_AT": the SLA of a step (remind,
+-- escalate, expire) opened at that moment, or "REQUEST_ID|0|start": the
+-- first day has begun. Removing the
 -- timer and acting on it are one step, so with several instances polling,
 -- each timer fires once; a timer whose request moved on does nothing.
 -- Returns  the number of timers that acted
@@ -12,11 +13,14 @@ local score = tonumber(now)
 local acted = 0
 for _, timer in ipairs(redis.call('ZRANGEBYSCORE', p .. 'timers', '-inf', now, 'LIMIT', 0, max)) do
     redis.call('ZREM', p .. 'timers', timer)
-    local id, k, action = string.match(timer, '^([^|]+)|([^|]+)|(.+)$')
+    local id, k, action, opened = string.match(timer, '^([^|]+)|([^|]+)|([^|]+)|?(.*)$')
     local rkey = p .. 'req:' .. (id or '')
     local r = redis.call('HMGET', rkey, 'state', 'step', 'approver', 'nip', 'opd', 'pemda',
-                         'policy_version', 'submitted_at')
-    local live = r[1] and (action == 'start' or (r[1] == 'pending' and r[2] == k))
+                         'policy_version', 'submitted_at', 'step_opened_at')
+    -- A step's timer acts only on the round it was set for (a step reopened
+    -- after a return for revision has its own)
+    local live = r[1] and (action == 'start'
+        or (r[1] == 'pending' and r[2] == k and (opened or '') == (r[9] or '')))
     if live and action == 'remind' then
         redis.call('XADD', p .. 'events', '*', 'type', 'approval.reminder', 'data', cmsgpack.pack({
             request_id = id, pemda = r[6], nip = r[4], opd = r[5], approvers = wfa_split(r[3]),

@@ -103,7 +103,7 @@ local function wfa_open_step(p, id, k, now, actor)
             local on_timeout = string.match(chain[k], '^[^:]+:[^:]+:(.+)$') or 'remind'
             if sla_ms > 0 then
                 redis.call('ZADD', p .. 'timers', tonumber(now) + sla_ms,
-                           id .. '|' .. k .. '|' .. on_timeout)
+                           id .. '|' .. k .. '|' .. on_timeout .. '|' .. now)
             end
             for _, approver in ipairs(approvers) do
                 redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
@@ -125,9 +125,9 @@ end
 -- at most `limit` people of the OPD away on one day (limit < 0: none).
 -- Returns nil, or the dates that are full with their numbers.
 local function wfa_take_capacity(p, opd, nip, dates, limit)
-    if limit < 0 then return nil end
     local full = {}
     for _, date in ipairs(dates) do
+        if limit < 0 then break end
         local away = redis.call('SCARD', p .. 'cap:' .. opd .. ':' .. date)
         if redis.call('SISMEMBER', p .. 'cap:' .. opd .. ':' .. date, nip) == 0 and away >= limit then
             full[#full + 1] = date .. ': ' .. away .. ' of ' .. limit
@@ -152,10 +152,12 @@ end
 -- approved) is in days:NIP (date -> request id) and in week:NIP:YYYY-Www
 -- (the dates of that ISO week), so overlaps and the weekly cap are checked
 -- in the same step that takes the days.
-local function wfa_hold_days(p, nip, id, dates, weeks)
+local function wfa_hold_days(p, nip, id, dates, weeks, location)
     for i = 1, #dates do
         redis.call('HSET', p .. 'days:' .. nip, dates[i], id)
-        redis.call('SADD', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i])
+        if location then
+            redis.call('SADD', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i])
+        end
     end
 end
 
