@@ -205,7 +205,7 @@ static void
 s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    wfa_call_str (call, "key", 64, true);
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *actor = wfa_call_nip (call, "as", true);
     bool withdraw = wfa_call_bool (call, "withdraw", false);
     const char *to = withdraw? NULL: wfa_call_nip (call, "to", true);
@@ -229,9 +229,11 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char prefix [WFA_PREFIX_MAX], now [24];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    char ttl [24];
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     const char *argv [] = { prefix, actor, to? to: "", from? from: "", until? until: "",
-                            reason? reason: "", now };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 7, argv, NULL);
+                            reason? reason: "", now, key, ttl };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 9, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2

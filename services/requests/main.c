@@ -792,7 +792,7 @@ static void
 s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    wfa_call_str (call, "key", 64, true);
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_str (call, "pemda", 8, true);
     const char *actor = wfa_call_nip (call, "as", true);
     const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
@@ -829,8 +829,10 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char prefix [WFA_PREFIX_MAX], now [24];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *argv [] = { prefix, canonical, actor, now };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 4, argv, NULL);
+    char ttl [24];
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    const char *argv [] = { prefix, canonical, actor, now, key, ttl };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 6, argv, NULL);
     free (canonical);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -951,7 +953,7 @@ static void
 s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    wfa_call_str (call, "key", 64, true);
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_str (call, "pemda", 8, true);
     const char *actor = wfa_call_nip (call, "as", true);
     if (pemda && !wfa_pemda_valid (pemda))
@@ -994,14 +996,17 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_summary (call, WFA_E_BAD_VALUE, "days");
         return;
     }
-    const char **argv = (const char **) calloc (3 * count + 4, sizeof (char *));
-    char prefix [WFA_PREFIX_MAX], now [24];
+    const char **argv = (const char **) calloc (3 * count + 6, sizeof (char *));
+    char prefix [WFA_PREFIX_MAX], now [24], ttl [24];
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     int argc = 0;
     argv [argc++] = prefix;
     argv [argc++] = actor;
     argv [argc++] = now;
+    argv [argc++] = key;
+    argv [argc++] = ttl;
     for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
         argv [argc++] = holidays [day_nbr].date;
         argv [argc++] = holidays [day_nbr].kind;

@@ -3,7 +3,7 @@ and nothing is doubled."""
 
 import re
 
-from harness import System, import_rows, log
+from harness import System, import_rows, log, wait_until
 from load import Load, load_org
 
 N = 300
@@ -19,7 +19,8 @@ def count_lines(system, name, index, pattern):
 def test_two_instances_share_work_nothing_doubled():
     counts = {"requests": 2, "approvals": 2, "notifications": 2, "metrics": 1}
     with System(counts) as system:
-        assert system.ping() == counts
+        # One ping may miss its 1 s window on a busy machine: ask until it answers
+        wait_until("the broker to report every instance", lambda: system.ping() == counts, 15)
         client = system.client()
         org = load_org(staff_per_supervisor=6)
         import_rows(client, org.rows)

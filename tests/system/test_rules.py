@@ -197,6 +197,10 @@ def test_only_bkd_or_admin_of_the_pemda_set_policy_and_calendar():
             assert (reply["status"] == "ok") == allowed, (nip, reply)
         assert client.call("POLICY.SET", {"key": "none", "pemda": org.pemda, "text": text})["code"] == "MISSING_FIELD"
         assert ok(client.call("POLICY.GET", {"pemda": org.pemda}))["version"] == 1
+        # A retry with the same key is the same call: no second version
+        again = ok(client.call("POLICY.SET", {"key": "p-" + org.sekda["nip"], "pemda": org.pemda,
+                                              "as": org.sekda["nip"], "text": text}))
+        assert again["version"] == 1 and ok(client.call("POLICY.GET", {"pemda": org.pemda}))["version"] == 1
 
 
 def test_opd_overrides_apply_to_that_opd_only():
