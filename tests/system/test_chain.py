@@ -48,9 +48,10 @@ def test_three_step_chain():
                                                          "request_id": rid, "decision": "approve",
                                                          "note": "setuju %s" % role}))
             assert decided["state"] == ("approved" if n == 2 else "pending"), decided
-            inbox = ok(client.call("INBOX.LIST", {"as": approver}))
-            assert any(e["request_id"] == rid and e["type"] == "approval.pending"
-                       for e in inbox["entries"]), inbox
+            # The inbox entry comes through the outbox: it may trail the step by a moment
+            wait_until("%s told of step %d" % (role, n + 1), lambda: any(
+                e["request_id"] == rid and e["type"] == "approval.pending"
+                for e in ok(client.call("INBOX.LIST", {"as": approver}))["entries"]), 15)
         trail = ok(client.call("AUDIT.REQUEST", {"request_id": rid}))["entries"]
         approvals = [(e["actor"], e["role"], e["to"]) for e in trail if e["action"] == "approve"]
         assert approvals == [(atasan, "atasan", "pending"), (kepala, "kepala_opd", "pending"),
