@@ -154,9 +154,9 @@ wfa_role_valid (const char *role, size_t len)
     return false;
 }
 
-//  True for an OPD code: letters, digits, '.', '_', '-'.
-static bool
-s_code_valid (const char *code)
+//  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes.
+bool
+wfa_opd_code_valid (const char *code)
 {
     size_t len = code? strlen (code): 0;
     if (len == 0 || len > WFA_CODE_MAX)
@@ -195,7 +195,7 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
     if (!row->opd || !*row->opd)
         S_PROBLEM (WFA_E_MISSING_FIELD, "opd");
     else
-    if (!s_code_valid (row->opd))
+    if (!wfa_opd_code_valid (row->opd))
         S_PROBLEM (WFA_E_BAD_VALUE, "opd");
     else
     if (!wfa_utf8_valid (row->name, strlen (row->name)))

@@ -46,6 +46,9 @@ int wfa_pemda_tz (const char *code);
 //  Name of a UTC offset: "WIB", "WITA" or "WIT".
 const char *wfa_tz_name (int tz_minutes);
 
+//  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes.
+bool wfa_opd_code_valid (const char *code);
+
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);
 

@@ -206,22 +206,6 @@ s_lookup (const char **table, const char *name)
     return -1;
 }
 
-//  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes
-//  (the rule of wfa_employee).
-static bool
-s_code_valid (const char *code)
-{
-    size_t len = strlen (code);
-    if (len == 0 || len > WFA_CODE_MAX)
-        return false;
-    for (size_t char_nbr = 0; char_nbr < len; char_nbr++) {
-        char letter = code [char_nbr];
-        if (!isalnum ((unsigned char) letter) && letter != '.' && letter != '_' && letter != '-')
-            return false;
-    }
-    return true;
-}
-
 //  Parse 1..9 digits into *number; -1 if not that.
 static int
 s_parse_int (const char *text, int *number)
@@ -721,7 +705,7 @@ s_parse_header (s_parser_t *self, char *line)
     char *name = s_trim (line + 1);
     if (strncmp (name, "opd", 3) == 0 && (name [3] == 0 || isspace ((unsigned char) name [3]))) {
         char *code = s_trim (name + 3);
-        if (!s_code_valid (code)) {
+        if (!wfa_opd_code_valid (code)) {
             s_error (self, "Kode OPD tidak sah di [opd KODE]: harus huruf, angka, '.', '_' atau '-', "
                      "1..64 byte",
                      "Bad OPD code in [opd CODE]: must be letters, digits, '.', '_' or '-', 1..64 bytes");

@@ -116,6 +116,25 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
     freeReplyObject (reply);
 }
 
+//  Call fn for every pemda in the registry.
+int
+wfa_store_each_pemda (wfa_redis_t *redis, wfa_pemda_fn *fn, void *arg)
+{
+    redisReply *pemdas = wfa_redis_command (redis, "SMEMBERS wfa:pemdas");
+    if (!pemdas)
+        return -1;
+    for (size_t pemda_nbr = 0; pemdas->type == REDIS_REPLY_ARRAY && pemda_nbr < pemdas->elements;
+         pemda_nbr++) {
+        const char *pemda = pemdas->element [pemda_nbr]->str;
+        if (!pemda || !wfa_pemda_valid (pemda))
+            continue;
+        char prefix [WFA_PREFIX_MAX];
+        fn (redis, pemda, wfa_store_prefix (pemda, prefix, sizeof prefix), arg);
+    }
+    freeReplyObject (pemdas);
+    return 0;
+}
+
 typedef struct {
     int64_t version;            //  Stored version (0: the defaults)
     wfa_policy_t *policy;       //  Parsed

@@ -67,6 +67,11 @@ void wfa_store_pack_audit (msgpack_packer *pk, const char *entry, size_t len);
 //  Pack stored msgpack bytes as an object; nil if they do not decode.
 void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);
 
+//  Call fn for every pemda in the registry (wfa:pemdas), with its key
+//  prefix. Returns -1 if Redis is unavailable.
+typedef void (wfa_pemda_fn) (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg);
+int wfa_store_each_pemda (wfa_redis_t *redis, wfa_pemda_fn *fn, void *arg);
+
 //  A cache of parsed policies by pemda, each at its stored version.
 zhashx_t *wfa_store_policy_cache_new (void);
 

@@ -250,35 +250,30 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     freeReplyObject (reply);
 }
 
+//  Fire the due timers of one pemda.
+static void
+s_fire_timers (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    const char *argv [] = { prefix, (const char *) arg, "100" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_due, 1, 3, argv, NULL);
+    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+        wfa_log ("I", "%s: %lld timers fired", pemda, reply->integer);
+    else
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "timers of %s: %s", pemda, reply->str);
+    if (reply)
+        freeReplyObject (reply);
+}
+
 //  Every second: fire the due timers of every pemda (SLA reminders,
 //  escalations, expiry). Any instance may; timers_due.lua makes each fire once.
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
     (void) state;
-    redisReply *pemdas = wfa_redis_command (redis, "SMEMBERS wfa:pemdas");
-    if (!pemdas)
-        return;
     char now [24];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    for (size_t pemda_nbr = 0; pemdas->type == REDIS_REPLY_ARRAY && pemda_nbr < pemdas->elements;
-         pemda_nbr++) {
-        const char *pemda = pemdas->element [pemda_nbr]->str;
-        if (!pemda || !wfa_pemda_valid (pemda))
-            continue;
-        char prefix [WFA_PREFIX_MAX];
-        wfa_store_prefix (pemda, prefix, sizeof prefix);
-        const char *argv [] = { prefix, now, "100" };
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_due, 1, 3, argv, NULL);
-        if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-            wfa_log ("I", "%s: %lld timers fired", pemda, reply->integer);
-        else
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            wfa_log ("E", "timers of %s: %s", pemda, reply->str);
-        if (reply)
-            freeReplyObject (reply);
-    }
-    freeReplyObject (pemdas);
+    wfa_store_each_pemda (redis, s_fire_timers, now);
 }
 
 static const wfa_route_t s_routes [] = {

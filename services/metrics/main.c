@@ -59,9 +59,20 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return rc;
 }
 
-//  Drop the record of counted events a week after they were counted: a
-//  counted event is acknowledged right after, and the outbox keeps
-//  acknowledged events for WFA_RETENTION_H (24 h) only.
+//  Forget one pemda's done marks older than the keep time.
+static void
+s_forget_done (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    (void) pemda;
+    redisReply *reply = wfa_redis_command (redis, "ZREMRANGEBYSCORE %sdone:metrics -inf %" PRId64,
+                                           prefix, *(int64_t *) arg - S_DONE_KEEP_MS);
+    if (reply)
+        freeReplyObject (reply);
+}
+
+//  Once a minute, drop the record of counted events a week after they were
+//  counted: a counted event is acknowledged right after, and the outbox
+//  keeps acknowledged events for WFA_RETENTION_H (24 h) only.
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
@@ -71,18 +82,7 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     if (now < next_run)
         return;
     next_run = now + 60000;
-    redisReply *pemdas = wfa_redis_command (redis, "SMEMBERS wfa:pemdas");
-    if (!pemdas)
-        return;
-    for (size_t pemda_nbr = 0; pemdas->type == REDIS_REPLY_ARRAY && pemda_nbr < pemdas->elements;
-         pemda_nbr++) {
-        redisReply *reply = wfa_redis_command (redis,
-            "ZREMRANGEBYSCORE wfa:{%s}:done:metrics -inf %" PRId64,
-            pemdas->element [pemda_nbr]->str, now - S_DONE_KEEP_MS);
-        if (reply)
-            freeReplyObject (reply);
-    }
-    freeReplyObject (pemdas);
+    wfa_store_each_pemda (redis, s_forget_done, &now);
 }
 
 static int
