@@ -33,7 +33,7 @@ wfa_instance_id (void)
 
 //  Answer REDIS_UNAVAILABLE if reply is NULL.
 bool
-wfa_call_redis_down (wfa_call_t *call, redisReply *reply)
+wfa_call_redis_down (wfa_call_t *call, const redisReply *reply)
 {
     if (reply)
         return false;

@@ -61,7 +61,7 @@ zactor_t *wfa_service_new (const wfa_service_def_t *def);
 const char *wfa_instance_id (void);
 
 //  Answer REDIS_UNAVAILABLE on call if reply is NULL; returns true if so.
-bool wfa_call_redis_down (wfa_call_t *call, redisReply *reply);
+bool wfa_call_redis_down (wfa_call_t *call, const redisReply *reply);
 
 void wfa_service_test (bool verbose);
 

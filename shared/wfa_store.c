@@ -93,6 +93,42 @@ wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
     return found == 0? 0: -1;
 }
 
+//  Pemda of a request id in a call, or NOT_FOUND on the call.
+int
+wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *buf, size_t size)
+{
+    if (!request_id)
+        return -1;
+    if (wfa_store_pemda_of_request (request_id, buf, size) == 0)
+        return 0;
+    wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    return -1;
+}
+
+//  Read a Lua step's {"ok"|"dup", value} or {"err", CODE, detail} reply.
+const char *
+wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field)
+{
+    if (wfa_call_redis_down (call, reply))
+        return NULL;
+    bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+               && reply->element [0]->type == REDIS_REPLY_STRING
+               && reply->element [1]->type == REDIS_REPLY_STRING;
+    if (!shaped) {
+        wfa_log ("E", "unexpected reply from a Lua step: %s",
+                 reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        return NULL;
+    }
+    if (!streq (reply->element [0]->str, "err"))
+        return reply->element [1]->str;
+    int code = wfa_error_lookup (reply->element [1]->str);
+    const char *detail = reply->elements > 2 && reply->element [2]->type == REDIS_REPLY_STRING?
+                         reply->element [2]->str: NULL;
+    wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
+    return NULL;
+}
+
 //  Answer a call with requests from an index.
 void
 wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,

@@ -42,6 +42,17 @@ int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size
 int wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
                           const char *nip, char *buf, size_t size);
 
+//  Pemda of a request id in a call; records NOT_FOUND on field "request_id"
+//  and returns -1 when the id names no pemda. A NULL id (already refused by
+//  its getter) returns -1 and records nothing.
+int wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *buf, size_t size);
+
+//  Read the reply of a Lua step that answers {"ok"|"dup", value} or
+//  {"err", CODE, detail}: returns value, or NULL after recording the error
+//  on call (REDIS_UNAVAILABLE for no reply, the step's code about field,
+//  INTERNAL for any other shape). The value lives as long as reply.
+const char *wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field);
+
 //  Answer call with requests from an index of pemda (list.lua): fields
 //  "requests" and "count". Filters may be NULL or "".
 void wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,

@@ -51,8 +51,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (decision && streq (decision, "return") && (!note || !*note))
         wfa_call_error (call, WFA_E_MISSING_FIELD, "note", "note: what to revise", -1);
     char pemda [16];
-    if (request_id && wfa_store_pemda_of_request (request_id, pemda, sizeof pemda))
-        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
     if (wfa_call_failed (call))
         return;
     //  The OPD's capacity, as the policy the request was judged by says
@@ -86,23 +85,13 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
                             people, percent, today };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 11, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
-    ||  reply->element [0]->type != REDIS_REPLY_STRING || reply->element [1]->type != REDIS_REPLY_STRING)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else
-    if (streq (reply->element [0]->str, "err")) {
-        int code = wfa_error_lookup (reply->element [1]->str);
-        const char *detail = reply->elements > 2 && reply->element [2]->type == REDIS_REPLY_STRING?
-                             reply->element [2]->str: NULL;
-        wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, "request_id", detail, -1);
-    }
-    else {
+    const char *outcome = wfa_store_step_result (call, reply, "request_id");
+    if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
-        wfa_mp_pack_str (wfa_call_reply (call, "state"), reply->element [1]->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
     }
-    freeReplyObject (reply);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 static void
@@ -234,20 +223,11 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *argv [] = { prefix, actor, to? to: "", from? from: "", until? until: "",
                             reason? reason: "", now, key, ttl };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 9, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
-    ||  reply->element [0]->type != REDIS_REPLY_STRING || reply->element [1]->type != REDIS_REPLY_STRING)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else
-    if (streq (reply->element [0]->str, "err")) {
-        int code = wfa_error_lookup (reply->element [1]->str);
-        wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, "to",
-                        reply->elements > 2? reply->element [2]->str: NULL, -1);
-    }
-    else
-        wfa_mp_pack_str (wfa_call_reply (call, "delegation"), reply->element [1]->str);
-    freeReplyObject (reply);
+    const char *outcome = wfa_store_step_result (call, reply, "to");
+    if (outcome)
+        wfa_mp_pack_str (wfa_call_reply (call, "delegation"), outcome);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  Fire the due timers of one pemda.

@@ -12,16 +12,6 @@
 #define S_PLAN_MAX 20
 
 
-//  Record a Lua step's {"err", CODE, detail} reply on the call.
-static void
-s_script_error (wfa_call_t *call, const redisReply *reply, const char *field)
-{
-    int code = reply->elements >= 2 && reply->element [1]->type == REDIS_REPLY_STRING?
-               wfa_error_lookup (reply->element [1]->str): -1;
-    const char *detail = reply->elements >= 3 && reply->element [2]->type == REDIS_REPLY_STRING?
-                         reply->element [2]->str: NULL;
-    wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
-}
 
 
 // ---------------------------------------------------------------------
@@ -731,7 +721,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     else
     if (streq (reply->element [0]->str, "err"))
-        s_script_error (call, reply, "as");
+        wfa_store_step_result (call, reply, "as");
     else {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
         wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
@@ -757,8 +747,7 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (from && wfa_date_parse (from, &from_day))
         wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
     char pemda [16];
-    if (request_id && wfa_store_pemda_of_request (request_id, pemda, sizeof pemda))
-        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
     if (wfa_call_failed (call))
         return;
     char prefix [WFA_PREFIX_MAX], ttl [24], now [24], today [11];
@@ -770,19 +759,13 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *argv [] = { prefix, request_id, actor, revoke? "revoke": "cancel", from? from: "",
                             reason? reason: "", key, ttl, now, today };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_cancel, 1, 10, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2
-    ||  reply->element [0]->type != REDIS_REPLY_STRING || reply->element [1]->type != REDIS_REPLY_STRING)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else
-    if (streq (reply->element [0]->str, "err"))
-        s_script_error (call, reply, "request_id");
-    else {
+    const char *outcome = wfa_store_step_result (call, reply, "request_id");
+    if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
-        wfa_mp_pack_str (wfa_call_reply (call, "state"), reply->element [1]->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
     }
-    freeReplyObject (reply);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 // ---------------------------------------------------------------------
@@ -840,7 +823,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_int64 (wfa_call_reply (call, "version"), reply->integer);
     else
     if (reply->type == REDIS_REPLY_ARRAY)
-        s_script_error (call, reply, "as");
+        wfa_store_step_result (call, reply, "as");
     else
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);
@@ -878,10 +861,8 @@ s_request_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    if (wfa_store_pemda_of_request (request_id, pemda, sizeof pemda)) {
-        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    if (wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda))
         return;
-    }
     redisReply *fields = wfa_redis_command (redis, "HGETALL wfa:{%s}:req:%s", pemda, request_id);
     if (wfa_call_redis_down (call, fields))
         return;
@@ -1021,7 +1002,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->integer);
     else
     if (reply->type == REDIS_REPLY_ARRAY)
-        s_script_error (call, reply, "as");
+        wfa_store_step_result (call, reply, "as");
     else
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);
@@ -1074,10 +1055,8 @@ s_audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    if (wfa_store_pemda_of_request (request_id, pemda, sizeof pemda)) {
-        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+    if (wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda))
         return;
-    }
     redisReply *seqs = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:audit 0 999", pemda, request_id);
     if (wfa_call_redis_down (call, seqs))
         return;

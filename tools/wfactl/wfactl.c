@@ -272,6 +272,38 @@ s_import_problem (void *arg, const wfa_employee_t *row, wfa_code_t code, const c
     import->problems++;
 }
 
+//  The bytes of a file, at most max, or NULL (said on stderr). Caller
+//  destroys the chunk.
+static zchunk_t *
+s_read_file (const char *name, size_t max)
+{
+    FILE *file = fopen (name, "rb");
+    if (!file) {
+        fprintf (stderr, "wfactl: cannot read %s: %s\n", name, strerror (errno));
+        return NULL;
+    }
+    zchunk_t *chunk = zchunk_read (file, max);
+    fclose (file);
+    return chunk;
+}
+
+//  "set --pemda CODE FILE" or "show --pemda CODE" with --as and --key:
+//  fills opts (pemda, as, key) and *file_name; returns 1 for set, 0 for
+//  show, -1 for anything else.
+static int
+s_parse_set_show (int argc, char **argv, s_opt_t *opts, const char **file_name)
+{
+    zlist_t *positional = zlist_new ();
+    int rc = argc >= 1? s_parse (argc - 1, argv + 1, opts, positional): -1;
+    bool set = argc >= 1 && streq (argv [0], "set") && zlist_size (positional) == 1;
+    bool show = argc >= 1 && streq (argv [0], "show") && zlist_size (positional) == 0;
+    *file_name = set? (const char *) zlist_first (positional): NULL;    //  A pointer into argv
+    zlist_destroy (&positional);
+    if (rc || !opts [0].value || (!set && !show))
+        return -1;
+    return set? 1: 0;
+}
+
 //  A bad calendar line: printed, and kept as JSON for --json.
 static void
 s_calendar_problem (void *arg, int line, wfa_code_t code, const char *field)
@@ -286,13 +318,9 @@ s_cmd_import (int argc, char **argv)
 {
     if (argc != 2 || !streq (argv [0], "employees"))
         return s_usage ();
-    FILE *file = fopen (argv [1], "rb");
-    if (!file) {
-        fprintf (stderr, "wfactl: cannot read %s: %s\n", argv [1], strerror (errno));
+    zchunk_t *chunk = s_read_file (argv [1], 64 * 1024 * 1024);
+    if (!chunk)
         return 2;
-    }
-    zchunk_t *chunk = zchunk_read (file, 64 * 1024 * 1024);
-    fclose (file);
     zchunk_extend (chunk, "", 1);
     char error [64] = "";
     zlistx_t *rows = wfa_employee_parse_csv ((char *) zchunk_data (chunk), error, sizeof error);
@@ -778,26 +806,22 @@ s_cmd_policy (int argc, char **argv)
 {
     s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
                         { NULL, NULL, NULL } };
-    zlist_t *positional = zlist_new ();
-    int rc = argc >= 1? s_parse (argc - 1, argv + 1, opts, positional): -1;
-    const char *file_name = (const char *) zlist_first (positional);
-    bool set = argc >= 1 && streq (argv [0], "set") && zlist_size (positional) == 1;
-    bool show = argc >= 1 && streq (argv [0], "show") && zlist_size (positional) == 0;
-    zlist_destroy (&positional);
-    if (rc || !opts [0].value || (!set && !show))
+    const char *file_name = NULL;
+    int mode = s_parse_set_show (argc, argv, opts, &file_name);
+    if (mode < 0)
         return s_usage ();
+    bool set = mode == 1;
+    int rc;
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     s_begin ();
     s_field_str ("pemda", opts [0].value);
     if (set) {
-        FILE *file = fopen (file_name, "rb");
-        if (!file) {
-            fprintf (stderr, "wfactl: cannot read %s: %s\n", file_name, strerror (errno));
+        zchunk_t *chunk = s_read_file (file_name, WFA_POLICY_SIZE_MAX + 1);
+        if (!chunk) {
+            msgpack_unpacked_destroy (&reply);
             return 2;
         }
-        zchunk_t *chunk = zchunk_read (file, WFA_POLICY_SIZE_MAX + 1);
-        fclose (file);
         char key [32];
         s_new_key (key, sizeof key);
         s_field_str ("key", opts [2].value? opts [2].value: key);
@@ -849,24 +873,20 @@ s_cmd_calendar (int argc, char **argv)
 {
     s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
                         { NULL, NULL, NULL } };
-    zlist_t *positional = zlist_new ();
-    int rc = argc >= 1? s_parse (argc - 1, argv + 1, opts, positional): -1;
-    const char *file_name = (const char *) zlist_first (positional);
-    bool set = argc >= 1 && streq (argv [0], "set") && zlist_size (positional) == 1;
-    bool show = argc >= 1 && streq (argv [0], "show") && zlist_size (positional) == 0;
-    zlist_destroy (&positional);
-    if (rc || !opts [0].value || (!set && !show))
+    const char *file_name = NULL;
+    int mode = s_parse_set_show (argc, argv, opts, &file_name);
+    if (mode < 0)
         return s_usage ();
+    bool set = mode == 1;
+    int rc;
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     if (set) {
-        FILE *file = fopen (file_name, "rb");
-        if (!file) {
-            fprintf (stderr, "wfactl: cannot read %s: %s\n", file_name, strerror (errno));
+        zchunk_t *chunk = s_read_file (file_name, 1024 * 1024);
+        if (!chunk) {
+            msgpack_unpacked_destroy (&reply);
             return 2;
         }
-        zchunk_t *chunk = zchunk_read (file, 1024 * 1024);
-        fclose (file);
         zchunk_extend (chunk, "", 1);
         wfa_holiday_t *holidays = NULL;
         size_t count = 0;
