@@ -17,5 +17,6 @@
 #include "wfa_client.h"
 #include "wfa_json.h"
 #include "wfa_store.h"
+#include "wfa_authz.h"
 
 #endif

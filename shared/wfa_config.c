@@ -29,6 +29,10 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "ms in one hour of an approval SLA (only tests and demos change it)" },
     [WFA_CFG_VERBOSE] = { "verbose", "WFA_VERBOSE", "0",
         "1 logs every call and event" },
+    [WFA_CFG_KEMENDAGRI] = { "kemendagri", "WFA_KEMENDAGRI", "",
+        "NIPs of Kemendagri's national read-only accounts, comma-separated" },
+    [WFA_CFG_OPERATOR_TOKEN] = { "operator-token", "WFA_OPERATOR_TOKEN", "",
+        "secret that lets the operator import personnel into any pemda (empty: nobody)" },
 };
 
 static char *s_values [WFA_CFG_COUNT];
@@ -111,7 +115,9 @@ wfa_config_print (FILE *stream)
     for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
         fprintf (stream, "  --%-14s %-18s %s\n      (now: %s)\n",
                  wfa_options [option_nbr].name, wfa_options [option_nbr].env,
-                 wfa_options [option_nbr].help, wfa_config_get ((wfa_cfg_t) option_nbr));
+                 wfa_options [option_nbr].help,
+                 option_nbr == WFA_CFG_OPERATOR_TOKEN && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN)?
+                 "(set, not shown)": wfa_config_get ((wfa_cfg_t) option_nbr));
 }
 
 bool

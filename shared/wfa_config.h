@@ -19,6 +19,8 @@ typedef enum {
     WFA_CFG_RETRIES,            //  Client: tries before TIMEOUT
     WFA_CFG_SLA_HOUR_MS,        //  Length of an SLA hour in ms (tests shorten it)
     WFA_CFG_VERBOSE,            //  1 logs every call and event
+    WFA_CFG_KEMENDAGRI,         //  NIPs of the national read-only accounts
+    WFA_CFG_OPERATOR_TOKEN,     //  Secret that lets the operator bootstrap a pemda
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

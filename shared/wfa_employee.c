@@ -6,7 +6,7 @@
 #include "wfa.h"
 
 static const char *s_roles [] = {
-    "pegawai", "atasan", "kepala_opd", "bkd", "admin_pemda", NULL
+    "pegawai", "atasan", "kepala_opd", "bkd", "admin_pemda", "integrator", NULL
 };
 
 //  The CSV columns in order; the first 7 are required in the header.

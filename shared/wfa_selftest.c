@@ -28,6 +28,7 @@ static const s_test_t s_tests [] = {
     { "wfa_client", wfa_client_test },
     { "wfa_service", wfa_service_test },
     { "wfa_consumer", wfa_consumer_test },
+    { "wfa_authz", wfa_authz_test },
     { NULL, NULL }
 };
 
