@@ -200,12 +200,23 @@ wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action
 }
 
 int
-wfa_authz_tenant (wfa_call_t *call, const wfa_actor_t *actor, const char *target_pemda)
+wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
+                const wfa_target_t *target, wfa_actor_t *actor)
 {
-    if (*actor->pemda && target_pemda && streq (actor->pemda, target_pemda))
+    if (wfa_authz_actor (call, redis, "as", actor))
+        return -1;
+    return wfa_authz_check (call, actor, action, target);
+}
+
+int
+wfa_authz_tenant (wfa_call_t *call, wfa_redis_t *redis, const char *nip, const char *pemda)
+{
+    char own [16];
+    if (wfa_store_call_pemda (call, redis, "as", nip, own, sizeof own))
+        return -1;
+    if (streq (own, pemda))
         return 0;
-    wfa_call_error (call, WFA_E_FORBIDDEN, "as",
-                    *actor->pemda? "another pemda": "kemendagri: read-only", -1);
+    wfa_call_error (call, WFA_E_FORBIDDEN, "as", "another pemda / pemda lain", -1);
     return -1;
 }
 

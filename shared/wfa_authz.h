@@ -94,9 +94,15 @@ int wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, const char *field, wf
 int wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
                      const wfa_target_t *target);
 
-//  The tenant wall for the workflow writes: a national-only actor, or an
-//  actor of another pemda than target_pemda, gets FORBIDDEN. Returns 0 or -1.
-int wfa_authz_tenant (wfa_call_t *call, const wfa_actor_t *actor, const char *target_pemda);
+//  Load the actor in "as" and check action on target: 0, or -1 with the
+//  error (UNKNOWN_EMPLOYEE, FORBIDDEN, REDIS_UNAVAILABLE) on call.
+int wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
+                    const wfa_target_t *target, wfa_actor_t *actor);
+
+//  The tenant wall for the workflow writes: the actor nip in "as" must be
+//  on record in pemda. A national-only actor, or one of another pemda,
+//  gets FORBIDDEN; an unknown one UNKNOWN_EMPLOYEE. Returns 0 or -1.
+int wfa_authz_tenant (wfa_call_t *call, wfa_redis_t *redis, const char *nip, const char *pemda);
 
 //  Print the matrix as a Markdown table (docs/rules.md is checked against it).
 void wfa_authz_print (FILE *stream);

@@ -88,6 +88,10 @@ wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
     if (found == -2)
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
     else
+    if (found == -1 && wfa_authz_national (nip))
+        //  A national account is nobody's employee: it only reads
+        wfa_call_error (call, WFA_E_FORBIDDEN, field, "kemendagri: read-only", -1);
+    else
     if (found == -1)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, field, nip, -1);
     return found == 0? 0: -1;

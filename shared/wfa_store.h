@@ -37,8 +37,8 @@ char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
 int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size);
 
 //  Pemda of the person in field of call (e.g. "as"); records
-//  UNKNOWN_EMPLOYEE or REDIS_UNAVAILABLE on the call and returns -1 if
-//  there is none.
+//  UNKNOWN_EMPLOYEE (FORBIDDEN for a national read-only account) or
+//  REDIS_UNAVAILABLE on the call and returns -1 if there is none.
 int wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
                           const char *nip, char *buf, size_t size);
 

@@ -52,7 +52,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_MISSING_FIELD, "note", "note: what to revise", -1);
     char pemda [16];
     wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
-    if (wfa_call_failed (call))
+    if (wfa_call_failed (call) || wfa_authz_tenant (call, redis, actor, pemda))
         return;
     //  The OPD's capacity, as the policy the request was judged by says
     redisReply *request = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd policy_version",

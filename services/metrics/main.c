@@ -119,7 +119,14 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
     if (to && wfa_date_parse (to, &to_day))
         wfa_call_error (call, WFA_E_BAD_DATE, "to", to, -1);
+    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
+        return;
+    //  A pemda's figures for its BKD, admin, integrators and Kemendagri;
+    //  an OPD's also for its head
+    wfa_target_t target = { pemda, opd && *opd? opd: NULL, NULL, NULL, false };
+    wfa_actor_t actor;
+    if (wfa_authz_call (call, redis, WFA_ACT_METRICS_READ, &target, &actor))
         return;
     //  With one end only, the range reaches a year from it
     if (from && !to)

@@ -89,6 +89,32 @@ s_reply_is (wfa_call_t *call, redisReply *reply, int type)
     return false;
 }
 
+//  Who may import these rows: the operator (token), or an admin pemda or
+//  integrator of each row's pemda for people not on record in another
+//  pemda (a transfer between pemda is the operator's). Problems by row.
+static void
+s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor,
+                  wfa_employee_t *employees, uint32_t count)
+{
+    for (uint32_t row_nbr = 0; row_nbr < count && !wfa_call_failed (call); row_nbr++) {
+        const wfa_employee_t *employee = &employees [row_nbr];
+        wfa_target_t target = { employee->pemda, NULL, NULL, NULL, false };
+        if (!wfa_authz_allows (actor, WFA_ACT_IMPORT, &target)) {
+            wfa_call_error (call, WFA_E_FORBIDDEN, "pemda",
+                            "admin_pemda or integrator of this pemda", (int) row_nbr);
+            continue;
+        }
+        char old_pemda [16];
+        int found = wfa_store_pemda_of_nip (redis, employee->nip, old_pemda, sizeof old_pemda);
+        if (found == -2)
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        else
+        if (found == 0 && !streq (old_pemda, employee->pemda))
+            wfa_call_error (call, WFA_E_FORBIDDEN, "nip",
+                            "on record in another pemda / terdaftar di pemda lain", (int) row_nbr);
+    }
+}
+
 //  Store a validated batch. A retry with the same key gets the first
 //  answer; a batch cut short by a crash is completed by its retry, since
 //  every step below is an upsert.
@@ -187,6 +213,14 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     bool dry_run = wfa_call_bool (call, "dry_run", false);
+    //  Who imports: the operator's token, or an actor in "as"
+    const char *token = wfa_call_str (call, "token", 256, false);
+    bool operator = token && wfa_authz_operator (token);
+    if (token && !operator)
+        wfa_call_error (call, WFA_E_FORBIDDEN, "token", NULL, -1);
+    wfa_actor_t actor;
+    if (!token)
+        wfa_call_nip (call, "as", true);
     const msgpack_object *rows = wfa_mp_get (wfa_call_body (call), "rows");
     if (!rows)
         wfa_call_error (call, WFA_E_MISSING_FIELD, "rows", NULL, -1);
@@ -196,7 +230,7 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
     if (rows->via.array.size > S_ROWS_MAX)
         wfa_call_error (call, WFA_E_TOO_LARGE, "rows", "rows > 1000", -1);
-    if (wfa_call_failed (call))
+    if (wfa_call_failed (call) || (!operator && wfa_authz_actor (call, redis, "as", &actor)))
         return;
 
     uint32_t count = rows->via.array.size;
@@ -232,6 +266,11 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
         }
     }
     zhash_destroy (&seen);
+    if (!wfa_call_failed (call) && !operator)
+        s_import_allowed (call, redis, &actor, employees, count);
+    if (wfa_call_code (call) == WFA_E_FORBIDDEN || wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
+        ;   //  Said as it is: not a problem of the file
+    else
     if (wfa_call_failed (call))
         wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
     else
@@ -250,16 +289,61 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
 // ---------------------------------------------------------------------
 //  EMPLOYEE.GET
 
+//  An employee as an authorization target: pemda "" when not on record
+//  (reachable then by national readers only, who learn it is unknown).
+//  The strings live in the held reply. Returns 0, or -1 if Redis is down.
+static int
+s_employee_target (wfa_call_t *call, wfa_redis_t *redis, const char *nip, char *pemda,
+                   size_t size, wfa_target_t *target, redisReply **held)
+{
+    *held = NULL;
+    memset (target, 0, sizeof *target);
+    target->pemda = pemda;
+    target->nip = nip;
+    int found = wfa_store_pemda_of_nip (redis, nip, pemda, size);
+    if (found == -2) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return -1;
+    }
+    if (found == -1) {
+        *pemda = 0;
+        return 0;
+    }
+    *held = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
+    if (wfa_call_redis_down (call, *held)) {
+        *held = NULL;
+        return -1;
+    }
+    if ((*held)->type == REDIS_REPLY_ARRAY && (*held)->elements == 2) {
+        target->opd = (*held)->element [0]->str;
+        target->supervisor = (*held)->element [1]->str;
+    }
+    return 0;
+}
+
 static void
 s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *nip = wfa_call_nip (call, "nip", true);
+    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    if (wfa_store_call_pemda (call, redis, "nip", nip, pemda, sizeof pemda))
+    wfa_target_t target;
+    wfa_actor_t actor;
+    redisReply *held;
+    if (s_employee_target (call, redis, nip, pemda, sizeof pemda, &target, &held))
         return;
+    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    if (held)
+        freeReplyObject (held);
+    if (denied)
+        return;
+    if (!*pemda) {
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        return;
+    }
     redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:emp:%s", pemda, nip);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -610,6 +694,10 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (nip && wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda)
     &&  wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
         return;
+    char again_pemda [16];
+    if (resubmit && again && *pemda && wfa_store_pemda_of_request (again, again_pemda, sizeof again_pemda) == 0
+    &&  !streq (again_pemda, pemda))
+        wfa_call_error (call, WFA_E_FORBIDDEN, "request_id", "another pemda / pemda lain", -1);
     redisReply *context = NULL;
     wfa_policy_t *policy = NULL;
     char prefix [WFA_PREFIX_MAX], policy_version [24] = "0";
@@ -748,7 +836,7 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
     char pemda [16];
     wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
-    if (wfa_call_failed (call))
+    if (wfa_call_failed (call) || wfa_authz_tenant (call, redis, actor, pemda))
         return;
     char prefix [WFA_PREFIX_MAX], ttl [24], now [24], today [11];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
@@ -770,6 +858,22 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
 
 // ---------------------------------------------------------------------
 //  POLICY.SET and POLICY.GET
+
+//  The "pemda" of a call that reads a whole pemda, once the actor in "as"
+//  may do action there; NULL with the error on call.
+static const char *
+s_pemda_read (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action)
+{
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    wfa_call_nip (call, "as", true);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return NULL;
+    wfa_target_t target = { pemda, NULL, NULL, NULL, false };
+    wfa_actor_t actor;
+    return wfa_authz_call (call, redis, action, &target, &actor)? NULL: pemda;
+}
 
 static void
 s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
@@ -833,10 +937,8 @@ static void
 s_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     s_requests_t *self = (s_requests_t *) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
-    if (wfa_call_failed (call))
+    const char *pemda = s_pemda_read (call, redis, WFA_ACT_SETTINGS_READ);
+    if (!pemda)
         return;
     int64_t version = 0;
     wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
@@ -853,15 +955,70 @@ s_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 // ---------------------------------------------------------------------
 //  REQUEST.GET and REQUEST.LIST
 
+//  True if actor is one of the comma-separated approvers, or the acting
+//  official (Plt/Plh) one of them named and has not withdrawn.
+static bool
+s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const char *actor)
+{
+    bool awaits = false;
+    while (approvers && *approvers && !awaits) {
+        size_t len = strcspn (approvers, ",");
+        char approver [24];
+        snprintf (approver, sizeof approver, "%.*s", (int) (len < 23? len: 23), approvers);
+        awaits = streq (approver, actor);
+        if (!awaits) {
+            redisReply *to = wfa_redis_command (redis, "HGET wfa:{%s}:delegation:%s to", pemda, approver);
+            awaits = to && to->type == REDIS_REPLY_STRING && streq (to->str, actor);
+            if (to)
+                freeReplyObject (to);
+        }
+        approvers += len + (approvers [len] == ',');
+    }
+    return awaits;
+}
+
+//  The "request_id" of a call that reads one request, once the actor in
+//  "as" may read it (the employee, their atasan, whoever it awaits, and
+//  the wider roles of the matrix); NULL with the error on call. A request
+//  of another pemda is FORBIDDEN before it is looked up.
+static const char *
+s_request_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
+{
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    wfa_call_nip (call, "as", true);
+    if (wfa_call_failed (call) || wfa_store_call_request_pemda (call, request_id, pemda, size))
+        return NULL;
+    wfa_actor_t actor;
+    if (wfa_authz_actor (call, redis, "as", &actor))
+        return NULL;
+    wfa_target_t target = { pemda, NULL, NULL, NULL, false };
+    if (wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target) == 0)
+        return request_id;      //  Reaches the whole pemda
+    if (!streq (actor.pemda, pemda))
+        return NULL;            //  Another pemda: nothing more to look at
+    wfa_call_clear (call);
+    redisReply *fields = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd nip supervisor_nip approver",
+                                            pemda, request_id);
+    if (wfa_call_redis_down (call, fields))
+        return NULL;
+    if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 4) {
+        target.opd = fields->element [0]->str;
+        target.nip = fields->element [1]->str;
+        target.supervisor = fields->element [2]->str;
+        target.awaiting = s_awaits (redis, pemda, fields->element [3]->str, actor.nip);
+    }
+    int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target);
+    freeReplyObject (fields);
+    return denied? NULL: request_id;
+}
+
 static void
 s_request_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *request_id = wfa_call_str (call, "request_id", 64, true);
-    if (wfa_call_failed (call))
-        return;
     char pemda [16];
-    if (wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda))
+    const char *request_id = s_request_read (call, redis, pemda, sizeof pemda);
+    if (!request_id)
         return;
     redisReply *fields = wfa_redis_command (redis, "HGETALL wfa:{%s}:req:%s", pemda, request_id);
     if (wfa_call_redis_down (call, fields))
@@ -882,14 +1039,46 @@ static void
 s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_str (call, "pemda", 8, false);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
     const char *nip = wfa_call_str (call, "nip", 18, false);
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    wfa_actor_t actor;
     if (pemda && !wfa_pemda_valid (pemda))
         wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
-    if (wfa_call_failed (call))
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+        return;
+    if (!pemda || !*pemda) {
+        pemda = actor.pemda;    //  By default, the actor's own pemda
+        if (!*pemda) {
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "pemda", NULL, -1);
+            return;
+        }
+    }
+    //  Without a filter, a narrow reader lists what they reach: an OPD
+    //  head their OPD, anyone else their own requests
+    wfa_scope_t scope = wfa_authz_scope (actor.roles, WFA_ACT_REQUEST_LIST);
+    if ((!nip || !*nip) && (!opd || !*opd) && scope < WFA_SCOPE_PEMDA) {
+        if (scope == WFA_SCOPE_OPD)
+            opd = actor.opd;
+        else
+            nip = actor.nip;
+    }
+    //  The filter is the target: one employee, one OPD, or the pemda
+    wfa_target_t target = { pemda, opd && *opd? opd: NULL, NULL, NULL, false };
+    redisReply *held = NULL;
+    char nip_pemda [16];
+    if (nip && *nip) {
+        if (s_employee_target (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
+            return;
+        if (!streq (nip_pemda, pemda))
+            target.pemda = nip_pemda [0]? nip_pemda: pemda;
+    }
+    int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
+    if (held)
+        freeReplyObject (held);
+    if (denied)
         return;
     char index [128];
     if (nip && *nip)
@@ -1012,10 +1201,8 @@ static void
 s_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
-    if (wfa_call_failed (call))
+    const char *pemda = s_pemda_read (call, redis, WFA_ACT_SETTINGS_READ);
+    if (!pemda)
         return;
     redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:calendar", pemda);
     if (wfa_call_redis_down (call, reply))
@@ -1051,11 +1238,9 @@ static void
 s_audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *request_id = wfa_call_str (call, "request_id", 64, true);
-    if (wfa_call_failed (call))
-        return;
     char pemda [16];
-    if (wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda))
+    const char *request_id = s_request_read (call, redis, pemda, sizeof pemda);
+    if (!request_id)
         return;
     redisReply *seqs = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:audit 0 999", pemda, request_id);
     if (wfa_call_redis_down (call, seqs))
@@ -1096,10 +1281,8 @@ static void
 s_audit_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
-    if (wfa_call_failed (call))
+    const char *pemda = s_pemda_read (call, redis, WFA_ACT_AUDIT_VERIFY);
+    if (!pemda)
         return;
     char prefix [WFA_PREFIX_MAX], prev [64], seq [24], start [24];
     wfa_store_prefix (pemda, prefix, sizeof prefix);

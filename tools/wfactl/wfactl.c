@@ -1,10 +1,12 @@
 /*  wfactl - the Fleksi command line, over the native protocol.
 
-    wfactl [--endpoint E] [--json] [--lang id|en] COMMAND ...
+    wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP] COMMAND ...
     Human-readable output by default; --json prints the reply map as JSON.
     Exit 0 on success; 1 with the error code printed when the service
     refuses; 2 on a usage error; 3 when no reply came (TIMEOUT).
-    There is no authentication yet: --as states who acts. */
+    --as (anywhere on the line, or WFA_AS) says who acts; there is no
+    authentication yet, so the services believe it. An import without
+    --as goes with the operator's token (WFA_OPERATOR_TOKEN). */
 #include "wfa.h"
 
 #define S_IMPORT_BATCH 500
@@ -12,13 +14,14 @@
 static bool s_json = false;             //  --json
 static const char *s_lang = "id";       //  --lang
 static wfa_client_t *s_client = NULL;   //  Connection to the broker
+static const char *s_as = NULL;         //  --as NIP, anywhere, or WFA_AS: who acts
 
 static int
 s_usage (void)
 {
     fprintf (stderr,
-        "usage: wfactl [--endpoint E] [--json] [--lang id|en] COMMAND ...\n"
-        "  import employees FILE.csv\n"
+        "usage: wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP] COMMAND ...\n"
+        "  import employees FILE.csv  (as an admin_pemda/integrator, or with WFA_OPERATOR_TOKEN)\n"
         "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain --dates YYYY-MM-DD[,...]\n"
         "         --location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
         "  resubmit REQUEST_ID --as NIP (the options of submit)\n"
@@ -26,16 +29,17 @@ s_usage (void)
         "  cancel REQUEST_ID --as NIP [--from YYYY-MM-DD] [--reason TEXT]\n"
         "  revoke REQUEST_ID --as NIP --from YYYY-MM-DD --reason TEXT\n"
         "  delegate --as NIP (--to NIP --from YYYY-MM-DD --until YYYY-MM-DD [--reason TEXT] | --withdraw)\n"
-        "  show REQUEST_ID\n"
-        "  list --pemda CODE [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
+        "  show REQUEST_ID --as NIP\n"
+        "  list --as NIP [--pemda CODE] [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
         "  inbox --as NIP [--limit N]\n"
         "  approvals --as NIP\n"
-        "  metrics --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-        "  policy set --pemda CODE FILE --as NIP | policy show --pemda CODE\n"
-        "  calendar set --pemda CODE FILE --as NIP | calendar show --pemda CODE\n"
-        "  audit REQUEST_ID | audit verify --pemda CODE\n"
+        "  metrics --as NIP --pemda CODE [--opd CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+        "  policy set --pemda CODE FILE --as NIP | policy show --pemda CODE --as NIP\n"
+        "  calendar set --pemda CODE FILE --as NIP | calendar show --pemda CODE --as NIP\n"
+        "  audit REQUEST_ID --as NIP | audit verify --pemda CODE --as NIP\n"
         "  status\n"
-        "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES.\n");
+        "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES, WFA_AS,\n"
+        "WFA_OPERATOR_TOKEN.\n");
     return 2;
 }
 
@@ -63,6 +67,8 @@ s_begin (void)
 {
     wfa_client_begin (s_client);
     wfa_mp_pack_str (wfa_client_field (s_client, "lang"), s_lang);
+    if (s_as)
+        wfa_mp_pack_str (wfa_client_field (s_client, "as"), s_as);
 }
 
 static void
@@ -378,6 +384,9 @@ s_cmd_import (int argc, char **argv)
         char batch_key [48];
         snprintf (batch_key, sizeof batch_key, "%s-%d", key, batch_nbr);
         s_field_str ("key", batch_key);
+        //  Without --as, the operator's token (bootstrap of a new pemda)
+        if (!s_as && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN))
+            s_field_str ("token", wfa_config_get (WFA_CFG_OPERATOR_TOKEN));
         msgpack_packer *pk = wfa_client_field (s_client, "rows");
         size_t left = import.count - sent;
         size_t size = left < S_IMPORT_BATCH? left: S_IMPORT_BATCH;
@@ -424,7 +433,7 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
 {
     zlist_t *plans = zlist_new ();
     zlist_t *schedule = zlist_new ();
-    s_opt_t opts [] = { { "as", NULL, NULL }, { "kind", NULL, NULL }, { "dates", NULL, NULL },
+    s_opt_t opts [] = { { "kind", NULL, NULL }, { "dates", NULL, NULL },
                         { "location", NULL, NULL }, { "reason", NULL, NULL },
                         { "plan", NULL, plans }, { "key", NULL, NULL },
                         { "schedule", NULL, schedule }, { NULL, NULL, NULL } };
@@ -439,12 +448,11 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
     char key [32];
     s_new_key (key, sizeof key);
     s_begin ();
-    s_field_str ("key", opts [6].value? opts [6].value: key);
-    s_field_str ("as", opts [0].value);
+    s_field_str ("key", opts [5].value? opts [5].value: key);
     s_field_str ("request_id", request_id);
-    s_field_str ("kind", opts [1].value);
-    if (opts [2].value) {
-        char *dates = strdup (opts [2].value);
+    s_field_str ("kind", opts [0].value);
+    if (opts [1].value) {
+        char *dates = strdup (opts [1].value);
         int count = 1;
         for (char *cursor = dates; *cursor; cursor++)
             count += *cursor == ',';
@@ -458,8 +466,8 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
         }
         free (dates);
     }
-    s_field_str ("location", opts [3].value);
-    s_field_str ("reason", opts [4].value);
+    s_field_str ("location", opts [2].value);
+    s_field_str ("reason", opts [3].value);
     msgpack_packer *pk = wfa_client_field (s_client, "plan");
     msgpack_pack_array (pk, zlist_size (plans));
     for (char *item = (char *) zlist_first (plans); item; item = (char *) zlist_next (plans))
@@ -495,30 +503,29 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
 static int
 s_cmd_decide (int argc, char **argv)
 {
-    s_opt_t opts [] = { { "as", NULL, NULL }, { "approve!", NULL, NULL }, { "reject!", NULL, NULL },
+    s_opt_t opts [] = { { "approve!", NULL, NULL }, { "reject!", NULL, NULL },
                         { "note", NULL, NULL }, { "key", NULL, NULL }, { "return!", NULL, NULL },
                         { NULL, NULL, NULL } };
     zlist_t *ids = zlist_new ();
     int rc = s_parse (argc, argv, opts, ids);
-    int decisions = (opts [1].value? 1: 0) + (opts [2].value? 1: 0) + (opts [5].value? 1: 0);
+    int decisions = (opts [0].value? 1: 0) + (opts [1].value? 1: 0) + (opts [4].value? 1: 0);
     if (rc || zlist_size (ids) == 0 || decisions != 1) {
         zlist_destroy (&ids);
         return s_usage ();
     }
     char key [32];
     s_new_key (key, sizeof key);
-    const char *decision = opts [1].value? "approve": opts [2].value? "reject": "return";
+    const char *decision = opts [0].value? "approve": opts [1].value? "reject": "return";
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     int worst = 0;
     s_begin ();
-    s_field_str ("as", opts [0].value);
     if (zlist_size (ids) == 1) {
         //  One request: APPROVAL.DECIDE
-        s_field_str ("key", opts [4].value? opts [4].value: key);
+        s_field_str ("key", opts [3].value? opts [3].value: key);
         s_field_str ("request_id", (const char *) zlist_first (ids));
         s_field_str ("decision", decision);
-        s_field_str ("note", opts [3].value);
+        s_field_str ("note", opts [2].value);
         worst = s_call ("APPROVAL.DECIDE", &reply, true);
         if (worst == 0 && !s_json) {
             printf ("Request %s is now ", (const char *) zlist_first (ids));
@@ -528,15 +535,15 @@ s_cmd_decide (int argc, char **argv)
     }
     else {
         //  Several: one APPROVAL.DECIDE_MANY, a result per request
-        s_field_str ("key", opts [4].value? opts [4].value: key);
+        s_field_str ("key", opts [3].value? opts [3].value: key);
         msgpack_packer *pk = wfa_client_field (s_client, "items");
         msgpack_pack_array (pk, zlist_size (ids));
         for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids)) {
-            msgpack_pack_map (pk, opts [3].value? 3: 2);
+            msgpack_pack_map (pk, opts [2].value? 3: 2);
             wfa_mp_pack_kv_str (pk, "request_id", id);
             wfa_mp_pack_kv_str (pk, "decision", decision);
-            if (opts [3].value)
-                wfa_mp_pack_kv_str (pk, "note", opts [3].value);
+            if (opts [2].value)
+                wfa_mp_pack_kv_str (pk, "note", opts [2].value);
         }
         int rc = s_call ("APPROVAL.DECIDE_MANY", &reply, true);
         worst = rc;
@@ -655,14 +662,13 @@ s_cmd_list (int argc, char **argv)
 static int
 s_cmd_person (int argc, char **argv, const char *command)
 {
-    s_opt_t opts [] = { { "as", NULL, NULL }, { "limit", NULL, NULL }, { NULL, NULL, NULL } };
+    s_opt_t opts [] = { { "limit", NULL, NULL }, { NULL, NULL, NULL } };
     if (s_parse_options (argc, argv, opts))
         return s_usage ();
     int rc;
     s_begin ();
-    s_field_str ("as", opts [0].value);
-    if (opts [1].value)
-        msgpack_pack_int64 (wfa_client_field (s_client, "limit"), atoll (opts [1].value));
+    if (opts [0].value)
+        msgpack_pack_int64 (wfa_client_field (s_client, "limit"), atoll (opts [0].value));
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     rc = s_call (command, &reply, true);
@@ -734,7 +740,7 @@ s_cmd_metrics (int argc, char **argv)
 static int
 s_cmd_end (int argc, char **argv, const char *command)
 {
-    s_opt_t opts [] = { { "as", NULL, NULL }, { "from", NULL, NULL }, { "reason", NULL, NULL },
+    s_opt_t opts [] = { { "from", NULL, NULL }, { "reason", NULL, NULL },
                         { "key", NULL, NULL }, { NULL, NULL, NULL } };
     zlist_t *ids = zlist_new ();
     int rc = s_parse (argc, argv, opts, ids);
@@ -747,11 +753,10 @@ s_cmd_end (int argc, char **argv, const char *command)
     char key [32];
     s_new_key (key, sizeof key);
     s_begin ();
-    s_field_str ("key", opts [3].value? opts [3].value: key);
-    s_field_str ("as", opts [0].value);
+    s_field_str ("key", opts [2].value? opts [2].value: key);
     s_field_str ("request_id", request_id);
-    s_field_str ("from", opts [1].value);
-    s_field_str ("reason", opts [2].value);
+    s_field_str ("from", opts [0].value);
+    s_field_str ("reason", opts [1].value);
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     rc = s_call (command, &reply, true);
@@ -770,7 +775,7 @@ s_cmd_end (int argc, char **argv, const char *command)
 static int
 s_cmd_delegate (int argc, char **argv)
 {
-    s_opt_t opts [] = { { "as", NULL, NULL }, { "to", NULL, NULL }, { "from", NULL, NULL },
+    s_opt_t opts [] = { { "to", NULL, NULL }, { "from", NULL, NULL },
                         { "until", NULL, NULL }, { "reason", NULL, NULL }, { "withdraw!", NULL, NULL },
                         { "key", NULL, NULL }, { NULL, NULL, NULL } };
     if (s_parse_options (argc, argv, opts))
@@ -778,23 +783,22 @@ s_cmd_delegate (int argc, char **argv)
     char key [32];
     s_new_key (key, sizeof key);
     s_begin ();
-    s_field_str ("key", opts [6].value? opts [6].value: key);
-    s_field_str ("as", opts [0].value);
-    if (opts [5].value)
+    s_field_str ("key", opts [5].value? opts [5].value: key);
+    if (opts [4].value)
         msgpack_pack_true (wfa_client_field (s_client, "withdraw"));
-    s_field_str ("to", opts [1].value);
-    s_field_str ("from", opts [2].value);
-    s_field_str ("until", opts [3].value);
-    s_field_str ("reason", opts [4].value);
+    s_field_str ("to", opts [0].value);
+    s_field_str ("from", opts [1].value);
+    s_field_str ("until", opts [2].value);
+    s_field_str ("reason", opts [3].value);
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     int rc = s_call ("APPROVAL.DELEGATE", &reply, true);
     if (rc == 0 && !s_json) {
-        if (opts [5].value)
-            printf ("Delegation of %s withdrawn\n", opts [0].value);
+        if (opts [4].value)
+            printf ("Delegation of %s withdrawn\n", s_as? s_as: "-");
         else
-            printf ("%s acts for %s from %s until %s\n", opts [1].value, opts [0].value,
-                    opts [2].value, opts [3].value);
+            printf ("%s acts for %s from %s until %s\n", opts [0].value, s_as? s_as: "-",
+                    opts [1].value, opts [2].value);
     }
     msgpack_unpacked_destroy (&reply);
     return rc;
@@ -804,7 +808,7 @@ s_cmd_delegate (int argc, char **argv)
 static int
 s_cmd_policy (int argc, char **argv)
 {
-    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "key", NULL, NULL },
                         { NULL, NULL, NULL } };
     const char *file_name = NULL;
     int mode = s_parse_set_show (argc, argv, opts, &file_name);
@@ -824,8 +828,7 @@ s_cmd_policy (int argc, char **argv)
         }
         char key [32];
         s_new_key (key, sizeof key);
-        s_field_str ("key", opts [2].value? opts [2].value: key);
-        s_field_str ("as", opts [1].value);
+        s_field_str ("key", opts [1].value? opts [1].value: key);
         //  The file goes as it is; the service checks it line by line
         msgpack_packer *pk = wfa_client_field (s_client, "text");
         msgpack_pack_bin (pk, zchunk_size (chunk));
@@ -871,7 +874,7 @@ s_cmd_policy (int argc, char **argv)
 static int
 s_cmd_calendar (int argc, char **argv)
 {
-    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "as", NULL, NULL }, { "key", NULL, NULL },
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "key", NULL, NULL },
                         { NULL, NULL, NULL } };
     const char *file_name = NULL;
     int mode = s_parse_set_show (argc, argv, opts, &file_name);
@@ -907,9 +910,8 @@ s_cmd_calendar (int argc, char **argv)
         char key [32];
         s_new_key (key, sizeof key);
         s_begin ();
-        s_field_str ("key", opts [2].value? opts [2].value: key);
+        s_field_str ("key", opts [1].value? opts [1].value: key);
         s_field_str ("pemda", opts [0].value);
-        s_field_str ("as", opts [1].value);
         msgpack_packer *pk = wfa_client_field (s_client, "days");
         msgpack_pack_array (pk, count);
         for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
@@ -1058,6 +1060,7 @@ int
 main (int argc, char *argv [])
 {
     argc = wfa_config_load (argc, argv);
+    s_as = getenv ("WFA_AS") && *getenv ("WFA_AS")? getenv ("WFA_AS"): NULL;
     int first = 1;
     while (first < argc && strncmp (argv [first], "--", 2) == 0) {
         if (streq (argv [first], "--json"))
@@ -1068,6 +1071,9 @@ main (int argc, char *argv [])
             if (!streq (s_lang, "id") && !streq (s_lang, "en"))
                 return s_usage ();
         }
+        else
+        if (streq (argv [first], "--as") && first + 1 < argc)
+            s_as = argv [++first];
         else
         if (streq (argv [first], "--help"))
             return s_usage () == 2? 0: 0;
@@ -1085,6 +1091,9 @@ main (int argc, char *argv [])
         else
         if (streq (argv [arg_nbr], "--lang") && arg_nbr + 1 < argc)
             s_lang = argv [++arg_nbr];
+        else
+        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc)
+            s_as = argv [++arg_nbr];
         else
             argv [kept++] = argv [arg_nbr];
     }
