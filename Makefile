@@ -103,7 +103,8 @@ run: deps all
 	@bash deploy/run.sh
 
 demo: all
-	$(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
+	@WFA_OPERATOR_TOKEN=$${WFA_OPERATOR_TOKEN:-$$(cat $${WFA_VAR:-var}/operator.token)} \
+	    $(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
 
 bench: deps all
 	@bash tools/bench/bench.sh

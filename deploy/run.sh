@@ -14,6 +14,17 @@ export WFA_REDIS="127.0.0.1:$port"
 export WFA_FRONTEND=${WFA_FRONTEND:-tcp://127.0.0.1:7400}
 export WFA_BACKEND=${WFA_BACKEND:-tcp://127.0.0.1:7401}
 export WFA_BROKER=${WFA_BROKER:-$WFA_BACKEND}
+# The operator's token (imports into a pemda that has no admin yet): kept in
+# var/operator.token, readable by this user only, unless given.
+if [ -z "${WFA_OPERATOR_TOKEN:-}" ]; then
+  if [ ! -s "$var/operator.token" ]; then
+    (umask 077; od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$var/operator.token")
+  fi
+  WFA_OPERATOR_TOKEN=$(cat "$var/operator.token")
+fi
+export WFA_OPERATOR_TOKEN
+# Kemendagri's national read-only accounts (the demo has one)
+export WFA_KEMENDAGRI=${WFA_KEMENDAGRI-196901011990031001}
 
 pids=()
 stop() {

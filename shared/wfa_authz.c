@@ -40,7 +40,7 @@ static const char *s_action_names [WFA_ACT_COUNT] = {
 };
 
 static const char *s_scope_names [] = {
-    "-", "own", "own + team", "own OPD", "own pemda", "all pemda"
+    "none", "own", "own + team", "own OPD", "own pemda", "all pemda"
 };
 
 wfa_role_t
@@ -193,7 +193,7 @@ wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action
     if (wfa_authz_allows (actor, action, target))
         return 0;
     char detail [128];
-    snprintf (detail, sizeof detail, "%s: %s", wfa_action_name (action),
+    snprintf (detail, sizeof detail, "%s, scope %s", wfa_action_name (action),
               wfa_scope_name (wfa_authz_scope (actor->roles, action)));
     wfa_call_error (call, WFA_E_FORBIDDEN, "as", detail, -1);
     return -1;

@@ -20,6 +20,8 @@ import json
 
 import msgpack
 
+from harness import OPERATOR_TOKEN
+
 PEMDA = "35.08"
 ATASAN = "198001012005011001"     # born 1980-01-01, appointed 2005-01, male, #001
 PEGAWAI = "199002022015022002"    # born 1990-02-02, appointed 2015-02, female, #002
@@ -90,16 +92,23 @@ def vectors():
          error("vec-frob", "UNKNOWN_COMMAND", "Perintah tidak dikenal: REQUEST.FROB"))
 
     pair("employee.import", "EMPLOYEE.IMPORT",
-         {"v": 1, "id": "vec-import", "key": "vec-import-1", "rows": ROWS},
+         {"v": 1, "id": "vec-import", "key": "vec-import-1", "token": OPERATOR_TOKEN, "rows": ROWS},
          ok("vec-import", imported=2, created=2, updated=0))
+    pair("employee.import.forbidden", "EMPLOYEE.IMPORT",
+         {"v": 1, "id": "vec-import-nope", "key": "vec-import-3", "as": PEGAWAI, "rows": ROWS[1:]},
+         {"v": 1, "id": "vec-import-nope", "status": "error", "code": "FORBIDDEN",
+          "message": "Anda tidak berwenang melakukan tindakan ini: admin_pemda or integrator of this pemda",
+          "field": "pemda",
+          "errors": [{"code": "FORBIDDEN", "message": "Anda tidak berwenang melakukan tindakan ini: "
+                      "admin_pemda or integrator of this pemda", "field": "pemda", "index": 0}]})
     bad_row = dict(ROWS[1], nip="19900202201502200")
     pair("employee.import.invalid", "EMPLOYEE.IMPORT",
-         {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "rows": [ROWS[0], bad_row]},
+         {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "token": OPERATOR_TOKEN, "rows": [ROWS[0], bad_row]},
          {"v": 1, "id": "vec-import-bad", "status": "error", "code": "IMPORT_INVALID",
           "message": "Data impor memiliki baris yang salah; tidak ada yang disimpan",
           "errors": [{"code": "BAD_NIP", "message": "NIP harus 18 digit dengan tanggal lahir yang sah: nip",
                       "field": "nip", "index": 1}]})
-    pair("employee.get", "EMPLOYEE.GET", {"v": 1, "id": "vec-emp", "nip": PEGAWAI},
+    pair("employee.get", "EMPLOYEE.GET", {"v": 1, "id": "vec-emp", "as": PEGAWAI, "nip": PEGAWAI},
          ok("vec-emp", employee=ROWS[1]))
 
     pair("request.submit", "REQUEST.SUBMIT", SUBMIT,
@@ -123,10 +132,10 @@ def vectors():
 
     pair("approval.list", "APPROVAL.LIST", {"v": 1, "id": "vec-alist", "as": ATASAN, "limit": 10},
          ok("vec-alist", requests=[request_map("pending", False)], count=1))
-    pair("request.get", "REQUEST.GET", {"v": 1, "id": "vec-get", "request_id": REQUEST_ID},
+    pair("request.get", "REQUEST.GET", {"v": 1, "id": "vec-get", "as": PEGAWAI, "request_id": REQUEST_ID},
          ok("vec-get", request=request_map("pending", True)))
     pair("request.get.not_found", "REQUEST.GET",
-         {"v": 1, "id": "vec-get-nf", "request_id": "REQ-35.08-999999"},
+         {"v": 1, "id": "vec-get-nf", "as": ATASAN, "request_id": "REQ-35.08-999999"},
          error("vec-get-nf", "NOT_FOUND", "Data tidak ditemukan: REQ-35.08-999999", "request_id"))
     pair("approval.decide.not_your_decision", "APPROVAL.DECIDE",
          {"v": 1, "id": "vec-decide-nyd", "key": "vec-decide-0", "as": PEGAWAI,
@@ -143,7 +152,7 @@ def vectors():
          error("vec-decide-np", "NOT_PENDING",
                "Pengajuan tidak sedang menunggu keputusan: approved", "request_id"))
     pair("request.list", "REQUEST.LIST",
-         {"v": 1, "id": "vec-list", "pemda": PEMDA, "opd": "DINKES", "state": "approved", "limit": 10},
+         {"v": 1, "id": "vec-list", "as": ATASAN, "pemda": PEMDA, "opd": "DINKES", "state": "approved", "limit": 10},
          ok("vec-list", requests=[request_map("approved", False)], count=1))
     pair("inbox.list", "INBOX.LIST", {"v": 1, "id": "vec-inbox", "as": PEGAWAI, "limit": 20},
          ok("vec-inbox", entries=[{
@@ -151,14 +160,18 @@ def vectors():
              "message_id": "Pengajuan %s disetujui oleh %s: Silakan" % (REQUEST_ID, ATASAN),
              "message_en": "Request %s was approved by %s: Silakan" % (REQUEST_ID, ATASAN)}], count=1))
     pair("metrics.get", "METRICS.GET",
-         {"v": 1, "id": "vec-metrics", "pemda": PEMDA, "opd": "DINKES"},
+         {"v": 1, "id": "vec-metrics", "as": ATASAN, "pemda": PEMDA, "opd": "DINKES"},
          ok("vec-metrics", submitted=1, approved=1, rejected=0, pending=0,
             lead_time={"count": 1, "avg_s": 3600.0, "p50_s": 3600.0, "p90_s": 3600.0, "max_s": 3600.0},
             days=[{"date": "2098-12-25", "submitted": 1, "approved": 1, "rejected": 0, "pending": 0}]))
     pair("metrics.get.bad_date", "METRICS.GET",
-         {"v": 1, "id": "vec-metrics-bad", "pemda": PEMDA, "from": "2099-02-30"},
+         {"v": 1, "id": "vec-metrics-bad", "as": ATASAN, "pemda": PEMDA, "from": "2099-02-30"},
          error("vec-metrics-bad", "BAD_DATE", "Tanggal harus berformat YYYY-MM-DD dan sah: 2099-02-30",
                "from"))
+    pair("metrics.get.forbidden", "METRICS.GET",
+         {"v": 1, "id": "vec-metrics-nope", "as": PEGAWAI, "pemda": PEMDA},
+         error("vec-metrics-nope", "FORBIDDEN",
+               "Anda tidak berwenang melakukan tindakan ini: metrics.read, scope none", "as"))
     genesis = "0" * 40
     h1, h2, h3 = ("%040x" % n for n in (0x11, 0x22, 0x33))   # example hashes
     audit = [
@@ -172,16 +185,16 @@ def vectors():
          "on_behalf_of": "", "action": "approve", "from": "pending", "to": "approved",
          "reason": "Silakan", "policy_version": "0", "prev": h2, "hash": h3},
     ]
-    pair("audit.request", "AUDIT.REQUEST", {"v": 1, "id": "vec-audit", "request_id": REQUEST_ID},
+    pair("audit.request", "AUDIT.REQUEST", {"v": 1, "id": "vec-audit", "as": PEGAWAI, "request_id": REQUEST_ID},
          ok("vec-audit", entries=audit, count=3))
-    pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "pemda": PEMDA},
+    pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "as": ATASAN, "pemda": PEMDA},
          ok("vec-verify", valid=True, checked=3, head=h3))
     pair("calendar.set", "CALENDAR.SET",
          {"v": 1, "id": "vec-cal", "key": "vec-cal-1", "pemda": PEMDA, "as": ATASAN,
           "days": [{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
                    {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}]},
          ok("vec-cal", days=2))
-    pair("calendar.get", "CALENDAR.GET", {"v": 1, "id": "vec-cal-get", "pemda": PEMDA},
+    pair("calendar.get", "CALENDAR.GET", {"v": 1, "id": "vec-cal-get", "as": PEGAWAI, "pemda": PEMDA},
          ok("vec-cal-get", days=[{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
                                  {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}],
             count=2))
@@ -197,7 +210,7 @@ def vectors():
           "message": "The policy file has errors; the policy in force stays",
           "errors": [{"code": "BAD_VALUE", "message": "Value not allowed: weekly_location_days must be 0..5",
                       "field": "text", "index": 2}]})
-    pair("policy.get", "POLICY.GET", {"v": 1, "id": "vec-policy-get", "pemda": PEMDA},
+    pair("policy.get", "POLICY.GET", {"v": 1, "id": "vec-policy-get", "as": PEGAWAI, "pemda": PEMDA},
          ok("vec-policy-get", version=1, text="[pemda]\ntimezone = WIB\n..."))
     pair("approval.delegate", "APPROVAL.DELEGATE",
          {"v": 1, "id": "vec-delegate", "key": "vec-delegate-1", "as": ATASAN, "to": PEGAWAI,

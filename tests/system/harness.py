@@ -37,6 +37,15 @@ PROGRAMS = {
 RETRYABLE = ("SERVICE_UNAVAILABLE", "REDIS_UNAVAILABLE", "INTERNAL")
 WIB = datetime.timezone(datetime.timedelta(hours=7))
 
+# Every test system runs with an operator token and one Kemendagri (national,
+# read-only) account. Clients from System.client() import with the token and
+# read as that account unless a call names its own "as" (test_authz checks
+# what each role may read; the other tests read as the national reader).
+OPERATOR_TOKEN = "test-operator-token-5f0c1e"
+KEMENDAGRI = "196901011990031001"
+READS = ("REQUEST.GET", "REQUEST.LIST", "EMPLOYEE.GET", "METRICS.GET", "AUDIT.REQUEST",
+         "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET")
+
 # Text the runner prints after a failing test's traceback (log tails).
 failure_notes = []
 
@@ -141,6 +150,8 @@ class System:
             "WFA_FRONTEND": self.frontend,
             "WFA_BACKEND": self.backend,
             "WFA_REDELIVER_MS": str(self.redeliver_ms),
+            "WFA_OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "WFA_KEMENDAGRI": KEMENDAGRI,
         })
         if self.verbose:
             env["WFA_VERBOSE"] = "1"
@@ -254,6 +265,8 @@ class System:
     # -- clients
 
     def client(self, **kwargs):
+        kwargs.setdefault("reader", KEMENDAGRI)
+        kwargs.setdefault("token", OPERATOR_TOKEN)
         c = Client(self.frontend, **kwargs)
         self.clients.append(c)
         return c
@@ -322,9 +335,11 @@ class Client:
     A call that never gets an answer yields {"status": "error", "code": "TIMEOUT"}.
     """
 
-    def __init__(self, endpoint, lang=None):
+    def __init__(self, endpoint, lang=None, reader=None, token=None):
         self.endpoint = endpoint
         self.lang = lang
+        self.reader = reader    # "as" for reads that name nobody
+        self.token = token      # "token" for imports that name nobody
         self.prefix = "c%d-%d" % (os.getpid(), next(_ids))
         self.sock = zmq.Context.instance().socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
@@ -348,6 +363,10 @@ class Client:
         body.setdefault("v", 1)
         if self.lang is not None:
             body.setdefault("lang", self.lang)
+        if cmd in READS and self.reader and "as" not in body:
+            body["as"] = self.reader
+        if cmd == "EMPLOYEE.IMPORT" and self.token and "as" not in body:
+            body.setdefault("token", self.token)
         body["id"] = "%s-%d" % (self.prefix, next(_ids))
         return body["id"], [cmd.encode(), msgpack.packb(body, use_bin_type=True)]
 
@@ -626,6 +645,17 @@ def submit_body(nip, dates, key, kind="rumah", location="Rumah, Lumajang",
 
 
 REQUEST_ID_RE = re.compile(r"^REQ-\d{2}(\.\d{2})?-\d+$")
+
+
+def wfactl_env(system, **extra):
+    """Environment for running wfactl against a test system: its endpoint, the
+    operator's token for imports and the national reader for reads (an explicit
+    --as wins)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
+    env.update({"WFA_ENDPOINT": system.frontend, "WFA_OPERATOR_TOKEN": OPERATOR_TOKEN,
+                "WFA_AS": KEMENDAGRI})
+    env.update(extra)
+    return env
 
 
 def log(*args):

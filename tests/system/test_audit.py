@@ -6,14 +6,13 @@ import json
 import os
 import subprocess
 
-from harness import ROOT, System, Org, import_rows, ok, wait_until, workdays
+from harness import ROOT, System, Org, import_rows, ok, wait_until, workdays, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
 
 def wfactl(system, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env["WFA_ENDPOINT"] = system.frontend
+    env = wfactl_env(system)
     return subprocess.run([WFACTL] + list(args), capture_output=True, text=True, env=env, timeout=30)
 
 

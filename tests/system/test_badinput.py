@@ -16,7 +16,7 @@ import time
 import msgpack
 import zmq
 
-from harness import (Org, RawSocket, decode_body, System, import_rows, ok, spare_port, submit_body,
+from harness import (KEMENDAGRI, Org, RawSocket, decode_body, System, import_rows, ok, spare_port, submit_body,
                      wait_until, workdays)
 
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
@@ -33,7 +33,7 @@ INPUT_CODES = {"OK", "BAD_FRAME", "BAD_MSGPACK", "TOO_LARGE", "BAD_VERSION", "UN
                "MISSING_FIELD", "WRONG_TYPE", "BAD_VALUE", "BAD_NIP", "BAD_PEMDA", "BAD_DATE",
                "DATE_NOT_FUTURE", "NOT_WORKING_DAY", "DUPLICATE_DATE", "BAD_KIND",
                "UNKNOWN_EMPLOYEE", "NO_APPROVER", "NOT_FOUND", "NOT_YOUR_DECISION",
-               "NOT_PENDING", "IMPORT_INVALID"}
+               "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN"}
 FIELDS = ["v", "id", "lang", "key", "as", "rows", "nip", "kind", "dates", "location", "reason",
           "plan", "request_id", "decision", "note", "pemda", "opd", "state", "limit", "from", "to",
           "dry_run"]
@@ -103,7 +103,9 @@ def command_cases(nip):
         ("EMPLOYEE.GET", {"nip": "1970"}, "BAD_NIP", "nip"),
         ("REQUEST.GET", {}, "MISSING_FIELD", "request_id"),
         ("REQUEST.GET", {"request_id": ["REQ"]}, "WRONG_TYPE", "request_id"),
-        ("REQUEST.LIST", {}, "MISSING_FIELD", "pemda"),
+        ("REQUEST.LIST", {}, "MISSING_FIELD", "as"),
+        ("REQUEST.LIST", {"as": "1970"}, "BAD_NIP", "as"),
+        ("REQUEST.GET", {"request_id": "REQ-35.08-000001"}, "MISSING_FIELD", "as"),
         ("REQUEST.LIST", {"pemda": "35.08", "limit": "ten"}, "WRONG_TYPE", "limit"),
         ("REQUEST.LIST", {"pemda": "35.08", "limit": 0}, "BAD_VALUE", "limit"),
         ("REQUEST.LIST", {"pemda": "35.08", "limit": 1001}, "BAD_VALUE", "limit"),
@@ -388,10 +390,10 @@ def test_badinput_directly_to_services():
                 system.start(name, env={"WFA_BROKER": endpoint}, group=name + "-direct")
             fake.wait_workers(SERVICE_COMMANDS)
             good_calls = {
-                "requests": ("EMPLOYEE.GET", {"v": 1, "nip": nip}),
+                "requests": ("EMPLOYEE.GET", {"v": 1, "nip": nip, "as": KEMENDAGRI}),
                 "approvals": ("APPROVAL.LIST", {"v": 1, "as": org.staff[0]["supervisor_nip"]}),
                 "notifications": ("INBOX.LIST", {"v": 1, "as": nip}),
-                "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda}),
+                "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda, "as": KEMENDAGRI}),
             }
             for service, commands in SERVICE_COMMANDS.items():
                 # Malformed worker messages: dropped, no harm.

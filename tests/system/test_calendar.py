@@ -8,14 +8,13 @@ import os
 import subprocess
 import tempfile
 
-from harness import ROOT, System, Org, import_rows, ok, workdays
+from harness import ROOT, System, Org, import_rows, ok, workdays, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
 
 def wfactl(system, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env["WFA_ENDPOINT"] = system.frontend
+    env = wfactl_env(system)
     return subprocess.run([WFACTL] + list(args), capture_output=True, text=True, env=env, timeout=30)
 
 

@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 
-from harness import ROOT, System, Org, import_rows, ok, wait_until, weekly_monday
+from harness import ROOT, System, Org, import_rows, ok, wait_until, weekly_monday, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
 
 def run(system, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env["WFA_ENDPOINT"] = system.frontend
+    env = wfactl_env(system)
     result = subprocess.run([WFACTL, "--json"] + list(args), capture_output=True, text=True,
                             env=env, timeout=30)
     return result.returncode, json.loads(result.stdout)

@@ -8,7 +8,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import ROOT, System, make_nip
+from harness import ROOT, System, make_nip, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 HEADER = "nip,name,pemda,opd,position,supervisor_nip,roles"
@@ -16,8 +16,7 @@ FULL = HEADER + ",service_start,sanctions,predikat,position_eligible,field_based
 
 
 def wfactl(system, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env["WFA_ENDPOINT"] = system.frontend
+    env = wfactl_env(system)
     return subprocess.run([WFACTL] + list(args), capture_output=True, text=True, env=env, timeout=30)
 
 

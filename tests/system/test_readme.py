@@ -57,6 +57,7 @@ def test_readme_make_run_and_walkthrough():
                 "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
     client_env = {k: v for k, v in env.items() if not k.startswith("WFA_")}
     client_env["WFA_ENDPOINT"] = "tcp://127.0.0.1:%d" % front
+    client_env["WFA_VAR"] = var       # where make demo finds the operator's token
     log = open(os.path.join(var, "run.log"), "wb")
     # Its own process group, as a terminal would have: Ctrl-C reaches all of it
     run_sh = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=log,
@@ -83,7 +84,7 @@ def test_readme_make_run_and_walkthrough():
             for line in expected:
                 assert line in output, "README shows %r after %r; got:\n%s" % (line, commands, output)
         # The figures reflect the walk-through
-        metrics = run("wfactl --json metrics --pemda 35.08", client_env)
+        metrics = run("wfactl --json metrics --pemda 35.08 --as 197203151998032004", client_env)
         assert '"submitted":1' in metrics.stdout and '"approved":1' in metrics.stdout, metrics.stdout
     finally:
         os.killpg(run_sh.pid, signal.SIGINT)          # Ctrl-C

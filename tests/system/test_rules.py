@@ -11,7 +11,7 @@ import tempfile
 
 import msgpack
 
-from harness import (ROOT, System, Org, employee, import_rows, make_nip, ok, today_wib,
+from harness import (ROOT, wfactl_env, System, Org, employee, import_rows, make_nip, ok, today_wib,
                      weekly_monday, workdays)
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
@@ -126,8 +126,7 @@ def test_bad_policy_refused_line_by_line_and_policy_in_force_stays():
         assert shown["version"] == 1 and "weekly_location_days = 2" in shown["text"], shown
 
         # Through wfactl: set, show, and the same refusal with line numbers
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-        env["WFA_ENDPOINT"] = system.frontend
+        env = wfactl_env(system)
         with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
             f.write(open(os.path.join(ROOT, "deploy", "policy.example.ini")).read())
         try:

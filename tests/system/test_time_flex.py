@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 
-from harness import ROOT, System, Org, import_rows, ok, weekly_monday
+from harness import ROOT, System, Org, import_rows, ok, weekly_monday, wfactl_env
 
 
 def week_of(j):
@@ -79,8 +79,7 @@ def test_wfactl_submits_a_shift_schedule():
     with System(verbose=False) as system:
         import_rows(system.client(), org.rows)
         days = week_of(2)[:2]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-        env["WFA_ENDPOINT"] = system.frontend
+        env = wfactl_env(system)
         args = [os.path.join(ROOT, "build", "bin", "wfactl"), "--json", "submit", "--as", org.staff[0]["nip"],
                 "--kind", "sif", "--dates", ",".join(days), "--location", "Kantor", "--reason", "Sif pagi"]
         for day in days:

@@ -6,7 +6,7 @@ import re
 import subprocess
 
 from harness import (Org, System, binary, future_weekend, make_nip, ok, spare_port,
-                     today_wib, wait_until, workdays, write_csv)
+                     today_wib, wait_until, workdays, write_csv, OPERATOR_TOKEN, KEMENDAGRI)
 
 
 class Ctl:
@@ -18,6 +18,7 @@ class Ctl:
         if endpoint:
             argv += ["--endpoint", self.system.frontend]
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
+        full_env.update({"WFA_OPERATOR_TOKEN": OPERATOR_TOKEN, "WFA_AS": KEMENDAGRI})
         full_env.update(env or {})
         p = subprocess.run(argv + list(args), capture_output=True, text=True, timeout=60,
                            env=full_env)

@@ -8,7 +8,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import ROOT, System, Org, employee, make_nip, today_wib, wait_until, weekly_monday, write_csv
+from harness import ROOT, System, Org, employee, make_nip, today_wib, wait_until, weekly_monday, write_csv, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 CHAIN = """[chain]
@@ -19,8 +19,7 @@ step = bkd, sla_hours=72, on_timeout=expire
 
 
 def wfactl(system, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env["WFA_ENDPOINT"] = system.frontend
+    env = wfactl_env(system)
     result = subprocess.run([WFACTL, "--json"] + list(args), capture_output=True, text=True,
                             env=env, timeout=30)
     return result.returncode, json.loads(result.stdout)

@@ -29,6 +29,7 @@ for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && brea
 export WFA_REDIS="127.0.0.1:$redis_port" WFA_FRONTEND="tcp://127.0.0.1:$front"
 export WFA_BACKEND="tcp://127.0.0.1:$back" WFA_BROKER="tcp://127.0.0.1:$back"
 export WFA_ENDPOINT="tcp://127.0.0.1:$front"
+export WFA_OPERATOR_TOKEN="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 "$bin/wfa-broker" 2>>"$work/services.log" & pids+=($!)
 for service in requests approvals notifications metrics; do
   "$bin/wfa-$service" 2>>"$work/services.log" & pids+=($!)

@@ -15,6 +15,7 @@ static bool s_json = false;             //  --json
 static const char *s_lang = "id";       //  --lang
 static wfa_client_t *s_client = NULL;   //  Connection to the broker
 static const char *s_as = NULL;         //  --as NIP, anywhere, or WFA_AS: who acts
+static bool s_as_given = false;         //  --as was on the command line
 
 static int
 s_usage (void)
@@ -380,11 +381,14 @@ s_cmd_import (int argc, char **argv)
     wfa_employee_t *row = (wfa_employee_t *) zlistx_first (rows);
     for (int batch_nbr = 0; row && rc == 0; batch_nbr++) {
         size_t batch = 0;
-        s_begin ();
         char batch_key [48];
         snprintf (batch_key, sizeof batch_key, "%s-%d", key, batch_nbr);
+        //  Without --as, the operator's token when there is one (bootstrap
+        //  of a new pemda), else WFA_AS
+        if (!s_as_given && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN))
+            s_as = NULL;
+        s_begin ();
         s_field_str ("key", batch_key);
-        //  Without --as, the operator's token (bootstrap of a new pemda)
         if (!s_as && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN))
             s_field_str ("token", wfa_config_get (WFA_CFG_OPERATOR_TOKEN));
         msgpack_packer *pk = wfa_client_field (s_client, "rows");
@@ -1072,8 +1076,10 @@ main (int argc, char *argv [])
                 return s_usage ();
         }
         else
-        if (streq (argv [first], "--as") && first + 1 < argc)
+        if (streq (argv [first], "--as") && first + 1 < argc) {
             s_as = argv [++first];
+            s_as_given = true;
+        }
         else
         if (streq (argv [first], "--help"))
             return s_usage () == 2? 0: 0;
@@ -1092,8 +1098,10 @@ main (int argc, char *argv [])
         if (streq (argv [arg_nbr], "--lang") && arg_nbr + 1 < argc)
             s_lang = argv [++arg_nbr];
         else
-        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc)
+        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc) {
             s_as = argv [++arg_nbr];
+            s_as_given = true;
+        }
         else
             argv [kept++] = argv [arg_nbr];
     }
