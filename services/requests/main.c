@@ -1072,8 +1072,7 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (nip && *nip) {
         if (s_employee_target (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
             return;
-        if (!streq (nip_pemda, pemda))
-            target.pemda = nip_pemda [0]? nip_pemda: pemda;
+        target.pemda = pemda;   //  What is listed is this pemda's index
     }
     int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
     if (held)
