@@ -12,7 +12,8 @@ static const char *s_roles [] = {
 //  The CSV columns in order; the first 7 are required in the header.
 static const char *s_columns [WFA_EMPLOYEE_FIELDS + 1] = {
     "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
-    "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home", NULL
+    "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home",
+    "special_circumstances", NULL
 };
 #define S_REQUIRED_COLUMNS 7
 
@@ -32,7 +33,7 @@ wfa_employee_field (wfa_employee_t *row, int field_nbr)
 {
     char **slots [WFA_EMPLOYEE_FIELDS] = { &row->nip, &row->name, &row->pemda, &row->opd,
         &row->position, &row->supervisor_nip, &row->roles, &row->service_start, &row->sanctions,
-        &row->predikat, &row->position_eligible, &row->field_based, &row->home };
+        &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special };
     assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
     return slots [field_nbr];
 }
@@ -221,6 +222,8 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
     }
     if (row->sanctions && !s_sanctions_valid (row->sanctions))
         S_PROBLEM (WFA_E_BAD_VALUE, "sanctions");
+    if (row->special && !s_sanctions_valid (row->special))
+        S_PROBLEM (WFA_E_BAD_VALUE, "special_circumstances");
     if (row->predikat && wfa_predikat_rank (row->predikat) < 0)
         S_PROBLEM (WFA_E_BAD_VALUE, "predikat");
     if (row->position_eligible && !s_flag_valid (row->position_eligible))
@@ -260,6 +263,7 @@ wfa_employee_clear (wfa_employee_t *row)
     free (row->predikat);
     free (row->position_eligible);
     free (row->field_based);
+    free (row->special);
     free (row->home);
     memset (row, 0, sizeof *row);
 }

@@ -410,17 +410,22 @@ s_flag (const char *value)
         || strcasecmp (value, "true") == 0 || streq (value, "1");
 }
 
-//  A sanction range (FROM..TO or FROM..) of sanctions covering any of days;
-//  copied into buf. False if none.
+//  Ranges (FROM..TO or FROM.., ';'-separated: sanctions, special
+//  circumstances) against days. With every false: true if a range covers
+//  any day, that range copied into buf. With every true: true if each day
+//  lies in some range (and there is at least one day).
 static bool
-s_sanctioned (const char *sanctions, const int *days, size_t count, char *buf, size_t size)
+s_ranges_cover (const char *ranges, const int *days, size_t count, bool every, char *buf, size_t size)
 {
-    char *copy = strdup (sanctions);
+    char *copy = strdup (ranges);
     char *saveptr = NULL;
     bool found = false;
+    bool covered [S_DATES_MAX + 1] = { false };
+    size_t uncovered = count;
     for (char *range = strtok_r (copy, ";", &saveptr); range && !found;
          range = strtok_r (NULL, ";", &saveptr)) {
-        snprintf (buf, size, "%s", range);
+        if (buf)
+            snprintf (buf, size, "%s", range);
         char *dots = strstr (range, "..");
         int from = 0, to = INT_MAX;
         if (!dots)
@@ -428,8 +433,14 @@ s_sanctioned (const char *sanctions, const int *days, size_t count, char *buf, s
         *dots = 0;
         if (wfa_date_parse (range, &from) || (dots [2] && wfa_date_parse (dots + 2, &to)))
             continue;
-        for (size_t day_nbr = 0; day_nbr < count && !found; day_nbr++)
-            found = days [day_nbr] >= from && days [day_nbr] <= to;
+        for (size_t day_nbr = 0; day_nbr < count && day_nbr <= S_DATES_MAX && !found; day_nbr++) {
+            bool inside = days [day_nbr] >= from && days [day_nbr] <= to;
+            if (inside && !covered [day_nbr]) {
+                covered [day_nbr] = true;
+                uncovered--;
+            }
+            found = every? uncovered == 0: inside;
+        }
     }
     free (copy);
     return found;
@@ -562,8 +573,8 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++)
             check [date_nbr + 1] = days_sorted [date_nbr];
         if (rules->block_when_sanctioned
-        &&  s_sanctioned (s_hash_field (employee, "sanctions"), check, *sorted_count + 1,
-                          detail, sizeof detail))
+        &&  s_ranges_cover (s_hash_field (employee, "sanctions"), check, *sorted_count + 1, false,
+                            detail, sizeof detail))
             wfa_call_error (call, WFA_E_SANCTIONED, "as", detail, -1);
         int months = s_months_of_service (s_hash_field (employee, "service_start"), nip, today);
         if (months < rules->min_months_of_service) {
@@ -582,8 +593,14 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
             wfa_call_error (call, WFA_E_POSITION_NOT_ELIGIBLE, "as",
                             s_hash_field (employee, "position"), -1);
     }
-    //  Time flexibility keeps the employee at the office: no location cap
+    //  Not held to the cap: field-based positions, and every day asked for
+    //  within an approved special circumstance; time flexibility keeps the
+    //  employee at the office, so it has no location cap
     bool exempt = rules->field_based_exempt_from_cap && s_flag (s_hash_field (employee, "field_based"));
+    if (rules->special_circumstance_exempt_from_cap && *sorted_count > 0
+    &&  s_ranges_cover (s_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
+                        true, NULL, 0))
+        exempt = true;
     bool time_kind = kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS;
     return exempt || time_kind? -1: rules->weekly_location_days;
 }

@@ -32,8 +32,9 @@ min_predikat = baik
 """ % blackout
 
 
-def people(org):
-    """Employees in DINKES, each made to break (or keep) one rule."""
+def people(org, special_day=None):
+    """Employees in DINKES, each made to break (or keep) one rule; "special" is in an approved
+    special circumstance for the next 60 days, "partial" only on special_day."""
     boss = org.supervisors[0]["nip"]
     recent = (today_wib() - datetime.timedelta(days=100)).strftime("%Y-%m")
     sanction = "%s..%s" % ((today_wib() - datetime.timedelta(days=10)).isoformat(),
@@ -45,6 +46,9 @@ def people(org):
         "low": {"predikat": "butuh_perbaikan"},
         "desk": {"predikat": "baik", "position_eligible": "no"},
         "field": {"predikat": "baik", "field_based": "yes"},
+        "special": {"predikat": "baik", "special_circumstances": "%s..%s" % (
+            today_wib().isoformat(), (today_wib() + datetime.timedelta(days=60)).isoformat())},
+        "partial": {"predikat": "baik", "special_circumstances": "%s..%s" % (special_day, special_day)},
     }
     rows, nips = [], {}
     for n, (name, extra) in enumerate(spec.items()):
@@ -69,14 +73,14 @@ def test_rules_each_passes_and_fails():
     blackout = weekly_monday(5)
     with System(verbose=False) as system:
         client = system.client()
-        rows, nips = people(org)
+        a_week = workdays(5, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
+        rows, nips = people(org, special_day=a_week[0])
         import_rows(client, org.rows + rows)
         reply = ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda, "as": org.sekda["nip"],
                                               "text": policy_text(blackout)}))
         assert reply["version"] == 1
         w = [weekly_monday(j) for j in range(8)]
         tomorrow = workdays(1, start_offset=1)[0]
-        a_week = workdays(5, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
         cases = [
             ("a day, all rules kept", nips["ok"], [w[1]], "rumah", ["OK"]),
             ("kind the policy does not allow", nips["ok"], [w[2]], "lokasi_lain", ["KIND_NOT_ALLOWED"]),
@@ -91,6 +95,10 @@ def test_rules_each_passes_and_fails():
             ("position not eligible", nips["desk"], [w[1]], "rumah", ["POSITION_NOT_ELIGIBLE"]),
             ("three days in one week: over the cap", nips["ok"], a_week[:3], "rumah", ["WEEKLY_CAP"]),
             ("field-based: the cap does not apply", nips["field"], a_week[:3], "rumah", ["OK"]),
+            ("special circumstance over every day: the cap does not apply", nips["special"],
+             a_week[:3], "rumah", ["OK"]),
+            ("special circumstance over one day of three: the cap holds", nips["partial"],
+             a_week[:3], "rumah", ["WEEKLY_CAP"]),
             ("a day already asked for", nips["ok"], [w[1]], "rumah", ["OVERLAP"]),
             ("several rules at once", nips["low"], [w[3], w[4], blackout, w[7]], "lokasi_lain",
              ["BLACKOUT", "KIND_NOT_ALLOWED", "PREDIKAT_TOO_LOW", "TOO_MANY_DAYS"]),
