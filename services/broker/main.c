@@ -42,6 +42,10 @@ static const struct {
     { "APPROVAL", "approvals" },
     { "INBOX", "notifications" },
     { "METRICS", "metrics" },
+    { "CHECKIN", "metrics" },
+    { "REPORT", "metrics" },
+    { "EKINERJA", "metrics" },
+    { "MONEV", "metrics" },
     { NULL, NULL }
 };
 
