@@ -16,7 +16,7 @@ SAN      ?=
 PKGS     := libczmq libzmq msgpack hiredis
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
             -Ishared -I$(BUILD)/gen
-LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis
+LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis -lm
 LDFLAGS  := $(SAN)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \

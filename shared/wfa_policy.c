@@ -18,6 +18,7 @@ typedef enum {
     S_SECTION_LIMITS,
     S_SECTION_CAPACITY,
     S_SECTION_ELIGIBILITY,
+    S_SECTION_MONEV,
     S_SECTION_CHAIN,
     S_SECTION_OPD,
     S_SECTION_SKIP,             //  Under a header that was refused
@@ -25,7 +26,7 @@ typedef enum {
 } s_section_t;
 
 static const char *s_section_names [] = {
-    "", "pemda", "kinds", "limits", "capacity", "eligibility", "chain", "opd", ""
+    "", "pemda", "kinds", "limits", "capacity", "eligibility", "monev", "chain", "opd", ""
 };
 
 typedef enum {
@@ -37,7 +38,9 @@ typedef enum {
     S_TYPE_PREDIKAT,
     S_TYPE_BLACKOUT,            //  List of dates and ranges
     S_TYPE_RAMADAN,             //  One range or empty
-    S_TYPE_TZ
+    S_TYPE_TZ,
+    S_TYPE_CLOCK,               //  HH:MM, stored as minutes since midnight
+    S_TYPE_GEO                  //  "LAT, LON" in degrees, or empty
 } s_type_t;
 
 typedef struct {
@@ -81,6 +84,17 @@ static const s_key_t s_keys [] = {
       S_FIELD (field_based_exempt_from_cap), "yes" },
     { S_SECTION_ELIGIBILITY, "special_circumstance_exempt_from_cap", S_TYPE_YESNO, 0, 0,
       S_FIELD (special_circumstance_exempt_from_cap), "yes" },
+    { S_SECTION_MONEV, "work_start", S_TYPE_CLOCK, 0, 0, S_FIELD (work_start), "07:30" },
+    { S_SECTION_MONEV, "checkin_grace_minutes", S_TYPE_INT, 0, 240, S_FIELD (checkin_grace_minutes), "15" },
+    { S_SECTION_MONEV, "report_deadline", S_TYPE_CLOCK, 0, 0, S_FIELD (report_deadline), "23:59" },
+    { S_SECTION_MONEV, "geofence_radius_m", S_TYPE_INT, 10, 100000, S_FIELD (geofence_radius_m), "200" },
+    { S_SECTION_MONEV, "office", S_TYPE_GEO, 0, 0, offsetof (wfa_rules_t, office_e6),
+      sizeof (((wfa_rules_t *) 0)->office_e6), "" },
+    { S_SECTION_MONEV, "min_checkin_compliance", S_TYPE_INT, 0, 100, S_FIELD (min_checkin_compliance), "95" },
+    { S_SECTION_MONEV, "min_report_rate", S_TYPE_INT, 0, 100, S_FIELD (min_report_rate), "90" },
+    { S_SECTION_MONEV, "min_attainment", S_TYPE_INT, 0, 1000, S_FIELD (min_attainment), "100" },
+    { S_SECTION_MONEV, "flag_after_weeks", S_TYPE_INT, 1, 52, S_FIELD (flag_after_weeks), "2" },
+    { S_SECTION_MONEV, "suspend_weeks", S_TYPE_INT, 0, 52, S_FIELD (suspend_weeks), "0" },
     { S_SECTION_NONE, NULL, S_TYPE_INT, 0, 0, 0, 0, NULL }
 };
 #define S_KEY_MAX 32            //  Keys fit one bit each in a uint32_t
@@ -325,6 +339,37 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
             snprintf (why_id, S_WHY_MAX, "WIB, WITA atau WIT");
             snprintf (why_en, S_WHY_MAX, "WIB, WITA or WIT");
             return false;
+        case S_TYPE_CLOCK: {
+            int hours = -1, minutes = -1;
+            char rest = 0;
+            if (strlen (value) == 5 && sscanf (value, "%2d:%2d%c", &hours, &minutes, &rest) == 2
+            &&  isdigit ((unsigned char) value [0]) && isdigit ((unsigned char) value [3])
+            &&  hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59) {
+                *(int *) field = hours * 60 + minutes;
+                return true;
+            }
+            snprintf (why_id, S_WHY_MAX, "jam HH:MM, 00:00..23:59");
+            snprintf (why_en, S_WHY_MAX, "a time HH:MM, 00:00..23:59");
+            return false;
+        }
+        case S_TYPE_GEO: {
+            int *pair = (int *) field;
+            if (*value == 0) {
+                pair [0] = pair [1] = WFA_GEO_NONE;
+                return true;
+            }
+            double lat = 0, lon = 0;
+            int used = 0;
+            if (sscanf (value, "%lf , %lf%n", &lat, &lon, &used) == 2 && value [used] == 0
+            &&  lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) {
+                pair [0] = (int) lround (lat * 1e6);
+                pair [1] = (int) lround (lon * 1e6);
+                return true;
+            }
+            snprintf (why_id, S_WHY_MAX, "LINTANG, BUJUR dalam derajat (mis. -8.1335, 113.2248), atau kosong");
+            snprintf (why_en, S_WHY_MAX, "LAT, LON in degrees (e.g. -8.1335, 113.2248), or empty");
+            return false;
+        }
         case S_TYPE_PREDIKAT:
             number = wfa_predikat_parse (value);
             if (number >= 0) {
@@ -473,6 +518,13 @@ s_value_append (zchunk_t *text, const s_key_t *key, const wfa_rules_t *rules,
             break;
         case S_TYPE_TZ:
             s_append (text, "%s", wfa_tz_name (*(const int *) field));
+            break;
+        case S_TYPE_CLOCK:
+            s_append (text, "%02d:%02d", *(const int *) field / 60, *(const int *) field % 60);
+            break;
+        case S_TYPE_GEO:
+            if (((const int *) field) [0] != WFA_GEO_NONE)
+                s_append (text, "%.6f, %.6f", ((const int *) field) [0] / 1e6, ((const int *) field) [1] / 1e6);
             break;
         case S_TYPE_PREDIKAT:
             s_append (text, "%s", wfa_predikat_name (*(const int *) field));
@@ -664,13 +716,13 @@ s_parse_opd_key (s_parser_t *self, const char *key, char *value)
     const char *dot = strchr (key, '.');
     s_section_t section = S_SECTION_NONE;
     if (dot) {
-        for (int section_nbr = S_SECTION_KINDS; section_nbr <= S_SECTION_ELIGIBILITY; section_nbr++)
+        for (int section_nbr = S_SECTION_KINDS; section_nbr <= S_SECTION_MONEV; section_nbr++)
             if (strlen (s_section_names [section_nbr]) == (size_t) (dot - key)
             &&  memcmp (s_section_names [section_nbr], key, dot - key) == 0)
                 section = (s_section_t) section_nbr;
     }
     if (section == S_SECTION_NONE) {
-        s_unknown_key (self, key, where, "kinds.KEY, limits.KEY, capacity.KEY, eligibility.KEY");
+        s_unknown_key (self, key, where, "kinds.KEY, limits.KEY, capacity.KEY, eligibility.KEY, monev.KEY");
         return;
     }
     int key_nbr = s_key_find (section, dot + 1);
@@ -753,9 +805,9 @@ s_parse_header (s_parser_t *self, char *line)
         }
     int cut = (int) wfa_utf8_cut (name, strlen (name), 40);
     s_format (message_id, "Bagian tidak dikenal [%.*s]; yang boleh: [pemda], [kinds], [limits], "
-              "[capacity], [eligibility], [chain], [opd KODE]", cut, name);
+              "[capacity], [eligibility], [monev], [chain], [opd KODE]", cut, name);
     s_format (message_en, "Unknown section [%.*s]; allowed: [pemda], [kinds], [limits], "
-              "[capacity], [eligibility], [chain], [opd CODE]", cut, name);
+              "[capacity], [eligibility], [monev], [chain], [opd CODE]", cut, name);
     s_error (self, message_id, message_en);
 }
 
@@ -1398,6 +1450,35 @@ wfa_policy_test (bool verbose)
     const wfa_step_t *step = wfa_policy_step (policy, 0);
     assert (streq (step->role, "atasan") && step->sla_hours == 24 && streq (step->on_timeout, "remind"));
     assert (wfa_policy_step (policy, 1) == NULL);
+    //  Monev defaults, then a [monev] section with an OPD's own office
+    assert (rules.work_start == 7 * 60 + 30 && rules.checkin_grace_minutes == 15);
+    assert (rules.report_deadline == 23 * 60 + 59 && rules.geofence_radius_m == 200);
+    assert (rules.office_e6 [0] == WFA_GEO_NONE && rules.min_checkin_compliance == 95);
+    assert (rules.flag_after_weeks == 2 && rules.suspend_weeks == 0);
+    {
+        const char *monev = "[monev]\nwork_start = 08:00\noffice = -8.1335, 113.2248\n"
+                            "suspend_weeks = 2\n[opd DINKES]\nmonev.office = -8.14,113.23\n";
+        wfa_policy_t *parsed = wfa_policy_parse (monev, strlen (monev), "35.08", NULL);
+        assert (parsed);
+        wfa_rules_t pemda_rules = wfa_policy_rules (parsed, NULL);
+        wfa_rules_t dinkes = wfa_policy_rules (parsed, "DINKES");
+        assert (pemda_rules.work_start == 480 && pemda_rules.suspend_weeks == 2);
+        assert (pemda_rules.office_e6 [0] == -8133500 && pemda_rules.office_e6 [1] == 113224800);
+        assert (dinkes.office_e6 [0] == -8140000 && dinkes.work_start == 480);
+        char *canonical = wfa_policy_text (parsed);
+        assert (strstr (canonical, "office = -8.133500, 113.224800\n"));
+        assert (strstr (canonical, "monev.office = -8.140000, 113.230000\n"));
+        wfa_policy_t *again = wfa_policy_parse (canonical, strlen (canonical), "35.08", NULL);
+        assert (again && wfa_policy_rules (again, "DINKES").office_e6 [1] == 113230000);
+        wfa_policy_destroy (&again);
+        free (canonical);
+        wfa_policy_destroy (&parsed);
+        const char *bad = "[monev]\nwork_start = 7:30\noffice = north\nreport_deadline = 24:00\n";
+        zlistx_t *errors = wfa_policy_errors_new ();
+        assert (wfa_policy_parse (bad, strlen (bad), "35.08", errors) == NULL);
+        assert (zlistx_size (errors) == 3);
+        zlistx_destroy (&errors);
+    }
     assert (!wfa_policy_blackout (policy, wfa_date_from_ymd (2026, 8, 17)));
     const char *no_opds [] = { NULL };
     s_test_round_trip (policy, no_opds);

@@ -49,7 +49,15 @@ typedef struct {
          special_circumstance_exempt_from_cap;
     int min_months_of_service;
     int min_predikat;               //  0 none, else 1 sangat_kurang .. 5 sangat_baik
+    //  Monev: working day start and check-in grace, the daily report's
+    //  deadline (minutes since local midnight), the geofence, benchmarks
+    int work_start, checkin_grace_minutes, report_deadline, geofence_radius_m;
+    int office_e6 [2];              //  Office lat, lon in microdegrees; WFA_GEO_NONE if unset
+    int min_checkin_compliance, min_report_rate, min_attainment;    //  percent
+    int flag_after_weeks, suspend_weeks;
 } wfa_rules_t;
+
+#define WFA_GEO_NONE INT_MIN        //  No coordinates
 
 //  One approval step.
 typedef struct {
