@@ -18,5 +18,6 @@
 #include "wfa_json.h"
 #include "wfa_store.h"
 #include "wfa_authz.h"
+#include "wfa_monev.h"
 
 #endif

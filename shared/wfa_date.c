@@ -115,7 +115,20 @@ wfa_now_ms (void)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    int64_t ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    //  Tests and demos move the clock: WFA_CLOCK_FILE names a file holding
+    //  milliseconds to add (a simulated month runs in seconds). Read on
+    //  every call, so a test can move time while the services run.
+    const char *path = getenv ("WFA_CLOCK_FILE");
+    if (path && *path) {
+        FILE *file = fopen (path, "r");
+        long long offset = 0;
+        if (file && fscanf (file, "%lld", &offset) == 1)
+            ms += offset;
+        if (file)
+            fclose (file);
+    }
+    return ms;
 }
 
 void

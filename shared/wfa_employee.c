@@ -13,7 +13,7 @@ static const char *s_roles [] = {
 static const char *s_columns [WFA_EMPLOYEE_FIELDS + 1] = {
     "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
     "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home",
-    "special_circumstances", NULL
+    "special_circumstances", "home_geo", NULL
 };
 #define S_REQUIRED_COLUMNS 7
 
@@ -33,7 +33,7 @@ wfa_employee_field (wfa_employee_t *row, int field_nbr)
 {
     char **slots [WFA_EMPLOYEE_FIELDS] = { &row->nip, &row->name, &row->pemda, &row->opd,
         &row->position, &row->supervisor_nip, &row->roles, &row->service_start, &row->sanctions,
-        &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special };
+        &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special, &row->home_geo };
     assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
     return slots [field_nbr];
 }
@@ -224,6 +224,13 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
         S_PROBLEM (WFA_E_BAD_VALUE, "sanctions");
     if (row->special && !s_sanctions_valid (row->special))
         S_PROBLEM (WFA_E_BAD_VALUE, "special_circumstances");
+    if (row->home_geo && *row->home_geo) {
+        double lat = 0, lon = 0;
+        int used = 0;
+        if (sscanf (row->home_geo, "%lf , %lf%n", &lat, &lon, &used) != 2 || row->home_geo [used]
+        ||  lat < -90 || lat > 90 || lon < -180 || lon > 180)
+            S_PROBLEM (WFA_E_BAD_VALUE, "home_geo");
+    }
     if (row->predikat && wfa_predikat_rank (row->predikat) < 0)
         S_PROBLEM (WFA_E_BAD_VALUE, "predikat");
     if (row->position_eligible && !s_flag_valid (row->position_eligible))
@@ -264,6 +271,7 @@ wfa_employee_clear (wfa_employee_t *row)
     free (row->position_eligible);
     free (row->field_based);
     free (row->special);
+    free (row->home_geo);
     free (row->home);
     memset (row, 0, sizeof *row);
 }

@@ -24,6 +24,7 @@ typedef struct {
     char *position_eligible;    //  yes|no: position may work flexibly
     char *field_based;          //  yes|no: duties by nature outside the office
     char *home;                 //  Registered home address
+    char *home_geo;             //  Home coordinates "LAT,LON" (geofence of rumah)
     char *special;              //  Approved special circumstances (keadaan
                                 //  khusus): FROM..TO[;FROM..] ranges
     int line;                   //  Line in the source file, or batch index
@@ -54,7 +55,7 @@ bool wfa_opd_code_valid (const char *code);
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);
 
-#define WFA_EMPLOYEE_FIELDS 14  //  Fields of a row: 7 required columns, 7 optional
+#define WFA_EMPLOYEE_FIELDS 15  //  Fields of a row: 7 required columns, 8 optional
 
 //  Name of field n of a row (0..12), in the CSV column order.
 const char *wfa_employee_field_name (int field_nbr);

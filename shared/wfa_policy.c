@@ -1096,6 +1096,24 @@ s_code_compare (const void *item1, const void *item2)
     return strcmp ((const char *) item1, (const char *) item2);
 }
 
+size_t
+wfa_policy_offices (wfa_policy_t *self, int (*pairs) [2], size_t max)
+{
+    size_t count = 0;
+    if (count < max && self->rules.office_e6 [0] != WFA_GEO_NONE) {
+        pairs [count] [0] = self->rules.office_e6 [0];
+        pairs [count++] [1] = self->rules.office_e6 [1];
+    }
+    int office_key = s_key_find (S_SECTION_MONEV, "office");
+    for (s_opd_t *opd = (s_opd_t *) zhashx_first (self->opds); opd && count < max;
+         opd = (s_opd_t *) zhashx_next (self->opds))
+        if ((opd->set & (1u << office_key)) && opd->values.office_e6 [0] != WFA_GEO_NONE) {
+            pairs [count] [0] = opd->values.office_e6 [0];
+            pairs [count++] [1] = opd->values.office_e6 [1];
+        }
+    return count;
+}
+
 //  Canonical text of a policy.
 char *
 wfa_policy_text (wfa_policy_t *self)

@@ -97,6 +97,10 @@ bool wfa_policy_blackout (wfa_policy_t *self, int day);
 //  section sets limits.blackout (it replaces the pemda's), else the pemda's.
 bool wfa_policy_opd_blackout (wfa_policy_t *self, const char *opd, int day);
 
+//  Office coordinates (microdegrees) on record: the pemda's, then each OPD
+//  section's own, into pairs (at most max); returns how many.
+size_t wfa_policy_offices (wfa_policy_t *self, int (*pairs) [2], size_t max);
+
 //  Number of approval steps (at least 1).
 size_t wfa_policy_steps (wfa_policy_t *self);
 

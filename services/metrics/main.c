@@ -64,10 +64,12 @@ static void
 s_forget_done (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
 {
     (void) pemda;
-    redisReply *reply = wfa_redis_command (redis, "ZREMRANGEBYSCORE %sdone:metrics -inf %" PRId64,
-                                           prefix, *(int64_t *) arg - S_DONE_KEEP_MS);
-    if (reply)
-        freeReplyObject (reply);
+    for (int set_nbr = 0; set_nbr < 2; set_nbr++) {
+        redisReply *reply = wfa_redis_command (redis, "ZREMRANGEBYSCORE %sdone:%s -inf %" PRId64, prefix,
+                                               set_nbr? "monev": "metrics", *(int64_t *) arg - S_DONE_KEEP_MS);
+        if (reply)
+            freeReplyObject (reply);
+    }
 }
 
 //  Once a minute, drop the record of counted events a week after they were
@@ -218,12 +220,20 @@ static const wfa_route_t s_routes [] = {
     { NULL, NULL }
 };
 
+//  Approved, cancelled and revoked requests also move the flexible days
+static int
+s_on_request (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    int rc = s_on_event (event, redis, state);
+    return rc? rc: wfa_monev_on_request (event, redis);
+}
+
 static const wfa_event_route_t s_events [] = {
     { "request.submitted", s_on_event },
-    { "request.approved", s_on_event },
+    { "request.approved", s_on_request },
     { "request.rejected", s_on_event },
-    { "request.cancelled", s_on_event },
-    { "request.revoked", s_on_event },
+    { "request.cancelled", s_on_request },
+    { "request.revoked", s_on_request },
     { "request.expired", s_on_event },
     { NULL, NULL }
 };
@@ -231,6 +241,19 @@ static const wfa_event_route_t s_events [] = {
 int
 main (int argc, char *argv [])
 {
-    static const wfa_service_def_t def = { "metrics", s_routes, s_events, NULL, s_housekeeping };
-    return wfa_service_main (&def, argc, argv);
+    //  METRICS.GET, then the monev commands (shared/wfa_monev.c)
+    size_t count = 0, monev = 0;
+    while (s_routes [count].command)
+        count++;
+    while (wfa_monev_routes [monev].command)
+        monev++;
+    wfa_route_t *routes = (wfa_route_t *) calloc (count + monev + 1, sizeof (wfa_route_t));
+    memcpy (routes, s_routes, count * sizeof (wfa_route_t));
+    memcpy (routes + count, wfa_monev_routes, monev * sizeof (wfa_route_t));
+    wfa_monev_t *state = wfa_monev_new ();
+    const wfa_service_def_t def = { "metrics", routes, s_events, state, s_housekeeping };
+    int rc = wfa_service_main (&def, argc, argv);
+    wfa_monev_destroy (&state);
+    free (routes);
+    return rc;
 }

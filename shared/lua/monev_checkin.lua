@@ -1,0 +1,71 @@
+-- monev_checkin.lua: check in or out on an approved flexible day, once.
+-- KEYS[1]  key prefix of the pemda
+-- ARGV     nip, date (the pemda's local day), action ("in"|"out"), at (ms),
+--          minute (local minutes since midnight), work_start (minutes),
+--          grace (minutes), lat, lon (degrees, "" when not given),
+--          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
+--          first, then every office of the pemda), idem_key, idem_ttl
+-- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE"} for "in", {"ok"|"dup", "out"}
+--          for "out", or {"err", CODE, detail}. STATUS: on_time | late;
+--          WHERE: inside | outside | no_location (no coordinates sent) |
+--          no_reference (no home or office on record) | none (no geofence
+--          for the kind); DISTANCE in whole metres, -1 when not measured.
+local p = KEYS[1]
+local nip, date, action, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local minute, start, grace = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local lat, lon, radius, offices = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local idem = p .. 'idem:checkin:' .. nip .. ':' .. action .. ':' .. ARGV[12]
+local previous = redis.call('GET', idem)
+if previous then return {'dup', previous} end
+
+local day = wfa_mv_flex_day(p, nip, date)
+if not day then return {'err', 'NOT_FLEXIBLE_DAY', date} end
+local ck = p .. 'mv:ci:' .. nip
+local record = redis.call('HGET', ck, date)
+if action == 'out' then
+    if not record then return {'err', 'BAD_STATE', 'no check-in on ' .. date} end
+    local f = wfa_split_bar(record)
+    if f[2] ~= '' then return {'err', 'ALREADY_RECORDED', 'check-out ' .. date} end
+    f[2] = at
+    redis.call('HSET', ck, date, table.concat(f, '|'))
+    redis.call('SET', idem, 'out', 'EX', ARGV[13])
+    return {'ok', 'out'}
+end
+if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
+-- A time kind's day starts when its schedule says
+local hh, mm = string.match(day[4], date .. '=(%d%d):(%d%d)')
+if hh then start = tonumber(hh) * 60 + tonumber(mm) end
+local status = 'on_time'
+if minute > start + grace then status = 'late' end
+local kind, opd = day[2], day[3]
+local where, distance = 'none', -1
+if kind == 'rumah' or kind == 'kantor_lain' then
+    local refs = {}
+    if kind == 'rumah' then
+        local home = redis.call('HGET', p .. 'emp:' .. nip, 'home_geo') or ''
+        local a, b = string.match(home, '^%s*([-%d.]+)%s*,%s*([-%d.]+)%s*$')
+        if a then refs[1] = {tonumber(a), tonumber(b)} end
+    else
+        for a, b in string.gmatch(offices, '([-%d.]+),([-%d.]+)') do refs[#refs + 1] = {tonumber(a), tonumber(b)} end
+    end
+    if not lat or not lon then
+        where = 'no_location'
+    elseif #refs == 0 then
+        where = 'no_reference'
+    else
+        for _, ref in ipairs(refs) do
+            local d = wfa_mv_distance(lat, lon, ref[1], ref[2])
+            if distance < 0 or d < distance then distance = d end
+        end
+        distance = math.floor(distance + 0.5)
+        where = 'outside'
+        if distance <= radius then where = 'inside' end
+    end
+end
+redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(distance), kind, day[1],
+                                           ARGV[8], ARGV[9]}, '|'))
+wfa_mv_add(p, date, opd, nip, 'ci_' .. status, 1)
+if where ~= 'inside' and where ~= 'none' then wfa_mv_add(p, date, opd, nip, 'ci_flagged', 1) end
+local answer = status .. '|' .. where .. '|' .. distance
+redis.call('SET', idem, answer, 'EX', ARGV[13])
+return {'ok', answer}

@@ -1,0 +1,55 @@
+-- monev_compare.lua: compare the recomputed figures (mv:r:) with the kept
+-- ones (mv:c:, mv:t:), and with "apply" put the recomputed ones in force.
+-- KEYS[1]  key prefix of the pemda
+-- ARGV     "check" | "apply"
+-- Returns  {days compared, months compared, difference count, up to 50
+--          differences "DAY FIELD kept=N rebuilt=M"}. A field that is 0 on
+--          one side and absent on the other is no difference.
+local p = KEYS[1]
+local diffs, count = {}, 0
+local function compare(kind, ns)
+    local seen = {}
+    local list = {}
+    for _, z in ipairs({'mv:' .. ns, 'mv:r:' .. ns}) do
+        for _, d in ipairs(redis.call('ZRANGE', p .. z, 0, -1)) do
+            if not seen[d] then seen[d] = true; list[#list + 1] = d end
+        end
+    end
+    for _, d in ipairs(list) do
+        local kept, rebuilt = {}, {}
+        local a = redis.call('HGETALL', p .. 'mv:' .. kind .. d)
+        for j = 1, #a, 2 do kept[a[j]] = tonumber(a[j + 1]) end
+        local b = redis.call('HGETALL', p .. 'mv:r:' .. kind .. d)
+        for j = 1, #b, 2 do rebuilt[b[j]] = tonumber(b[j + 1]) end
+        for field, value in pairs(kept) do
+            if (rebuilt[field] or 0) ~= value then
+                count = count + 1
+                if #diffs < 50 then diffs[#diffs + 1] = d .. ' ' .. field .. ' kept=' .. value .. ' rebuilt=' .. (rebuilt[field] or 0) end
+            end
+        end
+        for field, value in pairs(rebuilt) do
+            if kept[field] == nil and value ~= 0 then
+                count = count + 1
+                if #diffs < 50 then diffs[#diffs + 1] = d .. ' ' .. field .. ' kept=0 rebuilt=' .. value end
+            end
+        end
+    end
+    return list
+end
+local days = compare('c:', 'days')
+local months = compare('t:', 'months')
+if ARGV[1] == 'apply' then
+    for _, pair in ipairs({{'c:', 'days', days}, {'t:', 'months', months}}) do
+        for _, d in ipairs(pair[3]) do
+            if redis.call('EXISTS', p .. 'mv:r:' .. pair[1] .. d) == 1 then
+                redis.call('RENAME', p .. 'mv:r:' .. pair[1] .. d, p .. 'mv:' .. pair[1] .. d)
+            else
+                redis.call('DEL', p .. 'mv:' .. pair[1] .. d)
+            end
+        end
+        if redis.call('EXISTS', p .. 'mv:r:' .. pair[2]) == 1 then
+            redis.call('RENAME', p .. 'mv:r:' .. pair[2], p .. 'mv:' .. pair[2])
+        end
+    end
+end
+return {#days, #months, count, diffs}

@@ -1,0 +1,80 @@
+-- monev_rebuild.lua: recompute the figures of some employees from their raw
+-- records into the mv:r: namespace (monev_compare.lua compares it with the
+-- kept figures). The caller first clears mv:r: (action "clear"), then runs
+-- "employees" over every employee of the pemda, a batch at a time.
+-- KEYS[1]  key prefix of the pemda
+-- ARGV     "clear" | "employees", then NIPs
+-- Returns  the number of raw records read
+local p = KEYS[1]
+if ARGV[1] == 'clear' then
+    for _, ns in ipairs({'days', 'months'}) do
+        local list = redis.call('ZRANGE', p .. 'mv:r:' .. ns, 0, -1)
+        local kind = 'c:'
+        if ns == 'months' then kind = 't:' end
+        for _, d in ipairs(list) do redis.call('DEL', p .. 'mv:r:' .. kind .. d) end
+        redis.call('DEL', p .. 'mv:r:' .. ns)
+    end
+    return 0
+end
+wfa_mv_ns = 'mv:r:'
+local read = 0
+for i = 2, #ARGV do
+    local nip = ARGV[i]
+    -- Flexible days, from the requests
+    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
+        local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'dates', 'ended_from', 'kind', 'opd')
+        local approved = r[1] == 'approved'
+        if not approved and (r[1] == 'cancelled' or r[1] == 'revoked') then
+            for _, h in ipairs(redis.call('LRANGE', p .. 'req:' .. id .. ':hist', 0, -1)) do
+                if cmsgpack.unpack(h).to == 'approved' then approved = true end
+            end
+        end
+        for _, date in ipairs(wfa_mv_request_days(r, approved)) do
+            wfa_mv_add(p, date, r[5], nip, 'flex', 1)
+            if wfa_mv_location(r[4]) then wfa_mv_add(p, date, r[5], nip, 'flex_loc', 1) end
+        end
+        read = read + 1
+    end
+    -- Check-ins: at|out|status|where|distance|kind|request_id|lat|lon
+    local ci = redis.call('HGETALL', p .. 'mv:ci:' .. nip)
+    for j = 1, #ci, 2 do
+        local f = wfa_split_bar(ci[j + 1])
+        local opd = redis.call('HGET', p .. 'req:' .. f[7], 'opd') or ''
+        wfa_mv_add(p, ci[j], opd, nip, 'ci_' .. f[3], 1)
+        if f[4] ~= 'inside' and f[4] ~= 'none' then wfa_mv_add(p, ci[j], opd, nip, 'ci_flagged', 1) end
+        read = read + 1
+    end
+    -- Daily reports
+    local rep = redis.call('HGETALL', p .. 'mv:rep:' .. nip)
+    for j = 1, #rep, 2 do
+        local report, date = cmsgpack.unpack(rep[j + 1]), rep[j]
+        wfa_mv_add(p, date, report.opd, nip, 'rep_sub', 1)
+        if report.late then wfa_mv_add(p, date, report.opd, nip, 'rep_late', 1) end
+        for _, h in ipairs(report.history) do
+            if h.action == 'return' then wfa_mv_add(p, date, report.opd, nip, 'rep_ret', 1) end
+        end
+        if report.state == 'accepted' then
+            wfa_mv_add(p, date, report.opd, nip, 'rep_acc', 1)
+            wfa_mv_add(p, date, report.opd, nip, 'real', report.quantity)
+            wfa_mv_add(p, date, report.opd, nip, 'real_flex', report.quantity)
+        end
+        read = read + 1
+    end
+    -- e-kinerja logs (date|source|id -> quantity|rhk|flex|opd) and targets
+    local real = redis.call('HGETALL', p .. 'mv:real:' .. nip)
+    for j = 1, #real, 2 do
+        local date = string.match(real[j], '^([^|]*)')
+        local f = wfa_split_bar(real[j + 1])
+        wfa_mv_add(p, date, f[4], nip, 'real', tonumber(f[1]))
+        wfa_mv_add(p, date, f[4], nip, 'real_flex', tonumber(f[1]) * tonumber(f[3]))
+        read = read + 1
+    end
+    local tgt = redis.call('HGETALL', p .. 'mv:tgt:' .. nip)
+    for j = 1, #tgt, 2 do
+        local month = string.match(tgt[j], '^([^|]*)')
+        local f = wfa_split_bar(tgt[j + 1])
+        wfa_mv_target(p, month, f[2], nip, tonumber(f[1]))
+        read = read + 1
+    end
+end
+return read

@@ -1,0 +1,1177 @@
+/*  wfa_monev.c - check-ins, daily reports, e-kinerja data, the figures.
+
+    Each write is one Lua step that checks, writes the raw record and moves
+    the kept figures together (shared/lua/monev_*.lua), so a crash leaves
+    either both or neither. The figures are read by MONEV.GET over days,
+    weeks or months for an employee, an OPD, a pemda or the nation, and
+    MONEV.REBUILD recomputes them from the raw records to prove they agree.
+    Every time is judged in the pemda's zone (its policy, else its
+    province). docs/monev.md explains each figure for a BKD officer. */
+#include "wfa.h"
+
+const wfa_script_t wfa_script_monev_checkin = { "monev_checkin",
+#include "lua/monev_checkin.lua.h"
+};
+const wfa_script_t wfa_script_monev_report = { "monev_report",
+#include "lua/monev_report.lua.h"
+};
+const wfa_script_t wfa_script_monev_ekinerja = { "monev_ekinerja",
+#include "lua/monev_ekinerja.lua.h"
+};
+const wfa_script_t wfa_script_monev_flex = { "monev_flex",
+#include "lua/monev_flex.lua.h"
+};
+const wfa_script_t wfa_script_monev_get = { "monev_get",
+#include "lua/monev_get.lua.h"
+};
+const wfa_script_t wfa_script_monev_rebuild = { "monev_rebuild",
+#include "lua/monev_rebuild.lua.h"
+};
+const wfa_script_t wfa_script_monev_compare = { "monev_compare",
+#include "lua/monev_compare.lua.h"
+};
+
+#define S_ACTIVITIES_MAX 20     //  Activities in one daily report
+#define S_EVIDENCE_MAX 10       //  Evidence references per activity
+#define S_ITEMS_MAX 1000        //  e-kinerja items per push
+#define S_QUANTITY_MAX 1000000  //  One quantity
+#define S_RANGE_MAX 366         //  Days in one MONEV.GET
+#define S_OFFICES_MAX 64        //  Offices listed for a geofence
+#define S_REBUILD_BATCH 200     //  Employees per rebuild step
+
+struct _wfa_monev_t {
+    zhashx_t *policies;         //  wfa_store_policy_cache_new
+};
+
+wfa_monev_t *
+wfa_monev_new (void)
+{
+    wfa_monev_t *self = (wfa_monev_t *) zmalloc (sizeof (wfa_monev_t));
+    self->policies = wfa_store_policy_cache_new ();
+    return self;
+}
+
+void
+wfa_monev_destroy (wfa_monev_t **self_p)
+{
+    if (*self_p) {
+        zhashx_destroy (&(*self_p)->policies);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+double
+wfa_monev_percent (int64_t numerator, int64_t denominator)
+{
+    if (denominator <= 0)
+        return -1;
+    return round (10000.0 * (double) numerator / (double) denominator) / 100.0;
+}
+
+//  ---------------------------------------------------------------------
+//  Who and when: the actor's pemda, OPD and atasan, the rules of their OPD,
+//  and the pemda's local day and minute now.
+
+typedef struct {
+    char pemda [16];
+    char opd [WFA_CODE_MAX + 1];
+    char supervisor [20];
+    char prefix [WFA_PREFIX_MAX];
+    wfa_rules_t rules;
+    wfa_policy_t *policy;       //  Owned by the cache
+    int64_t now;
+    int today;                  //  Local day number
+    int minute;                 //  Local minutes since midnight
+} s_context_t;
+
+static int
+s_context (wfa_monev_t *self, wfa_call_t *call, wfa_redis_t *redis, const char *nip, s_context_t *context)
+{
+    memset (context, 0, sizeof *context);
+    if (wfa_store_call_pemda (call, redis, "as", nip, context->pemda, sizeof context->pemda))
+        return -1;
+    redisReply *reply = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip",
+                                           context->pemda, nip);
+    if (wfa_call_redis_down (call, reply))
+        return -1;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        if (reply->element [0]->type == REDIS_REPLY_STRING)
+            snprintf (context->opd, sizeof context->opd, "%s", reply->element [0]->str);
+        if (reply->element [1]->type == REDIS_REPLY_STRING)
+            snprintf (context->supervisor, sizeof context->supervisor, "%s", reply->element [1]->str);
+    }
+    freeReplyObject (reply);
+    int64_t version = 0;
+    context->policy = wfa_store_policy_current (self->policies, redis, context->pemda, &version);
+    if (!context->policy) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return -1;
+    }
+    context->rules = wfa_policy_rules (context->policy, context->opd);
+    wfa_store_prefix (context->pemda, context->prefix, sizeof context->prefix);
+    context->now = wfa_now_ms ();
+    int64_t local = context->now + (int64_t) context->rules.tz_minutes * 60000;
+    context->today = wfa_date_of_ms (context->now, context->rules.tz_minutes);
+    context->minute = (int) (((local % 86400000) + 86400000) % 86400000 / 60000);
+    return 0;
+}
+
+//  An optional number field (int or float) into *value; false if absent.
+static bool
+s_number (wfa_call_t *call, const msgpack_object *map, const char *field, double min, double max,
+          double *value, int index)
+{
+    const msgpack_object *object = map? wfa_mp_get (map, field): NULL;
+    if (!object || object->type == MSGPACK_OBJECT_NIL)
+        return false;
+    if (object->type == MSGPACK_OBJECT_FLOAT32 || object->type == MSGPACK_OBJECT_FLOAT64)
+        *value = object->via.f64;
+    else
+    if (object->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        *value = (double) object->via.u64;
+    else
+    if (object->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *value = (double) object->via.i64;
+    else {
+        wfa_call_error (call, WFA_E_WRONG_TYPE, field, NULL, index);
+        return false;
+    }
+    if (!(*value >= min && *value <= max)) {
+        char detail [64];
+        snprintf (detail, sizeof detail, "%s: %g..%g", field, min, max);
+        wfa_call_error (call, WFA_E_BAD_VALUE, field, detail, index);
+        return false;
+    }
+    return true;
+}
+
+//  ---------------------------------------------------------------------
+//  CHECKIN.IN and CHECKIN.OUT
+
+static void
+s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    wfa_monev_t *self = (wfa_monev_t *) state;
+    bool in = streq (wfa_call_command (call), "CHECKIN.IN");
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *nip = wfa_call_nip (call, "as", true);
+    double lat = 0, lon = 0;
+    bool has_lat = s_number (call, wfa_call_body (call), "lat", -90, 90, &lat, -1);
+    bool has_lon = s_number (call, wfa_call_body (call), "lon", -180, 180, &lon, -1);
+    if (has_lat != has_lon)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, has_lat? "lon": "lat", "lat and lon together", -1);
+    s_context_t context;
+    if (wfa_call_failed (call) || s_context (self, call, redis, nip, &context))
+        return;
+    //  The OPD's own office first, then every office of the pemda
+    int offices [S_OFFICES_MAX + 1][2];
+    size_t office_count = 0;
+    if (context.rules.office_e6 [0] != WFA_GEO_NONE) {
+        offices [0][0] = context.rules.office_e6 [0];
+        offices [0][1] = context.rules.office_e6 [1];
+        office_count = 1;
+    }
+    office_count += wfa_policy_offices (context.policy, offices + office_count, S_OFFICES_MAX);
+    char office_text [S_OFFICES_MAX * 40 + 1] = "";
+    size_t used = 0;
+    for (size_t office_nbr = 0; office_nbr < office_count; office_nbr++)
+        used += snprintf (office_text + used, sizeof office_text - used, "%.6f,%.6f;",
+                          offices [office_nbr][0] / 1e6, offices [office_nbr][1] / 1e6);
+    char date [11], at [24], minute [16], start [16], grace [16], lat_text [32] = "", lon_text [32] = "";
+    char radius [16], ttl [24];
+    wfa_date_format (context.today, date);
+    snprintf (at, sizeof at, "%" PRId64, context.now);
+    snprintf (minute, sizeof minute, "%d", context.minute);
+    snprintf (start, sizeof start, "%d", context.rules.work_start);
+    snprintf (grace, sizeof grace, "%d", context.rules.checkin_grace_minutes);
+    snprintf (radius, sizeof radius, "%d", context.rules.geofence_radius_m);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    if (has_lat && has_lon) {
+        snprintf (lat_text, sizeof lat_text, "%.6f", lat);
+        snprintf (lon_text, sizeof lon_text, "%.6f", lon);
+    }
+    const char *argv [] = { context.prefix, nip, date, in? "in": "out", at, minute, start, grace,
+                            lat_text, lon_text, radius, office_text, key, ttl };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_checkin, 1, 14, argv, NULL);
+    const char *value = wfa_store_step_result (call, reply, "as");
+    if (value) {
+        wfa_mp_pack_str (wfa_call_reply (call, "date"), date);
+        if (in) {
+            //  STATUS|WHERE|DISTANCE
+            char status [16] = "", where [16] = "";
+            long distance = -1;
+            sscanf (value, "%15[^|]|%15[^|]|%ld", status, where, &distance);
+            wfa_mp_pack_str (wfa_call_reply (call, "status"), status);
+            wfa_mp_pack_str (wfa_call_reply (call, "where"), where);
+            msgpack_pack_int64 (wfa_call_reply (call, "distance_m"), distance);
+            bool flagged = !streq (where, "inside") && !streq (where, "none");
+            if (flagged)
+                msgpack_pack_true (wfa_call_reply (call, "flagged"));
+            else
+                msgpack_pack_false (wfa_call_reply (call, "flagged"));
+        }
+        else
+            wfa_mp_pack_str (wfa_call_reply (call, "status"), "out");
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+//  ---------------------------------------------------------------------
+//  REPORT.SUBMIT, REPORT.VERIFY, REPORT.LIST, REPORT.GET
+
+//  A str of a map, checked; NULL if absent (an error if required).
+static const char *
+s_item_str (wfa_call_t *call, const msgpack_object *map, const char *field, size_t max,
+            bool required, int index, char *buf, size_t size)
+{
+    const msgpack_object *value = wfa_mp_get (map, field);
+    if (!value || value->type == MSGPACK_OBJECT_NIL
+    || (value->type == MSGPACK_OBJECT_STR && value->via.str.size == 0)) {
+        if (required)
+            wfa_call_error (call, WFA_E_MISSING_FIELD, field, NULL, index);
+        return NULL;
+    }
+    if (value->type != MSGPACK_OBJECT_STR) {
+        wfa_call_error (call, WFA_E_WRONG_TYPE, field, NULL, index);
+        return NULL;
+    }
+    if (value->via.str.size > max || value->via.str.size >= size
+    ||  !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
+        wfa_call_error (call, WFA_E_TOO_LARGE, field, NULL, index);
+        return NULL;
+    }
+    memcpy (buf, value->via.str.ptr, value->via.str.size);
+    buf [value->via.str.size] = 0;
+    return buf;
+}
+
+//  Check the activities of a report and pack them for the Lua step; the
+//  total quantity into *quantity. Returns the packed bytes (caller frees).
+static msgpack_sbuffer *
+s_activities (wfa_call_t *call, int64_t *quantity)
+{
+    const msgpack_object *list = wfa_mp_get (wfa_call_body (call), "activities");
+    if (!list) {
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "activities", NULL, -1);
+        return NULL;
+    }
+    if (list->type != MSGPACK_OBJECT_ARRAY) {
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "activities", NULL, -1);
+        return NULL;
+    }
+    if (list->via.array.size == 0 || list->via.array.size > S_ACTIVITIES_MAX) {
+        wfa_call_error (call, list->via.array.size? WFA_E_TOO_LARGE: WFA_E_MISSING_FIELD,
+                        "activities", "1..20", -1);
+        return NULL;
+    }
+    msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, list->via.array.size);
+    *quantity = 0;
+    for (uint32_t item_nbr = 0; item_nbr < list->via.array.size; item_nbr++) {
+        const msgpack_object *item = &list->via.array.ptr [item_nbr];
+        int index = (int) item_nbr;
+        if (item->type != MSGPACK_OBJECT_MAP) {
+            wfa_call_error (call, WFA_E_WRONG_TYPE, "activities", NULL, index);
+            msgpack_pack_nil (&pk);
+            continue;
+        }
+        char activity [501], output [201], rhk [65], plan [501];
+        const char *activity_text = s_item_str (call, item, "activity", 500, true, index, activity, sizeof activity);
+        const char *output_text = s_item_str (call, item, "output", 200, true, index, output, sizeof output);
+        const char *rhk_text = s_item_str (call, item, "rhk", 64, false, index, rhk, sizeof rhk);
+        const char *plan_text = s_item_str (call, item, "plan", 500, false, index, plan, sizeof plan);
+        if (!rhk_text && !plan_text)
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "rhk", "rhk or plan: what the activity serves", index);
+        int64_t amount = 0;
+        const msgpack_object *value = wfa_mp_get (item, "quantity");
+        if (!value)
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
+        else
+        if (wfa_mp_int (value, &amount) || amount < 0 || amount > S_QUANTITY_MAX)
+            wfa_call_error (call, WFA_E_BAD_VALUE, "quantity", "0..1000000", index);
+        const msgpack_object *evidence = wfa_mp_get (item, "evidence");
+        bool evidence_ok = !evidence || evidence->type == MSGPACK_OBJECT_NIL
+                        || (evidence->type == MSGPACK_OBJECT_ARRAY && evidence->via.array.size <= S_EVIDENCE_MAX);
+        for (uint32_t ref_nbr = 0; evidence_ok && evidence && evidence->type == MSGPACK_OBJECT_ARRAY
+             && ref_nbr < evidence->via.array.size; ref_nbr++) {
+            const msgpack_object *ref = &evidence->via.array.ptr [ref_nbr];
+            evidence_ok = ref->type == MSGPACK_OBJECT_STR && ref->via.str.size <= 500
+                       && wfa_utf8_valid (ref->via.str.ptr, ref->via.str.size);
+        }
+        if (!evidence_ok)
+            wfa_call_error (call, WFA_E_BAD_VALUE, "evidence", "up to 10 str of 500 bytes", index);
+        *quantity += amount;
+        msgpack_pack_map (&pk, 6);
+        wfa_mp_pack_kv_str (&pk, "activity", activity_text? activity_text: "");
+        wfa_mp_pack_kv_str (&pk, "output", output_text? output_text: "");
+        wfa_mp_pack_kv_int (&pk, "quantity", amount);
+        wfa_mp_pack_kv_str (&pk, "rhk", rhk_text? rhk_text: "");
+        wfa_mp_pack_kv_str (&pk, "plan", plan_text? plan_text: "");
+        wfa_mp_pack_str (&pk, "evidence");
+        uint32_t refs = evidence_ok && evidence && evidence->type == MSGPACK_OBJECT_ARRAY? evidence->via.array.size: 0;
+        msgpack_pack_array (&pk, refs);
+        for (uint32_t ref_nbr = 0; ref_nbr < refs; ref_nbr++)
+            wfa_mp_pack_strn (&pk, evidence->via.array.ptr [ref_nbr].via.str.ptr,
+                              evidence->via.array.ptr [ref_nbr].via.str.size);
+    }
+    if (wfa_call_failed (call)) {
+        msgpack_sbuffer_free (buffer);
+        return NULL;
+    }
+    return buffer;
+}
+
+//  A date field, YYYY-MM-DD, default today; into *day. -1 if bad.
+static int
+s_date_field (wfa_call_t *call, const char *field, int today, int *day)
+{
+    const char *text = wfa_call_str (call, field, 10, false);
+    *day = today;
+    if (text && wfa_date_parse (text, day)) {
+        wfa_call_error (call, WFA_E_BAD_DATE, field, text, -1);
+        return -1;
+    }
+    return text || !wfa_call_failed (call)? 0: -1;
+}
+
+static void
+s_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    wfa_monev_t *self = (wfa_monev_t *) state;
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *nip = wfa_call_nip (call, "as", true);
+    int64_t quantity = 0;
+    msgpack_sbuffer *activities = s_activities (call, &quantity);
+    s_context_t context;
+    int day = 0;
+    if (wfa_call_failed (call) || s_context (self, call, redis, nip, &context)
+    ||  s_date_field (call, "date", context.today, &day)) {
+        if (activities)
+            msgpack_sbuffer_free (activities);
+        return;
+    }
+    char date [11];
+    wfa_date_format (day, date);
+    if (day > context.today)
+        wfa_call_error (call, WFA_E_BAD_DATE, "date", "a report is for today or a day before", -1);
+    else
+    if (!*context.supervisor)
+        wfa_call_error (call, WFA_E_NO_APPROVER, "as", "atasan", -1);
+    if (wfa_call_failed (call)) {
+        msgpack_sbuffer_free (activities);
+        return;
+    }
+    //  Late: after the deadline of its own day
+    bool late = day < context.today || context.minute > context.rules.report_deadline;
+    char at [24], amount [24], ttl [24];
+    snprintf (at, sizeof at, "%" PRId64, context.now);
+    snprintf (amount, sizeof amount, "%" PRId64, quantity);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    const char *argv [] = { context.prefix, "submit", nip, date, at, late? "1": "0",
+                            activities->data, amount, key, ttl, context.supervisor };
+    size_t lens [11];
+    for (int arg_nbr = 0; arg_nbr < 11; arg_nbr++)
+        lens [arg_nbr] = arg_nbr == 6? activities->size: strlen (argv [arg_nbr]);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_report, 1, 11, argv, lens);
+    msgpack_sbuffer_free (activities);
+    const char *value = wfa_store_step_result (call, reply, "date");
+    if (value) {
+        wfa_mp_pack_str (wfa_call_reply (call, "date"), date);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), value);
+        if (late)
+            msgpack_pack_true (wfa_call_reply (call, "late"));
+        else
+            msgpack_pack_false (wfa_call_reply (call, "late"));
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+static void
+s_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    wfa_monev_t *self = (wfa_monev_t *) state;
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *actor = wfa_call_nip (call, "as", true);
+    const char *nip = wfa_call_nip (call, "nip", true);
+    const char *date = wfa_call_str (call, "date", 10, true);
+    const char *decision = wfa_call_str (call, "decision", 16, true);
+    const char *note = wfa_call_str (call, "note", 2000, false);
+    int day = 0;
+    if (date && wfa_date_parse (date, &day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "date", date, -1);
+    if (decision && !streq (decision, "accept") && !streq (decision, "return"))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "decision", "accept | return", -1);
+    if (decision && streq (decision, "return") && (!note || !*note))
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "note", "note: what to revise", -1);
+    s_context_t context;
+    char nip_pemda [16];
+    if (wfa_call_failed (call) || s_context (self, call, redis, actor, &context)
+    ||  wfa_store_call_pemda (call, redis, "nip", nip, nip_pemda, sizeof nip_pemda))
+        return;
+    if (!streq (nip_pemda, context.pemda)) {
+        wfa_call_error (call, WFA_E_FORBIDDEN, "as", "another pemda / pemda lain", -1);
+        return;
+    }
+    char at [24], ttl [24], today [11];
+    snprintf (at, sizeof at, "%" PRId64, context.now);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    wfa_date_format (context.today, today);
+    const char *argv [] = { context.prefix, "verify", nip, date, at, actor, decision,
+                            note? note: "", key, ttl, today };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_report, 1, 11, argv, NULL);
+    const char *value = wfa_store_step_result (call, reply, "date");
+    if (value) {
+        wfa_mp_pack_str (wfa_call_reply (call, "nip"), nip);
+        wfa_mp_pack_str (wfa_call_reply (call, "date"), date);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), value);
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+//  Pack a stored report (msgpack from the Lua step) under its nip and date.
+static void
+s_pack_report (msgpack_packer *pk, const char *nip, const char *date, const redisReply *stored)
+{
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    bool ok = stored && stored->type == REDIS_REPLY_STRING
+           && msgpack_unpack_next (&unpacked, stored->str, stored->len, NULL) == MSGPACK_UNPACK_SUCCESS
+           && unpacked.data.type == MSGPACK_OBJECT_MAP;
+    if (!ok) {
+        msgpack_pack_nil (pk);
+        msgpack_unpacked_destroy (&unpacked);
+        return;
+    }
+    const msgpack_object *map = &unpacked.data;
+    msgpack_pack_map (pk, map->via.map.size + 2);
+    wfa_mp_pack_kv_str (pk, "nip", nip);
+    wfa_mp_pack_kv_str (pk, "date", date);
+    for (uint32_t pair_nbr = 0; pair_nbr < map->via.map.size; pair_nbr++) {
+        msgpack_pack_object (pk, map->via.map.ptr [pair_nbr].key);
+        msgpack_pack_object (pk, map->via.map.ptr [pair_nbr].val);
+    }
+    msgpack_unpacked_destroy (&unpacked);
+}
+
+static void
+s_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *actor = wfa_call_nip (call, "as", true);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    char pemda [16];
+    if (wfa_call_failed (call) || wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
+        return;
+    redisReply *pending = wfa_redis_command (redis, "ZRANGE wfa:{%s}:mv:rep:pending:%s 0 %" PRId64,
+                                             pemda, actor, limit - 1);
+    if (wfa_call_redis_down (call, pending))
+        return;
+    size_t count = pending->type == REDIS_REPLY_ARRAY? pending->elements: 0;
+    msgpack_packer *pk = wfa_call_reply (call, "reports");
+    msgpack_pack_array (pk, count);
+    for (size_t item_nbr = 0; item_nbr < count; item_nbr++) {
+        char nip [20] = "", date [11] = "";
+        sscanf (pending->element [item_nbr]->str, "%19[^|]|%10s", nip, date);
+        redisReply *stored = wfa_redis_command (redis, "HGET wfa:{%s}:mv:rep:%s %s", pemda, nip, date);
+        s_pack_report (pk, nip, date, stored);
+        if (stored)
+            freeReplyObject (stored);
+    }
+    msgpack_pack_uint64 (wfa_call_reply (call, "count"), count);
+    freeReplyObject (pending);
+}
+
+static void
+s_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *nip = wfa_call_nip (call, "nip", true);
+    const char *date = wfa_call_str (call, "date", 10, true);
+    wfa_call_nip (call, "as", true);
+    int day = 0;
+    if (date && wfa_date_parse (date, &day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "date", date, -1);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    wfa_target_t target = { pemda, NULL, nip, NULL, false };
+    redisReply *person = NULL;
+    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
+    if (found == -2) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return;
+    }
+    if (found == -1)
+        *pemda = 0;
+    else {
+        person = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
+        if (person && person->type == REDIS_REPLY_ARRAY && person->elements == 2) {
+            target.opd = person->element [0]->str;
+            target.supervisor = person->element [1]->str;
+        }
+    }
+    wfa_actor_t actor;
+    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    if (person)
+        freeReplyObject (person);
+    if (denied)
+        return;
+    redisReply *stored = *pemda? wfa_redis_command (redis, "HGET wfa:{%s}:mv:rep:%s %s", pemda, nip, date): NULL;
+    if (*pemda && wfa_call_redis_down (call, stored))
+        return;
+    if (!stored || stored->type != REDIS_REPLY_STRING)
+        wfa_call_error (call, WFA_E_NOT_FOUND, "date", date, -1);
+    else
+        s_pack_report (wfa_call_reply (call, "report"), nip, date, stored);
+    if (stored)
+        freeReplyObject (stored);
+}
+
+//  ---------------------------------------------------------------------
+//  EKINERJA.PUSH
+
+static void
+s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *source = wfa_call_str (call, "source", 64, true);
+    const msgpack_object *items = wfa_mp_get (wfa_call_body (call), "items");
+    wfa_call_nip (call, "as", true);
+    if (source)
+        for (const char *cursor = source; *cursor; cursor++)
+            if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor)) {
+                wfa_call_error (call, WFA_E_BAD_VALUE, "source", "letters, digits, . _ -", -1);
+                break;
+            }
+    if (!items)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
+    else
+    if (items->type != MSGPACK_OBJECT_ARRAY)
+        wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, -1);
+    else
+    if (items->via.array.size == 0 || items->via.array.size > S_ITEMS_MAX)
+        wfa_call_error (call, WFA_E_TOO_LARGE, "items", "1..1000", -1);
+    wfa_actor_t actor;
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+        return;
+    //  An integrator (or admin pemda) pushes for its own pemda
+    wfa_target_t target = { actor.pemda, NULL, NULL, NULL, false };
+    if (!*actor.pemda || wfa_authz_check (call, &actor, WFA_ACT_IMPORT, &target))
+        return;
+    msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, items->via.array.size);
+    for (uint32_t item_nbr = 0; item_nbr < items->via.array.size; item_nbr++) {
+        const msgpack_object *item = &items->via.array.ptr [item_nbr];
+        int index = (int) item_nbr;
+        if (item->type != MSGPACK_OBJECT_MAP) {
+            wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, index);
+            continue;
+        }
+        char id [65], type [8], nip [19], period [8], date [11], rhk [65], predikat [24];
+        const char *id_text = s_item_str (call, item, "id", 64, true, index, id, sizeof id);
+        const char *type_text = s_item_str (call, item, "type", 6, true, index, type, sizeof type);
+        const char *nip_text = s_item_str (call, item, "nip", 18, true, index, nip, sizeof nip);
+        if (nip_text && !wfa_nip_valid (nip_text))
+            wfa_call_error (call, WFA_E_BAD_NIP, "nip", nip_text, index);
+        if (type_text && !streq (type_text, "target") && !streq (type_text, "log") && !streq (type_text, "rating")) {
+            wfa_call_error (call, WFA_E_BAD_VALUE, "type", "target | log | rating", index);
+            type_text = NULL;
+        }
+        bool is_log = type_text && streq (type_text, "log");
+        bool is_rating = type_text && streq (type_text, "rating");
+        const char *period_text = NULL, *date_text = NULL, *rhk_text = NULL, *predikat_text = NULL;
+        int64_t quantity = 0;
+        if (type_text && !is_log) {
+            period_text = s_item_str (call, item, "period", 7, true, index, period, sizeof period);
+            char first [11];
+            int day = 0;
+            snprintf (first, sizeof first, "%s-01", period_text? period_text: "");
+            if (period_text && (strlen (period_text) != 7 || wfa_date_parse (first, &day)))
+                wfa_call_error (call, WFA_E_BAD_DATE, "period", "YYYY-MM", index);
+        }
+        if (is_log) {
+            int day = 0;
+            date_text = s_item_str (call, item, "date", 10, true, index, date, sizeof date);
+            if (date_text && wfa_date_parse (date_text, &day))
+                wfa_call_error (call, WFA_E_BAD_DATE, "date", date_text, index);
+        }
+        if (type_text && !is_rating) {
+            rhk_text = s_item_str (call, item, "rhk", 64, true, index, rhk, sizeof rhk);
+            const msgpack_object *value = wfa_mp_get (item, "quantity");
+            if (!value)
+                wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
+            else
+            if (wfa_mp_int (value, &quantity) || quantity < 0 || quantity > S_QUANTITY_MAX)
+                wfa_call_error (call, WFA_E_BAD_VALUE, "quantity", "0..1000000", index);
+        }
+        if (is_rating) {
+            predikat_text = s_item_str (call, item, "predikat", 20, true, index, predikat, sizeof predikat);
+            if (predikat_text && wfa_predikat_rank (predikat_text) < 0)
+                wfa_call_error (call, WFA_E_BAD_VALUE, "predikat", predikat_text, index);
+        }
+        if (wfa_call_failed (call))
+            continue;
+        //  The canonical text: the same content always gives the same text
+        char fp [320];
+        snprintf (fp, sizeof fp, "%s|%s|%s|%s|%s|%" PRId64 "|%s", type_text, nip_text,
+                  period_text? period_text: "", date_text? date_text: "", rhk_text? rhk_text: "",
+                  quantity, predikat_text? predikat_text: "");
+        msgpack_pack_map (&pk, 9);
+        wfa_mp_pack_kv_str (&pk, "id", id_text);
+        wfa_mp_pack_kv_str (&pk, "type", type_text);
+        wfa_mp_pack_kv_str (&pk, "nip", nip_text);
+        wfa_mp_pack_kv_str (&pk, "period", period_text? period_text: "");
+        wfa_mp_pack_kv_str (&pk, "date", date_text? date_text: "");
+        wfa_mp_pack_kv_str (&pk, "rhk", rhk_text? rhk_text: "");
+        wfa_mp_pack_kv_int (&pk, "quantity", quantity);
+        wfa_mp_pack_kv_str (&pk, "predikat", predikat_text? predikat_text: "");
+        wfa_mp_pack_kv_str (&pk, "fp", fp);
+    }
+    //  Every item must be of this pemda
+    for (uint32_t item_nbr = 0; item_nbr < items->via.array.size && !wfa_call_failed (call); item_nbr++) {
+        const msgpack_object *nip = wfa_mp_get (&items->via.array.ptr [item_nbr], "nip");
+        char *text = wfa_mp_strdup (nip);
+        char pemda [16];
+        int found = text? wfa_store_pemda_of_nip (redis, text, pemda, sizeof pemda): -1;
+        if (found == -2)
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        else
+        if (found == 0 && !streq (pemda, actor.pemda))
+            wfa_call_error (call, WFA_E_FORBIDDEN, "nip", "another pemda / pemda lain", (int) item_nbr);
+        free (text);
+    }
+    if (wfa_call_failed (call)) {
+        if (wfa_call_code (call) != WFA_E_REDIS_UNAVAILABLE && wfa_call_code (call) != WFA_E_FORBIDDEN)
+            wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
+        msgpack_sbuffer_free (buffer);
+        return;
+    }
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (actor.pemda, prefix, sizeof prefix);
+    const char *argv [] = { prefix, source, buffer->data };
+    size_t lens [] = { strlen (prefix), strlen (source), buffer->size };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_ekinerja, 1, 3, argv, lens);
+    msgpack_sbuffer_free (buffer);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != items->via.array.size) {
+        wfa_log ("E", "monev_ekinerja: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        freeReplyObject (reply);
+        return;
+    }
+    int64_t created = 0, duplicates = 0, conflicts = 0, unknown = 0;
+    msgpack_packer *out = wfa_call_reply (call, "results");
+    msgpack_pack_array (out, reply->elements);
+    for (size_t item_nbr = 0; item_nbr < reply->elements; item_nbr++) {
+        const char *result = reply->element [item_nbr]->str? reply->element [item_nbr]->str: "";
+        const char *why = strchr (result, ':');
+        msgpack_pack_map (out, why? 3: 2);
+        wfa_mp_pack_kv_int (out, "index", (int64_t) item_nbr);
+        wfa_mp_pack_str (out, "result");
+        wfa_mp_pack_strn (out, result, why? (size_t) (why - result): strlen (result));
+        if (why)
+            wfa_mp_pack_kv_str (out, "detail", why + 1);
+        created += streq (result, "created");
+        duplicates += streq (result, "duplicate");
+        conflicts += strncmp (result, "conflict", 8) == 0;
+        unknown += streq (result, "unknown_employee");
+    }
+    msgpack_pack_int64 (wfa_call_reply (call, "created"), created);
+    msgpack_pack_int64 (wfa_call_reply (call, "duplicates"), duplicates);
+    msgpack_pack_int64 (wfa_call_reply (call, "conflicts"), conflicts);
+    msgpack_pack_int64 (wfa_call_reply (call, "unknown"), unknown);
+    freeReplyObject (reply);
+}
+
+//  ---------------------------------------------------------------------
+//  The flexible days, from request events
+
+int
+wfa_monev_on_request (const wfa_event_t *event, wfa_redis_t *redis)
+{
+    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
+    char *from_state = wfa_mp_strdup (wfa_mp_get (event->data, "from_state"));
+    char *from_date = wfa_mp_strdup (wfa_mp_get (event->data, "from_date"));
+    if (!request_id) {
+        free (from_state);
+        free (from_date);
+        return 0;
+    }
+    char prefix [WFA_PREFIX_MAX], now [24];
+    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1, request_id,
+                            from_state? from_state: "", from_date? from_date: "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_flex, 1, 7, argv, NULL);
+    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "monev_flex: %s", reply->str);
+    if (reply)
+        freeReplyObject (reply);
+    free (request_id);
+    free (from_state);
+    free (from_date);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  MONEV.GET
+
+//  The kept figures of a day, in this order (monev_get.lua reads them).
+static const char *s_fields [] = {
+    "flex", "flex_loc", "ci_on_time", "ci_late", "ci_flagged", "rep_sub", "rep_late",
+    "rep_acc", "rep_ret", "real", "real_flex", NULL
+};
+#define S_FIELD_COUNT 11
+
+typedef struct {
+    char label [16];            //  The period: YYYY-MM-DD, YYYY-Www, YYYY-MM or "total"
+    wfa_monev_totals_t totals;
+} s_bucket_t;
+
+//  The label of a day's bucket.
+static void
+s_bucket_label (const char *by, int day, char *label)
+{
+    char date [11];
+    wfa_date_format (day, date);
+    if (streq (by, "day"))
+        snprintf (label, 16, "%s", date);
+    else
+    if (streq (by, "week"))
+        wfa_date_iso_week (day, label);
+    else
+    if (streq (by, "month"))
+        snprintf (label, 16, "%.7s", date);
+    else
+        snprintf (label, 16, "total");
+}
+
+//  Add one pemda's figures of a scope over days into buckets.
+static int
+s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *opd, const char *nip,
+           int from, int to, const char *by, s_bucket_t *buckets, size_t *bucket_count,
+           zhashx_t *policies)
+{
+    char prefix [WFA_PREFIX_MAX], scope [64] = "";
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    if (nip)
+        snprintf (scope, sizeof scope, "n:%s:", nip);
+    else
+    if (opd)
+        snprintf (scope, sizeof scope, "o:%s:", opd);
+    int64_t version = 0;
+    wfa_policy_t *policy = wfa_store_policy_current (policies, redis, pemda, &version);
+    int tz = policy? wfa_policy_rules (policy, opd).tz_minutes: wfa_pemda_tz (pemda);
+    int today = wfa_date_of_ms (wfa_now_ms (), tz);
+    //  Headcount: one employee, an OPD's people, or the pemda's
+    int64_t heads = 1;
+    if (!nip) {
+        redisReply *opds = opd? NULL: wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
+        heads = 0;
+        size_t count = opd? 1: opds && opds->type == REDIS_REPLY_ARRAY? opds->elements: 0;
+        for (size_t opd_nbr = 0; opd_nbr < count; opd_nbr++) {
+            redisReply *size = wfa_redis_command (redis, "SCARD %sopd:%s", prefix,
+                                                  opd? opd: opds->element [opd_nbr]->str);
+            if (size && size->type == REDIS_REPLY_INTEGER)
+                heads += size->integer;
+            if (size)
+                freeReplyObject (size);
+        }
+        if (opds)
+            freeReplyObject (opds);
+    }
+    redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
+    if (wfa_call_redis_down (call, calendar))
+        return -1;
+    int day_count = to - from + 1;
+    const char **argv = (const char **) calloc (day_count + S_FIELD_COUNT + 32 + 16, sizeof (char *));
+    char (*dates) [11] = calloc (day_count + 1, 11);
+    char (*months) [8] = calloc (day_count / 28 + 3, 8);
+    int argc = 0, month_count = 0;
+    char field_count [8];
+    snprintf (field_count, sizeof field_count, "%d", S_FIELD_COUNT);
+    argv [argc++] = prefix;
+    argv [argc++] = scope;
+    argv [argc++] = field_count;
+    for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
+        argv [argc++] = s_fields [field_nbr];
+    char day_total [16];
+    snprintf (day_total, sizeof day_total, "%d", day_count);
+    argv [argc++] = day_total;
+    for (int day = from; day <= to; day++) {
+        wfa_date_format (day, dates [day - from]);
+        argv [argc++] = dates [day - from];
+        if (month_count == 0 || strncmp (months [month_count - 1], dates [day - from], 7) != 0)
+            snprintf (months [month_count++], 8, "%.7s", dates [day - from]);
+    }
+    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
+        argv [argc++] = months [month_nbr];
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
+    free (argv);
+    int rc = 0;
+    if (wfa_call_redis_down (call, reply))
+        rc = -1;
+    else
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+    ||  reply->element [0]->elements != (size_t) day_count) {
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        rc = -1;
+    }
+    for (int day = from; rc == 0 && day <= to; day++) {
+        const redisReply *row = reply->element [0]->element [day - from];
+        char label [16];
+        s_bucket_label (by, day, label);
+        size_t bucket_nbr = 0;
+        while (bucket_nbr < *bucket_count && !streq (buckets [bucket_nbr].label, label))
+            bucket_nbr++;
+        if (bucket_nbr == *bucket_count) {
+            snprintf (buckets [bucket_nbr].label, sizeof buckets [bucket_nbr].label, "%s", label);
+            (*bucket_count)++;
+        }
+        wfa_monev_totals_t *t = &buckets [bucket_nbr].totals;
+        int64_t v [S_FIELD_COUNT];
+        for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
+            v [field_nbr] = row->element [field_nbr]->integer;
+        bool over = day < today;       //  The day is over: judged
+        t->flex += v [0];
+        t->flex_loc += v [1];
+        t->flagged += v [4];
+        t->rep_late += v [6];
+        t->rep_acc += v [7];
+        t->rep_ret += v [8];
+        t->real += v [9];
+        t->real_flex += v [10];
+        if (over) {
+            t->judged += v [0];
+            t->on_time += v [2];
+            t->late += v [3];
+            t->rep_sub += v [5];
+        }
+        //  Working days: Monday to Friday, not a day off of the calendar
+        bool off = false;
+        for (size_t pair_nbr = 0; calendar->type == REDIS_REPLY_ARRAY && pair_nbr + 1 < calendar->elements; pair_nbr += 2)
+            off = off || streq (calendar->element [pair_nbr]->str, dates [day - from]);
+        if (wfa_date_is_weekday (day) && !off)
+            t->working_days += heads;
+    }
+    //  Targets: by month, and in the total for every month the range touches
+    for (int month_nbr = 0; rc == 0 && month_nbr < month_count; month_nbr++) {
+        int64_t target = reply->element [1]->element [month_nbr]->integer;
+        for (size_t bucket_nbr = 0; bucket_nbr < *bucket_count; bucket_nbr++)
+            if (streq (buckets [bucket_nbr].label, months [month_nbr]) || streq (buckets [bucket_nbr].label, "total"))
+                buckets [bucket_nbr].totals.target += target;
+    }
+    free (dates);
+    free (months);
+    freeReplyObject (calendar);
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
+
+static void
+s_pack_percent (msgpack_packer *pk, const char *key, int64_t numerator, int64_t denominator)
+{
+    wfa_mp_pack_str (pk, key);
+    double percent = wfa_monev_percent (numerator, denominator);
+    if (percent < 0)
+        msgpack_pack_nil (pk);
+    else
+        msgpack_pack_double (pk, percent);
+}
+
+static void
+s_pack_ratio (msgpack_packer *pk, const char *key, int64_t numerator, int64_t denominator)
+{
+    wfa_mp_pack_str (pk, key);
+    if (denominator <= 0)
+        msgpack_pack_nil (pk);
+    else
+        msgpack_pack_double (pk, round (100.0 * (double) numerator / (double) denominator) / 100.0);
+}
+
+//  One period's figures as a map.
+static void
+s_pack_bucket (msgpack_packer *pk, const s_bucket_t *bucket)
+{
+    const wfa_monev_totals_t *t = &bucket->totals;
+    int64_t missing = t->judged - t->on_time - t->late;
+    int64_t office_days = t->working_days - t->flex;
+    msgpack_pack_map (pk, 6);
+    wfa_mp_pack_kv_str (pk, "period", bucket->label);
+    wfa_mp_pack_str (pk, "flexible");
+    msgpack_pack_map (pk, 4);
+    wfa_mp_pack_kv_int (pk, "days", t->flex);
+    wfa_mp_pack_kv_int (pk, "location_days", t->flex_loc);
+    wfa_mp_pack_kv_int (pk, "judged_days", t->judged);
+    wfa_mp_pack_kv_int (pk, "working_days", t->working_days);
+    wfa_mp_pack_str (pk, "checkins");
+    msgpack_pack_map (pk, 5);
+    wfa_mp_pack_kv_int (pk, "on_time", t->on_time);
+    wfa_mp_pack_kv_int (pk, "late", t->late);
+    wfa_mp_pack_kv_int (pk, "missing", missing > 0? missing: 0);
+    wfa_mp_pack_kv_int (pk, "flagged", t->flagged);
+    s_pack_percent (pk, "compliance_pct", t->on_time, t->judged);
+    wfa_mp_pack_str (pk, "reports");
+    msgpack_pack_map (pk, 6);
+    wfa_mp_pack_kv_int (pk, "submitted", t->rep_sub);
+    wfa_mp_pack_kv_int (pk, "late", t->rep_late);
+    wfa_mp_pack_kv_int (pk, "accepted", t->rep_acc);
+    wfa_mp_pack_kv_int (pk, "returned", t->rep_ret);
+    s_pack_percent (pk, "submission_pct", t->rep_sub, t->judged);
+    s_pack_percent (pk, "verification_pct", t->rep_acc, t->rep_sub);
+    wfa_mp_pack_str (pk, "attainment");
+    msgpack_pack_map (pk, 4);
+    wfa_mp_pack_kv_int (pk, "realized", t->real);
+    wfa_mp_pack_kv_int (pk, "realized_flexible", t->real_flex);
+    wfa_mp_pack_kv_int (pk, "target", t->target);
+    s_pack_percent (pk, "pct", t->real, t->target);
+    wfa_mp_pack_str (pk, "per_day");
+    msgpack_pack_map (pk, 3);
+    s_pack_ratio (pk, "flexible", t->real_flex, t->flex);
+    s_pack_ratio (pk, "office", t->real - t->real_flex, office_days);
+    wfa_mp_pack_kv_int (pk, "office_days", office_days > 0? office_days: 0);
+}
+
+typedef struct {
+    wfa_call_t *call;
+    int from, to;
+    const char *by;
+    s_bucket_t *buckets;
+    size_t *count;
+    zhashx_t *policies;
+    int rc;
+} s_nation_t;
+
+static void
+s_collect_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    (void) prefix;
+    s_nation_t *nation = (s_nation_t *) arg;
+    if (nation->rc == 0)
+        nation->rc = s_collect (nation->call, redis, pemda, NULL, NULL, nation->from, nation->to,
+                                nation->by, nation->buckets, nation->count, nation->policies);
+}
+
+static void
+s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    wfa_monev_t *self = (wfa_monev_t *) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, false);
+    const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
+    const char *nip = wfa_call_str (call, "nip", 18, false);
+    const char *from_text = wfa_call_str (call, "from", 10, true);
+    const char *to_text = wfa_call_str (call, "to", 10, true);
+    const char *by = wfa_call_str (call, "by", 8, false);
+    wfa_call_nip (call, "as", true);
+    int from = 0, to = 0;
+    if (pemda && *pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (nip && *nip && !wfa_nip_valid (nip))
+        wfa_call_error (call, WFA_E_BAD_NIP, "nip", nip, -1);
+    if (from_text && wfa_date_parse (from_text, &from))
+        wfa_call_error (call, WFA_E_BAD_DATE, "from", from_text, -1);
+    if (to_text && wfa_date_parse (to_text, &to))
+        wfa_call_error (call, WFA_E_BAD_DATE, "to", to_text, -1);
+    if (by && !streq (by, "total") && !streq (by, "day") && !streq (by, "week") && !streq (by, "month"))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "by", "total | day | week | month", -1);
+    if (!wfa_call_failed (call) && (to < from || to - from >= S_RANGE_MAX))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "to", "from <= to, at most 366 days", -1);
+    wfa_actor_t actor;
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+        return;
+    by = by? by: "total";
+    opd = opd && *opd? opd: NULL;
+    nip = nip && *nip? nip: NULL;
+    //  The scope: an employee, an OPD, a pemda, or (no pemda) the nation
+    char nip_pemda [16] = "";
+    redisReply *person = NULL;
+    wfa_target_t target = { pemda && *pemda? pemda: NULL, opd, NULL, NULL, false };
+    if (nip) {
+        if (wfa_store_pemda_of_nip (redis, nip, nip_pemda, sizeof nip_pemda) == 0) {
+            person = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", nip_pemda, nip);
+            if (person && person->type == REDIS_REPLY_ARRAY && person->elements == 2) {
+                target.opd = person->element [0]->str;
+                target.supervisor = person->element [1]->str;
+            }
+        }
+        target.pemda = nip_pemda;
+        target.nip = nip;
+    }
+    else
+    if (!target.pemda && !opd && !(actor.roles & (1u << WFA_ROLE_KEMENDAGRI)))
+        target.pemda = actor.pemda;         //  By default, the reader's pemda
+    int denied = 0;
+    if (!target.pemda)
+        denied = wfa_authz_check (call, &actor, WFA_ACT_METRICS_READ, &target);   //  The nation
+    else
+        denied = wfa_authz_check (call, &actor, nip? WFA_ACT_EMPLOYEE_READ: WFA_ACT_METRICS_READ, &target);
+    char scope_pemda [16];
+    snprintf (scope_pemda, sizeof scope_pemda, "%s", target.pemda? target.pemda: "");
+    char scope_opd [WFA_CODE_MAX + 1];
+    snprintf (scope_opd, sizeof scope_opd, "%s", target.opd? target.opd: "");
+    if (person)
+        freeReplyObject (person);
+    if (denied)
+        return;
+    if (nip && !*nip_pemda) {
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        return;
+    }
+    size_t bucket_max = (size_t) (to - from + 2);
+    s_bucket_t *buckets = (s_bucket_t *) calloc (bucket_max, sizeof (s_bucket_t));
+    size_t bucket_count = 0;
+    int rc = 0;
+    if (*scope_pemda)
+        rc = s_collect (call, redis, scope_pemda, nip? NULL: opd, nip, from, to, by, buckets,
+                        &bucket_count, self->policies);
+    else {
+        s_nation_t nation = { call, from, to, by, buckets, &bucket_count, self->policies, 0 };
+        if (wfa_store_each_pemda (redis, s_collect_pemda, &nation))
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        rc = nation.rc;
+    }
+    if (rc == 0 && !wfa_call_failed (call)) {
+        msgpack_packer *pk = wfa_call_reply (call, "scope");
+        msgpack_pack_map (pk, 3);
+        wfa_mp_pack_kv_str (pk, "pemda", scope_pemda);
+        wfa_mp_pack_kv_str (pk, "opd", nip? "": scope_opd);
+        wfa_mp_pack_kv_str (pk, "nip", nip? nip: "");
+        pk = wfa_call_reply (call, "periods");
+        msgpack_pack_array (pk, bucket_count);
+        for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
+            s_pack_bucket (pk, &buckets [bucket_nbr]);
+    }
+    free (buckets);
+}
+
+//  ---------------------------------------------------------------------
+//  MONEV.REBUILD
+
+static void
+s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    bool apply = wfa_call_bool (call, "apply", false);
+    wfa_call_nip (call, "as", true);
+    if (pemda && !wfa_pemda_valid (pemda))
+        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
+    if (wfa_call_failed (call))
+        return;
+    wfa_target_t target = { pemda, NULL, NULL, NULL, false };
+    wfa_actor_t actor;
+    if (wfa_authz_call (call, redis, WFA_ACT_AUDIT_VERIFY, &target, &actor))
+        return;
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    const char *clear [] = { prefix, "clear" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, 2, clear, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    freeReplyObject (reply);
+    //  Every employee of every OPD, a batch at a time
+    redisReply *opds = wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
+    if (wfa_call_redis_down (call, opds))
+        return;
+    int64_t records = 0;
+    for (size_t opd_nbr = 0; opds->type == REDIS_REPLY_ARRAY && opd_nbr < opds->elements
+         && !wfa_call_failed (call); opd_nbr++) {
+        redisReply *people = wfa_redis_command (redis, "SMEMBERS %sopd:%s", prefix, opds->element [opd_nbr]->str);
+        if (wfa_call_redis_down (call, people))
+            break;
+        for (size_t start = 0; people->type == REDIS_REPLY_ARRAY && start < people->elements
+             && !wfa_call_failed (call); start += S_REBUILD_BATCH) {
+            const char *argv [S_REBUILD_BATCH + 2];
+            int argc = 0;
+            argv [argc++] = prefix;
+            argv [argc++] = "employees";
+            for (size_t person_nbr = start; person_nbr < people->elements && person_nbr < start + S_REBUILD_BATCH; person_nbr++)
+                argv [argc++] = people->element [person_nbr]->str;
+            reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, argc, argv, NULL);
+            if (wfa_call_redis_down (call, reply))
+                break;
+            if (reply->type == REDIS_REPLY_INTEGER)
+                records += reply->integer;
+            else {
+                wfa_log ("E", "monev_rebuild: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+                wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+            }
+            freeReplyObject (reply);
+        }
+        freeReplyObject (people);
+    }
+    freeReplyObject (opds);
+    if (wfa_call_failed (call))
+        return;
+    const char *argv [] = { prefix, apply? "apply": "check" };
+    reply = wfa_redis_eval (redis, &wfa_script_monev_compare, 1, 2, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+        wfa_log ("E", "monev_compare: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        freeReplyObject (reply);
+        return;
+    }
+    int64_t differences = reply->element [2]->integer;
+    msgpack_pack_int64 (wfa_call_reply (call, "records"), records);
+    msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [0]->integer);
+    msgpack_pack_int64 (wfa_call_reply (call, "months"), reply->element [1]->integer);
+    msgpack_pack_int64 (wfa_call_reply (call, "differences"), differences);
+    if (differences == 0)
+        msgpack_pack_true (wfa_call_reply (call, "equal"));
+    else
+        msgpack_pack_false (wfa_call_reply (call, "equal"));
+    if (apply)
+        msgpack_pack_true (wfa_call_reply (call, "applied"));
+    else
+        msgpack_pack_false (wfa_call_reply (call, "applied"));
+    msgpack_packer *pk = wfa_call_reply (call, "examples");
+    const redisReply *examples = reply->element [3];
+    msgpack_pack_array (pk, examples->elements);
+    for (size_t item_nbr = 0; item_nbr < examples->elements; item_nbr++)
+        wfa_mp_pack_str (pk, examples->element [item_nbr]->str? examples->element [item_nbr]->str: "");
+    freeReplyObject (reply);
+}
+
+const wfa_route_t wfa_monev_routes [] = {
+    { "CHECKIN.IN", s_checkin },
+    { "CHECKIN.OUT", s_checkin },
+    { "REPORT.SUBMIT", s_report_submit },
+    { "REPORT.VERIFY", s_report_verify },
+    { "REPORT.LIST", s_report_list },
+    { "REPORT.GET", s_report_get },
+    { "EKINERJA.PUSH", s_ekinerja_push },
+    { "MONEV.GET", s_monev_get },
+    { "MONEV.REBUILD", s_monev_rebuild },
+    { NULL, NULL }
+};
+
+void
+wfa_monev_test (bool verbose)
+{
+    (void) verbose;
+    assert (wfa_monev_percent (1, 0) == -1);
+    assert (wfa_monev_percent (19, 20) == 95.0);
+    assert (wfa_monev_percent (2, 3) == 66.67);
+    char label [16];
+    int day = 0;
+    wfa_date_parse ("2026-12-03", &day);
+    s_bucket_label ("week", day, label);
+    assert (streq (label, "2026-W49"));
+    s_bucket_label ("month", day, label);
+    assert (streq (label, "2026-12"));
+    s_bucket_label ("total", day, label);
+    assert (streq (label, "total"));
+}
