@@ -44,7 +44,7 @@ WIB = datetime.timezone(datetime.timedelta(hours=7))
 OPERATOR_TOKEN = "test-operator-token-5f0c1e"
 KEMENDAGRI = "196901011990031001"
 READS = ("REQUEST.GET", "REQUEST.LIST", "EMPLOYEE.GET", "METRICS.GET", "AUDIT.REQUEST",
-         "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET")
+         "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET", "MONEV.GET", "REPORT.GET")
 
 # Text the runner prints after a failing test's traceback (log tails).
 failure_notes = []
