@@ -84,6 +84,12 @@ int
 wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
                       const char *nip, char *buf, size_t size)
 {
+    //  The actor of a write: a national account only reads, even if its
+    //  NIP were on record in a pemda
+    if (streq (field, "as") && wfa_authz_national (nip)) {
+        wfa_call_error (call, WFA_E_FORBIDDEN, field, "kemendagri: read-only", -1);
+        return -1;
+    }
     int found = wfa_store_pemda_of_nip (redis, nip, buf, size);
     if (found == -2)
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);

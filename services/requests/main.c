@@ -89,29 +89,84 @@ s_reply_is (wfa_call_t *call, redisReply *reply, int type)
     return false;
 }
 
+//  True if the ';'-separated role lists hold the same roles.
+static bool
+s_same_roles (const char *left, const char *right)
+{
+    unsigned sets [2] = { 0, 0 };
+    const char *lists [2] = { left? left: "", right? right: "" };
+    for (int list_nbr = 0; list_nbr < 2; list_nbr++)
+        for (const char *cursor = lists [list_nbr]; *cursor; ) {
+            size_t len = strcspn (cursor, ";");
+            sets [list_nbr] |= 1u << wfa_role_lookup (cursor, len);
+            cursor += len + (cursor [len] == ';');
+        }
+    return sets [0] == sets [1];
+}
+
 //  Who may import these rows: the operator (token), or an admin pemda or
-//  integrator of each row's pemda for people not on record in another
-//  pemda (a transfer between pemda is the operator's). Problems by row.
+//  integrator of each row's pemda, and then only for people not on record
+//  in another pemda (a transfer between pemda is the operator's). Nobody
+//  changes their own roles or makes themselves someone's atasan; only an
+//  admin pemda grants or takes away roles (an integrator passes the roles
+//  on record through, and gives new people pegawai and atasan only); a
+//  Kemendagri account is nobody's employee. Problems by row, all of them.
 static void
 s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor,
-                  wfa_employee_t *employees, uint32_t count)
+                  wfa_employee_t *employees, uint32_t count, bool operator)
 {
-    for (uint32_t row_nbr = 0; row_nbr < count && !wfa_call_failed (call); row_nbr++) {
+    bool admin = actor && (actor->roles & (1u << WFA_ROLE_ADMIN_PEMDA)) != 0;
+    for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
         const wfa_employee_t *employee = &employees [row_nbr];
+        int index = (int) row_nbr;
+        if (wfa_authz_national (employee->nip)) {
+            wfa_call_error (call, WFA_E_FORBIDDEN, "nip", "a Kemendagri account / akun Kemendagri", index);
+            continue;
+        }
+        if (operator)
+            continue;
         wfa_target_t target = { employee->pemda, NULL, NULL, NULL, false };
         if (!wfa_authz_allows (actor, WFA_ACT_IMPORT, &target)) {
-            wfa_call_error (call, WFA_E_FORBIDDEN, "pemda",
-                            "admin_pemda or integrator of this pemda", (int) row_nbr);
+            wfa_call_error (call, WFA_E_FORBIDDEN, "pemda", "admin_pemda or integrator of this pemda", index);
             continue;
         }
         char old_pemda [16];
         int found = wfa_store_pemda_of_nip (redis, employee->nip, old_pemda, sizeof old_pemda);
-        if (found == -2)
+        if (found == -2) {
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-        else
-        if (found == 0 && !streq (old_pemda, employee->pemda))
+            return;
+        }
+        if (found == 0 && !streq (old_pemda, employee->pemda)) {
             wfa_call_error (call, WFA_E_FORBIDDEN, "nip",
-                            "on record in another pemda / terdaftar di pemda lain", (int) row_nbr);
+                            "on record in another pemda / terdaftar di pemda lain", index);
+            continue;
+        }
+        char roles [256] = "", supervisor [24] = "";
+        if (found == 0) {
+            redisReply *stored = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s roles supervisor_nip",
+                                                    employee->pemda, employee->nip);
+            if (wfa_call_redis_down (call, stored))
+                return;
+            if (stored->type == REDIS_REPLY_ARRAY && stored->elements == 2) {
+                if (stored->element [0]->type == REDIS_REPLY_STRING)
+                    snprintf (roles, sizeof roles, "%s", stored->element [0]->str);
+                if (stored->element [1]->type == REDIS_REPLY_STRING)
+                    snprintf (supervisor, sizeof supervisor, "%s", stored->element [1]->str);
+            }
+            freeReplyObject (stored);
+        }
+        bool same = found == 0 && s_same_roles (roles, employee->roles);
+        //  What anyone may give a newcomer: pegawai, atasan
+        bool plain = s_same_roles (employee->roles, "pegawai") || s_same_roles (employee->roles, "")
+                  || s_same_roles (employee->roles, "pegawai;atasan") || s_same_roles (employee->roles, "atasan");
+        if (streq (employee->nip, actor->nip) && !same)
+            wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "your own roles / peran sendiri", index);
+        else
+        if (!admin && !same && (found == 0 || !plain))
+            wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "only an admin_pemda grants roles", index);
+        if (employee->supervisor_nip && streq (employee->supervisor_nip, actor->nip)
+        &&  !streq (supervisor, actor->nip))
+            wfa_call_error (call, WFA_E_FORBIDDEN, "supervisor_nip", "yourself / diri sendiri", index);
     }
 }
 
@@ -120,9 +175,10 @@ s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor
 //  every step below is an upsert.
 static void
 s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
-                wfa_employee_t *employees, uint32_t count)
+                wfa_employee_t *employees, uint32_t count, const char *importer, bool operator)
 {
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:idem:import:%s", key);
+    //  Keys are the importer's own: another importer's key is another key
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:idem:import:%s:%s", importer, key);
     if (wfa_call_redis_down (call, reply))
         return;
     int created = 0, updated = 0;
@@ -151,6 +207,12 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         }
         char prefix [WFA_PREFIX_MAX];
         bool moved = found == 0 && !streq (old_pemda, employee->pemda);
+        if (moved && !operator) {
+            //  Another import moved this NIP in since the check: refused
+            wfa_call_error (call, WFA_E_FORBIDDEN, "nip",
+                            "on record in another pemda / terdaftar di pemda lain", (int) row_nbr);
+            return;
+        }
         if (moved) {
             //  Leave the old pemda first: a crash later leaves wfa:nip on the
             //  old pemda, so the retry takes this path again
@@ -198,7 +260,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         }
         freeReplyObject (reply);
     }
-    reply = wfa_redis_command (redis, "SET wfa:idem:import:%s %d,%d EX %" PRId64, key, created,
+    reply = wfa_redis_command (redis, "SET wfa:idem:import:%s:%s %d,%d EX %" PRId64, importer, key, created,
                                updated, wfa_config_int (WFA_CFG_IDEM_TTL));
     if (reply)
         freeReplyObject (reply);
@@ -267,7 +329,9 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     zhash_destroy (&seen);
     if (!wfa_call_failed (call) && !operator)
-        s_import_allowed (call, redis, &actor, employees, count);
+        s_import_allowed (call, redis, &actor, employees, count, false);
+    if (!wfa_call_failed (call) && operator)
+        s_import_allowed (call, redis, NULL, employees, count, true);
     if (wfa_call_code (call) == WFA_E_FORBIDDEN || wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
         ;   //  Said as it is: not a problem of the file
     else
@@ -275,7 +339,7 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
     else
     if (!dry_run)
-        s_import_store (call, redis, key, employees, count);
+        s_import_store (call, redis, key, employees, count, operator? "operator": actor.nip, operator);
     else {
         msgpack_pack_int (wfa_call_reply (call, "imported"), 0);
         msgpack_pack_int (wfa_call_reply (call, "created"), 0);
@@ -972,20 +1036,27 @@ s_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 // ---------------------------------------------------------------------
 //  REQUEST.GET and REQUEST.LIST
 
-//  True if actor is one of the comma-separated approvers, or the acting
-//  official (Plt/Plh) one of them named and has not withdrawn.
+//  True if actor is one of the comma-separated approvers of a pending
+//  request's step, or the acting official (Plt/Plh) one of them named for
+//  today.
 static bool
 s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const char *actor)
 {
     bool awaits = false;
+    char today [11];
+    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda)), today);
     while (approvers && *approvers && !awaits) {
         size_t len = strcspn (approvers, ",");
         char approver [24];
         snprintf (approver, sizeof approver, "%.*s", (int) (len < 23? len: 23), approvers);
         awaits = streq (approver, actor);
         if (!awaits) {
-            redisReply *to = wfa_redis_command (redis, "HGET wfa:{%s}:delegation:%s to", pemda, approver);
-            awaits = to && to->type == REDIS_REPLY_STRING && streq (to->str, actor);
+            redisReply *to = wfa_redis_command (redis, "HMGET wfa:{%s}:delegation:%s to from until",
+                                                pemda, approver);
+            awaits = to && to->type == REDIS_REPLY_ARRAY && to->elements == 3
+                  && to->element [0]->str && streq (to->element [0]->str, actor)
+                  && to->element [1]->str && strcmp (to->element [1]->str, today) <= 0
+                  && to->element [2]->str && strcmp (today, to->element [2]->str) <= 0;
             if (to)
                 freeReplyObject (to);
         }
@@ -1014,15 +1085,17 @@ s_request_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
     if (!streq (actor.pemda, pemda))
         return NULL;            //  Another pemda: nothing more to look at
     wfa_call_clear (call);
-    redisReply *fields = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd nip supervisor_nip approver",
+    redisReply *fields = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd nip supervisor_nip approver state",
                                             pemda, request_id);
     if (wfa_call_redis_down (call, fields))
         return NULL;
-    if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 4) {
+    if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 5) {
         target.opd = fields->element [0]->str;
         target.nip = fields->element [1]->str;
         target.supervisor = fields->element [2]->str;
-        target.awaiting = s_awaits (redis, pemda, fields->element [3]->str, actor.nip);
+        //  Only a step that is open awaits anyone
+        target.awaiting = fields->element [4]->str && streq (fields->element [4]->str, "pending")
+                       && s_awaits (redis, pemda, fields->element [3]->str, actor.nip);
     }
     int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target);
     freeReplyObject (fields);

@@ -287,3 +287,60 @@ def test_every_role_action_and_reach():
         assert problems == [], "%d of %d cells wrong:\n%s" % (len(problems), cells, "\n".join(problems))
         assert cells >= len(ROLES) * len(RELATIONS) * 17, cells
         system.assert_alive()
+
+
+def test_imports_cannot_escalate():
+    """Review findings: nobody grants themselves roles or becomes someone's atasan through an
+    import; Kemendagri's NIP is never imported; import keys are the importer's own; a Plt
+    named for later does not read yet; every refused row is reported."""
+    people = People()
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, people.rows)
+        rows = {row["nip"]: row for row in people.rows}
+
+        def imp(actor, key, *new_rows):
+            return client.call("EMPLOYEE.IMPORT", {"as": actor, "key": key, "rows": list(new_rows)})
+
+        def with_roles(nip, roles, **extra):
+            return dict(rows[nip], roles=roles, **extra)
+
+        def refused(reply, field, count=1):
+            assert reply["code"] == "FORBIDDEN", reply
+            assert [e["field"] for e in reply["errors"]] == [field] * count, reply
+
+        refused(imp(people.IN, "k1", with_roles(people.IN, ["pegawai", "integrator", "admin_pemda"])), "roles")
+        refused(imp(people.AD, "k2", with_roles(people.AD, ["pegawai", "admin_pemda", "bkd"])), "roles")
+        refused(imp(people.IN, "k3", with_roles(people.P1, ["pegawai", "bkd"])), "roles")
+        newcomer = employee(make_nip(9100), "Baru", A, "DINKES", "Staf", people.S1, ["pegawai", "kepala_opd"])
+        refused(imp(people.IN, "k4", newcomer), "roles")
+        ok(imp(people.IN, "k5", dict(newcomer, roles=["pegawai", "atasan"])))
+        ok(imp(people.AD, "k6", with_roles(people.P1, ["pegawai", "bkd"])))    # an admin grants
+        refused(imp(people.AD, "k7", dict(rows[people.S1], supervisor_nip=people.AD)), "supervisor_nip")
+        national = employee(KEMENDAGRI, "Pusat", A, "BKD", "Analis", "", ["pegawai", "bkd"])
+        refused(imp(people.AD, "k8", national), "nip")
+        refused(client.call("EMPLOYEE.IMPORT", {"key": "k9", "rows": [national]}), "nip")   # the token too
+        assert client.call("POLICY.SET", {"key": "pk", "pemda": A, "as": KEMENDAGRI,
+                                          "text": CHAIN})["code"] == "FORBIDDEN"
+        # Every refused row is told, not only the first
+        three = [with_roles(n, ["pegawai", "bkd"]) for n in (people.IN, people.S2, people.K2)]
+        reply = imp(people.IN, "k10", *three)
+        assert reply["code"] == "FORBIDDEN" and sorted(e["index"] for e in reply["errors"]) == [0, 1, 2], reply
+        # One importer's key is not another's
+        first = employee(make_nip(9101), "Satu", A, "DINKES", "Staf", people.S1)
+        second = employee(make_nip(9102), "Dua", A, "DINKES", "Staf", people.S1)
+        ok(imp(people.AD, "same", first))
+        ok(imp(people.IN, "same", second))
+        ok(client.call("EMPLOYEE.GET", {"nip": second["nip"]}))
+        # A Plt named for later does not read the request yet
+        target = people.target("pegawai", "own", "plt")
+        import_rows(client, [r for r in people.rows if r["nip"] == target["nip"]], key_prefix="plt")
+        rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": target["nip"], "kind": "rumah",
+                                                "dates": [weekly_monday(1)], "location": "Rumah",
+                                                "reason": "Uji"}))["request_id"]
+        wait_until("the request to await S1", lambda: ok(client.call(
+            "REQUEST.GET", {"request_id": rid}))["request"]["state"] == "pending", 20)
+        ok(client.call("APPROVAL.DELEGATE", {"key": "later", "as": people.S1, "to": people.S2,
+                                             "from": weekly_monday(2), "until": weekly_monday(3)}))
+        assert client.call("REQUEST.GET", {"as": people.S2, "request_id": rid})["code"] == "FORBIDDEN"
+        system.assert_alive()
