@@ -30,6 +30,9 @@ const wfa_script_t wfa_script_monev_rebuild = { "monev_rebuild",
 const wfa_script_t wfa_script_monev_compare = { "monev_compare",
 #include "lua/monev_compare.lua.h"
 };
+const wfa_script_t wfa_script_monev_tick = { "monev_tick",
+#include "lua/monev_tick.lua.h"
+};
 
 #define S_ACTIVITIES_MAX 20     //  Activities in one daily report
 #define S_EVIDENCE_MAX 10       //  Evidence references per activity
@@ -41,13 +44,25 @@ const wfa_script_t wfa_script_monev_compare = { "monev_compare",
 
 struct _wfa_monev_t {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
+    zhashx_t *ticks;            //  s_tick_t by pemda: what this instance did last
 };
+
+//  The time-driven work of one pemda, as this instance last saw it.
+typedef struct {
+    char reminded [11];         //  Day whose report reminders were sent
+    char evaluated [12];        //  Last week evaluated (YYYY-Www)
+    int64_t next_policy;        //  When to read the policy again (ms)
+    wfa_rules_t rules;          //  The pemda's rules (benchmarks, zone)
+    int64_t version;
+} s_tick_t;
 
 wfa_monev_t *
 wfa_monev_new (void)
 {
     wfa_monev_t *self = (wfa_monev_t *) zmalloc (sizeof (wfa_monev_t));
     self->policies = wfa_store_policy_cache_new ();
+    self->ticks = zhashx_new ();
+    zhashx_set_destructor (self->ticks, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
 
@@ -56,6 +71,7 @@ wfa_monev_destroy (wfa_monev_t **self_p)
 {
     if (*self_p) {
         zhashx_destroy (&(*self_p)->policies);
+        zhashx_destroy (&(*self_p)->ticks);
         free (*self_p);
         *self_p = NULL;
     }
@@ -1143,6 +1159,85 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (size_t item_nbr = 0; item_nbr < examples->elements; item_nbr++)
         wfa_mp_pack_str (pk, examples->element [item_nbr]->str? examples->element [item_nbr]->str: "");
     freeReplyObject (reply);
+}
+
+//  ---------------------------------------------------------------------
+//  Time-driven: report reminders before the deadline, and each week's
+//  evaluation against the benchmarks (flags, suspensions, lifting them).
+//  Each is one Lua step guarded in Redis, so it happens once however many
+//  instances tick; this instance's memory only spares Redis the asking.
+
+static void
+s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    wfa_monev_t *self = (wfa_monev_t *) arg;
+    int64_t now = wfa_now_ms ();
+    s_tick_t *tick = (s_tick_t *) zhashx_lookup (self->ticks, pemda);
+    if (!tick) {
+        tick = (s_tick_t *) zmalloc (sizeof (s_tick_t));
+        zhashx_insert (self->ticks, pemda, tick);
+    }
+    if (now >= tick->next_policy) {
+        wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &tick->version);
+        if (!policy)
+            return;
+        tick->rules = wfa_policy_rules (policy, NULL);
+        tick->next_policy = now + 10000;
+    }
+    const wfa_rules_t *rules = &tick->rules;
+    int64_t local = now + (int64_t) rules->tz_minutes * 60000;
+    int today = wfa_date_of_ms (now, rules->tz_minutes);
+    int minute = (int) (((local % 86400000) + 86400000) % 86400000 / 60000);
+    char today_text [11], now_text [24];
+    wfa_date_format (today, today_text);
+    snprintf (now_text, sizeof now_text, "%" PRId64, now);
+    //  Two hours before the report deadline, the reminders
+    int remind_at = rules->report_deadline - 120 > 0? rules->report_deadline - 120: 0;
+    if (minute >= remind_at && !streq (tick->reminded, today_text)) {
+        const char *argv [] = { prefix, "remind", today_text, now_text };
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 4, argv, NULL);
+        if (reply && reply->type == REDIS_REPLY_INTEGER)
+            snprintf (tick->reminded, sizeof tick->reminded, "%s", today_text);
+        if (reply)
+            freeReplyObject (reply);
+    }
+    //  The last whole ISO week, Monday to Sunday
+    int monday = today - (wfa_date_weekday (today) + 6) % 7;
+    char week [12];
+    wfa_date_iso_week (monday - 7, week);
+    if (streq (tick->evaluated, week))
+        return;
+    char dates [7][11], suspend [11] = "", min_c [8], min_r [8], after [8], version [24];
+    for (int day_nbr = 0; day_nbr < 7; day_nbr++)
+        wfa_date_format (monday - 7 + day_nbr, dates [day_nbr]);
+    if (rules->suspend_weeks > 0)
+        wfa_date_format (monday + 7 * rules->suspend_weeks - 1, suspend);
+    snprintf (min_c, sizeof min_c, "%d", rules->min_checkin_compliance);
+    snprintf (min_r, sizeof min_r, "%d", rules->min_report_rate);
+    snprintf (after, sizeof after, "%d", rules->flag_after_weeks);
+    snprintf (version, sizeof version, "%" PRId64, tick->version);
+    const char *argv [] = { prefix, "evaluate", week, now_text, min_c, min_r, after, suspend,
+                            today_text, version, dates [0], dates [1], dates [2], dates [3],
+                            dates [4], dates [5], dates [6] };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 17, argv, NULL);
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        snprintf (tick->evaluated, sizeof tick->evaluated, "%s", week);
+        if (reply->elements == 4)
+            wfa_log ("I", "monev %s %s: %lld judged, %lld below, %lld flagged, %lld lifted", pemda, week,
+                     reply->element [0]->integer, reply->element [1]->integer,
+                     reply->element [2]->integer, reply->element [3]->integer);
+    }
+    else
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "monev_tick: %s", reply->str);
+    if (reply)
+        freeReplyObject (reply);
+}
+
+void
+wfa_monev_tick (wfa_monev_t *self, wfa_redis_t *redis)
+{
+    wfa_store_each_pemda (redis, s_tick_pemda, self);
 }
 
 const wfa_route_t wfa_monev_routes [] = {

@@ -16,6 +16,11 @@ typedef struct _wfa_monev_t wfa_monev_t;
 wfa_monev_t *wfa_monev_new (void);
 void wfa_monev_destroy (wfa_monev_t **self_p);
 
+//  The time-driven part, for housekeeping (every second): daily report
+//  reminders two hours before the deadline, and each week's evaluation
+//  against the pemda's benchmarks, with flags, suspensions and lifting.
+void wfa_monev_tick (wfa_monev_t *self, wfa_redis_t *redis);
+
 //  Fold a request.approved/cancelled/revoked event into the flexible-day
 //  figures, once (by event id). 0 when done, -1 to retry later.
 int wfa_monev_on_request (const wfa_event_t *event, wfa_redis_t *redis);

@@ -78,7 +78,7 @@ s_forget_done (wfa_redis_t *redis, const char *pemda, const char *prefix, void *
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
-    (void) state;
+    wfa_monev_tick ((wfa_monev_t *) state, redis);
     static int64_t next_run = 0;
     int64_t now = wfa_now_ms ();
     if (now < next_run)

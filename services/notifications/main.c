@@ -55,6 +55,31 @@ s_field (const wfa_event_t *event, const char *name, char *buf, size_t size)
     return buf;
 }
 
+//  Monev notices (report.*, monev.*): the event names who to tell and says
+//  it in both languages.
+static int
+s_on_notice (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char text_id [512], text_en [512];
+    s_field (event, "message_id", text_id, sizeof text_id);
+    s_field (event, "message_en", text_en, sizeof text_en);
+    text_id [wfa_utf8_cut (text_id, strlen (text_id), 500)] = 0;
+    text_en [wfa_utf8_cut (text_en, strlen (text_en), 500)] = 0;
+    const msgpack_object *notify = wfa_mp_get (event->data, "notify");
+    for (uint32_t person_nbr = 0; notify && notify->type == MSGPACK_OBJECT_ARRAY
+         && person_nbr < notify->via.array.size; person_nbr++) {
+        const msgpack_object *each = &notify->via.array.ptr [person_nbr];
+        char nip [32];
+        if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
+            continue;
+        snprintf (nip, sizeof nip, "%.18s", each->via.str.ptr);
+        if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, text_id, text_en))
+            return -1;
+    }
+    return 0;
+}
+
 //  approval.pending: tell the approver.
 static int
 s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
@@ -226,6 +251,12 @@ static const wfa_event_route_t s_events [] = {
     { "request.expired", s_on_decided },
     { "approval.reminder", s_on_deadline },
     { "approval.escalated", s_on_deadline },
+    { "report.submitted", s_on_notice },
+    { "report.accepted", s_on_notice },
+    { "report.returned", s_on_notice },
+    { "report.reminder", s_on_notice },
+    { "monev.flagged", s_on_notice },
+    { "monev.lifted", s_on_notice },
     { NULL, NULL }
 };
 

@@ -640,6 +640,14 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         &&  s_ranges_cover (s_hash_field (employee, "sanctions"), check, *sorted_count + 1, false,
                             detail, sizeof detail))
             wfa_call_error (call, WFA_E_SANCTIONED, "as", detail, -1);
+        //  Suspended by the monev evaluation: no flexible day up to its end
+        const char *suspended = s_hash_field (employee, "suspended_until");
+        int until = 0;
+        if (*suspended && wfa_date_parse (suspended, &until) == 0 && *sorted_count > 0
+        &&  days_sorted [0] <= until) {
+            snprintf (detail, sizeof detail, "%s", suspended);
+            wfa_call_error (call, WFA_E_SUSPENDED, "as", detail, -1);
+        }
         int months = s_months_of_service (s_hash_field (employee, "service_start"), nip, today);
         if (months < rules->min_months_of_service) {
             snprintf (detail, sizeof detail, "%d < %d", months, rules->min_months_of_service);

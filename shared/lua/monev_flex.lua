@@ -20,6 +20,9 @@ local location = wfa_mv_location(r[4])
 for date in string.gmatch(r[3] or '', '[^,]+') do
     if step == 1 or from_date == '' or date >= from_date then
         wfa_mv_add(p, date, r[2], r[1], 'flex', step)
+        -- Who works flexibly that day: the report reminders read it
+        if step == 1 then redis.call('SADD', p .. 'mv:flexset:' .. date, r[1])
+        else redis.call('SREM', p .. 'mv:flexset:' .. date, r[1]) end
         if location then wfa_mv_add(p, date, r[2], r[1], 'flex_loc', step) end
     end
 end

@@ -44,7 +44,10 @@ if action == 'submit' then
     redis.call('HSET', rk, date, cmsgpack.pack(report))
     redis.call('ZADD', p .. 'mv:rep:pending:' .. ARGV[10], at, nip .. '|' .. date)
     redis.call('XADD', p .. 'events', '*', 'type', 'report.submitted', 'data', cmsgpack.pack({
-        nip = nip, date = date, supervisor_nip = ARGV[10], opd = day[3], at = at}))
+        nip = nip, date = date, supervisor_nip = ARGV[10], opd = day[3], at = at,
+        notify = {ARGV[10]}, request_id = day[1],
+        message_id = 'Laporan kinerja harian ' .. date .. ' dari ' .. nip .. ' menunggu verifikasi Anda',
+        message_en = 'The daily report of ' .. date .. ' from ' .. nip .. ' awaits your verification'}))
     redis.call('SET', idem, 'submitted', 'EX', ARGV[9])
     return {'ok', 'submitted'}
 end
@@ -82,7 +85,13 @@ if state == 'accepted' then
 else
     wfa_mv_add(p, date, report.opd, nip, 'rep_ret', 1)
 end
+local words = {accepted = {'diterima', 'accepted'}, returned = {'dikembalikan untuk diperbaiki', 'returned for revision'}}
+local tail = ''
+if note ~= '' then tail = ': ' .. string.sub(note, 1, 300) end
 redis.call('XADD', p .. 'events', '*', 'type', 'report.' .. state, 'data', cmsgpack.pack({
-    nip = nip, date = date, by = actor, note = note, opd = report.opd, at = at}))
+    nip = nip, date = date, by = actor, note = note, opd = report.opd, at = at,
+    notify = {nip}, request_id = report.request_id or '',
+    message_id = 'Laporan kinerja harian ' .. date .. ' ' .. words[state][1] .. ' oleh ' .. actor .. tail,
+    message_en = 'Your daily report of ' .. date .. ' was ' .. words[state][2] .. ' by ' .. actor .. tail}))
 redis.call('SET', idem, state, 'EX', ARGV[9])
 return {'ok', state}
