@@ -11,6 +11,7 @@
 #include "wfa_calendar.h"
 #include "wfa_call.h"
 #include "wfa_config.h"
+#include "wfa_prom.h"
 #include "wfa_redis.h"
 #include "wfa_service.h"
 #include "wfa_consumer.h"

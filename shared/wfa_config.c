@@ -33,6 +33,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "NIPs of Kemendagri's national read-only accounts, comma-separated" },
     [WFA_CFG_OPERATOR_TOKEN] = { "operator-token", "WFA_OPERATOR_TOKEN", "",
         "secret that lets the operator import personnel into any pemda (empty: nobody)" },
+    [WFA_CFG_METRICS_ADDR] = { "metrics-addr", "WFA_METRICS_ADDR", "",
+        "host:port to serve Prometheus metrics on at /metrics (empty: off)" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -21,6 +21,7 @@ typedef enum {
     WFA_CFG_VERBOSE,            //  1 logs every call and event
     WFA_CFG_KEMENDAGRI,         //  NIPs of the national read-only accounts
     WFA_CFG_OPERATOR_TOKEN,     //  Secret that lets the operator bootstrap a pemda
+    WFA_CFG_METRICS_ADDR,       //  host:port to serve Prometheus metrics on, "" for none
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

@@ -81,7 +81,7 @@ wfa_outbox_trim (wfa_redis_t *redis, const char *pemda, int64_t retention_ms)
     char key [64];
     wfa_outbox_key (pemda, key, sizeof key);
     char keep_from [64];
-    snprintf (keep_from, sizeof keep_from, "%" PRId64 "-0", wfa_now_ms () - retention_ms);
+    snprintf (keep_from, sizeof keep_from, "%" PRId64 "-0", zclock_time () - retention_ms);
     int groups_seen = 0;
     redisReply *groups = wfa_redis_command (redis, "XINFO GROUPS %s", key);
     if (!groups || groups->type != REDIS_REPLY_ARRAY) {
@@ -171,6 +171,7 @@ s_handle_entry (s_consumer_t *self, const char *pemda, const char *stream,
     const redisReply *data = s_kv (fields, "data");
     if (!type || !data || type->type != REDIS_REPLY_STRING || data->type != REDIS_REPLY_STRING) {
         wfa_log ("E", "%s: event %s %s malformed, skipped", self->group, stream, id);
+        wfa_prom_add (wfa_prom (), "wfa_events_malformed_total", 1, NULL);
         return true;
     }
     const wfa_event_route_t *route = self->routes;
@@ -185,17 +186,25 @@ s_handle_entry (s_consumer_t *self, const char *pemda, const char *stream,
     if (wfa_mp_check (data->str, data->len, &limits) != WFA_OK
     ||  msgpack_unpack_next (&unpacked, data->str, data->len, &offset) != MSGPACK_UNPACK_SUCCESS) {
         wfa_log ("E", "%s: event %s %s data does not decode, skipped", self->group, stream, id);
+        wfa_prom_add (wfa_prom (), "wfa_events_malformed_total", 1, NULL);
         msgpack_unpacked_destroy (&unpacked);
         return true;
     }
     wfa_event_t event = { pemda, stream, id, type->str, &unpacked.data };
+    double started = wfa_prom_clock ();
     int rc = route->handler (&event, self->redis, self->state);
     msgpack_unpacked_destroy (&unpacked);
+    //  The route's type, not the entry's: a static string from our table
+    wfa_prom_observe (wfa_prom (), "wfa_event_duration_seconds", wfa_prom_clock () - started,
+                      route->type, NULL);
     if (rc == 0) {
         self->handled++;
+        wfa_prom_add (wfa_prom (), "wfa_events_handled_total", 1, route->type, NULL);
         if (wfa_verbose ())
             wfa_log ("D", "%s: event %s %s handled", self->group, type->str, id);
     }
+    else
+        wfa_prom_add (wfa_prom (), "wfa_events_failed_total", 1, route->type, NULL);
     return rc == 0;
 }
 
@@ -247,9 +256,12 @@ s_reclaim (s_consumer_t *self)
             if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
             &&  reply->element [0]->type == REDIS_REPLY_STRING
             &&  reply->element [1]->type == REDIS_REPLY_ARRAY) {
-                if (reply->element [1]->elements > 0)
+                if (reply->element [1]->elements > 0) {
                     wfa_log ("I", "%s: redelivering %zu events of %s", self->group,
                              reply->element [1]->elements, stream);
+                    wfa_prom_add (wfa_prom (), "wfa_events_redelivered_total",
+                                  (double) reply->element [1]->elements, NULL);
+                }
                 s_handle_entries (self, pemda, stream, reply->element [1]);
                 snprintf (start, sizeof start, "%s", reply->element [0]->str);
                 more = !streq (start, "0-0");
@@ -260,6 +272,35 @@ s_reclaim (s_consumer_t *self)
         }
         pemda = (char *) zlist_next (self->pemdas);
     }
+}
+
+//  Sample how far our group is behind on a pemda's outbox: entries not
+//  yet delivered to it (lag) and delivered but not acknowledged (pending).
+static void
+s_sample_outbox (s_consumer_t *self, const char *pemda)
+{
+    char key [64];
+    wfa_outbox_key (pemda, key, sizeof key);
+    redisReply *groups = wfa_redis_command (self->redis, "XINFO GROUPS %s", key);
+    if (groups && groups->type == REDIS_REPLY_ARRAY) {
+        for (size_t group_nbr = 0; group_nbr < groups->elements; group_nbr++) {
+            const redisReply *info = groups->element [group_nbr];
+            const redisReply *name = s_kv (info, "name");
+            if (!name || name->type != REDIS_REPLY_STRING || !streq (name->str, self->group))
+                continue;
+            //  Redis answers nil for lag when it cannot tell (after XDEL)
+            const redisReply *lag = s_kv (info, "lag");
+            const redisReply *pending = s_kv (info, "pending");
+            wfa_prom_set (wfa_prom (), "wfa_outbox_lag",
+                          lag && lag->type == REDIS_REPLY_INTEGER? (double) lag->integer: NAN,
+                          pemda, NULL);
+            if (pending && pending->type == REDIS_REPLY_INTEGER)
+                wfa_prom_set (wfa_prom (), "wfa_outbox_pending", (double) pending->integer,
+                              pemda, NULL);
+        }
+    }
+    if (groups)
+        freeReplyObject (groups);
 }
 
 //  Read new events on every stream, blocking up to block_ms.
@@ -349,11 +390,17 @@ s_consumer_actor (zsock_t *pipe, void *args)
         }
         if (zpoller_terminated (poller))
             break;
-        int64_t now = wfa_now_ms ();
+        int64_t now = zclock_mono ();
         if (now >= self->next_housekeeping) {
             self->next_housekeeping = now + 1000;
             s_refresh (self);
             s_reclaim (self);
+            char *pemda = (char *) zlist_first (self->pemdas);
+            while (pemda) {
+                s_sample_outbox (self, pemda);
+                pemda = (char *) zlist_next (self->pemdas);
+            }
+            wfa_redis_export (self->redis, "consumer");
             if (now >= self->next_trim) {
                 self->next_trim = now + 60000;
                 char *pemda = (char *) zlist_first (self->pemdas);
@@ -379,10 +426,44 @@ s_consumer_actor (zsock_t *pipe, void *args)
     free (self);
 }
 
+//  Declare the consumer's metrics; every type of the table reads 0
+//  before its first event.
+static void
+s_declare_metrics (const wfa_event_route_t *routes)
+{
+    wfa_prom_t *prom = wfa_prom ();
+    wfa_prom_declare (prom, "wfa_events_handled_total", WFA_PROM_COUNTER,
+                      "Outbox events handled and acknowledged by this consumer, by type.",
+                      "type", NULL, 0);
+    wfa_prom_declare (prom, "wfa_events_failed_total", WFA_PROM_COUNTER,
+                      "Event deliveries whose handler failed (the event stays pending and "
+                      "comes again), by type.", "type", NULL, 0);
+    wfa_prom_declare (prom, "wfa_events_malformed_total", WFA_PROM_COUNTER,
+                      "Outbox entries skipped because they do not decode.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_event_duration_seconds", WFA_PROM_HISTOGRAM,
+                      "Time to handle one event, by type.", "type",
+                      wfa_prom_latency_buckets, wfa_prom_latency_bucket_count);
+    wfa_prom_declare (prom, "wfa_events_redelivered_total", WFA_PROM_COUNTER,
+                      "Events claimed again (XAUTOCLAIM) after WFA_REDELIVER_MS unacknowledged: "
+                      "left by a dead consumer or a failed handler.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_outbox_lag", WFA_PROM_GAUGE,
+                      "Entries of a pemda's outbox not yet delivered to this service's "
+                      "consumer group (NaN when Redis cannot tell), sampled every second.",
+                      "pemda", NULL, 0);
+    wfa_prom_declare (prom, "wfa_outbox_pending", WFA_PROM_GAUGE,
+                      "Entries of a pemda's outbox delivered to this service's consumer group "
+                      "but not yet acknowledged, sampled every second.", "pemda", NULL, 0);
+    for (const wfa_event_route_t *route = routes; route->type; route++) {
+        wfa_prom_add (prom, "wfa_events_handled_total", 0, route->type, NULL);
+        wfa_prom_add (prom, "wfa_events_failed_total", 0, route->type, NULL);
+    }
+}
+
 //  Start a consumer actor for group.
 zactor_t *
 wfa_consumer_new (const char *group, const wfa_event_route_t *routes, void *state)
 {
+    s_declare_metrics (routes);
     s_consumer_t *self = (s_consumer_t *) zmalloc (sizeof (s_consumer_t));
     assert (self);
     self->group = group;
@@ -454,6 +535,15 @@ wfa_consumer_test (bool verbose)
         zclock_sleep (50);
     assert (counts [0] == 3 && counts [1] == 2);
     zactor_destroy (&consumer);
+    //  Metrics: the flaky one failed once, was claimed again and handled
+    wfa_prom_t *prom = wfa_prom ();
+    assert (wfa_prom_value (prom, "wfa_events_handled_total", "test.event", NULL) == 3);
+    assert (wfa_prom_value (prom, "wfa_events_failed_total", "test.event", NULL) == 1);
+    assert (wfa_prom_value (prom, "wfa_event_duration_seconds", "test.event", NULL) == 4);
+    assert (wfa_prom_value (prom, "wfa_events_redelivered_total", NULL) >= 1);
+    assert (wfa_prom_value (prom, "wfa_redis_connected", "consumer", NULL) == 1);
+    assert (wfa_prom_value (prom, "wfa_outbox_pending", "35.08", NULL) >= 0);
+    assert (wfa_prom_value (prom, "wfa_outbox_lag", "35.08", NULL) >= 0);
     //  Everything acknowledged: nothing pending for metrics
     reply = wfa_redis_command (redis, "XPENDING wfa:{35.08}:events metrics");
     assert (reply && reply->type == REDIS_REPLY_ARRAY && reply->element [0]->integer == 0);

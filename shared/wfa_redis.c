@@ -107,6 +107,21 @@ wfa_redis_reconnects (wfa_redis_t *self)
     return self->connects > 0? self->connects - 1: 0;
 }
 
+void
+wfa_redis_export (wfa_redis_t *self, const char *connection)
+{
+    wfa_prom_t *prom = wfa_prom ();
+    wfa_prom_declare (prom, "wfa_redis_reconnects_total", WFA_PROM_COUNTER,
+                      "Times a Redis connection was re-established after it broke, by "
+                      "connection (worker: calls; consumer: events).", "connection", NULL, 0);
+    wfa_prom_declare (prom, "wfa_redis_connected", WFA_PROM_GAUGE,
+                      "1 while a Redis connection is up, 0 while it is down, by connection.",
+                      "connection", NULL, 0);
+    wfa_prom_set (prom, "wfa_redis_reconnects_total", (double) wfa_redis_reconnects (self),
+                  connection, NULL);
+    wfa_prom_set (prom, "wfa_redis_connected", wfa_redis_connected (self)? 1: 0, connection, NULL);
+}
+
 //  Run a command from an argument vector.
 redisReply *
 wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens)
@@ -278,6 +293,10 @@ wfa_redis_test (bool verbose)
     assert (reply && reply->integer == 5);
     freeReplyObject (reply);
     assert (wfa_redis_reconnects (redis) >= 1);
+    wfa_redis_export (redis, "test");
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_reconnects_total", "test", NULL)
+            == (double) wfa_redis_reconnects (redis));
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_connected", "test", NULL) == 1);
 
     wfa_redis_destroy (&redis);
     assert (redis == NULL);

@@ -29,6 +29,11 @@ bool wfa_redis_connected (wfa_redis_t *self);
 //  Times the connection was re-established.
 uint64_t wfa_redis_reconnects (wfa_redis_t *self);
 
+//  Copy the reconnect count and the connected state into the process's
+//  metrics, labelled connection="<connection>" (e.g. worker, consumer).
+//  Call from the thread that owns the connection.
+void wfa_redis_export (wfa_redis_t *self, const char *connection);
+
 //  Run a command from an argument vector (lens may be NULL for C strings).
 //  Returns the reply (caller frees with freeReplyObject) or NULL when
 //  Redis cannot be reached. An error reply is returned as a reply.

@@ -22,6 +22,7 @@ static const s_test_t s_tests [] = {
     { "wfa_calendar", wfa_calendar_test },
     { "wfa_call", wfa_call_test },
     { "wfa_config", wfa_config_test },
+    { "wfa_prom", wfa_prom_test },
     { "wfa_json", wfa_json_test },
     { "wfa_store", wfa_store_test },
     { "wfa_redis", wfa_redis_test },

@@ -60,25 +60,46 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     s_announce (self);
     if (wfa_redis_connect (self->redis) == 0 && self->def->housekeeping)
         self->def->housekeeping (self->redis, self->def->state);
+    wfa_redis_export (self->redis, "worker");
     return 0;
+}
+
+//  The route of a command, or NULL.
+static const wfa_route_t *
+s_route_of (s_worker_t *self, const char *command)
+{
+    const wfa_route_t *route = self->def->routes;
+    while (route->command && !streq (route->command, command))
+        route++;
+    return route->command? route: NULL;
+}
+
+//  A command as a metric label: one of our route table, or "other", so
+//  that clients inventing commands cannot grow the registry.
+static const char *
+s_command_label (const wfa_route_t *route)
+{
+    return route? route->command: "other";
 }
 
 //  Run one call through its handler and return the reply frame.
 static zframe_t *
 s_dispatch (s_worker_t *self, const char *command, zframe_t *body)
 {
+    const wfa_route_t *route = s_route_of (self, command);
     wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
     if (!wfa_call_failed (call)) {
-        const wfa_route_t *route = self->def->routes;
-        while (route->command && !streq (route->command, command))
-            route++;
-        if (route->command)
+        if (route)
             route->handler (call, self->redis, self->def->state);
         else
             wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, wfa_call_command (call), -1);
     }
+    wfa_code_t code = wfa_call_code (call);
     if (wfa_verbose ())
-        wfa_log ("D", "call %s -> %s", command, wfa_error_name (wfa_call_code (call)));
+        wfa_log ("D", "call %s -> %s", command, wfa_error_name (code));
+    if (code != WFA_OK)
+        wfa_prom_add (wfa_prom (), "wfa_errors_total", 1, s_command_label (route),
+                      wfa_error_name (code), NULL);
     zframe_t *reply = wfa_call_encode_reply (call);
     wfa_call_destroy (&call);
     self->calls++;
@@ -94,11 +115,14 @@ s_on_dealer (zloop_t *loop, zsock_t *dealer, void *arg)
     zmsg_t *msg = zmsg_recv (dealer);
     if (!msg)
         return 0;
+    double started = wfa_prom_clock ();
     char *kind = zmsg_popstr (msg);
     zframe_t *client = zmsg_pop (msg);
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
     if (kind && streq (kind, "CALL") && client && command && body && zmsg_size (msg) == 0) {
+        const char *label = s_command_label (s_route_of (self, command));
+        wfa_prom_add (wfa_prom (), "wfa_messages_in_total", 1, label, NULL);
         zframe_t *reply = s_dispatch (self, command, body);
         zmsg_t *out = zmsg_new ();
         zmsg_addstr (out, "REPLY");
@@ -107,6 +131,10 @@ s_on_dealer (zloop_t *loop, zsock_t *dealer, void *arg)
         zmsg_append (out, &reply);
         if (zmsg_send (&out, dealer))
             zmsg_destroy (&out);
+        else
+            wfa_prom_add (wfa_prom (), "wfa_messages_out_total", 1, label, NULL);
+        wfa_prom_observe (wfa_prom (), "wfa_call_duration_seconds",
+                          wfa_prom_clock () - started, label, NULL);
     }
     else
         wfa_log ("W", "malformed message from broker dropped");
@@ -158,6 +186,7 @@ s_worker_actor (zsock_t *pipe, void *args)
     zloop_reader (loop, pipe, s_on_pipe, &self);
     zloop_timer (loop, 1000, 0, s_on_timer, &self);
     wfa_redis_connect (self.redis);
+    wfa_redis_export (self.redis, "worker");
     s_announce (&self);
     zsock_signal (pipe, 0);
 
@@ -173,10 +202,34 @@ s_worker_actor (zsock_t *pipe, void *args)
     wfa_redis_destroy (&self.redis);
 }
 
+//  Declare the worker's metrics; every command of the table reads 0
+//  before its first call, so rates start from the beginning.
+static void
+s_declare_metrics (const wfa_service_def_t *def)
+{
+    wfa_prom_t *prom = wfa_prom ();
+    wfa_prom_declare (prom, "wfa_messages_in_total", WFA_PROM_COUNTER,
+                      "Calls received from the broker, by command (other: a command this "
+                      "service does not have).", "command", NULL, 0);
+    wfa_prom_declare (prom, "wfa_messages_out_total", WFA_PROM_COUNTER,
+                      "Replies sent back to the broker, by command.", "command", NULL, 0);
+    wfa_prom_declare (prom, "wfa_errors_total", WFA_PROM_COUNTER,
+                      "Replies with an error, by command and reply code (docs/protocol.md).",
+                      "command,code", NULL, 0);
+    wfa_prom_declare (prom, "wfa_call_duration_seconds", WFA_PROM_HISTOGRAM,
+                      "Time from receiving a call to handing its reply to ZeroMQ, by command.",
+                      "command", wfa_prom_latency_buckets, wfa_prom_latency_bucket_count);
+    for (const wfa_route_t *route = def->routes; route->command; route++) {
+        wfa_prom_add (prom, "wfa_messages_in_total", 0, route->command, NULL);
+        wfa_prom_add (prom, "wfa_messages_out_total", 0, route->command, NULL);
+    }
+}
+
 //  Start the worker actor.
 zactor_t *
 wfa_service_new (const wfa_service_def_t *def)
 {
+    s_declare_metrics (def);
     return zactor_new (s_worker_actor, (void *) def);
 }
 
@@ -197,6 +250,7 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
     }
     zsys_init ();
     zsys_set_logstream (NULL);
+    zactor_t *metrics = wfa_prom_start (def->name);
     zactor_t *worker = wfa_service_new (def);
     zactor_t *consumer = def->events? wfa_consumer_new (def->name, def->events, def->state): NULL;
     wfa_log ("I", "%s ready: redis %s, broker %s, instance %s", def->name,
@@ -206,6 +260,7 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
     wfa_log ("I", "%s stopping", def->name);
     zactor_destroy (&consumer);
     zactor_destroy (&worker);
+    zactor_destroy (&metrics);
     return 0;
 }
 
@@ -293,6 +348,15 @@ wfa_service_test (bool verbose)
     assert (handled == 1);
     zframe_destroy (&identity);
     zactor_destroy (&worker);
+    //  Metrics by command; commands we do not have count as "other"
+    wfa_prom_t *prom = wfa_prom ();
+    assert (wfa_prom_value (prom, "wfa_messages_in_total", "TEST.ECHO", NULL) == 2);
+    assert (wfa_prom_value (prom, "wfa_messages_in_total", "other", NULL) == 1);
+    assert (wfa_prom_value (prom, "wfa_messages_out_total", "TEST.ECHO", NULL) == 2);
+    assert (wfa_prom_value (prom, "wfa_call_duration_seconds", "TEST.ECHO", NULL) == 2);
+    assert (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "BAD_MSGPACK", NULL) == 1);
+    assert (wfa_prom_value (prom, "wfa_errors_total", "other", "UNKNOWN_COMMAND", NULL) == 1);
+    assert (isnan (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "OK", NULL)));
     zsock_destroy (&broker);
     for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
         wfa_config_set ((wfa_cfg_t) option_nbr, wfa_options [option_nbr].dflt);

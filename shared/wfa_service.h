@@ -51,7 +51,8 @@ typedef struct {
 } wfa_service_def_t;
 
 //  Run a service until SIGINT/SIGTERM: parse config, start the worker and
-//  (if it has events) consumer actors. Returns the exit code.
+//  (if it has events) consumer actors, and the metrics server when
+//  WFA_METRICS_ADDR is set (wfa_prom.h). Returns the exit code.
 int wfa_service_main (const wfa_service_def_t *def, int argc, char **argv);
 
 //  Start the worker actor of def (config must be loaded).

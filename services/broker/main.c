@@ -81,6 +81,57 @@ s_service_of (const char *command)
     return NULL;
 }
 
+//  The route a command takes, as a metric label: the service it goes to,
+//  "broker" for SYSTEM.*, "none" if nobody serves it. Never the command
+//  itself, which clients may invent, so the registry stays small.
+static const char *
+s_route_label (const char *command)
+{
+    if (strncmp (command, "SYSTEM.", 7) == 0)
+        return "broker";
+    const char *service = s_service_of (command);
+    return service? service: "none";
+}
+
+//  Count an answer the broker gives itself rather than relays.
+static void
+s_count_answer (wfa_code_t code)
+{
+    wfa_prom_add (wfa_prom (), "wfa_broker_replies_total", 1, "broker", NULL);
+    if (code != WFA_OK)
+        wfa_prom_add (wfa_prom (), "wfa_broker_errors_total", 1, wfa_error_name (code), NULL);
+}
+
+static void
+s_declare_metrics (void)
+{
+    wfa_prom_t *prom = wfa_prom ();
+    wfa_prom_declare (prom, "wfa_broker_calls_total", WFA_PROM_COUNTER,
+                      "Calls received from clients, by route: the service the command goes to, "
+                      "broker for SYSTEM.*, none when nobody serves it.", "route", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_routed_total", WFA_PROM_COUNTER,
+                      "Calls handed to a live worker, by service.", "route", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_replies_total", WFA_PROM_COUNTER,
+                      "Replies sent to clients, by who answered: a service (relayed from its "
+                      "worker) or broker (its own answers).", "route", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_errors_total", WFA_PROM_COUNTER,
+                      "Error replies the broker gave itself, by reply code (BAD_FRAME, "
+                      "TOO_LARGE, UNKNOWN_COMMAND, SERVICE_UNAVAILABLE, ...).", "code", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_heartbeats_total", WFA_PROM_COUNTER,
+                      "READY messages received from workers, by service.", "route", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_dropped_total", WFA_PROM_COUNTER,
+                      "Malformed messages from workers, dropped.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_workers", WFA_PROM_GAUGE,
+                      "Live workers, by service, sampled every second.", "route", NULL, 0);
+    for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
+        const char *service = s_services [service_nbr];
+        wfa_prom_add (prom, "wfa_broker_calls_total", 0, service, NULL);
+        wfa_prom_add (prom, "wfa_broker_routed_total", 0, service, NULL);
+        wfa_prom_add (prom, "wfa_broker_replies_total", 0, service, NULL);
+        wfa_prom_set (prom, "wfa_broker_workers", 0, service, NULL);
+    }
+}
+
 //  A worker said READY: remember or refresh it.
 static void
 s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const char *instance)
@@ -104,7 +155,7 @@ s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const
         zlist_append (ring, key);
         wfa_log ("I", "worker %s (%s) joined", instance, service);
     }
-    worker->expires = wfa_now_ms () + S_WORKER_TTL_MS;
+    worker->expires = zclock_mono () + S_WORKER_TTL_MS;
     free (key);
 }
 
@@ -133,7 +184,7 @@ s_live_count (s_broker_t *self, const char *service)
 {
     zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
     size_t count = 0;
-    int64_t now = wfa_now_ms ();
+    int64_t now = zclock_mono ();
     char *key = ring? (char *) zlist_first (ring): NULL;
     while (key) {
         s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
@@ -164,6 +215,7 @@ s_reply_error (s_broker_t *self, zframe_t **client_p, const char *command, zfram
     wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
     if (!wfa_call_failed (call))
         wfa_call_error (call, code, NULL, detail, -1);
+    s_count_answer (wfa_call_code (call));
     zframe_t *reply = wfa_call_encode_reply (call);
     wfa_call_destroy (&call);
     s_reply (self, client_p, command, &reply);
@@ -186,6 +238,7 @@ s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *bo
             }
         }
     }
+    s_count_answer (wfa_call_code (call));
     zframe_t *reply = wfa_call_encode_reply (call);
     wfa_call_destroy (&call);
     s_reply (self, client_p, command, &reply);
@@ -198,7 +251,7 @@ s_route (s_broker_t *self, const char *service, zframe_t *client, const char *co
 {
     zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
     size_t tries = ring? zlist_size (ring): 0;
-    int64_t now = wfa_now_ms ();
+    int64_t now = zclock_mono ();
     while (tries-- > 0) {
         char *key = (char *) zlist_pop (ring);
         s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
@@ -217,6 +270,7 @@ s_route (s_broker_t *self, const char *service, zframe_t *client, const char *co
         if (zmsg_send (&msg, self->backend) == 0) {
             free (key);
             self->routed++;
+            wfa_prom_add (wfa_prom (), "wfa_broker_routed_total", 1, service, NULL);
             return true;
         }
         //  Unroutable: the worker is gone
@@ -250,6 +304,9 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         if (!sane_head)
             snprintf (command, sizeof command, "ERROR");
     }
+    if (client)
+        wfa_prom_add (wfa_prom (), "wfa_broker_calls_total", 1,
+                      sane_head? s_route_label (command): "none", NULL);
     if (!client)
         ;                                   //  Nothing to answer to
     else
@@ -260,6 +317,7 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         else
             snprintf (detail, sizeof detail, "%zu frames", zmsg_size (msg) + (head? 1: 0) + (body? 1: 0));
         zframe_t *reply = wfa_call_error_reply (WFA_E_BAD_FRAME, detail, WFA_LANG_ID);
+        s_count_answer (WFA_E_BAD_FRAME);
         s_reply (self, &client, command, &reply);
     }
     else
@@ -268,6 +326,7 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         snprintf (detail, sizeof detail, "%zu > %zu bytes", zframe_size (body),
                   wfa_mp_protocol_limits.max_size);
         zframe_t *reply = wfa_call_error_reply (WFA_E_TOO_LARGE, detail, WFA_LANG_ID);
+        s_count_answer (WFA_E_TOO_LARGE);
         s_reply (self, &client, command, &reply);
     }
     else
@@ -305,8 +364,12 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
         bool known = false;
         for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
             known = known || streq (service, s_services [service_nbr]);
-        if (known)
+        if (known) {
             s_worker_ready (self, identity, service, instance);
+            wfa_prom_add (wfa_prom (), "wfa_broker_heartbeats_total", 1, service, NULL);
+        }
+        else
+            wfa_prom_add (wfa_prom (), "wfa_broker_dropped_total", 1, NULL);
         free (service);
         free (instance);
     }
@@ -315,11 +378,15 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
         zframe_t *client = zmsg_pop (msg);
         char *command = zmsg_popstr (msg);
         zframe_t *body = zmsg_pop (msg);
+        wfa_prom_add (wfa_prom (), "wfa_broker_replies_total", 1,
+                      command? s_route_label (command): "none", NULL);
         s_reply (self, &client, command, &body);
         free (command);
     }
-    else
+    else {
         wfa_log ("W", "malformed message from a worker dropped");
+        wfa_prom_add (wfa_prom (), "wfa_broker_dropped_total", 1, NULL);
+    }
     free (kind);
     zframe_destroy (&identity);
     zmsg_destroy (&msg);
@@ -332,7 +399,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop; (void) timer_id;
     s_broker_t *self = (s_broker_t *) arg;
-    int64_t now = wfa_now_ms ();
+    int64_t now = zclock_mono ();
     zlist_t *keys = zhash_keys (self->workers);
     char *key = (char *) zlist_first (keys);
     while (key) {
@@ -342,6 +409,10 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
         key = (char *) zlist_next (keys);
     }
     zlist_destroy (&keys);
+    for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
+        wfa_prom_set (wfa_prom (), "wfa_broker_workers",
+                      (double) s_live_count (self, s_services [service_nbr]),
+                      s_services [service_nbr], NULL);
     return 0;
 }
 
@@ -389,6 +460,8 @@ main (int argc, char *argv [])
         zsock_destroy (&self.backend);
         return 1;
     }
+    s_declare_metrics ();
+    zactor_t *metrics = wfa_prom_start ("broker");
     self.workers = zhash_new ();
     self.rings = zhash_new ();
     zloop_t *loop = zloop_new ();
@@ -405,5 +478,6 @@ main (int argc, char *argv [])
     zhash_destroy (&self.workers);
     zsock_destroy (&self.frontend);
     zsock_destroy (&self.backend);
+    zactor_destroy (&metrics);
     return 0;
 }

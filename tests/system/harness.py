@@ -118,6 +118,7 @@ class System:
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
         self.backend = "tcp://127.0.0.1:%d" % spare_port()
         self.procs = {}          # name -> list of Popen (None for a stopped slot)
+        self.metrics = {}        # (name, index) -> "127.0.0.1:PORT" its /metrics is served on
         self.killed = set()      # Popen objects we killed on purpose
         self.clients = []
 
@@ -184,10 +185,24 @@ class System:
             raise AssertionError("%s is missing: run make first" % path)
         return self.wrapper + [path]
 
+    def _metrics_env(self, group, index, env):
+        """env with a WFA_METRICS_ADDR of the process's own (kept when its slot restarts),
+        since two processes on one host cannot share a port."""
+        env = dict(env or {})
+        addr = env.get("WFA_METRICS_ADDR") or self.metrics.get((group, index)) \
+            or "127.0.0.1:%d" % spare_port()
+        self.metrics[(group, index)] = env["WFA_METRICS_ADDR"] = addr
+        return env
+
+    def metrics_addr(self, name, index=0):
+        """host:port of the /metrics of the broker or a service instance (name as in procs)."""
+        return self.metrics[(name, index)]
+
     def start_all(self):
         self.procs["redis"] = [self._spawn("redis", 0, self._argv("redis"))]
         wait_until("redis-server to answer PING", lambda: redis_ping(self.redis_port), 15)
-        self.procs["broker"] = [self._spawn("broker", 0, self._argv("broker"))]
+        self.procs["broker"] = [self._spawn("broker", 0, self._argv("broker"),
+                                            self._metrics_env("broker", 0, None))]
         for name in SERVICES:
             self.procs[name] = []
             for _ in range(self.counts[name]):
@@ -209,6 +224,8 @@ class System:
             slots.append(None)
         current = slots[index]
         assert current is None or current.poll() is not None, "%s #%d still running" % (group, index)
+        if name != "redis":
+            env = self._metrics_env(group, index, env)
         slots[index] = self._spawn(group, index, self._argv(name), env)
         return index
 
