@@ -218,7 +218,7 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
             char status [16] = "", where [16] = "";
             long distance = -1;
             sscanf (value, "%15[^|]|%15[^|]|%ld", status, where, &distance);
-            wfa_mp_pack_str (wfa_call_reply (call, "status"), status);
+            wfa_mp_pack_str (wfa_call_reply (call, "timing"), status);
             wfa_mp_pack_str (wfa_call_reply (call, "where"), where);
             msgpack_pack_int64 (wfa_call_reply (call, "distance_m"), distance);
             bool flagged = !streq (where, "inside") && !streq (where, "none");
@@ -228,7 +228,7 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
                 msgpack_pack_false (wfa_call_reply (call, "flagged"));
         }
         else
-            wfa_mp_pack_str (wfa_call_reply (call, "status"), "out");
+            msgpack_pack_true (wfa_call_reply (call, "checked_out"));
     }
     if (reply)
         freeReplyObject (reply);
