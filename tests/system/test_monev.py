@@ -210,3 +210,267 @@ def test_reports_and_ekinerja(tmp_path):
         rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}))
         assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
         system.assert_alive()
+
+
+def test_simulated_month(tmp_path):
+    """Four weeks of a pemda with 3 OPDs and 60 staff: every figure equals the test's own
+    count, flags and suspensions follow the policy exactly, and after a kill -9 of the metrics
+    service midway, the rebuild from raw records equals the kept figures."""
+    clock = Clock(str(tmp_path / "clock"))
+    org = Org(opds=("DINKES", "DISDIK", "BAPPEDA"), supervisors=2, staff=10)
+    staff = org.staff
+    assert len(staff) == 60
+    for person in staff:
+        person["home_geo"] = "%f,%f" % HOME
+    integrator = employee(make_nip(950), "e-Kinerja", org.pemda, "BKD", "Sistem", "", ["integrator"])
+    bkd = employee(make_nip(951), "Petugas BKD", org.pemda, "BKD", "Analis SDM", "", ["pegawai", "bkd"])
+    pemda = org.pemda
+    policy = ("[monev]\noffice = %f, %f\ngeofence_radius_m = 300\nmin_checkin_compliance = 95\n"
+              "min_report_rate = 90\nflag_after_weeks = 2\nsuspend_weeks = 1\n" % OFFICE)
+    start = datetime.date.fromisoformat(weekly_monday(1))
+    days = [start + datetime.timedelta(days=n) for n in range(28)]
+    workdays = [d for d in days if d.weekday() < 5]
+
+    # Who works flexibly when, and how each behaves (weak ones: every fourth)
+    def flex_days(k):
+        return [d for d in workdays if d.weekday() in ((1, 3) if k % 2 == 0 else (2,))]
+
+    def checkin_kind(k, n):      # 0-6 on time, 7 late, 8 missing, 9 on time but outside
+        return (k * 7 + n * 3) % 10 if k % 4 == 0 else 0
+
+    def report_kind(k, n):       # 0-6 on time, 7 the next day (late), 8-9 none
+        return (k * 5 + n) % 10 if k % 4 == 0 else 0
+
+    def returned(k, n):
+        return (k + n) % 6 == 0
+
+    def log_quantity(k, n):
+        return 1 + (k + n) % 3
+
+    index_of = {d: n for n, d in enumerate(days)}
+    flex = {(k, d) for k in range(60) for d in flex_days(k)}
+    months = sorted({d.isoformat()[:7] for d in days})
+
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client = system.client()
+        import_rows(client, org.rows + [integrator, bkd])
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": pemda, "as": org.sekda["nip"], "text": policy}))
+        # A request per person per week, approved by the atasan
+        calls, approver = [], {}
+        for k, person in enumerate(staff):
+            for week in range(4):
+                dates = [d.isoformat() for d in flex_days(k) if (d - start).days // 7 == week]
+                calls.append(("REQUEST.SUBMIT", {"key": "s%d-%d" % (k, week), "as": person["nip"],
+                                                 "kind": "rumah", "dates": dates, "location": "Rumah",
+                                                 "reason": "Simulasi bulan"}))
+        replies = client.call_many(calls, timeout=10)
+        rids = [ok(r)["request_id"] for r in replies]
+        for n, rid in enumerate(rids):
+            approver[rid] = staff[n // 4]["supervisor_nip"]
+        wait_until("every step open", lambda: ok(client.call(
+            "REQUEST.LIST", {"pemda": pemda, "state": "pending", "limit": 1000}))["count"] == len(rids), 30)
+        for reply in client.call_many([("APPROVAL.DECIDE", {"key": "a-" + rid, "as": approver[rid],
+                                                            "request_id": rid, "decision": "approve"})
+                                       for rid in rids], timeout=10):
+            assert ok(reply)["state"] == "approved", reply
+        wait_until("the flexible days counted", lambda: sum(p["flexible"]["days"] for p in monev(
+            client, pemda=pemda, **{"from": days[0].isoformat(), "to": days[-1].isoformat()})) == len(flex), 30)
+        # e-kinerja targets for each month touched
+        targets = [{"id": "t-%d-%s" % (k, m), "type": "target", "nip": staff[k]["nip"], "period": m,
+                    "rhk": "RHK-1", "quantity": 40} for k in range(60) for m in months]
+        ok(client.call("EKINERJA.PUSH", {"as": integrator["nip"], "source": "ekinerja", "items": targets}))
+
+        def at(day, hour, minute=0):
+            clock.set(day, hour, minute)
+
+        def batch(calls, kill_after=None):
+            state = {"killed": False}
+
+            def on_reply(index, reply):
+                if kill_after is not None and index == kill_after and not state["killed"]:
+                    state["killed"] = True
+                    system.kill9("metrics")
+                    system.start("metrics", 0)
+            for reply in client.call_many(calls, timeout=3, retries=5, on_reply=on_reply):
+                ok(reply)
+
+        audit_key = "wfa:{%s}:audit" % pemda
+
+        def audit(action):
+            lines = [line.split("\x1f") for line in system.redis("LRANGE", audit_key, 0, -1).splitlines()]
+            return [(f[5], f[9]) for f in lines if len(f) >= 13 and f[6] == action]
+
+        expected_flags, expected_lifts, suspended_until = [], [], {}
+        streak = [0] * 60
+
+        def evaluate(week_start):
+            """What the policy says of the week starting week_start: (flagged, lifted) nips."""
+            label = "%d-W%02d" % week_start.isocalendar()[:2]
+            monday_next = week_start + datetime.timedelta(days=7)
+            today = monday_next
+            lifted = [nip for nip, until in suspended_until.items() if until < today]
+            for nip in lifted:
+                del suspended_until[nip]
+            flagged = []
+            for k in range(60):
+                week_days = [d for d in flex_days(k) if week_start <= d < monday_next]
+                if not week_days:
+                    continue
+                on_time = sum(checkin_kind(k, index_of[d]) in (0, 1, 2, 3, 4, 5, 6, 9) for d in week_days)
+                sent = sum(report_kind(k, index_of[d]) <= 7 for d in week_days)
+                if on_time * 100 / len(week_days) < 95 or sent * 100 / len(week_days) < 90:
+                    streak[k] += 1
+                else:
+                    streak[k] = 0
+                if streak[k] >= 2:
+                    streak[k] = 0
+                    flagged.append(staff[k]["nip"])
+                    suspended_until[staff[k]["nip"]] = monday_next + datetime.timedelta(days=6)
+            return label, sorted(flagged), sorted(lifted)
+
+        reports_due = {}          # day -> [(k, late)] submitted, for the next day's verification
+        reminded_expected = {}
+        killed = False
+        for n, day in enumerate(days):
+            if day.weekday() == 0 and n > 0:
+                # A new week: the last one is evaluated once, exactly as the policy says
+                at(day, 6, 0)
+                label, flagged, lifted = evaluate(day - datetime.timedelta(days=7))
+                wait_until("week %s evaluated" % label, lambda: system.redis(
+                    "EXISTS", "wfa:{%s}:mv:evaluated:%s" % (pemda, label)).strip() == "1", 20)
+                got = sorted(nip for nip, why in audit("monev_flag") if why.startswith(label))
+                assert got == flagged, (label, got, flagged)
+                expected_flags += flagged
+                expected_lifts += lifted
+                assert sorted(nip for nip, _ in audit("suspension_lifted")) == sorted(expected_lifts)
+                for nip in flagged:
+                    until = ok(client.call("EMPLOYEE.GET", {"nip": nip}))["employee"]["suspended_until"]
+                    assert until == suspended_until[nip].isoformat(), (nip, until)
+                    # Suspended: a new request within the suspension is refused
+                    refused = client.call("REQUEST.SUBMIT", {"key": "sus-" + label, "as": nip, "kind": "rumah",
+                                                             "dates": [(day + datetime.timedelta(days=4)).isoformat()],
+                                                             "location": "x", "reason": "y"})
+                    assert "SUSPENDED" in [e["code"] for e in refused["errors"]], refused
+            if day.weekday() < 5:
+                today = [k for k in range(60) if (k, day) in flex]
+                at(day, 7, 20)
+                batch([("CHECKIN.IN", {"key": "in-%d" % n, "as": staff[k]["nip"],
+                                       "lat": (FAR if checkin_kind(k, n) == 9 else HOME)[0],
+                                       "lon": (FAR if checkin_kind(k, n) == 9 else HOME)[1]})
+                       for k in today if checkin_kind(k, n) in (0, 1, 2, 3, 4, 5, 6, 9)],
+                      kill_after=3 if n == 9 and not killed else None)
+                killed = killed or n == 9
+                at(day, 8, 10)
+                batch([("CHECKIN.IN", {"key": "in-%d" % n, "as": staff[k]["nip"], "lat": HOME[0], "lon": HOME[1]})
+                       for k in today if checkin_kind(k, n) == 7])
+            # The morning after: late reports, then the atasan verify yesterday's
+            previous = [d for d in workdays if d < day]
+            if previous and previous[-1] in reports_due and day > previous[-1]:
+                done = previous[-1]
+                dn = index_of[done]
+                at(day, 9, 0)
+                batch([("REPORT.SUBMIT", {"key": "rep-%d" % dn, "as": staff[k]["nip"], "date": done.isoformat(),
+                                          "activities": activity()})
+                       for k in range(60) if (k, done) in flex and report_kind(k, dn) == 7])
+                at(day, 10, 0)
+                batch([("REPORT.VERIFY", {"key": "ver-%d" % dn, "as": staff[k]["supervisor_nip"], "nip": staff[k]["nip"],
+                                          "date": done.isoformat(),
+                                          "decision": "return" if returned(k, dn) else "accept",
+                                          "note": "Lengkapi"})
+                       for k in range(60) if (k, done) in flex and report_kind(k, dn) <= 7])
+                del reports_due[done]
+            if day.weekday() < 5:
+                at(day, 17, 0)
+                batch([("REPORT.SUBMIT", {"key": "rep-%d" % n, "as": staff[k]["nip"], "activities": activity()})
+                       for k in today if report_kind(k, n) <= 6])
+                reports_due[day] = True
+                # Two hours before the deadline, whoever has not reported is reminded, once
+                at(day, 22, 0)
+                expected = sum(1 for k in today if report_kind(k, n) >= 7)
+                reminded_expected[day] = expected
+                wait_until("reminders of %s" % day, lambda: system.redis(
+                    "SCARD", "wfa:{%s}:mv:reminded:%s" % (pemda, day.isoformat())).strip() == str(expected), 20)
+            if day.weekday() == 6:
+                # Sunday: the integrator sends the week's logs, then the same batch again
+                logs = [{"id": "l-%d-%d" % (k, index_of[d]), "type": "log", "nip": staff[k]["nip"],
+                         "date": d.isoformat(), "rhk": "RHK-1", "quantity": log_quantity(k, index_of[d])}
+                        for k in range(60) for d in workdays if day - datetime.timedelta(days=6) <= d <= day]
+                at(day, 12, 0)
+                first = ok(client.call("EKINERJA.PUSH", {"as": integrator["nip"], "source": "ekinerja", "items": logs}))
+                again = ok(client.call("EKINERJA.PUSH", {"as": integrator["nip"], "source": "ekinerja", "items": logs}))
+                assert first["created"] == len(logs) and again["duplicates"] == len(logs), (first, again)
+        # The last week's evaluation
+        after = days[-1] + datetime.timedelta(days=1)
+        at(after, 6, 0)
+        label, flagged, lifted = evaluate(days[-7])
+        wait_until("week %s evaluated" % label, lambda: system.redis(
+            "EXISTS", "wfa:{%s}:mv:evaluated:%s" % (pemda, label)).strip() == "1", 20)
+        expected_flags += flagged
+        expected_lifts += lifted
+        assert sorted(nip for nip, _ in audit("monev_flag")) == sorted(expected_flags)
+        assert sorted(nip for nip, _ in audit("suspension_lifted")) == sorted(expected_lifts)
+        assert expected_flags, "the simulation should flag someone"
+        flagged_nip = expected_flags[0]
+        boss = next(p["supervisor_nip"] for p in staff if p["nip"] == flagged_nip)
+        for person in (boss, bkd["nip"]):
+            wait_until("%s told of the flag" % person, lambda: any(
+                e["type"] == "monev.flagged" and flagged_nip in e["message_en"]
+                for e in ok(client.call("INBOX.LIST", {"as": person, "limit": 1000}))["entries"]), 15)
+
+        # The figures, against the test's own account
+        def expected(members):
+            e = dict(flex=0, on_time=0, late=0, flagged=0, sub=0, late_rep=0, acc=0, ret=0,
+                     real=0, real_flex=0, target=0)
+            for k in members:
+                for d in workdays:
+                    n = index_of[d]
+                    e["real"] += log_quantity(k, n)
+                    if (k, d) not in flex:
+                        continue
+                    e["flex"] += 1
+                    e["real_flex"] += log_quantity(k, n)
+                    c, r = checkin_kind(k, n), report_kind(k, n)
+                    e["on_time"] += c in (0, 1, 2, 3, 4, 5, 6, 9)
+                    e["late"] += c == 7
+                    e["flagged"] += c == 9
+                    if r <= 7:
+                        e["sub"] += 1
+                        e["late_rep"] += r == 7
+                        if returned(k, n):
+                            e["ret"] += 1
+                        else:
+                            e["acc"] += 1
+                            e["real"] += 2
+                            e["real_flex"] += 2
+                e["target"] += 40 * len(months)
+            return e
+
+        def check(figures, e, heads, what):
+            assert figures["flexible"] == {"days": e["flex"], "location_days": e["flex"],
+                                           "judged_days": e["flex"], "working_days": 20 * heads}, (what, figures)
+            assert figures["checkins"]["on_time"] == e["on_time"], (what, figures)
+            assert figures["checkins"]["late"] == e["late"], (what, figures)
+            assert figures["checkins"]["missing"] == e["flex"] - e["on_time"] - e["late"], (what, figures)
+            assert figures["checkins"]["flagged"] == e["flagged"], (what, figures)
+            assert figures["reports"]["submitted"] == e["sub"] and figures["reports"]["late"] == e["late_rep"]
+            assert figures["reports"]["accepted"] == e["acc"] and figures["reports"]["returned"] == e["ret"]
+            assert figures["attainment"]["realized"] == e["real"], (what, figures)
+            assert figures["attainment"]["realized_flexible"] == e["real_flex"], (what, figures)
+            assert figures["attainment"]["target"] == e["target"], (what, figures)
+            assert figures["checkins"]["compliance_pct"] == round(100 * e["on_time"] / e["flex"], 2), (what, figures)
+
+        span = {"from": days[0].isoformat(), "to": days[-1].isoformat()}
+        check(monev(client, pemda=pemda, **span)[0], expected(range(60)), len(org.rows) + 2, "pemda")
+        for opd in org.opds:
+            members = [k for k in range(60) if staff[k]["opd"] == opd]
+            heads = sum(1 for row in org.rows if row["opd"] == opd)
+            check(monev(client, pemda=pemda, opd=opd, **span)[0], expected(members), heads, opd)
+        for k in (0, 1, 4):
+            check(monev(client, pemda=pemda, nip=staff[k]["nip"], **span)[0], expected([k]), 1, "staff %d" % k)
+        weeks = monev(client, pemda=pemda, by="week", **span)
+        assert len(weeks) == 4 and sum(w["flexible"]["days"] for w in weeks) == len(flex), weeks
+        # Rebuilt from the raw records, after the kill -9 midway: the same figures
+        rebuilt = ok(client.call("MONEV.REBUILD", {"as": bkd["nip"], "pemda": pemda}, timeout=30))
+        assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
+        assert rebuilt["records"] > 1000, rebuilt
+        system.assert_alive()
