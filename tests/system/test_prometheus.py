@@ -5,11 +5,14 @@ endpoint that answers garbage, huge and slow requests with an error and keeps se
 import collections
 import http.client
 import math
+import os
 import re
 import signal
 import socket
 
-from harness import (Org, RawSocket, System, import_rows, ok, redis_ping, submit_body,
+import yaml
+
+from harness import (ROOT, Org, RawSocket, System, import_rows, ok, redis_ping, submit_body,
                      wait_until, workdays)
 
 PEMDA = "35.08"
@@ -241,6 +244,15 @@ def check_families(scrapes):
                 name, family, got.types.get(family), kind)
 
 
+def documented_metrics():
+    """{name: type} from the tables of the "Metrics for Prometheus" section of operations.md."""
+    with open(os.path.join(ROOT, "docs", "operations.md")) as f:
+        text = f.read()
+    section = text.split("## Metrics for Prometheus", 1)[1].split("\n## ", 1)[0]
+    return {m.group(1): m.group(2)
+            for m in re.finditer(r"^\| `(wfa_\w+)` \| (\w+) \|", section, re.M)}
+
+
 class Tally:
     """A client that counts the frames it sends per command, retries included."""
 
@@ -323,6 +335,11 @@ def test_metrics_format_and_exact_counts():
         wait_until("the consumers to handle every event", consumers_done, 30, 0.2)
         after = scrape_all(system)
         check_families(after)
+        exported = {}
+        for got in after.values():
+            exported.update(got.types)
+        assert documented_metrics() == exported, \
+            "docs/operations.md lists %r, the programs export %r" % (documented_metrics(), exported)
 
         def delta(name, sample, **labels):
             return after[name].get(sample, **labels) - before[name].get(sample, **labels)
@@ -454,3 +471,26 @@ def test_metrics_count_redis_reconnects_and_unavailable():
         assert after.get("wfa_messages_in_total", command="EMPLOYEE.GET") \
             - before.get("wfa_messages_in_total", command="EMPLOYEE.GET") == client.sent["EMPLOYEE.GET"]
         system.assert_alive()
+
+
+def test_prometheus_config_scrapes_every_compose_program():
+    """deploy/prometheus.yml scrapes every Fleksi service of docker-compose.yml on the port
+    its WFA_METRICS_ADDR names."""
+    with open(os.path.join(ROOT, "docker-compose.yml")) as f:
+        compose = yaml.safe_load(f)
+    with open(os.path.join(ROOT, "deploy", "prometheus.yml")) as f:
+        prometheus = yaml.safe_load(f)
+    targets = set()
+    for job in prometheus["scrape_configs"]:
+        assert job.get("metrics_path", "/metrics") == "/metrics", job
+        for sd in job.get("dns_sd_configs", []):
+            targets.update("%s:%d" % (name, sd["port"]) for name in sd["names"])
+        for static in job.get("static_configs", []):
+            targets.update(static["targets"])
+    for name, service in compose["services"].items():
+        if "redis" in str(service.get("image", "")):
+            continue
+        addr = (service.get("environment") or {}).get("WFA_METRICS_ADDR")
+        assert addr, "%s has no WFA_METRICS_ADDR in docker-compose.yml" % name
+        port = int(addr.rsplit(":", 1)[1])
+        assert "%s:%d" % (name, port) in targets, "%s:%d is not scraped: %r" % (name, port, targets)
