@@ -8,6 +8,8 @@ its own account of what it did and computes every figure independently."""
 
 import datetime
 import os
+import pathlib
+import tempfile
 import time
 
 from harness import (KEMENDAGRI, Org, System, employee, import_rows, make_nip, ok, wait_until,
@@ -16,6 +18,11 @@ from harness import (KEMENDAGRI, Org, System, employee, import_rows, make_nip, o
 OFFICE = (-8.1335, 113.2248)          # the pemda's office
 FAR = (-8.2000, 113.3000)             # some 11 km away
 HOME = (-8.1300, 113.2200)
+
+
+def scratch(path):
+    """A folder for the clock file: the one given, or a fresh one."""
+    return path or pathlib.Path(tempfile.mkdtemp(prefix="fleksi-monev-"))
 
 
 class Clock:
@@ -52,7 +59,8 @@ def activity(quantity=2):
     return [{"activity": "Menyusun laporan", "output": "Dokumen", "quantity": quantity, "rhk": "RHK-1"}]
 
 
-def test_checkin_rules_time_zones_and_geofence(tmp_path):
+def test_checkin_rules_time_zones_and_geofence(tmp_path=None):
+    tmp_path = scratch(tmp_path)
     clock = Clock(str(tmp_path / "clock"))
     wita = Org(pemda="51.71", opds=("DINKES",), supervisors=1, staff=3, base=100)
     wit = Org(pemda="91.71", opds=("DINKES",), supervisors=1, staff=3, base=200)
@@ -120,7 +128,8 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path):
         system.assert_alive()
 
 
-def test_reports_and_ekinerja(tmp_path):
+def test_reports_and_ekinerja(tmp_path=None):
+    tmp_path = scratch(tmp_path)
     clock = Clock(str(tmp_path / "clock"))
     org = Org(opds=("DINKES",), supervisors=1, staff=2)
     other = Org(pemda="35.09", opds=("DINKES",), supervisors=1, staff=1, base=500)
@@ -212,7 +221,8 @@ def test_reports_and_ekinerja(tmp_path):
         system.assert_alive()
 
 
-def test_simulated_month(tmp_path):
+def test_simulated_month(tmp_path=None):
+    tmp_path = scratch(tmp_path)
     """Four weeks of a pemda with 3 OPDs and 60 staff: every figure equals the test's own
     count, flags and suspensions follow the policy exactly, and after a kill -9 of the metrics
     service midway, the rebuild from raw records equals the kept figures."""
@@ -474,3 +484,68 @@ def test_simulated_month(tmp_path):
         assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
         assert rebuilt["records"] > 1000, rebuilt
         system.assert_alive()
+
+
+def test_monev_through_wfactl(tmp_path=None):
+    tmp_path = scratch(tmp_path)
+    import csv
+    import io
+    import subprocess
+    from harness import binary, wfactl_env
+    clock = Clock(str(tmp_path / "clock"))
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    integrator = employee(make_nip(900), "SIMPEG", org.pemda, "BKD", "Sistem", "", ["integrator"])
+    person = org.staff[0]
+    person["home_geo"] = "%f,%f" % HOME
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client = system.client()
+        import_rows(client, org.rows + [integrator])
+
+        def ctl(*args):
+            return subprocess.run([binary("wfactl")] + list(args), capture_output=True, text=True,
+                                  env=wfactl_env(system), timeout=30)
+
+        day = datetime.date.fromisoformat(weekly_monday(1))
+        rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": person["nip"], "kind": "rumah",
+                                                "dates": [day.isoformat()], "location": "x", "reason": "y"}))["request_id"]
+        approve_all(client, [rid], {rid: person["supervisor_nip"]})
+        clock.set(day, 7, 50)
+        out = ctl("checkin", "--as", person["nip"], "--lat", str(HOME[0]), "--lon", str(HOME[1]))
+        assert out.returncode == 0 and "late, inside (0 m)" in out.stdout, out
+        out = ctl("checkout", "--as", person["nip"])
+        assert out.returncode == 0 and out.stdout.startswith("Checked out on " + day.isoformat()), out
+        clock.set(day, 16)
+        out = ctl("report", "submit", "--as", person["nip"], "--activity",
+                  "Menyusun laporan|Dokumen|3|RHK-1|https://x.example/a.pdf", "--activity", "Rapat|Notulen|1|RHK-2")
+        assert out.returncode == 0 and "is now submitted" in out.stdout, out
+        out = ctl("report", "list", "--as", person["supervisor_nip"])
+        assert "1 report(s) await verification" in out.stdout and "quantity 4" in out.stdout, out
+        out = ctl("report", "verify", person["nip"], day.isoformat(), "--as", person["supervisor_nip"], "--accept")
+        assert out.returncode == 0 and "is now accepted" in out.stdout, out
+        feed = tmp_path / "ekinerja.csv"
+        feed.write_text("id,type,nip,period,date,rhk,quantity,predikat\n"
+                        "t1,target,%s,%s,,RHK-1,40,\n"
+                        "l1,log,%s,,%s,RHK-1,2,\n" % (person["nip"], day.isoformat()[:7], person["nip"], day.isoformat()))
+        out = ctl("ekinerja", "push", str(feed), "--source", "simpeg", "--as", integrator["nip"])
+        assert out.returncode == 0 and "2 new, 0 duplicates, 0 conflicts" in out.stdout, out
+        feed.write_text("id,type,nip,period,date,rhk,quantity,predikat\n"
+                        "t1,target,%s,%s,,RHK-1,50,\n" % (person["nip"], day.isoformat()[:7]))
+        out = ctl("ekinerja", "push", str(feed), "--source", "simpeg", "--as", integrator["nip"])
+        assert out.returncode == 1 and "line 2: conflict" in out.stderr, out
+        clock.set(day + datetime.timedelta(days=1), 8)
+        span = ["--from", day.isoformat(), "--to", day.isoformat()]
+        out = ctl("monev", "--pemda", org.pemda, "--nip", person["nip"], *span, "--as", person["nip"])
+        assert out.returncode == 0 and "checkin_late" in out.stdout, out
+        lines = dict(line.split() for line in out.stdout.splitlines()[1:])
+        assert (lines["checkin_late"], lines["reports_accepted"], lines["realized"], lines["target"]) == \
+            ("1", "1", "6", "40"), out.stdout
+        out = ctl("export", "--pemda", org.pemda, *span, "--as", org.sekda["nip"])
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        assert out.returncode == 0 and len(rows) == 1 and rows[0]["period"] == day.isoformat(), out
+        assert rows[0]["checkin_late"] == "1" and rows[0]["realized"] == "6", rows
+        out = ctl("--json", "monev", *span, "--as", KEMENDAGRI)
+        assert out.returncode == 0 and '"realized":6' in out.stdout, out
+        out = ctl("monev", "--pemda", org.pemda, *span, "--as", person["nip"])
+        assert out.returncode == 1 and "FORBIDDEN" in out.stderr, out
+        out = ctl("metrics", "rebuild", "--pemda", org.pemda, "--as", org.sekda["nip"])
+        assert out.returncode == 0 and "equal to the kept figures" in out.stdout, out

@@ -38,6 +38,13 @@ s_usage (void)
         "  policy set --pemda CODE FILE --as NIP | policy show --pemda CODE --as NIP\n"
         "  calendar set --pemda CODE FILE --as NIP | calendar show --pemda CODE --as NIP\n"
         "  audit REQUEST_ID --as NIP | audit verify --pemda CODE --as NIP\n"
+        "  checkin|checkout --as NIP [--lat DEG --lon DEG]\n"
+        "  report submit --as NIP [--date YYYY-MM-DD] --activity 'ACTIVITY|OUTPUT|QUANTITY|RHK[|EVIDENCE,...]'...\n"
+        "  report verify NIP YYYY-MM-DD --as NIP (--accept|--return --note TEXT)\n"
+        "  report list --as NIP | report show NIP YYYY-MM-DD --as NIP\n"
+        "  ekinerja push FILE.csv --source NAME --as NIP  (id,type,nip,period,date,rhk,quantity,predikat)\n"
+        "  monev|export [--pemda CODE] [--opd CODE] [--nip NIP] --from DATE --to DATE [--by total|day|week|month] --as NIP\n"
+        "  metrics rebuild --pemda CODE --as NIP [--apply]\n"
         "  status\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES, WFA_AS,\n"
         "WFA_OPERATOR_TOKEN.\n");
@@ -1060,6 +1067,442 @@ s_cmd_status (void)
     return rc;
 }
 
+// ---------------------------------------------------------------------
+//  Monev: check-ins, daily reports, e-kinerja data, figures
+
+//  Pack "--lat X --lon Y" as numbers, when given.
+static void
+s_field_geo (const char *lat, const char *lon)
+{
+    if (lat)
+        msgpack_pack_double (wfa_client_field (s_client, "lat"), atof (lat));
+    if (lon)
+        msgpack_pack_double (wfa_client_field (s_client, "lon"), atof (lon));
+}
+
+//  checkin|checkout --as NIP [--lat X --lon Y] [--key KEY]
+static int
+s_cmd_checkin (int argc, char **argv, bool in)
+{
+    s_opt_t opts [] = { { "lat", NULL, NULL }, { "lon", NULL, NULL }, { "key", NULL, NULL },
+                        { NULL, NULL, NULL } };
+    if (s_parse_options (argc, argv, opts))
+        return s_usage ();
+    char key [32];
+    s_new_key (key, sizeof key);
+    s_begin ();
+    s_field_str ("key", opts [2].value? opts [2].value: key);
+    s_field_geo (opts [0].value, opts [1].value);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call (in? "CHECKIN.IN": "CHECKIN.OUT", &reply, true);
+    if (rc == 0 && !s_json) {
+        printf ("%s on ", in? "Checked in": "Checked out");
+        s_print_field (&reply.data, "date");
+        if (in) {
+            printf (": ");
+            s_print_field (&reply.data, "timing");
+            printf (", ");
+            s_print_field (&reply.data, "where");
+            const msgpack_object *distance = wfa_mp_get (&reply.data, "distance_m");
+            int64_t metres = -1;
+            if (wfa_mp_int (distance, &metres) == 0 && metres >= 0)
+                printf (" (%" PRId64 " m)", metres);
+            const msgpack_object *flagged = wfa_mp_get (&reply.data, "flagged");
+            if (flagged && flagged->type == MSGPACK_OBJECT_BOOLEAN && flagged->via.boolean)
+                printf ("; flagged for review");
+        }
+        printf ("\n");
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+//  Print a report map in a few lines.
+static void
+s_print_report (const msgpack_object *report)
+{
+    s_print_field (report, "nip");
+    printf ("  ");
+    s_print_field (report, "date");
+    printf ("  ");
+    s_print_field (report, "state");
+    const msgpack_object *late = wfa_mp_get (report, "late");
+    printf ("%s  quantity ", late && late->type == MSGPACK_OBJECT_BOOLEAN && late->via.boolean? " (late)": "");
+    s_print_field (report, "quantity");
+    printf ("\n");
+    const msgpack_object *activities = wfa_mp_get (report, "activities");
+    for (uint32_t item_nbr = 0; activities && activities->type == MSGPACK_OBJECT_ARRAY
+         && item_nbr < activities->via.array.size; item_nbr++) {
+        const msgpack_object *item = &activities->via.array.ptr [item_nbr];
+        printf ("    - ");
+        s_print_field (item, "activity");
+        printf (" -> ");
+        s_print_field (item, "output");
+        printf (" x");
+        s_print_field (item, "quantity");
+        printf (" [");
+        s_print_field (item, "rhk");
+        printf ("]\n");
+    }
+}
+
+//  report submit --as NIP [--date D] --activity "ACTIVITY|OUTPUT|QUANTITY|RHK[|EVIDENCE,...]"...
+//  report verify NIP DATE --as NIP (--accept|--return) [--note TEXT]
+//  report list --as NIP | report show NIP DATE --as NIP
+static int
+s_cmd_report (int argc, char **argv)
+{
+    if (argc < 1)
+        return s_usage ();
+    const char *verb = argv [0];
+    zlist_t *activities = zlist_new ();
+    zlist_t *positional = zlist_new ();
+    s_opt_t opts [] = { { "date", NULL, NULL }, { "activity", NULL, activities }, { "note", NULL, NULL },
+                        { "accept!", NULL, NULL }, { "return!", NULL, NULL }, { "key", NULL, NULL },
+                        { "limit", NULL, NULL }, { NULL, NULL, NULL } };
+    int rc = s_parse (argc - 1, argv + 1, opts, positional);
+    const char *nip = (const char *) zlist_first (positional);
+    const char *date = (const char *) zlist_next (positional);
+    size_t words = zlist_size (positional);
+    bool usable = rc == 0
+        && ((streq (verb, "submit") && words == 0 && zlist_size (activities) > 0)
+        ||  (streq (verb, "verify") && words == 2 && (opts [3].value != NULL) != (opts [4].value != NULL))
+        ||  (streq (verb, "list") && words == 0)
+        ||  (streq (verb, "show") && words == 2));
+    if (!usable) {
+        zlist_destroy (&activities);
+        zlist_destroy (&positional);
+        return s_usage ();
+    }
+    char key [32];
+    s_new_key (key, sizeof key);
+    s_begin ();
+    const char *command = "REPORT.LIST";
+    if (streq (verb, "submit")) {
+        command = "REPORT.SUBMIT";
+        s_field_str ("key", opts [5].value? opts [5].value: key);
+        s_field_str ("date", opts [0].value);
+        msgpack_packer *pk = wfa_client_field (s_client, "activities");
+        msgpack_pack_array (pk, zlist_size (activities));
+        for (char *spec = (char *) zlist_first (activities); spec; spec = (char *) zlist_next (activities)) {
+            //  ACTIVITY|OUTPUT|QUANTITY|RHK[|EVIDENCE,EVIDENCE]
+            char *copy = strdup (spec), *parts [5] = { "", "", "0", "", "" };
+            char *cursor = copy;
+            for (int part_nbr = 0; part_nbr < 5 && cursor; part_nbr++) {
+                parts [part_nbr] = cursor;
+                cursor = strchr (cursor, '|');
+                if (cursor)
+                    *cursor++ = 0;
+            }
+            msgpack_pack_map (pk, *parts [4]? 5: 4);
+            wfa_mp_pack_kv_str (pk, "activity", parts [0]);
+            wfa_mp_pack_kv_str (pk, "output", parts [1]);
+            wfa_mp_pack_kv_int (pk, "quantity", atoll (parts [2]));
+            wfa_mp_pack_kv_str (pk, "rhk", parts [3]);
+            if (*parts [4]) {
+                int refs = 1;
+                for (char *at = parts [4]; *at; at++)
+                    refs += *at == ',';
+                wfa_mp_pack_str (pk, "evidence");
+                msgpack_pack_array (pk, refs);
+                for (char *ref = parts [4]; ref; ) {
+                    char *comma = strchr (ref, ',');
+                    wfa_mp_pack_strn (pk, ref, comma? (size_t) (comma - ref): strlen (ref));
+                    ref = comma? comma + 1: NULL;
+                }
+            }
+            free (copy);
+        }
+    }
+    else
+    if (streq (verb, "verify")) {
+        command = "REPORT.VERIFY";
+        s_field_str ("key", opts [5].value? opts [5].value: key);
+        s_field_str ("nip", nip);
+        s_field_str ("date", date);
+        s_field_str ("decision", opts [3].value? "accept": "return");
+        s_field_str ("note", opts [2].value);
+    }
+    else
+    if (streq (verb, "show")) {
+        command = "REPORT.GET";
+        s_field_str ("nip", nip);
+        s_field_str ("date", date);
+    }
+    else
+    if (opts [6].value)
+        msgpack_pack_int64 (wfa_client_field (s_client, "limit"), atoll (opts [6].value));
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    rc = s_call (command, &reply, true);
+    if (rc == 0 && !s_json) {
+        if (streq (verb, "list")) {
+            const msgpack_object *reports = wfa_mp_get (&reply.data, "reports");
+            for (uint32_t item_nbr = 0; reports && reports->type == MSGPACK_OBJECT_ARRAY
+                 && item_nbr < reports->via.array.size; item_nbr++)
+                s_print_report (&reports->via.array.ptr [item_nbr]);
+            printf ("%u report(s) await verification\n",
+                    reports && reports->type == MSGPACK_OBJECT_ARRAY? reports->via.array.size: 0);
+        }
+        else
+        if (streq (verb, "show"))
+            s_print_report (wfa_mp_get (&reply.data, "report"));
+        else {
+            printf ("Daily report of ");
+            s_print_field (&reply.data, "date");
+            printf (" is now ");
+            s_print_field (&reply.data, "state");
+            const msgpack_object *late = wfa_mp_get (&reply.data, "late");
+            printf ("%s\n", late && late->type == MSGPACK_OBJECT_BOOLEAN && late->via.boolean?
+                    " (after the deadline)": "");
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    zlist_destroy (&activities);
+    zlist_destroy (&positional);
+    return rc;
+}
+
+//  ekinerja push FILE.csv --as NIP --source NAME
+//  Columns: id,type,nip,period,date,rhk,quantity,predikat (a header line first).
+static int
+s_cmd_ekinerja (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "source", NULL, NULL }, { NULL, NULL, NULL } };
+    zlist_t *positional = zlist_new ();
+    int rc = argc >= 1 && streq (argv [0], "push")? s_parse (argc - 1, argv + 1, opts, positional): -1;
+    const char *file_name = (const char *) zlist_first (positional);
+    bool usable = rc == 0 && zlist_size (positional) == 1 && opts [0].value;
+    if (!usable) {
+        zlist_destroy (&positional);
+        return s_usage ();
+    }
+    zchunk_t *chunk = s_read_file (file_name, 64 * 1024 * 1024);
+    zlist_destroy (&positional);
+    if (!chunk)
+        return 2;
+    zchunk_extend (chunk, "", 1);
+    //  The lines after the header, each its own item
+    zlist_t *lines = zlist_new ();
+    char *saveptr = NULL;
+    for (char *line = strtok_r ((char *) zchunk_data (chunk), "\r\n", &saveptr); line;
+         line = strtok_r (NULL, "\r\n", &saveptr))
+        zlist_append (lines, line);
+    zlist_pop (lines);          //  The header
+    int64_t totals [4] = { 0, 0, 0, 0 };
+    static const char *names [4] = { "created", "duplicates", "conflicts", "unknown" };
+    static const char *columns [8] = { "id", "type", "nip", "period", "date", "rhk", "quantity", "predikat" };
+    size_t sent = 0, total = zlist_size (lines);
+    char *line = (char *) zlist_first (lines);
+    while (line && rc == 0) {
+        size_t size = total - sent < 1000? total - sent: 1000;
+        s_begin ();
+        s_field_str ("source", opts [0].value);
+        msgpack_packer *pk = wfa_client_field (s_client, "items");
+        msgpack_pack_array (pk, size);
+        for (size_t item_nbr = 0; item_nbr < size && line; item_nbr++, line = (char *) zlist_next (lines)) {
+            char *fields [8] = { "", "", "", "", "", "", "", "" };
+            char *cursor = line;
+            for (int field_nbr = 0; field_nbr < 8 && cursor; field_nbr++) {
+                fields [field_nbr] = cursor;
+                cursor = strchr (cursor, ',');
+                if (cursor)
+                    *cursor++ = 0;
+            }
+            int present = 0;
+            for (int field_nbr = 0; field_nbr < 8; field_nbr++)
+                present += *fields [field_nbr] != 0;
+            msgpack_pack_map (pk, present);
+            for (int field_nbr = 0; field_nbr < 8; field_nbr++) {
+                if (!*fields [field_nbr])
+                    continue;
+                if (field_nbr == 6)
+                    wfa_mp_pack_kv_int (pk, columns [field_nbr], atoll (fields [field_nbr]));
+                else
+                    wfa_mp_pack_kv_str (pk, columns [field_nbr], fields [field_nbr]);
+            }
+        }
+        msgpack_unpacked reply;
+        msgpack_unpacked_init (&reply);
+        rc = s_call ("EKINERJA.PUSH", &reply, false);
+        for (int name_nbr = 0; rc == 0 && name_nbr < 4; name_nbr++) {
+            int64_t value = 0;
+            if (wfa_mp_int (wfa_mp_get (&reply.data, names [name_nbr]), &value) == 0)
+                totals [name_nbr] += value;
+        }
+        //  Conflicts are said, item by item, with the line they came from
+        const msgpack_object *results = rc == 0? wfa_mp_get (&reply.data, "results"): NULL;
+        for (uint32_t item_nbr = 0; results && results->type == MSGPACK_OBJECT_ARRAY
+             && item_nbr < results->via.array.size && !s_json; item_nbr++) {
+            const msgpack_object *result = &results->via.array.ptr [item_nbr];
+            if (wfa_mp_streq (wfa_mp_get (result, "result"), "created")
+            ||  wfa_mp_streq (wfa_mp_get (result, "result"), "duplicate"))
+                continue;
+            fprintf (stderr, "line %zu: ", sent + item_nbr + 2);
+            char *what = wfa_mp_strdup (wfa_mp_get (result, "result"));
+            char *detail = wfa_mp_strdup (wfa_mp_get (result, "detail"));
+            fprintf (stderr, "%s%s%s\n", what? what: "?", detail? ": ": "", detail? detail: "");
+            free (what);
+            free (detail);
+        }
+        sent += size;
+        msgpack_unpacked_destroy (&reply);
+    }
+    zlist_destroy (&lines);
+    zchunk_destroy (&chunk);
+    if (rc)
+        return rc;
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"code\":\"OK\",\"items\":%zu,\"created\":%" PRId64 ",\"duplicates\":%" PRId64
+                ",\"conflicts\":%" PRId64 ",\"unknown\":%" PRId64 "}\n", sent, totals [0], totals [1], totals [2], totals [3]);
+    else
+        printf ("Pushed %zu items from %s: %" PRId64 " new, %" PRId64 " duplicates, %" PRId64 " conflicts, %"
+                PRId64 " unknown employees\n", sent, file_name, totals [0], totals [1], totals [2], totals [3]);
+    return totals [2] || totals [3]? 1: 0;
+}
+
+//  A figure of a period map by path "group.key", as text ("-" for none).
+static void
+s_figure (const msgpack_object *period, const char *group, const char *key, char *buf, size_t size)
+{
+    const msgpack_object *value = wfa_mp_get (wfa_mp_get (period, group), key);
+    int64_t number = 0;
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        snprintf (buf, size, "-");
+    else
+    if (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)
+        snprintf (buf, size, "%.2f", value->via.f64);
+    else
+    if (wfa_mp_int (value, &number) == 0)
+        snprintf (buf, size, "%" PRId64, number);
+    else
+        snprintf (buf, size, "?");
+}
+
+//  The columns of monev and export, in order.
+static const char *s_monev_columns [][3] = {
+    { "flexible", "days", "flexible_days" }, { "flexible", "judged_days", "judged_days" },
+    { "flexible", "working_days", "working_days" },
+    { "checkins", "on_time", "checkin_on_time" }, { "checkins", "late", "checkin_late" },
+    { "checkins", "missing", "checkin_missing" }, { "checkins", "flagged", "checkin_flagged" },
+    { "checkins", "compliance_pct", "compliance_pct" },
+    { "reports", "submitted", "reports_submitted" }, { "reports", "late", "reports_late" },
+    { "reports", "accepted", "reports_accepted" }, { "reports", "returned", "reports_returned" },
+    { "reports", "submission_pct", "report_submission_pct" },
+    { "reports", "verification_pct", "report_verification_pct" },
+    { "attainment", "realized", "realized" }, { "attainment", "realized_flexible", "realized_flexible" },
+    { "attainment", "target", "target" }, { "attainment", "pct", "attainment_pct" },
+    { "per_day", "flexible", "per_flexible_day" }, { "per_day", "office", "per_office_day" },
+    { NULL, NULL, NULL }
+};
+
+//  monev|export [--pemda P] [--opd O] [--nip N] --from D --to D [--by total|day|week|month] --as NIP
+static int
+s_cmd_monev (int argc, char **argv, bool csv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "opd", NULL, NULL }, { "nip", NULL, NULL },
+                        { "from", NULL, NULL }, { "to", NULL, NULL }, { "by", NULL, NULL },
+                        { NULL, NULL, NULL } };
+    if (s_parse_options (argc, argv, opts) || !opts [3].value || !opts [4].value)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("pemda", opts [0].value);
+    s_field_str ("opd", opts [1].value);
+    s_field_str ("nip", opts [2].value);
+    s_field_str ("from", opts [3].value);
+    s_field_str ("to", opts [4].value);
+    s_field_str ("by", opts [5].value? opts [5].value: csv? "day": "total");
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("MONEV.GET", &reply, !csv);
+    if (rc == 0 && (csv || !s_json)) {
+        const msgpack_object *periods = wfa_mp_get (&reply.data, "periods");
+        uint32_t count = periods && periods->type == MSGPACK_OBJECT_ARRAY? periods->via.array.size: 0;
+        char value [32];
+        if (csv) {
+            printf ("pemda,opd,nip,period");
+            for (int column_nbr = 0; s_monev_columns [column_nbr][0]; column_nbr++)
+                printf (",%s", s_monev_columns [column_nbr][2]);
+            printf ("\n");
+        }
+        const msgpack_object *scope = wfa_mp_get (&reply.data, "scope");
+        for (uint32_t period_nbr = 0; period_nbr < count; period_nbr++) {
+            const msgpack_object *period = &periods->via.array.ptr [period_nbr];
+            if (csv) {
+                s_print_field (scope, "pemda");
+                printf (",");
+                s_print_field (scope, "opd");
+                printf (",");
+                s_print_field (scope, "nip");
+                printf (",");
+                s_print_field (period, "period");
+                for (int column_nbr = 0; s_monev_columns [column_nbr][0]; column_nbr++) {
+                    s_figure (period, s_monev_columns [column_nbr][0], s_monev_columns [column_nbr][1],
+                              value, sizeof value);
+                    printf (",%s", streq (value, "-")? "": value);
+                }
+                printf ("\n");
+                continue;
+            }
+            printf ("period ");
+            s_print_field (period, "period");
+            printf ("\n");
+            for (int column_nbr = 0; s_monev_columns [column_nbr][0]; column_nbr++) {
+                s_figure (period, s_monev_columns [column_nbr][0], s_monev_columns [column_nbr][1],
+                          value, sizeof value);
+                printf ("  %-24s %s\n", s_monev_columns [column_nbr][2], value);
+            }
+        }
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
+//  metrics rebuild --pemda CODE --as NIP [--apply]
+static int
+s_cmd_rebuild (int argc, char **argv)
+{
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { "apply!", NULL, NULL }, { NULL, NULL, NULL } };
+    if (s_parse_options (argc, argv, opts) || !opts [0].value)
+        return s_usage ();
+    s_begin ();
+    s_field_str ("pemda", opts [0].value);
+    if (opts [1].value)
+        msgpack_pack_true (wfa_client_field (s_client, "apply"));
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("MONEV.REBUILD", &reply, true);
+    if (rc == 0) {
+        const msgpack_object *equal = wfa_mp_get (&reply.data, "equal");
+        bool same = equal && equal->type == MSGPACK_OBJECT_BOOLEAN && equal->via.boolean;
+        if (!s_json) {
+            printf ("Figures of %s rebuilt from ", opts [0].value);
+            s_print_field (&reply.data, "records");
+            printf (" raw records over ");
+            s_print_field (&reply.data, "days");
+            printf (" days and ");
+            s_print_field (&reply.data, "months");
+            printf (" months: %s", same? "equal to the kept figures": "DIFFERENT from the kept figures (");
+            if (!same) {
+                s_print_field (&reply.data, "differences");
+                printf (" differences)");
+            }
+            printf ("%s\n", opts [1].value && !same? "; the rebuilt figures are now in force": "");
+            const msgpack_object *examples = wfa_mp_get (&reply.data, "examples");
+            for (uint32_t item_nbr = 0; examples && examples->type == MSGPACK_OBJECT_ARRAY
+                 && item_nbr < examples->via.array.size; item_nbr++) {
+                printf ("  ");
+                s_print_value (&examples->via.array.ptr [item_nbr]);
+                printf ("\n");
+            }
+        }
+        rc = same? 0: 1;
+    }
+    msgpack_unpacked_destroy (&reply);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -1145,8 +1588,23 @@ main (int argc, char *argv [])
     if (streq (command, "approvals"))
         rc = s_cmd_person (rest, args, "APPROVAL.LIST");
     else
+    if (streq (command, "metrics") && rest >= 1 && streq (args [0], "rebuild"))
+        rc = s_cmd_rebuild (rest - 1, args + 1);
+    else
     if (streq (command, "metrics"))
         rc = s_cmd_metrics (rest, args);
+    else
+    if (streq (command, "checkin") || streq (command, "checkout"))
+        rc = s_cmd_checkin (rest, args, streq (command, "checkin"));
+    else
+    if (streq (command, "report"))
+        rc = s_cmd_report (rest, args);
+    else
+    if (streq (command, "ekinerja"))
+        rc = s_cmd_ekinerja (rest, args);
+    else
+    if (streq (command, "monev") || streq (command, "export"))
+        rc = s_cmd_monev (rest, args, streq (command, "export"));
     else
     if (streq (command, "audit"))
         rc = s_cmd_audit (rest, args);
