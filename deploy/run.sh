@@ -46,9 +46,15 @@ redis-server --port "$port" --bind 127.0.0.1 --dir "$var/redis" \
 pids+=($!)
 for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-"$bin/wfa-broker" & pids+=($!)
+# Prometheus metrics: one port each, from WFA_METRICS_PORT (default 9464) up;
+# WFA_METRICS_PORT=0 turns them off
+metrics_port=${WFA_METRICS_PORT:-9464}
+metrics_addr() { [ "$metrics_port" = 0 ] && echo "" || echo "127.0.0.1:$((metrics_port + $1))"; }
+WFA_METRICS_ADDR=$(metrics_addr 0) "$bin/wfa-broker" & pids+=($!)
+n=1
 for service in requests approvals notifications metrics; do
-  "$bin/wfa-$service" & pids+=($!)
+  WFA_METRICS_ADDR=$(metrics_addr $n) "$bin/wfa-$service" & pids+=($!)
+  n=$((n + 1))
 done
 echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log), broker $WFA_FRONTEND. Ctrl-C stops."
 echo "fleksi: in another terminal: make demo, then build/bin/wfactl status"

@@ -52,7 +52,8 @@ def test_readme_make_run_and_walkthrough():
     var = tempfile.mkdtemp(prefix="fleksi-readme-")
     front, back = spare_port(), spare_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var,
+    metrics_base = spare_port()
+    env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var, "WFA_METRICS_PORT": str(metrics_base),
                 "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
                 "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
     client_env = {k: v for k, v in env.items() if not k.startswith("WFA_")}
@@ -83,6 +84,12 @@ def test_readme_make_run_and_walkthrough():
                     assert result.returncode == 0, "%r failed: %s" % (command, output)
             for line in expected:
                 assert line in output, "README shows %r after %r; got:\n%s" % (line, commands, output)
+        # make run serves Prometheus metrics, one port per process from WFA_METRICS_PORT
+        import urllib.request
+        for offset, name in enumerate(("broker", "requests", "approvals", "notifications", "metrics")):
+            text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % (metrics_base + offset),
+                                          timeout=5).read().decode()
+            assert 'service="%s"' % name in text, (name, text[:300])
         # The figures reflect the walk-through
         metrics = run("wfactl --json metrics --pemda 35.08 --as 197203151998032004", client_env)
         assert '"submitted":1' in metrics.stdout and '"approved":1' in metrics.stdout, metrics.stdout
