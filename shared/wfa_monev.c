@@ -749,10 +749,50 @@ static const char *s_fields [] = {
 };
 #define S_FIELD_COUNT 11
 
+#define S_ROLES 3              //  Approval roles: atasan, kepala_opd, bkd
+static const char *s_step_roles [S_ROLES] = { "atasan", "kepala_opd", "bkd" };
+
 typedef struct {
     char label [16];            //  The period: YYYY-MM-DD, YYYY-Www, YYYY-MM or "total"
     wfa_monev_totals_t totals;
+    int64_t approved, rejected, revoked;        //  Requests decided in the period
+    int64_t *waits [S_ROLES];   //  Step waits (ms) by role; grown as needed
+    size_t wait_count [S_ROLES], wait_max [S_ROLES];
+    int64_t breaches [S_ROLES]; //  Steps decided past their SLA
+    int64_t peak_away;          //  Most people away (location kinds) on one day
+    int64_t capacity;           //  The OPD's limit a day, -1 none (OPD scope only)
+    int64_t cap_days;           //  The weekly cap x weeks x people
 } s_bucket_t;
+
+static void
+s_bucket_wait (s_bucket_t *bucket, int role, int64_t wait, int64_t sla)
+{
+    if (bucket->wait_count [role] == bucket->wait_max [role]) {
+        bucket->wait_max [role] = bucket->wait_max [role]? 2 * bucket->wait_max [role]: 16;
+        bucket->waits [role] = (int64_t *) realloc (bucket->waits [role], bucket->wait_max [role] * sizeof (int64_t));
+        assert (bucket->waits [role]);
+    }
+    bucket->waits [role][bucket->wait_count [role]++] = wait;
+    bucket->breaches [role] += sla > 0 && wait > sla;
+}
+
+static int
+s_compare_int64 (const void *left, const void *right)
+{
+    int64_t a = *(const int64_t *) left, b = *(const int64_t *) right;
+    return a < b? -1: a > b? 1: 0;
+}
+
+//  Nearest-rank percentile of sorted values, in seconds.
+static double
+s_percentile_s (const int64_t *sorted, size_t count, double fraction)
+{
+    if (count == 0)
+        return 0;
+    size_t rank = (size_t) ceil (fraction * (double) count);
+    rank = rank < 1? 1: rank > count? count: rank;
+    return (double) sorted [rank - 1] / 1000.0;
+}
 
 //  The label of a day's bucket.
 static void
@@ -787,7 +827,12 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         snprintf (scope, sizeof scope, "o:%s:", opd);
     int64_t version = 0;
     wfa_policy_t *policy = wfa_store_policy_current (policies, redis, pemda, &version);
-    int tz = policy? wfa_policy_rules (policy, opd).tz_minutes: wfa_pemda_tz (pemda);
+    if (!policy) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return -1;
+    }
+    wfa_rules_t rules = wfa_policy_rules (policy, nip? NULL: opd);
+    int tz = rules.tz_minutes;
     int today = wfa_date_of_ms (wfa_now_ms (), tz);
     //  Headcount: one employee, an OPD's people, or the pemda's
     int64_t heads = 1;
@@ -806,6 +851,17 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         if (opds)
             freeReplyObject (opds);
     }
+    //  The OPD's capacity a day, as decide.lua takes it (-1: no limit)
+    int64_t capacity = -1;
+    if (opd && !nip) {
+        if (rules.max_people_per_day > 0)
+            capacity = rules.max_people_per_day;
+        if (rules.max_percent_per_day > 0) {
+            int64_t by_share = heads * rules.max_percent_per_day / 100;
+            by_share = by_share < 1? 1: by_share;
+            capacity = capacity < 0 || by_share < capacity? by_share: capacity;
+        }
+    }
     redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
     if (wfa_call_redis_down (call, calendar))
         return -1;
@@ -813,6 +869,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
     const char **argv = (const char **) calloc (day_count + S_FIELD_COUNT + 32 + 16, sizeof (char *));
     char (*dates) [11] = calloc (day_count + 1, 11);
     char (*months) [8] = calloc (day_count / 28 + 3, 8);
+    char (*last_week) [12] = calloc (day_count + 2, 12);    //  By bucket, this pemda
     int argc = 0, month_count = 0;
     char field_count [8];
     snprintf (field_count, sizeof field_count, "%d", S_FIELD_COUNT);
@@ -838,7 +895,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
     if (wfa_call_redis_down (call, reply))
         rc = -1;
     else
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4
     ||  reply->element [0]->elements != (size_t) day_count) {
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         rc = -1;
@@ -852,15 +909,41 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
             bucket_nbr++;
         if (bucket_nbr == *bucket_count) {
             snprintf (buckets [bucket_nbr].label, sizeof buckets [bucket_nbr].label, "%s", label);
+            buckets [bucket_nbr].capacity = -1;
             (*bucket_count)++;
         }
-        wfa_monev_totals_t *t = &buckets [bucket_nbr].totals;
+        s_bucket_t *bucket = &buckets [bucket_nbr];
+        wfa_monev_totals_t *t = &bucket->totals;
+        //  Approvals decided that day: waits by role, and the request counters
+        const redisReply *steps = reply->element [2]->element [day - from];
+        for (int role = 0; role < S_ROLES && steps->type == REDIS_REPLY_ARRAY && (size_t) role < steps->elements; role++) {
+            const redisReply *waits = steps->element [role];
+            for (size_t wait_nbr = 0; wait_nbr + 1 < waits->elements; wait_nbr += 2)
+                s_bucket_wait (bucket, role, waits->element [wait_nbr]->integer, waits->element [wait_nbr + 1]->integer);
+        }
+        const redisReply *requests = reply->element [3]->element [day - from];
+        if (requests->type == REDIS_REPLY_ARRAY && requests->elements == 3) {
+            bucket->approved += requests->element [0]->integer;
+            bucket->rejected += requests->element [1]->integer;
+            bucket->revoked += requests->element [2]->integer;
+        }
+        //  The weekly cap, once per ISO week the period touches (days come
+        //  in order, so a bucket's weeks come one after the other)
+        char week [12];
+        wfa_date_iso_week (day, week);
+        if (!streq (last_week [bucket_nbr], week)) {
+            snprintf (last_week [bucket_nbr], 12, "%s", week);
+            bucket->cap_days += (int64_t) rules.weekly_location_days * heads;
+        }
+        bucket->capacity = capacity;
         int64_t v [S_FIELD_COUNT];
         for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
             v [field_nbr] = row->element [field_nbr]->integer;
         bool over = day < today;       //  The day is over: judged
         t->flex += v [0];
         t->flex_loc += v [1];
+        if (v [1] > bucket->peak_away)
+            bucket->peak_away = v [1];
         t->flagged += v [4];
         t->rep_late += v [6];
         t->rep_acc += v [7];
@@ -889,6 +972,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
     }
     free (dates);
     free (months);
+    free (last_week);
     freeReplyObject (calendar);
     if (reply)
         freeReplyObject (reply);
@@ -918,19 +1002,53 @@ s_pack_ratio (msgpack_packer *pk, const char *key, int64_t numerator, int64_t de
 
 //  One period's figures as a map.
 static void
-s_pack_bucket (msgpack_packer *pk, const s_bucket_t *bucket)
+s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
 {
     const wfa_monev_totals_t *t = &bucket->totals;
     int64_t missing = t->judged - t->on_time - t->late;
     int64_t office_days = t->working_days - t->flex;
-    msgpack_pack_map (pk, 6);
+    msgpack_pack_map (pk, person? 6: 8);
     wfa_mp_pack_kv_str (pk, "period", bucket->label);
     wfa_mp_pack_str (pk, "flexible");
-    msgpack_pack_map (pk, 4);
+    msgpack_pack_map (pk, 6);
     wfa_mp_pack_kv_int (pk, "days", t->flex);
     wfa_mp_pack_kv_int (pk, "location_days", t->flex_loc);
     wfa_mp_pack_kv_int (pk, "judged_days", t->judged);
     wfa_mp_pack_kv_int (pk, "working_days", t->working_days);
+    wfa_mp_pack_kv_int (pk, "cap_days", bucket->cap_days);
+    s_pack_percent (pk, "cap_use_pct", t->flex_loc, bucket->cap_days);
+    if (!person) {
+        //  Approvals: outcomes, and how long each step waited
+        wfa_mp_pack_str (pk, "approvals");
+        msgpack_pack_map (pk, 6);
+        wfa_mp_pack_kv_int (pk, "approved", bucket->approved);
+        wfa_mp_pack_kv_int (pk, "rejected", bucket->rejected);
+        wfa_mp_pack_kv_int (pk, "revoked", bucket->revoked);
+        s_pack_percent (pk, "rejection_pct", bucket->rejected, bucket->approved + bucket->rejected);
+        s_pack_percent (pk, "revocation_pct", bucket->revoked, bucket->approved);
+        wfa_mp_pack_str (pk, "steps");
+        msgpack_pack_map (pk, S_ROLES);
+        for (int role = 0; role < S_ROLES; role++) {
+            qsort (bucket->waits [role], bucket->wait_count [role], sizeof (int64_t), s_compare_int64);
+            wfa_mp_pack_str (pk, s_step_roles [role]);
+            msgpack_pack_map (pk, 4);
+            wfa_mp_pack_kv_int (pk, "decided", (int64_t) bucket->wait_count [role]);
+            wfa_mp_pack_str (pk, "p50_s");
+            msgpack_pack_double (pk, s_percentile_s (bucket->waits [role], bucket->wait_count [role], 0.5));
+            wfa_mp_pack_str (pk, "p90_s");
+            msgpack_pack_double (pk, s_percentile_s (bucket->waits [role], bucket->wait_count [role], 0.9));
+            wfa_mp_pack_kv_int (pk, "sla_breaches", bucket->breaches [role]);
+        }
+        wfa_mp_pack_str (pk, "capacity");
+        msgpack_pack_map (pk, 3);
+        wfa_mp_pack_kv_int (pk, "peak_away", bucket->peak_away);
+        wfa_mp_pack_str (pk, "limit");
+        if (bucket->capacity < 0)
+            msgpack_pack_nil (pk);
+        else
+            msgpack_pack_int64 (pk, bucket->capacity);
+        s_pack_percent (pk, "peak_pct", bucket->peak_away, bucket->capacity);
+    }
     wfa_mp_pack_str (pk, "checkins");
     msgpack_pack_map (pk, 5);
     wfa_mp_pack_kv_int (pk, "on_time", t->on_time);
@@ -1066,8 +1184,11 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         pk = wfa_call_reply (call, "periods");
         msgpack_pack_array (pk, bucket_count);
         for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
-            s_pack_bucket (pk, &buckets [bucket_nbr]);
+            s_pack_bucket (pk, &buckets [bucket_nbr], nip != NULL);
     }
+    for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
+        for (int role = 0; role < S_ROLES; role++)
+            free (buckets [bucket_nbr].waits [role]);
     free (buckets);
 }
 

@@ -62,6 +62,19 @@ if on_behalf ~= '' then written = '(Plh/Plt for ' .. on_behalf .. ') ' .. note e
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
     action = decision, from = r[1], to = state, note = written}))
 wfa_audit(p, score, id, actor, role, on_behalf, decision, r[1], state, note, policy)
+-- Monev: how long this step waited, against its SLA; the record is the
+-- figure (member REQUEST|STEP|AT|SLA_MS, score the wait in ms), by day of
+-- the decision, for the pemda and the OPD
+do
+    local chain = wfa_split(redis.call('HGET', rkey, 'chain') or '')
+    local sla = tonumber(string.match(chain[step] or '', '^[^:]+:([^:]+)') or '0') or 0
+    local wait = score - tonumber(redis.call('HGET', rkey, 'step_opened_at') or now)
+    local member = id .. '|' .. step .. '|' .. now .. '|' .. sla
+    local day = today
+    if day == nil or day == '' then day = 'unknown' end
+    redis.call('ZADD', p .. 'mv:step:' .. day .. ':' .. role, wait, member)
+    redis.call('ZADD', p .. 'mv:step:' .. day .. ':' .. role .. ':' .. r[4], wait, member)
+end
 
 if state == 'pending' then
     wfa_open_step(p, id, step + 1, now, actor)      -- the next step of the chain

@@ -51,6 +51,13 @@ def approve_all(client, rids, approver_of):
                                            "request_id": rid, "decision": "approve"}))
 
 
+def wait_flexible(client, pemda, day, count):
+    """The approvals reach the figures through the outbox: wait until they have."""
+    span = {"from": day.isoformat(), "to": day.isoformat()}
+    wait_until("%d flexible days counted" % count, lambda: ok(client.call(
+        "MONEV.GET", dict(span, pemda=pemda)))["periods"][0]["flexible"]["days"] == count, 20)
+
+
 def monev(client, **body):
     return ok(client.call("MONEV.GET", body, timeout=10))["periods"]
 
@@ -83,6 +90,7 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path=None):
                                                           "reason": "Uji monev"}))
                 rids[reply["request_id"]] = person["supervisor_nip"]
             approve_all(client, list(rids), rids)
+            wait_flexible(client, org.pemda, day, 3)
             home, office, other = (p["nip"] for p in org.staff)
             # The evening before, local time: not a flexible day yet
             clock.set(day - datetime.timedelta(days=1), 23, 59, tz)
@@ -142,6 +150,7 @@ def test_reports_and_ekinerja(tmp_path=None):
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": alice["nip"], "kind": "rumah",
                                                 "dates": [day.isoformat()], "location": "x", "reason": "y"}))["request_id"]
         approve_all(client, [rid], {rid: alice["supervisor_nip"]})
+        wait_flexible(client, org.pemda, day, 1)
         clock.set(day, 16)
         boss = alice["supervisor_nip"]
         bad = client.call("REPORT.SUBMIT", {"key": "b", "as": alice["nip"], "activities": [
@@ -457,7 +466,9 @@ def test_simulated_month(tmp_path=None):
 
         def check(figures, e, heads, what):
             assert figures["flexible"] == {"days": e["flex"], "location_days": e["flex"],
-                                           "judged_days": e["flex"], "working_days": 20 * heads}, (what, figures)
+                                           "judged_days": e["flex"], "working_days": 20 * heads,
+                                           "cap_days": 2 * 4 * heads,
+                                           "cap_use_pct": round(100 * e["flex"] / (8 * heads), 2)}, (what, figures)
             assert figures["checkins"]["on_time"] == e["on_time"], (what, figures)
             assert figures["checkins"]["late"] == e["late"], (what, figures)
             assert figures["checkins"]["missing"] == e["flex"] - e["on_time"] - e["late"], (what, figures)
@@ -477,6 +488,16 @@ def test_simulated_month(tmp_path=None):
             check(monev(client, pemda=pemda, opd=opd, **span)[0], expected(members), heads, opd)
         for k in (0, 1, 4):
             check(monev(client, pemda=pemda, nip=staff[k]["nip"], **span)[0], expected([k]), 1, "staff %d" % k)
+        # OPD capacity use: at most 10 of an OPD's people away on one day (no limit set)
+        dinkes = monev(client, pemda=pemda, opd="DINKES", **span)[0]
+        assert dinkes["capacity"] == {"peak_away": 10, "limit": None, "peak_pct": None}, dinkes
+        # The approvals were decided today (real time): every atasan step, none past its SLA
+        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date().isoformat()
+        decided = monev(client, pemda=pemda, **{"from": today, "to": today})[0]["approvals"]
+        assert (decided["approved"], decided["rejected"], decided["rejection_pct"]) == (240, 0, 0.0), decided
+        assert decided["steps"]["atasan"]["decided"] == 240 and decided["steps"]["atasan"]["sla_breaches"] == 0
+        assert 0 <= decided["steps"]["atasan"]["p50_s"] <= decided["steps"]["atasan"]["p90_s"] < 600, decided
+        assert decided["steps"]["bkd"]["decided"] == 0, decided
         weeks = monev(client, pemda=pemda, by="week", **span)
         assert len(weeks) == 4 and sum(w["flexible"]["days"] for w in weeks) == len(flex), weeks
         # Rebuilt from the raw records, after the kill -9 midway: the same figures
@@ -509,6 +530,7 @@ def test_monev_through_wfactl(tmp_path=None):
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": person["nip"], "kind": "rumah",
                                                 "dates": [day.isoformat()], "location": "x", "reason": "y"}))["request_id"]
         approve_all(client, [rid], {rid: person["supervisor_nip"]})
+        wait_flexible(client, org.pemda, day, 1)
         clock.set(day, 7, 50)
         out = ctl("checkin", "--as", person["nip"], "--lat", str(HOME[0]), "--lon", str(HOME[1]))
         assert out.returncode == 0 and "late, inside (0 m)" in out.stdout, out
