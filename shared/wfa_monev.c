@@ -213,6 +213,9 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *value = wfa_store_step_result (call, reply, "as");
     if (value) {
         wfa_mp_pack_str (wfa_call_reply (call, "date"), date);
+        char local_time [16];
+        snprintf (local_time, sizeof local_time, "%02d:%02d", context.minute / 60, context.minute % 60);
+        wfa_mp_pack_str (wfa_call_reply (call, "local_time"), local_time);
         if (in) {
             //  STATUS|WHERE|DISTANCE
             char status [16] = "", where [16] = "";
