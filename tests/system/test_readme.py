@@ -40,6 +40,22 @@ def walkthrough_blocks():
     return blocks
 
 
+def spare_ports(count):
+    """The first of count consecutive free ports."""
+    import socket
+    while True:
+        base = spare_port()
+        free = True
+        for port in range(base, base + count):
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    free = False
+        if free:
+            return base
+
+
 def run(command, env):
     script = "shopt -s expand_aliases\nalias wfactl=build/bin/wfactl\n" + command
     return subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True,
@@ -52,7 +68,7 @@ def test_readme_make_run_and_walkthrough():
     var = tempfile.mkdtemp(prefix="fleksi-readme-")
     front, back = spare_port(), spare_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    metrics_base = spare_port()
+    metrics_base = spare_ports(5)
     env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var, "WFA_METRICS_PORT": str(metrics_base),
                 "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
                 "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
@@ -86,10 +102,16 @@ def test_readme_make_run_and_walkthrough():
                 assert line in output, "README shows %r after %r; got:\n%s" % (line, commands, output)
         # make run serves Prometheus metrics, one port per process from WFA_METRICS_PORT
         import urllib.request
+
+        def scraped(port, name):
+            try:
+                text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+            except OSError:
+                return False
+            return 'service="%s"' % name in text
         for offset, name in enumerate(("broker", "requests", "approvals", "notifications", "metrics")):
-            text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % (metrics_base + offset),
-                                          timeout=5).read().decode()
-            assert 'service="%s"' % name in text, (name, text[:300])
+            wait_until("%s metrics on port %d" % (name, metrics_base + offset),
+                       lambda: scraped(metrics_base + offset, name), 15)
         # The figures reflect the walk-through
         metrics = run("wfactl --json metrics --pemda 35.08 --as 197203151998032004", client_env)
         assert '"submitted":1' in metrics.stdout and '"approved":1' in metrics.stdout, metrics.stdout
