@@ -1032,7 +1032,8 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
         wfa_mp_pack_str (pk, "steps");
         msgpack_pack_map (pk, S_ROLES);
         for (int role = 0; role < S_ROLES; role++) {
-            qsort (bucket->waits [role], bucket->wait_count [role], sizeof (int64_t), s_compare_int64);
+            if (bucket->wait_count [role] > 0)
+                qsort (bucket->waits [role], bucket->wait_count [role], sizeof (int64_t), s_compare_int64);
             wfa_mp_pack_str (pk, s_step_roles [role]);
             msgpack_pack_map (pk, 4);
             wfa_mp_pack_kv_int (pk, "decided", (int64_t) bucket->wait_count [role]);

@@ -69,14 +69,17 @@ def activity(quantity=2):
     return [{"activity": "Menyusun laporan", "output": "Dokumen", "quantity": quantity, "rhk": "RHK-1"}]
 
 
-def test_checkin_rules_time_zones_and_geofence(tmp_path=None):
+def test_checkin_rules_time_zones_and_geofence(tmp_path=None, at_end=None, **options):
+    """options: System's bin_dir, wrapper, extra_env (test_sanitizers runs this under the
+    memory checkers); at_end(system) runs last, with the system still up."""
     tmp_path = scratch(tmp_path)
     clock = Clock(str(tmp_path / "clock"))
     wita = Org(pemda="51.71", opds=("DINKES",), supervisors=1, staff=3, base=100)
     wit = Org(pemda="91.71", opds=("DINKES",), supervisors=1, staff=3, base=200)
     for org in (wita, wit):
         org.staff[0]["home_geo"] = "%f,%f" % HOME
-    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+    env = dict(options.pop("extra_env", {}), WFA_CLOCK_FILE=clock.path)
+    with System(verbose=False, extra_env=env, **options) as system:
         client = system.client()
         import_rows(client, wita.rows + wit.rows)
         policy = "[monev]\noffice = %f, %f\ngeofence_radius_m = 300\nwork_start = 07:30\n" \
@@ -137,15 +140,19 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path=None):
                                            "compliance_pct": 66.67}, figures
             assert figures["reports"]["submitted"] == 2 and figures["reports"]["late"] == 1, figures
         system.assert_alive()
+        if at_end:
+            at_end(system)
 
 
-def test_reports_and_ekinerja(tmp_path=None):
+def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
+    """options and at_end: as for test_checkin_rules_time_zones_and_geofence."""
     tmp_path = scratch(tmp_path)
     clock = Clock(str(tmp_path / "clock"))
     org = Org(opds=("DINKES",), supervisors=1, staff=2)
     other = Org(pemda="35.09", opds=("DINKES",), supervisors=1, staff=1, base=500)
     integrator = employee(make_nip(900), "SIMPEG", org.pemda, "BKD", "Sistem", "", ["integrator"])
-    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+    env = dict(options.pop("extra_env", {}), WFA_CLOCK_FILE=clock.path)
+    with System(verbose=False, extra_env=env, **options) as system:
         client = system.client()
         import_rows(client, org.rows + other.rows + [integrator])
         alice, bob = org.staff
@@ -228,9 +235,11 @@ def test_reports_and_ekinerja(tmp_path=None):
                                          "to": day.isoformat()})["code"] == "FORBIDDEN"
         nation = monev(client, **{"as": KEMENDAGRI, "from": day.isoformat(), "to": day.isoformat()})[0]
         assert nation["attainment"]["realized"] == 11, nation
-        rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}))
+        rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}, timeout=30))
         assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
         system.assert_alive()
+        if at_end:
+            at_end(system)
 
 
 def test_simulated_month(tmp_path=None):

@@ -6,6 +6,7 @@ checks at exit; any report fails the test."""
 import os
 import re
 
+import test_monev
 from harness import ROOT, System
 from load import load_org, run_load
 
@@ -50,3 +51,21 @@ def test_flow_under_valgrind():
         load = run_load(client, load_org(staff_per_supervisor=2, supervisors=1), 30, tag="vg")
         load.verify(client, settle_s=0.5)
         check_logs(system)
+
+
+ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=99"}
+
+
+def test_monev_under_address_and_undefined_sanitizers():
+    """Check-ins across zones, daily reports, e-kinerja, figures, rebuild: under ASan/UBSan."""
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-metrics")), "run make asan first"
+    test_monev.test_checkin_rules_time_zones_and_geofence(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
+                                                          at_end=check_logs)
+    test_monev.test_reports_and_ekinerja(bin_dir=ASAN_BIN, extra_env=ASAN_ENV, at_end=check_logs)
+
+
+def test_monev_under_valgrind():
+    wrapper = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+               "--show-leak-kinds=definite,indirect", "--error-exitcode=99"]
+    test_monev.test_reports_and_ekinerja(wrapper=wrapper, at_end=check_logs)
