@@ -765,6 +765,7 @@ typedef struct {
     int64_t peak_away;          //  Most people away (location kinds) on one day
     int64_t capacity;           //  The OPD's limit a day, -1 none (OPD scope only)
     int64_t cap_days;           //  The weekly cap x weeks x people
+    int benchmark [3];          //  Compliance, report, attainment minimums (percent)
 } s_bucket_t;
 
 static void
@@ -939,6 +940,9 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
             bucket->cap_days += (int64_t) rules.weekly_location_days * heads;
         }
         bucket->capacity = capacity;
+        bucket->benchmark [0] = rules.min_checkin_compliance;
+        bucket->benchmark [1] = rules.min_report_rate;
+        bucket->benchmark [2] = rules.min_attainment;
         int64_t v [S_FIELD_COUNT];
         for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
             v [field_nbr] = row->element [field_nbr]->integer;
@@ -1010,7 +1014,7 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
     const wfa_monev_totals_t *t = &bucket->totals;
     int64_t missing = t->judged - t->on_time - t->late;
     int64_t office_days = t->working_days - t->flex;
-    msgpack_pack_map (pk, person? 6: 8);
+    msgpack_pack_map (pk, person? 7: 9);
     wfa_mp_pack_kv_str (pk, "period", bucket->label);
     wfa_mp_pack_str (pk, "flexible");
     msgpack_pack_map (pk, 6);
@@ -1074,6 +1078,23 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
     wfa_mp_pack_kv_int (pk, "realized_flexible", t->real_flex);
     wfa_mp_pack_kv_int (pk, "target", t->target);
     s_pack_percent (pk, "pct", t->real, t->target);
+    //  The pemda's benchmarks: met, below, or nothing to judge (nil)
+    wfa_mp_pack_str (pk, "benchmarks");
+    msgpack_pack_map (pk, 3);
+    const char *names [3] = { "compliance", "reports", "attainment" };
+    int64_t numerators [3] = { t->on_time, t->rep_sub, t->real };
+    int64_t denominators [3] = { t->judged, t->judged, t->target };
+    for (int benchmark_nbr = 0; benchmark_nbr < 3; benchmark_nbr++) {
+        wfa_mp_pack_str (pk, names [benchmark_nbr]);
+        double percent = wfa_monev_percent (numerators [benchmark_nbr], denominators [benchmark_nbr]);
+        msgpack_pack_map (pk, 2);
+        wfa_mp_pack_kv_int (pk, "min_pct", bucket->benchmark [benchmark_nbr]);
+        wfa_mp_pack_str (pk, "result");
+        if (percent < 0)
+            msgpack_pack_nil (pk);
+        else
+            wfa_mp_pack_str (pk, percent >= bucket->benchmark [benchmark_nbr]? "meets": "below");
+    }
     wfa_mp_pack_str (pk, "per_day");
     msgpack_pack_map (pk, 3);
     s_pack_ratio (pk, "flexible", t->real_flex, t->flex);

@@ -500,6 +500,16 @@ def test_simulated_month(tmp_path=None):
             check(monev(client, pemda=pemda, opd=opd, **span)[0], expected(members), heads, opd)
         for k in (0, 1, 4):
             check(monev(client, pemda=pemda, nip=staff[k]["nip"], **span)[0], expected([k]), 1, "staff %d" % k)
+        # Each benchmark met or not, for the pemda and for a weak and a good employee
+        totals, e = monev(client, pemda=pemda, **span)[0], expected(range(60))
+        judged = {"compliance": e["on_time"] * 100 / e["flex"], "reports": e["sub"] * 100 / e["flex"],
+                  "attainment": e["real"] * 100 / e["target"]}
+        for name, minimum in (("compliance", 95), ("reports", 90), ("attainment", 100)):
+            want = {"min_pct": minimum, "result": "meets" if judged[name] >= minimum else "below"}
+            assert totals["benchmarks"][name] == want, (name, judged, totals["benchmarks"])
+        assert {b["result"] for b in totals["benchmarks"].values()} == {"meets", "below"}, totals
+        good = monev(client, pemda=pemda, nip=staff[1]["nip"], **span)[0]["benchmarks"]
+        assert (good["compliance"]["result"], good["reports"]["result"]) == ("meets", "meets"), good
         # OPD capacity use: at most 10 of an OPD's people away on one day (no limit set)
         dinkes = monev(client, pemda=pemda, opd="DINKES", **span)[0]
         assert dinkes["capacity"] == {"peak_away": 10, "limit": None, "peak_pct": None}, dinkes
