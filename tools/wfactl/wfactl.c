@@ -1383,7 +1383,7 @@ s_figure (const msgpack_object *period, const char *group, const char *key, char
 //  The columns of monev and export, in order.
 static const char *s_monev_columns [][3] = {
     { "flexible", "days", "flexible_days" }, { "flexible", "judged_days", "judged_days" },
-    { "flexible", "working_days", "working_days" },
+    { "flexible", "working_days", "working_days" }, { "flexible", "cap_use_pct", "cap_use_pct" },
     { "checkins", "on_time", "checkin_on_time" }, { "checkins", "late", "checkin_late" },
     { "checkins", "missing", "checkin_missing" }, { "checkins", "flagged", "checkin_flagged" },
     { "checkins", "compliance_pct", "compliance_pct" },
@@ -1394,6 +1394,9 @@ static const char *s_monev_columns [][3] = {
     { "attainment", "realized", "realized" }, { "attainment", "realized_flexible", "realized_flexible" },
     { "attainment", "target", "target" }, { "attainment", "pct", "attainment_pct" },
     { "per_day", "flexible", "per_flexible_day" }, { "per_day", "office", "per_office_day" },
+    { "approvals", "approved", "approved" }, { "approvals", "rejected", "rejected" },
+    { "approvals", "revoked", "revoked" }, { "approvals", "rejection_pct", "rejection_pct" },
+    { "approvals", "revocation_pct", "revocation_pct" }, { "capacity", "peak_away", "peak_away" },
     { NULL, NULL, NULL }
 };
 
