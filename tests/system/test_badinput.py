@@ -20,12 +20,15 @@ from harness import (KEMENDAGRI, Org, RawSocket, decode_body, System, import_row
                      wait_until, workdays)
 
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
-            "APPROVAL.DECIDE", "APPROVAL.LIST", "INBOX.LIST", "METRICS.GET", "SYSTEM.PING"]
+            "APPROVAL.DECIDE", "APPROVAL.LIST", "INBOX.LIST", "METRICS.GET", "SYSTEM.PING",
+            "CHECKIN.IN", "CHECKIN.OUT", "REPORT.SUBMIT", "REPORT.VERIFY", "REPORT.LIST", "REPORT.GET",
+            "EKINERJA.PUSH", "MONEV.GET", "MONEV.REBUILD"]
 SERVICE_COMMANDS = {
     "requests": ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST"],
     "approvals": ["APPROVAL.DECIDE", "APPROVAL.LIST"],
     "notifications": ["INBOX.LIST"],
-    "metrics": ["METRICS.GET"],
+    "metrics": ["METRICS.GET", "CHECKIN.IN", "CHECKIN.OUT", "REPORT.SUBMIT", "REPORT.VERIFY",
+                "REPORT.LIST", "REPORT.GET", "EKINERJA.PUSH", "MONEV.GET", "MONEV.REBUILD"],
 }
 # Codes a bad call may get. INTERNAL, REDIS_UNAVAILABLE and SERVICE_UNAVAILABLE are
 # not among them: bad input must not break anything.
@@ -121,6 +124,27 @@ def command_cases(nip):
         ("METRICS.GET", {}, "MISSING_FIELD", "pemda"),
         ("METRICS.GET", {"pemda": "35.08", "from": "2026-13-45"}, "BAD_DATE", "from"),
         ("METRICS.GET", {"pemda": "35.08", "to": 20260101}, "WRONG_TYPE", "to"),
+        ("CHECKIN.IN", {"as": nip}, "MISSING_FIELD", "key"),
+        ("CHECKIN.IN", {"key": "c", "as": nip, "lat": "north", "lon": 1}, "WRONG_TYPE", "lat"),
+        ("CHECKIN.IN", {"key": "c", "as": nip, "lat": 1e9, "lon": 1}, "BAD_VALUE", "lat"),
+        ("CHECKIN.OUT", {"key": "c", "as": nip, "lon": 113.2}, "MISSING_FIELD", "lat"),
+        ("REPORT.SUBMIT", {"key": "r", "as": nip}, "MISSING_FIELD", "activities"),
+        ("REPORT.SUBMIT", {"key": "r", "as": nip, "activities": "all day"}, "WRONG_TYPE", "activities"),
+        ("REPORT.SUBMIT", {"key": "r", "as": nip, "activities": [{}] * 21}, "TOO_LARGE", "activities"),
+        ("REPORT.SUBMIT", {"key": "r", "as": nip, "activities": [{"activity": "a", "output": "b",
+                                                                  "quantity": 10 ** 9, "rhk": "R"}]},
+         "BAD_VALUE", "quantity"),
+        ("REPORT.SUBMIT", {"key": "r", "as": nip, "date": "2026-13-01", "activities": [
+            {"activity": "a", "output": "b", "quantity": 1, "rhk": "R"}]}, "BAD_DATE", "date"),
+        ("REPORT.VERIFY", {"key": "v", "as": nip, "nip": nip, "date": "2026-12-01", "decision": "maybe"},
+         "BAD_VALUE", "decision"),
+        ("REPORT.GET", {"as": nip, "nip": nip}, "MISSING_FIELD", "date"),
+        ("EKINERJA.PUSH", {"as": nip, "source": "a b", "items": [{}]}, "BAD_VALUE", "source"),
+        ("EKINERJA.PUSH", {"as": nip, "source": "s"}, "MISSING_FIELD", "items"),
+        ("MONEV.GET", {"as": nip, "from": "2026-12-01"}, "MISSING_FIELD", "to"),
+        ("MONEV.GET", {"as": nip, "from": "2026-12-01", "to": "2028-12-01"}, "BAD_VALUE", "to"),
+        ("MONEV.GET", {"as": nip, "from": "2026-12-01", "to": "2026-12-02", "by": "hour"}, "BAD_VALUE", "by"),
+        ("MONEV.REBUILD", {"as": nip, "pemda": "JATIM"}, "BAD_PEMDA", "pemda"),
     ]
 
 
