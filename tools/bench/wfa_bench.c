@@ -71,10 +71,48 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
         wfa_mp_pack_str (wfa_client_field (client, "decision"), flow_nbr % 5? "approve": "reject");
         command = "APPROVAL.DECIDE";
     }
-    else {
+    else
+    if (phase == 2) {
         wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
         msgpack_pack_int (wfa_client_field (client, "limit"), 1000);
         command = "INBOX.LIST";
+    }
+    else
+    if (phase == 3) {
+        snprintf (key, sizeof key, "%s-c-%d", run_key, flow_nbr);
+        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        msgpack_pack_double (wfa_client_field (client, "lat"), -8.1335);
+        msgpack_pack_double (wfa_client_field (client, "lon"), 113.2248);
+        command = "CHECKIN.IN";
+    }
+    else
+    if (phase == 4) {
+        snprintf (key, sizeof key, "%s-r-%d", run_key, flow_nbr);
+        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        msgpack_packer *pk = wfa_client_field (client, "activities");
+        msgpack_pack_array (pk, 2);
+        for (int item_nbr = 0; item_nbr < 2; item_nbr++) {
+            msgpack_pack_map (pk, 4);
+            wfa_mp_pack_kv_str (pk, "activity", item_nbr? "Rekap data capaian": "Draf laporan bab 1-2");
+            wfa_mp_pack_kv_str (pk, "output", "Dokumen");
+            wfa_mp_pack_kv_int (pk, "quantity", 1 + item_nbr);
+            wfa_mp_pack_kv_str (pk, "rhk", "RHK-1");
+        }
+        command = "REPORT.SUBMIT";
+    }
+    else {
+        //  The month's figures of the whole pemda, as a national reader
+        char from [11], to [11];
+        int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+        wfa_date_format (today - 15, from);
+        wfa_date_format (today + 15, to);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        wfa_mp_pack_str (wfa_client_field (client, "pemda"), flow->supervisor);
+        wfa_mp_pack_str (wfa_client_field (client, "from"), from);
+        wfa_mp_pack_str (wfa_client_field (client, "to"), to);
+        command = "MONEV.GET";
     }
     flow->sent_at = s_now_us ();
     flow->attempts++;
@@ -171,6 +209,9 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
             zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
             zclock_sleep (1);
         }
+        else
+        if (phase >= 3 && ok)
+            finished++;
         else {
             const msgpack_object *code = wfa_mp_get (map, "code");
             fprintf (stderr, "wfa-bench: %s flow %d failed: %.*s\n", name, flow_nbr,
@@ -266,6 +307,41 @@ main (int argc, char *argv [])
     double seconds = (double) (s_now_us () - started) / 1e6;
     printf ("flow     %6d requests through submit -> decide -> inbox in %.2f s: %.0f flows/s\n",
             requests, seconds, requests / seconds);
+    //  Monev: the services' clock moves to 08:00 of the first requests' day
+    //  (WFA_CLOCK_FILE, which bench.sh gives them), where each approved one
+    //  checks in and reports; then the month's figures are read
+    const char *clock_file = getenv ("WFA_CLOCK_FILE");
+    const char *reader = wfa_config_get (WFA_CFG_KEMENDAGRI);
+    if (rc == 0 && clock_file && *clock_file && *reader) {
+        int64_t real = zclock_time ();
+        int today = wfa_date_of_ms (real, WFA_TZ_WIB);
+        int day = today + 7 - (wfa_date_weekday (today) + 6) % 7 + 7;
+        int64_t target = ((int64_t) day * 86400 + 8 * 3600 - WFA_TZ_WIB * 60) * 1000;
+        FILE *clock = fopen (clock_file, "w");
+        if (clock) {
+            fprintf (clock, "%" PRId64 "\n", target - real);
+            fclose (clock);
+        }
+        s_flow_t *approved = (s_flow_t *) calloc (requests, sizeof (s_flow_t));
+        int count = 0;
+        for (int flow_nbr = 0; flow_nbr < requests; flow_nbr++)
+            if (flows [flow_nbr].week == 0 && flow_nbr % 5)
+                approved [count++] = flows [flow_nbr];
+        rc = s_phase (client, 3, approved, count, concurrency, run_key, "checkin");
+        if (rc == 0)
+            rc = s_phase (client, 4, approved, count, concurrency, run_key, "report");
+        //  Reads: as the first Kemendagri account, of pemda 35.08
+        int reads = 200;
+        s_flow_t *queries = (s_flow_t *) calloc (reads, sizeof (s_flow_t));
+        for (int query_nbr = 0; query_nbr < reads; query_nbr++) {
+            snprintf (queries [query_nbr].nip, 19, "%.18s", reader);
+            snprintf (queries [query_nbr].supervisor, 19, "35.08");
+        }
+        if (rc == 0)
+            rc = s_phase (client, 5, queries, reads, concurrency < 8? concurrency: 8, run_key, "monev");
+        free (queries);
+        free (approved);
+    }
     wfa_client_destroy (&client);
     free (flows);
     zsys_shutdown ();
