@@ -38,10 +38,47 @@ ROWS = [
     {"nip": PEGAWAI, "name": "Siti Aminah", "pemda": PEMDA, "opd": "DINKES",
      "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"]},
 ]
+TODAY = "2026-11-30"               # an example: the pemda's local day when the vectors run
+PAST_DAY = "2026-01-05"            # a Monday long gone: no flexible day, no report
+PAST_FROM, PAST_TO = "2026-01-01", "2026-01-31"
+ACTIVITIES = [{"activity": "Menyusun draf laporan triwulan", "output": "Draf laporan", "quantity": 1,
+               "rhk": "RHK-1", "evidence": ["https://drive.example/draf.pdf"]},
+              {"activity": "Rapat daring dengan tim", "output": "Notulen", "quantity": 1,
+               "plan": "Rapat daring dengan tim"}]
+EKINERJA = [{"id": "tgt-1", "type": "target", "nip": PEGAWAI, "period": "2099-01", "rhk": "RHK-1", "quantity": 20},
+            {"id": "log-1", "type": "log", "nip": PEGAWAI, "date": "2099-01-05", "rhk": "RHK-1", "quantity": 3}]
 SUBMIT = {"v": 1, "id": "vec-submit", "key": "vec-submit-1", "as": PEGAWAI, "kind": "rumah",
           "dates": DATES, "location": "Rumah, Jl. Mawar 3, Lumajang",
           "reason": "Menyelesaikan laporan triwulan", "plan": ["Menyusun draf laporan",
                                                                 "Rapat daring dengan tim"]}
+
+
+def period(label, working_days, cap_days, person=False, realized=0, target=0, attainment_pct=None,
+           office_per_day=None, office_days=0):
+    """One period of a MONEV.GET reply, as s_pack_bucket (shared/wfa_monev.c) packs it, with
+    no flexible day and no approval decided in it. An employee's period (person) has no
+    approvals and capacity; an OPD's, a pemda's and the nation's have them."""
+    body = {"period": label,
+            "flexible": {"days": 0, "location_days": 0, "judged_days": 0, "working_days": working_days,
+                         "cap_days": cap_days, "cap_use_pct": 0.0 if cap_days > 0 else None}}
+    if not person:
+        step = {"decided": 0, "p50_s": 0.0, "p90_s": 0.0, "sla_breaches": 0}
+        body["approvals"] = {"approved": 0, "rejected": 0, "revoked": 0, "rejection_pct": None,
+                             "revocation_pct": None,
+                             "steps": {"atasan": step, "kepala_opd": step, "bkd": step}}
+        body["capacity"] = {"peak_away": 0, "limit": None, "peak_pct": None}
+    body.update({
+        "checkins": {"on_time": 0, "late": 0, "missing": 0, "flagged": 0, "compliance_pct": None},
+        "reports": {"submitted": 0, "late": 0, "accepted": 0, "returned": 0,
+                    "submission_pct": None, "verification_pct": None},
+        "attainment": {"realized": realized, "realized_flexible": 0, "target": target,
+                       "pct": attainment_pct},
+        "benchmarks": {"compliance": {"min_pct": 95, "result": None},
+                       "reports": {"min_pct": 90, "result": None},
+                       "attainment": {"min_pct": 100, "result": None if attainment_pct is None else
+                                      "meets" if attainment_pct >= 100 else "below"}},
+        "per_day": {"flexible": None, "office": office_per_day, "office_days": office_days}})
+    return body
 
 
 def ok(call_id, **fields):
@@ -236,6 +273,70 @@ def vectors():
          dict(SUBMIT, id="vec-resubmit", key="vec-resubmit-1", request_id=REQUEST_ID),
          error("vec-resubmit", "BAD_STATE",
                "Pengajuan dalam keadaan yang tidak mengizinkan tindakan ini: cancelled -/-> resubmit", "as"))
+
+    # Monev (served by wfa-metrics). The vectors run on the real clock, so no day of theirs
+    # is an approved flexible day: check-ins and reports are refused, deterministically.
+    pair("checkin.in", "CHECKIN.IN",
+         {"v": 1, "id": "vec-checkin", "key": "vec-checkin-1", "as": PEGAWAI, "lat": -8.1335, "lon": 113.2248},
+         error("vec-checkin", "NOT_FLEXIBLE_DAY",
+               "Tidak ada kerja fleksibel yang disetujui pada hari itu: " + TODAY, "as"))
+    pair("checkin.out", "CHECKIN.OUT",
+         {"v": 1, "id": "vec-checkout", "key": "vec-checkout-1", "as": PEGAWAI, "lang": "en"},
+         error("vec-checkout", "NOT_FLEXIBLE_DAY",
+               "There is no approved flexible work on that day: " + TODAY, "as"))
+    pair("report.submit.invalid", "REPORT.SUBMIT",
+         {"v": 1, "id": "vec-report-bad", "key": "vec-report-0", "as": PEGAWAI,
+          "activities": [{"activity": "Menyusun draf laporan", "output": "Draf", "quantity": 1}]},
+         {"v": 1, "id": "vec-report-bad", "status": "error", "code": "MISSING_FIELD",
+          "message": "Kolom wajib tidak ada: rhk or plan: what the activity serves", "field": "rhk",
+          "errors": [{"code": "MISSING_FIELD", "message": "Kolom wajib tidak ada: rhk or plan: what the activity serves",
+                      "field": "rhk", "index": 0}]})
+    pair("report.submit", "REPORT.SUBMIT",
+         {"v": 1, "id": "vec-report", "key": "vec-report-1", "as": PEGAWAI, "date": PAST_DAY,
+          "activities": ACTIVITIES},
+         error("vec-report", "NOT_FLEXIBLE_DAY",
+               "Tidak ada kerja fleksibel yang disetujui pada hari itu: " + PAST_DAY, "date"))
+    pair("report.verify", "REPORT.VERIFY",
+         {"v": 1, "id": "vec-verify-report", "key": "vec-verify-report-1", "as": ATASAN, "nip": PEGAWAI,
+          "date": PAST_DAY, "decision": "return", "note": "Lengkapi bukti"},
+         error("vec-verify-report", "NOT_FOUND",
+               "Data tidak ditemukan: report %s %s" % (PEGAWAI, PAST_DAY), "date"))
+    pair("report.list", "REPORT.LIST", {"v": 1, "id": "vec-reports", "as": ATASAN, "limit": 10},
+         ok("vec-reports", reports=[], count=0))
+    pair("report.get", "REPORT.GET",
+         {"v": 1, "id": "vec-report-get", "as": PEGAWAI, "nip": PEGAWAI, "date": PAST_DAY},
+         error("vec-report-get", "NOT_FOUND", "Data tidak ditemukan: " + PAST_DAY, "date"))
+    pair("ekinerja.push", "EKINERJA.PUSH",
+         {"v": 1, "id": "vec-ekinerja", "as": ATASAN, "source": "ekinerja-vec", "items": EKINERJA},
+         ok("vec-ekinerja", results=[{"index": 0, "result": "created"}, {"index": 1, "result": "created"}],
+            created=2, duplicates=0, conflicts=0, unknown=0))
+    pair("ekinerja.push.duplicate", "EKINERJA.PUSH",
+         {"v": 1, "id": "vec-ekinerja-again", "as": ATASAN, "source": "ekinerja-vec", "items": EKINERJA},
+         ok("vec-ekinerja-again", results=[{"index": 0, "result": "duplicate"}, {"index": 1, "result": "duplicate"}],
+            created=0, duplicates=2, conflicts=0, unknown=0))
+    pair("ekinerja.push.conflict", "EKINERJA.PUSH",
+         {"v": 1, "id": "vec-ekinerja-clash", "as": ATASAN, "source": "ekinerja-vec",
+          "items": [dict(EKINERJA[0], quantity=25), dict(EKINERJA[0], id="tgt-2", quantity=30)]},
+         ok("vec-ekinerja-clash", results=[
+             {"index": 0, "result": "conflict", "detail": "id tgt-1 was sent before with other content"},
+             {"index": 1, "result": "conflict", "detail": "target 2099-01|RHK-1 is 20 on record"}],
+            created=0, duplicates=0, conflicts=2, unknown=0))
+    pair("monev.get", "MONEV.GET",
+         {"v": 1, "id": "vec-monev", "as": ATASAN, "pemda": PEMDA, "opd": "DINKES",
+          "from": "2099-01-01", "to": "2099-01-31", "by": "month"},
+         ok("vec-monev", scope={"pemda": PEMDA, "opd": "DINKES", "nip": ""}, periods=[period(
+             "2099-01", working_days=40, cap_days=20, realized=3, target=20, attainment_pct=15.0,
+             office_per_day=0.08, office_days=40)]))
+    pair("monev.get.past", "MONEV.GET",
+         {"v": 1, "id": "vec-monev-past", "as": PEGAWAI, "nip": PEGAWAI, "from": PAST_FROM, "to": PAST_TO},
+         ok("vec-monev-past", scope={"pemda": PEMDA, "opd": "", "nip": PEGAWAI}, periods=[period(
+             "total", working_days=22, cap_days=10, person=True, office_per_day=0.0, office_days=22)]))
+    pair("monev.get.forbidden", "MONEV.GET",
+         {"v": 1, "id": "vec-monev-nope", "as": PEGAWAI, "pemda": PEMDA, "from": PAST_FROM, "to": PAST_TO},
+         error("vec-monev-nope", "FORBIDDEN",
+               "Anda tidak berwenang melakukan tindakan ini: metrics.read, scope none", "as"))
+    pair("monev.rebuild", "MONEV.REBUILD", {"v": 1, "id": "vec-rebuild", "as": ATASAN, "pemda": PEMDA},
+         ok("vec-rebuild", records=3, days=2, months=1, differences=0, equal=True, applied=False, examples=[]))
     return v
 
 
