@@ -574,14 +574,21 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (items->type != MSGPACK_OBJECT_ARRAY)
         wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, -1);
     else
-    if (items->via.array.size == 0 || items->via.array.size > S_ITEMS_MAX)
+    if (items->via.array.size == 0)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
+    else
+    if (items->via.array.size > S_ITEMS_MAX)
         wfa_call_error (call, WFA_E_TOO_LARGE, "items", "1..1000", -1);
     wfa_actor_t actor;
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
         return;
     //  An integrator (or admin pemda) pushes for its own pemda
     wfa_target_t target = { actor.pemda, NULL, NULL, NULL, false };
-    if (!*actor.pemda || wfa_authz_check (call, &actor, WFA_ACT_IMPORT, &target))
+    if (!*actor.pemda) {
+        wfa_call_error (call, WFA_E_FORBIDDEN, "as", "kemendagri: read-only", -1);
+        return;
+    }
+    if (wfa_authz_check (call, &actor, WFA_ACT_IMPORT, &target))
         return;
     msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
     msgpack_packer pk;
@@ -835,13 +842,14 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         return -1;
     }
-    wfa_rules_t rules = wfa_policy_rules (policy, nip? NULL: opd);
+    wfa_rules_t rules = wfa_policy_rules (policy, opd && *opd? opd: NULL);
     int tz = rules.tz_minutes;
     int today = wfa_date_of_ms (wfa_now_ms (), tz);
     //  Headcount: one employee, an OPD's people, or the pemda's
     int64_t heads = 1;
     if (!nip) {
         redisReply *opds = opd? NULL: wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
+        //  (an employee's scope passes their OPD, for their OPD's rules)
         heads = 0;
         size_t count = opd? 1: opds && opds->type == REDIS_REPLY_ARRAY? opds->elements: 0;
         for (size_t opd_nbr = 0; opd_nbr < count; opd_nbr++) {
@@ -1168,8 +1176,13 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         target.nip = nip;
     }
     else
-    if (!target.pemda && !opd && !(actor.roles & (1u << WFA_ROLE_KEMENDAGRI)))
+    if (!target.pemda && (opd || !(actor.roles & (1u << WFA_ROLE_KEMENDAGRI)))) {
         target.pemda = actor.pemda;         //  By default, the reader's pemda
+        if (!*actor.pemda) {
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "pemda", "pemda of the OPD", -1);
+            return;
+        }
+    }
     int denied = 0;
     if (!target.pemda)
         denied = wfa_authz_check (call, &actor, WFA_ACT_METRICS_READ, &target);   //  The nation
@@ -1192,7 +1205,7 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     size_t bucket_count = 0;
     int rc = 0;
     if (*scope_pemda)
-        rc = s_collect (call, redis, scope_pemda, nip? NULL: opd, nip, from, to, by, buckets,
+        rc = s_collect (call, redis, scope_pemda, nip? scope_opd: opd, nip, from, to, by, buckets,
                         &bucket_count, self->policies);
     else {
         s_nation_t nation = { call, from, to, by, buckets, &bucket_count, self->policies, 0 };
@@ -1235,6 +1248,11 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_actor_t actor;
     if (wfa_authz_call (call, redis, WFA_ACT_AUDIT_VERIFY, &target, &actor))
         return;
+    //  Putting figures in force is a write: the pemda's own BKD or admin only
+    if (apply && !streq (actor.pemda, pemda)) {
+        wfa_call_error (call, WFA_E_FORBIDDEN, "as", "apply: bkd or admin_pemda of this pemda", -1);
+        return;
+    }
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     const char *clear [] = { prefix, "clear" };

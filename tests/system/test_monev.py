@@ -159,8 +159,17 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
         day = datetime.date.fromisoformat(weekly_monday(1))
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": alice["nip"], "kind": "rumah",
                                                 "dates": [day.isoformat()], "location": "x", "reason": "y"}))["request_id"]
-        approve_all(client, [rid], {rid: alice["supervisor_nip"]})
-        wait_flexible(client, org.pemda, day, 1)
+        next_day = day + datetime.timedelta(days=1)
+        bob_rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": bob["nip"], "kind": "rumah",
+                                                    "dates": [day.isoformat(), next_day.isoformat()],
+                                                    "location": "x", "reason": "y"}))["request_id"]
+        approve_all(client, [rid, bob_rid], {rid: alice["supervisor_nip"], bob_rid: bob["supervisor_nip"]})
+        wait_flexible(client, org.pemda, day, 2)
+        # Bob cancels the rest of his request during its first day: that day stays his
+        clock.set(day, 9)
+        ok(client.call("CHECKIN.IN", {"key": "b", "as": bob["nip"]}))
+        assert ok(client.call("REQUEST.CANCEL", {"key": "c", "as": bob["nip"], "request_id": bob_rid}))["state"] == "cancelled"
+        ok(client.call("CHECKIN.OUT", {"key": "bo", "as": bob["nip"]}))
         clock.set(day, 16)
         boss = alice["supervisor_nip"]
         bad = client.call("REPORT.SUBMIT", {"key": "b", "as": alice["nip"], "activities": [
@@ -222,6 +231,8 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
         refused = client.call("EKINERJA.PUSH", dict(push, items=[dict(items[1], nip=other.staff[0]["nip"], id="z")]))
         assert refused["code"] == "FORBIDDEN", refused
         assert client.call("EKINERJA.PUSH", dict(push, **{"as": alice["nip"]}))["code"] == "FORBIDDEN"
+        assert client.call("EKINERJA.PUSH", dict(push, **{"as": KEMENDAGRI}))["code"] == "FORBIDDEN"
+        assert client.call("EKINERJA.PUSH", dict(push, items=[]))["code"] == "MISSING_FIELD"
         invalid = client.call("EKINERJA.PUSH", dict(push, items=[{"id": "q", "type": "log", "nip": alice["nip"],
                                                                  "date": "2026-02-30", "rhk": "R", "quantity": "3"}]))
         assert invalid["code"] == "IMPORT_INVALID" and {e["field"] for e in invalid["errors"]} == {"date", "quantity"}
@@ -229,14 +240,31 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
         figures = monev(client, pemda=org.pemda, nip=alice["nip"], **{"from": month + "-01", "to": day.isoformat()})[0]
         assert figures["attainment"] == {"realized": 9, "realized_flexible": 9, "target": 20, "pct": 45.0}, figures
         team = monev(client, pemda=org.pemda, opd="DINKES", **{"from": day.isoformat(), "to": day.isoformat()})[0]
-        assert team["attainment"]["realized"] == 11 and team["attainment"]["realized_flexible"] == 9, team
+        # Bob's log of 2 is on his flexible day too
+        assert team["attainment"]["realized"] == 11 and team["attainment"]["realized_flexible"] == 11, team
         # Reads are scoped: Bob may not read Alice's figures; Kemendagri reads the nation
         assert client.call("MONEV.GET", {"as": bob["nip"], "nip": alice["nip"], "from": day.isoformat(),
                                          "to": day.isoformat()})["code"] == "FORBIDDEN"
         nation = monev(client, **{"as": KEMENDAGRI, "from": day.isoformat(), "to": day.isoformat()})[0]
         assert nation["attainment"]["realized"] == 11, nation
+        # Bob's day stays his: he reports it; the cancelled next day is not his any more
+        ok(client.call("REPORT.SUBMIT", {"key": "br", "as": bob["nip"], "date": day.isoformat(),
+                                         "activities": activity()}))
+        assert client.call("CHECKIN.IN", {"key": "b2", "as": bob["nip"]})["code"] == "NOT_FLEXIBLE_DAY"
+        flexible = monev(client, pemda=org.pemda, **{"from": day.isoformat(), "to": next_day.isoformat(),
+                                                     "by": "day"})
+        wait_until("bob's cancelled day to leave the figures", lambda: [p["flexible"]["days"] for p in monev(
+            client, pemda=org.pemda, **{"from": day.isoformat(), "to": next_day.isoformat(), "by": "day"})] == [2, 0], 15)
+        assert flexible[0]["period"] == day.isoformat(), flexible
+        # Kemendagri reads everything and changes nothing; an OPD needs its pemda
+        assert client.call("MONEV.GET", {"as": KEMENDAGRI, "opd": "DINKES", "from": day.isoformat(),
+                                         "to": day.isoformat()})["code"] == "MISSING_FIELD"
+        assert client.call("MONEV.REBUILD", {"as": KEMENDAGRI, "pemda": org.pemda,
+                                             "apply": True})["code"] == "FORBIDDEN"
         rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}, timeout=30))
         assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
+        applied = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda, "apply": True}))
+        assert applied["equal"] is True and applied["applied"] is True, applied
         system.assert_alive()
         if at_end:
             at_end(system)
