@@ -33,7 +33,10 @@ if action == 'out' then
 end
 if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
 -- A time kind's day starts when its schedule says
-local hh, mm = string.match(day[4], date .. '=(%d%d):(%d%d)')
+-- (the date's '-' would be a pattern operator: found as plain text first)
+local hh, mm
+local at_date = string.find(day[4], date .. '=', 1, true)
+if at_date then hh, mm = string.match(day[4], '^(%d%d):(%d%d)', at_date + #date + 1) end
 if hh then start = tonumber(hh) * 60 + tonumber(mm) end
 local status = 'on_time'
 if minute > start + grace then status = 'late' end

@@ -95,8 +95,15 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path=None, at_end=None, **opt
                                                           "dates": [day.isoformat()], "location": "x",
                                                           "reason": "Uji monev"}))
                 rids[reply["request_id"]] = person["supervisor_nip"]
+            # A shift worker: the day starts at 09:00 by the schedule
+            shift = next(row for row in org.rows if row["nip"] == org.supervisors[0]["nip"])
+            reply = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": shift["nip"], "kind": "sif",
+                                                      "dates": [day.isoformat()], "location": "x", "reason": "Sif",
+                                                      "schedule": [{"date": day.isoformat(), "start": "09:00",
+                                                                    "end": "17:30"}]}))
+            rids[reply["request_id"]] = shift["supervisor_nip"]
             approve_all(client, list(rids), rids)
-            wait_flexible(client, org.pemda, day, 3)
+            wait_flexible(client, org.pemda, day, 4)
             home, office, other = (p["nip"] for p in org.staff)
             # The evening before, local time: not a flexible day yet
             clock.set(day - datetime.timedelta(days=1), 23, 59, tz)
@@ -113,6 +120,9 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path=None, at_end=None, **opt
             assert (inside["timing"], inside["where"], inside["flagged"]) == ("on_time", "inside", False), inside
             assert 40 <= inside["distance_m"] <= 70, inside
             clock.set(day, 7, 46, tz)
+            # 07:46 is early for a shift that starts at 09:00
+            early = ok(client.call("CHECKIN.IN", {"key": "sh", "as": shift["nip"]}))
+            assert (early["timing"], early["where"]) == ("on_time", "none"), early
             late = ok(client.call("CHECKIN.IN", {"key": "o", "as": office, "lat": FAR[0], "lon": FAR[1]}))
             assert (late["timing"], late["where"], late["flagged"]) == ("late", "outside", True), late
             assert late["distance_m"] > 10000, late
@@ -136,8 +146,8 @@ def test_checkin_rules_time_zones_and_geofence(tmp_path=None, at_end=None, **opt
             assert r2["late"] is True, r2
             # The day is over: the one who never checked in... all three did; figures say so
             figures = monev(client, pemda=org.pemda, **{"from": day.isoformat(), "to": day.isoformat()})[0]
-            assert figures["checkins"] == {"on_time": 2, "late": 1, "missing": 0, "flagged": 1,
-                                           "compliance_pct": 66.67}, figures
+            assert figures["checkins"] == {"on_time": 3, "late": 1, "missing": 0, "flagged": 1,
+                                           "compliance_pct": 75.0}, figures
             assert figures["reports"]["submitted"] == 2 and figures["reports"]["late"] == 1, figures
         system.assert_alive()
         if at_end:
