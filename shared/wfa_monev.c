@@ -212,7 +212,9 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_checkin, 1, 14, argv, NULL);
     const char *value = wfa_store_step_result (call, reply, "as");
     if (value) {
-        wfa_mp_pack_str (wfa_call_reply (call, "date"), date);
+        //  The day recorded (a retry may come a day later): the answer's last field
+        const char *recorded = strrchr (value, '|');
+        wfa_mp_pack_str (wfa_call_reply (call, "date"), recorded? recorded + 1: date);
         char local_time [16];
         snprintf (local_time, sizeof local_time, "%02d:%02d", context.minute / 60, context.minute % 60);
         wfa_mp_pack_str (wfa_call_reply (call, "local_time"), local_time);
@@ -631,6 +633,8 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         }
         if (type_text && !is_rating) {
             rhk_text = s_item_str (call, item, "rhk", 64, true, index, rhk, sizeof rhk);
+            if (rhk_text && strchr (rhk_text, '|'))
+                wfa_call_error (call, WFA_E_BAD_VALUE, "rhk", "no '|' in an RHK code", index);
             const msgpack_object *value = wfa_mp_get (item, "quantity");
             if (!value)
                 wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
@@ -1017,7 +1021,7 @@ s_pack_ratio (msgpack_packer *pk, const char *key, int64_t numerator, int64_t de
 
 //  One period's figures as a map.
 static void
-s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
+s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
 {
     const wfa_monev_totals_t *t = &bucket->totals;
     int64_t missing = t->judged - t->on_time - t->late;
@@ -1057,13 +1061,18 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person)
         }
         wfa_mp_pack_str (pk, "capacity");
         msgpack_pack_map (pk, 3);
-        wfa_mp_pack_kv_int (pk, "peak_away", bucket->peak_away);
+        wfa_mp_pack_str (pk, "peak_away");
+        if (nation)
+            msgpack_pack_nil (pk);
+        else
+            msgpack_pack_int64 (pk, bucket->peak_away);
         wfa_mp_pack_str (pk, "limit");
         if (bucket->capacity < 0)
             msgpack_pack_nil (pk);
         else
             msgpack_pack_int64 (pk, bucket->capacity);
         s_pack_percent (pk, "peak_pct", bucket->peak_away, bucket->capacity);
+        //  (the nation's figures are sums; a peak over pemdas is not: peak_away is nil then)
     }
     wfa_mp_pack_str (pk, "checkins");
     msgpack_pack_map (pk, 5);
@@ -1222,7 +1231,7 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         pk = wfa_call_reply (call, "periods");
         msgpack_pack_array (pk, bucket_count);
         for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
-            s_pack_bucket (pk, &buckets [bucket_nbr], nip != NULL);
+            s_pack_bucket (pk, &buckets [bucket_nbr], nip != NULL, *scope_pemda == 0);
     }
     for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
         for (int role = 0; role < S_ROLES; role++)
@@ -1232,6 +1241,59 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 
 //  ---------------------------------------------------------------------
 //  MONEV.REBUILD
+
+//  Request events of a pemda the metrics group has not acknowledged yet
+//  (delivered or not): -1 if Redis cannot say.
+static int64_t
+s_events_pending (wfa_redis_t *redis, const char *pemda)
+{
+    redisReply *groups = wfa_redis_command (redis, "XINFO GROUPS wfa:{%s}:events", pemda);
+    int64_t pending = groups && groups->type == REDIS_REPLY_ARRAY? 0: -1;
+    for (size_t group_nbr = 0; pending >= 0 && group_nbr < groups->elements; group_nbr++) {
+        const redisReply *group = groups->element [group_nbr];
+        bool metrics = false;
+        int64_t count = 0;
+        for (size_t field_nbr = 0; group->type == REDIS_REPLY_ARRAY && field_nbr + 1 < group->elements; field_nbr += 2) {
+            const char *name = group->element [field_nbr]->str? group->element [field_nbr]->str: "";
+            const redisReply *value = group->element [field_nbr + 1];
+            if (streq (name, "name"))
+                metrics = value->str && streq (value->str, "metrics");
+            else
+            if ((streq (name, "pending") || streq (name, "lag")) && value->type == REDIS_REPLY_INTEGER)
+                count += value->integer;
+        }
+        if (metrics)
+            pending = count;
+    }
+    if (groups)
+        freeReplyObject (groups);
+    return pending;
+}
+
+//  Add the members a command answers to a set of NIPs.
+static void
+s_add_members (wfa_redis_t *redis, zhashx_t *set, const char *format, const char *prefix, const char *name)
+{
+    redisReply *members = name? wfa_redis_command (redis, format, prefix, name):
+                                wfa_redis_command (redis, format, prefix);
+    for (size_t member_nbr = 0; members && members->type == REDIS_REPLY_ARRAY && member_nbr < members->elements; member_nbr++)
+        if (members->element [member_nbr]->str)
+            zhashx_insert (set, members->element [member_nbr]->str, (void *) 1);
+    if (members)
+        freeReplyObject (members);
+}
+
+//  Run a Lua step unless the call has failed already.
+static redisReply *
+s_failed_or_eval (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script, int argc, const char **argv)
+{
+    if (wfa_call_failed (call))
+        return NULL;
+    redisReply *reply = wfa_redis_eval (redis, script, 1, argc, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return NULL;
+    return reply;
+}
 
 static void
 s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
@@ -1255,30 +1317,51 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
-    const char *clear [] = { prefix, "clear" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, 2, clear, NULL);
+    //  One rebuild of a pemda at a time: they share the mv:r: workspace
+    char token [32];
+    snprintf (token, sizeof token, "%" PRId64 "-%d", zclock_usecs (), (int) getpid ());
+    redisReply *reply = wfa_redis_command (redis, "SET %smv:rebuild:lock %s NX PX 600000", prefix, token);
     if (wfa_call_redis_down (call, reply))
         return;
+    bool locked = reply->type == REDIS_REPLY_STATUS;
     freeReplyObject (reply);
-    //  Every employee of every OPD, a batch at a time
-    redisReply *opds = wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
-    if (wfa_call_redis_down (call, opds))
+    if (!locked) {
+        wfa_call_error (call, WFA_E_BUSY, "pemda", "a rebuild of this pemda is running", -1);
         return;
+    }
+    //  Request events not yet counted would show as differences: an apply
+    //  waits for them
+    int64_t pending = s_events_pending (redis, pemda);
+    if (apply && pending != 0)
+        wfa_call_error (call, WFA_E_BUSY, "pemda", "request events still being counted", -1);
+    const char *clear [] = { prefix, "clear" };
+    reply = s_failed_or_eval (call, redis, &wfa_script_monev_rebuild, 2, clear);
+    char writes [24] = "0";
+    if (reply && reply->type == REDIS_REPLY_INTEGER)
+        snprintf (writes, sizeof writes, "%lld", reply->integer);
+    if (reply)
+        freeReplyObject (reply);
+    //  Everyone with records (people since moved away too) and everyone on
+    //  record, each once, a batch at a time
+    zhashx_t *people = zhashx_new ();
+    s_add_members (redis, people, "SMEMBERS %smv:people", prefix, NULL);
+    redisReply *opds = wfa_call_failed (call)? NULL: wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
+    for (size_t opd_nbr = 0; opds && opds->type == REDIS_REPLY_ARRAY && opd_nbr < opds->elements; opd_nbr++)
+        s_add_members (redis, people, "SMEMBERS %sopd:%s", prefix, opds->element [opd_nbr]->str);
+    if (opds)
+        freeReplyObject (opds);
     int64_t records = 0;
-    for (size_t opd_nbr = 0; opds->type == REDIS_REPLY_ARRAY && opd_nbr < opds->elements
-         && !wfa_call_failed (call); opd_nbr++) {
-        redisReply *people = wfa_redis_command (redis, "SMEMBERS %sopd:%s", prefix, opds->element [opd_nbr]->str);
-        if (wfa_call_redis_down (call, people))
-            break;
-        for (size_t start = 0; people->type == REDIS_REPLY_ARRAY && start < people->elements
-             && !wfa_call_failed (call); start += S_REBUILD_BATCH) {
-            const char *argv [S_REBUILD_BATCH + 2];
-            int argc = 0;
-            argv [argc++] = prefix;
-            argv [argc++] = "employees";
-            for (size_t person_nbr = start; person_nbr < people->elements && person_nbr < start + S_REBUILD_BATCH; person_nbr++)
-                argv [argc++] = people->element [person_nbr]->str;
-            reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, argc, argv, NULL);
+    zlistx_t *nips = zhashx_keys (people);
+    const char *argv_batch [S_REBUILD_BATCH + 2];
+    int argc = 0;
+    for (const char *nip = (const char *) zlistx_first (nips); !wfa_call_failed (call); nip = (const char *) zlistx_next (nips)) {
+        if (nip)
+            argv_batch [2 + argc++] = nip;
+        if (argc == S_REBUILD_BATCH || (!nip && argc > 0)) {
+            argv_batch [0] = prefix;
+            argv_batch [1] = "employees";
+            reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, argc + 2, argv_batch, NULL);
+            argc = 0;
             if (wfa_call_redis_down (call, reply))
                 break;
             if (reply->type == REDIS_REPLY_INTEGER)
@@ -1289,16 +1372,29 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
             }
             freeReplyObject (reply);
         }
-        freeReplyObject (people);
+        if (!nip)
+            break;
     }
-    freeReplyObject (opds);
-    if (wfa_call_failed (call))
+    zlistx_destroy (&nips);
+    zhashx_destroy (&people);
+    reply = NULL;
+    if (!wfa_call_failed (call)) {
+        const char *argv [] = { prefix, apply? "apply": "check", writes };
+        reply = wfa_redis_eval (redis, &wfa_script_monev_compare, 1, 3, argv, NULL);
+    }
+    redisReply *unlock = wfa_redis_command (redis, "EVAL %s 1 %smv:rebuild:lock %s",
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        prefix, token);
+    if (unlock)
+        freeReplyObject (unlock);
+    if (wfa_call_failed (call)) {
+        if (reply)
+            freeReplyObject (reply);
         return;
-    const char *argv [] = { prefix, apply? "apply": "check" };
-    reply = wfa_redis_eval (redis, &wfa_script_monev_compare, 1, 2, argv, NULL);
+    }
     if (wfa_call_redis_down (call, reply))
         return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
         wfa_log ("E", "monev_compare: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
@@ -1313,10 +1409,16 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_true (wfa_call_reply (call, "equal"));
     else
         msgpack_pack_false (wfa_call_reply (call, "equal"));
-    if (apply)
+    if (reply->element [4]->integer)
         msgpack_pack_true (wfa_call_reply (call, "applied"));
     else
         msgpack_pack_false (wfa_call_reply (call, "applied"));
+    //  Figures written meanwhile make differences that are no error: said
+    if (reply->element [5]->integer)
+        msgpack_pack_true (wfa_call_reply (call, "moved"));
+    else
+        msgpack_pack_false (wfa_call_reply (call, "moved"));
+    msgpack_pack_int64 (wfa_call_reply (call, "events_pending"), pending);
     msgpack_packer *pk = wfa_call_reply (call, "examples");
     const redisReply *examples = reply->element [3];
     msgpack_pack_array (pk, examples->elements);
@@ -1348,23 +1450,67 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         tick->rules = wfa_policy_rules (policy, NULL);
         tick->next_policy = now + 10000;
     }
+    wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, tick->version);
+    if (!policy)
+        return;
     const wfa_rules_t *rules = &tick->rules;
+    //  The OPDs whose own settings differ from the pemda's
+    redisReply *opds = wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
+    if (!opds)
+        return;
     int64_t local = now + (int64_t) rules->tz_minutes * 60000;
     int today = wfa_date_of_ms (now, rules->tz_minutes);
     int minute = (int) (((local % 86400000) + 86400000) % 86400000 / 60000);
     char today_text [11], now_text [24];
     wfa_date_format (today, today_text);
     snprintf (now_text, sizeof now_text, "%" PRId64, now);
-    //  Two hours before the report deadline, the reminders
-    int remind_at = rules->report_deadline - 120 > 0? rules->report_deadline - 120: 0;
-    if (minute >= remind_at && !streq (tick->reminded, today_text)) {
-        const char *argv [] = { prefix, "remind", today_text, now_text };
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 4, argv, NULL);
-        if (reply && reply->type == REDIS_REPLY_INTEGER)
+    //  Two hours before the report deadline (the pemda's, or an OPD's own),
+    //  the reminders; done for the day once every deadline's time has come
+    size_t opd_count = opds->type == REDIS_REPLY_ARRAY? opds->elements: 0;
+    const char **argv = (const char **) calloc (opd_count + 12, sizeof (char *));
+    char (*entries) [WFA_CODE_MAX + 64] = calloc (opd_count + 1, WFA_CODE_MAX + 64);
+    bool all_due = minute >= (rules->report_deadline > 120? rules->report_deadline - 120: 0);
+    int argc = 0;
+    argv [argc++] = prefix;
+    argv [argc++] = "remind";
+    argv [argc++] = today_text;
+    argv [argc++] = now_text;
+    argv [argc++] = all_due? "1": "0";
+    bool any_due = all_due;
+    char overrides [4096] = "";
+    size_t used = 0;
+    for (size_t opd_nbr = 0; opd_nbr < opd_count; opd_nbr++) {
+        const char *opd = opds->element [opd_nbr]->str;
+        wfa_rules_t own = wfa_policy_rules (policy, opd);
+        if (own.report_deadline != rules->report_deadline) {
+            bool due = minute >= (own.report_deadline > 120? own.report_deadline - 120: 0);
+            snprintf (entries [opd_nbr], WFA_CODE_MAX + 64, "%s=%d", opd, due);
+            argv [argc++] = entries [opd_nbr];
+            any_due = any_due || due;
+            all_due = all_due && due;
+        }
+        if (own.min_checkin_compliance != rules->min_checkin_compliance
+        ||  own.min_report_rate != rules->min_report_rate || own.flag_after_weeks != rules->flag_after_weeks
+        ||  own.suspend_weeks != rules->suspend_weeks) {
+            int monday = today - (wfa_date_weekday (today) + 6) % 7;
+            char until [11] = "";
+            if (own.suspend_weeks > 0)
+                wfa_date_format (monday + 7 * own.suspend_weeks - 1, until);
+            if (used + strlen (opd) + 48 < sizeof overrides)
+                used += snprintf (overrides + used, sizeof overrides - used, "%s:%d:%d:%d:%s;", opd,
+                                  own.min_checkin_compliance, own.min_report_rate, own.flag_after_weeks, until);
+        }
+    }
+    if (any_due && !streq (tick->reminded, today_text)) {
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, argc, argv, NULL);
+        if (reply && reply->type == REDIS_REPLY_INTEGER && all_due)
             snprintf (tick->reminded, sizeof tick->reminded, "%s", today_text);
         if (reply)
             freeReplyObject (reply);
     }
+    free (argv);
+    free (entries);
+    freeReplyObject (opds);
     //  The last whole ISO week, Monday to Sunday
     int monday = today - (wfa_date_weekday (today) + 6) % 7;
     char week [12];
@@ -1380,10 +1526,10 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     snprintf (min_r, sizeof min_r, "%d", rules->min_report_rate);
     snprintf (after, sizeof after, "%d", rules->flag_after_weeks);
     snprintf (version, sizeof version, "%" PRId64, tick->version);
-    const char *argv [] = { prefix, "evaluate", week, now_text, min_c, min_r, after, suspend,
-                            today_text, version, dates [0], dates [1], dates [2], dates [3],
-                            dates [4], dates [5], dates [6] };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 17, argv, NULL);
+    const char *evaluate [] = { prefix, "evaluate", week, now_text, min_c, min_r, after, suspend,
+                                today_text, version, overrides, dates [0], dates [1], dates [2],
+                                dates [3], dates [4], dates [5], dates [6] };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 18, evaluate, NULL);
     if (reply && reply->type == REDIS_REPLY_ARRAY) {
         snprintf (tick->evaluated, sizeof tick->evaluated, "%s", week);
         if (reply->elements == 4)

@@ -12,7 +12,7 @@ struct _wfa_redis_t {
     redisContext *context;      //  NULL while disconnected
     zhash_t *shas;              //  Script source pointer -> SHA1 hex
     uint64_t connects;          //  Successful connects
-    int64_t next_try_ms;        //  No reconnect attempt before this
+    int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
 };
 
 //  Create a connection object.
@@ -70,13 +70,15 @@ s_drop (wfa_redis_t *self)
     }
 }
 
-//  Connect if not connected; at most one attempt per 100 ms.
+//  Connect if not connected; at most one attempt per 100 ms. The backoff
+//  runs on the monotonic clock: wfa_now_ms () moves with WFA_CLOCK_FILE and
+//  wall-clock steps, and a step back would hold off every retry that long.
 int
 wfa_redis_connect (wfa_redis_t *self)
 {
     if (self->context)
         return 0;
-    int64_t now = wfa_now_ms ();
+    int64_t now = zclock_mono ();
     if (now < self->next_try_ms)
         return -1;
     self->next_try_ms = now + 100;

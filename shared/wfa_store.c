@@ -79,6 +79,16 @@ wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t s
     return rc;
 }
 
+int
+wfa_store_pemda_tz (wfa_redis_t *redis, const char *pemda)
+{
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:tz", pemda);
+    int tz = reply && reply->type == REDIS_REPLY_STRING? atoi (reply->str): 0;
+    if (reply)
+        freeReplyObject (reply);
+    return tz == WFA_TZ_WIB || tz == WFA_TZ_WITA || tz == WFA_TZ_WIT? tz: wfa_pemda_tz (pemda);
+}
+
 //  Pemda of the person in a call's field, or an error on the call.
 int
 wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,

@@ -36,6 +36,10 @@ char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
 //  Redis is unavailable.
 int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size);
 
+//  A pemda's time zone (minutes east of UTC): its policy's (policy:tz),
+//  else its province's.
+int wfa_store_pemda_tz (wfa_redis_t *redis, const char *pemda);
+
 //  Pemda of the person in field of call (e.g. "as"); records
 //  UNKNOWN_EMPLOYEE (FORBIDDEN for a national read-only account) or
 //  REDIS_UNAVAILABLE on the call and returns -1 if there is none.

@@ -33,7 +33,7 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     }
     if (submitted)
         submitted_at = at;
-    int tz = wfa_pemda_tz (event->pemda);
+    int tz = wfa_store_pemda_tz (redis, event->pemda);
     int day = wfa_date_of_ms (at, tz);
     int sub_day = wfa_date_of_ms (submitted_at, tz);
     char day_text [11], sub_day_text [11], now [24], day_nbr [16], sub_day_nbr [16], lead [24];

@@ -932,7 +932,7 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     int64_t now_ms = wfa_now_ms ();
     snprintf (now, sizeof now, "%" PRId64, now_ms);
-    wfa_date_format (wfa_date_of_ms (now_ms, wfa_pemda_tz (pemda)), today);
+    wfa_date_format (wfa_date_of_ms (now_ms, wfa_store_pemda_tz (redis, pemda)), today);
     const char *argv [] = { prefix, request_id, actor, revoke? "revoke": "cancel", from? from: "",
                             reason? reason: "", key, ttl, now, today };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_cancel, 1, 10, argv, NULL);
@@ -1001,14 +1001,16 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     zlistx_destroy (&errors);
     char *canonical = wfa_policy_text (policy);
+    char tz [16];
+    snprintf (tz, sizeof tz, "%d", wfa_policy_rules (policy, NULL).tz_minutes);
     wfa_policy_destroy (&policy);
     char prefix [WFA_PREFIX_MAX], now [24];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     char ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    const char *argv [] = { prefix, canonical, actor, now, key, ttl };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 6, argv, NULL);
+    const char *argv [] = { prefix, canonical, actor, now, key, ttl, tz };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 7, argv, NULL);
     free (canonical);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -1052,7 +1054,7 @@ s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const ch
 {
     bool awaits = false;
     char today [11];
-    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_pemda_tz (pemda)), today);
+    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_store_pemda_tz (redis, pemda)), today);
     while (approvers && *approvers && !awaits) {
         size_t len = strcspn (approvers, ",");
         char approver [24];

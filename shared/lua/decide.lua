@@ -41,6 +41,12 @@ end
 -- Final approval takes the OPD's capacity for each day, or is refused
 -- (before anything is written: a refusal changes nothing)
 -- (time flexibility keeps people at the office: it takes no capacity)
+-- Flexible work suspended by the monev evaluation: no day up to its end
+if state == 'approved' then
+    local until_ = redis.call('HGET', p .. 'emp:' .. r[3], 'suspended_until')
+    local first = wfa_split(r[10])[1]
+    if until_ and first and first <= until_ then return {'err', 'SUSPENDED', until_} end
+end
 local away = r[12] ~= 'sif' and r[12] ~= 'dinamis'
 if state == 'approved' and away then
     local capacity = -1

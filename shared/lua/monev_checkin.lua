@@ -5,8 +5,8 @@
 --          grace (minutes), lat, lon (degrees, "" when not given),
 --          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
 --          first, then every office of the pemda), idem_key, idem_ttl
--- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE"} for "in", {"ok"|"dup", "out"}
---          for "out", or {"err", CODE, detail}. STATUS: on_time | late;
+-- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE|DATE"} for "in", {"ok"|"dup",
+--          "out|DATE"} for "out", or {"err", CODE, detail}. STATUS: on_time | late;
 --          WHERE: inside | outside | no_location (no coordinates sent) |
 --          no_reference (no home or office on record) | none (no geofence
 --          for the kind); DISTANCE in whole metres, -1 when not measured.
@@ -28,8 +28,8 @@ if action == 'out' then
     if f[2] ~= '' then return {'err', 'ALREADY_RECORDED', 'check-out ' .. date} end
     f[2] = at
     redis.call('HSET', ck, date, table.concat(f, '|'))
-    redis.call('SET', idem, 'out', 'EX', ARGV[13])
-    return {'ok', 'out'}
+    redis.call('SET', idem, 'out|' .. date, 'EX', ARGV[13])
+    return {'ok', 'out|' .. date}
 end
 if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
 -- A time kind's day starts when its schedule says
@@ -69,6 +69,6 @@ redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(dista
                                            ARGV[8], ARGV[9]}, '|'))
 wfa_mv_add(p, date, opd, nip, 'ci_' .. status, 1)
 if where ~= 'inside' and where ~= 'none' then wfa_mv_add(p, date, opd, nip, 'ci_flagged', 1) end
-local answer = status .. '|' .. where .. '|' .. distance
+local answer = status .. '|' .. where .. '|' .. distance .. '|' .. date
 redis.call('SET', idem, answer, 'EX', ARGV[13])
 return {'ok', answer}

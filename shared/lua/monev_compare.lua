@@ -1,9 +1,11 @@
 -- monev_compare.lua: compare the recomputed figures (mv:r:) with the kept
 -- ones (mv:c:, mv:t:), and with "apply" put the recomputed ones in force.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     "check" | "apply"
+-- ARGV     "check" | "apply", then the write count the rebuild began with:
+--          "apply" puts nothing in force when the kept figures moved since
 -- Returns  {days compared, months compared, difference count, up to 50
---          differences "DAY FIELD kept=N rebuilt=M"}. A field that is 0 on
+--          differences "DAY FIELD kept=N rebuilt=M", 1 if applied, 1 if the
+--          kept figures moved during the rebuild}. A field that is 0 on
 --          one side and absent on the other is no difference.
 local p = KEYS[1]
 local diffs, count = {}, 0
@@ -38,7 +40,8 @@ local function compare(kind, ns)
 end
 local days = compare('c:', 'days')
 local months = compare('t:', 'months')
-if ARGV[1] == 'apply' then
+local moved = tonumber(redis.call('GET', p .. 'mv:writes') or '0') ~= tonumber(ARGV[2] or '0')
+if ARGV[1] == 'apply' and not moved then
     for _, pair in ipairs({{'c:', 'days', days}, {'t:', 'months', months}}) do
         for _, d in ipairs(pair[3]) do
             if redis.call('EXISTS', p .. 'mv:r:' .. pair[1] .. d) == 1 then
@@ -52,4 +55,8 @@ if ARGV[1] == 'apply' then
         end
     end
 end
-return {#days, #months, count, diffs}
+local applied = 0
+if ARGV[1] == 'apply' and not moved then applied = 1 end
+local moved_flag = 0
+if moved then moved_flag = 1 end
+return {#days, #months, count, diffs, applied, moved_flag}

@@ -4,9 +4,11 @@
 -- "employees" over every employee of the pemda, a batch at a time.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     "clear" | "employees", then NIPs
--- Returns  the number of raw records read
+-- Returns  for "clear", the count of writes to the kept figures so far
+--          (mv:writes); for "employees", the number of raw records read
 local p = KEYS[1]
 if ARGV[1] == 'clear' then
+    -- (the caller holds the pemda's rebuild lock: one rebuild at a time)
     for _, ns in ipairs({'days', 'months'}) do
         local list = redis.call('ZRANGE', p .. 'mv:r:' .. ns, 0, -1)
         local kind = 'c:'
@@ -14,7 +16,7 @@ if ARGV[1] == 'clear' then
         for _, d in ipairs(list) do redis.call('DEL', p .. 'mv:r:' .. kind .. d) end
         redis.call('DEL', p .. 'mv:r:' .. ns)
     end
-    return 0
+    return tonumber(redis.call('GET', p .. 'mv:writes') or '0')
 end
 wfa_mv_ns = 'mv:r:'
 local read = 0

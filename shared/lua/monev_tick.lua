@@ -1,21 +1,33 @@
 -- monev_tick.lua: the time-driven part of monev for one pemda, each part
 -- done once however many metrics instances run it.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     action "remind": today (local), now_ms — reminds everyone with an
+-- ARGV     action "remind": today (local), now_ms, due ("1" when the pemda's
+--            reminder time has come), then OPD=0|1 for each OPD with its own
+--            deadline — reminds everyone whose time has come, with an
 --            approved flexible day today and no daily report yet
 --          action "evaluate": week (YYYY-Www, the last whole week), now_ms,
 --            min_compliance, min_report (percent), flag_after (weeks),
 --            suspend_until (YYYY-MM-DD, "" for no suspension), today,
---            policy_version, then the week's 7 dates
+--            policy_version, the OPDs with their own settings
+--            ("OPD:MIN_C:MIN_R:FLAG_AFTER:SUSPEND_UNTIL;..."), then the
+--            week's 7 dates
 -- Returns  the number of people reminded, or {judged, below, flagged,
 --          lifted} for evaluate; {-1} when this week was evaluated before.
 local p = KEYS[1]
 local action = ARGV[1]
 if action == 'remind' then
-    local today, now = ARGV[2], tonumber(ARGV[3])
+    local today, now, due_all = ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+    local due = {}
+    for i = 5, #ARGV do
+        local opd, flag = string.match(ARGV[i], '^(.*)=([01])$')
+        if opd then due[opd] = flag == '1' end
+    end
     local count = 0
     for _, nip in ipairs(redis.call('SMEMBERS', p .. 'mv:flexset:' .. today)) do
-        if redis.call('HEXISTS', p .. 'mv:rep:' .. nip, today) == 0
+        local opd = redis.call('HGET', p .. 'emp:' .. nip, 'opd') or ''
+        local time_has_come = due_all
+        if due[opd] ~= nil then time_has_come = due[opd] end
+        if time_has_come and redis.call('HEXISTS', p .. 'mv:rep:' .. nip, today) == 0 and wfa_mv_flex_day(p, nip, today)
         and redis.call('SADD', p .. 'mv:reminded:' .. today, nip) == 1 then
             redis.call('XADD', p .. 'events', '*', 'type', 'report.reminder', 'data', cmsgpack.pack({
                 nip = nip, date = today, notify = {nip}, request_id = '', at = now,
@@ -30,6 +42,11 @@ end
 local week, now = ARGV[2], tonumber(ARGV[3])
 local min_c, min_r, flag_after = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local suspend_until, today, policy = ARGV[7], ARGV[8], ARGV[9]
+-- An OPD's own settings, where the policy gives them
+local own = {}
+for opd, c, r, f, s in string.gmatch(ARGV[10], '([^:;]+):(%d+):(%d+):(%d+):([^;]*)') do
+    own[opd] = {tonumber(c), tonumber(r), tonumber(f), s}
+end
 if redis.call('SETNX', p .. 'mv:evaluated:' .. week, now) == 0 then return {-1} end
 -- Lift suspensions that have run out
 local lifted = 0
@@ -49,7 +66,7 @@ for _, nip in ipairs(redis.call('SMEMBERS', p .. 'mv:suspended')) do
 end
 -- Everyone who worked flexibly in the week
 local people, seen = {}, {}
-for i = 10, #ARGV do
+for i = 11, #ARGV do
     for _, nip in ipairs(redis.call('SMEMBERS', p .. 'mv:flexset:' .. ARGV[i])) do
         if not seen[nip] then seen[nip] = true; people[#people + 1] = nip end
     end
@@ -58,7 +75,9 @@ table.sort(people)
 local judged, below, flagged = 0, 0, 0
 for _, nip in ipairs(people) do
     local flex, on_time, reports = 0, 0, 0
-    for i = 10, #ARGV do
+    local opd = redis.call('HGET', p .. 'emp:' .. nip, 'opd') or ''
+    local rules = own[opd] or {min_c, min_r, flag_after, suspend_until}
+    for i = 11, #ARGV do
         local v = redis.call('HMGET', p .. 'mv:c:' .. ARGV[i], 'n:' .. nip .. ':flex',
                              'n:' .. nip .. ':ci_on_time', 'n:' .. nip .. ':rep_sub')
         flex = flex + tonumber(v[1] or 0)
@@ -69,13 +88,13 @@ for _, nip in ipairs(people) do
         judged = judged + 1
         local compliance, rate = on_time * 100 / flex, reports * 100 / flex
         local streak = 0
-        if compliance < min_c or rate < min_r then
+        if compliance < rules[1] or rate < rules[2] then
             below = below + 1
             streak = redis.call('HINCRBY', p .. 'mv:streak', nip, 1)
         else
             redis.call('HDEL', p .. 'mv:streak', nip)
         end
-        if streak >= flag_after then
+        if streak >= rules[3] then
             flagged = flagged + 1
             redis.call('HDEL', p .. 'mv:streak', nip)
             local e = redis.call('HMGET', p .. 'emp:' .. nip, 'supervisor_nip', 'name')
@@ -85,24 +104,25 @@ for _, nip in ipairs(people) do
                 if officer ~= nip then notify[#notify + 1] = officer end
             end
             local why = string.format('%s: %d weeks below (compliance %.0f%% < %d%% or reports %.0f%% < %d%%)',
-                                      week, streak, compliance, min_c, rate, min_r)
+                                      week, streak, compliance, rules[1], rate, rules[2])
             wfa_audit(p, now, '', 'system', 'system', nip, 'monev_flag', '', '', why, policy)
             local text_id = string.format('Pegawai %s (%s) di bawah tolok ukur monev %d minggu berturut-turut (%s)',
                                           e[2] or '', nip, streak, week)
             local text_en = string.format('Employee %s (%s) stayed below the monev benchmarks for %d weeks running (%s)',
                                           e[2] or '', nip, streak, week)
-            if suspend_until ~= '' then
-                redis.call('HSET', p .. 'emp:' .. nip, 'suspended_until', suspend_until)
+            local until_ = rules[4]
+            if until_ ~= '' then
+                redis.call('HSET', p .. 'emp:' .. nip, 'suspended_until', until_)
                 redis.call('SADD', p .. 'mv:suspended', nip)
                 wfa_audit(p, now, '', 'system', 'system', nip, 'suspend', 'eligible', 'suspended',
-                          'until ' .. suspend_until .. ': ' .. why, policy)
-                text_id = text_id .. '; kerja fleksibel ditangguhkan sampai ' .. suspend_until
-                text_en = text_en .. '; flexible work suspended until ' .. suspend_until
+                          'until ' .. until_ .. ': ' .. why, policy)
+                text_id = text_id .. '; kerja fleksibel ditangguhkan sampai ' .. until_
+                text_en = text_en .. '; flexible work suspended until ' .. until_
                 notify[#notify + 1] = nip
             end
             redis.call('XADD', p .. 'events', '*', 'type', 'monev.flagged', 'data', cmsgpack.pack({
                 nip = nip, week = week, notify = notify, request_id = '', at = now,
-                suspended_until = suspend_until, message_id = text_id, message_en = text_en}))
+                suspended_until = until_, message_id = text_id, message_en = text_en}))
         end
     end
 end

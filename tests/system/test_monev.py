@@ -631,3 +631,70 @@ def test_monev_through_wfactl(tmp_path=None):
         assert out.returncode == 1 and "FORBIDDEN" in out.stderr, out
         out = ctl("metrics", "rebuild", "--pemda", org.pemda, "--as", org.sekda["nip"])
         assert out.returncode == 0 and "equal to the kept figures" in out.stdout, out
+
+
+def test_monev_review_fixes(tmp_path=None):
+    """One rebuild at a time; people who moved away stay in the rebuild; no '|' in an RHK code;
+    a suspension stops a final approval; an OPD's own benchmarks are the ones it is judged by;
+    the policy's time zone dates the approval counters like everything else."""
+    tmp_path = scratch(tmp_path)
+    clock = Clock(str(tmp_path / "clock"))
+    org = Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=2)
+    integrator = employee(make_nip(900), "SIMPEG", org.pemda, "BKD", "Sistem", "", ["integrator"])
+    policy = ("[pemda]\ntimezone = WIT\n[monev]\nflag_after_weeks = 1\nsuspend_weeks = 1\n"
+              "[opd DINKES]\nmonev.min_checkin_compliance = 0\nmonev.min_report_rate = 0\n")
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client = system.client()
+        import_rows(client, org.rows + [integrator])
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy}))
+        dinkes, disdik = org.staff[0], org.staff[2]
+        day = datetime.date.fromisoformat(weekly_monday(1))
+        rids = {}
+        for person in (dinkes, disdik):
+            rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": person["nip"], "kind": "rumah",
+                                                    "dates": [day.isoformat()], "location": "x",
+                                                    "reason": "y"}))["request_id"]
+            rids[rid] = person["supervisor_nip"]
+        approve_all(client, list(rids), rids)
+        wait_flexible(client, org.pemda, day, 2)
+        # Nobody checks in or reports; next Monday the week is judged by each OPD's settings
+        monday = day + datetime.timedelta(days=7)
+        clock.set(monday, 6, 0, 9)
+        week = "%d-W%02d" % day.isocalendar()[:2]
+        wait_until("week evaluated", lambda: system.redis(
+            "EXISTS", "wfa:{%s}:mv:evaluated:%s" % (org.pemda, week)).strip() == "1", 20)
+        suspended = {p["nip"]: ok(client.call("EMPLOYEE.GET", {"nip": p["nip"]}))["employee"].get("suspended_until")
+                     for p in (dinkes, disdik)}
+        until = (monday + datetime.timedelta(days=6)).isoformat()
+        assert suspended == {dinkes["nip"]: None, disdik["nip"]: until}, suspended
+        # A request submitted before the suspension is not approved within it
+        later = ok(client.call("REQUEST.SUBMIT", {"key": "s2", "as": org.staff[3]["nip"], "kind": "rumah",
+                                                  "dates": [(monday + datetime.timedelta(days=3)).isoformat()],
+                                                  "location": "x", "reason": "y"}))["request_id"]
+        wait_until("pending", lambda: ok(client.call("REQUEST.GET", {"request_id": later}))["request"]["state"] == "pending", 20)
+        system.redis("HSET", "wfa:{%s}:emp:%s" % (org.pemda, org.staff[3]["nip"]), "suspended_until", until)
+        refused = client.call("APPROVAL.DECIDE", {"key": "d", "as": org.staff[3]["supervisor_nip"],
+                                                  "request_id": later, "decision": "approve"})
+        assert refused["code"] == "SUSPENDED" and until in refused["message"], refused
+        # The approval counters follow the policy's zone (WIT), as the step waits do
+        today_wit = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date().isoformat()
+        approvals = monev(client, pemda=org.pemda, **{"from": today_wit, "to": today_wit})[0]["approvals"]
+        assert approvals["approved"] == approvals["steps"]["atasan"]["decided"] == 2, approvals
+        # No '|' in an RHK code
+        bad = client.call("EKINERJA.PUSH", {"as": integrator["nip"], "source": "s", "items": [
+            {"id": "x", "type": "log", "nip": dinkes["nip"], "date": day.isoformat(), "rhk": "R|0", "quantity": 1}]})
+        assert bad["code"] == "IMPORT_INVALID" and bad["errors"][0]["field"] == "rhk", bad
+        # Someone with records who moves to another pemda stays in this pemda's rebuild
+        clock.set(day, 8, 0, 9)
+        ok(client.call("CHECKIN.IN", {"key": "ci", "as": disdik["nip"]}))
+        ok(client.call("EMPLOYEE.IMPORT", {"key": "move", "rows": [dict(disdik, pemda="35.09")]}))
+        rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}))
+        assert rebuilt["equal"] is True, rebuilt
+        # One rebuild at a time
+        lock = "wfa:{%s}:mv:rebuild:lock" % org.pemda
+        system.redis("SET", lock, "someone-else", "PX", 60000)
+        assert client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda})["code"] == "BUSY"
+        system.redis("DEL", lock)
+        assert ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda,
+                                                "apply": True}))["applied"] is True
+        system.assert_alive()

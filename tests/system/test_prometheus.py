@@ -443,6 +443,11 @@ def test_metrics_count_redis_reconnects_and_unavailable():
         client = Tally(system.client())
         import_rows(client, org.rows)
         before = scrape(system, "requests")
+        # Only a connection that is up when Redis stops can break and be re-established: the
+        # consumer connects lazily (its first Redis command comes ~200 ms after the service is
+        # ready), so a restart that quick could come before it and leave nothing to reconnect.
+        wait_until("approvals' consumer to connect to Redis",
+                   lambda: scrape(system, "approvals").get("wfa_redis_connected", connection="consumer") == 1, 30)
         redis = system.procs["redis"][0]
         system.killed.add(redis)
         redis.send_signal(signal.SIGTERM)

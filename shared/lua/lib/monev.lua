@@ -9,6 +9,13 @@ local wfa_mv_ns = 'mv:'
 local function wfa_mv_add(p, date, opd, nip, field, n)
     if n == 0 then return end
     local c = p .. wfa_mv_ns .. 'c:' .. date
+    if wfa_mv_ns == 'mv:' then
+        -- Whose records the figures hold (a rebuild reads them all, even of
+        -- people since moved away), and a count of writes (a rebuild that
+        -- saw it move does not put its figures in force)
+        redis.call('SADD', p .. 'mv:people', nip)
+        redis.call('INCR', p .. 'mv:writes')
+    end
     redis.call('HINCRBY', c, field, n)
     redis.call('HINCRBY', c, 'o:' .. opd .. ':' .. field, n)
     redis.call('HINCRBY', c, 'n:' .. nip .. ':' .. field, n)
@@ -17,6 +24,10 @@ end
 
 local function wfa_mv_target(p, month, opd, nip, n)
     local t = p .. wfa_mv_ns .. 't:' .. month
+    if wfa_mv_ns == 'mv:' then
+        redis.call('SADD', p .. 'mv:people', nip)
+        redis.call('INCR', p .. 'mv:writes')
+    end
     redis.call('HINCRBY', t, 'target', n)
     redis.call('HINCRBY', t, 'o:' .. opd .. ':target', n)
     redis.call('HINCRBY', t, 'n:' .. nip .. ':target', n)
