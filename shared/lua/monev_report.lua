@@ -3,7 +3,8 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     action "submit": nip, date, at (ms), late ("1" past the pemda's
 --            deadline), activities (msgpack array of maps), quantity (the
---            sum of the activities' quantities tied to an RHK), idem_key,
+--            sum of the activities' quantities: each is tied to an RHK or a
+--            plan item), idem_key,
 --            idem_ttl, supervisor
 --          action "verify": nip, date, at, actor, decision ("accept" |
 --            "return"), note, idem_key, idem_ttl, today (the pemda's local
