@@ -1491,7 +1491,13 @@ s_cmd_rebuild (int argc, char **argv)
                 s_print_field (&reply.data, "differences");
                 printf (" differences)");
             }
-            printf ("%s\n", opts [1].value && !same? "; the rebuilt figures are now in force": "");
+            const msgpack_object *applied = wfa_mp_get (&reply.data, "applied");
+            const msgpack_object *moved = wfa_mp_get (&reply.data, "moved");
+            bool in_force = applied && applied->type == MSGPACK_OBJECT_BOOLEAN && applied->via.boolean;
+            bool written = moved && moved->type == MSGPACK_OBJECT_BOOLEAN && moved->via.boolean;
+            printf ("%s%s\n", written? "; figures were written meanwhile, run it again to be sure": "",
+                    opts [1].value? (in_force? "; the rebuilt figures are now in force":
+                                     "; nothing was put in force"): "");
             const msgpack_object *examples = wfa_mp_get (&reply.data, "examples");
             for (uint32_t item_nbr = 0; examples && examples->type == MSGPACK_OBJECT_ARRAY
                  && item_nbr < examples->via.array.size; item_nbr++) {
