@@ -490,7 +490,8 @@ wfa_consumer_test (bool verbose)
 {
     char dir [] = "/tmp/wfa-consumer-test-XXXXXX";
     assert (mkdtemp (dir));
-    int port = 20000 + (int) ((getpid () + 7) % 20000);
+    int port = wfa_spare_port ();
+    assert (port > 0);
     char command [512];
     snprintf (command, sizeof command,
               "redis-server --port %d --dir %s --save '' --bind 127.0.0.1 --daemonize yes "

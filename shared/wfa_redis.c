@@ -244,12 +244,33 @@ s_start_redis (int port, const char *dir)
     return pid;
 }
 
+int
+wfa_spare_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in address;
+    memset (&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    address.sin_port = 0;               //  The kernel picks a free one
+    socklen_t size = sizeof address;
+    int port = 0;
+    if (bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+    &&  getsockname (fd, (struct sockaddr *) &address, &size) == 0)
+        port = ntohs (address.sin_port);
+    close (fd);
+    return port;
+}
+
 void
 wfa_redis_test (bool verbose)
 {
     char dir [] = "/tmp/wfa-redis-test-XXXXXX";
     assert (mkdtemp (dir));
-    int port = 20000 + (int) (getpid () % 20000);
+    int port = wfa_spare_port ();
+    assert (port > 0);
     char address [64];
     snprintf (address, sizeof address, "127.0.0.1:%d", port);
     wfa_redis_t *redis = wfa_redis_new (address, 500);

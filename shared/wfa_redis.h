@@ -49,6 +49,10 @@ redisReply *wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
 //  True if reply is an error reply starting with prefix.
 bool wfa_redis_is_error (const redisReply *reply, const char *prefix);
 
+//  A TCP port on 127.0.0.1 free right now (for selftests that start a
+//  redis-server); 0 if none could be found.
+int wfa_spare_port (void);
+
 void wfa_redis_test (bool verbose);
 
 #endif
