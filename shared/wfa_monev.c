@@ -51,7 +51,7 @@ struct _wfa_monev_t {
 typedef struct {
     char reminded [11];         //  Day whose report reminders were sent
     char evaluated [12];        //  Last week evaluated (YYYY-Www)
-    int64_t next_policy;        //  When to read the policy again (ms)
+    int64_t next_policy;        //  When to read the policy again (zclock_mono)
     wfa_rules_t rules;          //  The pemda's rules (benchmarks, zone)
     int64_t version;
 } s_tick_t;
@@ -1443,12 +1443,13 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         tick = (s_tick_t *) zmalloc (sizeof (s_tick_t));
         zhashx_insert (self->ticks, pemda, tick);
     }
-    if (now >= tick->next_policy) {
+    //  (intervals by the monotonic clock: the wall clock may jump)
+    if (zclock_mono () >= tick->next_policy) {
         wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &tick->version);
         if (!policy)
             return;
         tick->rules = wfa_policy_rules (policy, NULL);
-        tick->next_policy = now + 10000;
+        tick->next_policy = zclock_mono () + 10000;
     }
     wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, tick->version);
     if (!policy)

@@ -80,10 +80,10 @@ s_housekeeping (wfa_redis_t *redis, void *state)
 {
     wfa_monev_tick ((wfa_monev_t *) state, redis);
     static int64_t next_run = 0;
-    int64_t now = wfa_now_ms ();
-    if (now < next_run)
+    if (zclock_mono () < next_run)
         return;
-    next_run = now + 60000;
+    next_run = zclock_mono () + 60000;
+    int64_t now = wfa_now_ms ();
     wfa_store_each_pemda (redis, s_forget_done, &now);
 }
 

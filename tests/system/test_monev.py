@@ -680,6 +680,18 @@ def test_monev_review_fixes(tmp_path=None):
         today_wit = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date().isoformat()
         approvals = monev(client, pemda=org.pemda, **{"from": today_wit, "to": today_wit})[0]["approvals"]
         assert approvals["approved"] == approvals["steps"]["atasan"]["decided"] == 2, approvals
+        # An OPD's own report deadline brings its reminder at its own time: DISDIK reports by
+        # 16:00 (reminded from 14:00), the rest of the pemda by 23:59 (reminded from 21:59)
+        ok(client.call("POLICY.SET", {"key": "p2", "pemda": org.pemda, "as": org.sekda["nip"],
+                                      "text": policy + "[opd DISDIK]\nmonev.report_deadline = 16:00\n"}))
+        reminded_key = "wfa:{%s}:mv:reminded:%s" % (org.pemda, day.isoformat())
+        clock.set(day, 14, 30, 9)
+        wait_until("DISDIK reminded", lambda: system.redis("SMEMBERS", reminded_key).split() == [disdik["nip"]], 25)
+        time.sleep(1.5)     # a few ticks: nobody else is reminded before their time
+        assert system.redis("SMEMBERS", reminded_key).split() == [disdik["nip"]]
+        clock.set(day, 22, 0, 9)
+        wait_until("DINKES reminded", lambda: sorted(system.redis("SMEMBERS", reminded_key).split()) ==
+                   sorted([disdik["nip"], dinkes["nip"]]), 25)
         # No '|' in an RHK code
         bad = client.call("EKINERJA.PUSH", {"as": integrator["nip"], "source": "s", "items": [
             {"id": "x", "type": "log", "nip": dinkes["nip"], "date": day.isoformat(), "rhk": "R|0", "quantity": 1}]})
