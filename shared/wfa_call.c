@@ -271,6 +271,31 @@ wfa_call_bool (wfa_call_t *self, const char *field, bool dflt)
     return value->via.boolean;
 }
 
+//  Array field.
+const msgpack_object *
+wfa_call_array (wfa_call_t *self, const char *field, size_t max_items, bool required,
+                bool allow_empty)
+{
+    const msgpack_object *value = s_field (self, field, required);
+    if (!value)
+        return NULL;
+    if (value->type != MSGPACK_OBJECT_ARRAY) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return NULL;
+    }
+    if (value->via.array.size > max_items) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "%s > %zu items", field, max_items);
+        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
+        return NULL;
+    }
+    if (!allow_empty && value->via.array.size == 0) {
+        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
+        return NULL;
+    }
+    return value;
+}
+
 //  Array-of-str field.
 zlist_t *
 wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
@@ -279,21 +304,9 @@ wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
     zlist_t *list = zlist_new ();
     zlistx_add_end (self->lists, list);
     zlist_autofree (list);
-    const msgpack_object *value = s_field (self, field, required);
+    const msgpack_object *value = wfa_call_array (self, field, max_items, required, !required);
     if (!value)
         return list;
-    if (value->type != MSGPACK_OBJECT_ARRAY) {
-        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
-        return list;
-    }
-    if (value->via.array.size > max_items) {
-        char detail [128];
-        snprintf (detail, sizeof detail, "%s > %zu items", field, max_items);
-        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
-        return list;
-    }
-    if (required && value->via.array.size == 0)
-        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
     for (uint32_t item_nbr = 0; item_nbr < value->via.array.size; item_nbr++) {
         char *item = s_copy_str (self, &value->via.array.ptr [item_nbr], field, max_len, true);
         if (!item)

@@ -58,6 +58,12 @@ int64_t wfa_call_int (wfa_call_t *self, const char *field, int64_t min, int64_t 
 //  Optional bool field.
 bool wfa_call_bool (wfa_call_t *self, const char *field, bool dflt);
 
+//  Array field of at most max_items items (the items are not checked):
+//  NULL, with MISSING_FIELD, WRONG_TYPE or TOO_LARGE recorded, when absent
+//  (if required), not an array, too long, or empty unless allow_empty.
+const msgpack_object *wfa_call_array (wfa_call_t *self, const char *field, size_t max_items,
+                                      bool required, bool allow_empty);
+
 //  Array-of-str field: up to max_items strings each at most max_len; returns
 //  a list of copies owned by the call (empty list when absent and not required).
 zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,

@@ -273,20 +273,9 @@ s_item_str (wfa_call_t *call, const msgpack_object *map, const char *field, size
 static msgpack_sbuffer *
 s_activities (wfa_call_t *call, int64_t *quantity)
 {
-    const msgpack_object *list = wfa_mp_get (wfa_call_body (call), "activities");
-    if (!list) {
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "activities", NULL, -1);
+    const msgpack_object *list = wfa_call_array (call, "activities", S_ACTIVITIES_MAX, true, false);
+    if (!list)
         return NULL;
-    }
-    if (list->type != MSGPACK_OBJECT_ARRAY) {
-        wfa_call_error (call, WFA_E_WRONG_TYPE, "activities", NULL, -1);
-        return NULL;
-    }
-    if (list->via.array.size == 0 || list->via.array.size > S_ACTIVITIES_MAX) {
-        wfa_call_error (call, list->via.array.size? WFA_E_TOO_LARGE: WFA_E_MISSING_FIELD,
-                        "activities", "1..20", -1);
-        return NULL;
-    }
     msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
     msgpack_packer pk;
     msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
@@ -562,7 +551,7 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *source = wfa_call_str (call, "source", 64, true);
-    const msgpack_object *items = wfa_mp_get (wfa_call_body (call), "items");
+    const msgpack_object *items = wfa_call_array (call, "items", S_ITEMS_MAX, true, false);
     wfa_call_nip (call, "as", true);
     if (source)
         for (const char *cursor = source; *cursor; cursor++)
@@ -570,17 +559,6 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
                 wfa_call_error (call, WFA_E_BAD_VALUE, "source", "letters, digits, . _ -", -1);
                 break;
             }
-    if (!items)
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
-    else
-    if (items->type != MSGPACK_OBJECT_ARRAY)
-        wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, -1);
-    else
-    if (items->via.array.size == 0)
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
-    else
-    if (items->via.array.size > S_ITEMS_MAX)
-        wfa_call_error (call, WFA_E_TOO_LARGE, "items", "1..1000", -1);
     wfa_actor_t actor;
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
         return;

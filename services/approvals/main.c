@@ -134,15 +134,7 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *key = wfa_call_str (call, "key", 48, true);
     const char *actor = wfa_call_nip (call, "as", true);
-    const msgpack_object *items = wfa_mp_get (wfa_call_body (call), "items");
-    if (!items)
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "items", NULL, -1);
-    else
-    if (items->type != MSGPACK_OBJECT_ARRAY)
-        wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, -1);
-    else
-    if (items->via.array.size > 100)
-        wfa_call_error (call, WFA_E_TOO_LARGE, "items", "items > 100", -1);
+    const msgpack_object *items = wfa_call_array (call, "items", 100, true, true);
     if (wfa_call_failed (call))
         return;
     const msgpack_object *lang = wfa_mp_get (wfa_call_body (call), "lang");

@@ -283,15 +283,7 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_actor_t actor;
     if (!token)
         wfa_call_nip (call, "as", true);
-    const msgpack_object *rows = wfa_mp_get (wfa_call_body (call), "rows");
-    if (!rows)
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "rows", NULL, -1);
-    else
-    if (rows->type != MSGPACK_OBJECT_ARRAY)
-        wfa_call_error (call, WFA_E_WRONG_TYPE, "rows", NULL, -1);
-    else
-    if (rows->via.array.size > S_ROWS_MAX)
-        wfa_call_error (call, WFA_E_TOO_LARGE, "rows", "rows > 1000", -1);
+    const msgpack_object *rows = wfa_call_array (call, "rows", S_ROWS_MAX, true, true);
     if (wfa_call_failed (call) || (!operator && wfa_authz_actor (call, redis, "as", &actor)))
         return;
 
@@ -1227,15 +1219,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *actor = wfa_call_nip (call, "as", true);
     if (pemda && !wfa_pemda_valid (pemda))
         wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
-    const msgpack_object *days = wfa_mp_get (wfa_call_body (call), "days");
-    if (!days)
-        wfa_call_error (call, WFA_E_MISSING_FIELD, "days", NULL, -1);
-    else
-    if (days->type != MSGPACK_OBJECT_ARRAY)
-        wfa_call_error (call, WFA_E_WRONG_TYPE, "days", NULL, -1);
-    else
-    if (days->via.array.size > WFA_CALENDAR_MAX)
-        wfa_call_error (call, WFA_E_TOO_LARGE, "days", "days > 1000", -1);
+    const msgpack_object *days = wfa_call_array (call, "days", WFA_CALENDAR_MAX, true, true);
     if (wfa_call_failed (call))
         return;
     //  Each day as its text line, through the same parser as the file
