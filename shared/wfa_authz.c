@@ -208,6 +208,38 @@ wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
     return wfa_authz_check (call, actor, action, target);
 }
 
+//  An employee as an authorization target: pemda "" when not on record
+//  (reachable then by national readers only, who learn it is unknown).
+//  The strings live in the held reply. Returns 0, or -1 if Redis is down.
+int
+wfa_authz_employee (wfa_call_t *call, wfa_redis_t *redis, const char *nip, char *pemda,
+                    size_t size, wfa_target_t *target, redisReply **held)
+{
+    *held = NULL;
+    memset (target, 0, sizeof *target);
+    target->pemda = pemda;
+    target->nip = nip;
+    int found = wfa_store_pemda_of_nip (redis, nip, pemda, size);
+    if (found == -2) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        return -1;
+    }
+    if (found == -1) {
+        *pemda = 0;
+        return 0;
+    }
+    *held = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
+    if (wfa_call_redis_down (call, *held)) {
+        *held = NULL;
+        return -1;
+    }
+    if ((*held)->type == REDIS_REPLY_ARRAY && (*held)->elements == 2) {
+        target->opd = (*held)->element [0]->str;
+        target->supervisor = (*held)->element [1]->str;
+    }
+    return 0;
+}
+
 int
 wfa_authz_tenant (wfa_call_t *call, wfa_redis_t *redis, const char *nip, const char *pemda)
 {

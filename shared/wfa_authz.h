@@ -99,6 +99,13 @@ int wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t ac
 int wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
                     const wfa_target_t *target, wfa_actor_t *actor);
 
+//  An employee as a target (pemda, OPD, supervisor), their pemda into
+//  pemda ("" when not on record: reachable then by national readers only,
+//  who learn it is unknown). The strings live in *held (caller frees, may
+//  be NULL). Returns 0, or -1 with REDIS_UNAVAILABLE on call.
+int wfa_authz_employee (wfa_call_t *call, wfa_redis_t *redis, const char *nip, char *pemda,
+                        size_t size, wfa_target_t *target, redisReply **held);
+
 //  The tenant wall for the workflow writes: the actor nip in "as" must be
 //  on record in pemda. A national-only actor, or one of another pemda,
 //  gets FORBIDDEN; an unknown one UNKNOWN_EMPLOYEE. Returns 0 or -1.

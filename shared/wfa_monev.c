@@ -51,9 +51,8 @@ struct _wfa_monev_t {
 typedef struct {
     char reminded [11];         //  Day whose report reminders were sent
     char evaluated [12];        //  Last week evaluated (YYYY-Www)
-    int64_t next_policy;        //  When to read the policy again (zclock_mono)
-    wfa_rules_t rules;          //  The pemda's rules (benchmarks, zone)
-    int64_t version;
+    int64_t next_policy;        //  When to ask the policy version again (zclock_mono)
+    int64_t version;            //  The policy version in force
 } s_tick_t;
 
 wfa_monev_t *
@@ -510,22 +509,10 @@ s_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    wfa_target_t target = { pemda, NULL, nip, NULL, false };
-    redisReply *person = NULL;
-    int found = wfa_store_pemda_of_nip (redis, nip, pemda, sizeof pemda);
-    if (found == -2) {
-        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    wfa_target_t target;
+    redisReply *person;
+    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
         return;
-    }
-    if (found == -1)
-        *pemda = 0;
-    else {
-        person = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
-        if (person && person->type == REDIS_REPLY_ARRAY && person->elements == 2) {
-            target.opd = person->element [0]->str;
-            target.supervisor = person->element [1]->str;
-        }
-    }
     wfa_actor_t actor;
     int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
     if (person)
@@ -748,7 +735,7 @@ typedef struct {
     char label [16];            //  The period: YYYY-MM-DD, YYYY-Www, YYYY-MM or "total"
     wfa_monev_totals_t totals;
     int64_t approved, rejected, revoked;        //  Requests decided in the period
-    int64_t *waits [S_ROLES];   //  Step waits (ms) by role; grown as needed
+    double *waits [S_ROLES];    //  Step waits (s) by role; grown as needed
     size_t wait_count [S_ROLES], wait_max [S_ROLES];
     int64_t breaches [S_ROLES]; //  Steps decided past their SLA
     int64_t peak_away;          //  Most people away (location kinds) on one day
@@ -762,29 +749,35 @@ s_bucket_wait (s_bucket_t *bucket, int role, int64_t wait, int64_t sla)
 {
     if (bucket->wait_count [role] == bucket->wait_max [role]) {
         bucket->wait_max [role] = bucket->wait_max [role]? 2 * bucket->wait_max [role]: 16;
-        bucket->waits [role] = (int64_t *) realloc (bucket->waits [role], bucket->wait_max [role] * sizeof (int64_t));
+        bucket->waits [role] = (double *) realloc (bucket->waits [role], bucket->wait_max [role] * sizeof (double));
         assert (bucket->waits [role]);
     }
-    bucket->waits [role][bucket->wait_count [role]++] = wait;
+    bucket->waits [role][bucket->wait_count [role]++] = (double) wait / 1000.0;
     bucket->breaches [role] += sla > 0 && wait > sla;
 }
 
 static int
-s_compare_int64 (const void *left, const void *right)
+s_compare_double (const void *left, const void *right)
 {
-    int64_t a = *(const int64_t *) left, b = *(const int64_t *) right;
+    double a = *(const double *) left, b = *(const double *) right;
     return a < b? -1: a > b? 1: 0;
 }
 
-//  Nearest-rank percentile of sorted values, in seconds.
-static double
-s_percentile_s (const int64_t *sorted, size_t count, double fraction)
+void
+wfa_monev_sort (double *values, size_t count)
+{
+    if (count > 0)
+        qsort (values, count, sizeof (double), s_compare_double);
+}
+
+double
+wfa_monev_percentile (const double *sorted, size_t count, double fraction)
 {
     if (count == 0)
         return 0;
     size_t rank = (size_t) ceil (fraction * (double) count);
     rank = rank < 1? 1: rank > count? count: rank;
-    return (double) sorted [rank - 1] / 1000.0;
+    return sorted [rank - 1];
 }
 
 //  The label of a day's bucket.
@@ -1026,15 +1019,14 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
         wfa_mp_pack_str (pk, "steps");
         msgpack_pack_map (pk, S_ROLES);
         for (int role = 0; role < S_ROLES; role++) {
-            if (bucket->wait_count [role] > 0)
-                qsort (bucket->waits [role], bucket->wait_count [role], sizeof (int64_t), s_compare_int64);
+            wfa_monev_sort (bucket->waits [role], bucket->wait_count [role]);
             wfa_mp_pack_str (pk, s_step_roles [role]);
             msgpack_pack_map (pk, 4);
             wfa_mp_pack_kv_int (pk, "decided", (int64_t) bucket->wait_count [role]);
             wfa_mp_pack_str (pk, "p50_s");
-            msgpack_pack_double (pk, s_percentile_s (bucket->waits [role], bucket->wait_count [role], 0.5));
+            msgpack_pack_double (pk, wfa_monev_percentile (bucket->waits [role], bucket->wait_count [role], 0.5));
             wfa_mp_pack_str (pk, "p90_s");
-            msgpack_pack_double (pk, s_percentile_s (bucket->waits [role], bucket->wait_count [role], 0.9));
+            msgpack_pack_double (pk, wfa_monev_percentile (bucket->waits [role], bucket->wait_count [role], 0.9));
             wfa_mp_pack_kv_int (pk, "sla_breaches", bucket->breaches [role]);
         }
         wfa_mp_pack_str (pk, "capacity");
@@ -1152,15 +1144,8 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *person = NULL;
     wfa_target_t target = { pemda && *pemda? pemda: NULL, opd, NULL, NULL, false };
     if (nip) {
-        if (wfa_store_pemda_of_nip (redis, nip, nip_pemda, sizeof nip_pemda) == 0) {
-            person = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", nip_pemda, nip);
-            if (person && person->type == REDIS_REPLY_ARRAY && person->elements == 2) {
-                target.opd = person->element [0]->str;
-                target.supervisor = person->element [1]->str;
-            }
-        }
-        target.pemda = nip_pemda;
-        target.nip = nip;
+        if (wfa_authz_employee (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &person))
+            return;
     }
     else
     if (!target.pemda && (opd || !(actor.roles & (1u << WFA_ROLE_KEMENDAGRI)))) {
@@ -1421,22 +1406,20 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         tick = (s_tick_t *) zmalloc (sizeof (s_tick_t));
         zhashx_insert (self->ticks, pemda, tick);
     }
-    //  (intervals by the monotonic clock: the wall clock may jump)
+    //  The version in force, asked every 10 s (by the monotonic clock: the
+    //  wall clock may jump); the policy itself comes from the cache
     if (zclock_mono () >= tick->next_policy) {
-        wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &tick->version);
-        if (!policy)
+        if (!wfa_store_policy_current (self->policies, redis, pemda, &tick->version))
             return;
-        tick->rules = wfa_policy_rules (policy, NULL);
         tick->next_policy = zclock_mono () + 10000;
     }
     wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, tick->version);
     if (!policy)
         return;
-    const wfa_rules_t *rules = &tick->rules;
-    //  The OPDs whose own settings differ from the pemda's
-    redisReply *opds = wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
-    if (!opds)
-        return;
+    const wfa_rules_t pemda_rules = wfa_policy_rules (policy, NULL);
+    const wfa_rules_t *rules = &pemda_rules;
+    //  Only an OPD with a section of its own in the policy may differ
+    zlistx_t *codes = wfa_policy_opd_codes (policy);
     int64_t local = now + (int64_t) rules->tz_minutes * 60000;
     int today = wfa_date_of_ms (now, rules->tz_minutes);
     int minute = (int) (((local % 86400000) + 86400000) % 86400000 / 60000);
@@ -1445,7 +1428,7 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     snprintf (now_text, sizeof now_text, "%" PRId64, now);
     //  Two hours before the report deadline (the pemda's, or an OPD's own),
     //  the reminders; done for the day once every deadline's time has come
-    size_t opd_count = opds->type == REDIS_REPLY_ARRAY? opds->elements: 0;
+    size_t opd_count = zlistx_size (codes);
     const char **argv = (const char **) calloc (opd_count + 12, sizeof (char *));
     char (*entries) [WFA_CODE_MAX + 64] = calloc (opd_count + 1, WFA_CODE_MAX + 64);
     bool all_due = minute >= (rules->report_deadline > 120? rules->report_deadline - 120: 0);
@@ -1458,8 +1441,9 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     bool any_due = all_due;
     char overrides [4096] = "";
     size_t used = 0;
-    for (size_t opd_nbr = 0; opd_nbr < opd_count; opd_nbr++) {
-        const char *opd = opds->element [opd_nbr]->str;
+    size_t opd_nbr = 0;
+    for (const char *opd = (const char *) zlistx_first (codes); opd;
+         opd = (const char *) zlistx_next (codes), opd_nbr++) {
         wfa_rules_t own = wfa_policy_rules (policy, opd);
         if (own.report_deadline != rules->report_deadline) {
             bool due = minute >= (own.report_deadline > 120? own.report_deadline - 120: 0);
@@ -1489,7 +1473,7 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     }
     free (argv);
     free (entries);
-    freeReplyObject (opds);
+    zlistx_destroy (&codes);
     //  The last whole ISO week, Monday to Sunday
     int monday = today - (wfa_date_weekday (today) + 6) % 7;
     char week [12];
@@ -1549,6 +1533,11 @@ wfa_monev_test (bool verbose)
     assert (wfa_monev_percent (1, 0) == -1);
     assert (wfa_monev_percent (19, 20) == 95.0);
     assert (wfa_monev_percent (2, 3) == 66.67);
+    double values [] = { 5, 1, 4, 2, 3 };
+    wfa_monev_sort (values, 5);
+    assert (values [0] == 1 && values [4] == 5);
+    assert (wfa_monev_percentile (values, 5, 0.5) == 3 && wfa_monev_percentile (values, 5, 0.9) == 5);
+    assert (wfa_monev_percentile (values, 0, 0.5) == 0);
     char label [16];
     int day = 0;
     wfa_date_parse ("2026-12-03", &day);

@@ -34,6 +34,11 @@ typedef struct {
     int64_t working_days;               //  Working days x headcount
 } wfa_monev_totals_t;
 
+//  Sort values ascending; the nearest-rank percentile of sorted values (0
+//  for none). METRICS.GET and MONEV.GET both use them.
+void wfa_monev_sort (double *values, size_t count);
+double wfa_monev_percentile (const double *sorted, size_t count, double fraction);
+
 //  Percent a / b, or -1 when b is 0 (no figure).
 double wfa_monev_percent (int64_t numerator, int64_t denominator);
 

@@ -1096,6 +1096,12 @@ s_code_compare (const void *item1, const void *item2)
     return strcmp ((const char *) item1, (const char *) item2);
 }
 
+zlistx_t *
+wfa_policy_opd_codes (wfa_policy_t *self)
+{
+    return zhashx_keys (self->opds);
+}
+
 size_t
 wfa_policy_offices (wfa_policy_t *self, int (*pairs) [2], size_t max)
 {

@@ -97,6 +97,10 @@ bool wfa_policy_blackout (wfa_policy_t *self, int day);
 //  section sets limits.blackout (it replaces the pemda's), else the pemda's.
 bool wfa_policy_opd_blackout (wfa_policy_t *self, const char *opd, int day);
 
+//  The OPD codes that have a section of their own (the only ones whose
+//  rules may differ from the pemda's). Caller destroys the list.
+zlistx_t *wfa_policy_opd_codes (wfa_policy_t *self);
+
 //  Office coordinates (microdegrees) on record: the pemda's, then each OPD
 //  section's own, into pairs (at most max); returns how many.
 size_t wfa_policy_offices (wfa_policy_t *self, int (*pairs) [2], size_t max);

@@ -87,24 +87,6 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     wfa_store_each_pemda (redis, s_forget_done, &now);
 }
 
-static int
-s_compare_double (const void *left, const void *right)
-{
-    double a = *(const double *) left, b = *(const double *) right;
-    return a < b? -1: a > b? 1: 0;
-}
-
-//  Nearest-rank percentile of sorted values.
-static double
-s_percentile (const double *sorted, size_t count, double fraction)
-{
-    if (count == 0)
-        return 0;
-    size_t rank = (size_t) (fraction * (double) count + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    return sorted [(rank > count? count: rank) - 1];
-}
 
 static void
 s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
@@ -183,16 +165,16 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         seconds [lead_nbr] = value->type == REDIS_REPLY_STRING? strtod (value->str, NULL) / 1000.0: 0;
         sum += seconds [lead_nbr];
     }
-    qsort (seconds, lead_count, sizeof (double), s_compare_double);
+    wfa_monev_sort (seconds, lead_count);
     msgpack_packer *pk = wfa_call_reply (call, "lead_time");
     msgpack_pack_map (pk, 5);
     wfa_mp_pack_kv_int (pk, "count", (int64_t) lead_count);
     wfa_mp_pack_str (pk, "avg_s");
     msgpack_pack_double (pk, lead_count? sum / (double) lead_count: 0);
     wfa_mp_pack_str (pk, "p50_s");
-    msgpack_pack_double (pk, s_percentile (seconds, lead_count, 0.5));
+    msgpack_pack_double (pk, wfa_monev_percentile (seconds, lead_count, 0.5));
     wfa_mp_pack_str (pk, "p90_s");
-    msgpack_pack_double (pk, s_percentile (seconds, lead_count, 0.9));
+    msgpack_pack_double (pk, wfa_monev_percentile (seconds, lead_count, 0.9));
     wfa_mp_pack_str (pk, "max_s");
     msgpack_pack_double (pk, lead_count? seconds [lead_count - 1]: 0);
     free (seconds);

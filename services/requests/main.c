@@ -345,38 +345,6 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
 // ---------------------------------------------------------------------
 //  EMPLOYEE.GET
 
-//  An employee as an authorization target: pemda "" when not on record
-//  (reachable then by national readers only, who learn it is unknown).
-//  The strings live in the held reply. Returns 0, or -1 if Redis is down.
-static int
-s_employee_target (wfa_call_t *call, wfa_redis_t *redis, const char *nip, char *pemda,
-                   size_t size, wfa_target_t *target, redisReply **held)
-{
-    *held = NULL;
-    memset (target, 0, sizeof *target);
-    target->pemda = pemda;
-    target->nip = nip;
-    int found = wfa_store_pemda_of_nip (redis, nip, pemda, size);
-    if (found == -2) {
-        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-        return -1;
-    }
-    if (found == -1) {
-        *pemda = 0;
-        return 0;
-    }
-    *held = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
-    if (wfa_call_redis_down (call, *held)) {
-        *held = NULL;
-        return -1;
-    }
-    if ((*held)->type == REDIS_REPLY_ARRAY && (*held)->elements == 2) {
-        target->opd = (*held)->element [0]->str;
-        target->supervisor = (*held)->element [1]->str;
-    }
-    return 0;
-}
-
 static void
 s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
@@ -389,7 +357,7 @@ s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_target_t target;
     wfa_actor_t actor;
     redisReply *held;
-    if (s_employee_target (call, redis, nip, pemda, sizeof pemda, &target, &held))
+    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &held))
         return;
     int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
     if (held)
@@ -1162,7 +1130,7 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *held = NULL;
     char nip_pemda [16];
     if (nip && *nip) {
-        if (s_employee_target (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
+        if (wfa_authz_employee (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
             return;
         target.pemda = pemda;   //  What is listed is this pemda's index
     }
