@@ -7,11 +7,16 @@
    `build/bin/wfa-selftest -t NAME` (test name: selftest.NAME).
 2. Every function test_* of every tests/system/test_*.py, in file order
    (test name: MODULE.FUNCTION); each builds its own System.
+3. The date-dependent system tests (DATE_DEPENDENT) again on other days, on the test clock:
+   the six days after today (so each weekday is seen) and 30 December to 1 January of
+   the coming year end (test name: MODULE.FUNCTION@YYYY-MM-DD). harness.today_wib() and
+   every service of the test's System then run on that day (WFA_TEST_TODAY).
 
 With arguments, only tests whose name contains one of them run.
 Prints one line per test, tracebacks of failures, and ends with "N passed, N failed".
 """
 
+import datetime
 import glob
 import importlib
 import inspect
@@ -29,6 +34,40 @@ SELFTEST_TIMEOUT = 120      # seconds for one C selftest
 SYSTEM_TEST_TIMEOUT = 240   # seconds for one system test
 
 sys.path.insert(0, SYSTEM_DIR)
+
+# The tests whose dates come from today: they submit requests, decide them and read figures
+# on days counted from the day they run. Each runs again on every simulated day.
+DATE_DEPENDENT = (
+    "test_rules.", "test_chain.", "test_edges.", "test_lifecycle.", "test_time_flex.",
+    "test_calendar.", "test_flow.", "test_idempotency.", "test_wfactl_chain.", "test_authz.",
+    "test_sla.test_expiry_once", "test_monev.test_checkin_rules_time_zones_and_geofence",
+    "test_monev.test_reports_and_ekinerja",
+)
+
+
+def simulated_days(today):
+    """The days the date-dependent tests run on besides today: the next six (with today,
+    seven consecutive days: every weekday once) and the coming year end, 30 December to
+    1 January."""
+    days = [today + datetime.timedelta(days=n) for n in range(1, 7)]
+    year = today.year if today < datetime.date(today.year, 12, 30) else today.year + 1
+    days += [datetime.date(year, 12, 30), datetime.date(year, 12, 31), datetime.date(year + 1, 1, 1)]
+    out = []
+    for day in days:
+        if day != today and day not in out:
+            out.append(day)
+    return out
+
+
+def on_day(function, day):
+    """function run with the tests' clock on `day`."""
+    def run():
+        os.environ["WFA_TEST_TODAY"] = day.isoformat()
+        try:
+            function()
+        finally:
+            del os.environ["WFA_TEST_TODAY"]
+    return run
 
 
 class TestTimeout(Exception):
@@ -90,7 +129,11 @@ def system_tests():
 def main(argv):
     filters = argv[1:]
     import harness
+    os.environ.pop("WFA_TEST_TODAY", None)
     tests = selftests() + system_tests()
+    dated = [(name, f) for name, f in tests if name.startswith(DATE_DEPENDENT)]
+    for day in simulated_days(harness.real_today_wib()):
+        tests += [("%s@%s" % (name, day.isoformat()), on_day(f, day)) for name, f in dated]
     if filters:
         tests = [(name, f) for name, f in tests if any(s in name for s in filters)]
     signal.signal(signal.SIGALRM, on_alarm)

@@ -114,6 +114,7 @@ class System:
         self.bin_dir = bin_dir or BIN        # e.g. build-asan/bin for the sanitizer build
         self.wrapper = list(wrapper or [])  # e.g. ["valgrind", ...] before each program
         self.tmp = tempfile.mkdtemp(prefix="fleksi-test-")
+        self.clock_path = os.path.join(self.tmp, "clock")   # the simulated day's offset
         self.redis_port = spare_port()
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
         self.backend = "tcp://127.0.0.1:%d" % spare_port()
@@ -156,8 +157,19 @@ class System:
         })
         if self.verbose:
             env["WFA_VERBOSE"] = "1"
+        offset = clock_offset_ms()
+        if offset:
+            env["WFA_CLOCK_FILE"] = self.clock_path
+            with open(self.clock_path, "w") as f:
+                f.write(str(offset))
         env.update(self.extra_env)
         return env
+
+    def clock_file(self):
+        """The clock file the services read, if they run on a moved clock."""
+        if "WFA_CLOCK_FILE" in self.extra_env:
+            return self.extra_env["WFA_CLOCK_FILE"]
+        return self.clock_path if clock_offset_ms() else None
 
     def log_path(self, name, index=0):
         return os.path.join(self.tmp, "%s-%d.log" % (name, index))
@@ -526,13 +538,40 @@ def decode_body(frames):
 
 # ---------------------------------------------------------------- dates
 
-def today_wib():
+# Every date a test uses comes from the day the tests run on, today_wib(). By default that
+# is the real date in WIB; tests/run.py sets WFA_TEST_TODAY (YYYY-MM-DD) to run the
+# date-dependent tests on other days too (each weekday, a year end), and then every service
+# of a System, and wfactl, run on a clock moved by whole days to that date (WFA_CLOCK_FILE),
+# so the time of day stays real.
+
+def real_today_wib():
     return datetime.datetime.now(WIB).date()
+
+
+def today_wib():
+    """The day the tests run on, in WIB: WFA_TEST_TODAY when set, else the real date."""
+    simulated = os.environ.get("WFA_TEST_TODAY")
+    if simulated:
+        return datetime.date.fromisoformat(simulated)
+    return real_today_wib()
+
+
+def now_in(tz_hours):
+    """The tests' present moment in a zone (UTC+tz_hours), on the tests' clock."""
+    return (datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=tz_hours)))
+            + datetime.timedelta(milliseconds=clock_offset_ms()))
+
+
+def clock_offset_ms():
+    """Milliseconds the services' clock runs ahead of (or behind) the real one: whole days
+    from the real WIB date to today_wib()."""
+    return (today_wib() - real_today_wib()).days * 86400000
 
 
 def workdays(count, skip=0, start_offset=2):
     """`count` Mon-Fri dates (ISO strings) from today (WIB) + start_offset days on,
-    after skipping the first `skip` of them. start_offset 2 keeps us clear of midnight."""
+    after skipping the first `skip` of them. start_offset 2 keeps us clear of midnight.
+    For near dates only: an employee's dates in later weeks come from week_days()."""
     day = today_wib() + datetime.timedelta(days=start_offset)
     out = []
     seen = 0
@@ -545,9 +584,20 @@ def workdays(count, skip=0, start_offset=2):
     return out
 
 
+def week_days(j, count=5):
+    """The first `count` working days (Mon-Fri) of week slot j: the j-th ISO week after the
+    coming one (see weekly_monday). The one source of dates in later weeks: distinct slots
+    are distinct ISO weeks, whatever the weekday today, so a test that gives each case of
+    one employee its own slot can never see one case's days in another's week."""
+    assert 0 <= j and 1 <= count <= 5, (j, count)
+    monday = datetime.date.fromisoformat(weekly_monday(j))
+    return [(monday + datetime.timedelta(days=n)).isoformat() for n in range(count)]
+
+
 def weekly_monday(j):
-    """The Monday of the j-th week after the coming one (ISO weeks, WIB): one date per
-    week keeps an employee's requests within the weekly cap of location days."""
+    """The Monday of week slot j: the j-th ISO week after the coming one (WIB), which always
+    starts at least 2 days from today. One date per week keeps an employee's requests within
+    the weekly cap of location days."""
     day = today_wib() + datetime.timedelta(days=2)
     day += datetime.timedelta(days=7 - day.weekday())
     return (day + datetime.timedelta(weeks=j)).isoformat()
@@ -671,6 +721,8 @@ def wfactl_env(system, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
     env.update({"WFA_ENDPOINT": system.frontend, "WFA_OPERATOR_TOKEN": OPERATOR_TOKEN,
                 "WFA_AS": KEMENDAGRI})
+    if system.clock_file():
+        env["WFA_CLOCK_FILE"] = system.clock_file()
     env.update(extra)
     return env
 

@@ -13,8 +13,8 @@ import pathlib
 import tempfile
 import time
 
-from harness import (KEMENDAGRI, Org, System, employee, import_rows, make_nip, ok, wait_until,
-                     weekly_monday)
+from harness import (KEMENDAGRI, Org, System, clock_offset_ms, employee, import_rows, make_nip,
+                     now_in, ok, wait_until, weekly_monday)
 
 OFFICE = (-8.1335, 113.2248)          # the pemda's office
 FAR = (-8.2000, 113.3000)             # some 11 km away
@@ -31,7 +31,7 @@ class Clock:
 
     def __init__(self, path):
         self.path = path
-        self.set_offset(0)
+        self.set_offset(clock_offset_ms())
 
     def set_offset(self, ms):
         with open(self.path + ".tmp", "w") as f:
@@ -552,7 +552,7 @@ def test_simulated_month(tmp_path=None):
         dinkes = monev(client, pemda=pemda, opd="DINKES", **span)[0]
         assert dinkes["capacity"] == {"peak_away": 10, "limit": None, "peak_pct": None}, dinkes
         # The approvals were decided today (real time): every atasan step, none past its SLA
-        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date().isoformat()
+        today = now_in(7).date().isoformat()
         decided = monev(client, pemda=pemda, **{"from": today, "to": today})[0]["approvals"]
         assert (decided["approved"], decided["rejected"], decided["rejection_pct"]) == (240, 0, 0.0), decided
         assert decided["steps"]["atasan"]["decided"] == 240 and decided["steps"]["atasan"]["sla_breaches"] == 0
@@ -677,7 +677,7 @@ def test_monev_review_fixes(tmp_path=None):
                                                   "request_id": later, "decision": "approve"})
         assert refused["code"] == "SUSPENDED" and until in refused["message"], refused
         # The approval counters follow the policy's zone (WIT), as the step waits do
-        today_wit = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date().isoformat()
+        today_wit = now_in(9).date().isoformat()
         approvals = monev(client, pemda=org.pemda, **{"from": today_wit, "to": today_wit})[0]["approvals"]
         assert approvals["approved"] == approvals["steps"]["atasan"]["decided"] == 2, approvals
         # An OPD's own report deadline brings its reminder at its own time: DISDIK reports by

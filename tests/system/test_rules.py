@@ -12,7 +12,7 @@ import tempfile
 import msgpack
 
 from harness import (ROOT, wfactl_env, System, Org, employee, import_rows, make_nip, ok, today_wib,
-                     weekly_monday, workdays)
+                     week_days, weekly_monday, workdays)
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
@@ -34,7 +34,7 @@ min_predikat = baik
 
 def people(org, special_day=None):
     """Employees in DINKES, each made to break (or keep) one rule; "special" is in an approved
-    special circumstance for the next 60 days, "partial" only on special_day."""
+    special circumstance for the next 120 days, "partial" only on special_day."""
     boss = org.supervisors[0]["nip"]
     recent = (today_wib() - datetime.timedelta(days=100)).strftime("%Y-%m")
     sanction = "%s..%s" % ((today_wib() - datetime.timedelta(days=10)).isoformat(),
@@ -47,7 +47,7 @@ def people(org, special_day=None):
         "desk": {"predikat": "baik", "position_eligible": "no"},
         "field": {"predikat": "baik", "field_based": "yes"},
         "special": {"predikat": "baik", "special_circumstances": "%s..%s" % (
-            today_wib().isoformat(), (today_wib() + datetime.timedelta(days=60)).isoformat())},
+            today_wib().isoformat(), (today_wib() + datetime.timedelta(days=120)).isoformat())},
         "partial": {"predikat": "baik", "special_circumstances": "%s..%s" % (special_day, special_day)},
     }
     rows, nips = [], {}
@@ -73,7 +73,7 @@ def test_rules_each_passes_and_fails():
     blackout = weekly_monday(5)
     with System(verbose=False) as system:
         client = system.client()
-        a_week = workdays(5, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
+        a_week = week_days(9)        # w[0..7] below are slots 0..7, the blackout slot 5
         rows, nips = people(org, special_day=a_week[0])
         import_rows(client, org.rows + rows)
         reply = ok(client.call("POLICY.SET", {"key": "p1", "pemda": org.pemda, "as": org.sekda["nip"],
@@ -161,7 +161,7 @@ def test_parallel_submissions_never_pass_the_weekly_cap():
     with System({"requests": 2}, verbose=False) as system:
         clients = [system.client() for _ in range(4)]
         import_rows(clients[0], org.rows)
-        week = workdays(5, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
+        week = week_days(1)
         for staff in org.staff:
             # Every day of one week, twice each, from four sockets at once
             calls = [("REQUEST.SUBMIT", {"key": "race-%s-%d" % (day, copy), "as": staff["nip"],
@@ -220,7 +220,7 @@ def test_opd_overrides_apply_to_that_opd_only():
         ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": policy}))
         dinkes = [s for s in org.staff if s["opd"] == "DINKES"][0]["nip"]
         disdik = [s for s in org.staff if s["opd"] == "DISDIK"][0]["nip"]
-        two = workdays(2, start_offset=7 + (7 - (today_wib() + datetime.timedelta(days=7)).weekday()))
+        two = week_days(1, 2)
         assert codes(submit(client, disdik, "o1", two)) == ["WEEKLY_CAP"]
         assert codes(submit(client, disdik, "o2", two[:1], "kantor_lain")) == ["KIND_NOT_ALLOWED"]
         assert codes(submit(client, dinkes, "o3", two, "kantor_lain")) == ["OK"]
