@@ -72,7 +72,14 @@ $(BUILD)/bin/wfa-selftest: $(BUILD)/shared/wfa_selftest.o $(BUILD)/libwfa.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(SERVICES:%=$(BUILD)/services/%/main.o) $(SHARED_OBJ): $(LUA_HDR)
+# The pemda list becomes a C table: shared/data/pemda.csv -> build/gen/pemda.inc, one
+# initializer per pemda, sorted by code (C locale, as strcmp orders them)
+$(BUILD)/gen/pemda.inc: shared/data/pemda.csv
+	@mkdir -p $(dir $@)
+	$(Q)tail -n +2 $< | LC_ALL=C sort -t, -k1,1 | awk -F, 'NF == 5 && $$1 ~ /^[0-9][0-9](\.[0-9][0-9])?$$/ \
+	    { printf "    { \"%s\", \"%s\", \"%s\", WFA_TZ_%s, %sL },\n", $$1, $$2, $$3, $$4, $$5 }' > $@
+
+$(SERVICES:%=$(BUILD)/services/%/main.o) $(SHARED_OBJ): $(LUA_HDR) $(BUILD)/gen/pemda.inc
 
 # Install what is missing, once; quiet when everything is there.
 deps:

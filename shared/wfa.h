@@ -6,6 +6,7 @@
 #include "wfa_error.h"
 #include "wfa_mp.h"
 #include "wfa_date.h"
+#include "wfa_pemda.h"
 #include "wfa_employee.h"
 #include "wfa_policy.h"
 #include "wfa_calendar.h"

@@ -331,6 +331,20 @@ wfa_call_nip (wfa_call_t *self, const char *field, bool required)
     return nip;
 }
 
+const char *
+wfa_call_pemda (wfa_call_t *self, const char *field, bool required)
+{
+    const char *pemda = wfa_call_str (self, field, 8, required);
+    if (!pemda || (!*pemda && !required))
+        return pemda;
+    wfa_code_t code = wfa_pemda_check (pemda);
+    if (code) {
+        wfa_call_error (self, code, field, pemda, -1);
+        return NULL;
+    }
+    return pemda;
+}
+
 //  Start a data field in the reply.
 msgpack_packer *
 wfa_call_reply (wfa_call_t *self, const char *key)

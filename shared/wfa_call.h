@@ -72,6 +72,11 @@ zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
 //  A NIP in field (18 digits, valid birth date), or NULL with an error.
 const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
 
+//  A pemda code in field that is on the Kemendagri list, or NULL with an
+//  error (BAD_PEMDA malformed, UNKNOWN_PEMDA not on the list). An empty
+//  string in a field that is not required passes as "" (no pemda).
+const char *wfa_call_pemda (wfa_call_t *self, const char *field, bool required);
+
 //  Start a data field in the reply: packs the key, returns the packer for
 //  the value, which the caller must pack next.
 msgpack_packer *wfa_call_reply (wfa_call_t *self, const char *key);

@@ -99,52 +99,6 @@ wfa_nip_valid (const char *nip)
     return wfa_date_parse (birth, &days) == 0;
 }
 
-//  True for PP or PP.KK.
-bool
-wfa_pemda_valid (const char *code)
-{
-    if (!code)
-        return false;
-    size_t len = strlen (code);
-    if (len != 2 && len != 5)
-        return false;
-    for (size_t char_nbr = 0; char_nbr < len; char_nbr++) {
-        if (char_nbr == 2) {
-            if (code [char_nbr] != '.')
-                return false;
-        }
-        else
-        if (!isdigit ((unsigned char) code [char_nbr]))
-            return false;
-    }
-    return true;
-}
-
-//  Provinces (Kemendagri codes) on WITA and WIT; the rest are on WIB.
-static const int s_wita_provinces [] = { 51, 52, 53, 63, 64, 65, 71, 72, 73, 74, 75, 76, 0 };
-static const int s_wit_provinces [] = { 81, 82, 91, 92, 93, 94, 95, 96, 0 };
-
-//  UTC offset of a pemda's local time.
-int
-wfa_pemda_tz (const char *code)
-{
-    int province = code && isdigit ((unsigned char) code [0]) && isdigit ((unsigned char) code [1])?
-                   (code [0] - '0') * 10 + (code [1] - '0'): 0;
-    for (int entry_nbr = 0; s_wita_provinces [entry_nbr]; entry_nbr++)
-        if (s_wita_provinces [entry_nbr] == province)
-            return WFA_TZ_WITA;
-    for (int entry_nbr = 0; s_wit_provinces [entry_nbr]; entry_nbr++)
-        if (s_wit_provinces [entry_nbr] == province)
-            return WFA_TZ_WIT;
-    return WFA_TZ_WIB;
-}
-
-const char *
-wfa_tz_name (int tz_minutes)
-{
-    return tz_minutes == WFA_TZ_WITA? "WITA": tz_minutes == WFA_TZ_WIT? "WIT": "WIB";
-}
-
 //  True for a known role name of len bytes.
 bool
 wfa_role_valid (const char *role, size_t len)
@@ -191,8 +145,8 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
     if (!row->pemda || !*row->pemda)
         S_PROBLEM (WFA_E_MISSING_FIELD, "pemda");
     else
-    if (!wfa_pemda_valid (row->pemda))
-        S_PROBLEM (WFA_E_BAD_PEMDA, "pemda");
+    if (wfa_pemda_check (row->pemda))
+        S_PROBLEM (wfa_pemda_check (row->pemda), "pemda");
     if (!row->opd || !*row->opd)
         S_PROBLEM (WFA_E_MISSING_FIELD, "opd");
     else
@@ -430,16 +384,6 @@ wfa_employee_test (bool verbose)
     assert (!wfa_nip_valid ("198613262015051001"));     //  Month 13
     assert (!wfa_nip_valid ("19860926201505100"));      //  17 digits
     assert (!wfa_nip_valid ("19860926201505100x"));
-    assert (wfa_pemda_valid ("35") && wfa_pemda_valid ("35.08"));
-    assert (!wfa_pemda_valid ("35.8") && !wfa_pemda_valid ("3508") && !wfa_pemda_valid (""));
-    //  Lumajang (Jawa Timur) WIB, Denpasar (Bali) WITA, Jayapura (Papua) WIT
-    assert (wfa_pemda_tz ("35.08") == WFA_TZ_WIB);
-    assert (wfa_pemda_tz ("51.71") == WFA_TZ_WITA);
-    assert (wfa_pemda_tz ("64") == WFA_TZ_WITA);
-    assert (wfa_pemda_tz ("61.71") == WFA_TZ_WIB);      //  Kalimantan Barat
-    assert (wfa_pemda_tz ("91.71") == WFA_TZ_WIT);
-    assert (wfa_pemda_tz ("81") == WFA_TZ_WIT);
-    assert (streq (wfa_tz_name (WFA_TZ_WITA), "WITA"));
 
     const char *text =
         "\xEF\xBB\xBFnip,name,pemda,opd,position,supervisor_nip,roles,extra\r\n"

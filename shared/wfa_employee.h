@@ -38,17 +38,6 @@ typedef void (wfa_employee_problem_fn) (void *arg, const wfa_employee_t *row,
 //  True for 18 digits whose first 8 are a valid birth date.
 bool wfa_nip_valid (const char *nip);
 
-//  True for a Kemendagri code PP or PP.KK.
-bool wfa_pemda_valid (const char *code);
-
-//  UTC offset in minutes of a pemda's local time, from its province
-//  (the first two digits): WITA for Bali, Nusa Tenggara, South, East and
-//  North Kalimantan and Sulawesi; WIT for Maluku and Papua; WIB otherwise.
-int wfa_pemda_tz (const char *code);
-
-//  Name of a UTC offset: "WIB", "WITA" or "WIT".
-const char *wfa_tz_name (int tz_minutes);
-
 //  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes.
 bool wfa_opd_code_valid (const char *code);
 

@@ -1113,7 +1113,7 @@ static void
 s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     wfa_monev_t *self = (wfa_monev_t *) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, false);
+    const char *pemda = wfa_call_pemda (call, "pemda", false);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
     const char *nip = wfa_call_str (call, "nip", 18, false);
     const char *from_text = wfa_call_str (call, "from", 10, true);
@@ -1121,8 +1121,6 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *by = wfa_call_str (call, "by", 8, false);
     wfa_call_nip (call, "as", true);
     int from = 0, to = 0;
-    if (pemda && *pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (nip && *nip && !wfa_nip_valid (nip))
         wfa_call_error (call, WFA_E_BAD_NIP, "nip", nip, -1);
     if (from_text && wfa_date_parse (from_text, &from))
@@ -1262,11 +1260,9 @@ static void
 s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_pemda (call, "pemda", true);
     bool apply = wfa_call_bool (call, "apply", false);
     wfa_call_nip (call, "as", true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (wfa_call_failed (call))
         return;
     wfa_target_t target = { pemda, NULL, NULL, NULL, false };

@@ -17,6 +17,7 @@ static const s_test_t s_tests [] = {
     { "wfa_error", wfa_error_test },
     { "wfa_mp", wfa_mp_test },
     { "wfa_date", wfa_date_test },
+    { "wfa_pemda", wfa_pemda_test },
     { "wfa_employee", wfa_employee_test },
     { "wfa_policy", wfa_policy_test },
     { "wfa_calendar", wfa_calendar_test },

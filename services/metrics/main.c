@@ -92,12 +92,10 @@ static void
 s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_pemda (call, "pemda", true);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
     const char *from = wfa_call_str (call, "from", 10, false);
     const char *to = wfa_call_str (call, "to", 10, false);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     int from_day = 0, to_day = 0;
     if (from && wfa_date_parse (from, &from_day))
         wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);

@@ -913,10 +913,8 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
 static const char *
 s_pemda_read (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action)
 {
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_pemda (call, "pemda", true);
     wfa_call_nip (call, "as", true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (wfa_call_failed (call))
         return NULL;
     wfa_target_t target = { pemda, NULL, NULL, NULL, false };
@@ -929,11 +927,9 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_pemda (call, "pemda", true);
     const char *actor = wfa_call_nip (call, "as", true);
     const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (!text)
         wfa_call_error (call, WFA_E_MISSING_FIELD, "text", NULL, -1);
     else
@@ -1099,14 +1095,12 @@ static void
 s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *pemda = wfa_call_str (call, "pemda", 8, false);
+    const char *pemda = wfa_call_pemda (call, "pemda", false);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
     const char *nip = wfa_call_str (call, "nip", 18, false);
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     wfa_actor_t actor;
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
         return;
     if (!pemda || !*pemda) {
@@ -1183,10 +1177,8 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *pemda = wfa_call_str (call, "pemda", 8, true);
+    const char *pemda = wfa_call_pemda (call, "pemda", true);
     const char *actor = wfa_call_nip (call, "as", true);
-    if (pemda && !wfa_pemda_valid (pemda))
-        wfa_call_error (call, WFA_E_BAD_PEMDA, "pemda", pemda, -1);
     const msgpack_object *days = wfa_call_array (call, "days", WFA_CALENDAR_MAX, true, true);
     if (wfa_call_failed (call))
         return;

@@ -582,6 +582,27 @@ s_cmd_decide (int argc, char **argv)
     return worst;
 }
 
+//  The pemda's name and code, for human output: "Kabupaten Lumajang (35.08)".
+static const char *
+s_pemda_label (const char *code)
+{
+    static char label [WFA_PEMDA_LABEL_MAX];
+    return wfa_pemda_label (code, label, sizeof label);
+}
+
+//  Print a pemda code from a reply with its name.
+static void
+s_print_pemda (const msgpack_object *value)
+{
+    if (value && value->type == MSGPACK_OBJECT_STR && value->via.str.size <= 8) {
+        char code [9];
+        snprintf (code, sizeof code, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+        printf ("%s", s_pemda_label (code));
+    }
+    else
+        s_print_value (value);
+}
+
 static int
 s_cmd_show (int argc, char **argv)
 {
@@ -598,7 +619,10 @@ s_cmd_show (int argc, char **argv)
             "kind", "dates", "location", "reason", "plan", "approver", "decided_by", "note", NULL };
         for (int field_nbr = 0; fields [field_nbr]; field_nbr++) {
             printf ("%-13s ", fields [field_nbr]);
-            s_print_field (request, fields [field_nbr]);
+            if (streq (fields [field_nbr], "pemda"))
+                s_print_pemda (wfa_mp_get (request, "pemda"));
+            else
+                s_print_field (request, fields [field_nbr]);
             printf ("\n");
         }
         printf ("%-13s ", "submitted_at");
@@ -723,7 +747,7 @@ s_cmd_metrics (int argc, char **argv)
     rc = s_call ("METRICS.GET", &reply, true);
     if (rc == 0 && !s_json) {
         const msgpack_object *map = &reply.data;
-        printf ("pemda %s%s%s\n", opts [0].value, opts [1].value? " opd ": "",
+        printf ("pemda %s%s%s\n", s_pemda_label (opts [0].value), opts [1].value? " opd ": "",
                 opts [1].value? opts [1].value: "");
         static const char *names [] = { "submitted", "approved", "rejected", "pending", NULL };
         for (int name_nbr = 0; names [name_nbr]; name_nbr++) {
@@ -847,7 +871,7 @@ s_cmd_policy (int argc, char **argv)
         zchunk_destroy (&chunk);
         rc = s_call ("POLICY.SET", &reply, true);
         if (rc == 0 && !s_json) {
-            printf ("Policy of %s set: version ", opts [0].value);
+            printf ("Policy of %s set: version ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "version");
             printf ("\n");
         }
@@ -871,7 +895,7 @@ s_cmd_policy (int argc, char **argv)
     else {
         rc = s_call ("POLICY.GET", &reply, true);
         if (rc == 0 && !s_json) {
-            printf ("# policy of %s, version ", opts [0].value);
+            printf ("# policy of %s, version ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "version");
             printf ("\n");
             s_print_field (&reply.data, "text");
@@ -934,7 +958,7 @@ s_cmd_calendar (int argc, char **argv)
         free (holidays);
         rc = s_call ("CALENDAR.SET", &reply, true);
         if (rc == 0 && !s_json) {
-            printf ("Calendar of %s set: ", opts [0].value);
+            printf ("Calendar of %s set: ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "days");
             printf (" days off\n");
         }
@@ -978,14 +1002,15 @@ s_cmd_audit (int argc, char **argv)
                   && wfa_mp_get (&reply.data, "valid")->via.boolean;
         if (rc == 0 && !s_json) {
             if (valid) {
-                printf ("audit log of %s is intact: ", opts [0].value);
+                printf ("audit log of %s is intact: ", s_pemda_label (opts [0].value));
                 s_print_field (&reply.data, "checked");
                 printf (" entries, head ");
                 s_print_field (&reply.data, "head");
                 printf ("\n");
             }
             else {
-                fprintf (stderr, "error: AUDIT_BROKEN: audit log of %s is broken at entry ", opts [0].value);
+                fprintf (stderr, "error: AUDIT_BROKEN: audit log of %s is broken at entry ",
+                         s_pemda_label (opts [0].value));
                 const msgpack_object *at = wfa_mp_get (&reply.data, "broken_at");
                 const msgpack_object *problem = wfa_mp_get (&reply.data, "problem");
                 int64_t seq = 0;
@@ -1430,6 +1455,12 @@ s_cmd_monev (int argc, char **argv, bool csv)
             printf ("\n");
         }
         const msgpack_object *scope = wfa_mp_get (&reply.data, "scope");
+        const msgpack_object *scope_pemda = wfa_mp_get (scope, "pemda");
+        if (!csv && scope_pemda && scope_pemda->type == MSGPACK_OBJECT_STR && scope_pemda->via.str.size) {
+            printf ("pemda ");
+            s_print_pemda (scope_pemda);
+            printf ("\n");
+        }
         for (uint32_t period_nbr = 0; period_nbr < count; period_nbr++) {
             const msgpack_object *period = &periods->via.array.ptr [period_nbr];
             if (csv) {
@@ -1480,7 +1511,7 @@ s_cmd_rebuild (int argc, char **argv)
         const msgpack_object *equal = wfa_mp_get (&reply.data, "equal");
         bool same = equal && equal->type == MSGPACK_OBJECT_BOOLEAN && equal->via.boolean;
         if (!s_json) {
-            printf ("Figures of %s rebuilt from ", opts [0].value);
+            printf ("Figures of %s rebuilt from ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "records");
             printf (" raw records over ");
             s_print_field (&reply.data, "days");
