@@ -678,7 +678,7 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         created += streq (result, "created");
         duplicates += streq (result, "duplicate");
         conflicts += strncmp (result, "conflict", 8) == 0;
-        unknown += streq (result, "unknown_employee");
+        unknown += streq (result, "unknown_employee") || streq (result, "service_account");
     }
     msgpack_pack_int64 (wfa_call_reply (call, "created"), created);
     msgpack_pack_int64 (wfa_call_reply (call, "duplicates"), duplicates);
@@ -724,12 +724,32 @@ wfa_monev_on_request (const wfa_event_t *event, wfa_redis_t *redis)
 //  The kept figures of a day, in this order (monev_get.lua reads them).
 static const char *s_fields [] = {
     "flex", "flex_loc", "ci_on_time", "ci_late", "ci_flagged", "rep_sub", "rep_late",
-    "rep_acc", "rep_ret", "real", "real_flex", NULL
+    "rep_acc", "rep_ret", "uni", NULL
 };
-#define S_FIELD_COUNT 11
+#define S_FIELD_COUNT 10
 
 #define S_ROLES 3              //  Approval roles: atasan, kepala_opd, bkd
 static const char *s_step_roles [S_ROLES] = { "atasan", "kepala_opd", "bkd" };
+
+//  One RHK of an employee in a period (an employee's scope only).
+typedef struct {
+    char rhk [65];
+    int64_t realized, realized_flex, target;
+    double per_flexible_day, per_office_day;    //  -1: no such day
+} s_rhk_t;
+
+//  The RHK figures of a period: quantities are compared with their own
+//  RHK's target or days only, and the ratios averaged.
+typedef struct {
+    int64_t pairs;              //  Employee RHKs with a quantity or a target
+    int64_t with_target;        //  Of them, with a target in the period
+    int64_t met;                //  Of those, realized at least the target
+    double ratio_sum;           //  Sum of realized / target x 100
+    int64_t compared;           //  RHKs with a quantity on office days and flexible days
+    double index_sum;           //  Sum of per flexible day / per office day x 100
+    s_rhk_t *list;              //  An employee's RHKs; grown as needed
+    size_t count, max;
+} s_rhk_figures_t;
 
 typedef struct {
     char label [16];            //  The period: YYYY-MM-DD, YYYY-Www, YYYY-MM or "total"
@@ -742,6 +762,7 @@ typedef struct {
     int64_t capacity;           //  The OPD's limit a day, -1 none (OPD scope only)
     int64_t cap_days;           //  The weekly cap x weeks x people
     int benchmark [3];          //  Compliance, report, attainment minimums (percent)
+    s_rhk_figures_t rhk;        //  Quantities by RHK
 } s_bucket_t;
 
 static void
@@ -798,6 +819,83 @@ s_bucket_label (const char *by, int day, char *label)
         snprintf (label, 16, "total");
 }
 
+//  The bucket of a label, made if new.
+static size_t
+s_bucket_of (s_bucket_t *buckets, size_t *bucket_count, const char *label)
+{
+    size_t bucket_nbr = 0;
+    while (bucket_nbr < *bucket_count && !streq (buckets [bucket_nbr].label, label))
+        bucket_nbr++;
+    if (bucket_nbr == *bucket_count) {
+        snprintf (buckets [bucket_nbr].label, sizeof buckets [bucket_nbr].label, "%s", label);
+        buckets [bucket_nbr].capacity = -1;
+        (*bucket_count)++;
+    }
+    return bucket_nbr;
+}
+
+//  A working day of the pemda: Monday to Friday, not a day off of its calendar.
+static bool
+s_working_day (const redisReply *calendar, int day)
+{
+    if (!wfa_date_is_weekday (day))
+        return false;
+    char date [11];
+    wfa_date_format (day, date);
+    for (size_t pair_nbr = 0; calendar->type == REDIS_REPLY_ARRAY && pair_nbr + 1 < calendar->elements; pair_nbr += 2)
+        if (calendar->element [pair_nbr]->str && streq (calendar->element [pair_nbr]->str, date))
+            return false;
+    return true;
+}
+
+//  A quantity per day, or -1 when there is no day.
+static double
+s_per_day (int64_t quantity, int64_t days)
+{
+    return days > 0? (double) quantity / (double) days: -1;
+}
+
+//  Fold one pair's figures {pair, realized, realized_flex, target,
+//  flexible_days} of a period into its RHK figures; working_days: of one
+//  person in the period.
+static void
+s_rhk_fold (s_rhk_figures_t *figures, const redisReply *entry, int64_t working_days, bool person)
+{
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 5)
+        return;
+    const char *pair = entry->element [0]->str? entry->element [0]->str: "";
+    int64_t realized = entry->element [1]->integer, realized_flex = entry->element [2]->integer;
+    int64_t target = entry->element [3]->integer, flex_days = entry->element [4]->integer;
+    int64_t office_days = working_days - flex_days;
+    figures->pairs++;
+    if (target > 0) {
+        figures->with_target++;
+        figures->met += realized >= target;
+        figures->ratio_sum += 100.0 * (double) realized / (double) target;
+    }
+    double per_flexible = s_per_day (realized_flex, flex_days);
+    double per_office = s_per_day (realized - realized_flex, office_days);
+    if (per_flexible >= 0 && per_office > 0) {
+        figures->compared++;
+        figures->index_sum += 100.0 * per_flexible / per_office;
+    }
+    if (person) {
+        if (figures->count == figures->max) {
+            figures->max = figures->max? 2 * figures->max: 8;
+            figures->list = (s_rhk_t *) realloc (figures->list, figures->max * sizeof (s_rhk_t));
+            assert (figures->list);
+        }
+        s_rhk_t *rhk = &figures->list [figures->count++];
+        const char *bar = strchr (pair, '|');
+        snprintf (rhk->rhk, sizeof rhk->rhk, "%s", bar? bar + 1: pair);
+        rhk->realized = realized;
+        rhk->realized_flex = realized_flex;
+        rhk->target = target;
+        rhk->per_flexible_day = per_flexible;
+        rhk->per_office_day = per_office;
+    }
+}
+
 //  Add one pemda's figures of a scope over days into buckets.
 static int
 s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *opd, const char *nip,
@@ -820,24 +918,75 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
     wfa_rules_t rules = wfa_policy_rules (policy, opd && *opd? opd: NULL);
     int tz = rules.tz_minutes;
     int today = wfa_date_of_ms (wfa_now_ms (), tz);
-    //  Headcount: one employee, an OPD's people, or the pemda's
-    int64_t heads = 1;
-    if (!nip) {
-        redisReply *opds = opd? NULL: wfa_redis_command (redis, "SMEMBERS %sopds", prefix);
-        //  (an employee's scope passes their OPD, for their OPD's rules)
-        heads = 0;
-        size_t count = opd? 1: opds && opds->type == REDIS_REPLY_ARRAY? opds->elements: 0;
-        for (size_t opd_nbr = 0; opd_nbr < count; opd_nbr++) {
-            redisReply *size = wfa_redis_command (redis, "SCARD %sopd:%s", prefix,
-                                                  opd? opd: opds->element [opd_nbr]->str);
-            if (size && size->type == REDIS_REPLY_INTEGER)
-                heads += size->integer;
-            if (size)
-                freeReplyObject (size);
+    redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
+    if (wfa_call_redis_down (call, calendar))
+        return -1;
+    //  Each day's period, and each month's (whose targets it carries)
+    int day_count = to - from + 1;
+    const char **argv = (const char **) calloc (2 * day_count + S_FIELD_COUNT + 2 * (day_count / 28 + 3) + 16,
+                                                sizeof (char *));
+    char (*dates) [11] = calloc (day_count + 1, 11);
+    char (*months) [8] = calloc (day_count / 28 + 3, 8);
+    char (*day_buckets) [12] = calloc (day_count + 1, 12);
+    char (*month_buckets) [12] = calloc (day_count / 28 + 3, 12);
+    char (*last_week) [12] = calloc (day_count + 2, 12);    //  By bucket, this pemda
+    int64_t *person_days = (int64_t *) calloc (day_count + 2, sizeof (int64_t));    //  By bucket
+    size_t *bucket_of = (size_t *) calloc (day_count + 1, sizeof (size_t));
+    assert (argv && dates && months && day_buckets && month_buckets && last_week && person_days && bucket_of);
+    int month_count = 0;
+    for (int day = from; day <= to; day++) {
+        wfa_date_format (day, dates [day - from]);
+        char label [16];
+        s_bucket_label (by, day, label);
+        bucket_of [day - from] = s_bucket_of (buckets, bucket_count, label);
+        snprintf (day_buckets [day - from], 12, "%d", (int) bucket_of [day - from] + 1);
+        if (month_count == 0 || strncmp (months [month_count - 1], dates [day - from], 7) != 0) {
+            snprintf (months [month_count], 8, "%.7s", dates [day - from]);
+            size_t month_bucket = 0;
+            for (size_t bucket_nbr = 0; bucket_nbr < *bucket_count; bucket_nbr++)
+                if (streq (buckets [bucket_nbr].label, months [month_count]) || streq (buckets [bucket_nbr].label, "total"))
+                    month_bucket = bucket_nbr + 1;
+            snprintf (month_buckets [month_count], 12, "%d", (int) month_bucket);
+            month_count++;
         }
-        if (opds)
-            freeReplyObject (opds);
     }
+    int argc = 0;
+    char field_count [8], day_total [16], month_total [16];
+    snprintf (field_count, sizeof field_count, "%d", S_FIELD_COUNT);
+    snprintf (day_total, sizeof day_total, "%d", day_count);
+    snprintf (month_total, sizeof month_total, "%d", month_count);
+    argv [argc++] = prefix;
+    argv [argc++] = "all";
+    argv [argc++] = scope;
+    argv [argc++] = field_count;
+    for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
+        argv [argc++] = s_fields [field_nbr];
+    argv [argc++] = day_total;
+    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
+        argv [argc++] = dates [day_nbr];
+    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
+        argv [argc++] = day_buckets [day_nbr];
+    argv [argc++] = month_total;
+    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
+        argv [argc++] = months [month_nbr];
+    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
+        argv [argc++] = month_buckets [month_nbr];
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
+    free (argv);
+    int rc = 0;
+    if (wfa_call_redis_down (call, reply))
+        rc = -1;
+    else
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5
+    ||  reply->element [0]->elements != (size_t) day_count
+    ||  reply->element [3]->type != REDIS_REPLY_INTEGER) {
+        wfa_log ("E", "monev_get: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        rc = -1;
+    }
+    //  Headcount: one employee, an OPD's people, or the pemda's (service
+    //  accounts are no people)
+    int64_t heads = rc == 0? reply->element [3]->integer: 0;
     //  The OPD's capacity a day, as decide.lua takes it (-1: no limit)
     int64_t capacity = -1;
     if (opd && !nip) {
@@ -849,66 +998,19 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
             capacity = capacity < 0 || by_share < capacity? by_share: capacity;
         }
     }
-    redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
-    if (wfa_call_redis_down (call, calendar))
-        return -1;
-    int day_count = to - from + 1;
-    const char **argv = (const char **) calloc (day_count + S_FIELD_COUNT + 32 + 16, sizeof (char *));
-    char (*dates) [11] = calloc (day_count + 1, 11);
-    char (*months) [8] = calloc (day_count / 28 + 3, 8);
-    char (*last_week) [12] = calloc (day_count + 2, 12);    //  By bucket, this pemda
-    int argc = 0, month_count = 0;
-    char field_count [8];
-    snprintf (field_count, sizeof field_count, "%d", S_FIELD_COUNT);
-    argv [argc++] = prefix;
-    argv [argc++] = scope;
-    argv [argc++] = field_count;
-    for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
-        argv [argc++] = s_fields [field_nbr];
-    char day_total [16];
-    snprintf (day_total, sizeof day_total, "%d", day_count);
-    argv [argc++] = day_total;
-    for (int day = from; day <= to; day++) {
-        wfa_date_format (day, dates [day - from]);
-        argv [argc++] = dates [day - from];
-        if (month_count == 0 || strncmp (months [month_count - 1], dates [day - from], 7) != 0)
-            snprintf (months [month_count++], 8, "%.7s", dates [day - from]);
-    }
-    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
-        argv [argc++] = months [month_nbr];
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
-    free (argv);
-    int rc = 0;
-    if (wfa_call_redis_down (call, reply))
-        rc = -1;
-    else
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4
-    ||  reply->element [0]->elements != (size_t) day_count) {
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-        rc = -1;
-    }
     for (int day = from; rc == 0 && day <= to; day++) {
         const redisReply *row = reply->element [0]->element [day - from];
-        char label [16];
-        s_bucket_label (by, day, label);
-        size_t bucket_nbr = 0;
-        while (bucket_nbr < *bucket_count && !streq (buckets [bucket_nbr].label, label))
-            bucket_nbr++;
-        if (bucket_nbr == *bucket_count) {
-            snprintf (buckets [bucket_nbr].label, sizeof buckets [bucket_nbr].label, "%s", label);
-            buckets [bucket_nbr].capacity = -1;
-            (*bucket_count)++;
-        }
+        size_t bucket_nbr = bucket_of [day - from];
         s_bucket_t *bucket = &buckets [bucket_nbr];
         wfa_monev_totals_t *t = &bucket->totals;
         //  Approvals decided that day: waits by role, and the request counters
-        const redisReply *steps = reply->element [2]->element [day - from];
+        const redisReply *steps = reply->element [1]->element [day - from];
         for (int role = 0; role < S_ROLES && steps->type == REDIS_REPLY_ARRAY && (size_t) role < steps->elements; role++) {
             const redisReply *waits = steps->element [role];
             for (size_t wait_nbr = 0; wait_nbr + 1 < waits->elements; wait_nbr += 2)
                 s_bucket_wait (bucket, role, waits->element [wait_nbr]->integer, waits->element [wait_nbr + 1]->integer);
         }
-        const redisReply *requests = reply->element [3]->element [day - from];
+        const redisReply *requests = reply->element [2]->element [day - from];
         if (requests->type == REDIS_REPLY_ARRAY && requests->elements == 3) {
             bucket->approved += requests->element [0]->integer;
             bucket->rejected += requests->element [1]->integer;
@@ -926,8 +1028,8 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         bucket->benchmark [0] = rules.min_checkin_compliance;
         bucket->benchmark [1] = rules.min_report_rate;
         bucket->benchmark [2] = rules.min_attainment;
-        int64_t v [S_FIELD_COUNT];
-        for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
+        int64_t v [S_FIELD_COUNT] = { 0 };
+        for (int field_nbr = 0; field_nbr < S_FIELD_COUNT && (size_t) field_nbr < row->elements; field_nbr++)
             v [field_nbr] = row->element [field_nbr]->integer;
         bool over = day < today;       //  The day is over: judged
         t->flex += v [0];
@@ -938,35 +1040,163 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         t->rep_late += v [6];
         t->rep_acc += v [7];
         t->rep_ret += v [8];
-        t->real += v [9];
-        t->real_flex += v [10];
+        t->unapproved += v [9];
         if (over) {
             t->judged += v [0];
             t->on_time += v [2];
             t->late += v [3];
             t->rep_sub += v [5];
         }
-        //  Working days: Monday to Friday, not a day off of the calendar
-        bool off = false;
-        for (size_t pair_nbr = 0; calendar->type == REDIS_REPLY_ARRAY && pair_nbr + 1 < calendar->elements; pair_nbr += 2)
-            off = off || streq (calendar->element [pair_nbr]->str, dates [day - from]);
-        if (wfa_date_is_weekday (day) && !off)
+        if (s_working_day (calendar, day)) {
             t->working_days += heads;
+            person_days [bucket_nbr]++;
+        }
     }
-    //  Targets: by month, and in the total for every month the range touches
-    for (int month_nbr = 0; rc == 0 && month_nbr < month_count; month_nbr++) {
-        int64_t target = reply->element [1]->element [month_nbr]->integer;
-        for (size_t bucket_nbr = 0; bucket_nbr < *bucket_count; bucket_nbr++)
-            if (streq (buckets [bucket_nbr].label, months [month_nbr]) || streq (buckets [bucket_nbr].label, "total"))
-                buckets [bucket_nbr].totals.target += target;
+    //  The RHK figures of each period
+    const redisReply *rhk = rc == 0? reply->element [4]: NULL;
+    for (size_t bucket_nbr = 0; rhk && rhk->type == REDIS_REPLY_ARRAY && bucket_nbr < rhk->elements
+         && bucket_nbr < *bucket_count; bucket_nbr++) {
+        const redisReply *entries = rhk->element [bucket_nbr];
+        for (size_t entry_nbr = 0; entries->type == REDIS_REPLY_ARRAY && entry_nbr < entries->elements; entry_nbr++)
+            s_rhk_fold (&buckets [bucket_nbr].rhk, entries->element [entry_nbr], person_days [bucket_nbr], nip != NULL);
     }
     free (dates);
     free (months);
+    free (day_buckets);
+    free (month_buckets);
     free (last_week);
+    free (person_days);
+    free (bucket_of);
     freeReplyObject (calendar);
     if (reply)
         freeReplyObject (reply);
     return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  The before/after comparison (art. 35): quantity per working day, RHK by
+//  RHK, in a window before the pemda's first flexible day and in the asked
+//  range from that day on.
+
+typedef struct {
+    char first [11];            //  The pemda's first flexible day, "" none
+    int before_from, before_to, after_from, after_to;
+    int64_t before_days, after_days;    //  Working days of one person
+    int64_t compared;           //  RHKs with a quantity before
+    double index_sum;           //  Sum of after per day / before per day x 100
+    s_rhk_t *list;              //  An employee's RHKs (per_office_day: before, per_flexible_day: after)
+    size_t count;
+} s_before_after_t;
+
+static int
+s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *opd, const char *nip,
+                int from, int to, s_before_after_t *result)
+{
+    memset (result, 0, sizeof *result);
+    char prefix [WFA_PREFIX_MAX], scope [64] = "";
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    if (nip)
+        snprintf (scope, sizeof scope, "n:%s:", nip);
+    else
+    if (opd)
+        snprintf (scope, sizeof scope, "o:%s:", opd);
+    const char *first_argv [] = { prefix, "first", scope };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, 3, first_argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return -1;
+    int first = 0;
+    if (reply->type == REDIS_REPLY_STRING && reply->len == 10)
+        snprintf (result->first, sizeof result->first, "%s", reply->str);
+    freeReplyObject (reply);
+    if (!*result->first || wfa_date_parse (result->first, &first) || to < first)
+        return 0;
+    int length = to - from + 1;
+    result->before_from = first - length;
+    result->before_to = first - 1;
+    result->after_from = from > first? from: first;
+    result->after_to = to;
+    redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
+    if (wfa_call_redis_down (call, calendar))
+        return -1;
+    int day_count = (result->before_to - result->before_from + 1) + (result->after_to - result->after_from + 1);
+    const char **argv = (const char **) calloc (2 * day_count + 8, sizeof (char *));
+    char (*dates) [11] = calloc (day_count, 11);
+    assert (argv && dates);
+    int argc = 0;
+    char day_total [16];
+    snprintf (day_total, sizeof day_total, "%d", day_count);
+    argv [argc++] = prefix;
+    argv [argc++] = "rhk";
+    argv [argc++] = scope;
+    argv [argc++] = "0";
+    argv [argc++] = day_total;
+    int day_nbr = 0;
+    for (int window = 0; window < 2; window++)
+        for (int day = window? result->after_from: result->before_from;
+             day <= (window? result->after_to: result->before_to); day++) {
+            wfa_date_format (day, dates [day_nbr++]);
+            argv [argc++] = dates [day_nbr - 1];
+            if (s_working_day (calendar, day)) {
+                if (window)
+                    result->after_days++;
+                else
+                    result->before_days++;
+            }
+        }
+    for (int window = 0; window < 2; window++)
+        for (int day = window? result->after_from: result->before_from;
+             day <= (window? result->after_to: result->before_to); day++)
+            argv [argc++] = window? "2": "1";
+    argv [argc++] = "0";
+    reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
+    free (argv);
+    free (dates);
+    freeReplyObject (calendar);
+    if (wfa_call_redis_down (call, reply))
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5) {
+        wfa_log ("E", "monev_get: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        freeReplyObject (reply);
+        return -1;
+    }
+    //  Both windows' pairs come sorted: walk them together
+    const redisReply *rhk = reply->element [4];
+    const redisReply *before = rhk->type == REDIS_REPLY_ARRAY && rhk->elements > 0? rhk->element [0]: NULL;
+    const redisReply *after = rhk->type == REDIS_REPLY_ARRAY && rhk->elements > 1? rhk->element [1]: NULL;
+    size_t before_count = before && before->type == REDIS_REPLY_ARRAY? before->elements: 0;
+    size_t after_count = after && after->type == REDIS_REPLY_ARRAY? after->elements: 0;
+    if (nip && before_count > 0)
+        result->list = (s_rhk_t *) calloc (before_count, sizeof (s_rhk_t));
+    size_t after_nbr = 0;
+    for (size_t before_nbr = 0; before_nbr < before_count; before_nbr++) {
+        const redisReply *entry = before->element [before_nbr];
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 5 || !entry->element [0]->str)
+            continue;
+        const char *pair = entry->element [0]->str;
+        while (after_nbr < after_count && after->element [after_nbr]->elements == 5
+        &&     strcmp (after->element [after_nbr]->element [0]->str, pair) < 0)
+            after_nbr++;
+        int64_t quantity_after = 0;
+        if (after_nbr < after_count && after->element [after_nbr]->elements == 5
+        &&  streq (after->element [after_nbr]->element [0]->str, pair))
+            quantity_after = after->element [after_nbr]->element [1]->integer;
+        double per_before = s_per_day (entry->element [1]->integer, result->before_days);
+        double per_after = s_per_day (quantity_after, result->after_days);
+        if (per_before <= 0 || per_after < 0)
+            continue;
+        result->compared++;
+        result->index_sum += 100.0 * per_after / per_before;
+        if (result->list) {
+            s_rhk_t *item = &result->list [result->count++];
+            const char *bar = strchr (pair, '|');
+            snprintf (item->rhk, sizeof item->rhk, "%s", bar? bar + 1: pair);
+            item->per_office_day = per_before;
+            item->per_flexible_day = per_after;
+        }
+    }
+    freeReplyObject (reply);
+    return 0;
 }
 
 static void
@@ -980,14 +1210,63 @@ s_pack_percent (msgpack_packer *pk, const char *key, int64_t numerator, int64_t 
         msgpack_pack_double (pk, percent);
 }
 
+//  A value rounded to 2 decimals, or nil when below 0 (none).
 static void
-s_pack_ratio (msgpack_packer *pk, const char *key, int64_t numerator, int64_t denominator)
+s_pack_rounded (msgpack_packer *pk, const char *key, double value)
 {
     wfa_mp_pack_str (pk, key);
-    if (denominator <= 0)
+    if (value < 0)
         msgpack_pack_nil (pk);
     else
-        msgpack_pack_double (pk, round (100.0 * (double) numerator / (double) denominator) / 100.0);
+        msgpack_pack_double (pk, round (100.0 * value) / 100.0);
+}
+
+//  The average of count ratios summing to sum, or -1 for none.
+static double
+s_average (double sum, int64_t count)
+{
+    return count > 0? sum / (double) count: -1;
+}
+
+static void
+s_pack_before_after (msgpack_packer *pk, const s_before_after_t *result, bool person)
+{
+    bool compared = result->after_to > 0;
+    msgpack_pack_map (pk, person? 6: 5);
+    wfa_mp_pack_str (pk, "first_flexible_day");
+    if (*result->first)
+        wfa_mp_pack_str (pk, result->first);
+    else
+        msgpack_pack_nil (pk);
+    for (int window = 0; window < 2; window++) {
+        wfa_mp_pack_str (pk, window? "after": "before");
+        if (!compared) {
+            msgpack_pack_nil (pk);
+            continue;
+        }
+        char from [11], to [11];
+        wfa_date_format (window? result->after_from: result->before_from, from);
+        wfa_date_format (window? result->after_to: result->before_to, to);
+        msgpack_pack_map (pk, 3);
+        wfa_mp_pack_kv_str (pk, "from", from);
+        wfa_mp_pack_kv_str (pk, "to", to);
+        wfa_mp_pack_kv_int (pk, "working_days", window? result->after_days: result->before_days);
+    }
+    wfa_mp_pack_kv_int (pk, "rhk_compared", result->compared);
+    s_pack_rounded (pk, "after_vs_before_pct", s_average (result->index_sum, result->compared));
+    if (person) {
+        wfa_mp_pack_str (pk, "by_rhk");
+        msgpack_pack_array (pk, result->count);
+        for (size_t item_nbr = 0; item_nbr < result->count; item_nbr++) {
+            const s_rhk_t *item = &result->list [item_nbr];
+            msgpack_pack_map (pk, 4);
+            wfa_mp_pack_kv_str (pk, "rhk", item->rhk);
+            s_pack_rounded (pk, "before_per_day", item->per_office_day);
+            s_pack_rounded (pk, "after_per_day", item->per_flexible_day);
+            s_pack_rounded (pk, "pct", item->per_office_day > 0?
+                            100.0 * item->per_flexible_day / item->per_office_day: -1);
+        }
+    }
 }
 
 //  One period's figures as a map.
@@ -995,18 +1274,20 @@ static void
 s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
 {
     const wfa_monev_totals_t *t = &bucket->totals;
+    const s_rhk_figures_t *rhk = &bucket->rhk;
     int64_t missing = t->judged - t->on_time - t->late;
     int64_t office_days = t->working_days - t->flex;
     msgpack_pack_map (pk, person? 7: 9);
     wfa_mp_pack_kv_str (pk, "period", bucket->label);
     wfa_mp_pack_str (pk, "flexible");
-    msgpack_pack_map (pk, 6);
+    msgpack_pack_map (pk, 7);
     wfa_mp_pack_kv_int (pk, "days", t->flex);
     wfa_mp_pack_kv_int (pk, "location_days", t->flex_loc);
     wfa_mp_pack_kv_int (pk, "judged_days", t->judged);
     wfa_mp_pack_kv_int (pk, "working_days", t->working_days);
     wfa_mp_pack_kv_int (pk, "cap_days", bucket->cap_days);
     s_pack_percent (pk, "cap_use_pct", t->flex_loc, bucket->cap_days);
+    wfa_mp_pack_kv_int (pk, "unapproved_days", t->unapproved);
     if (!person) {
         //  Approvals: outcomes, and how long each step waited
         wfa_mp_pack_str (pk, "approvals");
@@ -1059,21 +1340,38 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
     wfa_mp_pack_kv_int (pk, "returned", t->rep_ret);
     s_pack_percent (pk, "submission_pct", t->rep_sub, t->judged);
     s_pack_percent (pk, "verification_pct", t->rep_acc, t->rep_sub);
+    //  Attainment: each RHK against its own target, the ratios averaged
+    double attainment = s_average (rhk->ratio_sum, rhk->with_target);
     wfa_mp_pack_str (pk, "attainment");
-    msgpack_pack_map (pk, 4);
-    wfa_mp_pack_kv_int (pk, "realized", t->real);
-    wfa_mp_pack_kv_int (pk, "realized_flexible", t->real_flex);
-    wfa_mp_pack_kv_int (pk, "target", t->target);
-    s_pack_percent (pk, "pct", t->real, t->target);
+    msgpack_pack_map (pk, person? 5: 4);
+    wfa_mp_pack_kv_int (pk, "rhks", rhk->pairs);
+    wfa_mp_pack_kv_int (pk, "with_target", rhk->with_target);
+    wfa_mp_pack_kv_int (pk, "met", rhk->met);
+    s_pack_rounded (pk, "pct", attainment);
+    if (person) {
+        wfa_mp_pack_str (pk, "by_rhk");
+        msgpack_pack_array (pk, rhk->count);
+        for (size_t item_nbr = 0; item_nbr < rhk->count; item_nbr++) {
+            const s_rhk_t *item = &rhk->list [item_nbr];
+            msgpack_pack_map (pk, 7);
+            wfa_mp_pack_kv_str (pk, "rhk", item->rhk);
+            wfa_mp_pack_kv_int (pk, "realized", item->realized);
+            wfa_mp_pack_kv_int (pk, "realized_flexible", item->realized_flex);
+            wfa_mp_pack_kv_int (pk, "target", item->target);
+            s_pack_percent (pk, "pct", item->realized, item->target);
+            s_pack_rounded (pk, "per_flexible_day", item->per_flexible_day);
+            s_pack_rounded (pk, "per_office_day", item->per_office_day);
+        }
+    }
     //  The pemda's benchmarks: met, below, or nothing to judge (nil)
     wfa_mp_pack_str (pk, "benchmarks");
     msgpack_pack_map (pk, 3);
     const char *names [3] = { "compliance", "reports", "attainment" };
-    int64_t numerators [3] = { t->on_time, t->rep_sub, t->real };
-    int64_t denominators [3] = { t->judged, t->judged, t->target };
+    double percents [3] = { wfa_monev_percent (t->on_time, t->judged), wfa_monev_percent (t->rep_sub, t->judged),
+                            attainment < 0? -1: round (100.0 * attainment) / 100.0 };
     for (int benchmark_nbr = 0; benchmark_nbr < 3; benchmark_nbr++) {
         wfa_mp_pack_str (pk, names [benchmark_nbr]);
-        double percent = wfa_monev_percent (numerators [benchmark_nbr], denominators [benchmark_nbr]);
+        double percent = percents [benchmark_nbr];
         msgpack_pack_map (pk, 2);
         wfa_mp_pack_kv_int (pk, "min_pct", bucket->benchmark [benchmark_nbr]);
         wfa_mp_pack_str (pk, "result");
@@ -1082,10 +1380,11 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
         else
             wfa_mp_pack_str (pk, percent >= bucket->benchmark [benchmark_nbr]? "meets": "below");
     }
+    //  The same period flexible against office: per day, RHK by RHK
     wfa_mp_pack_str (pk, "per_day");
     msgpack_pack_map (pk, 3);
-    s_pack_ratio (pk, "flexible", t->real_flex, t->flex);
-    s_pack_ratio (pk, "office", t->real - t->real_flex, office_days);
+    wfa_mp_pack_kv_int (pk, "rhk_compared", rhk->compared);
+    s_pack_rounded (pk, "flexible_vs_office_pct", s_average (rhk->index_sum, rhk->compared));
     wfa_mp_pack_kv_int (pk, "office_days", office_days > 0? office_days: 0);
 }
 
@@ -1183,6 +1482,11 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         rc = nation.rc;
     }
+    //  Before and after the pemda's first flexible day (not for the nation)
+    s_before_after_t before_after;
+    memset (&before_after, 0, sizeof before_after);
+    if (rc == 0 && *scope_pemda)
+        rc = s_before_after (call, redis, scope_pemda, nip? NULL: opd, nip, from, to, &before_after);
     if (rc == 0 && !wfa_call_failed (call)) {
         msgpack_packer *pk = wfa_call_reply (call, "scope");
         msgpack_pack_map (pk, 3);
@@ -1193,11 +1497,19 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_array (pk, bucket_count);
         for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
             s_pack_bucket (pk, &buckets [bucket_nbr], nip != NULL, *scope_pemda == 0);
+        pk = wfa_call_reply (call, "before_after");
+        if (*scope_pemda)
+            s_pack_before_after (pk, &before_after, nip != NULL);
+        else
+            msgpack_pack_nil (pk);
     }
-    for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
+    for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++) {
         for (int role = 0; role < S_ROLES; role++)
             free (buckets [bucket_nbr].waits [role]);
+        free (buckets [bucket_nbr].rhk.list);
+    }
     free (buckets);
+    free (before_after.list);
 }
 
 //  ---------------------------------------------------------------------

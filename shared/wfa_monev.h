@@ -30,8 +30,8 @@ typedef struct {
     int64_t flex, flex_loc, judged;     //  Flexible days; those already over
     int64_t on_time, late, flagged;     //  Check-ins (on judged days for the first two)
     int64_t rep_sub, rep_late, rep_acc, rep_ret;
-    int64_t real, real_flex, target;    //  Realized and target quantities
     int64_t working_days;               //  Working days x headcount
+    int64_t unapproved;                 //  Days worked without approval (refused check-in or report)
 } wfa_monev_totals_t;
 
 //  Sort values ascending; the nearest-rank percentile of sorted values (0

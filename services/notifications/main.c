@@ -257,6 +257,7 @@ static const wfa_event_route_t s_events [] = {
     { "report.reminder", s_on_notice },
     { "monev.flagged", s_on_notice },
     { "monev.lifted", s_on_notice },
+    { "monev.unilateral", s_on_notice },
     { NULL, NULL }
 };
 

@@ -52,7 +52,7 @@ if state == 'approved' and away then
     local capacity = -1
     if people > 0 then capacity = people end
     if percent > 0 then
-        local by_share = math.max(1, math.floor(redis.call('SCARD', p .. 'opd:' .. r[4]) * percent / 100))
+        local by_share = math.max(1, math.floor(wfa_mv_people(p, r[4]) * percent / 100))
         if capacity < 0 or by_share < capacity then capacity = by_share end
     end
     local full = wfa_take_capacity(p, r[4], r[3], wfa_split(r[10]), capacity)

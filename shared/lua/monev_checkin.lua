@@ -5,6 +5,8 @@
 --          grace (minutes), lat, lon (degrees, "" when not given),
 --          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
 --          first, then every office of the pemda), idem_key, idem_ttl
+-- A check-in refused with NOT_FLEXIBLE_DAY is recorded as unilateral work
+-- (wfa_mv_unilateral: once per employee and day, the atasan told).
 -- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE|DATE"} for "in", {"ok"|"dup",
 --          "out|DATE"} for "out", or {"err", CODE, detail}. STATUS: on_time | late;
 --          WHERE: inside | outside | no_location (no coordinates sent) |
@@ -19,7 +21,11 @@ local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
 local day = wfa_mv_flex_day(p, nip, date)
-if not day then return {'err', 'NOT_FLEXIBLE_DAY', date} end
+if not day then
+    -- Checking in without approval: work nobody allowed, made visible
+    if action == 'in' then wfa_mv_unilateral(p, nip, date, at, 'checkin') end
+    return {'err', 'NOT_FLEXIBLE_DAY', date}
+end
 local ck = p .. 'mv:ci:' .. nip
 local record = redis.call('HGET', ck, date)
 if action == 'out' then

@@ -1,57 +1,163 @@
 -- monev_get.lua: kept figures of one scope over days and months.
 -- KEYS[1]  key prefix of the pemda
--- ARGV     scope ("" the pemda, "o:OPD:" an OPD, "n:NIP:" an employee),
---          field count N, N field names, day count D, D days (YYYY-MM-DD),
---          then months (YYYY-MM)
--- Returns  {day rows, targets, steps, requests}: a row per day, the N values
---          in order (0 when absent); one target total per month, in order;
---          per day and approval role (atasan, kepala_opd, bkd) the waits of
---          the steps decided that day, as {wait_ms, sla_ms} pairs (not for an
+-- ARGV     mode ("all" | "rhk": the RHK figures only | "first": the
+--          pemda's first flexible day), scope ("" the pemda, "o:OPD:" an
+--          OPD, "n:NIP:" an employee), field count N, N field names, day
+--          count D, D days (YYYY-MM-DD), D bucket numbers (1-based: the
+--          period each day is in), month count M, M months (YYYY-MM), M
+--          bucket numbers (0: the month's targets are in no period)
+-- Returns  "first": the first day (YYYY-MM-DD) with an approved flexible
+--          day in the pemda, or "". Else {day rows, steps, requests, heads,
+--          rhk}: a row per day, the N values in order (0 when absent); per
+--          day and approval role (atasan, kepala_opd, bkd) the waits of the
+--          steps decided that day, as {wait_ms, sla_ms} pairs (not for an
 --          employee's scope); per day the request counters (approved,
---          rejected, revoked) of the pemda or OPD.
-local p, scope = KEYS[1], ARGV[1]
-local n = tonumber(ARGV[2])
+--          rejected, revoked) of the pemda or OPD; the people of the scope
+--          on record now (service accounts left out; 1 for an employee);
+--          per period, the figures of each NIP|RHK pair of the scope, as
+--          {pair, realized, realized on flexible days, target, the NIP's
+--          flexible days in the period}. In "rhk" mode the first three are
+--          empty.
+local p, mode, scope = KEYS[1], ARGV[1], ARGV[2]
+if mode == 'first' then
+    for _, day in ipairs(redis.call('ZRANGE', p .. 'mv:days', 0, -1)) do
+        if tonumber(redis.call('HGET', p .. 'mv:c:' .. day, 'flex') or '0') > 0 then return day end
+    end
+    return ''
+end
+local n = tonumber(ARGV[3])
 local fields = {}
-for i = 1, n do fields[i] = scope .. ARGV[2 + i] end
-local d = tonumber(ARGV[3 + n])
-local rows = {}
+for i = 1, n do fields[i] = scope .. ARGV[3 + i] end
+local at = 4 + n
+local d = tonumber(ARGV[at])
+local days, day_bucket = {}, {}
 for i = 1, d do
-    local v = redis.call('HMGET', p .. 'mv:c:' .. ARGV[3 + n + i], unpack(fields))
-    for j = 1, n do v[j] = tonumber(v[j] or 0) end
-    rows[i] = v
+    days[i] = ARGV[at + i]
+    day_bucket[i] = tonumber(ARGV[at + d + i])
 end
-local targets = {}
-for i = 4 + n + d, #ARGV do
-    targets[#targets + 1] = tonumber(redis.call('HGET', p .. 'mv:t:' .. ARGV[i], scope .. 'target') or 0)
+at = at + 2 * d + 1
+local m = tonumber(ARGV[at])
+local months, month_bucket = {}, {}
+for i = 1, m do
+    months[i] = ARGV[at + i]
+    month_bucket[i] = tonumber(ARGV[at + m + i])
 end
-local steps, requests = {}, {}
 local opd = string.match(scope, '^o:(.+):$')
 local person = string.sub(scope, 1, 2) == 'n:'
-for i = 1, d do
-    local day = ARGV[3 + n + i]
-    local per_role = {}
-    for r, role in ipairs({'atasan', 'kepala_opd', 'bkd'}) do
-        local key = p .. 'mv:step:' .. day .. ':' .. role
-        if opd then key = key .. ':' .. opd end
-        local waits = {}
+
+-- HMGET of many fields, in slices (unpack has a limit)
+local function hmget(key, list)
+    local out = {}
+    for first = 1, #list, 1000 do
+        local slice = {}
+        for j = first, math.min(#list, first + 999) do slice[#slice + 1] = list[j] end
+        local v = redis.call('HMGET', key, unpack(slice))
+        for j = 1, #v do out[first + j - 1] = tonumber(v[j] or 0) end
+    end
+    return out
+end
+
+local rows, steps, requests = {}, {}, {}
+if mode == 'all' then
+    for i = 1, d do
+        local v = {}
+        if n > 0 then v = hmget(p .. 'mv:c:' .. days[i], fields) end
+        rows[i] = v
+        local per_role = {}
+        for r, role in ipairs({'atasan', 'kepala_opd', 'bkd'}) do
+            local key = p .. 'mv:step:' .. days[i] .. ':' .. role
+            if opd then key = key .. ':' .. opd end
+            local waits = {}
+            if not person then
+                local z = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+                for j = 1, #z, 2 do
+                    local sla = string.match(z[j], '|([^|]*)$')
+                    waits[#waits + 1] = tonumber(z[j + 1])
+                    waits[#waits + 1] = tonumber(sla or '0')
+                end
+            end
+            per_role[r] = waits
+        end
+        steps[i] = per_role
+        local prefix = ''
+        if opd then prefix = 'opd:' .. opd .. ':' end
+        local c = {0, 0, 0}
         if not person then
-            local z = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
-            for j = 1, #z, 2 do
-                local sla = string.match(z[j], '|([^|]*)$')
-                waits[#waits + 1] = tonumber(z[j + 1])
-                waits[#waits + 1] = tonumber(sla or '0')
+            c = redis.call('HMGET', p .. 'm:day:' .. days[i], prefix .. 'approved', prefix .. 'rejected', prefix .. 'revoked')
+            for j = 1, 3 do c[j] = tonumber(c[j] or 0) end
+        end
+        requests[i] = c
+    end
+end
+local heads = 1
+if not person then heads = wfa_mv_people(p, opd) end
+
+-- The RHK figures: pairs of the scope, summed by period
+local suffix = ''
+if opd then suffix = ':o:' .. opd elseif person then suffix = ':n:' .. string.match(scope, '^n:(.+):$') end
+local pairs_ = redis.call('SMEMBERS', p .. 'mv:pairs' .. suffix)
+table.sort(pairs_)
+local nips, nip_index, pair_nip = {}, {}, {}
+local q_fields, qf_fields, t_fields, flex_fields = {}, {}, {}, {}
+for j, pair in ipairs(pairs_) do
+    local nip = string.match(pair, '^([^|]*)')
+    if not nip_index[nip] then
+        nips[#nips + 1] = nip
+        nip_index[nip] = #nips
+        flex_fields[#nips] = 'n:' .. nip .. ':flex'
+    end
+    pair_nip[j] = nip_index[nip]
+    q_fields[j] = scope .. 'q:' .. pair
+    qf_fields[j] = scope .. 'qf:' .. pair
+    t_fields[j] = scope .. 't:' .. pair
+end
+local sums, flex = {}, {}     -- by period: pair -> {q, qf, t}; nip -> flexible days
+local function sum_of(b, j)
+    sums[b] = sums[b] or {}
+    local s = sums[b][j]
+    if not s then s = {0, 0, 0}; sums[b][j] = s end
+    return s
+end
+if #pairs_ > 0 then
+    for i = 1, d do
+        local b = day_bucket[i]
+        local key = p .. 'mv:c:' .. days[i]
+        local q, qf = hmget(key, q_fields), hmget(key, qf_fields)
+        for j = 1, #pairs_ do
+            if q[j] ~= 0 or qf[j] ~= 0 then
+                local s = sum_of(b, j)
+                s[1], s[2] = s[1] + q[j], s[2] + qf[j]
             end
         end
-        per_role[r] = waits
+        local f = hmget(key, flex_fields)
+        flex[b] = flex[b] or {}
+        for k = 1, #nips do
+            if f[k] ~= 0 then flex[b][k] = (flex[b][k] or 0) + f[k] end
+        end
     end
-    steps[i] = per_role
-    local prefix = ''
-    if opd then prefix = 'opd:' .. opd .. ':' end
-    local m = {0, 0, 0}
-    if not person then
-        m = redis.call('HMGET', p .. 'm:day:' .. day, prefix .. 'approved', prefix .. 'rejected', prefix .. 'revoked')
-        for j = 1, 3 do m[j] = tonumber(m[j] or 0) end
+    for i = 1, m do
+        local b = month_bucket[i]
+        if b > 0 then
+            local t = hmget(p .. 'mv:t:' .. months[i], t_fields)
+            for j = 1, #pairs_ do
+                if t[j] ~= 0 then
+                    local s = sum_of(b, j)
+                    s[3] = s[3] + t[j]
+                end
+            end
+        end
     end
-    requests[i] = m
 end
-return {rows, targets, steps, requests}
+local rhk, buckets = {}, 0
+for b in pairs(sums) do if b > buckets then buckets = b end end
+for b = 1, buckets do
+    local list = {}
+    for j = 1, #pairs_ do
+        local s = sums[b] and sums[b][j]
+        if s and (s[1] ~= 0 or s[3] ~= 0) then
+            list[#list + 1] = {pairs_[j], s[1], s[2], s[3], (flex[b] or {})[pair_nip[j]] or 0}
+        end
+    end
+    rhk[b] = list
+end
+return {rows, steps, requests, heads, rhk}

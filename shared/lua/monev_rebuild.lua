@@ -46,7 +46,8 @@ for i = 2, #ARGV do
         if f[4] ~= 'inside' and f[4] ~= 'none' then wfa_mv_add(p, ci[j], opd, nip, 'ci_flagged', 1) end
         read = read + 1
     end
-    -- Daily reports
+    -- Daily reports; the accepted ones' quantities by RHK and day
+    local lkh = {}
     local rep = redis.call('HGETALL', p .. 'mv:rep:' .. nip)
     for j = 1, #rep, 2 do
         local report, date = cmsgpack.unpack(rep[j + 1]), rep[j]
@@ -57,25 +58,51 @@ for i = 2, #ARGV do
         end
         if report.state == 'accepted' then
             wfa_mv_add(p, date, report.opd, nip, 'rep_acc', 1)
-            wfa_mv_add(p, date, report.opd, nip, 'real', report.quantity)
-            wfa_mv_add(p, date, report.opd, nip, 'real_flex', report.quantity)
+            for _, rhk in ipairs(wfa_mv_report_rhks(report)) do
+                lkh[date .. '|' .. rhk] = {wfa_mv_lkh(report, rhk), report.opd}
+            end
         end
         read = read + 1
     end
-    -- e-kinerja logs (date|source|id -> quantity|rhk|flex|opd) and targets
+    -- e-kinerja logs (date|source|id -> quantity|rhk|flex|opd) by RHK and day
+    local ek = {}
     local real = redis.call('HGETALL', p .. 'mv:real:' .. nip)
     for j = 1, #real, 2 do
         local date = string.match(real[j], '^([^|]*)')
         local f = wfa_split_bar(real[j + 1])
-        wfa_mv_add(p, date, f[4], nip, 'real', tonumber(f[1]))
-        wfa_mv_add(p, date, f[4], nip, 'real_flex', tonumber(f[1]) * tonumber(f[3]))
+        local day = date .. '|' .. f[2]
+        local e = ek[day]
+        if not e then
+            ek[day] = {tonumber(f[1]), tonumber(f[3]), f[4]}
+        else
+            e[1], e[2] = e[1] + tonumber(f[1]), math.max(e[2], tonumber(f[3]))
+            if f[4] < e[3] then e[3] = f[4] end
+        end
         read = read + 1
+    end
+    -- Each day's RHK once: the larger of the LKH and the logs
+    for day, l in pairs(lkh) do
+        local date, rhk = string.match(day, '^([^|]*)|(.*)$')
+        wfa_mv_rhk_move(p, date, nip, rhk, {0, 0, ''}, wfa_mv_rhk_count(l[1], l[2], ek[day]))
+    end
+    for day, e in pairs(ek) do
+        if not lkh[day] then
+            local date, rhk = string.match(day, '^([^|]*)|(.*)$')
+            wfa_mv_rhk_move(p, date, nip, rhk, {0, 0, ''}, wfa_mv_rhk_count(nil, '', e))
+        end
     end
     local tgt = redis.call('HGETALL', p .. 'mv:tgt:' .. nip)
     for j = 1, #tgt, 2 do
-        local month = string.match(tgt[j], '^([^|]*)')
+        local month, rhk = string.match(tgt[j], '^([^|]*)|(.*)$')
         local f = wfa_split_bar(tgt[j + 1])
-        wfa_mv_target(p, month, f[2], nip, tonumber(f[1]))
+        wfa_mv_target(p, month, f[2], nip, 't:' .. nip .. '|' .. rhk, tonumber(f[1]))
+        wfa_mv_pair(p, f[2], nip, rhk)
+        read = read + 1
+    end
+    -- Work on days without approval (date -> at|what|opd)
+    local uni = redis.call('HGETALL', p .. 'mv:uni:' .. nip)
+    for j = 1, #uni, 2 do
+        wfa_mv_add(p, uni[j], wfa_split_bar(uni[j + 1])[3], nip, 'uni', 1)
         read = read + 1
     end
 end

@@ -11,8 +11,10 @@
 --            day: a Plt/Plh the atasan named for today verifies for them)
 -- Returns  {"ok"|"dup", state} or {"err", CODE, detail}. States: submitted,
 --          accepted, returned. A returned report may be submitted again; it
---          is counted once. An accepted report adds its quantity to the
---          figures of its day (real, real_flex).
+--          is counted once. An accepted report adds its quantities, RHK by
+--          RHK, to the figures of its day (q:, qf:; wfa_mv_rhk_move), once
+--          with e-kinerja logs of the same RHK and day. A report refused
+--          with NOT_FLEXIBLE_DAY is recorded as unilateral work.
 local p = KEYS[1]
 local action = ARGV[1]
 local nip, date, at = ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -22,7 +24,10 @@ if action == 'submit' then
     local previous = redis.call('GET', idem)
     if previous then return {'dup', previous} end
     local day = wfa_mv_flex_day(p, nip, date)
-    if not day then return {'err', 'NOT_FLEXIBLE_DAY', date} end
+    if not day then
+        wfa_mv_unilateral(p, nip, date, ARGV[4], 'report')
+        return {'err', 'NOT_FLEXIBLE_DAY', date}
+    end
     local old = redis.call('HGET', rk, date)
     local report
     if old then
@@ -81,8 +86,12 @@ redis.call('HSET', rk, date, cmsgpack.pack(report))
 redis.call('ZREM', p .. 'mv:rep:pending:' .. report.supervisor, nip .. '|' .. date)
 if state == 'accepted' then
     wfa_mv_add(p, date, report.opd, nip, 'rep_acc', 1)
-    wfa_mv_add(p, date, report.opd, nip, 'real', report.quantity)
-    wfa_mv_add(p, date, report.opd, nip, 'real_flex', report.quantity)
+    -- Each RHK's quantity, once with what e-kinerja logged of it that day
+    for _, rhk in ipairs(wfa_mv_report_rhks(report)) do
+        local ek = wfa_mv_ek(p, nip, date, rhk)
+        wfa_mv_rhk_move(p, date, nip, rhk, wfa_mv_rhk_count(nil, '', ek),
+                        wfa_mv_rhk_count(wfa_mv_lkh(report, rhk), report.opd, ek))
+    end
 else
     wfa_mv_add(p, date, report.opd, nip, 'rep_ret', 1)
 end

@@ -248,15 +248,19 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
         assert invalid["code"] == "IMPORT_INVALID" and {e["field"] for e in invalid["errors"]} == {"date", "quantity"}
         clock.set(day + datetime.timedelta(days=1), 8)
         figures = monev(client, pemda=org.pemda, nip=alice["nip"], **{"from": month + "-01", "to": day.isoformat()})[0]
-        assert figures["attainment"] == {"realized": 9, "realized_flexible": 9, "target": 20, "pct": 45.0}, figures
+        # Her LKH (4 of RHK-1, accepted) and the e-kinerja log (5 of RHK-1) of the same day
+        # report the same work: the day counts 5, once, against the RHK's own target
+        assert figures["attainment"] == {"rhks": 1, "with_target": 1, "met": 0, "pct": 25.0, "by_rhk": [
+            {"rhk": "RHK-1", "realized": 5, "realized_flexible": 5, "target": 20, "pct": 25.0,
+             "per_flexible_day": 5.0, "per_office_day": 0.0}]}, figures
         team = monev(client, pemda=org.pemda, opd="DINKES", **{"from": day.isoformat(), "to": day.isoformat()})[0]
-        # Bob's log of 2 is on his flexible day too
-        assert team["attainment"]["realized"] == 11 and team["attainment"]["realized_flexible"] == 11, team
+        # Bob's log of 2 is of his own RHK-1: never added to Alice's; it has no target
+        assert team["attainment"] == {"rhks": 2, "with_target": 1, "met": 0, "pct": 25.0}, team
         # Reads are scoped: Bob may not read Alice's figures; Kemendagri reads the nation
         assert client.call("MONEV.GET", {"as": bob["nip"], "nip": alice["nip"], "from": day.isoformat(),
                                          "to": day.isoformat()})["code"] == "FORBIDDEN"
         nation = monev(client, **{"as": KEMENDAGRI, "from": day.isoformat(), "to": day.isoformat()})[0]
-        assert nation["attainment"]["realized"] == 11, nation
+        assert nation["attainment"]["rhks"] == 2, nation
         # Bob's day stays his: he reports it; the cancelled next day is not his any more
         ok(client.call("REPORT.SUBMIT", {"key": "br", "as": bob["nip"], "date": day.isoformat(),
                                          "activities": activity()}))
@@ -489,19 +493,20 @@ def test_simulated_month(tmp_path=None):
         # The figures, against the test's own account
         def expected(members):
             e = dict(flex=0, on_time=0, late=0, flagged=0, sub=0, late_rep=0, acc=0, ret=0,
-                     real=0, real_flex=0, target=0)
+                     rhks=0, with_target=0, met=0, ratios=[], indexes=[])
             for k in members:
+                real = real_flex = 0        # each person's one RHK, RHK-1
                 for d in workdays:
                     n = index_of[d]
-                    e["real"] += log_quantity(k, n)
                     if (k, d) not in flex:
+                        real += log_quantity(k, n)
                         continue
                     e["flex"] += 1
-                    e["real_flex"] += log_quantity(k, n)
                     c, r = checkin_kind(k, n), report_kind(k, n)
                     e["on_time"] += c in (0, 1, 2, 3, 4, 5, 6, 9)
                     e["late"] += c == 7
                     e["flagged"] += c == 9
+                    quantity = log_quantity(k, n)
                     if r <= 7:
                         e["sub"] += 1
                         e["late_rep"] += r == 7
@@ -509,15 +514,31 @@ def test_simulated_month(tmp_path=None):
                             e["ret"] += 1
                         else:
                             e["acc"] += 1
-                            e["real"] += 2
-                            e["real_flex"] += 2
-                e["target"] += 40 * len(months)
+                            # the LKH's 2 and the e-kinerja log of the same RHK and day: once
+                            quantity = max(quantity, 2)
+                    real += quantity
+                    real_flex += quantity
+                target = 40 * len(months)
+                e["rhks"] += 1
+                e["with_target"] += 1
+                e["met"] += real >= target
+                e["ratios"].append(100 * real / target)
+                flex_days = len(flex_days_of(k))
+                office = (real - real_flex) / (len(workdays) - flex_days)
+                if office > 0:
+                    e["indexes"].append(100 * (real_flex / flex_days) / office)
             return e
+
+        def flex_days_of(k):
+            return [d for d in workdays if (k, d) in flex]
+
+        def average(values):
+            return sum(values) / len(values) if values else None
 
         def check(figures, e, heads, what):
             assert figures["flexible"] == {"days": e["flex"], "location_days": e["flex"],
                                            "judged_days": e["flex"], "working_days": 20 * heads,
-                                           "cap_days": 2 * 4 * heads,
+                                           "cap_days": 2 * 4 * heads, "unapproved_days": 0,
                                            "cap_use_pct": round(100 * e["flex"] / (8 * heads), 2)}, (what, figures)
             assert figures["checkins"]["on_time"] == e["on_time"], (what, figures)
             assert figures["checkins"]["late"] == e["late"], (what, figures)
@@ -525,13 +546,17 @@ def test_simulated_month(tmp_path=None):
             assert figures["checkins"]["flagged"] == e["flagged"], (what, figures)
             assert figures["reports"]["submitted"] == e["sub"] and figures["reports"]["late"] == e["late_rep"]
             assert figures["reports"]["accepted"] == e["acc"] and figures["reports"]["returned"] == e["ret"]
-            assert figures["attainment"]["realized"] == e["real"], (what, figures)
-            assert figures["attainment"]["realized_flexible"] == e["real_flex"], (what, figures)
-            assert figures["attainment"]["target"] == e["target"], (what, figures)
+            attainment = figures["attainment"]
+            assert (attainment["rhks"], attainment["with_target"], attainment["met"]) == \
+                (e["rhks"], e["with_target"], e["met"]), (what, figures)
+            assert abs(attainment["pct"] - average(e["ratios"])) < 0.006, (what, figures)
+            assert figures["per_day"]["rhk_compared"] == len(e["indexes"]), (what, figures)
+            assert abs(figures["per_day"]["flexible_vs_office_pct"] - average(e["indexes"])) < 0.006, (what, figures)
             assert figures["checkins"]["compliance_pct"] == round(100 * e["on_time"] / e["flex"], 2), (what, figures)
 
         span = {"from": days[0].isoformat(), "to": days[-1].isoformat()}
-        check(monev(client, pemda=pemda, **span)[0], expected(range(60)), len(org.rows) + 2, "pemda")
+        # The integrator is a service account, no person: the BKD officer is
+        check(monev(client, pemda=pemda, **span)[0], expected(range(60)), len(org.rows) + 1, "pemda")
         for opd in org.opds:
             members = [k for k in range(60) if staff[k]["opd"] == opd]
             heads = sum(1 for row in org.rows if row["opd"] == opd)
@@ -541,7 +566,7 @@ def test_simulated_month(tmp_path=None):
         # Each benchmark met or not, for the pemda and for a weak and a good employee
         totals, e = monev(client, pemda=pemda, **span)[0], expected(range(60))
         judged = {"compliance": e["on_time"] * 100 / e["flex"], "reports": e["sub"] * 100 / e["flex"],
-                  "attainment": e["real"] * 100 / e["target"]}
+                  "attainment": average(e["ratios"])}
         for name, minimum in (("compliance", 95), ("reports", 90), ("attainment", 100)):
             want = {"min_pct": minimum, "result": "meets" if judged[name] >= minimum else "below"}
             assert totals["benchmarks"][name] == want, (name, judged, totals["benchmarks"])
@@ -619,14 +644,16 @@ def test_monev_through_wfactl(tmp_path=None):
         out = ctl("monev", "--pemda", org.pemda, "--nip", person["nip"], *span, "--as", person["nip"])
         assert out.returncode == 0 and "checkin_late" in out.stdout, out
         lines = dict(line.split() for line in out.stdout.splitlines()[1:])
-        assert (lines["checkin_late"], lines["reports_accepted"], lines["realized"], lines["target"]) == \
-            ("1", "1", "6", "40"), out.stdout
+        # RHK-1: the LKH's 3 and the log's 2 of the same day count once (3) against 40; RHK-2 has
+        # no target
+        assert (lines["checkin_late"], lines["reports_accepted"], lines["rhks"], lines["rhks_with_target"],
+                lines["attainment_pct"]) == ("1", "1", "2", "1", "7.50"), out.stdout
         out = ctl("export", "--pemda", org.pemda, *span, "--as", org.sekda["nip"])
         rows = list(csv.DictReader(io.StringIO(out.stdout)))
         assert out.returncode == 0 and len(rows) == 1 and rows[0]["period"] == day.isoformat(), out
-        assert rows[0]["checkin_late"] == "1" and rows[0]["realized"] == "6", rows
+        assert rows[0]["checkin_late"] == "1" and rows[0]["rhks"] == "2", rows
         out = ctl("--json", "monev", *span, "--as", KEMENDAGRI)
-        assert out.returncode == 0 and '"realized":6' in out.stdout, out
+        assert out.returncode == 0 and '"rhks":2' in out.stdout, out
         out = ctl("monev", "--pemda", org.pemda, *span, "--as", person["nip"])
         assert out.returncode == 1 and "FORBIDDEN" in out.stderr, out
         out = ctl("metrics", "rebuild", "--pemda", org.pemda, "--as", org.sekda["nip"])
