@@ -53,32 +53,41 @@ SUBMIT = {"v": 1, "id": "vec-submit", "key": "vec-submit-1", "as": PEGAWAI, "kin
                                                                 "Rapat daring dengan tim"]}
 
 
-def period(label, working_days, cap_days, person=False, realized=0, target=0, attainment_pct=None,
-           office_per_day=None, office_days=0):
+def period(label, working_days, cap_days, person=False, rhks=0, with_target=0, attainment_pct=None,
+           office_days=0, unapproved_days=0, by_rhk=None):
     """One period of a MONEV.GET reply, as s_pack_bucket (shared/wfa_monev.c) packs it, with
     no flexible day and no approval decided in it. An employee's period (person) has no
-    approvals and capacity; an OPD's, a pemda's and the nation's have them."""
+    approvals and capacity, and lists its RHKs (by_rhk); an OPD's, a pemda's and the nation's
+    have them."""
     body = {"period": label,
             "flexible": {"days": 0, "location_days": 0, "judged_days": 0, "working_days": working_days,
-                         "cap_days": cap_days, "cap_use_pct": 0.0 if cap_days > 0 else None}}
+                         "cap_days": cap_days, "cap_use_pct": 0.0 if cap_days > 0 else None,
+                         "unapproved_days": unapproved_days}}
     if not person:
         step = {"decided": 0, "p50_s": 0.0, "p90_s": 0.0, "sla_breaches": 0}
         body["approvals"] = {"approved": 0, "rejected": 0, "revoked": 0, "rejection_pct": None,
                              "revocation_pct": None,
                              "steps": {"atasan": step, "kepala_opd": step, "bkd": step}}
         body["capacity"] = {"peak_away": 0, "limit": None, "peak_pct": None}
+    attainment = {"rhks": rhks, "with_target": with_target, "met": 0, "pct": attainment_pct}
+    if person:
+        attainment["by_rhk"] = by_rhk or []
     body.update({
         "checkins": {"on_time": 0, "late": 0, "missing": 0, "flagged": 0, "compliance_pct": None},
         "reports": {"submitted": 0, "late": 0, "accepted": 0, "returned": 0,
                     "submission_pct": None, "verification_pct": None},
-        "attainment": {"realized": realized, "realized_flexible": 0, "target": target,
-                       "pct": attainment_pct},
+        "attainment": attainment,
         "benchmarks": {"compliance": {"min_pct": 95, "result": None},
                        "reports": {"min_pct": 90, "result": None},
                        "attainment": {"min_pct": 100, "result": None if attainment_pct is None else
                                       "meets" if attainment_pct >= 100 else "below"}},
-        "per_day": {"flexible": None, "office": office_per_day, "office_days": office_days}})
+        "per_day": {"rhk_compared": 0, "flexible_vs_office_pct": None, "office_days": office_days}})
     return body
+
+
+# No day of the vectors' pemda is an approved flexible day: nothing to compare before and after
+NO_BEFORE_AFTER = {"first_flexible_day": None, "before": None, "after": None, "rhk_compared": 0,
+                   "after_vs_before_pct": None}
 
 
 def ok(call_id, **fields):
@@ -325,18 +334,20 @@ def vectors():
          {"v": 1, "id": "vec-monev", "as": ATASAN, "pemda": PEMDA, "opd": "DINKES",
           "from": "2099-01-01", "to": "2099-01-31", "by": "month"},
          ok("vec-monev", scope={"pemda": PEMDA, "opd": "DINKES", "nip": ""}, periods=[period(
-             "2099-01", working_days=40, cap_days=20, realized=3, target=20, attainment_pct=15.0,
-             office_per_day=0.08, office_days=40)]))
+             "2099-01", working_days=40, cap_days=20, rhks=1, with_target=1, attainment_pct=15.0,
+             office_days=40)], before_after=NO_BEFORE_AFTER))
+    # The check-in and the report refused above were work on days without approval: counted
     pair("monev.get.past", "MONEV.GET",
          {"v": 1, "id": "vec-monev-past", "as": PEGAWAI, "nip": PEGAWAI, "from": PAST_FROM, "to": PAST_TO},
          ok("vec-monev-past", scope={"pemda": PEMDA, "opd": "", "nip": PEGAWAI}, periods=[period(
-             "total", working_days=22, cap_days=10, person=True, office_per_day=0.0, office_days=22)]))
+             "total", working_days=22, cap_days=10, person=True, office_days=22, unapproved_days=1)],
+            before_after=dict(NO_BEFORE_AFTER, by_rhk=[])))
     pair("monev.get.forbidden", "MONEV.GET",
          {"v": 1, "id": "vec-monev-nope", "as": PEGAWAI, "pemda": PEMDA, "from": PAST_FROM, "to": PAST_TO},
          error("vec-monev-nope", "FORBIDDEN",
                "Anda tidak berwenang melakukan tindakan ini: metrics.read, scope none", "as"))
     pair("monev.rebuild", "MONEV.REBUILD", {"v": 1, "id": "vec-rebuild", "as": ATASAN, "pemda": PEMDA},
-         ok("vec-rebuild", records=3, days=2, months=1, differences=0, equal=True, applied=False, examples=[]))
+         ok("vec-rebuild", records=5, days=4, months=1, differences=0, equal=True, applied=False, examples=[]))
     return v
 
 
