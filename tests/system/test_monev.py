@@ -648,6 +648,9 @@ def test_monev_through_wfactl(tmp_path=None):
         # no target
         assert (lines["checkin_late"], lines["reports_accepted"], lines["rhks"], lines["rhks_with_target"],
                 lines["attainment_pct"]) == ("1", "1", "2", "1", "7.50"), out.stdout
+        # Nothing was logged before the first flexible day: nothing to compare before/after
+        assert (lines["first_flexible_day"], lines["rhks_compared_before"], lines["after_vs_before_pct"]) == \
+            (day.isoformat(), "0", "-"), out.stdout
         out = ctl("export", "--pemda", org.pemda, *span, "--as", org.sekda["nip"])
         rows = list(csv.DictReader(io.StringIO(out.stdout)))
         assert out.returncode == 0 and len(rows) == 1 and rows[0]["period"] == day.isoformat(), out

@@ -1383,7 +1383,7 @@ s_cmd_ekinerja (int argc, char **argv)
                 ",\"conflicts\":%" PRId64 ",\"unknown\":%" PRId64 "}\n", sent, totals [0], totals [1], totals [2], totals [3]);
     else
         printf ("Pushed %zu items from %s: %" PRId64 " new, %" PRId64 " duplicates, %" PRId64 " conflicts, %"
-                PRId64 " unknown employees\n", sent, file_name, totals [0], totals [1], totals [2], totals [3]);
+                PRId64 " unknown employees or service accounts\n", sent, file_name, totals [0], totals [1], totals [2], totals [3]);
     return totals [2] || totals [3]? 1: 0;
 }
 
@@ -1489,6 +1489,21 @@ s_cmd_monev (int argc, char **argv, bool csv)
                           value, sizeof value);
                 printf ("  %-24s %s\n", s_monev_columns [column_nbr][2], value);
             }
+        }
+        //  The before/after comparison of art. 35 (not for the nation)
+        const msgpack_object *before_after = wfa_mp_get (&reply.data, "before_after");
+        if (!csv && before_after && before_after->type == MSGPACK_OBJECT_MAP) {
+            char compared [32], percent [32];
+            s_figure (&reply.data, "before_after", "rhk_compared", compared, sizeof compared);
+            s_figure (&reply.data, "before_after", "after_vs_before_pct", percent, sizeof percent);
+            const msgpack_object *first_day = wfa_mp_get (before_after, "first_flexible_day");
+            printf ("  %-24s ", "first_flexible_day");
+            if (first_day && first_day->type == MSGPACK_OBJECT_STR)
+                s_print_value (first_day);
+            else
+                printf ("-");
+            printf ("\n  %-24s %s\n  %-24s %s\n", "rhks_compared_before", compared,
+                    "after_vs_before_pct", percent);
         }
     }
     msgpack_unpacked_destroy (&reply);
