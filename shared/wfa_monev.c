@@ -1855,4 +1855,15 @@ wfa_monev_test (bool verbose)
     assert (streq (label, "2026-12"));
     s_bucket_label ("total", day, label);
     assert (streq (label, "total"));
+    //  Periods are found by label, made once
+    s_bucket_t buckets [3];
+    memset (buckets, 0, sizeof buckets);
+    size_t bucket_count = 0;
+    assert (s_bucket_of (buckets, &bucket_count, "2026-12") == 0);
+    assert (s_bucket_of (buckets, &bucket_count, "2027-01") == 1);
+    assert (s_bucket_of (buckets, &bucket_count, "2026-12") == 0 && bucket_count == 2);
+    assert (buckets [1].capacity == -1);
+    //  RHK ratios: each RHK against its own target, then averaged
+    assert (s_per_day (5, 2) == 2.5 && s_per_day (5, 0) == -1);
+    assert (s_average (100.0 + 4.0, 2) == 52.0 && s_average (0, 0) == -1);
 }

@@ -11,6 +11,8 @@ local event_id, now, kind, id, from_state, from_date = ARGV[1], tonumber(ARGV[2]
 if redis.call('ZADD', p .. 'done:monev', 'NX', now, event_id) == 0 then return 0 end
 local r = redis.call('HMGET', p .. 'req:' .. id, 'nip', 'opd', 'dates', 'kind')
 if not r[1] then return 0 end
+-- A service account's days are no person's flexible days
+if wfa_mv_service(redis.call('HGET', p .. 'emp:' .. r[1], 'roles')) then return 0 end
 local step = 1
 if kind ~= 'approved' then
     if from_state ~= 'approved' then return 0 end

@@ -22,8 +22,10 @@ wfa_mv_ns = 'mv:r:'
 local read = 0
 for i = 2, #ARGV do
     local nip = ARGV[i]
-    -- Flexible days, from the requests
-    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
+    -- Flexible days, from the requests (a service account has none)
+    local requests = redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)
+    if wfa_mv_service(redis.call('HGET', p .. 'emp:' .. nip, 'roles')) then requests = {} end
+    for _, id in ipairs(requests) do
         local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'dates', 'ended_from', 'kind', 'opd')
         local approved = r[1] == 'approved'
         if not approved and (r[1] == 'cancelled' or r[1] == 'revoked') then

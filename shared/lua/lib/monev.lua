@@ -37,10 +37,13 @@ end
 
 -- The approved request that makes date a flexible day of nip, or nil:
 -- {request_id, kind, opd, schedule}. A request cancelled or revoked from
--- a later date keeps the days before it.
+-- a later date keeps the days before it. A service account (an
+-- integrator) has no flexible day: it is no person.
 local function wfa_mv_flex_day(p, nip, date)
     local id = redis.call('HGET', p .. 'days:' .. nip, date)
     if not id then return nil end
+    local roles = redis.call('HGET', p .. 'emp:' .. nip, 'roles') or ''
+    if string.find(';' .. roles .. ';', ';integrator;', 1, true) then return nil end
     local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'kind', 'opd', 'schedule', 'ended_from')
     local kept = (r[1] == 'cancelled' or r[1] == 'revoked') and (r[5] or '') ~= '' and date < r[5]
     if r[1] ~= 'approved' and not kept then return nil end
