@@ -138,6 +138,14 @@ def test_monev_figures_by_rhk_once_and_before_after(tmp_path=None):
         ]
         for case, got, want in cases:
             assert got == want, (case, got, want)
+        # The month of the flexible Monday, as a BKD officer reads it: each day's RHK-A once
+        first = day_of(month + "-01")
+        last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        counted = dict([(d, 1) for d in before] + [(week[0], 3), (week[1], 2), (week[2], 5)])
+        whole = monev(client, nip=alice["nip"], by="month", **{"from": first.isoformat(), "to": last.isoformat()})[0]
+        rhk_a = next(r for r in whole["attainment"]["by_rhk"] if r["rhk"] == "RHK-A")
+        assert (whole["period"], rhk_a["realized"], rhk_a["target"]) == \
+            (month, sum(q for d, q in counted.items() if d[:7] == month), 10), whole
         # Before flexible work began there is nothing to compare with
         _, early = monev(client, nip=alice["nip"], **{"from": before[0], "to": before[-1]})
         assert (early["first_flexible_day"], early["before"], early["rhk_compared"]) == (week[0], None, 0), early
