@@ -10,6 +10,7 @@
 #include "wfa_employee.h"
 #include "wfa_policy.h"
 #include "wfa_calendar.h"
+#include "wfa_hours.h"
 #include "wfa_call.h"
 #include "wfa_config.h"
 #include "wfa_prom.h"

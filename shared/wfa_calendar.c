@@ -1,7 +1,7 @@
-/*  wfa_calendar.c - reading a pemda's calendar of days off. */
+/*  wfa_calendar.c - reading a pemda's calendar: days off and Ramadan. */
 #include "wfa.h"
 
-static const char *s_kinds [] = { "nasional", "cuti_bersama", "lokal", NULL };
+static const char *s_kinds [] = { "nasional", "cuti_bersama", "lokal", "ramadan", NULL };
 
 bool
 wfa_holiday_kind_valid (const char *kind)
@@ -63,10 +63,24 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
         kind = s_trim (kind);
         name = s_trim (name);
         bool good = true;
+        bool ramadan = streq (kind, "ramadan");
+        int last_day = 0;
+        char *dots = ramadan? strstr (date, ".."): NULL;
+        if (dots) {
+            *dots = 0;
+            if (wfa_date_parse (s_trim (date), &day) || wfa_date_parse (s_trim (dots + 2), &last_day)
+            ||  last_day < day || last_day - day >= WFA_RAMADAN_DAYS_MAX) {
+                problem (arg, line_nbr, WFA_E_BAD_DATE, "date");
+                good = false;
+            }
+        }
+        else
         if (wfa_date_parse (date, &day)) {
             problem (arg, line_nbr, WFA_E_BAD_DATE, "date");
             good = false;
         }
+        else
+            last_day = day;
         if (!wfa_holiday_kind_valid (kind)) {
             problem (arg, line_nbr, WFA_E_BAD_VALUE, "kind");
             good = false;
@@ -75,8 +89,10 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
             problem (arg, line_nbr, WFA_E_BAD_VALUE, "name");
             good = false;
         }
+        //  A day once among the days off, once among the Ramadan days
         for (size_t held_nbr = 0; good && held_nbr < *count; held_nbr++)
-            if (list [held_nbr].day == day) {
+            if (streq (list [held_nbr].kind, "ramadan") == ramadan
+            &&  list [held_nbr].day <= last_day && day <= list [held_nbr].last_day) {
                 problem (arg, line_nbr, WFA_E_DUPLICATE_DATE, "date");
                 good = false;
             }
@@ -92,7 +108,14 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
             }
             wfa_holiday_t *holiday = &list [(*count)++];
             holiday->day = day;
-            snprintf (holiday->date, sizeof holiday->date, "%s", date);
+            holiday->last_day = last_day;
+            if (last_day != day) {
+                char last [11];
+                snprintf (holiday->date, sizeof holiday->date, "%s..%s", date,
+                          wfa_date_format (last_day, last));
+            }
+            else
+                snprintf (holiday->date, sizeof holiday->date, "%s", date);
             snprintf (holiday->kind, sizeof holiday->kind, "%s", kind);
             snprintf (holiday->name, sizeof holiday->name, "%s", name);
         }
@@ -135,6 +158,28 @@ wfa_calendar_test (bool verbose)
     assert (streq (holidays [1].name, "Cuti Bersama Natal, Tahun 2026"));
     assert (streq (holidays [2].date, "2026-12-15"));
     free (holidays);
+
+    //  Ramadan: a range (at most 31 days) or single days; a Ramadan day may
+    //  also be a day off, but is a Ramadan day once
+    const char *ramadan =
+        "2027-02-08 .. 2027-03-09,ramadan,Ramadan 1448 H\n"
+        "2027-03-08,cuti_bersama,Cuti Bersama Idul Fitri\n"
+        "2028-01-28,ramadan,Ramadan 1449 H (hari pertama)\n";
+    assert (wfa_calendar_parse (ramadan, &holidays, &count, s_log_problem, log) == 0);
+    assert (count == 3 && streq (holidays [0].date, "2027-02-08..2027-03-09"));
+    assert (holidays [0].last_day - holidays [0].day == 29);
+    assert (holidays [2].day == holidays [2].last_day);
+    free (holidays);
+    const char *bad_ramadan =
+        "2027-02-08..2027-03-11,ramadan,Too long\n"
+        "2027-03-09..2027-02-08,ramadan,Backwards\n"
+        "2027-02-08..2027-02-10,nasional,Range of days off\n"
+        "2027-02-08..2027-02-20,ramadan,One\n"
+        "2027-02-20,ramadan,Twice\n";
+    log [0] = 0;
+    assert (wfa_calendar_parse (bad_ramadan, &holidays, &count, s_log_problem, log) == 4);
+    assert (streq (log, "1:BAD_DATE:date 2:BAD_DATE:date 3:BAD_DATE:date 5:DUPLICATE_DATE:date "));
+    log [0] = 0;
 
     const char *bad =
         "2026-12-25,nasional,Natal\n"

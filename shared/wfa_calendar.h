@@ -1,21 +1,27 @@
-/*  wfa_calendar.h - a pemda's calendar of days off.
+/*  wfa_calendar.h - a pemda's calendar: days off, and Ramadan.
 
     National holidays (libur nasional), collective leave (cuti bersama) and
     local holidays (libur daerah) are set per pemda; working days are
-    Monday to Friday minus these. The file format, one day a line:
+    Monday to Friday minus these. The days of Ramadan, when the Ramadan
+    working hours hold (Perpres 21/2023 art. 4(4)), are set in the same
+    calendar: they are working days. The file format, one entry a line:
         YYYY-MM-DD,KIND,NAME
-    KIND is nasional, cuti_bersama or lokal; NAME is the rest of the line.
-    Blank lines and lines starting with '#' are ignored. */
+        YYYY-MM-DD..YYYY-MM-DD,ramadan,NAME     (Ramadan: a day or a range)
+    KIND is nasional, cuti_bersama, lokal or ramadan; NAME is the rest of
+    the line. A Ramadan day may also be a day off (cuti bersama before
+    Idul Fitri). Blank lines and lines starting with '#' are ignored. */
 #ifndef WFA_CALENDAR_H_INCLUDED
 #define WFA_CALENDAR_H_INCLUDED
 
 #define WFA_CALENDAR_MAX 1000   //  Days in one calendar (one call carries them all)
 #define WFA_HOLIDAY_NAME_MAX 200
+#define WFA_RAMADAN_DAYS_MAX 31 //  Days in one Ramadan range
 
 typedef struct {
-    int day;                    //  Day number (wfa_date)
-    char date [11];             //  YYYY-MM-DD
-    char kind [16];             //  nasional | cuti_bersama | lokal
+    int day;                    //  Day number (wfa_date); the first of a range
+    int last_day;               //  The last day of a Ramadan range; day otherwise
+    char date [24];             //  YYYY-MM-DD, or YYYY-MM-DD..YYYY-MM-DD (ramadan)
+    char kind [16];             //  nasional | cuti_bersama | lokal | ramadan
     char name [WFA_HOLIDAY_NAME_MAX + 1];
 } wfa_holiday_t;
 
@@ -27,7 +33,7 @@ typedef void (wfa_calendar_problem_fn) (void *arg, int line, wfa_code_t code, co
 int wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
                         wfa_calendar_problem_fn *problem, void *arg);
 
-//  True for a known kind of day off.
+//  True for a known kind of calendar entry (a day off, or ramadan).
 bool wfa_holiday_kind_valid (const char *kind);
 
 void wfa_calendar_test (bool verbose);

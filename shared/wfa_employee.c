@@ -13,7 +13,7 @@ static const char *s_roles [] = {
 static const char *s_columns [WFA_EMPLOYEE_FIELDS + 1] = {
     "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
     "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home",
-    "special_circumstances", "home_geo", NULL
+    "special_circumstances", "home_geo", "unit", "working_days", NULL
 };
 #define S_REQUIRED_COLUMNS 7
 
@@ -33,7 +33,8 @@ wfa_employee_field (wfa_employee_t *row, int field_nbr)
 {
     char **slots [WFA_EMPLOYEE_FIELDS] = { &row->nip, &row->name, &row->pemda, &row->opd,
         &row->position, &row->supervisor_nip, &row->roles, &row->service_start, &row->sanctions,
-        &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special, &row->home_geo };
+        &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special, &row->home_geo,
+        &row->unit, &row->working_days };
     assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
     return slots [field_nbr];
 }
@@ -185,6 +186,11 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
         ||  lat < -90 || lat > 90 || lon < -180 || lon > 180)
             S_PROBLEM (WFA_E_BAD_VALUE, "home_geo");
     }
+    if (row->unit && *row->unit && !wfa_opd_code_valid (row->unit))
+        S_PROBLEM (WFA_E_BAD_VALUE, "unit");
+    if (row->working_days && *row->working_days && !streq (row->working_days, "5")
+    &&  !streq (row->working_days, "6") && !streq (row->working_days, "7"))
+        S_PROBLEM (WFA_E_BAD_VALUE, "working_days");
     if (row->predikat && wfa_predikat_rank (row->predikat) < 0)
         S_PROBLEM (WFA_E_BAD_VALUE, "predikat");
     if (row->position_eligible && !s_flag_valid (row->position_eligible))
@@ -227,6 +233,8 @@ wfa_employee_clear (wfa_employee_t *row)
     free (row->special);
     free (row->home_geo);
     free (row->home);
+    free (row->unit);
+    free (row->working_days);
     memset (row, 0, sizeof *row);
 }
 

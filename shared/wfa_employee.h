@@ -27,6 +27,8 @@ typedef struct {
     char *home_geo;             //  Home coordinates "LAT,LON" (geofence of rumah)
     char *special;              //  Approved special circumstances (keadaan
                                 //  khusus): FROM..TO[;FROM..] ranges
+    char *unit;                 //  Sub-unit of the OPD (bidang, UPT, Puskesmas), "" if none
+    char *working_days;         //  Days a week the unit works: 5, 6 or 7; "" the policy's
     int line;                   //  Line in the source file, or batch index
     bool short_row;             //  CSV row with fewer fields than the header
 } wfa_employee_t;
@@ -44,9 +46,9 @@ bool wfa_opd_code_valid (const char *code);
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);
 
-#define WFA_EMPLOYEE_FIELDS 15  //  Fields of a row: 7 required columns, 8 optional
+#define WFA_EMPLOYEE_FIELDS 17  //  Fields of a row: 7 required columns, 10 optional
 
-//  Name of field n of a row (0..12), in the CSV column order.
+//  Name of field n of a row (0..16), in the CSV column order.
 const char *wfa_employee_field_name (int field_nbr);
 
 //  Address of field n of a row.

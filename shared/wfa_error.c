@@ -109,6 +109,13 @@ static const s_error_t s_errors [WFA_E_COUNT] = {
     [WFA_E_CAPACITY_FULL] = { "CAPACITY_FULL",
         "Kuota pegawai OPD yang bekerja fleksibel pada hari itu sudah penuh%s",
         "The OPD's quota of people away on that day is full%s" },
+    [WFA_E_UNIT_CAPACITY_FULL] = { "UNIT_CAPACITY_FULL",
+        "Kuota pegawai unit kerja (bidang, UPT, Puskesmas) yang bekerja fleksibel pada hari itu "
+        "sudah penuh%s",
+        "The unit's (bidang, UPT, Puskesmas) quota of people away on that day is full%s" },
+    [WFA_E_TOO_FEW_PRESENT] = { "TOO_FEW_PRESENT",
+        "Pegawai yang tetap di kantor pada hari itu akan kurang dari jumlah minimum%s",
+        "Fewer than the minimum would stay at the office on that day%s" },
     [WFA_E_BAD_STATE] = { "BAD_STATE",
         "Pengajuan dalam keadaan yang tidak mengizinkan tindakan ini%s",
         "The request's state does not allow this action%s" },

@@ -37,10 +37,11 @@ typedef enum {
     S_TYPE_TIME,                //  List of time kinds
     S_TYPE_PREDIKAT,
     S_TYPE_BLACKOUT,            //  List of dates and ranges
-    S_TYPE_RAMADAN,             //  One range or empty
     S_TYPE_TZ,
     S_TYPE_CLOCK,               //  HH:MM, stored as minutes since midnight
-    S_TYPE_GEO                  //  "LAT, LON" in degrees, or empty
+    S_TYPE_GEO,                 //  "LAT, LON" in degrees, or empty
+    S_TYPE_RETIRED              //  A key no longer read: empty, or refused naming
+                                //  where its rule went (s_retired)
 } s_type_t;
 
 typedef struct {
@@ -61,7 +62,7 @@ static const s_key_t s_keys [] = {
       offsetof (wfa_rules_t, kind_allowed), 3 * sizeof (bool), "rumah, kantor_lain, lokasi_lain" },
     { S_SECTION_KINDS, "time", S_TYPE_TIME, 0, 0,
       offsetof (wfa_rules_t, kind_allowed) + 3 * sizeof (bool), 2 * sizeof (bool), "sif, dinamis" },
-    { S_SECTION_LIMITS, "weekly_location_days", S_TYPE_INT, 0, 5, S_FIELD (weekly_location_days), "2" },
+    { S_SECTION_LIMITS, "weekly_location_days", S_TYPE_INT, 0, 2, S_FIELD (weekly_location_days), "2" },
     { S_SECTION_LIMITS, "min_notice_working_days", S_TYPE_INT, 0, 60,
       S_FIELD (min_notice_working_days), "0" },
     { S_SECTION_LIMITS, "max_days_per_request", S_TYPE_INT, 1, 31, S_FIELD (max_days_per_request), "10" },
@@ -69,10 +70,22 @@ static const s_key_t s_keys [] = {
     { S_SECTION_LIMITS, "weekly_hours", S_TYPE_DECIMAL, 1, 60, S_FIELD (weekly_hours), "37.5" },
     { S_SECTION_LIMITS, "ramadan_weekly_hours", S_TYPE_DECIMAL, 1, 60,
       S_FIELD (ramadan_weekly_hours), "32.5" },
-    { S_SECTION_LIMITS, "ramadan", S_TYPE_RAMADAN, 0, 0, offsetof (wfa_rules_t, ramadan_from),
-      offsetof (wfa_rules_t, ramadan_to) + sizeof (int) - offsetof (wfa_rules_t, ramadan_from), "" },
+    { S_SECTION_LIMITS, "ramadan", S_TYPE_RETIRED, 0, 0, 0, 0, NULL },
+    { S_SECTION_LIMITS, "break_minutes", S_TYPE_INT, 0, 240, S_FIELD (break_minutes), "60" },
+    { S_SECTION_LIMITS, "friday_break_minutes", S_TYPE_INT, 0, 240, S_FIELD (friday_break_minutes), "90" },
+    { S_SECTION_LIMITS, "ramadan_break_minutes", S_TYPE_INT, 0, 240, S_FIELD (ramadan_break_minutes), "30" },
+    { S_SECTION_LIMITS, "ramadan_friday_break_minutes", S_TYPE_INT, 0, 240,
+      S_FIELD (ramadan_friday_break_minutes), "60" },
+    { S_SECTION_LIMITS, "working_days", S_TYPE_INT, 5, 7, S_FIELD (working_days), "5" },
     { S_SECTION_CAPACITY, "max_people_per_day", S_TYPE_INT, 0, 100000, S_FIELD (max_people_per_day), "0" },
     { S_SECTION_CAPACITY, "max_percent_per_day", S_TYPE_INT, 0, 100, S_FIELD (max_percent_per_day), "0" },
+    { S_SECTION_CAPACITY, "unit_max_people_per_day", S_TYPE_INT, 0, 100000,
+      S_FIELD (unit_max_people_per_day), "0" },
+    { S_SECTION_CAPACITY, "unit_max_percent_per_day", S_TYPE_INT, 0, 100,
+      S_FIELD (unit_max_percent_per_day), "0" },
+    { S_SECTION_CAPACITY, "min_present_per_day", S_TYPE_INT, 0, 100000, S_FIELD (min_present_per_day), "0" },
+    { S_SECTION_CAPACITY, "unit_min_present_per_day", S_TYPE_INT, 0, 100000,
+      S_FIELD (unit_min_present_per_day), "0" },
     { S_SECTION_ELIGIBILITY, "block_when_sanctioned", S_TYPE_YESNO, 0, 0,
       S_FIELD (block_when_sanctioned), "yes" },
     { S_SECTION_ELIGIBILITY, "min_months_of_service", S_TYPE_INT, 0, 600,
@@ -85,6 +98,7 @@ static const s_key_t s_keys [] = {
     { S_SECTION_ELIGIBILITY, "special_circumstance_exempt_from_cap", S_TYPE_YESNO, 0, 0,
       S_FIELD (special_circumstance_exempt_from_cap), "yes" },
     { S_SECTION_MONEV, "work_start", S_TYPE_CLOCK, 0, 0, S_FIELD (work_start), "07:30" },
+    { S_SECTION_MONEV, "ramadan_work_start", S_TYPE_CLOCK, 0, 0, S_FIELD (ramadan_work_start), "08:00" },
     { S_SECTION_MONEV, "checkin_grace_minutes", S_TYPE_INT, 0, 240, S_FIELD (checkin_grace_minutes), "15" },
     { S_SECTION_MONEV, "report_deadline", S_TYPE_CLOCK, 0, 0, S_FIELD (report_deadline), "23:59" },
     { S_SECTION_MONEV, "geofence_radius_m", S_TYPE_INT, 10, 100000, S_FIELD (geofence_radius_m), "200" },
@@ -97,7 +111,41 @@ static const s_key_t s_keys [] = {
     { S_SECTION_MONEV, "suspend_weeks", S_TYPE_INT, 0, 52, S_FIELD (suspend_weeks), "0" },
     { S_SECTION_NONE, NULL, S_TYPE_INT, 0, 0, 0, 0, NULL }
 };
-#define S_KEY_MAX 32            //  Keys fit one bit each in a uint32_t
+#define S_KEY_MAX 64            //  Keys fit one bit each in a uint64_t
+#define S_BIT(key_nbr) ((uint64_t) 1 << (key_nbr))
+
+//  Keys whose bounds are the regulation's, not the pemda's choice: a value
+//  past them is refused naming the article (a pemda may tighten the rules,
+//  never loosen them).
+typedef struct {
+    const char *name;           //  Key in [limits] (or limits.KEY of an OPD)
+    const char *article_id;     //  The rule, in Bahasa Indonesia
+    const char *article_en;     //  and in English
+} s_legal_t;
+
+static const s_legal_t s_legal [] = {
+    { "weekly_location_days",
+      "pasal 13 ayat (1) PermenPAN-RB 4/2025: fleksibilitas lokasi paling banyak 2 hari kerja seminggu; "
+      "pemda boleh menurunkan, tidak menaikkan",
+      "art. 13(1) PermenPAN-RB 4/2025: location flexibility at most 2 working days a week; "
+      "a pemda may lower it, never raise it" },
+    { NULL, NULL, NULL }
+};
+
+//  Retired keys: where their rule lives now.
+typedef struct {
+    const char *name;
+    const char *moved_id, *moved_en;
+} s_retired_t;
+
+static const s_retired_t s_retired [] = {
+    { "ramadan",
+      "tidak dipakai lagi: tanggal Ramadan kini di kalender pemda (CALENDAR.SET, jenis ramadan, "
+      "mis. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)",
+      "no longer read: the dates of Ramadan now go in the pemda calendar (CALENDAR.SET, "
+      "kind ramadan, e.g. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)" },
+    { NULL, NULL, NULL }
+};
 
 static const char *s_kind_names [] = { "rumah", "kantor_lain", "lokasi_lain", "sif", "dinamis" };
 static const char *s_predikat_names [] = {
@@ -109,7 +157,7 @@ static const char *s_step_actions [] = { "remind", "escalate", "expire", NULL };
 //  One [opd CODE] section: the keys it sets and their values.
 typedef struct {
     char code [WFA_CODE_MAX + 1];
-    uint32_t set;               //  Bit per s_keys index
+    uint64_t set;               //  Bit per s_keys index
     wfa_rules_t values;         //  Meaningful for the keys set
     int *blackout;              //  Pairs from, to; when limits.blackout is set
     size_t blackout_count;
@@ -136,6 +184,7 @@ typedef struct {
     int section_line [S_SECTION_COUNT];
     int key_line [S_KEY_MAX];   //  Line of each pemda key, 0 if not given
     int step_lines;             //  step lines seen, good or bad
+    bool stored;                //  A stored text (wfa_policy_parse_stored)
 } s_parser_t;
 
 #define S_WHY_MAX 200           //  "must be ..." text of a bad value
@@ -297,19 +346,33 @@ s_parse_kinds (char *value, int first, int last, bool *allowed)
 //  what it must be in why_id and why_en.
 static bool
 s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout_p,
-             size_t *count_p, char *why_id, char *why_en)
+             size_t *count_p, bool stored, char *why_id, char *why_en)
 {
     char *field = (char *) rules + key->offset;
     int number = 0;
     switch (key->type) {
-        case S_TYPE_INT:
-            if (s_parse_int (value, &number) == 0 && number >= key->min && number <= key->max) {
+        case S_TYPE_INT: {
+            const s_legal_t *legal = s_legal;
+            while (legal->name && !streq (legal->name, key->name))
+                legal++;
+            bool parsed = s_parse_int (value, &number) == 0;
+            if (parsed && number > key->max && legal->name && stored)
+                number = key->max;  //  Stored before the ceiling: read as the ceiling
+            if (parsed && number >= key->min && number <= key->max) {
                 *(int *) field = number;
                 return true;
+            }
+            if (parsed && number > key->max && legal->name) {
+                snprintf (why_id, S_WHY_MAX, "bilangan bulat %d..%d (%s)", key->min, key->max,
+                          legal->article_id);
+                snprintf (why_en, S_WHY_MAX, "a whole number %d..%d (%s)", key->min, key->max,
+                          legal->article_en);
+                return false;
             }
             snprintf (why_id, S_WHY_MAX, "bilangan bulat %d..%d", key->min, key->max);
             snprintf (why_en, S_WHY_MAX, "a whole number %d..%d", key->min, key->max);
             return false;
+        }
         case S_TYPE_DECIMAL:
             if (s_parse_hundredths (value, &number) == 0
             &&  number >= key->min * 100 && number <= key->max * 100) {
@@ -397,19 +460,14 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
             snprintf (why_en, S_WHY_MAX, "a comma-separated list of sif, dinamis "
                       "(each at most once), or empty");
             return false;
-        case S_TYPE_RAMADAN: {
-            int from = -1, to = -1;
-            bool is_range = strstr (value, "..") != NULL;
-            int rc = *value? s_parse_range (value, &from, &to): 0;
-            if (rc == 0 && (!*value || is_range) && to - from <= 30) {
-                ((int *) field) [0] = from;
-                ((int *) field) [1] = to;
-                return true;
-            }
-            snprintf (why_id, S_WHY_MAX, "satu rentang YYYY-MM-DD..YYYY-MM-DD yang akhirnya "
-                      "tidak sebelum awalnya, paling lama 31 hari, atau kosong");
-            snprintf (why_en, S_WHY_MAX, "one range YYYY-MM-DD..YYYY-MM-DD that does not end "
-                      "before it starts, at most 31 days, or empty");
+        case S_TYPE_RETIRED: {
+            if (*value == 0 || stored)
+                return true;        //  Older canonical texts write it empty
+            for (const s_retired_t *retired = s_retired; retired->name; retired++)
+                if (streq (retired->name, key->name)) {
+                    snprintf (why_id, S_WHY_MAX, "kosong: kunci ini %s", retired->moved_id);
+                    snprintf (why_en, S_WHY_MAX, "empty: this key is %s", retired->moved_en);
+                }
             return false;
         }
         case S_TYPE_BLACKOUT: {
@@ -540,9 +598,7 @@ s_value_append (zchunk_t *text, const s_key_t *key, const wfa_rules_t *rules,
                 }
             break;
         }
-        case S_TYPE_RAMADAN:
-            if (((const int *) field) [0] >= 0)
-                s_append_range (text, ((const int *) field) [0], ((const int *) field) [1]);
+        case S_TYPE_RETIRED:
             break;
         case S_TYPE_BLACKOUT:
             for (size_t entry_nbr = 0; entry_nbr < blackout_count; entry_nbr++) {
@@ -617,7 +673,8 @@ s_parse_value (s_parser_t *self, int key_nbr, const char *label, char *value,
     }
     key_line [key_nbr] = self->line;
     char why_id [S_WHY_MAX], why_en [S_WHY_MAX];
-    if (!s_value_set (&s_keys [key_nbr], value, rules, blackout_p, count_p, why_id, why_en)) {
+    if (!s_value_set (&s_keys [key_nbr], value, rules, blackout_p, count_p, self->stored,
+                      why_id, why_en)) {
         s_format (message_id, "Nilai %s tidak sah: harus %s", label, why_id);
         s_format (message_en, "Bad value for %s: must be %s", label, why_en);
         s_error (self, message_id, message_en);
@@ -736,7 +793,7 @@ s_parse_opd_key (s_parser_t *self, const char *key, char *value)
     }
     s_parse_value (self, key_nbr, key, value, &self->opd->values, &self->opd->blackout,
                    &self->opd->blackout_count, self->opd->key_line);
-    self->opd->set |= 1u << key_nbr;
+    self->opd->set |= S_BIT (key_nbr);
 }
 
 //  A section header: [name] or [opd CODE].
@@ -901,7 +958,7 @@ wfa_policy_default (const char *pemda)
             char value [64], why_id [S_WHY_MAX], why_en [S_WHY_MAX];
             snprintf (value, sizeof value, "%s", key->fallback);
             bool valid = s_value_set (key, value, &self->rules, &self->blackout,
-                                      &self->blackout_count, why_id, why_en);
+                                      &self->blackout_count, false, why_id, why_en);
             assert (valid);
             (void) valid;
         }
@@ -915,14 +972,15 @@ wfa_policy_default (const char *pemda)
     return self;
 }
 
-//  Parse policy text.
-wfa_policy_t *
-wfa_policy_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors)
+//  Parse policy text, strictly or as a stored text.
+static wfa_policy_t *
+s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, bool stored)
 {
     assert (text || size == 0);
     assert (pemda);
     s_parser_t parser;
     memset (&parser, 0, sizeof parser);
+    parser.stored = stored;
     parser.errors = zlistx_new ();
     assert (parser.errors);
     zlistx_set_destructor (parser.errors, s_error_destroy);
@@ -999,6 +1057,20 @@ wfa_policy_parse (const char *text, size_t size, const char *pemda, zlistx_t *er
     return parser.policy;
 }
 
+//  Parse policy text.
+wfa_policy_t *
+wfa_policy_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors)
+{
+    return s_parse (text, size, pemda, errors, false);
+}
+
+//  Parse a policy text stored by an earlier version.
+wfa_policy_t *
+wfa_policy_parse_stored (const char *text, size_t size, const char *pemda)
+{
+    return s_parse (text, size, pemda, NULL, true);
+}
+
 //  Read and parse a policy file.
 wfa_policy_t *
 wfa_policy_load (const char *path, const char *pemda, zlistx_t *errors)
@@ -1047,7 +1119,7 @@ wfa_policy_rules (wfa_policy_t *self, const char *opd)
     s_opd_t *section = opd? (s_opd_t *) zhashx_lookup (self->opds, opd): NULL;
     if (section)
         for (int key_nbr = 0; s_keys [key_nbr].name; key_nbr++)
-            if (section->set & (1u << key_nbr))
+            if (section->set & S_BIT (key_nbr))
                 memcpy ((char *) &rules + s_keys [key_nbr].offset,
                         (char *) &section->values + s_keys [key_nbr].offset, s_keys [key_nbr].size);
     return rules;
@@ -1068,7 +1140,7 @@ wfa_policy_opd_blackout (wfa_policy_t *self, const char *opd, int day)
     assert (self);
     int blackout = s_key_find (S_SECTION_LIMITS, "blackout");
     s_opd_t *section = opd? (s_opd_t *) zhashx_lookup (self->opds, opd): NULL;
-    if (section && (section->set & (1u << blackout)))
+    if (section && (section->set & S_BIT (blackout)))
         return s_in_ranges (section->blackout, section->blackout_count, day);
     return wfa_policy_blackout (self, day);
 }
@@ -1113,7 +1185,7 @@ wfa_policy_offices (wfa_policy_t *self, int (*pairs) [2], size_t max)
     int office_key = s_key_find (S_SECTION_MONEV, "office");
     for (s_opd_t *opd = (s_opd_t *) zhashx_first (self->opds); opd && count < max;
          opd = (s_opd_t *) zhashx_next (self->opds))
-        if ((opd->set & (1u << office_key)) && opd->values.office_e6 [0] != WFA_GEO_NONE) {
+        if ((opd->set & S_BIT (office_key)) && opd->values.office_e6 [0] != WFA_GEO_NONE) {
             pairs [count] [0] = opd->values.office_e6 [0];
             pairs [count++] [1] = opd->values.office_e6 [1];
         }
@@ -1130,6 +1202,8 @@ wfa_policy_text (wfa_policy_t *self)
     s_section_t section = S_SECTION_NONE;
     for (int key_nbr = 0; s_keys [key_nbr].name; key_nbr++) {
         const s_key_t *key = &s_keys [key_nbr];
+        if (key->type == S_TYPE_RETIRED)
+            continue;
         if (key->section != section) {
             section = key->section;
             s_append (text, "%s[%s]\n", section == S_SECTION_PEMDA? "": "\n", s_section_names [section]);
@@ -1151,7 +1225,7 @@ wfa_policy_text (wfa_policy_t *self)
         s_opd_t *opd = (s_opd_t *) zhashx_lookup (self->opds, code);
         s_append (text, "\n[opd %s]\n", code);
         for (int key_nbr = 0; s_keys [key_nbr].name; key_nbr++)
-            if (opd->set & (1u << key_nbr)) {
+            if ((opd->set & S_BIT (key_nbr)) && s_keys [key_nbr].type != S_TYPE_RETIRED) {
                 const s_key_t *key = &s_keys [key_nbr];
                 s_append (text, "%s.%s = ", s_section_names [key->section], key->name);
                 s_value_append (text, key, &opd->values, opd->blackout, opd->blackout_count);
@@ -1217,7 +1291,16 @@ s_rules_equal (const wfa_rules_t *one, const wfa_rules_t *two)
         && one->max_days_per_request == two->max_days_per_request
         && one->weekly_hours == two->weekly_hours
         && one->ramadan_weekly_hours == two->ramadan_weekly_hours
-        && one->ramadan_from == two->ramadan_from && one->ramadan_to == two->ramadan_to
+        && one->break_minutes == two->break_minutes
+        && one->friday_break_minutes == two->friday_break_minutes
+        && one->ramadan_break_minutes == two->ramadan_break_minutes
+        && one->ramadan_friday_break_minutes == two->ramadan_friday_break_minutes
+        && one->working_days == two->working_days
+        && one->unit_max_people_per_day == two->unit_max_people_per_day
+        && one->unit_max_percent_per_day == two->unit_max_percent_per_day
+        && one->min_present_per_day == two->min_present_per_day
+        && one->unit_min_present_per_day == two->unit_min_present_per_day
+        && one->ramadan_work_start == two->ramadan_work_start
         && one->max_people_per_day == two->max_people_per_day
         && one->max_percent_per_day == two->max_percent_per_day
         && one->block_when_sanctioned == two->block_when_sanctioned
@@ -1319,8 +1402,9 @@ static const s_case_t s_cases [] = {
     { "kinds", "time = rumah", false, NULL },
     { "kinds", "time = shift", false, NULL },
     { "limits", "weekly_location_days = 0", true, "weekly_location_days = 0\n" },
-    { "limits", "weekly_location_days = 5", true, "weekly_location_days = 5\n" },
-    { "limits", "weekly_location_days = 6", false, NULL },
+    { "limits", "weekly_location_days = 2", true, "weekly_location_days = 2\n" },
+    { "limits", "weekly_location_days = 3", false, NULL },
+    { "limits", "weekly_location_days = 5", false, NULL },
     { "limits", "weekly_location_days = -1", false, NULL },
     { "limits", "weekly_location_days = 2.5", false, NULL },
     { "limits", "weekly_location_days =", false, NULL },
@@ -1348,12 +1432,20 @@ static const s_case_t s_cases [] = {
     { "limits", "weekly_hours = 37.", false, NULL },
     { "limits", "ramadan_weekly_hours = 30", true, "ramadan_weekly_hours = 30\n" },
     { "limits", "ramadan_weekly_hours = 61", false, NULL },
-    { "limits", "ramadan = 2026-02-18..2026-03-19", true, "ramadan = 2026-02-18..2026-03-19\n" },
-    { "limits", "ramadan =", true, "ramadan = \n" },
-    { "limits", "ramadan = 2026-02-18", false, NULL },
-    { "limits", "ramadan = 2026-03-19..2026-02-18", false, NULL },
-    { "limits", "ramadan = 2026-01-01..2026-12-31", false, NULL },
-    { "limits", "ramadan = 2026-02-18..2026-03-19, 2027-02-08..2027-03-09", false, NULL },
+    { "limits", "ramadan =", true, "[limits]\nweekly_location_days" },
+    { "limits", "ramadan = 2026-02-18..2026-03-19", false, NULL },
+    { "limits", "break_minutes = 45", true, "break_minutes = 45\n" },
+    { "limits", "break_minutes = 241", false, NULL },
+    { "limits", "friday_break_minutes = 120", true, "friday_break_minutes = 120\n" },
+    { "limits", "friday_break_minutes = -1", false, NULL },
+    { "limits", "ramadan_break_minutes = 0", true, "ramadan_break_minutes = 0\n" },
+    { "limits", "ramadan_break_minutes = 30.5", false, NULL },
+    { "limits", "ramadan_friday_break_minutes = 90", true, "ramadan_friday_break_minutes = 90\n" },
+    { "limits", "ramadan_friday_break_minutes = x", false, NULL },
+    { "limits", "working_days = 6", true, "working_days = 6\n" },
+    { "limits", "working_days = 7", true, "working_days = 7\n" },
+    { "limits", "working_days = 4", false, NULL },
+    { "limits", "working_days = 8", false, NULL },
     { "limits", "weekly_days = 2", false, NULL },
     { "capacity", "max_people_per_day = 100000", true, "max_people_per_day = 100000\n" },
     { "capacity", "max_people_per_day = 100001", false, NULL },
@@ -1361,7 +1453,16 @@ static const s_case_t s_cases [] = {
     { "capacity", "max_percent_per_day = 30", true, "max_percent_per_day = 30\n" },
     { "capacity", "max_percent_per_day = 101", false, NULL },
     { "capacity", "max_percent_per_day = 30%", false, NULL },
-    { "eligibility", "block_when_sanctioned = no", true, "block_when_sanctioned = no\n" },
+    { "capacity", "unit_max_people_per_day = 3", true, "unit_max_people_per_day = 3\n" },
+    { "capacity", "unit_max_people_per_day = -3", false, NULL },
+    { "capacity", "unit_max_percent_per_day = 25", true, "unit_max_percent_per_day = 25\n" },
+    { "capacity", "unit_max_percent_per_day = 101", false, NULL },
+    { "capacity", "min_present_per_day = 10", true, "min_present_per_day = 10\n" },
+    { "capacity", "min_present_per_day = many", false, NULL },
+    { "capacity", "unit_min_present_per_day = 2", true, "unit_min_present_per_day = 2\n" },
+    { "capacity", "unit_min_present_per_day = 100001", false, NULL },
+    { "monev", "ramadan_work_start = 08:30", true, "ramadan_work_start = 08:30\n" },
+    { "monev", "ramadan_work_start = 8:00", false, NULL },    { "eligibility", "block_when_sanctioned = no", true, "block_when_sanctioned = no\n" },
     { "eligibility", "block_when_sanctioned = ya", false, NULL },
     { "eligibility", "min_months_of_service = 600", true, "min_months_of_service = 600\n" },
     { "eligibility", "min_months_of_service = 601", false, NULL },
@@ -1390,8 +1491,11 @@ static const s_case_t s_cases [] = {
       "[opd DINKES]\ncapacity.max_percent_per_day = 20\n" },
     { "opd DINKES", "limits.weekly_location_days = 1", true, "limits.weekly_location_days = 1\n" },
     { "opd DINKES", "limits.blackout = 2026-09-01", true, "limits.blackout = 2026-09-01\n" },
-    { "opd DINKES", "limits.ramadan = 2026-02-18..2026-03-19", true,
-      "limits.ramadan = 2026-02-18..2026-03-19\n" },
+    { "opd DINKES", "limits.ramadan = 2026-02-18..2026-03-19", false, NULL },
+    { "opd DINKES", "limits.weekly_location_days = 3", false, NULL },
+    { "opd RSUD", "limits.working_days = 7", true, "[opd RSUD]\nlimits.working_days = 7\n" },
+    { "opd PKM", "capacity.unit_min_present_per_day = 2", true,
+      "[opd PKM]\ncapacity.unit_min_present_per_day = 2\n" },
     { "opd DINKES", "kinds.location = rumah", true, "kinds.location = rumah\n" },
     { "opd DINKES", "eligibility.min_predikat = sangat_baik", true,
       "eligibility.min_predikat = sangat_baik\n" },
@@ -1465,7 +1569,10 @@ wfa_policy_test (bool verbose)
     assert (rules.weekly_location_days == 2 && rules.min_notice_working_days == 0);
     assert (rules.max_days_per_request == 10);
     assert (rules.weekly_hours == 37.5 && rules.ramadan_weekly_hours == 32.5);
-    assert (rules.ramadan_from == -1 && rules.ramadan_to == -1);
+    assert (rules.break_minutes == 60 && rules.friday_break_minutes == 90);
+    assert (rules.ramadan_break_minutes == 30 && rules.ramadan_friday_break_minutes == 60);
+    assert (rules.working_days == 5 && rules.ramadan_work_start == 8 * 60);
+    assert (rules.unit_max_people_per_day == 0 && rules.unit_min_present_per_day == 0);
     assert (rules.max_people_per_day == 0 && rules.max_percent_per_day == 0);
     assert (rules.block_when_sanctioned && rules.require_position_eligible);
     assert (rules.field_based_exempt_from_cap && rules.special_circumstance_exempt_from_cap);
@@ -1523,6 +1630,34 @@ wfa_policy_test (bool verbose)
 
     //  Every key, passing and failing
     s_test_cases ();
+
+    //  The regulation's ceiling names its article; a text stored before it
+    //  (or with the retired limits.ramadan) still loads, read the new way
+    {
+        const char *old = "[limits]\nweekly_location_days = 3\nramadan = 2026-02-18..2026-03-19\n"
+                          "[opd DINKES]\nlimits.weekly_location_days = 5\n"
+                          "capacity.max_people_per_day = 4\n";
+        zlistx_t *errors = wfa_policy_errors_new ();
+        assert (wfa_policy_parse (old, strlen (old), "35.08", errors) == NULL);
+        assert (zlistx_size (errors) == 3);
+        wfa_policy_error_t *first = (wfa_policy_error_t *) zlistx_first (errors);
+        assert (first->line == 2 && strstr (first->message_en, "art. 13(1)"));
+        assert (strstr (first->message_id, "pasal 13 ayat (1)"));
+        wfa_policy_error_t *second = (wfa_policy_error_t *) zlistx_next (errors);
+        assert (second->line == 3 && strstr (second->message_en, "calendar"));
+        zlistx_destroy (&errors);
+        wfa_policy_t *stored = wfa_policy_parse_stored (old, strlen (old), "35.08");
+        assert (stored);
+        assert (wfa_policy_rules (stored, NULL).weekly_location_days == 2);
+        assert (wfa_policy_rules (stored, "DINKES").weekly_location_days == 2);
+        assert (wfa_policy_rules (stored, "DINKES").max_people_per_day == 4);
+        char *canonical = wfa_policy_text (stored);
+        assert (!strstr (canonical, "ramadan =") && strstr (canonical, "ramadan_weekly_hours"));
+        wfa_policy_t *again = s_test_parse (canonical, "35.08");
+        wfa_policy_destroy (&again);
+        free (canonical);
+        wfa_policy_destroy (&stored);
+    }
 
     //  Many errors at once, each on its line, in line order
     const char *text =
@@ -1648,7 +1783,6 @@ wfa_policy_test (bool verbose)
         "[limits]\n"
         "weekly_location_days = 2\n"
         "blackout = 2026-08-17, 2026-12-24..2026-12-26, 2026-03-16..2026-03-20\n"
-        "ramadan = 2026-02-18..2026-03-19\n"
         "weekly_hours = 37.5\n"
         "[capacity]\n"
         "max_percent_per_day = 30\n"
@@ -1673,8 +1807,6 @@ wfa_policy_test (bool verbose)
     assert (!pemda_rules.kind_allowed [WFA_KIND_LOKASI_LAIN]);
     assert (pemda_rules.kind_allowed [WFA_KIND_SIF] && pemda_rules.kind_allowed [WFA_KIND_DINAMIS]);
     assert (pemda_rules.max_percent_per_day == 30 && pemda_rules.min_predikat == 3);
-    assert (pemda_rules.ramadan_from == wfa_date_from_ymd (2026, 2, 18));
-    assert (pemda_rules.ramadan_to == wfa_date_from_ymd (2026, 3, 19));
     wfa_rules_t unknown = wfa_policy_rules (policy, "BAPPEDA");
     assert (s_rules_equal (&unknown, &pemda_rules));
     wfa_rules_t rsud = wfa_policy_rules (policy, "RSUD-dr.Haryoto");
@@ -1682,7 +1814,7 @@ wfa_policy_test (bool verbose)
     assert (!rsud.kind_allowed [WFA_KIND_RUMAH] && rsud.kind_allowed [WFA_KIND_KANTOR_LAIN]);
     assert (rsud.kind_allowed [WFA_KIND_LOKASI_LAIN]);
     assert (rsud.kind_allowed [WFA_KIND_SIF] && !rsud.kind_allowed [WFA_KIND_DINAMIS]);
-    assert (rsud.min_predikat == 3 && rsud.ramadan_from == pemda_rules.ramadan_from);
+    assert (rsud.min_predikat == 3 && rsud.working_days == 5);
     wfa_rules_t dinkes = wfa_policy_rules (policy, "DINKES");
     assert (dinkes.weekly_location_days == 1 && dinkes.min_predikat == 4);
     assert (!dinkes.block_when_sanctioned && dinkes.weekly_hours == 35.25);

@@ -43,8 +43,17 @@ typedef struct {
     bool kind_allowed [WFA_KIND_COUNT];
     int weekly_location_days, min_notice_working_days, max_days_per_request;
     double weekly_hours, ramadan_weekly_hours;
-    int ramadan_from, ramadan_to;   //  Day numbers (wfa_date), -1 if none
+    //  Breaks (minutes) of a working day: ordinary and Friday, outside and
+    //  in Ramadan (Perpres 21/2023 art. 4); days the unit works a week (5
+    //  Mon-Fri, 6 Mon-Sat, 7 every day)
+    int break_minutes, friday_break_minutes, ramadan_break_minutes, ramadan_friday_break_minutes;
+    int working_days;
     int max_people_per_day, max_percent_per_day;    //  0 = no limit
+    //  A sub-unit (the personnel data's unit) of the OPD: at most N people or
+    //  P percent of it away on one day; at least N of the OPD, and of each
+    //  unit, at the office (0 = no limit)
+    int unit_max_people_per_day, unit_max_percent_per_day, min_present_per_day,
+        unit_min_present_per_day;
     bool block_when_sanctioned, require_position_eligible, field_based_exempt_from_cap,
          special_circumstance_exempt_from_cap;
     int min_months_of_service;
@@ -52,6 +61,7 @@ typedef struct {
     //  Monev: working day start and check-in grace, the daily report's
     //  deadline (minutes since local midnight), the geofence, benchmarks
     int work_start, checkin_grace_minutes, report_deadline, geofence_radius_m;
+    int ramadan_work_start;         //  Start of the working day in Ramadan
     int office_e6 [2];              //  Office lat, lon in microdegrees; WFA_GEO_NONE if unset
     int min_checkin_compliance, min_report_rate, min_attainment;    //  percent
     int flag_after_weeks, suspend_weeks;
@@ -75,6 +85,13 @@ zlistx_t *wfa_policy_errors_new (void);
 //  each problem is appended to errors, in line order, if errors is not NULL.
 //  errors must come from wfa_policy_errors_new (or free its items itself).
 wfa_policy_t *wfa_policy_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors);
+
+//  Parse a policy text stored by an earlier version (POLICY.SET checked it
+//  then): what later versions refuse is read the way they read it instead,
+//  a weekly_location_days above the regulation's 2 as 2, the retired
+//  limits.ramadan as nothing (Ramadan comes from the calendar). NULL if the
+//  text does not parse even so.
+wfa_policy_t *wfa_policy_parse_stored (const char *text, size_t size, const char *pemda);
 
 //  Read and parse a policy file. A file that cannot be read gives one
 //  error with line 0.

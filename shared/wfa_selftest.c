@@ -21,6 +21,7 @@ static const s_test_t s_tests [] = {
     { "wfa_employee", wfa_employee_test },
     { "wfa_policy", wfa_policy_test },
     { "wfa_calendar", wfa_calendar_test },
+    { "wfa_hours", wfa_hours_test },
     { "wfa_call", wfa_call_test },
     { "wfa_config", wfa_config_test },
     { "wfa_prom", wfa_prom_test },

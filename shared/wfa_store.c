@@ -229,7 +229,7 @@ wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_
         if (!reply)
             return NULL;
         if (reply->type == REDIS_REPLY_STRING)
-            policy = wfa_policy_parse (reply->str, reply->len, pemda, NULL);
+            policy = wfa_policy_parse_stored (reply->str, reply->len, pemda);
         freeReplyObject (reply);
         if (!policy)
             wfa_log ("E", "policy v%" PRId64 " of %s does not parse; using the defaults", version, pemda);

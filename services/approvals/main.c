@@ -82,9 +82,13 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (people, sizeof people, "%d", rules.max_people_per_day);
     snprintf (percent, sizeof percent, "%d", rules.max_percent_per_day);
     wfa_date_format (wfa_date_of_ms (now_ms, rules.tz_minutes), today);
+    //  The unit's capacity and the minimum at the office, checked with it
+    char unit_rules [64];
+    snprintf (unit_rules, sizeof unit_rules, "%d,%d,%d,%d", rules.unit_max_people_per_day,
+              rules.unit_max_percent_per_day, rules.min_present_per_day, rules.unit_min_present_per_day);
     const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
-                            people, percent, today };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 11, argv, NULL);
+                            people, percent, today, unit_rules };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 12, argv, NULL);
     const char *outcome = wfa_store_step_result (call, reply, "request_id");
     if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);

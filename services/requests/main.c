@@ -530,8 +530,9 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
 //  (-1: none) for the atomic step.
 static int
 s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const char *nip,
-         const char *kind, zlist_t *dates, const redisReply *employee, const redisReply *calendar,
-         int today, const char **sorted, size_t *sorted_count, int *days_sorted)
+         const char *kind, const char *time_kind, zlist_t *dates, const redisReply *employee,
+         const redisReply *calendar, int today, const char **sorted, size_t *sorted_count,
+         int *days_sorted)
 {
     char detail [300];
     const char *opd = s_hash_field (employee, "opd");
@@ -541,9 +542,27 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
     else
     if (kind && !rules->kind_allowed [kind_nbr])
         wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "kind", kind, -1);
+    //  Location and time together (lokasi dan/atau waktu): a location kind
+    //  with a time kind beside it
+    bool location_kind = kind_nbr >= WFA_KIND_RUMAH && kind_nbr <= WFA_KIND_LOKASI_LAIN;
+    if (time_kind) {
+        int time_nbr = wfa_kind_parse (time_kind);
+        if (time_nbr != WFA_KIND_SIF && time_nbr != WFA_KIND_DINAMIS)
+            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", time_kind, -1);
+        else
+        if (kind_nbr >= 0 && !location_kind)
+            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", kind, -1);    //  Only beside a location kind
+        else
+        if (!rules->kind_allowed [time_nbr])
+            wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "time_kind", time_kind, -1);
+    }
 
-    //  Dates: real, after today in the pemda's zone, working days, not in a
-    //  blackout, once each
+    //  Dates: real, after today in the pemda's zone, days the unit works
+    //  (the personnel data's working_days, else the policy's), not days off
+    //  or in a blackout, once each
+    int working_days = atoi (s_hash_field (employee, "working_days"));
+    if (working_days < 5 || working_days > 7)
+        working_days = rules->working_days;
     *sorted_count = 0;
     for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
         int day = 0;
@@ -554,7 +573,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         if (day <= today)
             wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
         else
-        if (!wfa_date_is_weekday (day))
+        if (!wfa_hours_working_day (working_days, day))
             wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
         else
         if (*(day_off = s_hash_field (calendar, date))) {
@@ -633,8 +652,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
     &&  s_ranges_cover (s_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
                         true, NULL, 0))
         exempt = true;
-    bool time_kind = kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS;
-    return exempt || time_kind? -1: rules->weekly_location_days;
+    return exempt || !location_kind? -1: rules->weekly_location_days;
 }
 
 //  Minutes since midnight of "HH:MM", or -1.
@@ -651,12 +669,14 @@ s_clock (const char *text)
 
 //  Time flexibility (sif, dinamis): a schedule for every date asked for,
 //  {date, start, end}, so that each ISO week touched still reaches the
-//  pemda's weekly hours (Ramadan hours in Ramadan). Days of the week not in
-//  the schedule count as ordinary days; breaks are 60 minutes, 90 on Friday.
+//  pemda's weekly hours (wfa_hours_week: breaks subtracted, Ramadan days of
+//  the calendar at the Ramadan hours, the days the unit works). A shift
+//  whose end is before its start crosses midnight, dated by its start.
 //  Records problems; writes the schedule as "DATE=HH:MM-HH:MM,..." to text.
 static void
 s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorted,
-                  const int *days_sorted, size_t count, char *text, size_t size)
+                  const int *days_sorted, size_t count, const redisReply *ramadan,
+                  char *text, size_t size)
 {
     *text = 0;
     const msgpack_object *schedule = wfa_mp_get (wfa_call_body (call), "schedule");
@@ -664,7 +684,7 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
         wfa_call_error (call, schedule? WFA_E_WRONG_TYPE: WFA_E_MISSING_FIELD, "schedule", NULL, -1);
         return;
     }
-    int minutes [S_DATES_MAX] = { 0 };
+    int starts [S_DATES_MAX], ends [S_DATES_MAX];
     bool given [S_DATES_MAX] = { false };
     for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < 64; entry_nbr++) {
         const msgpack_object *entry = &schedule->via.array.ptr [entry_nbr];
@@ -675,14 +695,14 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
         size_t date_nbr = 0;
         while (date && date_nbr < count && !streq (sorted [date_nbr], date))
             date_nbr++;
-        if (!date || date_nbr == count)
+        if (!date || date_nbr == count || given [date_nbr])
             wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date? date: "date", -1);
         else
-        if (from < 0 || to <= from)
+        if (wfa_hours_span (from, to) < 0)
             wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date, -1);
         else {
-            int pause = wfa_date_weekday (days_sorted [date_nbr]) == 5? 90: 60;
-            minutes [date_nbr] = to - from - pause;
+            starts [date_nbr] = from;
+            ends [date_nbr] = to;
             given [date_nbr] = true;
             char item [40];
             snprintf (item, sizeof item, "%s%s=%s-%s", *text? ",": "", date, start, end);
@@ -698,25 +718,36 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
             wfa_call_error (call, WFA_E_MISSING_FIELD, "schedule", sorted [date_nbr], -1);
     if (wfa_call_failed (call))
         return;
+    //  A shift into the next morning must end before the next day's starts
+    for (size_t date_nbr = 0; date_nbr + 1 < count; date_nbr++)
+        if (days_sorted [date_nbr + 1] == days_sorted [date_nbr] + 1
+        &&  wfa_hours_overlap (starts [date_nbr], ends [date_nbr], starts [date_nbr + 1])) {
+            char detail [64];
+            snprintf (detail, sizeof detail, "%s: overlaps %s", sorted [date_nbr], sorted [date_nbr + 1]);
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", detail, -1);
+        }
     //  Each ISO week touched: scheduled days as scheduled, the others ordinary
     for (size_t date_nbr = 0; date_nbr < count; date_nbr++) {
         int monday = days_sorted [date_nbr] - (wfa_date_weekday (days_sorted [date_nbr]) + 6) % 7;
         if (date_nbr > 0 && monday == days_sorted [date_nbr - 1] - (wfa_date_weekday (days_sorted [date_nbr - 1]) + 6) % 7)
             continue;               //  Week already judged
-        bool ramadan = rules->ramadan_from >= 0 && monday + 4 >= rules->ramadan_from
-                    && monday <= rules->ramadan_to;
-        double required = ramadan? rules->ramadan_weekly_hours: rules->weekly_hours;
-        double total = 0;
-        for (int day = monday; day < monday + 5; day++) {
-            size_t match = 0;
-            while (match < count && days_sorted [match] != day)
-                match++;
-            total += match < count? minutes [match] / 60.0: required / 5;
+        wfa_hours_day_t week [7];
+        for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
+            char date [11];
+            week [day_nbr] = (wfa_hours_day_t) {
+                *s_hash_field (ramadan, wfa_date_format (monday + day_nbr, date)) != 0, -1, -1 };
+            for (size_t match = 0; match < count; match++)
+                if (days_sorted [match] == monday + day_nbr) {
+                    week [day_nbr].start = starts [match];
+                    week [day_nbr].end = ends [match];
+                }
         }
-        if (total + 1e-9 < required) {
-            char week [9], detail [64];
-            snprintf (detail, sizeof detail, "%s: %.1f < %.1f", wfa_date_iso_week (monday, week),
-                      total, required);
+        double worked = 0, required = 0;
+        wfa_hours_week (rules, monday, week, &worked, &required);
+        if (worked + 1e-9 < required) {
+            char week_name [9], detail [64];
+            snprintf (detail, sizeof detail, "%s: %.1f < %.1f", wfa_date_iso_week (monday, week_name),
+                      worked, required);
             wfa_call_error (call, WFA_E_HOURS_SHORT, "schedule", detail, -1);
         }
     }
@@ -729,6 +760,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *nip = wfa_call_nip (call, "as", true);
     const char *kind = wfa_call_str (call, "kind", 32, true);
+    const char *time_kind = wfa_call_str (call, "time_kind", 32, false);
     zlist_t *dates = wfa_call_strs (call, "dates", S_DATES_MAX, 32, true);
     const char *location = wfa_call_str (call, "location", 500, true);
     const char *reason = wfa_call_str (call, "reason", 2000, true);
@@ -756,7 +788,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         context = wfa_redis_eval (redis, &wfa_script_context, 1, 2, argv, NULL);
         if (wfa_call_redis_down (call, context))
             return;
-        if (context->type != REDIS_REPLY_ARRAY || context->elements != 3) {
+        if (context->type != REDIS_REPLY_ARRAY || context->elements != 4) {
             wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
             freeReplyObject (context);
             return;
@@ -773,17 +805,21 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_policy_t *fallback = policy? NULL: wfa_policy_default ("35");
     const redisReply *employee = context? context->element [1]: NULL;
     const redisReply *calendar = context? context->element [2]: NULL;
+    const redisReply *ramadan = context? context->element [3]: NULL;
     wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, s_hash_field (employee, "opd"));
     int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
     const char *sorted [S_DATES_MAX + 1];
     int days_sorted [S_DATES_MAX + 1];
     size_t sorted_count = 0;
-    int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, dates,
+    int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, time_kind, dates,
                        employee, calendar, today, sorted, &sorted_count, days_sorted);
+    //  The time part (a time kind, or a time kind beside a location kind)
+    //  is held to the weekly hours; the location part to the weekly cap
     char schedule [S_DATES_MAX * 40] = "";
     int kind_nbr = kind? wfa_kind_parse (kind): -1;
-    if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS) && sorted_count > 0)
-        s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, schedule, sizeof schedule);
+    if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS || time_kind) && sorted_count > 0)
+        s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, ramadan, schedule,
+                          sizeof schedule);
     wfa_policy_destroy (&fallback);
     if (context)
         freeReplyObject (context);
@@ -835,11 +871,11 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
               (int64_t) days_sorted [0] * 86400000 - (int64_t) rules.tz_minutes * 60000);
     const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
                             plan_buffer.data, now, weeks, cap_text, policy_version, chain,
-                            again? again: "", starts, schedule };
-    size_t lens [18];
-    for (int arg_nbr = 0; arg_nbr < 18; arg_nbr++)
+                            again? again: "", starts, schedule, time_kind? time_kind: "" };
+    size_t lens [19];
+    for (int arg_nbr = 0; arg_nbr < 19; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 18, argv, lens);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 19, argv, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -1161,7 +1197,7 @@ s_calendar_problem (void *arg, int line, wfa_code_t code, const char *field)
 }
 
 typedef struct {
-    const char *date;           //  YYYY-MM-DD
+    char date [24];             //  YYYY-MM-DD, or a Ramadan range FROM..TO
     const char *stored;         //  "kind|name"
 } s_day_off_t;
 
@@ -1169,7 +1205,7 @@ static int
 s_compare_day_off (const void *left, const void *right)
 {
     const s_day_off_t *a = (const s_day_off_t *) left, *b = (const s_day_off_t *) right;
-    return strcmp (a->date? a->date: "", b->date? b->date: "");
+    return strcmp (a->date, b->date);
 }
 
 static void
@@ -1209,7 +1245,12 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_summary (call, WFA_E_BAD_VALUE, "days");
         return;
     }
-    const char **argv = (const char **) calloc (3 * count + 6, sizeof (char *));
+    //  A Ramadan range goes day by day (its days are looked up one by one)
+    size_t entries = 0;
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++)
+        entries += (size_t) (holidays [day_nbr].last_day - holidays [day_nbr].day + 1);
+    const char **argv = (const char **) calloc (3 * entries + 6, sizeof (char *));
+    char (*dates) [11] = (char (*) [11]) calloc (entries + 1, 11);
     char prefix [WFA_PREFIX_MAX], now [24], ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     wfa_store_prefix (pemda, prefix, sizeof prefix);
@@ -1220,18 +1261,25 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     argv [argc++] = now;
     argv [argc++] = key;
     argv [argc++] = ttl;
-    for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
-        argv [argc++] = holidays [day_nbr].date;
-        argv [argc++] = holidays [day_nbr].kind;
-        argv [argc++] = holidays [day_nbr].name;
-    }
+    size_t entry_nbr = 0;
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++)
+        for (int day = holidays [day_nbr].day; day <= holidays [day_nbr].last_day; day++) {
+            argv [argc++] = wfa_date_format (day, dates [entry_nbr++]);
+            argv [argc++] = holidays [day_nbr].kind;
+            argv [argc++] = holidays [day_nbr].name;
+        }
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
     free (argv);
+    free (dates);
     free (holidays);
     if (wfa_call_redis_down (call, reply))
         return;
-    if (reply->type == REDIS_REPLY_INTEGER)
-        msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->integer);
+    //  {days off, Ramadan days} stored
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+    &&  reply->element [0]->type == REDIS_REPLY_INTEGER && reply->element [1]->type == REDIS_REPLY_INTEGER) {
+        msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [0]->integer);
+        msgpack_pack_int64 (wfa_call_reply (call, "ramadan_days"), reply->element [1]->integer);
+    }
     else
     if (reply->type == REDIS_REPLY_ARRAY)
         wfa_store_step_result (call, reply, "as");
@@ -1250,13 +1298,47 @@ s_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:calendar", pemda);
     if (wfa_call_redis_down (call, reply))
         return;
+    redisReply *ramadan = wfa_redis_command (redis, "HGETALL wfa:{%s}:ramadan", pemda);
+    if (wfa_call_redis_down (call, ramadan)) {
+        freeReplyObject (reply);
+        return;
+    }
     size_t count = reply->type == REDIS_REPLY_ARRAY? reply->elements / 2: 0;
+    size_t ramadan_count = ramadan->type == REDIS_REPLY_ARRAY? ramadan->elements / 2: 0;
     //  Sorted by date: dates are YYYY-MM-DD, so text order is date order
-    s_day_off_t *days = (s_day_off_t *) calloc (count + 1, sizeof (s_day_off_t));
+    s_day_off_t *days = (s_day_off_t *) calloc (count + ramadan_count + 1, sizeof (s_day_off_t));
     for (size_t day_nbr = 0; day_nbr < count; day_nbr++) {
-        days [day_nbr].date = reply->element [2 * day_nbr]->str;
+        snprintf (days [day_nbr].date, sizeof days [day_nbr].date, "%s",
+                  reply->element [2 * day_nbr]->str? reply->element [2 * day_nbr]->str: "");
         days [day_nbr].stored = reply->element [2 * day_nbr + 1]->str;
     }
+    //  Ramadan days (date -> "ramadan|name") as the ranges they were set as:
+    //  runs of days in a row with the same name
+    s_day_off_t *run = days + count;
+    for (size_t day_nbr = 0; day_nbr < ramadan_count; day_nbr++) {
+        snprintf (run [day_nbr].date, sizeof run [day_nbr].date, "%s",
+                  ramadan->element [2 * day_nbr]->str? ramadan->element [2 * day_nbr]->str: "");
+        run [day_nbr].stored = ramadan->element [2 * day_nbr + 1]->str;
+    }
+    qsort (run, ramadan_count, sizeof (s_day_off_t), s_compare_day_off);
+    size_t ranges = 0;
+    for (size_t day_nbr = 0; day_nbr < ramadan_count; day_nbr++) {
+        int day = 0, last = -2;
+        wfa_date_parse (run [day_nbr].date, &day);
+        if (ranges > 0) {
+            char *dots = strstr (run [ranges - 1].date, "..");
+            wfa_date_parse (dots? dots + 2: run [ranges - 1].date, &last);
+        }
+        if (ranges > 0 && day == last + 1 && streq (run [day_nbr].stored? run [day_nbr].stored: "",
+                                                    run [ranges - 1].stored? run [ranges - 1].stored: "")) {
+            run [ranges - 1].date [10] = 0;
+            strcat (run [ranges - 1].date, "..");
+            strcat (run [ranges - 1].date, run [day_nbr].date);
+        }
+        else
+            run [ranges++] = run [day_nbr];
+    }
+    count += ranges;
     qsort (days, count, sizeof (s_day_off_t), s_compare_day_off);
     msgpack_packer *pk = wfa_call_reply (call, "days");
     msgpack_pack_array (pk, count);
@@ -1264,7 +1346,7 @@ s_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         const char *stored = days [day_nbr].stored? days [day_nbr].stored: "";
         const char *bar = strchr (stored, '|');
         msgpack_pack_map (pk, 3);
-        wfa_mp_pack_kv_str (pk, "date", days [day_nbr].date? days [day_nbr].date: "");
+        wfa_mp_pack_kv_str (pk, "date", days [day_nbr].date);
         wfa_mp_pack_str (pk, "kind");
         wfa_mp_pack_strn (pk, stored, bar? (size_t) (bar - stored): 0);
         wfa_mp_pack_kv_str (pk, "name", bar? bar + 1: "");
@@ -1272,6 +1354,7 @@ s_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_uint64 (wfa_call_reply (call, "count"), count);
     free (days);
     freeReplyObject (reply);
+    freeReplyObject (ramadan);
 }
 
 // ---------------------------------------------------------------------

@@ -4,7 +4,11 @@
 -- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"|"return"),
 --          note, idem_key, idem_ttl, now_ms, and the OPD's capacity: at most
 --          N people and at most P percent of it away on one day (0: no limit),
---          today (YYYY-MM-DD, the pemda's local day: for delegations)
+--          today (YYYY-MM-DD, the pemda's local day: for delegations), and
+--          the unit rules "U_PEOPLE,U_PERCENT,MIN_PRESENT,U_MIN_PRESENT": at most
+--          U_PEOPLE people and U_PERCENT percent of the employee's unit away on
+--          one day, at least MIN_PRESENT of the OPD and U_MIN_PRESENT of the
+--          unit at the office (0: no limit)
 -- Returns  {"ok", state, step} | {"dup", state} | {"err", CODE, detail}
 local p = KEYS[1]
 local id, actor, decision, note, key, ttl, now, people, percent, today =
@@ -49,14 +53,55 @@ if state == 'approved' then
 end
 local away = r[12] ~= 'sif' and r[12] ~= 'dinamis'
 if state == 'approved' and away then
-    local capacity = -1
-    if people > 0 then capacity = people end
-    if percent > 0 then
-        local by_share = math.max(1, math.floor(wfa_mv_people(p, r[4]) * percent / 100))
-        if capacity < 0 or by_share < capacity then capacity = by_share end
+    -- The most of a group away on one day: N people, P percent (the smaller)
+    local function most(members, n, pct)
+        local limit = -1
+        if n > 0 then limit = n end
+        if pct > 0 then
+            local by_share = math.max(1, math.floor(members * pct / 100))
+            if limit < 0 or by_share < limit then limit = by_share end
+        end
+        return limit
     end
-    local full = wfa_take_capacity(p, r[4], r[3], wfa_split(r[10]), capacity)
-    if full then return {'err', 'CAPACITY_FULL', table.concat(full, ', ')} end
+    -- Days where one more away passes the group's limit, or leaves fewer
+    -- than `present` of its members at the office; nothing is written
+    local function check(set, label, members, limit, present, full, few)
+        for _, date in ipairs(wfa_split(r[10])) do
+            local key = set .. date
+            if redis.call('SISMEMBER', key, r[3]) == 0 then
+                local out = redis.call('SCARD', key)
+                if limit >= 0 and out >= limit then full[#full + 1] = label .. date .. ': ' .. out .. ' of ' .. limit end
+                if present > 0 and members - out - 1 < present then
+                    few[#few + 1] = label .. date .. ': ' .. (members - out - 1) .. ' < ' .. present
+                end
+            end
+        end
+    end
+    local rules = wfa_split(ARGV[11] or '')
+    local unit_people, unit_percent = tonumber(rules[1] or '0') or 0, tonumber(rules[2] or '0') or 0
+    local min_present, unit_min = tonumber(rules[3] or '0') or 0, tonumber(rules[4] or '0') or 0
+    local unit = redis.call('HGET', p .. 'emp:' .. r[3], 'unit') or ''
+    -- People on record, service accounts left out (wfa_mv_people)
+    local members = wfa_mv_people(p, r[4])
+    local full, few, unit_full, unit_few = {}, {}, {}, {}
+    check(p .. 'cap:' .. r[4] .. ':', '', members, most(members, people, percent), min_present, full, few)
+    if unit ~= '' then
+        local unit_set = p .. 'unit:' .. r[4] .. ':' .. unit
+        local unit_members = redis.call('SCARD', unit_set) - redis.call('SINTERCARD', 2, unit_set, p .. 'role:integrator')
+        check(p .. 'ucap:' .. r[4] .. ':' .. unit .. ':', r[4] .. '/' .. unit .. ' ', unit_members,
+              most(unit_members, unit_people, unit_percent), unit_min, unit_full, unit_few)
+    end
+    if #full > 0 then return {'err', 'CAPACITY_FULL', table.concat(full, ', ')} end
+    if #unit_full > 0 then return {'err', 'UNIT_CAPACITY_FULL', table.concat(unit_full, ', ')} end
+    if #few > 0 then return {'err', 'TOO_FEW_PRESENT', r[4] .. ' ' .. table.concat(few, ', ')} end
+    if #unit_few > 0 then return {'err', 'TOO_FEW_PRESENT', table.concat(unit_few, ', ')} end
+    -- Taken together: the OPD's and the unit's day sets (the request keeps
+    -- its unit, so a cancel gives back the same days)
+    for _, date in ipairs(wfa_split(r[10])) do
+        redis.call('SADD', p .. 'cap:' .. r[4] .. ':' .. date, r[3])
+        if unit ~= '' then redis.call('SADD', p .. 'ucap:' .. r[4] .. ':' .. unit .. ':' .. date, r[3]) end
+    end
+    redis.call('HSET', rkey, 'unit', unit)
 end
 
 for _, approver in ipairs(wfa_split(r[2])) do

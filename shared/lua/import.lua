@@ -2,15 +2,17 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     nip, name, pemda, opd, position, supervisor_nip, roles, then
 --          name/value pairs of optional fields given (service_start,
---          sanctions, predikat, position_eligible, field_based, home);
---          optional fields not given keep their stored values
+--          sanctions, predikat, position_eligible, field_based, home, unit,
+--          working_days, ...); optional fields not given keep their stored values
 -- Returns  1 if created, 0 if updated
 local p = KEYS[1]
 local nip, opd = ARGV[1], ARGV[4]
 local ekey = p .. 'emp:' .. nip
-local old = redis.call('HMGET', ekey, 'opd', 'roles')
+local old = redis.call('HMGET', ekey, 'opd', 'roles', 'unit')
 local old_opd = old[1]
 if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
+-- Sub-units: the people of each unit of an OPD (unit capacity, decide.lua)
+if old[3] and old[3] ~= '' then redis.call('SREM', p .. 'unit:' .. old_opd .. ':' .. old[3], nip) end
 -- Role indexes: who holds a role in the pemda, and in each OPD
 for role in string.gmatch(old[2] or '', '[^;]+') do
     redis.call('SREM', p .. 'role:' .. role, nip)
@@ -25,5 +27,7 @@ redis.call('HSET', ekey, 'nip', nip, 'name', ARGV[2], 'pemda', ARGV[3], 'opd', o
 for i = 8, #ARGV - 1, 2 do redis.call('HSET', ekey, ARGV[i], ARGV[i + 1]) end
 redis.call('SADD', p .. 'opd:' .. opd, nip)
 redis.call('SADD', p .. 'opds', opd)
+local unit = redis.call('HGET', ekey, 'unit') or ''
+if unit ~= '' then redis.call('SADD', p .. 'unit:' .. opd .. ':' .. unit, nip) end
 if old_opd then return 0 end
 return 1

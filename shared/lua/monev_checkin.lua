@@ -4,7 +4,8 @@
 --          minute (local minutes since midnight), work_start (minutes),
 --          grace (minutes), lat, lon (degrees, "" when not given),
 --          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
---          first, then every office of the pemda), idem_key, idem_ttl
+--          first, then every office of the pemda), idem_key, idem_ttl,
+--          ramadan_start (minutes: the start on a Ramadan day of the calendar)
 -- A check-in refused with NOT_FLEXIBLE_DAY is recorded as unilateral work
 -- (wfa_mv_unilateral: once per employee and day, the atasan told).
 -- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE|DATE"} for "in", {"ok"|"dup",
@@ -38,8 +39,10 @@ if action == 'out' then
     return {'ok', 'out|' .. date}
 end
 if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
--- A time kind's day starts when its schedule says
+-- A Ramadan day of the pemda calendar starts at the Ramadan start; a time
+-- kind's day starts when its schedule says
 -- (the date's '-' would be a pattern operator: found as plain text first)
+if ARGV[14] and redis.call('HEXISTS', p .. 'ramadan', date) == 1 then start = tonumber(ARGV[14]) end
 local hh, mm
 local at_date = string.find(day[4], date .. '=', 1, true)
 if at_date then hh, mm = string.match(day[4], '^(%d%d):(%d%d)', at_date + #date + 1) end

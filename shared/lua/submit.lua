@@ -6,14 +6,15 @@
 --          policy version, approval chain ("role:sla_hours:on_timeout,..."),
 --          and for a resubmission the id of the returned request ("" if new),
 --          the moment the first day begins (ms: undecided then, it expires),
---          the schedule of a time kind ("DATE=HH:MM-HH:MM,..." or "")
+--          the schedule of a time kind ("DATE=HH:MM-HH:MM,..." or ""), and the
+--          time kind beside a location kind ("sif", "dinamis" or "")
 -- Returns  {"ok", request_id} | {"dup", request_id} | {"err", CODE} |
 --          {"errs", CODE, detail, CODE, detail, ...} (every rule broken)
 local p = KEYS[1]
 local pemda, key, ttl, nip = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local kind, dates, location, reason, plan, now = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local weeks, cap, policy, chain, again = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14], ARGV[15] or ''
-local starts, schedule = ARGV[16] or '', ARGV[17] or ''
+local starts, schedule, time_kind = ARGV[16] or '', ARGV[17] or '', ARGV[18] or ''
 
 local idem = p .. 'idem:submit:' .. nip .. ':' .. (ARGV[15] or '') .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -88,7 +89,7 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
     'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
-    'chain', chain, 'step', 0, 'schedule', schedule)
+    'chain', chain, 'step', 0, 'schedule', schedule, 'time_kind', time_kind)
 redis.call('HINCRBY', rkey, 'version', 1)
 wfa_hold_days(p, nip, id, date_list, week_list, kind ~= 'sif' and kind ~= 'dinamis')
 if starts ~= '' then redis.call('ZADD', p .. 'timers', tonumber(starts), id .. '|0|start') end
@@ -110,7 +111,7 @@ wfa_audit(p, score, id, nip, 'pegawai', '', action, previous_state, 'submitted',
 local event = 'request.submitted'
 if again ~= '' then event = 'request.resubmitted' end
 redis.call('XADD', p .. 'events', '*', 'type', event, 'data', cmsgpack.pack({
-    request_id = id, pemda = pemda, nip = nip, name = name, opd = opd, kind = kind,
+    request_id = id, pemda = pemda, nip = nip, name = name, opd = opd, kind = kind, time_kind = time_kind,
     dates = date_list, supervisor_nip = supervisor, at = score}))
 
 redis.call('SET', idem, id, 'EX', ttl)

@@ -23,8 +23,9 @@ s_usage (void)
     fprintf (stderr,
         "usage: wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP] COMMAND ...\n"
         "  import employees FILE.csv  (as an admin_pemda/integrator, or with WFA_OPERATOR_TOKEN)\n"
-        "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain --dates YYYY-MM-DD[,...]\n"
+        "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain|sif|dinamis --dates YYYY-MM-DD[,...]\n"
         "         --location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
+        "         [--time-kind sif|dinamis] [--schedule DATE=HH:MM-HH:MM]... (time kinds)\n"
         "  resubmit REQUEST_ID --as NIP (the options of submit)\n"
         "  decide REQUEST_ID... --as NIP (--approve|--reject|--return) [--note TEXT] [--key KEY]\n"
         "  cancel REQUEST_ID --as NIP [--from YYYY-MM-DD] [--reason TEXT]\n"
@@ -447,7 +448,8 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
     s_opt_t opts [] = { { "kind", NULL, NULL }, { "dates", NULL, NULL },
                         { "location", NULL, NULL }, { "reason", NULL, NULL },
                         { "plan", NULL, plans }, { "key", NULL, NULL },
-                        { "schedule", NULL, schedule }, { NULL, NULL, NULL } };
+                        { "schedule", NULL, schedule }, { "time-kind", NULL, NULL },
+                        { NULL, NULL, NULL } };
     zlist_t *positional = zlist_new ();
     int rc = s_parse (argc, argv, opts, positional);
     if (rc || zlist_size (positional) > 0) {
@@ -462,6 +464,7 @@ s_cmd_submit (int argc, char **argv, const char *request_id)
     s_field_str ("key", opts [5].value? opts [5].value: key);
     s_field_str ("request_id", request_id);
     s_field_str ("kind", opts [0].value);
+    s_field_str ("time_kind", opts [7].value);
     if (opts [1].value) {
         char *dates = strdup (opts [1].value);
         int count = 1;
@@ -960,7 +963,11 @@ s_cmd_calendar (int argc, char **argv)
         if (rc == 0 && !s_json) {
             printf ("Calendar of %s set: ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "days");
-            printf (" days off\n");
+            printf (" days off");
+            const msgpack_object *ramadan = wfa_mp_get (&reply.data, "ramadan_days");
+            if (ramadan && ramadan->type == MSGPACK_OBJECT_POSITIVE_INTEGER && ramadan->via.u64 > 0)
+                printf (", %" PRIu64 " Ramadan days", ramadan->via.u64);
+            printf ("\n");
         }
     }
     else {

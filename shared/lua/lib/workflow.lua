@@ -120,24 +120,6 @@ local function wfa_open_step(p, id, k, now, actor)
     end
     return nil
 end
-
--- Take an OPD's capacity for each date of a request at final approval:
--- at most `limit` people of the OPD away on one day (limit < 0: none).
--- Returns nil, or the dates that are full with their numbers.
-local function wfa_take_capacity(p, opd, nip, dates, limit)
-    local full = {}
-    for _, date in ipairs(dates) do
-        if limit < 0 then break end
-        local away = redis.call('SCARD', p .. 'cap:' .. opd .. ':' .. date)
-        if redis.call('SISMEMBER', p .. 'cap:' .. opd .. ':' .. date, nip) == 0 and away >= limit then
-            full[#full + 1] = date .. ': ' .. away .. ' of ' .. limit
-        end
-    end
-    if #full > 0 then return full end
-    for _, date in ipairs(dates) do redis.call('SADD', p .. 'cap:' .. opd .. ':' .. date, nip) end
-    return nil
-end
-
 -- Move request `id` from the state indexes of `from` to those of `to`.
 local function wfa_reindex(p, id, opd, from, to, score)
     if from ~= '' then
@@ -165,7 +147,7 @@ end
 -- rejected, returned, cancelled, revoked, expired. The OPD capacity it took
 -- for those days is given back too.
 local function wfa_release_days(p, nip, id, from)
-    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks', 'opd')
+    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks', 'opd', 'unit')
     local dates, weeks = {}, {}
     for date in string.gmatch(r[1] or '', '[^,]+') do dates[#dates + 1] = date end
     for week in string.gmatch(r[2] or '', '[^,]+') do weeks[#weeks + 1] = week end
@@ -174,6 +156,9 @@ local function wfa_release_days(p, nip, id, from)
             -- a day already behind: kept
         elseif redis.call('HGET', p .. 'days:' .. nip, dates[i]) == id then
             redis.call('SREM', p .. 'cap:' .. (r[3] or '') .. ':' .. dates[i], nip)
+            if (r[4] or '') ~= '' then
+                redis.call('SREM', p .. 'ucap:' .. (r[3] or '') .. ':' .. r[4] .. ':' .. dates[i], nip)
+            end
             redis.call('HDEL', p .. 'days:' .. nip, dates[i])
             if weeks[i] then redis.call('SREM', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i]) end
         end
