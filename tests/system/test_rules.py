@@ -226,3 +226,46 @@ def test_opd_overrides_apply_to_that_opd_only():
         assert codes(submit(client, dinkes, "o3", two, "kantor_lain")) == ["OK"]
         reply = submit(client, disdik, "o4", two[:1])
         assert codes(reply) == ["OK"], reply
+
+
+# (policy text, accepted?, line of the error, what the English and the Indonesian message name)
+CEILING_CASES = [
+    ("[limits]\nweekly_location_days = 2\n", True, None, None),
+    ("[limits]\nweekly_location_days = 0\n[opd DINKES]\nlimits.weekly_location_days = 1\n", True, None, None),
+    ("[limits]\nweekly_location_days = 3\n", False, 2, ("art. 13(1)", "pasal 13 ayat (1)")),
+    ("[opd DINKES]\nlimits.weekly_location_days = 3\n", False, 2, ("art. 13(1)", "pasal 13 ayat (1)")),
+    ("[limits]\nweekly_location_days = 5\n", False, 2, ("never raise", "tidak menaikkan")),
+    # The dates of Ramadan moved to the calendar: the old key is refused, naming where
+    ("[limits]\nramadan = 2027-02-08..2027-03-09\n", False, 2, ("CALENDAR.SET", "kalender")),
+    ("[limits]\nramadan =\n", True, None, None),
+]
+
+
+def test_weekly_location_days_never_above_two():
+    """Art. 13(1): a policy (or an OPD section) may lower the weekly cap, never raise it; a cap
+    of 3 is refused with the article named, in both languages. A policy stored before the
+    ceiling still loads, read as 2."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        for n, (text, accepted, line, named) in enumerate(CEILING_CASES):
+            for lang, index in (("en", 0), ("id", 1)):
+                reply = client.call("POLICY.SET", {"key": "c%d%s" % (n, lang), "pemda": org.pemda,
+                                                   "as": org.sekda["nip"], "text": text, "lang": lang})
+                if accepted:
+                    assert reply["status"] == "ok", (text, reply)
+                    continue
+                assert reply["code"] == "POLICY_INVALID", (text, reply)
+                assert [e["index"] for e in reply["errors"]] == [line], (text, reply)
+                assert named[index] in reply["errors"][0]["message"], (text, lang, reply)
+        # A text stored by an earlier version with a cap of 3 and limits.ramadan: read as 2,
+        # without the old key, and the cap holds at 2
+        old = "[limits]\nweekly_location_days = 3\nramadan = 2027-02-08..2027-03-09\n"
+        system.redis("SET", "wfa:{%s}:policy:v99" % org.pemda, old)
+        system.redis("SET", "wfa:{%s}:policy:current" % org.pemda, "99")
+        shown = ok(client.call("POLICY.GET", {"pemda": org.pemda, "as": org.sekda["nip"]}))
+        assert "weekly_location_days = 2\n" in shown["text"] and "ramadan =" not in shown["text"], shown
+        nip = org.staff[0]["nip"]
+        assert codes(submit(client, nip, "w1", week_days(1, 3))) == ["WEEKLY_CAP"]
+        assert codes(submit(client, nip, "w2", week_days(1, 2))) == ["OK"]
