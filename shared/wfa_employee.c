@@ -437,6 +437,24 @@ wfa_employee_test (bool verbose)
     assert (wfa_employee_validate (row, s_count_problem, log) == 4);
     assert (streq (log, "BAD_DATE:service_start BAD_VALUE:sanctions BAD_VALUE:predikat BAD_VALUE:field_based "));
     zlistx_destroy (&rows);
+    //  The unit of the OPD and the days a week it works
+    rows = wfa_employee_parse_csv (
+        "nip,name,pemda,opd,position,supervisor_nip,roles,unit,working_days\n"
+        "198609262015051001,A,35.08,DINKES,,,pegawai,PKM-SUKODONO,6\n"
+        "198609262015051002,B,35.08,DINKES,,,pegawai,,\n"
+        "198609262015051003,C,35.08,DINKES,,,pegawai,PKM SUKODONO,4\n",
+        error, sizeof error);
+    assert (rows && zlistx_size (rows) == 3);
+    row = (wfa_employee_t *) zlistx_first (rows);
+    assert (streq (row->unit, "PKM-SUKODONO") && streq (row->working_days, "6"));
+    assert (wfa_employee_validate (row, s_count_problem, log) == 0);
+    row = (wfa_employee_t *) zlistx_next (rows);
+    assert (wfa_employee_validate (row, s_count_problem, log) == 0);
+    row = (wfa_employee_t *) zlistx_next (rows);
+    log [0] = 0;
+    assert (wfa_employee_validate (row, s_count_problem, log) == 2);
+    assert (streq (log, "BAD_VALUE:unit BAD_VALUE:working_days "));
+    zlistx_destroy (&rows);
     assert (wfa_predikat_rank ("sangat_baik") == 5 && wfa_predikat_rank ("") == 0);
     assert (wfa_predikat_rank ("hebat") == -1);
 

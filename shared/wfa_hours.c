@@ -54,8 +54,7 @@ void
 wfa_hours_week (const wfa_rules_t *rules, int monday, const wfa_hours_day_t *days,
                 double *worked, double *required)
 {
-    int worked_minutes = 0;
-    double required_hours = 0;
+    double worked_hours = 0, required_hours = 0;
     for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
         int day = monday + day_nbr;
         if (!wfa_hours_working_day (rules->working_days, day))
@@ -66,12 +65,13 @@ wfa_hours_week (const wfa_rules_t *rules, int monday, const wfa_hours_day_t *day
         if (days [day_nbr].start >= 0) {
             int minutes = wfa_hours_worked (days [day_nbr].start, days [day_nbr].end,
                                             wfa_hours_break (rules, day, days [day_nbr].ramadan));
-            worked_minutes += minutes > 0? minutes: 0;
+            worked_hours += minutes > 0? minutes / 60.0: 0;
         }
         else
-            worked_minutes += (int) lround (share * 60);
+            worked_hours += share;
     }
-    *worked = worked_minutes / 60.0;
+    //  To the minute, so shares of a 6- or 7-day week add up exactly
+    *worked = lround (worked_hours * 60) / 60.0;
     *required = lround (required_hours * 60) / 60.0;
 }
 
@@ -152,6 +152,12 @@ wfa_hours_test (bool verbose)
     days [5] = (wfa_hours_day_t) { false, 7 * 60, 13 * 60 };
     wfa_hours_week (&rules, monday, days, &worked, &required);
     assert (worked == 36.25);
+    //  A 7-day week of ordinary shares (37.5 / 7 h) adds up to the weekly hours
+    rules.working_days = 7;
+    for (int day_nbr = 0; day_nbr < 7; day_nbr++)
+        days [day_nbr] = (wfa_hours_day_t) { false, -1, -1 };
+    wfa_hours_week (&rules, monday, days, &worked, &required);
+    assert (worked == 37.5 && required == 37.5);
     if (verbose)
         printf ("wfa_hours: ok\n");
 }

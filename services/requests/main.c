@@ -745,9 +745,12 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
         double worked = 0, required = 0;
         wfa_hours_week (rules, monday, week, &worked, &required);
         if (worked + 1e-9 < required) {
+            //  Hours with one decimal, two when a quarter hour needs them (36.25)
             char week_name [9], detail [64];
-            snprintf (detail, sizeof detail, "%s: %.1f < %.1f", wfa_date_iso_week (monday, week_name),
-                      worked, required);
+            int worked_decimals = fabs (worked * 10 - round (worked * 10)) > 1e-6? 2: 1;
+            int required_decimals = fabs (required * 10 - round (required * 10)) > 1e-6? 2: 1;
+            snprintf (detail, sizeof detail, "%s: %.*f < %.*f", wfa_date_iso_week (monday, week_name),
+                      worked_decimals, worked, required_decimals, required);
             wfa_call_error (call, WFA_E_HOURS_SHORT, "schedule", detail, -1);
         }
     }

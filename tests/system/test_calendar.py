@@ -8,7 +8,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import ROOT, System, Org, import_rows, ok, workdays, wfactl_env
+from harness import ROOT, System, Org, import_rows, ok, weekly_monday, workdays, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
@@ -31,12 +31,17 @@ def test_calendar_set_show_and_refuse_holidays():
     with System(verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)
+        # Ramadan (a range, working days at the Ramadan hours) goes in the same file; a day may
+        # be both a Ramadan day and a day off
+        monday = datetime.date.fromisoformat(weekly_monday(3))
+        fasting = [(monday + datetime.timedelta(days=n)).isoformat() for n in (0, 6)]
         good = calendar_file("# days off\n%s,nasional,Hari Libur Uji\n%s,cuti_bersama,Cuti Bersama Uji\n"
-                             % (holiday, cuti))
+                             "%s..%s,ramadan,Ramadan Uji\n%s,cuti_bersama,Cuti Bersama Ramadan\n"
+                             % (holiday, cuti, fasting[0], fasting[1], fasting[0]))
         bad = calendar_file("%s,nasional,Satu\n2026-02-30,nasional,Salah\n%s,libur,Jenis\n" % (normal, normal))
         try:
             result = wfactl(system, "calendar", "set", "--pemda", org.pemda, good, "--as", org.sekda["nip"])
-            assert result.returncode == 0 and "2 days off" in result.stdout, result
+            assert result.returncode == 0 and "3 days off, 7 Ramadan days" in result.stdout, result
             result = wfactl(system, "--json", "calendar", "set", "--pemda", org.pemda, bad)
             assert result.returncode != 0
             lines = {(e["line"], e["field"]) for e in json.loads(result.stdout)["errors"]}
@@ -47,7 +52,13 @@ def test_calendar_set_show_and_refuse_holidays():
         # The good calendar is still in force
         shown = json.loads(wfactl(system, "--json", "calendar", "show", "--pemda", org.pemda).stdout)
         assert [(d["date"], d["kind"]) for d in shown["days"]] == \
-            [(holiday, "nasional"), (cuti, "cuti_bersama")], shown
+            [(holiday, "nasional"), (cuti, "cuti_bersama"), (fasting[0], "cuti_bersama"),
+             ("%s..%s" % tuple(fasting), "ramadan")], shown
+        # A Ramadan range longer than 31 days, or a Ramadan day twice, is refused
+        reply = client.call("CALENDAR.SET", {"key": "long", "pemda": org.pemda, "as": org.sekda["nip"],
+                                             "days": [{"date": "%s..%s" % (holiday, (monday + datetime.timedelta(
+                                                 days=60)).isoformat()), "kind": "ramadan", "name": "x"}]})
+        assert reply["code"] == "BAD_VALUE" and reply["errors"][0]["code"] == "BAD_DATE", reply
 
         nip = org.staff[0]["nip"]
         reply = client.call("REQUEST.SUBMIT", {"key": "h1", "as": nip, "kind": "rumah",

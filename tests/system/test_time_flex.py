@@ -128,6 +128,8 @@ HOURS_CASES = [
      [(0, "22:00", "06:00"), (1, "05:00", "14:30")], "BAD_VALUE", "overlaps"),
     ("a Saturday shift in a 6-day unit", "r0", 3, "sif", None,
      [(5, "07:00", "14:15")], "OK", None),
+    ("a short Saturday shift in a 6-day unit: 5 h + 5 x 6.25 h", "r2", 3, "sif", None,
+     [(5, "07:00", "13:00")], "HOURS_SHORT", "36.25 < 37.5"),
     ("a Saturday shift in a 5-day unit", "d0", 3, "sif", None,
      [(5, "07:00", "14:15")], "NOT_WORKING_DAY", None),
     ("a Sunday shift in a 6-day unit", "r1", 3, "sif", None,
