@@ -557,12 +557,8 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
             wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "time_kind", time_kind, -1);
     }
 
-    //  Dates: real, after today in the pemda's zone, days the unit works
-    //  (the personnel data's working_days, else the policy's), not days off
-    //  or in a blackout, once each
-    int working_days = atoi (s_hash_field (employee, "working_days"));
-    if (working_days < 5 || working_days > 7)
-        working_days = rules->working_days;
+    //  Dates: real, after today in the pemda's zone, days the unit works,
+    //  not days off or in a blackout, once each
     *sorted_count = 0;
     for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
         int day = 0;
@@ -573,7 +569,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         if (day <= today)
             wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
         else
-        if (!wfa_hours_working_day (working_days, day))
+        if (!wfa_hours_working_day (rules->working_days, day))
             wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
         else
         if (*(day_off = s_hash_field (calendar, date))) {
@@ -810,6 +806,10 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const redisReply *calendar = context? context->element [2]: NULL;
     const redisReply *ramadan = context? context->element [3]: NULL;
     wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, s_hash_field (employee, "opd"));
+    //  A unit that works other days than its OPD says so in the personnel data
+    int working_days = atoi (s_hash_field (employee, "working_days"));
+    if (working_days >= 5 && working_days <= 7)
+        rules.working_days = working_days;
     int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
     const char *sorted [S_DATES_MAX + 1];
     int days_sorted [S_DATES_MAX + 1];

@@ -136,6 +136,8 @@ HOURS_CASES = [
      [(6, "07:00", "14:15")], "NOT_WORKING_DAY", None),
     ("a Sunday shift of someone whose unit works 7 days (personnel data)", "x0", 3, "sif", None,
      [(6, "07:00", "15:30")], "OK", None),
+    ("a short Sunday shift of that 7-day person: its hours count", "x0", 5, "sif", None,
+     [(6, "07:00", "11:00")], "HOURS_SHORT", "< 37.5"),
     ("location and time together", "d3", 4, "rumah", "dinamis",
      [(0, "07:00", "15:30"), (1, "07:00", "15:30")], "OK", None),
     ("its location part counts against the weekly cap", "d3", 4, "rumah", None,
