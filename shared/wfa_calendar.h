@@ -3,7 +3,7 @@
     National holidays (libur nasional), collective leave (cuti bersama) and
     local holidays (libur daerah) are set per pemda; working days are
     Monday to Friday minus these. The days of Ramadan, when the Ramadan
-    working hours hold (Perpres 21/2023 art. 4(4)), are set in the same
+    working hours hold (Perpres 21/2023 art. 4), are set in the same
     calendar: they are working days. The file format, one entry a line:
         YYYY-MM-DD,KIND,NAME
         YYYY-MM-DD..YYYY-MM-DD,ramadan,NAME     (Ramadan: a day or a range)
