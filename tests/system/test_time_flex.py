@@ -99,6 +99,16 @@ def test_wfactl_submits_a_shift_schedule():
         result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout)["state"] == "submitted"
+        # Location and time together: --time-kind beside a location kind
+        day = week_of(3)[0]
+        args = [os.path.join(ROOT, "build", "bin", "wfactl"), "--json", "submit", "--as", org.staff[0]["nip"],
+                "--kind", "rumah", "--time-kind", "dinamis", "--dates", day, "--location", "Rumah",
+                "--reason", "Rumah, jam dinamis", "--schedule", "%s=07:00-15:30" % day]
+        result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
+        assert result.returncode == 0, result.stdout + result.stderr
+        rid = json.loads(result.stdout)["request_id"]
+        request = ok(system.client().call("REQUEST.GET", {"request_id": rid}))["request"]
+        assert (request["kind"], request["time_kind"]) == ("rumah", "dinamis"), request
 
 
 def day_of(j, offset):
