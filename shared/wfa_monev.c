@@ -194,8 +194,9 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
         used += snprintf (office_text + used, sizeof office_text - used, "%.6f,%.6f;",
                           offices [office_nbr][0] / 1e6, offices [office_nbr][1] / 1e6);
     char date [11], at [24], minute [16], start [16], grace [16], lat_text [32] = "", lon_text [32] = "";
-    char radius [16], ttl [24], ramadan_start [16];
+    char radius [16], ttl [24], ramadan_start [16], before [11];
     wfa_date_format (context.today, date);
+    wfa_date_format (context.today - 1, before);
     snprintf (ramadan_start, sizeof ramadan_start, "%d", context.rules.ramadan_work_start);
     snprintf (at, sizeof at, "%" PRId64, context.now);
     snprintf (minute, sizeof minute, "%d", context.minute);
@@ -208,8 +209,8 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (lon_text, sizeof lon_text, "%.6f", lon);
     }
     const char *argv [] = { context.prefix, nip, date, in? "in": "out", at, minute, start, grace,
-                            lat_text, lon_text, radius, office_text, key, ttl, ramadan_start };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_checkin, 1, 15, argv, NULL);
+                            lat_text, lon_text, radius, office_text, key, ttl, ramadan_start, before };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_checkin, 1, 16, argv, NULL);
     const char *value = wfa_store_step_result (call, reply, "as");
     if (value) {
         //  The day recorded (a retry may come a day later): the answer's last field

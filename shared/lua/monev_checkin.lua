@@ -5,7 +5,8 @@
 --          grace (minutes), lat, lon (degrees, "" when not given),
 --          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
 --          first, then every office of the pemda), idem_key, idem_ttl,
---          ramadan_start (minutes: the start on a Ramadan day of the calendar)
+--          ramadan_start (minutes: the start on a Ramadan day of the calendar),
+--          the local day before date (a check-out after a night shift closes it)
 -- A check-in refused with NOT_FLEXIBLE_DAY is recorded as unilateral work
 -- (wfa_mv_unilateral: once per employee and day, the atasan told).
 -- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE|DATE"} for "in", {"ok"|"dup",
@@ -21,13 +22,29 @@ local idem = p .. 'idem:checkin:' .. nip .. ':' .. action .. ':' .. ARGV[12]
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
+-- After a night shift (a schedule that ends before it starts, dated by its start) the
+-- check-out falls on the next local day: it closes the open check-in of the day before
+local ck = p .. 'mv:ci:' .. nip
+if action == 'out' and (ARGV[15] or '') ~= '' and not redis.call('HGET', ck, date) then
+    local before = ARGV[15]
+    local prior = wfa_mv_flex_day(p, nip, before)
+    local open = redis.call('HGET', ck, before)
+    if prior and open and wfa_split_bar(open)[2] == '' then
+        local at_before = string.find(prior[4], before .. '=', 1, true)
+        local h1, m1, h2, m2
+        if at_before then
+            h1, m1, h2, m2 = string.match(prior[4], '^(%d%d):(%d%d)%-(%d%d):(%d%d)', at_before + #before + 1)
+        end
+        if h1 and tonumber(h2) * 60 + tonumber(m2) <= tonumber(h1) * 60 + tonumber(m1) then date = before end
+    end
+end
+
 local day = wfa_mv_flex_day(p, nip, date)
 if not day then
     -- Checking in without approval: work nobody allowed, made visible
     if action == 'in' then wfa_mv_unilateral(p, nip, date, at, 'checkin') end
     return {'err', 'NOT_FLEXIBLE_DAY', date}
 end
-local ck = p .. 'mv:ci:' .. nip
 local record = redis.call('HGET', ck, date)
 if action == 'out' then
     if not record then return {'err', 'BAD_STATE', 'no check-in on ' .. date} end

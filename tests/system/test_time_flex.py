@@ -236,3 +236,39 @@ def wait_until_pending(client, rid):
     from harness import wait_until
     wait_until("%s pending" % rid, lambda: ok(client.call(
         "REQUEST.GET", {"request_id": rid}))["request"]["state"] == "pending", 20)
+
+
+def test_checkout_after_a_night_shift_closes_the_day_it_began(tmp_path=None):
+    """A night shift is dated by its start: checked in at 21:55, out at 06:35 the next local day,
+    the check-out closes the night's check-in. A day shift left open is not closed the next
+    morning: that check-out is refused."""
+    from test_monev import Clock, scratch
+    clock = Clock(str(scratch(tmp_path) / "clock"))
+    org = Org(opds=("DINKES",), supervisors=1, staff=2)
+    bkd = employee(make_nip(950), "Pejabat BKD", org.pemda, "BKD", "Analis SDM", org.sekda["nip"],
+                   ("pegawai", "bkd"))
+    night, day_shift = org.staff[0]["nip"], org.staff[1]["nip"]
+    monday = day_of(7, 0)
+    tuesday = datetime.date.fromisoformat(day_of(7, 1))
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client = system.client()
+        import_rows(client, org.rows + [bkd])
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"],
+                                      "text": "[chain]\nstep = bkd, sla_hours=72, on_timeout=remind\n"}))
+        for nip, start, end in ((night, "22:00", "06:30"), (day_shift, "07:30", "16:00")):
+            rid = ok(submit(client, nip, "s-" + nip, "sif", [(monday, start, end)]))["request_id"]
+            wait_until_pending(client, rid)
+            ok(client.call("APPROVAL.DECIDE", {"key": "a-" + rid, "as": bkd["nip"], "request_id": rid,
+                                               "decision": "approve"}))
+        clock.set(datetime.date.fromisoformat(monday), 7, 25, 7)
+        assert ok(client.call("CHECKIN.IN", {"key": "in", "as": day_shift}))["timing"] == "on_time"
+        clock.set(datetime.date.fromisoformat(monday), 21, 55, 7)
+        reply = ok(client.call("CHECKIN.IN", {"key": "in", "as": night}))
+        assert (reply["date"], reply["timing"]) == (monday, "on_time"), reply
+        clock.set(tuesday, 6, 35, 7)
+        reply = ok(client.call("CHECKIN.OUT", {"key": "out", "as": night}))
+        assert reply["date"] == monday and reply["checked_out"], reply
+        again = client.call("CHECKIN.OUT", {"key": "out-2", "as": night, "lang": "en"})
+        assert again["status"] == "error", again
+        refused = client.call("CHECKIN.OUT", {"key": "out", "as": day_shift, "lang": "en"})
+        assert refused["status"] == "error" and refused["code"] in ("NOT_FLEXIBLE_DAY", "BAD_STATE"), refused
