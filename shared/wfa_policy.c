@@ -171,6 +171,7 @@ struct _wfa_policy_t {
     size_t blackout_count;
     wfa_step_t steps [WFA_POLICY_STEPS_MAX];
     size_t step_count;
+    char ppk_delegate [16];     //  The role whose step decides for the PPK: last
     zhashx_t *opds;             //  s_opd_t by code
 };
 
@@ -185,6 +186,8 @@ typedef struct {
     int key_line [S_KEY_MAX];   //  Line of each pemda key, 0 if not given
     int step_lines;             //  step lines seen, good or bad
     bool stored;                //  A stored text (wfa_policy_parse_stored)
+    int last_step_line;         //  Line of the last good step
+    int delegate_line;          //  Line of ppk_delegate, 0 if not given
 } s_parser_t;
 
 #define S_WHY_MAX 200           //  "must be ..." text of a bad value
@@ -733,8 +736,26 @@ s_parse_step (s_parser_t *self, const char *key, char *value)
 {
     wfa_policy_t *policy = self->policy;
     char message_id [256], message_en [256];
+    if (streq (key, "ppk_delegate")) {
+        if (self->delegate_line) {
+            s_format (message_id, "Kunci chain.ppk_delegate sudah ada di baris %d; tulis sekali saja",
+                      self->delegate_line);
+            s_format (message_en, "Key chain.ppk_delegate was already given on line %d; give it once",
+                      self->delegate_line);
+            s_error (self, message_id, message_en);
+            return;
+        }
+        self->delegate_line = self->line;
+        if (s_lookup (s_step_roles, value) < 0) {
+            s_error (self, "Nilai ppk_delegate tidak sah: harus atasan, kepala_opd atau bkd",
+                     "Bad value for ppk_delegate: must be atasan, kepala_opd or bkd");
+            return;
+        }
+        snprintf (policy->ppk_delegate, sizeof policy->ppk_delegate, "%s", value);
+        return;
+    }
     if (!streq (key, "step")) {
-        s_unknown_key (self, key, "[chain]", "step");
+        s_unknown_key (self, key, "[chain]", "step, ppk_delegate");
         return;
     }
     self->step_lines++;
@@ -762,6 +783,7 @@ s_parse_step (s_parser_t *self, const char *key, char *value)
             return;
         }
     policy->steps [policy->step_count++] = step;
+    self->last_step_line = self->line;
 }
 
 //  A line in [opd CODE]: section.key = value.
@@ -964,12 +986,39 @@ wfa_policy_default (const char *pemda)
         }
     }
     self->rules.tz_minutes = wfa_pemda_tz (pemda);
+    //  The seed's flow: the atasan assesses inside the OPD, the kepala OPD
+    //  proposes, the BKD decides for the PPK
     self->steps [0] = (wfa_step_t) { "atasan", 24, "remind" };
-    self->step_count = 1;
+    self->steps [1] = (wfa_step_t) { "kepala_opd", 48, "remind" };
+    self->steps [2] = (wfa_step_t) { "bkd", 72, "remind" };
+    self->step_count = 3;
+    snprintf (self->ppk_delegate, sizeof self->ppk_delegate, "bkd");
     self->opds = zhashx_new ();
     assert (self->opds);
     zhashx_set_destructor (self->opds, s_opd_destroy);
     return self;
+}
+
+//  Make a chain end with the ppk_delegate role's step: moved last if the
+//  chain has it, else added (replacing the last of a full chain).
+static void
+s_chain_end (wfa_policy_t *policy)
+{
+    size_t count = policy->step_count;
+    if (count == 0 || streq (policy->steps [count - 1].role, policy->ppk_delegate))
+        return;
+    wfa_step_t final = { "", 72, "remind" };
+    snprintf (final.role, sizeof final.role, "%s", policy->ppk_delegate);
+    size_t kept = 0;
+    for (size_t step_nbr = 0; step_nbr < count; step_nbr++)
+        if (streq (policy->steps [step_nbr].role, policy->ppk_delegate))
+            final = policy->steps [step_nbr];
+        else
+            policy->steps [kept++] = policy->steps [step_nbr];
+    if (kept == WFA_POLICY_STEPS_MAX)
+        kept--;
+    policy->steps [kept++] = final;
+    policy->step_count = kept;
 }
 
 //  Parse policy text, strictly or as a stored text.
@@ -1033,6 +1082,24 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
                   "step = PERAN, sla_hours=N, on_timeout=TINDAKAN");
         s_format (late->message_en, "Section [chain] has no step: give at least one "
                   "step = ROLE, sla_hours=N, on_timeout=ACTION");
+    }
+    //  The chain ends with the decision made for the PPK: the BKD's, or the
+    //  role the policy names as the PPK's delegate. A text stored before
+    //  that rule is read the new way: that role's step goes last, added
+    //  (72 hours, remind) when the chain has none
+    if (late == NULL && parser.policy && parser.stored)
+        s_chain_end (parser.policy);
+    if (late == NULL && parser.policy && parser.policy->step_count > 0
+    &&  !streq (parser.policy->steps [parser.policy->step_count - 1].role,
+                parser.policy->ppk_delegate)) {
+        late = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
+        late->line = parser.last_step_line? parser.last_step_line: parser.delegate_line;
+        s_format (late->message_id, "Nilai step tidak sah: step terakhir [chain] harus %s; "
+                  "keputusan akhir diambil atas nama PPK oleh BKD atau delegasi PPK yang "
+                  "disebut ppk_delegate (PermenPAN-RB 4/2025 pasal 12)", parser.policy->ppk_delegate);
+        s_format (late->message_en, "Bad value for step: the last step of [chain] must be %s; "
+                  "the final decision is made for the PPK by the BKD or the PPK's delegate "
+                  "named in ppk_delegate (PermenPAN-RB 4/2025 art. 12)", parser.policy->ppk_delegate);
     }
     bool failed = late || zlistx_size (parser.errors) > 0;
     wfa_policy_error_t *error = (wfa_policy_error_t *) zlistx_first (parser.errors);
@@ -1212,7 +1279,7 @@ wfa_policy_text (wfa_policy_t *self)
         s_value_append (text, key, &self->rules, self->blackout, self->blackout_count);
         s_append (text, "\n");
     }
-    s_append (text, "\n[chain]\n");
+    s_append (text, "\n[chain]\nppk_delegate = %s\n", self->ppk_delegate);
     for (size_t step_nbr = 0; step_nbr < self->step_count; step_nbr++)
         s_append (text, "step = %s, sla_hours=%d, on_timeout=%s\n", self->steps [step_nbr].role,
                   self->steps [step_nbr].sla_hours, self->steps [step_nbr].on_timeout);
@@ -1476,10 +1543,11 @@ static const s_case_t s_cases [] = {
     { "eligibility", "special_circumstance_exempt_from_cap = no", true,
       "special_circumstance_exempt_from_cap = no\n" },
     { "eligibility", "special_circumstance_exempt_from_cap = 0", false, NULL },
-    { "chain", "step = kepala_opd, sla_hours=48, on_timeout=escalate", true,
-      "[chain]\nstep = kepala_opd, sla_hours=48, on_timeout=escalate\n" },
+    { "chain", "step = bkd, sla_hours=48, on_timeout=escalate", true,
+      "[chain]\nppk_delegate = bkd\nstep = bkd, sla_hours=48, on_timeout=escalate\n" },
+    { "chain", "step = kepala_opd, sla_hours=48, on_timeout=escalate", false, NULL },
     { "chain", "step = bkd,on_timeout = expire , sla_hours = 720", true,
-      "[chain]\nstep = bkd, sla_hours=720, on_timeout=expire\n" },
+      "step = bkd, sla_hours=720, on_timeout=expire\n" },
     { "chain", "step = camat, sla_hours=24, on_timeout=remind", false, NULL },
     { "chain", "step = atasan, sla_hours=0, on_timeout=remind", false, NULL },
     { "chain", "step = atasan, sla_hours=721, on_timeout=remind", false, NULL },
@@ -1577,10 +1645,12 @@ wfa_policy_test (bool verbose)
     assert (rules.block_when_sanctioned && rules.require_position_eligible);
     assert (rules.field_based_exempt_from_cap && rules.special_circumstance_exempt_from_cap);
     assert (rules.min_months_of_service == 12 && rules.min_predikat == 0);
-    assert (wfa_policy_steps (policy) == 1);
+    assert (wfa_policy_steps (policy) == 3);
     const wfa_step_t *step = wfa_policy_step (policy, 0);
     assert (streq (step->role, "atasan") && step->sla_hours == 24 && streq (step->on_timeout, "remind"));
-    assert (wfa_policy_step (policy, 1) == NULL);
+    assert (streq (wfa_policy_step (policy, 1)->role, "kepala_opd"));
+    assert (streq (wfa_policy_step (policy, 2)->role, "bkd"));
+    assert (wfa_policy_step (policy, 3) == NULL);
     //  Monev defaults, then a [monev] section with an OPD's own office
     assert (rules.work_start == 7 * 60 + 30 && rules.checkin_grace_minutes == 15);
     assert (rules.report_deadline == 23 * 60 + 59 && rules.geofence_radius_m == 200);
@@ -1624,7 +1694,7 @@ wfa_policy_test (bool verbose)
     assert (wfa_policy_rules (policy, NULL).tz_minutes == WFA_TZ_WITA);
     wfa_policy_destroy (&policy);
     policy = s_test_parse ("[limits]\nweekly_location_days = 1\n", "35.08");
-    assert (wfa_policy_steps (policy) == 1);
+    assert (wfa_policy_steps (policy) == 3);
     assert (streq (wfa_policy_step (policy, 0)->role, "atasan"));
     wfa_policy_destroy (&policy);
 
@@ -1657,6 +1727,23 @@ wfa_policy_test (bool verbose)
         wfa_policy_destroy (&again);
         free (canonical);
         wfa_policy_destroy (&stored);
+        //  A chain stored before it had to end with the BKD's decision: the
+        //  bkd step goes last, added when it had none
+        old = "[chain]\nstep = atasan, sla_hours=24, on_timeout=remind\n";
+        stored = wfa_policy_parse_stored (old, strlen (old), "35.08");
+        assert (stored && wfa_policy_steps (stored) == 2);
+        assert (streq (wfa_policy_step (stored, 1)->role, "bkd"));
+        assert (wfa_policy_step (stored, 1)->sla_hours == 72);
+        wfa_policy_destroy (&stored);
+        old = "[chain]\nstep = bkd, sla_hours=12, on_timeout=expire\n"
+              "step = atasan, sla_hours=24, on_timeout=remind\n";
+        stored = wfa_policy_parse_stored (old, strlen (old), "35.08");
+        assert (stored && wfa_policy_steps (stored) == 2);
+        assert (streq (wfa_policy_step (stored, 0)->role, "atasan"));
+        assert (streq (wfa_policy_step (stored, 1)->role, "bkd"));
+        assert (wfa_policy_step (stored, 1)->sla_hours == 12);
+        wfa_policy_destroy (&stored);
+        assert (wfa_policy_parse (old, strlen (old), "35.08", NULL) == NULL);
     }
 
     //  Many errors at once, each on its line, in line order
@@ -1703,8 +1790,45 @@ wfa_policy_test (bool verbose)
     text = "[chain]\n"
            "step = atasan, sla_hours=24, on_timeout=remind\n"
            "step = atasan, sla_hours=48, on_timeout=escalate\n";
-    int lines_3 [] = { 3, 0 };
+    int lines_3 [] = { 2, 3, 0 };
     s_test_errors (text, strlen (text), lines_3);
+    //  The chain ends with the decision for the PPK: bkd, or the role named
+    //  as the PPK's delegate; the refusal cites the rule in both languages
+    text = "[chain]\n"
+           "step = atasan, sla_hours=24, on_timeout=remind\n"
+           "step = kepala_opd, sla_hours=48, on_timeout=remind\n";
+    zlistx_t *chain_errors = wfa_policy_errors_new ();
+    assert (wfa_policy_parse (text, strlen (text), "35.08", chain_errors) == NULL);
+    assert (zlistx_size (chain_errors) == 1);
+    wfa_policy_error_t *chain_error = (wfa_policy_error_t *) zlistx_first (chain_errors);
+    assert (chain_error->line == 3);
+    assert (strstr (chain_error->message_id, "harus bkd") && strstr (chain_error->message_id, "pasal 12"));
+    assert (strstr (chain_error->message_en, "must be bkd") && strstr (chain_error->message_en, "art. 12"));
+    zlistx_destroy (&chain_errors);
+    text = "[chain]\n"
+           "ppk_delegate = kepala_opd\n"
+           "step = atasan, sla_hours=24, on_timeout=remind\n"
+           "step = kepala_opd, sla_hours=48, on_timeout=remind\n";
+    policy = s_test_parse (text, "35.08");
+    assert (wfa_policy_steps (policy) == 2);
+    char *delegated = wfa_policy_text (policy);
+    assert (strstr (delegated, "[chain]\nppk_delegate = kepala_opd\nstep = atasan"));
+    wfa_policy_t *again = s_test_parse (delegated, "35.08");
+    wfa_policy_destroy (&again);
+    free (delegated);
+    wfa_policy_destroy (&policy);
+    text = "[chain]\n"
+           "ppk_delegate = kepala_opd\n"
+           "step = kepala_opd, sla_hours=48, on_timeout=remind\n"
+           "step = bkd, sla_hours=72, on_timeout=remind\n";
+    int lines_delegate [] = { 4, 0 };
+    s_test_errors (text, strlen (text), lines_delegate);
+    text = "[chain]\n"
+           "ppk_delegate = camat\n"
+           "step = bkd, sla_hours=72, on_timeout=remind\n"
+           "ppk_delegate = bkd\n";
+    int lines_bad_delegate [] = { 2, 4, 0 };
+    s_test_errors (text, strlen (text), lines_bad_delegate);
 
     //  Limits: file size, line count, line length, UTF-8, list entries, OPDs
     char *big = (char *) malloc (WFA_POLICY_SIZE_MAX + 1000);

@@ -43,6 +43,9 @@ const wfa_script_t wfa_script_acting_index = { "acting_index",
 const wfa_script_t wfa_script_timers_due = { "timers_due",
 #include "lua/timers_due.lua.h"
 };
+const wfa_script_t wfa_script_reopen_waiting = { "reopen_waiting",
+#include "lua/reopen_waiting.lua.h"
+};
 const wfa_script_t wfa_script_inbox_add = { "inbox_add",
 #include "lua/inbox_add.lua.h"
 };
@@ -169,6 +172,25 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
         wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
         msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
     }
+    freeReplyObject (reply);
+}
+
+//  Add to a call's reply, under key, the requests of an index in state.
+void
+wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                      const char *index, int64_t limit, const char *state, const char *key)
+{
+    char prefix [WFA_PREFIX_MAX], limit_text [24];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *argv [] = { prefix, index, limit_text, state, "", "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else
+        wfa_store_pack_requests (wfa_call_reply (call, key), reply);
     freeReplyObject (reply);
 }
 
@@ -332,7 +354,7 @@ wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size)
 }
 
 static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", "steps",
-                                       "step_opened_at", NULL };
+                                       "step_opened_at", "waiting_since", NULL };
 
 //  Pack one stored field with its protocol type.
 static void
@@ -356,7 +378,8 @@ s_pack_field (msgpack_packer *pk, const redisReply *name, const redisReply *valu
         }
         return;
     }
-    if (streq (name->str, "plan")) {
+    if (streq (name->str, "plan") || streq (name->str, "assessment")
+    ||  streq (name->str, "proposal")) {
         wfa_store_pack_blob (pk, value->str, value->len);
         return;
     }
@@ -422,7 +445,7 @@ wfa_store_test (bool verbose)
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
-        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, NULL };
+        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
 

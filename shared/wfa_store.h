@@ -26,6 +26,7 @@ extern const wfa_script_t wfa_script_cancel;
 extern const wfa_script_t wfa_script_delegate;
 extern const wfa_script_t wfa_script_acting_index;
 extern const wfa_script_t wfa_script_timers_due;
+extern const wfa_script_t wfa_script_reopen_waiting;
 
 #define WFA_PREFIX_MAX 32
 
@@ -62,6 +63,11 @@ const char *wfa_store_step_result (wfa_call_t *call, const redisReply *reply, co
 void wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                            const char *index, int64_t limit, const char *state,
                            const char *opd, const char *nip);
+
+//  Add to a call's reply, under key, the requests of index in state (e.g.
+//  "idx:no_approver", "pending", "no_approver").
+void wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                           const char *index, int64_t limit, const char *state, const char *key);
 
 //  Pemda code inside a request id (REQ-35.08-000001). Returns 0 or -1.
 int wfa_store_pemda_of_request (const char *request_id, char *buf, size_t size);

@@ -31,6 +31,13 @@ s_on_submitted (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return rc;
 }
 
+//  What APPROVAL.DECIDE may record of a step, in decide.lua's order: the
+//  atasan's assessment, then the kepala OPD's proposal.
+#define S_ATTESTED 4
+static const char *s_attested [S_ATTESTED] = {
+    "tasks_fit", "targets_measurable", "service_continues", "capacity_ok"
+};
+
 //  The service's state: parsed policies, by pemda and version.
 typedef struct {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
@@ -50,6 +57,15 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_VALUE, "decision", "decision: approve | reject | return", -1);
     if (decision && streq (decision, "return") && (!note || !*note))
         wfa_call_error (call, WFA_E_MISSING_FIELD, "note", "note: what to revise", -1);
+    //  What the step records (decide.lua asks each role for its own):
+    //  "1" yes, "0" no, "" not given
+    char attested [S_ATTESTED][2];
+    for (int field_nbr = 0; field_nbr < S_ATTESTED; field_nbr++) {
+        const char *name = s_attested [field_nbr];
+        bool given = wfa_mp_get (wfa_call_body (call), name) != NULL;
+        bool value = wfa_call_bool (call, name, false);
+        snprintf (attested [field_nbr], 2, "%s", given? (value? "1": "0"): "");
+    }
     char pemda [16];
     wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
     if (wfa_call_failed (call) || wfa_authz_tenant (call, redis, actor, pemda))
@@ -87,12 +103,22 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (unit_rules, sizeof unit_rules, "%d,%d,%d,%d", rules.unit_max_people_per_day,
               rules.unit_max_percent_per_day, rules.min_present_per_day, rules.unit_min_present_per_day);
     const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
-                            people, percent, today, unit_rules };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 12, argv, NULL);
-    const char *outcome = wfa_store_step_result (call, reply, "request_id");
+                            people, percent, today, unit_rules, attested [0], attested [1],
+                            attested [2], attested [3] };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 16, argv, NULL);
+    //  A missing assessment names the first field it lacks
+    const char *field = "request_id";
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4
+    &&  reply->element [3]->type == REDIS_REPLY_STRING)
+        field = reply->element [3]->str;
+    const char *outcome = wfa_store_step_result (call, reply, field);
     if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
         wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
+        //  The final approval's nomor persetujuan
+        if (reply->elements > 2 && reply->element [2]->type == REDIS_REPLY_STRING
+        &&  reply->element [2]->len > 0)
+            wfa_mp_pack_str (wfa_call_reply (call, "approval_number"), reply->element [2]->str);
     }
     if (reply)
         freeReplyObject (reply);
@@ -128,6 +154,13 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (index, sizeof index, "%s", principals->str);
     freeReplyObject (principals);
     wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL);
+    //  The BKD and admin pemda also see what waits for a role nobody holds
+    //  (NO_APPROVER): nobody can decide it until someone holds that role
+    wfa_actor_t watcher;
+    unsigned watchers = (1u << WFA_ROLE_BKD) | (1u << WFA_ROLE_ADMIN_PEMDA);
+    if (!wfa_call_failed (call) && wfa_authz_actor (call, redis, "as", &watcher) == 0
+    &&  (watcher.roles & watchers) && streq (watcher.pemda, pemda))
+        wfa_store_pack_index (call, redis, pemda, "idx:no_approver", limit, "pending", "no_approver");
 }
 
 //  APPROVAL.DECIDE_MANY: each item is decided on its own, exactly as an
@@ -153,16 +186,22 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
         char item_key [64];
         snprintf (item_key, sizeof item_key, "%s-%u", key, item_nbr);
-        const char *fields [] = { "request_id", "decision", "note" };
-        msgpack_pack_map (&pk, 4 + 3 + (lang? 1: 0));
+        const char *fields [] = { "request_id", "decision", "note", "tasks_fit",
+                                  "targets_measurable", "service_continues", "capacity_ok" };
+        int given = 0;
+        for (int field_nbr = 3; field_nbr < 7; field_nbr++)
+            given += item->type == MSGPACK_OBJECT_MAP && wfa_mp_get (item, fields [field_nbr]) != NULL;
+        msgpack_pack_map (&pk, 4 + 3 + given + (lang? 1: 0));
         wfa_mp_pack_kv_int (&pk, "v", 1);
         wfa_mp_pack_kv_str (&pk, "key", item_key);
         wfa_mp_pack_kv_str (&pk, "as", actor);
         wfa_mp_pack_str (&pk, "id");
         msgpack_pack_uint32 (&pk, item_nbr);
-        for (int field_nbr = 0; field_nbr < 3; field_nbr++) {
+        for (int field_nbr = 0; field_nbr < 7; field_nbr++) {
             const msgpack_object *value = item->type == MSGPACK_OBJECT_MAP?
                                           wfa_mp_get (item, fields [field_nbr]): NULL;
+            if (field_nbr >= 3 && !value)
+                continue;           //  Not given: the step asks for it or not
             wfa_mp_pack_str (&pk, fields [field_nbr]);
             if (value)
                 msgpack_pack_object (&pk, *value);
@@ -186,16 +225,21 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_uint64 (wfa_call_reply (call, "done"), approved);
 }
 
+//  APPROVAL.DELEGATE: a superior (the kepala OPD of the approver's OPD, or
+//  a BKD officer) appoints the acting official (Plt/Plh) for an approver,
+//  with the order's reference; delegate.lua judges who may.
 static void
 s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *actor = wfa_call_nip (call, "as", true);
+    const char *approver = wfa_call_nip (call, "approver", true);
     bool withdraw = wfa_call_bool (call, "withdraw", false);
     const char *to = withdraw? NULL: wfa_call_nip (call, "to", true);
     const char *from = withdraw? NULL: wfa_call_str (call, "from", 10, true);
     const char *until = withdraw? NULL: wfa_call_str (call, "until", 10, true);
+    const char *order_ref = withdraw? NULL: wfa_call_str (call, "order_ref", 100, true);
     const char *reason = wfa_call_str (call, "reason", 500, false);
     int from_day = 0, until_day = 0;
     if (from && wfa_date_parse (from, &from_day))
@@ -204,8 +248,10 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_DATE, "until", until, -1);
     if (from && until && !wfa_call_failed (call) && until_day < from_day)
         wfa_call_error (call, WFA_E_BAD_VALUE, "until", "until >= from", -1);
-    if (to && actor && streq (to, actor))
-        wfa_call_error (call, WFA_E_BAD_VALUE, "to", "not oneself", -1);
+    if (to && approver && streq (to, approver))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "to", "not the approver", -1);
+    if (order_ref && !*order_ref)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "order_ref", "order_ref: nomor surat", -1);
     if (wfa_call_failed (call))
         return;
     char pemda [16];
@@ -216,10 +262,14 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     char ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    const char *argv [] = { prefix, actor, to? to: "", from? from: "", until? until: "",
-                            reason? reason: "", now, key, ttl };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 9, argv, NULL);
-    const char *outcome = wfa_store_step_result (call, reply, "to");
+    const char *argv [] = { prefix, actor, approver, to? to: "", from? from: "", until? until: "",
+                            reason? reason: "", now, key, ttl, order_ref? order_ref: "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 11, argv, NULL);
+    const char *field = "to";
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4
+    &&  reply->element [3]->type == REDIS_REPLY_STRING)
+        field = reply->element [3]->str;
+    const char *outcome = wfa_store_step_result (call, reply, field);
     if (outcome)
         wfa_mp_pack_str (wfa_call_reply (call, "delegation"), outcome);
     if (reply)
@@ -241,8 +291,31 @@ s_fire_timers (wfa_redis_t *redis, const char *pemda, const char *prefix, void *
         freeReplyObject (reply);
 }
 
+//  Open the steps of one pemda that waited for a role nobody held, now
+//  that someone holds it, and show how many still wait (NO_APPROVER).
+static void
+s_reopen_waiting (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    const char *argv [] = { prefix, (const char *) arg, "100" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 3, argv, NULL);
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+    &&  reply->element [0]->type == REDIS_REPLY_INTEGER
+    &&  reply->element [1]->type == REDIS_REPLY_INTEGER) {
+        if (reply->element [0]->integer > 0)
+            wfa_log ("I", "%s: %lld waiting steps opened", pemda, reply->element [0]->integer);
+        wfa_prom_set (wfa_prom (), "wfa_requests_no_approver",
+                      (double) reply->element [1]->integer, pemda, NULL);
+    }
+    else
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "waiting steps of %s: %s", pemda, reply->str);
+    if (reply)
+        freeReplyObject (reply);
+}
+
 //  Every second: fire the due timers of every pemda (SLA reminders,
-//  escalations, expiry). Any instance may; timers_due.lua makes each fire once.
+//  escalations, expiry), and open the steps that waited for a role someone
+//  now holds. Any instance may; each Lua step acts once.
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
@@ -250,6 +323,7 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     char now [24];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     wfa_store_each_pemda (redis, s_fire_timers, now);
+    wfa_store_each_pemda (redis, s_reopen_waiting, now);
 }
 
 static const wfa_route_t s_routes [] = {
@@ -270,6 +344,9 @@ int
 main (int argc, char *argv [])
 {
     s_approvals_t self = { wfa_store_policy_cache_new () };
+    wfa_prom_declare (wfa_prom (), "wfa_requests_no_approver", WFA_PROM_GAUGE,
+                      "Requests waiting at a step whose role nobody holds (NO_APPROVER)", "pemda",
+                      NULL, 0);
     const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     zhashx_destroy (&self.policies);

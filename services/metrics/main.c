@@ -136,8 +136,9 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     free (days);
     if (wfa_call_redis_down (call, reply))
         return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [1]->type != REDIS_REPLY_ARRAY) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
+    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [1]->type != REDIS_REPLY_ARRAY
+    ||  reply->element [2]->type != REDIS_REPLY_INTEGER) {
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
         return;
@@ -154,6 +155,8 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     for (int field_nbr = 0; field_nbr < S_FIGURES; field_nbr++)
         msgpack_pack_int64 (wfa_call_reply (call, names [field_nbr]), totals [field_nbr]);
+    //  Now, not in the range: requests waiting for a role nobody holds
+    msgpack_pack_int64 (wfa_call_reply (call, "no_approver"), reply->element [2]->integer);
 
     size_t lead_count = leads->elements;
     double *seconds = (double *) calloc (lead_count + 1, sizeof (double));

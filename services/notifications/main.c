@@ -1,8 +1,9 @@
 /*  wfa-notifications - tells the right people at each transition.
 
     Consumes approval.pending (the approver is told a request awaits
-    them) and request.approved / request.rejected (the employee is told
-    the decision) and writes in-app inbox entries. The entry id is the
+    them), approval.no_approver (the BKD and admin pemda are told a request
+    waits for a role nobody holds) and request.approved / request.rejected
+    (the employee is told the decision, with the approval number) and writes in-app inbox entries. The entry id is the
     event id and the write is HSETNX (shared/lua/inbox_add.lua), so a
     redelivered event never makes a second entry. Serves INBOX.LIST. */
 #include "wfa.h"
@@ -152,7 +153,13 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
     (void) state;
     char nip [32], request_id [64], decided_by [32], note [512], text_id [1024], text_en [1024];
+    char number [64], number_id [96] = "", number_en [96] = "";
     s_field (event, "nip", nip, sizeof nip);
+    //  The final approval's number, for the employee to cite
+    if (*s_field (event, "approval_number", number, sizeof number)) {
+        snprintf (number_id, sizeof number_id, " dengan nomor persetujuan %s", number);
+        snprintf (number_en, sizeof number_en, " under approval number %s", number);
+    }
     s_field (event, "request_id", request_id, sizeof request_id);
     s_field (event, "decided_by", decided_by, sizeof decided_by);
     s_field (event, "note", note, sizeof note);
@@ -180,10 +187,10 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         s_field (event, "reason", note, sizeof note);
         note [wfa_utf8_cut (note, strlen (note), 300)] = 0;
     }
-    snprintf (text_id, sizeof text_id, "Pengajuan %s %s oleh %s%s%s", request_id,
-              outcomes [outcome][1], decided_by, *note? ": ": "", note);
-    snprintf (text_en, sizeof text_en, "Request %s was %s by %s%s%s", request_id,
-              outcomes [outcome][2], decided_by, *note? ": ": "", note);
+    snprintf (text_id, sizeof text_id, "Pengajuan %s %s oleh %s%s%s%s", request_id,
+              outcomes [outcome][1], decided_by, number_id, *note? ": ": "", note);
+    snprintf (text_en, sizeof text_en, "Request %s was %s by %s%s%s%s", request_id,
+              outcomes [outcome][2], decided_by, number_en, *note? ": ": "", note);
     return s_add_entry (event, redis, nip, text_id, text_en);
 }
 
@@ -251,6 +258,7 @@ static const wfa_event_route_t s_events [] = {
     { "request.expired", s_on_decided },
     { "approval.reminder", s_on_deadline },
     { "approval.escalated", s_on_deadline },
+    { "approval.no_approver", s_on_notice },
     { "report.submitted", s_on_notice },
     { "report.accepted", s_on_notice },
     { "report.returned", s_on_notice },

@@ -4,20 +4,30 @@
 -- ARGV     request_id, as (approver NIP), decision ("approve"|"reject"|"return"),
 --          note, idem_key, idem_ttl, now_ms, and the OPD's capacity: at most
 --          N people and at most P percent of it away on one day (0: no limit),
---          today (YYYY-MM-DD, the pemda's local day: for delegations), and
+--          today (YYYY-MM-DD, the pemda's local day: for delegations),
 --          the unit rules "U_PEOPLE,U_PERCENT,MIN_PRESENT,U_MIN_PRESENT": at most
 --          U_PEOPLE people and U_PERCENT percent of the employee's unit away on
 --          one day, at least MIN_PRESENT of the OPD and U_MIN_PRESENT of the
---          unit at the office (0: no limit)
--- Returns  {"ok", state, step} | {"dup", state} | {"err", CODE, detail}
+--          unit at the office (0: no limit), then what the step records ("1"
+--          yes, "0" no, "" not given): the atasan's assessment (tasks_fit,
+--          targets_measurable) and the kepala OPD's proposal (service_continues,
+--          capacity_ok)
+-- Returns  {"ok", state, approval_number} | {"dup", state, approval_number} |
+--          {"err", CODE, detail[, field]}; the approval number ("" before the final
+--          approval) is taken here, after every refusal, so numbers have no gaps
 local p = KEYS[1]
 local id, actor, decision, note, key, ttl, now, people, percent, today =
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]),
     ARGV[10]
+local attested = {tasks_fit = ARGV[12] or '', targets_measurable = ARGV[13] or '',
+                  service_continues = ARGV[14] or '', capacity_ok = ARGV[15] or ''}
 
 local idem = p .. 'idem:decide:' .. actor .. ':' .. id .. ':' .. key
 local previous = redis.call('GET', idem)
-if previous then return {'dup', previous} end
+if previous then
+    local was, number = string.match(previous, '^([^|]*)|?(.*)$')
+    return {'dup', was, number}
+end
 
 local rkey = p .. 'req:' .. id
 local r = redis.call('HMGET', rkey, 'state', 'approver', 'nip', 'opd', 'submitted_at', 'pemda',
@@ -38,9 +48,22 @@ if not acting then return {'err', 'NOT_YOUR_DECISION', id} end
 local role, policy = r[9] or 'atasan', r[11] or '0'
 local score = tonumber(now)
 
--- A later step nobody can decide makes this approval the last one
-if action == 'approve_step' and not wfa_next_step(p, id, step + 1) then
-    action, state = 'approve', 'approved'
+-- What the regulation asks each step to record: the atasan assesses that
+-- the tasks fit flexible work and the targets are measurable; the kepala
+-- OPD proposes it knowing the unit keeps its service running within its
+-- capacity. An approval without it (or saying no) is refused.
+local asks = {atasan = {'tasks_fit', 'targets_measurable'},
+              kepala_opd = {'service_continues', 'capacity_ok'}}
+local record = {}
+for _, field in ipairs(asks[role] or {}) do
+    if attested[field] ~= '' then record[field] = attested[field] == '1' end
+    if decision == 'approve' and attested[field] ~= '1' then
+        local missing = {}
+        for _, each in ipairs(asks[role]) do
+            if attested[each] ~= '1' then missing[#missing + 1] = each end
+        end
+        return {'err', 'ASSESSMENT_MISSING', role .. ': ' .. table.concat(missing, ', '), missing[1]}
+    end
 end
 -- Final approval takes the OPD's capacity for each day, or is refused
 -- (before anything is written: a refusal changes nothing)
@@ -52,17 +75,17 @@ if state == 'approved' then
     if until_ and first and first <= until_ then return {'err', 'SUSPENDED', until_} end
 end
 local away = r[12] ~= 'sif' and r[12] ~= 'dinamis'
-if state == 'approved' and away then
-    -- The most of a group away on one day: N people, P percent (the smaller)
-    local function most(members, n, pct)
-        local limit = -1
-        if n > 0 then limit = n end
-        if pct > 0 then
-            local by_share = math.max(1, math.floor(members * pct / 100))
-            if limit < 0 or by_share < limit then limit = by_share end
-        end
-        return limit
+-- The most of a group away on one day: N people, P percent (the smaller)
+local function most(members, n, pct)
+    local limit = -1
+    if n > 0 then limit = n end
+    if pct > 0 then
+        local by_share = math.max(1, math.floor(members * pct / 100))
+        if limit < 0 or by_share < limit then limit = by_share end
     end
+    return limit
+end
+if state == 'approved' and away then
     -- Days where one more away passes the group's limit, or leaves fewer
     -- than `present` of its members at the office; nothing is written
     local function check(set, label, members, limit, present, full, few)
@@ -103,16 +126,53 @@ if state == 'approved' and away then
     end
     redis.call('HSET', rkey, 'unit', unit)
 end
+-- The kepala OPD's proposal keeps the OPD's figures it was made on
+if role == 'kepala_opd' and away and next(record) then
+    local capacity = most(wfa_mv_people(p, r[4]), people, percent)
+    local seen = {}
+    for _, date in ipairs(wfa_split(r[10])) do
+        local text = date .. ': ' .. redis.call('SCARD', p .. 'cap:' .. r[4] .. ':' .. date) .. ' away'
+        if capacity >= 0 then text = text .. ' of ' .. capacity end
+        seen[#seen + 1] = text
+    end
+    record.capacity_seen = table.concat(seen, ', ')
+end
+
+-- The final approval's number, per pemda and local year: taken only now,
+-- after every refusal above, in the same step as the approval
+local number = ''
+if state == 'approved' then
+    local year = string.sub(today or '', 1, 4)
+    number = string.format('%06d/WFA/%s/%s', redis.call('INCR', p .. 'approval:seq:' .. year), r[6], year)
+end
+local stated = {}
+for _, field in ipairs(asks[role] or {}) do
+    if record[field] ~= nil then stated[#stated + 1] = field .. '=' .. (record[field] and 'yes' or 'no') end
+end
+if number ~= '' then stated[#stated + 1] = 'nomor persetujuan ' .. number end
+local reason = note
+if #stated > 0 then reason = '[' .. table.concat(stated, ' ') .. '] ' .. note end
 
 for _, approver in ipairs(wfa_split(r[2])) do
     redis.call('ZREM', p .. 'idx:approver:' .. approver, id)
 end
 redis.call('HINCRBY', rkey, 'version', 1)
-local written = note
-if on_behalf ~= '' then written = '(Plh/Plt for ' .. on_behalf .. ') ' .. note end
+local written = reason
+if on_behalf ~= '' then
+    local order = redis.call('HGET', p .. 'delegation:' .. on_behalf, 'order_ref') or ''
+    written = '(Plh/Plt for ' .. on_behalf .. ', surat ' .. order .. ') ' .. reason
+end
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
-    action = decision, from = r[1], to = state, note = written}))
-wfa_audit(p, score, id, actor, role, on_behalf, decision, r[1], state, note, policy)
+    action = decision, from = r[1], to = state, note = written, role = role, step = step}))
+wfa_audit(p, score, id, actor, role, on_behalf, decision, r[1], state, reason, policy)
+-- The step's record, for REQUEST.GET: the assessment, the proposal
+if next(record) then
+    record.by, record.on_behalf_of, record.at, record.decision, record.note =
+        actor, on_behalf, score, decision, note
+    local field = 'assessment'
+    if role == 'kepala_opd' then field = 'proposal' end
+    redis.call('HSET', rkey, field, cmsgpack.pack(record))
+end
 -- Monev: how long this step waited, against its SLA; the record is the
 -- figure (member REQUEST|STEP|AT|SLA_MS, score the wait in ms), by day of
 -- the decision, for the pemda and the OPD
@@ -132,11 +192,12 @@ if state == 'pending' then
 else
     redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note,
                'decided_for', on_behalf)
+    if number ~= '' then redis.call('HSET', rkey, 'approval_number', number) end
     wfa_reindex(p, id, r[4], r[1], state, score)
     if state == 'rejected' or state == 'returned' then wfa_release_days(p, r[3], id, '') end
     redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
         request_id = id, pemda = r[6], nip = r[3], opd = r[4], decided_by = actor, note = note,
-        submitted_at = tonumber(r[5]), at = score}))
+        submitted_at = tonumber(r[5]), at = score, approval_number = number}))
 end
-redis.call('SET', idem, state, 'EX', ttl)
-return {'ok', state}
+redis.call('SET', idem, state .. '|' .. number, 'EX', ttl)
+return {'ok', state, number}

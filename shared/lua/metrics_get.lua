@@ -2,9 +2,10 @@
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     opd ("" for the whole pemda), then the days (YYYY-MM-DD);
 --          with no days, every day that has figures
--- Returns  {rows, leads}: rows are {date, submitted, approved, rejected,
+-- Returns  {rows, leads, no_approver}: rows are {date, submitted, approved, rejected,
 --          pending, cancelled, revoked, expired}; leads are every lead time in ms, in
---          the days given
+--          the days given; no_approver: requests waiting now at a step whose
+--          role nobody holds
 local p = KEYS[1]
 local opd = ARGV[1]
 local prefix, suffix = '', ''
@@ -25,4 +26,6 @@ for _, day in ipairs(days) do
     local l = redis.call('ZRANGE', p .. 'm:lead:' .. day .. suffix, 0, -1, 'WITHSCORES')
     for i = 2, #l, 2 do leads[#leads + 1] = l[i] end
 end
-return {rows, leads}
+local waiting = 'idx:no_approver'
+if opd ~= '' then waiting = 'idx:opd:' .. opd .. ':no_approver' end
+return {rows, leads, redis.call('ZCARD', p .. waiting)}

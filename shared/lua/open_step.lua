@@ -13,11 +13,13 @@ if not to then return 'skip' end
 local score = tonumber(now)
 redis.call('HSET', rkey, 'state', to)
 redis.call('HINCRBY', rkey, 'version', 1)
-local step = wfa_open_step(p, id, 1, now, 'system')
-local approver = redis.call('HGET', rkey, 'approver') or ''
+-- A step whose role nobody holds waits (NO_APPROVER) instead of opening
+local found = wfa_open_step(p, id, 1, now, 'system')
+local step = redis.call('HMGET', rkey, 'approver', 'step_role')
+local note = 'step 1: ' .. (step[1] or '')
+if found == 0 then note = 'step 1: NO_APPROVER (no ' .. (step[2] or '') .. ' on record)' end
 redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = 'system',
-    action = 'open_step', from = r[1], to = to, note = 'step ' .. (step or 0) .. ': ' .. approver}))
+    action = 'open_step', from = r[1], to = to, note = note}))
 wfa_reindex(p, id, r[2], r[1], to, score)
-wfa_audit(p, score, id, 'system', 'system', '', 'open_step', r[1], to,
-          'step ' .. (step or 0) .. ': ' .. approver, r[3] or '0')
+wfa_audit(p, score, id, 'system', 'system', '', 'open_step', r[1], to, note, r[3] or '0')
 return 'ok'

@@ -27,14 +27,8 @@ if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
 if redis.call('EXISTS', p .. 'emp:' .. employee[2]) == 0 then return {'err', 'NO_APPROVER'} end
 local opd, supervisor, name = employee[1], employee[2], employee[3]
 
--- Someone must be able to decide it: a chain whose every step has nobody
--- (the employee themselves aside) would leave the request stuck
-local decidable = false
-for _, step in ipairs(wfa_split(chain)) do
-    local role = string.match(step, '^([^:]+)')
-    if #wfa_step_approvers(p, role, supervisor, opd, nip) > 0 then decidable = true; break end
-end
-if chain ~= '' and not decidable then return {'err', 'NO_APPROVER'} end
+-- A step whose role nobody holds does not refuse the request: it waits at
+-- that step with NO_APPROVER, for the BKD and admin pemda to see (open_step)
 
 -- A resubmission: the employee's own request, returned for revision
 local previous_state = ''

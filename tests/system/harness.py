@@ -635,9 +635,13 @@ def employee(nip, name, pemda, opd, position, supervisor_nip="", roles=("pegawai
 
 class Org:
     """A pemda's people: a sekda (no supervisor), and per OPD a kepala (reports to the
-    sekda), `supervisors` atasan (report to the kepala) and `staff` pegawai per atasan.
+    sekda), `supervisors` atasan (report to the kepala) and `staff` pegawai per atasan;
+    last, a BKD officer (OPD "BKD", role bkd, reporting to the sekda), who decides the
+    default chain's last step. The BKD row comes after every other, so the NIPs of the
+    others do not depend on it.
 
-    rows: EMPLOYEE.IMPORT rows; staff: list of staff rows; approver[nip]: supervisor nip.
+    rows: EMPLOYEE.IMPORT rows; staff: list of staff rows; approver[nip]: supervisor nip;
+    bkd: the BKD officer's row.
     """
 
     def __init__(self, pemda="35.08", opds=("DINKES", "DISDIK", "BAPPEDA"),
@@ -674,6 +678,8 @@ class Org:
                 for e in range(staff):
                     self.staff.append(add("Pegawai %s %d.%d" % (opd, s + 1, e + 1), opd,
                                           "Analis", sup["nip"], ["pegawai"]))
+        self.bkd = add("Petugas BKD", "BKD", "Analis SDM Aparatur", self.sekda["nip"],
+                       ["pegawai", "bkd"])
 
     def unknown_nip(self):
         """A valid NIP that belongs to nobody in this org."""
@@ -691,6 +697,48 @@ def import_rows(client, rows, key_prefix="import"):
         assert reply.get("imported") == len(batch), reply
         replies.append(reply)
     return replies
+
+
+# What each step of the chain records on an approval (APPROVAL.DECIDE): the atasan's
+# assessment, the kepala OPD's proposal; the BKD's decision takes its number itself.
+STEP_FIELDS = {
+    "atasan": {"tasks_fit": True, "targets_measurable": True},
+    "kepala_opd": {"service_continues": True, "capacity_ok": True},
+    "bkd": {},
+}
+
+
+def awaiting(client, rid, timeout=15):
+    """The request once its current step awaits someone (or it is decided): the first
+    step opens asynchronously after submission. A step waiting with NO_APPROVER fails."""
+    def opened():
+        request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
+        if request["state"] == "submitted":
+            return None
+        if request["state"] == "pending" and not request.get("approver"):
+            assert request.get("waiting") != "NO_APPROVER" or timeout == 0, request
+            return None
+        return request
+    return wait_until("%s to await an approver" % rid, opened, timeout)
+
+
+def approve_chain(client, rid, note="Setuju", final=True, key="chain", timeout=15):
+    """Approve request rid at every step of its chain, each as the first approver the step
+    awaits, with what that step records (STEP_FIELDS). Returns the reply of the final
+    approval (state approved, with approval_number). With final=False, stops before the
+    last step and returns the request map awaiting it (request["approver"] decides it)."""
+    while True:
+        request = awaiting(client, rid, timeout)
+        assert request["state"] == "pending", request
+        if not final and request["step"] == request["steps"]:
+            return request
+        body = {"key": "%s-%s-%d" % (key, rid, request["step"]),
+                "as": request["approver"].split(",")[0], "request_id": rid,
+                "decision": "approve", "note": note}
+        body.update(STEP_FIELDS[request["step_role"]])
+        reply = ok(client.call("APPROVAL.DECIDE", body), "approve %s" % request["step_role"])
+        if reply["state"] != "pending":
+            return reply
 
 
 CSV_HEADER = ["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles"]

@@ -28,9 +28,12 @@ s_usage (void)
         "         [--time-kind sif|dinamis] [--schedule DATE=HH:MM-HH:MM]... (time kinds)\n"
         "  resubmit REQUEST_ID --as NIP (the options of submit)\n"
         "  decide REQUEST_ID... --as NIP (--approve|--reject|--return) [--note TEXT] [--key KEY]\n"
+        "         [--tasks-fit --targets-measurable]    (the atasan's assessment)\n"
+        "         [--service-continues --capacity-ok]   (the kepala OPD's proposal)\n"
         "  cancel REQUEST_ID --as NIP [--from YYYY-MM-DD] [--reason TEXT]\n"
         "  revoke REQUEST_ID --as NIP --from YYYY-MM-DD --reason TEXT\n"
-        "  delegate --as NIP (--to NIP --from YYYY-MM-DD --until YYYY-MM-DD [--reason TEXT] | --withdraw)\n"
+        "  delegate --as NIP --for NIP (--to NIP --from YYYY-MM-DD --until YYYY-MM-DD --order-ref TEXT\n"
+        "           [--reason TEXT] | --withdraw)   (the kepala OPD or BKD appoints a Plt/Plh)\n"
         "  show REQUEST_ID --as NIP\n"
         "  list --as NIP [--pemda CODE] [--opd CODE] [--nip NIP] [--state STATE] [--limit N]\n"
         "  inbox --as NIP [--limit N]\n"
@@ -46,7 +49,7 @@ s_usage (void)
         "  ekinerja push FILE.csv --source NAME --as NIP  (id,type,nip,period,date,rhk,quantity,predikat)\n"
         "  monev|export [--pemda CODE] [--opd CODE] [--nip NIP] --from DATE --to DATE [--by total|day|week|month] --as NIP\n"
         "  metrics rebuild --pemda CODE --as NIP [--apply]\n"
-        "  status\n"
+        "  status [--pemda CODE --as NIP]\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES, WFA_AS,\n"
         "WFA_OPERATOR_TOKEN.\n");
     return 2;
@@ -519,9 +522,17 @@ s_cmd_decide (int argc, char **argv)
 {
     s_opt_t opts [] = { { "approve!", NULL, NULL }, { "reject!", NULL, NULL },
                         { "note", NULL, NULL }, { "key", NULL, NULL }, { "return!", NULL, NULL },
+                        { "tasks-fit!", NULL, NULL }, { "targets-measurable!", NULL, NULL },
+                        { "service-continues!", NULL, NULL }, { "capacity-ok!", NULL, NULL },
                         { NULL, NULL, NULL } };
+    //  What the step records, as APPROVAL.DECIDE names it
+    static const char *attested [] = { "tasks_fit", "targets_measurable", "service_continues",
+                                       "capacity_ok" };
+    int given = 0;
     zlist_t *ids = zlist_new ();
     int rc = s_parse (argc, argv, opts, ids);
+    for (int opt_nbr = 5; opt_nbr < 9; opt_nbr++)
+        given += opts [opt_nbr].value != NULL;
     int decisions = (opts [0].value? 1: 0) + (opts [1].value? 1: 0) + (opts [4].value? 1: 0);
     if (rc || zlist_size (ids) == 0 || decisions != 1) {
         zlist_destroy (&ids);
@@ -540,10 +551,19 @@ s_cmd_decide (int argc, char **argv)
         s_field_str ("request_id", (const char *) zlist_first (ids));
         s_field_str ("decision", decision);
         s_field_str ("note", opts [2].value);
+        for (int opt_nbr = 5; opt_nbr < 9; opt_nbr++)
+            if (opts [opt_nbr].value)
+                msgpack_pack_true (wfa_client_field (s_client, attested [opt_nbr - 5]));
         worst = s_call ("APPROVAL.DECIDE", &reply, true);
         if (worst == 0 && !s_json) {
             printf ("Request %s is now ", (const char *) zlist_first (ids));
             s_print_field (&reply.data, "state");
+            const msgpack_object *number = wfa_mp_get (&reply.data, "approval_number");
+            if (number) {
+                printf (" (nomor persetujuan ");
+                s_print_value (number);
+                printf (")");
+            }
             printf ("\n");
         }
     }
@@ -553,11 +573,16 @@ s_cmd_decide (int argc, char **argv)
         msgpack_packer *pk = wfa_client_field (s_client, "items");
         msgpack_pack_array (pk, zlist_size (ids));
         for (char *id = (char *) zlist_first (ids); id; id = (char *) zlist_next (ids)) {
-            msgpack_pack_map (pk, opts [2].value? 3: 2);
+            msgpack_pack_map (pk, (opts [2].value? 3: 2) + given);
             wfa_mp_pack_kv_str (pk, "request_id", id);
             wfa_mp_pack_kv_str (pk, "decision", decision);
             if (opts [2].value)
                 wfa_mp_pack_kv_str (pk, "note", opts [2].value);
+            for (int opt_nbr = 5; opt_nbr < 9; opt_nbr++)
+                if (opts [opt_nbr].value) {
+                    wfa_mp_pack_str (pk, attested [opt_nbr - 5]);
+                    msgpack_pack_true (pk);
+                }
         }
         int rc = s_call ("APPROVAL.DECIDE_MANY", &reply, true);
         worst = rc;
@@ -570,6 +595,11 @@ s_cmd_decide (int argc, char **argv)
             if (!s_json) {
                 printf ("%s  ", id);
                 s_print_field (result, ok? "state": "code");
+                if (ok && wfa_mp_get (result, "approval_number")) {
+                    printf (" (nomor persetujuan ");
+                    s_print_field (result, "approval_number");
+                    printf (")");
+                }
                 if (!ok) {
                     printf (": ");
                     s_print_field (result, "message");
@@ -619,13 +649,42 @@ s_cmd_show (int argc, char **argv)
     if (rc == 0 && !s_json) {
         const msgpack_object *request = wfa_mp_get (&reply.data, "request");
         static const char *fields [] = { "request_id", "state", "pemda", "opd", "nip", "name",
-            "kind", "dates", "location", "reason", "plan", "approver", "decided_by", "note", NULL };
+            "kind", "dates", "location", "reason", "plan", "step_role", "approver", "decided_by",
+            "note", NULL };
         for (int field_nbr = 0; fields [field_nbr]; field_nbr++) {
             printf ("%-13s ", fields [field_nbr]);
             if (streq (fields [field_nbr], "pemda"))
                 s_print_pemda (wfa_mp_get (request, "pemda"));
             else
                 s_print_field (request, fields [field_nbr]);
+            printf ("\n");
+        }
+        //  A step waiting for a role nobody holds
+        if (wfa_mp_get (request, "waiting")) {
+            printf ("%-13s ", "waiting");
+            s_print_field (request, "waiting");
+            printf ("\n");
+        }
+        //  What each step recorded: the assessment, the proposal, the number
+        static const char *records [] = { "assessment", "proposal", NULL };
+        for (int record_nbr = 0; records [record_nbr]; record_nbr++) {
+            const msgpack_object *record = wfa_mp_get (request, records [record_nbr]);
+            if (!record || record->type != MSGPACK_OBJECT_MAP)
+                continue;
+            printf ("%-13s ", records [record_nbr]);
+            static const char *keys [] = { "tasks_fit", "targets_measurable", "service_continues",
+                                           "capacity_ok", "capacity_seen", "by", NULL };
+            for (int key_nbr = 0; keys [key_nbr]; key_nbr++)
+                if (wfa_mp_get (record, keys [key_nbr])) {
+                    printf ("%s=", keys [key_nbr]);
+                    s_print_field (record, keys [key_nbr]);
+                    printf ("  ");
+                }
+            printf ("\n");
+        }
+        if (wfa_mp_get (request, "approval_number")) {
+            printf ("%-13s ", "nomor");
+            s_print_field (request, "approval_number");
             printf ("\n");
         }
         printf ("%-13s ", "submitted_at");
@@ -710,8 +769,21 @@ s_cmd_person (int argc, char **argv, const char *command)
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     rc = s_call (command, &reply, true);
-    if (rc == 0 && !s_json && streq (command, "APPROVAL.LIST"))
+    if (rc == 0 && !s_json && streq (command, "APPROVAL.LIST")) {
         s_print_requests (&reply.data);
+        //  For the BKD and admin pemda: what waits for a role nobody holds
+        const msgpack_object *waiting = wfa_mp_get (&reply.data, "no_approver");
+        uint32_t count = waiting && waiting->type == MSGPACK_OBJECT_ARRAY? waiting->via.array.size: 0;
+        for (uint32_t item_nbr = 0; item_nbr < count; item_nbr++) {
+            const msgpack_object *request = &waiting->via.array.ptr [item_nbr];
+            printf ("NO_APPROVER  ");
+            s_print_field (request, "step_role");
+            printf ("  ");
+            s_print_request_line (request);
+        }
+        if (waiting)
+            printf ("%u request(s) waiting with NO_APPROVER\n", count);
+    }
     else
     if (rc == 0 && !s_json) {
         const msgpack_object *entries = wfa_mp_get (&reply.data, "entries");
@@ -752,7 +824,8 @@ s_cmd_metrics (int argc, char **argv)
         const msgpack_object *map = &reply.data;
         printf ("pemda %s%s%s\n", s_pemda_label (opts [0].value), opts [1].value? " opd ": "",
                 opts [1].value? opts [1].value: "");
-        static const char *names [] = { "submitted", "approved", "rejected", "pending", NULL };
+        static const char *names [] = { "submitted", "approved", "rejected", "pending",
+                                        "no_approver", NULL };
         for (int name_nbr = 0; names [name_nbr]; name_nbr++) {
             printf ("  %-10s ", names [name_nbr]);
             s_print_field (map, names [name_nbr]);
@@ -808,14 +881,15 @@ s_cmd_end (int argc, char **argv, const char *command)
     return rc;
 }
 
-//  delegate --as NIP --to NIP --from DATE --until DATE [--reason TEXT]
-//  delegate --as NIP --withdraw
+//  delegate --as NIP --for NIP --to NIP --from DATE --until DATE --order-ref TEXT [--reason TEXT]
+//  delegate --as NIP --for NIP --withdraw
 static int
 s_cmd_delegate (int argc, char **argv)
 {
     s_opt_t opts [] = { { "to", NULL, NULL }, { "from", NULL, NULL },
                         { "until", NULL, NULL }, { "reason", NULL, NULL }, { "withdraw!", NULL, NULL },
-                        { "key", NULL, NULL }, { NULL, NULL, NULL } };
+                        { "key", NULL, NULL }, { "for", NULL, NULL }, { "order-ref", NULL, NULL },
+                        { NULL, NULL, NULL } };
     if (s_parse_options (argc, argv, opts))
         return s_usage ();
     char key [32];
@@ -824,19 +898,21 @@ s_cmd_delegate (int argc, char **argv)
     s_field_str ("key", opts [5].value? opts [5].value: key);
     if (opts [4].value)
         msgpack_pack_true (wfa_client_field (s_client, "withdraw"));
+    s_field_str ("approver", opts [6].value);
     s_field_str ("to", opts [0].value);
     s_field_str ("from", opts [1].value);
     s_field_str ("until", opts [2].value);
+    s_field_str ("order_ref", opts [7].value);
     s_field_str ("reason", opts [3].value);
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     int rc = s_call ("APPROVAL.DELEGATE", &reply, true);
     if (rc == 0 && !s_json) {
         if (opts [4].value)
-            printf ("Delegation of %s withdrawn\n", s_as? s_as: "-");
+            printf ("Plt/Plh of %s withdrawn\n", opts [6].value);
         else
-            printf ("%s acts for %s from %s until %s\n", opts [0].value, s_as? s_as: "-",
-                    opts [1].value, opts [2].value);
+            printf ("%s acts for %s from %s until %s (surat %s)\n", opts [0].value, opts [6].value,
+                    opts [1].value, opts [2].value, opts [7].value);
     }
     msgpack_unpacked_destroy (&reply);
     return rc;
@@ -1078,8 +1154,11 @@ s_cmd_audit (int argc, char **argv)
 }
 
 static int
-s_cmd_status (void)
+s_cmd_status (int argc, char **argv)
 {
+    s_opt_t opts [] = { { "pemda", NULL, NULL }, { NULL, NULL, NULL } };
+    if (s_parse_options (argc, argv, opts))
+        return s_usage ();
     s_begin ();
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
@@ -1093,6 +1172,20 @@ s_cmd_status (void)
             printf (": ");
             s_print_value (&services->via.map.ptr [entry_nbr].val);
             printf (" instance(s)\n");
+        }
+    }
+    //  With a pemda (and a reader who may see its figures): the requests
+    //  waiting for a role nobody holds, for the BKD and admin pemda to fix
+    if (rc == 0 && opts [0].value) {
+        msgpack_unpacked_destroy (&reply);
+        msgpack_unpacked_init (&reply);
+        s_begin ();
+        s_field_str ("pemda", opts [0].value);
+        rc = s_call ("METRICS.GET", &reply, true);
+        if (rc == 0 && !s_json) {
+            printf ("pemda %s: ", opts [0].value);
+            s_print_field (&reply.data, "no_approver");
+            printf (" request(s) waiting with NO_APPROVER\n");
         }
     }
     msgpack_unpacked_destroy (&reply);
@@ -1683,7 +1776,7 @@ main (int argc, char *argv [])
         rc = s_cmd_delegate (rest, args);
     else
     if (streq (command, "status"))
-        rc = rest? s_usage (): s_cmd_status ();
+        rc = s_cmd_status (rest, args);
     else
         rc = s_usage ();
     wfa_client_destroy (&s_client);

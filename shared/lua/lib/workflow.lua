@@ -32,6 +32,29 @@ local function wfa_listed(list, item)
     return false
 end
 
+-- The audit log of a pemda: a list whose every entry is chained to the one
+-- before by SHA-1, so altering, inserting or removing any entry breaks the
+-- chain (audit_verify.lua). An entry is 13 fields joined by the unit
+-- separator (byte 31): seq, at, request_id, actor, role, on_behalf_of,
+-- action, from, to, reason, policy_version, then prev (the previous hash)
+-- and hash = sha1(prev .. US .. the first 11 fields joined).
+local WFA_US = '\31'
+local WFA_GENESIS = string.rep('0', 40)
+
+local function wfa_audit(p, at, id, actor, role, on_behalf, action, from, to, reason, policy)
+    local seq = redis.call('INCR', p .. 'audit:seq')
+    local prev = redis.call('GET', p .. 'audit:head') or WFA_GENESIS
+    local fields = {tostring(seq), tostring(at), id, actor, role, on_behalf, action, from, to,
+                    reason, policy}
+    for i = 1, #fields do fields[i] = string.gsub(fields[i], WFA_US, ' ') end
+    local body = table.concat(fields, WFA_US)
+    local hash = redis.sha1hex(prev .. WFA_US .. body)
+    redis.call('RPUSH', p .. 'audit', body .. WFA_US .. prev .. WFA_US .. hash)
+    redis.call('SET', p .. 'audit:head', hash)
+    if id ~= '' then redis.call('RPUSH', p .. 'req:' .. id .. ':audit', seq) end
+    return hash
+end
+
 -- Who may decide a step of role `role`: the employee's atasan; the OPD's
 -- kepala_opd; any bkd officer of the pemda. Never the employee.
 local function wfa_step_approvers(p, role, supervisor, opd, nip)
@@ -49,18 +72,6 @@ local function wfa_step_approvers(p, role, supervisor, opd, nip)
     end
     table.sort(out)
     return out
-end
-
--- The first step from k on that someone may decide, or nil (reads only).
-local function wfa_next_step(p, id, k)
-    local r = redis.call('HMGET', p .. 'req:' .. id, 'chain', 'supervisor_nip', 'opd', 'nip')
-    local chain = wfa_split(r[1] or 'atasan:24:remind')
-    while k <= #chain do
-        local role = string.match(chain[k], '^([^:]+)')
-        if #wfa_step_approvers(p, role, r[2], r[3], r[4]) > 0 then return k end
-        k = k + 1
-    end
-    return nil
 end
 
 -- The approver `actor` acts for: themself if listed, else the listed
@@ -83,45 +94,81 @@ local function wfa_holds(p, nip, roles)
     return nil
 end
 
--- Open step k of a request's chain ("role:sla:action,..." in the request):
--- steps whose role nobody holds are skipped (and audited); returns the step
--- opened, or nil when no step is left with an approver.
+-- The pemda's BKD officers and admin pemda, but `nip`: who is told that a
+-- request waits for a role nobody holds (NO_APPROVER).
+local function wfa_no_approver_watchers(p, nip)
+    local seen, out = {}, {}
+    for _, role in ipairs({'bkd', 'admin_pemda'}) do
+        for _, each in ipairs(redis.call('SMEMBERS', p .. 'role:' .. role)) do
+            if each ~= nip and not seen[each] then seen[each] = true; out[#out + 1] = each end
+        end
+    end
+    table.sort(out)
+    return out
+end
+
+-- Open step k of a request's chain ("role:sla:action,..." in the request).
+-- A step whose role nobody holds is not skipped: the request waits at it
+-- with `waiting` = NO_APPROVER, indexed in idx:no_approver (and per OPD) for
+-- the BKD and admin pemda, who are told; wfa_reopen_waiting opens it once
+-- someone holds the role. Returns the number of approvers (0: waiting).
 local function wfa_open_step(p, id, k, now, actor)
     local rkey = p .. 'req:' .. id
     local r = redis.call('HMGET', rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
-                         'policy_version')
+                         'policy_version', 'waiting')
     local chain = wfa_split(r[1] or 'atasan:24:remind')
-    while k <= #chain do
-        local role = string.match(chain[k], '^([^:]+)')
-        local approvers = wfa_step_approvers(p, role, r[2], r[3], r[4])
-        if #approvers > 0 then
-            local list = table.concat(approvers, ',')
-            redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
-                       'approver', list, 'step_opened_at', now)
-            -- The step's deadline: a durable timer (timers_due.lua fires it once)
-            local sla_ms = tonumber(string.match(chain[k], '^[^:]+:([^:]+)') or '0') or 0
-            local on_timeout = string.match(chain[k], '^[^:]+:[^:]+:(.+)$') or 'remind'
-            if sla_ms > 0 then
-                redis.call('ZADD', p .. 'timers', tonumber(now) + sla_ms,
-                           id .. '|' .. k .. '|' .. on_timeout .. '|' .. now)
-            end
-            for _, approver in ipairs(approvers) do
-                redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
-            end
-            redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
-                request_id = id, pemda = r[5], nip = r[4], name = r[6], opd = r[3],
-                approver = approvers[1], approvers = approvers, role = role, step = k,
-                steps = #chain, at = tonumber(now)}))
-            return k
-        end
-        wfa_audit(p, tonumber(now), id, actor, 'system', '', 'skip_step', 'pending', 'pending',
+    local role = string.match(chain[k] or '', '^([^:]+)') or 'atasan'
+    local approvers = wfa_step_approvers(p, role, r[2], r[3], r[4])
+    if #approvers == 0 then
+        redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role, 'approver', '',
+                   'waiting', 'NO_APPROVER', 'waiting_since', now, 'step_opened_at', now)
+        redis.call('ZADD', p .. 'idx:no_approver', tonumber(now), id)
+        redis.call('ZADD', p .. 'idx:opd:' .. r[3] .. ':no_approver', tonumber(now), id)
+        wfa_audit(p, tonumber(now), id, actor, 'system', '', 'no_approver', 'pending', 'pending',
                   'step ' .. k .. ': no ' .. role .. ' on record', r[7] or '0')
-        k = k + 1
+        local what = role
+        if role == 'kepala_opd' then what = role .. ' of ' .. r[3] end
+        redis.call('XADD', p .. 'events', '*', 'type', 'approval.no_approver', 'data', cmsgpack.pack({
+            request_id = id, pemda = r[5], nip = r[4], opd = r[3], role = role, step = k,
+            steps = #chain, at = tonumber(now), notify = wfa_no_approver_watchers(p, r[4]),
+            message_id = 'Pengajuan ' .. id .. ' dari ' .. (r[6] or '') .. ' (' .. r[4] ..
+                ') menunggu: tidak ada pemegang peran ' .. what .. ' yang dapat memutuskan tahap ' .. k,
+            message_en = 'Request ' .. id .. ' from ' .. (r[6] or '') .. ' (' .. r[4] ..
+                ') waits: nobody on record holds ' .. what .. ' to decide step ' .. k}))
+        return 0
     end
-    return nil
+    if r[8] then
+        redis.call('HDEL', rkey, 'waiting', 'waiting_since')
+        redis.call('ZREM', p .. 'idx:no_approver', id)
+        redis.call('ZREM', p .. 'idx:opd:' .. r[3] .. ':no_approver', id)
+    end
+    local list = table.concat(approvers, ',')
+    redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
+               'approver', list, 'step_opened_at', now)
+    -- The step's deadline: a durable timer (timers_due.lua fires it once)
+    local sla_ms = tonumber(string.match(chain[k], '^[^:]+:([^:]+)') or '0') or 0
+    local on_timeout = string.match(chain[k], '^[^:]+:[^:]+:(.+)$') or 'remind'
+    if sla_ms > 0 then
+        redis.call('ZADD', p .. 'timers', tonumber(now) + sla_ms,
+                   id .. '|' .. k .. '|' .. on_timeout .. '|' .. now)
+    end
+    for _, approver in ipairs(approvers) do
+        redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
+    end
+    redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
+        request_id = id, pemda = r[5], nip = r[4], name = r[6], opd = r[3],
+        approver = approvers[1], approvers = approvers, role = role, step = k,
+        steps = #chain, at = tonumber(now)}))
+    return #approvers
 end
 -- Move request `id` from the state indexes of `from` to those of `to`.
 local function wfa_reindex(p, id, opd, from, to, score)
+    if from == 'pending' and to ~= 'pending' then
+        -- No longer waiting for anyone (cancelled, expired)
+        redis.call('HDEL', p .. 'req:' .. id, 'waiting', 'waiting_since')
+        redis.call('ZREM', p .. 'idx:no_approver', id)
+        redis.call('ZREM', p .. 'idx:opd:' .. opd .. ':no_approver', id)
+    end
     if from ~= '' then
         redis.call('ZREM', p .. 'idx:state:' .. from, id)
         redis.call('ZREM', p .. 'idx:opd:' .. opd .. ':state:' .. from, id)
@@ -164,28 +211,3 @@ local function wfa_release_days(p, nip, id, from)
         end
     end
 end
-
-
--- The audit log of a pemda: a list whose every entry is chained to the one
--- before by SHA-1, so altering, inserting or removing any entry breaks the
--- chain (audit_verify.lua). An entry is 13 fields joined by the unit
--- separator (byte 31): seq, at, request_id, actor, role, on_behalf_of,
--- action, from, to, reason, policy_version, then prev (the previous hash)
--- and hash = sha1(prev .. US .. the first 11 fields joined).
-local WFA_US = '\31'
-local WFA_GENESIS = string.rep('0', 40)
-
-local function wfa_audit(p, at, id, actor, role, on_behalf, action, from, to, reason, policy)
-    local seq = redis.call('INCR', p .. 'audit:seq')
-    local prev = redis.call('GET', p .. 'audit:head') or WFA_GENESIS
-    local fields = {tostring(seq), tostring(at), id, actor, role, on_behalf, action, from, to,
-                    reason, policy}
-    for i = 1, #fields do fields[i] = string.gsub(fields[i], WFA_US, ' ') end
-    local body = table.concat(fields, WFA_US)
-    local hash = redis.sha1hex(prev .. WFA_US .. body)
-    redis.call('RPUSH', p .. 'audit', body .. WFA_US .. prev .. WFA_US .. hash)
-    redis.call('SET', p .. 'audit:head', hash)
-    if id ~= '' then redis.call('RPUSH', p .. 'req:' .. id .. ':audit', seq) end
-    return hash
-end
-
