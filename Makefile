@@ -6,7 +6,7 @@
 #   make memcheck   the shared selftests under valgrind
 #   make asan       build with -fsanitize=address,undefined into build-asan/
 #   make run        start redis + broker + the four services (Ctrl-C stops)
-#   make demo       load the Kabupaten Lumajang demo data into a running system
+#   make demo       load the Kabupaten Lumajang demo data and policy into a running system
 #   make bench      load generator against a fresh system, with Redis's ceiling
 
 BUILD    ?= build
@@ -109,9 +109,12 @@ asan:
 run: deps all
 	@bash deploy/run.sh
 
+# The demo's people, then its policy (the atasan -> kepala OPD -> BKD chain), set by
+# its BKD officer
 demo: all
 	@WFA_OPERATOR_TOKEN=$${WFA_OPERATOR_TOKEN:-$$(cat $${WFA_VAR:-var}/operator.token)} \
 	    $(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
+	@$(BUILD)/bin/wfactl policy set --pemda 35.08 deploy/demo/policy.ini --as 197203151998032004
 
 bench: deps all
 	@bash tools/bench/bench.sh

@@ -25,6 +25,7 @@ from harness import OPERATOR_TOKEN
 PEMDA = "35.08"
 ATASAN = "198001012005011001"     # born 1980-01-01, appointed 2005-01, male, #001
 PEGAWAI = "199002022015022002"    # born 1990-02-02, appointed 2015-02, female, #002
+BKD = "198503032010031003"        # born 1985-03-03, appointed 2010-03, male, #003
 REQUEST_ID = "REQ-35.08-000001"   # the first request of the pemda on a fresh system
 DATES = ["2099-01-05", "2099-01-06"]   # a Monday and a Tuesday, long after today
 SATURDAY = "2099-01-03"
@@ -32,12 +33,18 @@ T0 = 4070221200000                # 2098-12-25 08:00 WIB, in ms since the epoch
 T1 = T0 + 45000
 T2 = T0 + 3600000
 
+# The atasan is also the head of DINKES (kepala_opd): he decides the first two steps of the
+# default chain; the BKD officer the last
 ROWS = [
     {"nip": ATASAN, "name": "Budi Santoso, S.E.", "pemda": PEMDA, "opd": "DINKES",
-     "position": "Kepala Bidang Pelayanan", "supervisor_nip": "", "roles": ["pegawai", "atasan", "admin_pemda"]},
+     "position": "Kepala Dinas Kesehatan", "supervisor_nip": "",
+     "roles": ["pegawai", "atasan", "kepala_opd", "admin_pemda"]},
     {"nip": PEGAWAI, "name": "Siti Aminah", "pemda": PEMDA, "opd": "DINKES",
      "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"]},
+    {"nip": BKD, "name": "Rina Wulandari, S.Sos.", "pemda": PEMDA, "opd": "BKD",
+     "position": "Analis SDM Aparatur", "supervisor_nip": "", "roles": ["pegawai", "bkd"]},
 ]
+NUMBER = "000001/WFA/35.08/2026"   # an example: the first approval number of the year
 TODAY = "2026-11-30"               # an example: the pemda's local day when the vectors run
 PAST_DAY = "2026-01-05"            # a Monday long gone: no flexible day, no report
 PAST_FROM, PAST_TO = "2026-01-01", "2026-01-31"
@@ -108,13 +115,23 @@ def error(call_id, code, message, field=None, extra=None):
 
 
 def request_map(state, history):
+    decided = state in ("approved", "rejected")
     r = {"request_id": REQUEST_ID, "pemda": PEMDA, "nip": PEGAWAI, "name": "Siti Aminah",
          "opd": "DINKES", "kind": "rumah", "dates": DATES, "location": SUBMIT["location"],
          "reason": SUBMIT["reason"], "plan": SUBMIT["plan"], "state": state,
-         "approver": ATASAN, "submitted_at": T0,
-         "decided_at": T2 if state in ("approved", "rejected") else 0,
-         "decided_by": ATASAN if state in ("approved", "rejected") else "",
+         "step": 3 if decided else 1, "steps": 3, "step_role": "bkd" if decided else "atasan",
+         "approver": BKD if decided else ATASAN, "submitted_at": T0,
+         "decided_at": T2 if decided else 0,
+         "decided_by": BKD if decided else "",
          "note": "Silakan" if state == "approved" else ""}
+    if state == "approved":
+        r["assessment"] = {"tasks_fit": True, "targets_measurable": True, "by": ATASAN,
+                           "on_behalf_of": "", "at": T1 + 1000, "decision": "approve",
+                           "note": "Target jelas"}
+        r["proposal"] = {"service_continues": True, "capacity_ok": True,
+                         "capacity_seen": "2099-01-05: 0 away, 2099-01-06: 0 away", "by": ATASAN,
+                         "on_behalf_of": "", "at": T1 + 2000, "decision": "approve", "note": ""}
+        r["approval_number"] = NUMBER
     if history:
         r["history"] = [
             {"at": T0, "actor": PEGAWAI, "action": "submit", "from": "", "to": "submitted", "note": ""},
@@ -139,9 +156,9 @@ def vectors():
 
     pair("employee.import", "EMPLOYEE.IMPORT",
          {"v": 1, "id": "vec-import", "key": "vec-import-1", "token": OPERATOR_TOKEN, "rows": ROWS},
-         ok("vec-import", imported=2, created=2, updated=0))
+         ok("vec-import", imported=3, created=3, updated=0))
     pair("employee.import.forbidden", "EMPLOYEE.IMPORT",
-         {"v": 1, "id": "vec-import-nope", "key": "vec-import-3", "as": PEGAWAI, "rows": ROWS[1:]},
+         {"v": 1, "id": "vec-import-nope", "key": "vec-import-3", "as": PEGAWAI, "rows": ROWS[1:2]},
          {"v": 1, "id": "vec-import-nope", "status": "error", "code": "FORBIDDEN",
           "message": "Anda tidak berwenang melakukan tindakan ini: admin_pemda or integrator of this pemda",
           "field": "pemda",
@@ -188,10 +205,26 @@ def vectors():
           "request_id": REQUEST_ID, "decision": "approve"},
          error("vec-decide-nyd", "NOT_YOUR_DECISION", "Anda bukan penyetuju untuk tahap ini: "
                + REQUEST_ID, "request_id"))
+    missing = ("Persetujuan tahap ini wajib memuat penilaian yang diminta peraturan "
+               "(PermenPAN-RB 4/2025): atasan: tasks_fit, targets_measurable")
+    pair("approval.decide.assessment_missing", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide-am", "key": "vec-decide-3", "as": ATASAN,
+          "request_id": REQUEST_ID, "decision": "approve"},
+         error("vec-decide-am", "ASSESSMENT_MISSING", missing, "tasks_fit"))
     pair("approval.decide", "APPROVAL.DECIDE",
          {"v": 1, "id": "vec-decide", "key": "vec-decide-1", "as": ATASAN,
+          "request_id": REQUEST_ID, "decision": "approve", "note": "Target jelas",
+          "tasks_fit": True, "targets_measurable": True},
+         ok("vec-decide", request_id=REQUEST_ID, state="pending"))
+    pair("approval.decide.proposal", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide-kepala", "key": "vec-decide-4", "as": ATASAN,
+          "request_id": REQUEST_ID, "decision": "approve", "service_continues": True,
+          "capacity_ok": True},
+         ok("vec-decide-kepala", request_id=REQUEST_ID, state="pending"))
+    pair("approval.decide.final", "APPROVAL.DECIDE",
+         {"v": 1, "id": "vec-decide-bkd", "key": "vec-decide-5", "as": BKD,
           "request_id": REQUEST_ID, "decision": "approve", "note": "Silakan"},
-         ok("vec-decide", request_id=REQUEST_ID, state="approved"))
+         ok("vec-decide-bkd", request_id=REQUEST_ID, state="approved", approval_number=NUMBER))
     pair("approval.decide.not_pending", "APPROVAL.DECIDE",
          {"v": 1, "id": "vec-decide-np", "key": "vec-decide-2", "as": ATASAN,
           "request_id": REQUEST_ID, "decision": "reject"},
@@ -203,11 +236,14 @@ def vectors():
     pair("inbox.list", "INBOX.LIST", {"v": 1, "id": "vec-inbox", "as": PEGAWAI, "limit": 20},
          ok("vec-inbox", entries=[{
              "entry_id": "%d-0" % T2, "at": T2, "type": "request.approved", "request_id": REQUEST_ID,
-             "message_id": "Pengajuan %s disetujui oleh %s: Silakan" % (REQUEST_ID, ATASAN),
-             "message_en": "Request %s was approved by %s: Silakan" % (REQUEST_ID, ATASAN)}], count=1))
+             "message_id": "Pengajuan %s disetujui oleh %s dengan nomor persetujuan %s: Silakan"
+                           % (REQUEST_ID, BKD, NUMBER),
+             "message_en": "Request %s was approved by %s under approval number %s: Silakan"
+                           % (REQUEST_ID, BKD, NUMBER)}], count=1))
     pair("metrics.get", "METRICS.GET",
          {"v": 1, "id": "vec-metrics", "as": ATASAN, "pemda": PEMDA, "opd": "DINKES"},
-         ok("vec-metrics", submitted=1, approved=1, rejected=0, pending=0,
+         ok("vec-metrics", submitted=1, approved=1, rejected=0, pending=0, cancelled=0, revoked=0,
+            expired=0, no_approver=0,
             lead_time={"count": 1, "avg_s": 3600.0, "p50_s": 3600.0, "p90_s": 3600.0, "max_s": 3600.0},
             days=[{"date": "2098-12-25", "submitted": 1, "approved": 1, "rejected": 0, "pending": 0}]))
     pair("metrics.get.bad_date", "METRICS.GET",
@@ -219,7 +255,7 @@ def vectors():
          error("vec-metrics-nope", "FORBIDDEN",
                "Anda tidak berwenang melakukan tindakan ini: metrics.read, scope none", "as"))
     genesis = "0" * 40
-    h1, h2, h3 = ("%040x" % n for n in (0x11, 0x22, 0x33))   # example hashes
+    h1, h2, h3, h4, h5 = ("%040x" % n for n in (0x11, 0x22, 0x33, 0x44, 0x55))   # example hashes
     audit = [
         {"seq": 1, "at": T0, "request_id": REQUEST_ID, "actor": PEGAWAI, "role": "pegawai",
          "on_behalf_of": "", "action": "submit", "from": "", "to": "submitted",
@@ -227,14 +263,23 @@ def vectors():
         {"seq": 2, "at": T1, "request_id": REQUEST_ID, "actor": "system", "role": "system",
          "on_behalf_of": "", "action": "open_step", "from": "submitted", "to": "pending",
          "reason": "atasan " + ATASAN, "policy_version": "0", "prev": h1, "hash": h2},
-        {"seq": 3, "at": T2, "request_id": REQUEST_ID, "actor": ATASAN, "role": "atasan",
+        {"seq": 3, "at": T1 + 1000, "request_id": REQUEST_ID, "actor": ATASAN, "role": "atasan",
+         "on_behalf_of": "", "action": "approve", "from": "pending", "to": "pending",
+         "reason": "[tasks_fit=yes targets_measurable=yes] Target jelas", "policy_version": "0",
+         "prev": h2, "hash": h3},
+        {"seq": 4, "at": T1 + 2000, "request_id": REQUEST_ID, "actor": ATASAN, "role": "kepala_opd",
+         "on_behalf_of": "", "action": "approve", "from": "pending", "to": "pending",
+         "reason": "[service_continues=yes capacity_ok=yes] ", "policy_version": "0",
+         "prev": h3, "hash": h4},
+        {"seq": 5, "at": T2, "request_id": REQUEST_ID, "actor": BKD, "role": "bkd",
          "on_behalf_of": "", "action": "approve", "from": "pending", "to": "approved",
-         "reason": "Silakan", "policy_version": "0", "prev": h2, "hash": h3},
+         "reason": "[nomor persetujuan %s] Silakan" % NUMBER, "policy_version": "0",
+         "prev": h4, "hash": h5},
     ]
     pair("audit.request", "AUDIT.REQUEST", {"v": 1, "id": "vec-audit", "as": PEGAWAI, "request_id": REQUEST_ID},
-         ok("vec-audit", entries=audit, count=3))
+         ok("vec-audit", entries=audit, count=5))
     pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "as": ATASAN, "pemda": PEMDA},
-         ok("vec-verify", valid=True, checked=3, head=h3))
+         ok("vec-verify", valid=True, checked=5, head=h5))
     pair("calendar.set", "CALENDAR.SET",
          {"v": 1, "id": "vec-cal", "key": "vec-cal-1", "pemda": PEMDA, "as": ATASAN,
           "days": [{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
@@ -259,9 +304,16 @@ def vectors():
     pair("policy.get", "POLICY.GET", {"v": 1, "id": "vec-policy-get", "as": PEGAWAI, "pemda": PEMDA},
          ok("vec-policy-get", version=1, text="[pemda]\ntimezone = WIB\n..."))
     pair("approval.delegate", "APPROVAL.DELEGATE",
-         {"v": 1, "id": "vec-delegate", "key": "vec-delegate-1", "as": ATASAN, "to": PEGAWAI,
-          "from": "2099-01-05", "until": "2099-01-09", "reason": "Dinas luar"},
+         {"v": 1, "id": "vec-delegate", "key": "vec-delegate-1", "as": BKD, "approver": ATASAN,
+          "to": PEGAWAI, "from": "2099-01-05", "until": "2099-01-09",
+          "order_ref": "800.1.3/123/427.35/2099", "reason": "Dinas luar"},
          ok("vec-delegate", delegation="delegated"))
+    pair("approval.delegate.own", "APPROVAL.DELEGATE",
+         {"v": 1, "id": "vec-delegate-own", "key": "vec-delegate-2", "as": ATASAN, "approver": ATASAN,
+          "to": PEGAWAI, "from": "2099-01-05", "until": "2099-01-09",
+          "order_ref": "800.1.3/124/427.35/2099"},
+         error("vec-delegate-own", "FORBIDDEN", "Anda tidak berwenang melakukan tindakan ini: "
+               "an approver does not appoint their own Plt/Plh", "approver"))
     pair("approval.decide_many", "APPROVAL.DECIDE_MANY",
          {"v": 1, "id": "vec-many", "key": "vec-many-1", "as": ATASAN,
           "items": [{"request_id": REQUEST_ID, "decision": "approve"}]},

@@ -1,4 +1,5 @@
-"""A deterministic load of requests: submit -> wait until pending -> decide -> verify.
+"""A deterministic load of requests: submit -> wait until pending -> decide through the
+default chain (atasan, kepala OPD, BKD) -> verify.
 
 Shared by test_load.py, test_crash.py and test_instances.py.
 """
@@ -6,7 +7,8 @@ Shared by test_load.py, test_crash.py and test_instances.py.
 import collections
 import time
 
-from harness import RETRYABLE, Org, import_rows, ok, submit_body, wait_until, weekly_monday, REQUEST_ID_RE
+from harness import (RETRYABLE, STEP_FIELDS, Org, import_rows, ok, submit_body, wait_until,
+                     weekly_monday, REQUEST_ID_RE)
 
 KINDS = ("rumah", "kantor_lain", "lokasi_lain")
 DECISION_TYPES = {"request.approved": "approved", "request.rejected": "rejected"}
@@ -19,8 +21,9 @@ def load_org(staff_per_supervisor=17, supervisors=3):
 
 
 class Load:
-    """n requests spread over the org's staff; request i is decided 'reject' when
-    i % 3 == 2, else 'approve'. Every call has a fixed idempotency key."""
+    """n requests spread over the org's staff; request i is rejected by its atasan when
+    i % 3 == 2, else approved at every step of the default chain: the atasan, the kepala
+    OPD, the BKD officer. Every call has a fixed idempotency key."""
 
     def __init__(self, org, n, tag="load"):
         self.org = org
@@ -34,10 +37,14 @@ class Load:
             body = submit_body(emp["nip"], dates_cache[j], "%s-sub-%d" % (tag, i),
                                kind=KINDS[i % 3], reason="Alasan %d" % i,
                                plan=["Rencana %d" % i])
+            decision = "reject" if i % 3 == 2 else "approve"
+            steps = [(emp["supervisor_nip"], "atasan")]
+            if decision == "approve":
+                steps += [(org.kepala[emp["opd"]]["nip"], "kepala_opd"), (org.bkd["nip"], "bkd")]
             self.items.append({
                 "i": i, "nip": emp["nip"], "opd": emp["opd"],
                 "approver": emp["supervisor_nip"], "submit": body,
-                "decision": "reject" if i % 3 == 2 else "approve",
+                "decision": decision, "steps": steps, "step": 0,
                 "decide_key": "%s-dec-%d" % (tag, i),
                 "request_id": None, "state": None,
             })
@@ -108,34 +115,43 @@ class Load:
     # -- decide
 
     def decide(self, client, on_reply=None, retries=3, deadline_s=60):
-        calls = [("APPROVAL.DECIDE", self.decide_body(item)) for item in self.items]
-        replies = client.call_many(calls, retries=retries, on_reply=on_reply)
-        self._take_decides(self.items, replies)
+        """Each request through its steps: a round of calls per step of the chain (the
+        next step opens in the same Lua step as a decision, so a round follows at once)."""
         deadline = time.monotonic() + deadline_s
         while True:
-            missing = [item for item in self.items if item["state"] is None]
-            if not missing or time.monotonic() > deadline:
+            due = [item for item in self.items if item["state"] is None]
+            if not due or time.monotonic() > deadline:
                 break
-            replies = client.call_many([("APPROVAL.DECIDE", self.decide_body(item))
-                                        for item in missing], retries=retries)
-            self._take_decides(missing, replies)
+            replies = client.call_many([("APPROVAL.DECIDE", self.decide_body(item)) for item in due],
+                                       retries=retries, on_reply=on_reply)
+            self._take_decides(due, replies)
         missing = [item for item in self.items if item["state"] is None]
         assert not missing, "%d decides never answered ok, e.g. %r" % (len(missing), missing[0])
 
     def decide_body(self, item):
-        return {"key": item["decide_key"], "as": item["approver"],
-                "request_id": item["request_id"], "decision": item["decision"],
+        approver, role = item["steps"][item["step"]]
+        last = item["step"] == len(item["steps"]) - 1
+        body = {"key": "%s-%d" % (item["decide_key"], item["step"]), "as": approver,
+                "request_id": item["request_id"],
+                "decision": item["decision"] if last else "approve",
                 "note": "catatan %d" % item["i"]}
+        if body["decision"] == "approve":
+            body.update(STEP_FIELDS[role])
+        return body
 
     def _take_decides(self, items, replies):
         for item, reply in zip(items, replies):
             if reply.get("code") == "TIMEOUT" or reply.get("code") in RETRYABLE:
                 continue   # not answered: sent again later with the same key
             ok(reply, "APPROVAL.DECIDE %s (%s)" % (item["decide_key"], item["request_id"]))
-            want = "approved" if item["decision"] == "approve" else "rejected"
+            last = item["step"] == len(item["steps"]) - 1
+            want = ("approved" if item["decision"] == "approve" else "rejected") if last else "pending"
             assert reply["request_id"] == item["request_id"] and reply["state"] == want, \
                 "DECIDE %s: expected %s, got %r" % (item["request_id"], want, reply)
-            item["state"] = want
+            if last:
+                item["state"] = want
+            else:
+                item["step"] += 1
 
     # -- verify
 
@@ -177,8 +193,10 @@ class Load:
             r = reply["request"]
             assert r["state"] == item["state"], \
                 "%s: state %r, expected %r" % (item["request_id"], r["state"], item["state"])
-            assert r["nip"] == item["nip"] and r["approver"] == item["approver"], r
-            assert r["decided_by"] == item["approver"], r
+            final_by = item["steps"][-1][0]
+            assert r["nip"] == item["nip"] and r["approver"] == final_by, r
+            assert r["decided_by"] == final_by, r
+            assert ("approval_number" in r) == (r["state"] == "approved"), r
         # Nothing more than what was accepted: REQUEST.LIST per OPD.
         by_opd = collections.defaultdict(set)
         for item in self.items:
@@ -194,12 +212,13 @@ class Load:
                     sorted(by_opd[opd] - set(listed))[:5])
 
     def inbox_problems(self, client):
-        """Differences between the inboxes and 'one approval.pending per request for its
-        approver, one decision entry per request for its employee'."""
+        """Differences between the inboxes and 'one approval.pending per request for the
+        approver of each step it reached, one decision entry per request for its employee'."""
         want_pending = collections.defaultdict(set)
         want_decided = collections.defaultdict(dict)
         for item in self.items:
-            want_pending[item["approver"]].add(item["request_id"])
+            for approver, _ in item["steps"]:
+                want_pending[approver].add(item["request_id"])
             want_decided[item["nip"]][item["request_id"]] = "request." + item["state"]
         people = sorted(set(want_pending) | set(want_decided))
         replies = client.call_many([("INBOX.LIST", {"as": nip, "limit": 1000}) for nip in people])

@@ -6,7 +6,8 @@ import json
 import os
 import subprocess
 
-from harness import ROOT, System, Org, import_rows, ok, wait_until, workdays, wfactl_env
+from harness import (ROOT, STEP_FIELDS, System, Org, approve_chain, awaiting, import_rows, ok,
+                     workdays, wfactl_env)
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
@@ -17,7 +18,9 @@ def wfactl(system, *args):
 
 
 def make_history(system, org, count=3):
-    """count requests, each submitted, opened and decided; returns their ids."""
+    """count requests, each submitted and opened, then decided: the even ones approved
+    through the whole chain (atasan, kepala OPD, BKD), the odd ones rejected by the atasan;
+    returns their ids."""
     client = system.client()
     import_rows(client, org.rows)
     ids = []
@@ -26,12 +29,14 @@ def make_history(system, org, count=3):
             "key": "a%d" % n, "as": staff["nip"], "kind": "rumah", "dates": workdays(1, skip=n),
             "location": "Rumah", "reason": "Alasan %d" % n}))
         ids.append((reply["request_id"], staff["supervisor_nip"]))
+    for request_id, _ in ids:
+        awaiting(client, request_id)
     for n, (request_id, approver) in enumerate(ids):
-        wait_until("step open", lambda: client.call("REQUEST.GET", {"request_id": request_id})
-                   ["request"]["state"] == "pending", 15)
-        ok(client.call("APPROVAL.DECIDE", {"key": "d%d" % n, "as": approver, "request_id": request_id,
-                                            "decision": "approve" if n % 2 == 0 else "reject",
-                                            "note": "catatan %d" % n}))
+        if n % 2 == 0:
+            approve_chain(client, request_id, note="catatan %d" % n)
+        else:
+            ok(client.call("APPROVAL.DECIDE", {"key": "d%d" % n, "as": approver, "request_id": request_id,
+                                                "decision": "reject", "note": "catatan %d" % n}))
     return [request_id for request_id, _ in ids]
 
 
@@ -49,10 +54,13 @@ def test_audit_trail_shows_every_transition():
         entries = json.loads(result.stdout)["entries"]
         assert [(e["action"], e["from"], e["to"]) for e in entries] == [
             ("submit", "", "submitted"), ("open_step", "submitted", "pending"),
+            ("approve", "pending", "pending"), ("approve", "pending", "pending"),
             ("approve", "pending", "approved")], entries
         assert entries[0]["actor"] == org.staff[0]["nip"] and entries[0]["role"] == "pegawai"
         assert entries[2]["actor"] == org.staff[0]["supervisor_nip"] and entries[2]["role"] == "atasan"
-        assert entries[2]["reason"] == "catatan 0"
+        assert entries[2]["reason"] == "[tasks_fit=yes targets_measurable=yes] catatan 0"
+        assert [e["role"] for e in entries[2:]] == ["atasan", "kepala_opd", "bkd"], entries
+        assert entries[4]["actor"] == org.bkd["nip"] and "nomor persetujuan" in entries[4]["reason"]
         for before, after in zip(entries, entries[1:]):
             assert after["seq"] > before["seq"]
         human = wfactl(system, "audit", ids[1])
@@ -64,7 +72,7 @@ def test_audit_verify_detects_altered_inserted_removed():
     with System(verbose=False) as system:
         make_history(system, org)
         code, report = verify(system, org.pemda)
-        assert code == 0 and report["valid"] is True and report["checked"] == 9, report
+        assert code == 0 and report["valid"] is True and report["checked"] == 13, report
         key = "wfa:{%s}:audit" % org.pemda
         original = system.redis("LINDEX", key, 4).rstrip("\n")
 

@@ -21,10 +21,11 @@ import os
 import re
 import subprocess
 
-from harness import (KEMENDAGRI, ROOT, System, binary, employee, import_rows, make_nip, ok,
+from harness import (KEMENDAGRI, ROOT, STEP_FIELDS, System, binary, employee, import_rows, make_nip, ok,
                      today_wib, wait_until, weekly_monday)
 
 A, B = "35.08", "35.09"
+STEP_ROLES = ["atasan", "kepala_opd", "bkd"]      # the steps of CHAIN, in order
 ROLES = ["pegawai", "atasan", "kepala_opd", "bkd", "admin_pemda", "integrator", "kemendagri"]
 RELATIONS = ["own", "other", "far"]
 CHAIN = """[chain]
@@ -161,8 +162,10 @@ def test_every_role_action_and_reach():
             """Approve the first `steps` steps."""
             for n, approver in enumerate(people.approvers(target)[:steps]):
                 at_step(target, n + 1)
-                ok(client.call("APPROVAL.DECIDE", {"key": "a%d-%s" % (n, target["rid"]), "as": approver,
-                                                   "request_id": target["rid"], "decision": "approve"}))
+                body = {"key": "a%d-%s" % (n, target["rid"]), "as": approver,
+                        "request_id": target["rid"], "decision": "approve"}
+                body.update(STEP_FIELDS[STEP_ROLES[n]])
+                ok(client.call("APPROVAL.DECIDE", body))
 
         for target in list(shared.values()) + list(decide_targets.values()) + list(revoke_targets.values()):
             submit(target, 1)
@@ -240,8 +243,10 @@ def test_every_role_action_and_reach():
                 decides = ((role == "atasan" and relation == "own") or
                            (role == "kepala_opd" and relation == "own") or
                            (role == "bkd" and relation != "far"))
+                fields = STEP_FIELDS[STEP_ROLES[step_of.get(role, 1) - 1]]
                 check("APPROVAL.DECIDE", role, relation, decides,
-                      client.call("APPROVAL.DECIDE", dict(as_, key="d", request_id=d["rid"], decision="approve")),
+                      client.call("APPROVAL.DECIDE", dict(as_, key="d", request_id=d["rid"], decision="approve",
+                                                          **fields)),
                       denied=("NOT_YOUR_DECISION",) if same_pemda else DENIED)
                 r = revoke_targets[(role, relation)]
                 wait_until("%s approved" % r["rid"], lambda: ok(client.call(
@@ -266,19 +271,21 @@ def test_every_role_action_and_reach():
                   client.call("EMPLOYEE.GET", {"as": actor, "nip": actor}))
             check("REQUEST.LIST self", role, "self", True, client.call("REQUEST.LIST", {"as": actor}))
         # A request waiting for someone is theirs to read, even outside their reach: S2, of
-        # DISDIK, reads a DINKES request once its atasan S1 names S2 Plt
+        # DISDIK, reads a DINKES request once the kepala OPD K1 appoints S2 Plt for its atasan S1
         waiting = decide_targets[("pegawai", "own")]              # at step 1, for S1
         check("REQUEST.GET not awaiting", "atasan", "other OPD", False,
               client.call("REQUEST.GET", {"as": people.S2, "request_id": waiting["rid"]}))
-        ok(client.call("APPROVAL.DELEGATE", {"key": "plt", "as": people.S1, "to": people.S2,
-                                             "from": today_wib().isoformat(), "until": weekly_monday(3)}))
+        ok(client.call("APPROVAL.DELEGATE", {"key": "plt", "as": people.K1, "approver": people.S1,
+                                             "to": people.S2, "from": today_wib().isoformat(),
+                                             "until": weekly_monday(3), "order_ref": "800/1"}))
         check("REQUEST.GET awaiting", "atasan", "other OPD, as Plt", True,
               client.call("REQUEST.GET", {"as": people.S2, "request_id": waiting["rid"]}))
         # Kemendagri changes nothing: not even as a would-be employee or approver
         for cmd, body in (("REQUEST.SUBMIT", {"key": "k", "kind": "rumah", "dates": [weekly_monday(2)],
                                               "location": "x", "reason": "y"}),
-                          ("APPROVAL.DELEGATE", {"key": "k", "to": people.P1, "from": weekly_monday(1),
-                                                 "until": weekly_monday(2)}),
+                          ("APPROVAL.DELEGATE", {"key": "k", "approver": people.S1, "to": people.P1,
+                                                 "from": weekly_monday(1), "until": weekly_monday(2),
+                                                 "order_ref": "800/2"}),
                           ("APPROVAL.LIST", {}), ("INBOX.LIST", {})):
             check(cmd, "kemendagri", "any", False, client.call(cmd, dict(body, **{"as": KEMENDAGRI})))
         # A wrong operator token is refused; nobody imports without a token or an actor
@@ -340,7 +347,8 @@ def test_imports_cannot_escalate():
                                                 "reason": "Uji"}))["request_id"]
         wait_until("the request to await S1", lambda: ok(client.call(
             "REQUEST.GET", {"request_id": rid}))["request"]["state"] == "pending", 20)
-        ok(client.call("APPROVAL.DELEGATE", {"key": "later", "as": people.S1, "to": people.S2,
-                                             "from": weekly_monday(2), "until": weekly_monday(3)}))
+        ok(client.call("APPROVAL.DELEGATE", {"key": "later", "as": people.K1, "approver": people.S1,
+                                             "to": people.S2, "from": weekly_monday(2),
+                                             "until": weekly_monday(3), "order_ref": "800/3"}))
         assert client.call("REQUEST.GET", {"as": people.S2, "request_id": rid})["code"] == "FORBIDDEN"
         system.assert_alive()

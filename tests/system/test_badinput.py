@@ -16,7 +16,7 @@ import time
 import msgpack
 import zmq
 
-from harness import (KEMENDAGRI, Org, RawSocket, decode_body, System, import_rows, ok, spare_port, submit_body,
+from harness import (KEMENDAGRI, approve_chain, Org, RawSocket, decode_body, System, import_rows, ok, spare_port, submit_body,
                      wait_until, workdays)
 
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
@@ -117,6 +117,10 @@ def command_cases(nip):
          "MISSING_FIELD", "decision"),
         ("APPROVAL.DECIDE", {"key": "d", "as": nip, "request_id": "REQ-35.08-000001",
                              "decision": True}, "WRONG_TYPE", "decision"),
+        ("APPROVAL.DECIDE", {"key": "d", "as": nip, "request_id": "REQ-35.08-000001",
+                             "decision": "approve", "tasks_fit": "yes"}, "WRONG_TYPE", "tasks_fit"),
+        ("APPROVAL.DECIDE", {"key": "d", "as": nip, "request_id": "REQ-35.08-000001",
+                             "decision": "approve", "capacity_ok": 1}, "WRONG_TYPE", "capacity_ok"),
         ("APPROVAL.LIST", {}, "MISSING_FIELD", "as"),
         ("APPROVAL.LIST", {"as": 1}, "WRONG_TYPE", "as"),
         ("INBOX.LIST", {}, "MISSING_FIELD", "as"),
@@ -251,8 +255,7 @@ def normal_flow_still_works(system, client, org, key):
         got = ok(client.call("APPROVAL.LIST", {"as": alice["supervisor_nip"], "limit": 1000}))
         return rid in [r["request_id"] for r in got["requests"]]
     wait_until("%s pending after bad input" % rid, pending, 15)
-    ok(client.call("APPROVAL.DECIDE", {"key": key, "as": alice["supervisor_nip"],
-                                       "request_id": rid, "decision": "approve"}))
+    approve_chain(client, rid, key=key)
     req = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
     assert req["state"] == "approved", req
     system.assert_alive()

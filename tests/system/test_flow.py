@@ -1,7 +1,8 @@
-"""The vertical slice: import -> submit -> approval.pending -> decide -> inbox -> metrics."""
+"""The vertical slice: import -> submit -> approval.pending -> decide (the atasan, the
+kepala OPD, the BKD) -> inbox -> metrics."""
 
-from harness import (REQUEST_ID_RE, Org, System, error_codes, future_weekend, import_rows,
-                     ok, past_workday, submit_body, wait_until, workdays)
+from harness import (REQUEST_ID_RE, STEP_FIELDS, Org, System, error_codes, future_weekend,
+                     import_rows, ok, past_workday, submit_body, today_wib, wait_until, workdays)
 
 PEMDA = "35.08"
 
@@ -94,21 +95,31 @@ def test_flow_vertical_slice():
                                                     "request_id": id1, "decision": "approve"})
             assert reply["status"] == "error" and reply["code"] == "NOT_YOUR_DECISION", reply
 
-        # Approve r1, reject r2, leave r3 pending.
-        d1 = ok(client.call("APPROVAL.DECIDE", {"key": "dec-1", "as": a1, "request_id": id1,
+        # Approve r1 at each step of the chain, reject r2, leave r3 pending.
+        kepala, bkd = org.kepala["DINKES"]["nip"], org.bkd["nip"]
+        for key, approver, role in (("dec-1a", a1, "atasan"), ("dec-1k", kepala, "kepala_opd")):
+            body = {"key": key, "as": approver, "request_id": id1, "decision": "approve",
+                    "note": "Setuju %s" % role}
+            body.update(STEP_FIELDS[role])
+            assert ok(client.call("APPROVAL.DECIDE", body))["state"] == "pending"
+            wait_pending(client, {"atasan": kepala, "kepala_opd": bkd}[role], id1)
+        d1 = ok(client.call("APPROVAL.DECIDE", {"key": "dec-1", "as": bkd, "request_id": id1,
                                                 "decision": "approve", "note": "Silakan"}))
         assert (d1["request_id"], d1["state"]) == (id1, "approved"), d1
+        number = "000001/WFA/%s/%d" % (PEMDA, today_wib().year)
+        assert d1["approval_number"] == number, d1
         d2 = ok(client.call("APPROVAL.DECIDE", {"key": "dec-2", "as": a2, "request_id": id2,
                                                 "decision": "reject", "note": "Ada rapat"}))
         assert (d2["request_id"], d2["state"]) == (id2, "rejected"), d2
 
         # Deciding again with another key: NOT_PENDING. Same key: the same answer.
-        again = client.call("APPROVAL.DECIDE", {"key": "dec-1-other", "as": a1, "request_id": id1,
+        again = client.call("APPROVAL.DECIDE", {"key": "dec-1-other", "as": bkd, "request_id": id1,
                                                 "decision": "reject"})
         assert again["status"] == "error" and again["code"] == "NOT_PENDING", again
-        retry = ok(client.call("APPROVAL.DECIDE", {"key": "dec-1", "as": a1, "request_id": id1,
+        retry = ok(client.call("APPROVAL.DECIDE", {"key": "dec-1", "as": bkd, "request_id": id1,
                                                    "decision": "approve", "note": "Silakan"}))
-        assert (retry["request_id"], retry["state"]) == (id1, "approved"), retry
+        assert (retry["request_id"], retry["state"], retry["approval_number"]) == \
+            (id1, "approved", number), retry
         missing = client.call("APPROVAL.DECIDE", {"key": "dec-x", "as": a1,
                                                   "request_id": "REQ-35.08-999999", "decision": "approve"})
         assert missing["status"] == "error" and missing["code"] == "NOT_FOUND", missing
@@ -125,15 +136,17 @@ def test_flow_vertical_slice():
 
         # REQUEST.GET: state and history.
         req = ok(client.call("REQUEST.GET", {"request_id": id1}))["request"]
-        assert req["state"] == "approved" and req["decided_by"] == a1 and req["note"] == "Silakan", req
+        assert req["state"] == "approved" and req["decided_by"] == bkd and req["note"] == "Silakan", req
+        assert req["approval_number"] == number, req
         assert (req["nip"], req["opd"], req["pemda"], req["kind"]) == (alice["nip"], "DINKES", PEMDA, "rumah"), req
         assert req["dates"] == dates and req["plan"] == ["Menyusun laporan", "Rapat daring"], req
-        assert req["name"] == alice["name"] and req["approver"] == a1, req
+        assert req["name"] == alice["name"] and req["approver"] == bkd, req
         assert req["decided_at"] >= req["submitted_at"] > 0, req
         history = req["history"]
-        assert [h["to"] for h in history] == ["submitted", "pending", "approved"], history
-        assert history[0]["actor"] == alice["nip"] and history[-1]["actor"] == a1, history
-        assert history[-1]["note"] == "Silakan", history
+        assert [h["to"] for h in history] == ["submitted", "pending", "pending", "pending",
+                                              "approved"], history
+        assert [h["actor"] for h in history] == [alice["nip"], "system", a1, kepala, bkd], history
+        assert history[-1]["note"] == "[nomor persetujuan %s] Silakan" % number, history
         assert [h["at"] for h in history] == sorted(h["at"] for h in history), history
         for h in history:
             assert set(h) >= {"at", "actor", "action", "from", "to", "note"}, h

@@ -13,7 +13,8 @@ import pathlib
 import tempfile
 import time
 
-from harness import (KEMENDAGRI, Org, System, clock_offset_ms, employee, import_rows, make_nip,
+from harness import (KEMENDAGRI, Org, System, approve_chain, approve_chains, awaiting,
+                     clock_offset_ms, employee, import_rows, make_nip,
                      now_in, ok, wait_until, weekly_monday)
 
 OFFICE = (-8.1335, 113.2248)          # the pemda's office
@@ -47,11 +48,10 @@ class Clock:
 
 
 def approve_all(client, rids, approver_of):
+    """Approve each request through its chain (the atasan, approver_of[rid], first)."""
     for rid in rids:
-        wait_until("%s pending" % rid, lambda: ok(client.call(
-            "REQUEST.GET", {"request_id": rid}))["request"]["state"] == "pending", 20)
-        ok(client.call("APPROVAL.DECIDE", {"key": "a-" + rid, "as": approver_of[rid],
-                                           "request_id": rid, "decision": "approve"}))
+        assert awaiting(client, rid, 20)["approver"] == approver_of[rid]
+        assert approve_chain(client, rid)["state"] == "approved"
 
 
 def wait_flexible(client, pemda, day, count):
@@ -201,8 +201,9 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
                                          "decision": "return", "note": "Lengkapi bukti"}))
         ok(client.call("REPORT.SUBMIT", {"key": "r2", "as": alice["nip"], "activities": [
             dict(activity(4)[0], evidence=["https://drive.example/bukti.pdf"])]}))
-        ok(client.call("APPROVAL.DELEGATE", {"key": "plt", "as": boss, "to": bob["nip"],
-                                             "from": day.isoformat(), "until": day.isoformat()}))
+        ok(client.call("APPROVAL.DELEGATE", {"key": "plt", "as": org.kepala["DINKES"]["nip"],
+                                             "approver": boss, "to": bob["nip"], "from": day.isoformat(),
+                                             "until": day.isoformat(), "order_ref": "800/7/2026"}))
         verified = ok(client.call("REPORT.VERIFY", {"key": "v2", "as": bob["nip"], "nip": alice["nip"],
                                                     "date": day.isoformat(), "decision": "accept"}))
         assert verified["state"] == "accepted", verified
@@ -342,10 +343,10 @@ def test_simulated_month(tmp_path=None):
             approver[rid] = staff[n // 4]["supervisor_nip"]
         wait_until("every step open", lambda: ok(client.call(
             "REQUEST.LIST", {"pemda": pemda, "state": "pending", "limit": 1000}))["count"] == len(rids), 30)
-        for reply in client.call_many([("APPROVAL.DECIDE", {"key": "a-" + rid, "as": approver[rid],
-                                                            "request_id": rid, "decision": "approve"})
-                                       for rid in rids], timeout=10):
-            assert ok(reply)["state"] == "approved", reply
+        first = client.call_many([("REQUEST.GET", {"request_id": rid}) for rid in rids])
+        assert [ok(r)["request"]["approver"] for r in first] == [approver[rid] for rid in rids]
+        final = approve_chains(client, rids)
+        assert sorted(final) == sorted(rids) and {r["state"] for r in final.values()} == {"approved"}
         wait_until("the flexible days counted", lambda: sum(p["flexible"]["days"] for p in monev(
             client, pemda=pemda, **{"from": days[0].isoformat(), "to": days[-1].isoformat()})) == len(flex), 30)
         # e-kinerja targets for each month touched
@@ -576,13 +577,15 @@ def test_simulated_month(tmp_path=None):
         # OPD capacity use: at most 10 of an OPD's people away on one day (no limit set)
         dinkes = monev(client, pemda=pemda, opd="DINKES", **span)[0]
         assert dinkes["capacity"] == {"peak_away": 10, "limit": None, "peak_pct": None}, dinkes
-        # The approvals were decided today (real time): every atasan step, none past its SLA
+        # The approvals were decided today (real time): every step of every chain, none past
+        # its SLA
         today = now_in(7).date().isoformat()
         decided = monev(client, pemda=pemda, **{"from": today, "to": today})[0]["approvals"]
         assert (decided["approved"], decided["rejected"], decided["rejection_pct"]) == (240, 0, 0.0), decided
-        assert decided["steps"]["atasan"]["decided"] == 240 and decided["steps"]["atasan"]["sla_breaches"] == 0
-        assert 0 <= decided["steps"]["atasan"]["p50_s"] <= decided["steps"]["atasan"]["p90_s"] < 600, decided
-        assert decided["steps"]["bkd"]["decided"] == 0, decided
+        for role in ("atasan", "kepala_opd", "bkd"):
+            step = decided["steps"][role]
+            assert step["decided"] == 240 and step["sla_breaches"] == 0, decided
+            assert 0 <= step["p50_s"] <= step["p90_s"] < 600, decided
         weeks = monev(client, pemda=pemda, by="week", **span)
         assert len(weeks) == 4 and sum(w["flexible"]["days"] for w in weeks) == len(flex), weeks
         # Rebuilt from the raw records, after the kill -9 midway: the same figures
@@ -703,13 +706,16 @@ def test_monev_review_fixes(tmp_path=None):
                                                   "location": "x", "reason": "y"}))["request_id"]
         wait_until("pending", lambda: ok(client.call("REQUEST.GET", {"request_id": later}))["request"]["state"] == "pending", 20)
         system.redis("HSET", "wfa:{%s}:emp:%s" % (org.pemda, org.staff[3]["nip"]), "suspended_until", until)
-        refused = client.call("APPROVAL.DECIDE", {"key": "d", "as": org.staff[3]["supervisor_nip"],
+        last = approve_chain(client, later, final=False)
+        refused = client.call("APPROVAL.DECIDE", {"key": "d", "as": last["approver"],
                                                   "request_id": later, "decision": "approve"})
         assert refused["code"] == "SUSPENDED" and until in refused["message"], refused
         # The approval counters follow the policy's zone (WIT), as the step waits do
         today_wit = now_in(9).date().isoformat()
         approvals = monev(client, pemda=org.pemda, **{"from": today_wit, "to": today_wit})[0]["approvals"]
-        assert approvals["approved"] == approvals["steps"]["atasan"]["decided"] == 2, approvals
+        assert approvals["approved"] == approvals["steps"]["bkd"]["decided"] == 2, approvals
+        # (the later request's steps were decided on the clock's Monday, not today)
+        assert approvals["steps"]["atasan"]["decided"] == approvals["steps"]["kepala_opd"]["decided"] == 2
         # An OPD's own report deadline brings its reminder at its own time: DISDIK reports by
         # 16:00 (reminded from 14:00), the rest of the pemda by 23:59 (reminded from 21:59)
         ok(client.call("POLICY.SET", {"key": "p2", "pemda": org.pemda, "as": org.sekda["nip"],

@@ -12,7 +12,7 @@ import socket
 
 import yaml
 
-from harness import (ROOT, Org, RawSocket, System, import_rows, ok, redis_ping, submit_body,
+from harness import (ROOT, Org, approve_chain, RawSocket, System, import_rows, ok, redis_ping, submit_body,
                      wait_until, workdays)
 
 PEMDA = "35.08"
@@ -308,10 +308,11 @@ def test_metrics_format_and_exact_counts():
             return any(r["request_id"] == request_id for r in reply["requests"])
         for person, request_id in zip(people, ids):
             wait_until("%s pending" % request_id, lambda: listed(person["supervisor_nip"], request_id))
-        decisions = ("approve", "approve", "reject")
-        for n, decision in enumerate(decisions):
-            ok(client.call("APPROVAL.DECIDE", {"key": "prom-d%d" % n, "as": people[n]["supervisor_nip"],
-                                               "request_id": ids[n], "decision": decision}))
+        # Two approved through the three steps of the chain, one rejected by its atasan
+        for n in range(2):
+            approve_chain(client, ids[n], key="prom-d%d" % n)
+        ok(client.call("APPROVAL.DECIDE", {"key": "prom-d2", "as": people[2]["supervisor_nip"],
+                                           "request_id": ids[2], "decision": "reject"}))
         again = client.call("APPROVAL.DECIDE", {"key": "prom-again", "as": people[0]["supervisor_nip"],
                                                 "request_id": ids[0], "decision": "reject"})
         assert again["code"] == "NOT_PENDING", again
@@ -319,7 +320,7 @@ def test_metrics_format_and_exact_counts():
         # Events each consumer handles for this traffic, by type.
         events = {
             "approvals": {"request.submitted": len(ids)},
-            "notifications": {"approval.pending": len(ids), "request.approved": 2,
+            "notifications": {"approval.pending": len(ids) + 2 * 2, "request.approved": 2,
                               "request.rejected": 1},
             "metrics": {"request.submitted": len(ids), "request.approved": 2, "request.rejected": 1},
         }

@@ -5,6 +5,7 @@ README shows, and Ctrl-C stops every process.
 Commands marked `# refused: CODE` must fail with that code; an output block after a command
 block lists lines that must appear in that block's output."""
 
+import json
 import os
 import re
 import signal
@@ -56,6 +57,11 @@ def spare_ports(count):
             return base
 
 
+def now_wib_year():
+    import datetime
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).year
+
+
 def run(command, env):
     script = "shopt -s expand_aliases\nalias wfactl=build/bin/wfactl\n" + command
     return subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True,
@@ -99,6 +105,8 @@ def test_readme_make_run_and_walkthrough():
                 else:
                     assert result.returncode == 0, "%r failed: %s" % (command, output)
             for line in expected:
+                # An approval number carries the year it was given in
+                line = re.sub(r"(/WFA/35\.08/)\d{4}", r"\g<1>%d" % now_wib_year(), line)
                 assert line in output, "README shows %r after %r; got:\n%s" % (line, commands, output)
         # make run serves Prometheus metrics, one port per process from WFA_METRICS_PORT
         import urllib.request
@@ -115,6 +123,10 @@ def test_readme_make_run_and_walkthrough():
         # The figures reflect the walk-through
         metrics = run("wfactl --json metrics --pemda 35.08 --as 197203151998032004", client_env)
         assert '"submitted":1' in metrics.stdout and '"approved":1' in metrics.stdout, metrics.stdout
+        # The walk-through went through all three steps, each by its own role
+        trail = run("wfactl --json audit REQ-35.08-000001 --as 198609262015051001", client_env)
+        roles = [e["role"] for e in json.loads(trail.stdout)["entries"] if e["action"] == "approve"]
+        assert roles == ["atasan", "kepala_opd", "bkd"], trail.stdout
     finally:
         os.killpg(run_sh.pid, signal.SIGINT)          # Ctrl-C
         try:

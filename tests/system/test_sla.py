@@ -4,7 +4,7 @@ whose SLA says expire expires the request once, and the figures and inbox follow
 
 import time
 
-from harness import System, Org, import_rows, ok, wait_until, weekly_monday
+from harness import STEP_FIELDS, System, Org, import_rows, ok, wait_until, weekly_monday
 
 HOUR_MS = 1000      # one SLA "hour" is a second here
 
@@ -21,7 +21,8 @@ def audit_actions(client, rid):
 def test_reminder_and_escalation_once_with_an_instance_killed():
     org = Org(opds=("DINKES",), supervisors=1, staff=1)
     policy = ("[chain]\nstep = atasan, sla_hours=1, on_timeout=remind\n"
-              "step = kepala_opd, sla_hours=2, on_timeout=escalate\n")
+              "step = kepala_opd, sla_hours=2, on_timeout=escalate\n"
+              "step = bkd, sla_hours=72, on_timeout=remind\n")
     with System({"approvals": 2}, extra_env={"WFA_SLA_HOUR_MS": str(HOUR_MS)}, verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)
@@ -42,7 +43,7 @@ def test_reminder_and_escalation_once_with_an_instance_killed():
         assert audit_actions(client, rid).count("remind") == 1
 
         ok(client.call("APPROVAL.DECIDE", {"key": "d1", "as": atasan, "request_id": rid,
-                                            "decision": "approve"}))
+                                            "decision": "approve", **STEP_FIELDS["atasan"]}))
         wait_until("the escalation", lambda: "approval.escalated" in inbox_types(client, sekda, rid), 15)
         system.kill9("approvals", 1)
         system.start("approvals", 1)
@@ -53,13 +54,14 @@ def test_reminder_and_escalation_once_with_an_instance_killed():
         listed = ok(client.call("APPROVAL.LIST", {"as": sekda}))
         assert [r["request_id"] for r in listed["requests"]] == [rid], listed
         assert ok(client.call("APPROVAL.DECIDE", {"key": "d2", "as": sekda, "request_id": rid,
-                                                  "decision": "approve"}))["state"] == "approved"
+                                                  "decision": "approve", **STEP_FIELDS["kepala_opd"]}
+                              ))["state"] == "pending"
         assert ok(client.call("APPROVAL.LIST", {"as": kepala}))["count"] == 0
 
 
 def test_expiry_once():
     org = Org(opds=("DINKES",), supervisors=1, staff=1)
-    policy = "[chain]\nstep = atasan, sla_hours=1, on_timeout=expire\n"
+    policy = "[chain]\nstep = bkd, sla_hours=1, on_timeout=expire\n"
     with System({"approvals": 2}, extra_env={"WFA_SLA_HOUR_MS": str(HOUR_MS)}, verbose=False) as system:
         client = system.client()
         import_rows(client, org.rows)

@@ -162,10 +162,18 @@ def test_wfactl_commands():
         ctl.fails("NOT_FOUND", "show", "REQ-35.08-999999")
         assert ctl.json("show", "REQ-35.08-999999", expect_ok=False)["code"] == "NOT_FOUND"
 
-        # decide: approve (human), reject (--json), twice, by the wrong person.
+        # decide: approve (human) at each step of the chain, each with what it records,
+        # reject (--json), twice, by the wrong person.
         ctl.fails("NOT_YOUR_DECISION", "decide", id1, "--as", boss_b, "--approve")
-        p = ctl.ok("decide", id1, "--as", boss_a, "--approve", "--note", "Silakan")
-        assert "approved" in p.output, p.output
+        ctl.fails("ASSESSMENT_MISSING", "decide", id1, "--as", boss_a, "--approve", "--tasks-fit")
+        p = ctl.ok("decide", id1, "--as", boss_a, "--approve", "--note", "Target jelas", "--tasks-fit",
+                   "--targets-measurable")
+        assert "is now pending" in p.output, p.output
+        kepala = org.kepala["DINKES"]["nip"]
+        ctl.fails("ASSESSMENT_MISSING", "decide", id1, "--as", kepala, "--approve")
+        ctl.ok("decide", id1, "--as", kepala, "--approve", "--service-continues", "--capacity-ok")
+        p = ctl.ok("decide", id1, "--as", org.bkd["nip"], "--approve", "--note", "Silakan")
+        assert "approved (nomor persetujuan 000001/WFA/35.08/" in p.output, p.output
         ctl.fails("NOT_PENDING", "decide", id1, "--as", boss_a, "--reject")
         wait_until("%s pending" % id2, lambda: ctl.json("show", id2)["request"]["state"] == "pending", 15, 0.1)
         data = ctl.json("decide", id2, "--as", boss_b, "--reject", "--note", "Ada rapat")
@@ -217,6 +225,12 @@ def test_wfactl_commands():
         d = ctl.json("metrics", "--pemda", "35.08", "--from", future, "--to", future)
         assert (d["submitted"], d["approved"], d["rejected"], d["pending"]) == (0, 0, 0, 0), d
         ctl.fails("BAD_DATE", "metrics", "--pemda", "35.08", "--from", "2026-02-30")
+
+        # status: the services, and with a pemda the requests waiting with NO_APPROVER
+        p = ctl.ok("status", "--pemda", "35.08", "--as", org.bkd["nip"])
+        assert "requests: 1 instance" in p.output, p.output
+        assert "pemda 35.08: 0 request(s) waiting with NO_APPROVER" in p.output, p.output
+        ctl.fails("FORBIDDEN", "status", "--pemda", "35.08", "--as", alice["nip"])
 
         # WFA_ENDPOINT instead of --endpoint; a dead endpoint times out with an error code.
         p = ctl.ok("show", id1, endpoint=False, env={"WFA_ENDPOINT": system.frontend})

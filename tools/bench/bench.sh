@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: start a fresh system on spare ports (redis with AOF everysec,
 # broker, one instance of each service), load 200 generated employees, drive
-# submit -> decide -> inbox with wfa-bench, then measure Redis's own ceiling
+# submit -> decide (atasan, kepala OPD, BKD) -> inbox with wfa-bench, then measure Redis's own ceiling
 # for the same Lua step shape (HSET + RPUSH + 4 ZADD + XADD + SET) with
 # redis-benchmark, pipelined, and print the ratio.
 # Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64).
@@ -39,9 +39,11 @@ for service in requests approvals notifications metrics; do
   "$bin/wfa-$service" 2>>"$work/services.log" & pids+=($!)
 done
 
-# 10 OPDs of 20: one head each, who is atasan of the other 19
+# 10 OPDs of 20: one head each, who is atasan of the other 19 and kepala OPD;
+# and one BKD officer, who decides the default chain's last step
 csv="$work/employees.csv"
 echo "nip,name,pemda,opd,position,supervisor_nip,roles" > "$csv"
+echo "196902021994031001,Petugas BKD,35.08,BKD,Analis SDM Aparatur,,pegawai;bkd" >> "$csv"
 for opd in $(seq 1 10); do
   head=$(printf '197001011995%02d1000' "$opd")
   echo "$head,Kepala $opd,35.08,OPD$opd,Kepala,,pegawai;atasan;kepala_opd" >> "$csv"

@@ -6,12 +6,17 @@
     flight and prints, per phase, calls/s and latency p50/p99; then the
     end-to-end rate (first submit to last decision seen in an inbox).
     The employees file is the one the system was loaded with: requests
-    are made by employees with a supervisor, decided by that supervisor. */
+    are made by employees with a supervisor, and decided through the
+    default chain: that supervisor (with the assessment), the kepala OPD
+    of their OPD (with the proposal), a BKD officer (the decision). */
 #include "wfa.h"
 
 typedef struct {
     char nip [19];              //  Employee
-    char supervisor [19];       //  Who decides
+    char supervisor [19];       //  Who decides the atasan step
+    char kepala [19];           //  Who decides the kepala_opd step
+    char bkd [19];              //  Who decides the bkd step
+    int step;                   //  Chain step the decide phase is at: 0, 1, 2
     char request_id [32];       //  Filled by submit
     int64_t sent_at;            //  When the current call left, µs
     int attempts;               //  Tries of the current call
@@ -64,11 +69,23 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
     }
     else
     if (phase == 1) {
-        snprintf (key, sizeof key, "%s-d-%d", run_key, flow_nbr);
+        //  Each step of the chain as its approver, with what the step records;
+        //  one in five is rejected by the atasan
+        snprintf (key, sizeof key, "%s-d-%d-%d", run_key, flow_nbr, flow->step);
         wfa_mp_pack_str (wfa_client_field (client, "key"), key);
-        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->supervisor);
+        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->step == 0? flow->supervisor:
+                                                          flow->step == 1? flow->kepala: flow->bkd);
         wfa_mp_pack_str (wfa_client_field (client, "request_id"), flow->request_id);
         wfa_mp_pack_str (wfa_client_field (client, "decision"), flow_nbr % 5? "approve": "reject");
+        if (flow->step == 0) {
+            msgpack_pack_true (wfa_client_field (client, "tasks_fit"));
+            msgpack_pack_true (wfa_client_field (client, "targets_measurable"));
+        }
+        else
+        if (flow->step == 1) {
+            msgpack_pack_true (wfa_client_field (client, "service_continues"));
+            msgpack_pack_true (wfa_client_field (client, "capacity_ok"));
+        }
         command = "APPROVAL.DECIDE";
     }
     else
@@ -192,6 +209,11 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
         else
         if (phase == 1 && (ok || (wfa_mp_streq (wfa_mp_get (map, "code"), "NOT_PENDING")
                                   && flow->attempts < 200))) {
+            if (ok && wfa_mp_streq (wfa_mp_get (map, "state"), "pending") && flow->step < 2) {
+                flow->step++;           //  The next step of the chain is open at once
+                zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+            }
+            else
             if (ok)
                 finished++;
             else {
@@ -279,12 +301,27 @@ main (int argc, char *argv [])
             zlistx_add_end (askers, row);
     if (zlistx_size (askers) == 0)
         return 2;
+    //  The chain's other approvers: the kepala OPD of each OPD, a BKD officer
+    const char *bkd = NULL;
+    for (wfa_employee_t *each = (wfa_employee_t *) zlistx_first (rows); each;
+         each = (wfa_employee_t *) zlistx_next (rows))
+        if (!bkd && each->roles && strstr (each->roles, "bkd"))
+            bkd = each->nip;
+    if (!bkd) {
+        fprintf (stderr, "wfa-bench: the employees file has no BKD officer (role bkd)\n");
+        return 2;
+    }
     wfa_employee_t *row = (wfa_employee_t *) zlistx_first (askers);
     size_t asker_count = zlistx_size (askers);
     for (int flow_nbr = 0; flow_nbr < requests; flow_nbr++) {
         flows [flow_nbr].week = (int) (flow_nbr / asker_count);
         snprintf (flows [flow_nbr].nip, 19, "%s", row->nip);
         snprintf (flows [flow_nbr].supervisor, 19, "%s", row->supervisor_nip);
+        snprintf (flows [flow_nbr].bkd, 19, "%s", bkd);
+        for (wfa_employee_t *each = (wfa_employee_t *) zlistx_first (rows); each;
+             each = (wfa_employee_t *) zlistx_next (rows))
+            if (each->roles && strstr (each->roles, "kepala_opd") && streq (each->opd, row->opd))
+                snprintf (flows [flow_nbr].kepala, 19, "%s", each->nip);
         row = (wfa_employee_t *) zlistx_next (askers);
         if (!row)
             row = (wfa_employee_t *) zlistx_first (askers);
