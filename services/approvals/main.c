@@ -313,6 +313,14 @@ s_reopen_waiting (wfa_redis_t *redis, const char *pemda, const char *prefix, voi
         freeReplyObject (reply);
 }
 
+//  One pemda's second: its due timers, then its waiting steps.
+static void
+s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    s_fire_timers (redis, pemda, prefix, arg);
+    s_reopen_waiting (redis, pemda, prefix, arg);
+}
+
 //  Every second: fire the due timers of every pemda (SLA reminders,
 //  escalations, expiry), and open the steps that waited for a role someone
 //  now holds. Any instance may; each Lua step acts once.
@@ -322,8 +330,7 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     (void) state;
     char now [24];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    wfa_store_each_pemda (redis, s_fire_timers, now);
-    wfa_store_each_pemda (redis, s_reopen_waiting, now);
+    wfa_store_each_pemda (redis, s_tick_pemda, now);
 }
 
 static const wfa_route_t s_routes [] = {
