@@ -85,6 +85,8 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
     'chain', chain, 'step', 0, 'schedule', schedule, 'time_kind', time_kind)
 redis.call('HINCRBY', rkey, 'version', 1)
+-- A resubmission is assessed anew: the records of the returned round go
+if again ~= '' then redis.call('HDEL', rkey, 'assessment', 'proposal') end
 wfa_hold_days(p, nip, id, date_list, week_list, kind ~= 'sif' and kind ~= 'dinamis')
 if starts ~= '' then redis.call('ZADD', p .. 'timers', tonumber(starts), id .. '|0|start') end
 local action = 'submit'

@@ -247,3 +247,31 @@ def test_capacity_race_exactly_the_quota_approved():
         # The ten approvals took the numbers 1 to 10, the refusals none
         numbers = sorted(r["approval_number"] for r in approved)
         assert numbers == ["%06d/WFA/%s/%d" % (n, org.pemda, today_wib().year) for n in range(1, 11)], numbers
+
+
+def test_a_resubmission_is_assessed_anew():
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        staff = org.staff[0]
+        body = {"key": "s", "as": staff["nip"], "kind": "rumah", "dates": [weekly_monday(1)],
+                "location": "Rumah", "reason": "Pertama"}
+        rid = ok(client.call("REQUEST.SUBMIT", body))["request_id"]
+        first = awaiting(client, rid)
+        ok(client.call("APPROVAL.DECIDE", dict(STEP_FIELDS["atasan"], key="a", request_id=rid,
+                                               decision="approve", **{"as": first["approver"]})))
+        # The kepala OPD sends it back, saying the unit cannot spare the person that day
+        returned = ok(client.call("APPROVAL.DECIDE", {
+            "key": "k", "as": org.kepala["DINKES"]["nip"], "request_id": rid, "decision": "return",
+            "note": "Layanan kurang orang", "service_continues": False}))
+        assert returned["state"] == "returned", returned
+        request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
+        assert request["assessment"]["tasks_fit"] is True, request
+        assert request["proposal"]["service_continues"] is False and "capacity_ok" not in request["proposal"]
+        # Resubmitted: the new round is assessed anew, from the atasan on
+        ok(client.call("REQUEST.RESUBMIT", dict(body, key="r", request_id=rid,
+                                                dates=[weekly_monday(2)], reason="Kedua")))
+        again = awaiting(client, rid)
+        assert again["step_role"] == "atasan" and "assessment" not in again and "proposal" not in again
+        assert approve_chain(client, rid)["approval_number"]
