@@ -229,7 +229,7 @@ def test_wfactl_commands():
         # status: the services, and with a pemda the requests waiting with NO_APPROVER
         p = ctl.ok("status", "--pemda", "35.08", "--as", org.bkd["nip"])
         assert "requests: 1 instance" in p.output, p.output
-        assert "pemda 35.08: 0 request(s) waiting with NO_APPROVER" in p.output, p.output
+        assert "pemda Kabupaten Lumajang (35.08): 0 request(s) waiting with NO_APPROVER" in p.output, p.output
         ctl.fails("FORBIDDEN", "status", "--pemda", "35.08", "--as", alice["nip"])
 
         # WFA_ENDPOINT instead of --endpoint; a dead endpoint times out with an error code.

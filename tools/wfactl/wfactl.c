@@ -1183,7 +1183,7 @@ s_cmd_status (int argc, char **argv)
         s_field_str ("pemda", opts [0].value);
         rc = s_call ("METRICS.GET", &reply, true);
         if (rc == 0 && !s_json) {
-            printf ("pemda %s: ", opts [0].value);
+            printf ("pemda %s: ", s_pemda_label (opts [0].value));
             s_print_field (&reply.data, "no_approver");
             printf (" request(s) waiting with NO_APPROVER\n");
         }
