@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from harness import (ROOT, STEP_FIELDS, System, Org, approve_chain, awaiting, import_rows, ok,
+from harness import (ROOT, System, Org, approve_chain, awaiting, import_rows, ok,
                      workdays, wfactl_env)
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")

@@ -5,12 +5,12 @@ number), each told in their inbox, all in the audit trail; approval numbers per 
 year without gaps; and OPD capacity at final approval under a race of parallel decisions
 through two approvals instances: exactly as many approved as the capacity admits."""
 
-import datetime
+import subprocess
 
 import msgpack
 
-from harness import (STEP_FIELDS, System, Org, approve_chain, awaiting, import_rows, ok,
-                     today_wib, wait_until, week_days, weekly_monday)
+from harness import (STEP_FIELDS, System, Org, approve_chain, awaiting, binary, import_rows, ok,
+                     today_wib, wait_until, weekly_monday, wfactl_env)
 
 CHAIN = """[chain]
 step = atasan, sla_hours=24, on_timeout=remind
@@ -191,6 +191,15 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
             return [line for line in text.splitlines()
                     if line.startswith("wfa_requests_no_approver{") and 'pemda="%s"' % org.pemda in line]
         wait_until("the gauge", lambda: [l for l in gauge() if l.endswith(" 1")], 15)
+        # And through wfactl: the BKD's approvals and the status of the pemda
+        env = wfactl_env(system)
+        out = subprocess.run([binary("wfactl"), "approvals", "--as", org.bkd["nip"]], env=env,
+                             capture_output=True, text=True, timeout=30).stdout
+        assert "NO_APPROVER  kepala_opd  %s" % rid in out, out
+        assert "1 request(s) waiting with NO_APPROVER" in out, out
+        out = subprocess.run([binary("wfactl"), "status", "--pemda", org.pemda, "--as", admin["nip"]],
+                             env=env, capture_output=True, text=True, timeout=30).stdout
+        assert "(%s): 1 request(s) waiting with NO_APPROVER" % org.pemda in out, out
         # Nobody decides it meanwhile, not even the BKD
         refused = client.call("APPROVAL.DECIDE", {"key": "b", "as": org.bkd["nip"], "request_id": rid,
                                                   "decision": "approve"})

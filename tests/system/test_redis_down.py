@@ -4,7 +4,7 @@ new calls work and the workflow completes."""
 
 import signal
 
-from harness import System, Org, approve_chain, import_rows, ok, wait_until, workdays
+from harness import System, Org, approve_chain, import_rows, wait_until, workdays
 
 
 def submit_body(org, key):
