@@ -38,6 +38,17 @@ static const char *s_attested [S_ATTESTED] = {
     "tasks_fit", "targets_measurable", "service_continues", "capacity_ok"
 };
 
+//  The field a Lua step's refusal names ({"err", CODE, detail, field}), or
+//  dflt when it names none.
+static const char *
+s_refused_field (const redisReply *reply, const char *dflt)
+{
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4
+    &&  reply->element [3]->type == REDIS_REPLY_STRING)
+        return reply->element [3]->str;
+    return dflt;
+}
+
 //  The service's state: parsed policies, by pemda and version.
 typedef struct {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
@@ -107,11 +118,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             attested [2], attested [3] };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 16, argv, NULL);
     //  A missing assessment names the first field it lacks
-    const char *field = "request_id";
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4
-    &&  reply->element [3]->type == REDIS_REPLY_STRING)
-        field = reply->element [3]->str;
-    const char *outcome = wfa_store_step_result (call, reply, field);
+    const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "request_id"));
     if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
         wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
@@ -186,18 +193,20 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
         char item_key [64];
         snprintf (item_key, sizeof item_key, "%s-%u", key, item_nbr);
-        const char *fields [] = { "request_id", "decision", "note", "tasks_fit",
-                                  "targets_measurable", "service_continues", "capacity_ok" };
+        //  The item's fields, then those of the step's record it gives
+        const char *fields [3 + S_ATTESTED] = { "request_id", "decision", "note" };
         int given = 0;
-        for (int field_nbr = 3; field_nbr < 7; field_nbr++)
-            given += item->type == MSGPACK_OBJECT_MAP && wfa_mp_get (item, fields [field_nbr]) != NULL;
+        for (int field_nbr = 0; field_nbr < S_ATTESTED; field_nbr++) {
+            fields [3 + field_nbr] = s_attested [field_nbr];
+            given += item->type == MSGPACK_OBJECT_MAP && wfa_mp_get (item, s_attested [field_nbr]) != NULL;
+        }
         msgpack_pack_map (&pk, 4 + 3 + given + (lang? 1: 0));
         wfa_mp_pack_kv_int (&pk, "v", 1);
         wfa_mp_pack_kv_str (&pk, "key", item_key);
         wfa_mp_pack_kv_str (&pk, "as", actor);
         wfa_mp_pack_str (&pk, "id");
         msgpack_pack_uint32 (&pk, item_nbr);
-        for (int field_nbr = 0; field_nbr < 7; field_nbr++) {
+        for (int field_nbr = 0; field_nbr < 3 + S_ATTESTED; field_nbr++) {
             const msgpack_object *value = item->type == MSGPACK_OBJECT_MAP?
                                           wfa_mp_get (item, fields [field_nbr]): NULL;
             if (field_nbr >= 3 && !value)
@@ -265,11 +274,7 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *argv [] = { prefix, actor, approver, to? to: "", from? from: "", until? until: "",
                             reason? reason: "", now, key, ttl, order_ref? order_ref: "" };
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 11, argv, NULL);
-    const char *field = "to";
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4
-    &&  reply->element [3]->type == REDIS_REPLY_STRING)
-        field = reply->element [3]->str;
-    const char *outcome = wfa_store_step_result (call, reply, field);
+    const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "to"));
     if (outcome)
         wfa_mp_pack_str (wfa_call_reply (call, "delegation"), outcome);
     if (reply)
