@@ -9,6 +9,7 @@
 #include "wfa_pemda.h"
 #include "wfa_employee.h"
 #include "wfa_policy.h"
+#include "wfa_eligibility.h"
 #include "wfa_calendar.h"
 #include "wfa_hours.h"
 #include "wfa_call.h"

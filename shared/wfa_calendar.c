@@ -132,6 +132,50 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
     return problems;
 }
 
+static int
+s_compare_day (const void *left, const void *right)
+{
+    int one = *(const int *) left, two = *(const int *) right;
+    return one < two? -1: one > two;
+}
+
+int64_t
+wfa_calendar_deadline (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count,
+                       int tz_minutes)
+{
+    const int64_t day_ms = 86400000;
+    int64_t offset_ms = (int64_t) tz_minutes * 60000;
+    int64_t local_ms = opened_ms + offset_ms;
+    int64_t day = local_ms >= 0? local_ms / day_ms: -((-local_ms + day_ms - 1) / day_ms);
+    int64_t into_ms = local_ms - day * day_ms;
+    int64_t remaining = sla_ms > 0? sla_ms: 0;
+    //  At most 720 hours are 30 working days; a calendar of 1,000 days off
+    //  and the weekends around them stay far below this bound
+    for (int step_nbr = 0; step_nbr < 10000; step_nbr++, day++, into_ms = 0) {
+        int day_nbr = (int) day;
+        bool off = !wfa_date_is_weekday (day_nbr)
+                || (count && bsearch (&day_nbr, days_off, count, sizeof (int), s_compare_day));
+        if (off)
+            continue;
+        if (remaining < day_ms - into_ms)
+            return day * day_ms + into_ms + remaining - offset_ms;
+        remaining -= day_ms - into_ms;
+    }
+    return opened_ms + sla_ms;          //  Not reached with a real calendar
+}
+
+//  Local moment "YYYY-MM-DD HH:MM" in a zone as ms since the epoch.
+static int64_t
+s_local_ms (const char *text, int tz_minutes)
+{
+    char date [11];
+    int hours = 0, minutes = 0, day = 0;
+    snprintf (date, sizeof date, "%s", text);
+    sscanf (text + 11, "%d:%d", &hours, &minutes);
+    assert (wfa_date_parse (date, &day) == 0);
+    return ((int64_t) day * 1440 + hours * 60 + minutes - tz_minutes) * 60000;
+}
+
 static void
 s_log_problem (void *arg, int line, wfa_code_t code, const char *field)
 {
@@ -192,6 +236,42 @@ wfa_calendar_test (bool verbose)
     assert (holidays == NULL && count == 0);
     assert (streq (log, "2:BAD_DATE:date 3:BAD_VALUE:kind 4:DUPLICATE_DATE:date 5:BAD_VALUE:line "
                         "6:BAD_VALUE:name "));
+
+    //  SLA deadlines in working time: (opened, hours, zone) -> due, with the
+    //  long weekend of 2026-12-04 (Friday) .. 2026-12-07 (a holiday Monday)
+    //  and Christmas (24 cuti bersama, 25 nasional)
+    int off [3];
+    wfa_date_parse ("2026-12-07", &off [0]);
+    wfa_date_parse ("2026-12-24", &off [1]);
+    wfa_date_parse ("2026-12-25", &off [2]);
+    struct {
+        const char *opened;
+        int hours;
+        int tz;
+        const char *due;
+    } slas [] = {
+        { "2026-12-04 10:00", 72, WFA_TZ_WIB, "2026-12-10 10:00" },     //  Fri; Sat, Sun, Mon off
+        { "2026-12-04 10:00", 14, WFA_TZ_WIB, "2026-12-08 00:00" },     //  ends Friday: next working day
+        { "2026-12-04 10:00", 13, WFA_TZ_WIB, "2026-12-04 23:00" },
+        { "2026-12-02 09:30", 24, WFA_TZ_WIB, "2026-12-03 09:30" },     //  midweek: as the clock
+        { "2026-12-05 09:00", 8, WFA_TZ_WITA, "2026-12-08 08:00" },     //  opened on Saturday
+        { "2026-12-07 23:59", 1, WFA_TZ_WIT, "2026-12-08 01:00" },      //  opened on the holiday
+        { "2026-12-23 12:00", 24, WFA_TZ_WIB, "2026-12-28 12:00" },     //  over Christmas
+        { "2026-12-11 16:00", 720, WFA_TZ_WIB, "2027-01-26 16:00" },    //  30 working days
+    };
+    for (size_t sla_nbr = 0; sla_nbr < sizeof slas / sizeof slas [0]; sla_nbr++) {
+        int64_t due = wfa_calendar_deadline (s_local_ms (slas [sla_nbr].opened, slas [sla_nbr].tz),
+                                             (int64_t) slas [sla_nbr].hours * 3600000, off, 3,
+                                             slas [sla_nbr].tz);
+        int64_t want = s_local_ms (slas [sla_nbr].due, slas [sla_nbr].tz);
+        if (verbose || due != want)
+            printf ("%s + %dh: %" PRId64 " min off\n", slas [sla_nbr].opened, slas [sla_nbr].hours,
+                    (due - want) / 60000);
+        assert (due == want);
+    }
+    //  Without days off, only weekends pause it
+    assert (wfa_calendar_deadline (s_local_ms ("2026-12-04 10:00", WFA_TZ_WIB), 72 * 3600000LL,
+                                   NULL, 0, WFA_TZ_WIB) == s_local_ms ("2026-12-09 10:00", WFA_TZ_WIB));
     if (verbose)
         printf ("wfa_calendar: ok\n");
 }

@@ -33,6 +33,16 @@ typedef void (wfa_calendar_problem_fn) (void *arg, int line, wfa_code_t code, co
 int wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
                         wfa_calendar_problem_fn *problem, void *arg);
 
+//  When an SLA of sla_ms of working time, started at opened_ms, runs out
+//  (ms since the epoch). Working time is every moment of a working day in
+//  the pemda's zone (tz_minutes east of UTC), 24 hours a day: Monday to
+//  Friday, not in days_off (sorted day numbers: holidays, cuti bersama).
+//  Time on other days does not count; started on a day off, it counts from
+//  the next working day's 00:00. A deadline never falls inside a day off:
+//  one that ends a working day is the next working day's 00:00.
+int64_t wfa_calendar_deadline (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count,
+                               int tz_minutes);
+
 //  True for a known kind of calendar entry (a day off, or ramadan).
 bool wfa_holiday_kind_valid (const char *kind);
 

@@ -40,8 +40,9 @@ typedef enum {
     S_TYPE_TZ,
     S_TYPE_CLOCK,               //  HH:MM, stored as minutes since midnight
     S_TYPE_GEO,                 //  "LAT, LON" in degrees, or empty
-    S_TYPE_RETIRED              //  A key no longer read: empty, or refused naming
+    S_TYPE_RETIRED,             //  A key no longer read: empty, or refused naming
                                 //  where its rule went (s_retired)
+    S_TYPE_MISSING              //  deny or allow, stored as a bool (allow: true)
 } s_type_t;
 
 typedef struct {
@@ -97,6 +98,7 @@ static const s_key_t s_keys [] = {
       S_FIELD (field_based_exempt_from_cap), "yes" },
     { S_SECTION_ELIGIBILITY, "special_circumstance_exempt_from_cap", S_TYPE_YESNO, 0, 0,
       S_FIELD (special_circumstance_exempt_from_cap), "yes" },
+    { S_SECTION_ELIGIBILITY, "missing", S_TYPE_MISSING, 0, 0, S_FIELD (missing_allowed), "deny" },
     { S_SECTION_MONEV, "work_start", S_TYPE_CLOCK, 0, 0, S_FIELD (work_start), "07:30" },
     { S_SECTION_MONEV, "ramadan_work_start", S_TYPE_CLOCK, 0, 0, S_FIELD (ramadan_work_start), "08:00" },
     { S_SECTION_MONEV, "checkin_grace_minutes", S_TYPE_INT, 0, 240, S_FIELD (checkin_grace_minutes), "15" },
@@ -395,6 +397,14 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
             snprintf (why_id, S_WHY_MAX, "yes atau no");
             snprintf (why_en, S_WHY_MAX, "yes or no");
             return false;
+        case S_TYPE_MISSING:
+            if (streq (value, "deny") || streq (value, "allow")) {
+                *(bool *) field = streq (value, "allow");
+                return true;
+            }
+            snprintf (why_id, S_WHY_MAX, "deny atau allow");
+            snprintf (why_en, S_WHY_MAX, "deny or allow");
+            return false;
         case S_TYPE_TZ:
             number = streq (value, "WIB")? WFA_TZ_WIB: streq (value, "WITA")? WFA_TZ_WITA:
                      streq (value, "WIT")? WFA_TZ_WIT: -1;
@@ -576,6 +586,9 @@ s_value_append (zchunk_t *text, const s_key_t *key, const wfa_rules_t *rules,
             break;
         case S_TYPE_YESNO:
             s_append (text, "%s", *(const bool *) field? "yes": "no");
+            break;
+        case S_TYPE_MISSING:
+            s_append (text, "%s", *(const bool *) field? "allow": "deny");
             break;
         case S_TYPE_TZ:
             s_append (text, "%s", wfa_tz_name (*(const int *) field));
@@ -1374,6 +1387,7 @@ s_rules_equal (const wfa_rules_t *one, const wfa_rules_t *two)
         && one->require_position_eligible == two->require_position_eligible
         && one->field_based_exempt_from_cap == two->field_based_exempt_from_cap
         && one->special_circumstance_exempt_from_cap == two->special_circumstance_exempt_from_cap
+        && one->missing_allowed == two->missing_allowed
         && one->min_months_of_service == two->min_months_of_service
         && one->min_predikat == two->min_predikat;
 }
@@ -1546,6 +1560,9 @@ static const s_case_t s_cases [] = {
     { "chain", "step = bkd, sla_hours=48, on_timeout=escalate", true,
       "[chain]\nppk_delegate = bkd\nstep = bkd, sla_hours=48, on_timeout=escalate\n" },
     { "chain", "step = kepala_opd, sla_hours=48, on_timeout=escalate", false, NULL },
+    { "eligibility", "missing = allow", true, "missing = allow\n" },
+    { "eligibility", "missing = deny", true, "missing = deny\n" },
+    { "eligibility", "missing = yes", false, NULL },
     { "chain", "step = bkd,on_timeout = expire , sla_hours = 720", true,
       "step = bkd, sla_hours=720, on_timeout=expire\n" },
     { "chain", "step = camat, sla_hours=24, on_timeout=remind", false, NULL },
@@ -1644,6 +1661,7 @@ wfa_policy_test (bool verbose)
     assert (rules.max_people_per_day == 0 && rules.max_percent_per_day == 0);
     assert (rules.block_when_sanctioned && rules.require_position_eligible);
     assert (rules.field_based_exempt_from_cap && rules.special_circumstance_exempt_from_cap);
+    assert (!rules.missing_allowed);
     assert (rules.min_months_of_service == 12 && rules.min_predikat == 0);
     assert (wfa_policy_steps (policy) == 3);
     const wfa_step_t *step = wfa_policy_step (policy, 0);

@@ -56,6 +56,7 @@ typedef struct {
         unit_min_present_per_day;
     bool block_when_sanctioned, require_position_eligible, field_based_exempt_from_cap,
          special_circumstance_exempt_from_cap;
+    bool missing_allowed;           //  Eligibility data not on record passes (missing = allow)
     int min_months_of_service;
     int min_predikat;               //  0 none, else 1 sangat_kurang .. 5 sangat_baik
     //  Monev: working day start and check-in grace, the daily report's

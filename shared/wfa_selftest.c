@@ -20,6 +20,7 @@ static const s_test_t s_tests [] = {
     { "wfa_pemda", wfa_pemda_test },
     { "wfa_employee", wfa_employee_test },
     { "wfa_policy", wfa_policy_test },
+    { "wfa_eligibility", wfa_eligibility_test },
     { "wfa_calendar", wfa_calendar_test },
     { "wfa_hours", wfa_hours_test },
     { "wfa_call", wfa_call_test },

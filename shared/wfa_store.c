@@ -55,6 +55,9 @@ const wfa_script_t wfa_script_count = { "count",
 const wfa_script_t wfa_script_metrics_get = { "metrics_get",
 #include "lua/metrics_get.lua.h"
 };
+const wfa_script_t wfa_script_step_context = { "step_context",
+#include "lua/step_context.lua.h"
+};
 
 char *
 wfa_store_prefix (const char *pemda, char *buf, size_t size)
@@ -445,7 +448,7 @@ wfa_store_test (bool verbose)
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
-        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, NULL };
+        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, &wfa_script_step_context, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
 

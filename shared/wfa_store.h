@@ -27,6 +27,7 @@ extern const wfa_script_t wfa_script_delegate;
 extern const wfa_script_t wfa_script_acting_index;
 extern const wfa_script_t wfa_script_timers_due;
 extern const wfa_script_t wfa_script_reopen_waiting;
+extern const wfa_script_t wfa_script_step_context;
 
 #define WFA_PREFIX_MAX 32
 

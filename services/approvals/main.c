@@ -7,21 +7,138 @@
     APPROVAL.LIST, what awaits an approver. */
 #include "wfa.h"
 
+//  The service's state: parsed policies, by pemda and version, one cache
+//  per thread (the worker's calls, the consumer's events).
+typedef struct {
+    zhashx_t *policies;         //  wfa_store_policy_cache_new, the worker's
+    zhashx_t *event_policies;   //  the same, the consumer's
+} s_approvals_t;
+
+//  Field of a flat HGETALL reply, or "".
+static const char *
+s_hash_field (const redisReply *hash, const char *name)
+{
+    for (size_t item_nbr = 0; hash && hash->type == REDIS_REPLY_ARRAY
+         && item_nbr + 1 < hash->elements; item_nbr += 2)
+        if (hash->element [item_nbr]->str && streq (hash->element [item_nbr]->str, name))
+            return hash->element [item_nbr + 1]->str? hash->element [item_nbr + 1]->str: "";
+    return "";
+}
+
+//  What step_context.lua read of a request; fields NULL when not stored.
+typedef struct {
+    redisReply *reply;          //  Owns what the fields point into
+    const char *opd, *chain, *nip, *dates, *position;
+    int64_t policy_version;
+    const redisReply *employee; //  HGETALL of the employee
+    const redisReply *calendar; //  HKEYS of the pemda's days off
+} s_context_t;
+
+//  Read a request's step context in one round trip; -1 if Redis is down.
+static int
+s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, s_context_t *context)
+{
+    memset (context, 0, sizeof *context);
+    const char *argv [] = { prefix, request_id };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_step_context, 1, 2, argv, NULL);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
+    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [0]->elements != 6) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            wfa_log ("E", "step_context %s: %s", request_id, reply->str);
+        if (reply)
+            freeReplyObject (reply);
+        return -1;
+    }
+    const redisReply *fields = reply->element [0];
+    const char **slots [] = { &context->opd, NULL, &context->chain, &context->nip, &context->dates,
+                              &context->position };
+    for (size_t field_nbr = 0; field_nbr < 6; field_nbr++) {
+        const char *value = fields->element [field_nbr]->type == REDIS_REPLY_STRING?
+                            fields->element [field_nbr]->str: NULL;
+        if (slots [field_nbr])
+            *slots [field_nbr] = value;
+        else
+            context->policy_version = value? atoll (value): 0;
+    }
+    context->reply = reply;
+    context->employee = reply->element [1];
+    context->calendar = reply->element [2];
+    return 0;
+}
+
+static int
+s_compare_day (const void *left, const void *right)
+{
+    int one = *(const int *) left, two = *(const int *) right;
+    return one < two? -1: one > two;
+}
+
+//  When each step of a chain ("role:sla_ms:on_timeout,...") opened at
+//  now_ms runs out, comma-separated into buf: the SLA counts the pemda's
+//  working time (wfa_calendar_deadline over its days off). An SLA hour
+//  shortened for tests (WFA_SLA_HOUR_MS) counts plain elapsed time, so a
+//  test with one-second hours does not wait for Monday.
+static void
+s_step_dues (const char *chain, int64_t now_ms, const redisReply *calendar, int tz_minutes,
+             char *buf, size_t size)
+{
+    *buf = 0;
+    size_t count = calendar && calendar->type == REDIS_REPLY_ARRAY? calendar->elements: 0;
+    int *days_off = (int *) calloc (count + 1, sizeof (int));
+    assert (days_off);
+    size_t off_count = 0;
+    for (size_t key_nbr = 0; key_nbr < count; key_nbr++)
+        if (calendar->element [key_nbr]->type == REDIS_REPLY_STRING
+        &&  wfa_date_parse (calendar->element [key_nbr]->str, &days_off [off_count]) == 0)
+            off_count++;
+    qsort (days_off, off_count, sizeof (int), s_compare_day);
+    bool working_time = wfa_config_int (WFA_CFG_SLA_HOUR_MS) == 3600000;
+    const char *cursor = chain? chain: "";
+    for (int step_nbr = 0; *cursor && step_nbr < WFA_POLICY_STEPS_MAX; step_nbr++) {
+        size_t len = strcspn (cursor, ",");
+        const char *colon = memchr (cursor, ':', len);
+        int64_t sla_ms = colon? atoll (colon + 1): 0;
+        int64_t due = working_time? wfa_calendar_deadline (now_ms, sla_ms, days_off, off_count, tz_minutes)
+                                  : now_ms + sla_ms;
+        snprintf (buf + strlen (buf), size - strlen (buf), "%s%" PRId64, step_nbr? ",": "", due);
+        cursor += len + (cursor [len] == ',');
+    }
+    free (days_off);
+}
+
 //  request.submitted: open step 1 for the supervisor.
 static int
 s_on_submitted (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
-    (void) state;
+    s_approvals_t *self = (s_approvals_t *) state;
     char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
     if (!request_id) {
         wfa_log ("E", "request.submitted %s without request_id, skipped", event->id);
         return 0;
     }
-    char prefix [WFA_PREFIX_MAX], now [24];
+    char prefix [WFA_PREFIX_MAX], now [24], dues [128] = "";
     wfa_store_prefix (event->pemda, prefix, sizeof prefix);
-    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *argv [] = { prefix, request_id, now };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_open_step, 1, 3, argv, NULL);
+    int64_t now_ms = wfa_now_ms ();
+    snprintf (now, sizeof now, "%" PRId64, now_ms);
+    //  The step deadlines in the pemda's working time, in its time zone
+    s_context_t context;
+    if (s_context_read (redis, prefix, request_id, &context)) {
+        free (request_id);
+        return -1;
+    }
+    wfa_policy_t *policy = context.opd? wfa_store_policy (self->event_policies, redis, event->pemda,
+                                                         context.policy_version): NULL;
+    if (context.opd && !policy) {
+        freeReplyObject (context.reply);
+        free (request_id);
+        return -1;
+    }
+    if (policy)
+        s_step_dues (context.chain, now_ms, context.calendar,
+                     wfa_policy_rules (policy, context.opd).tz_minutes, dues, sizeof dues);
+    freeReplyObject (context.reply);
+    const char *argv [] = { prefix, request_id, now, dues };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_open_step, 1, 4, argv, NULL);
     int rc = reply && reply->type == REDIS_REPLY_STATUS? 0: reply && reply->type == REDIS_REPLY_STRING? 0: -1;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "open_step %s: %s", request_id, reply->str);
@@ -49,10 +166,40 @@ s_refused_field (const redisReply *reply, const char *dflt)
     return dflt;
 }
 
-//  The service's state: parsed policies, by pemda and version.
-typedef struct {
-    zhashx_t *policies;         //  wfa_store_policy_cache_new
-} s_approvals_t;
+//  The eligibility rules (art. 25) the employee of a request breaks today,
+//  judged again at its final approval from the personnel data on record:
+//  into problems (their count returned), and as "CODE: detail; ..." into text.
+static size_t
+s_judge_again (const wfa_rules_t *rules, const s_context_t *context, int today,
+               wfa_eligibility_problem_t *problems, char *text, size_t size)
+{
+    *text = 0;
+    if (!context->employee || context->employee->type != REDIS_REPLY_ARRAY
+    ||  context->employee->elements == 0)
+        return 0;               //  Not on record: decide.lua refuses the approver, not the employee
+    int days [32];
+    size_t count = 0;
+    const char *cursor = context->dates? context->dates: "";
+    while (*cursor && count < 32) {
+        char date [11] = "";
+        size_t len = strcspn (cursor, ",");
+        snprintf (date, sizeof date, "%.*s", (int) (len < 10? len: 10), cursor);
+        if (wfa_date_parse (date, &days [count]) == 0)
+            count++;
+        cursor += len + (cursor [len] == ',');
+    }
+    qsort (days, count, sizeof (int), s_compare_day);
+    const redisReply *employee = context->employee;
+    wfa_eligibility_t who = { context->nip, s_hash_field (employee, "sanctions"),
+        s_hash_field (employee, "suspended_until"), s_hash_field (employee, "service_start"),
+        s_hash_field (employee, "predikat"), s_hash_field (employee, "position"),
+        s_hash_field (employee, "position_eligible"), context->position };
+    size_t found = wfa_eligibility_judge (rules, &who, today, days, count, problems);
+    for (size_t problem_nbr = 0; problem_nbr < found; problem_nbr++)
+        snprintf (text + strlen (text), size - strlen (text), "%s%s: %s", problem_nbr? "; ": "",
+                  wfa_error_name (problems [problem_nbr].code), problems [problem_nbr].detail);
+    return found;
+}
 
 static void
 s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
@@ -81,42 +228,57 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
     if (wfa_call_failed (call) || wfa_authz_tenant (call, redis, actor, pemda))
         return;
-    //  The OPD's capacity, as the policy the request was judged by says
-    redisReply *request = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd policy_version",
-                                             pemda, request_id);
-    if (wfa_call_redis_down (call, request))
+    //  The request's context in one round trip: the OPD's capacity and the
+    //  time zone as the policy the request was judged by says, the
+    //  employee as on record now, the calendar for the next step's deadline
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    s_context_t context;
+    if (s_context_read (redis, prefix, request_id, &context)) {
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         return;
-    char opd [WFA_CODE_MAX + 1] = "";
-    int64_t version = 0;
-    if (request->type == REDIS_REPLY_ARRAY && request->elements == 2) {
-        if (request->element [0]->type == REDIS_REPLY_STRING)
-            snprintf (opd, sizeof opd, "%s", request->element [0]->str);
-        if (request->element [1]->type == REDIS_REPLY_STRING)
-            version = atoll (request->element [1]->str);
     }
-    freeReplyObject (request);
-    wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, version);
+    char opd [WFA_CODE_MAX + 1] = "";
+    snprintf (opd, sizeof opd, "%s", context.opd? context.opd: "");
+    wfa_policy_t *policy = wfa_store_policy (self->policies, redis, pemda, context.policy_version);
     if (!policy) {
+        freeReplyObject (context.reply);
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         return;
     }
     wfa_rules_t rules = wfa_policy_rules (policy, opd);
-    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], people [16], percent [16], today [11];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    char ttl [24], now [24], people [16], percent [16], today [11], dues [128] = "";
+    char ineligible [WFA_ELIGIBILITY_PROBLEMS_MAX * 200] = "";
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     int64_t now_ms = wfa_now_ms ();
     snprintf (now, sizeof now, "%" PRId64, now_ms);
     snprintf (people, sizeof people, "%d", rules.max_people_per_day);
     snprintf (percent, sizeof percent, "%d", rules.max_percent_per_day);
-    wfa_date_format (wfa_date_of_ms (now_ms, rules.tz_minutes), today);
+    int today_day = wfa_date_of_ms (now_ms, rules.tz_minutes);
+    wfa_date_format (today_day, today);
     //  The unit's capacity and the minimum at the office, checked with it
     char unit_rules [64];
     snprintf (unit_rules, sizeof unit_rules, "%d,%d,%d,%d", rules.unit_max_people_per_day,
               rules.unit_max_percent_per_day, rules.min_present_per_day, rules.unit_min_present_per_day);
+    s_step_dues (context.chain, now_ms, context.calendar, rules.tz_minutes, dues, sizeof dues);
+    //  An approval may be the final one (decide.lua knows): the employee is
+    //  judged again by the rules the request was judged by
+    wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
+    size_t problem_count = streq (decision, "approve")?
+        s_judge_again (&rules, &context, today_day, problems, ineligible, sizeof ineligible): 0;
+    freeReplyObject (context.reply);
     const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
                             people, percent, today, unit_rules, attested [0], attested [1],
-                            attested [2], attested [3] };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 16, argv, NULL);
+                            attested [2], attested [3], dues, ineligible };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 18, argv, NULL);
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+    &&  reply->element [0]->type == REDIS_REPLY_STRING && streq (reply->element [0]->str, "ineligible")) {
+        //  Refused at the final approval: every rule broken, each with its code
+        for (size_t problem_nbr = 0; problem_nbr < problem_count; problem_nbr++)
+            wfa_call_error (call, problems [problem_nbr].code, "as", problems [problem_nbr].detail, -1);
+        freeReplyObject (reply);
+        return;
+    }
     //  A missing assessment names the first field it lacks
     const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "request_id"));
     if (outcome) {
@@ -355,12 +517,13 @@ static const wfa_event_route_t s_events [] = {
 int
 main (int argc, char *argv [])
 {
-    s_approvals_t self = { wfa_store_policy_cache_new () };
+    s_approvals_t self = { wfa_store_policy_cache_new (), wfa_store_policy_cache_new () };
     wfa_prom_declare (wfa_prom (), "wfa_requests_no_approver", WFA_PROM_GAUGE,
                       "Requests waiting at a step whose role nobody holds (NO_APPROVER)", "pemda",
                       NULL, 0);
     const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     zhashx_destroy (&self.policies);
+    zhashx_destroy (&self.event_policies);
     return rc;
 }

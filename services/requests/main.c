@@ -426,69 +426,6 @@ s_hash_field (const redisReply *hash, const char *name)
     return "";
 }
 
-//  True for a yes in either language.
-static bool
-s_flag (const char *value)
-{
-    return strcasecmp (value, "yes") == 0 || strcasecmp (value, "ya") == 0
-        || strcasecmp (value, "true") == 0 || streq (value, "1");
-}
-
-//  Ranges (FROM..TO or FROM.., ';'-separated: sanctions, special
-//  circumstances) against days. With every false: true if a range covers
-//  any day, that range copied into buf. With every true: true if each day
-//  lies in some range (and there is at least one day).
-static bool
-s_ranges_cover (const char *ranges, const int *days, size_t count, bool every, char *buf, size_t size)
-{
-    char *copy = strdup (ranges);
-    char *saveptr = NULL;
-    bool found = false;
-    bool covered [S_DATES_MAX + 1] = { false };
-    size_t uncovered = count;
-    for (char *range = strtok_r (copy, ";", &saveptr); range && !found;
-         range = strtok_r (NULL, ";", &saveptr)) {
-        if (buf)
-            snprintf (buf, size, "%s", range);
-        char *dots = strstr (range, "..");
-        int from = 0, to = INT_MAX;
-        if (!dots)
-            continue;
-        *dots = 0;
-        if (wfa_date_parse (range, &from) || (dots [2] && wfa_date_parse (dots + 2, &to)))
-            continue;
-        for (size_t day_nbr = 0; day_nbr < count && day_nbr <= S_DATES_MAX && !found; day_nbr++) {
-            bool inside = days [day_nbr] >= from && days [day_nbr] <= to;
-            if (inside && !covered [day_nbr]) {
-                covered [day_nbr] = true;
-                uncovered--;
-            }
-            found = every? uncovered == 0: inside;
-        }
-    }
-    free (copy);
-    return found;
-}
-
-//  Whole months of service on day, from service_start (YYYY-MM[-DD]) or,
-//  when that is empty, from the appointment month in the NIP (digits 9-14).
-static int
-s_months_of_service (const char *service_start, const char *nip, int day)
-{
-    int start_year = 0, start_month = 0, start_day = 1;
-    if (*service_start)
-        sscanf (service_start, "%d-%d-%d", &start_year, &start_month, &start_day);
-    else
-    if (strlen (nip) == 18)
-        sscanf (nip + 8, "%4d%2d", &start_year, &start_month);
-    if (start_year == 0)
-        return INT_MAX;
-    char today [11];
-    wfa_date_format (day, today);
-    int year = atoi (today), month = atoi (today + 5), day_of_month = atoi (today + 8);
-    return (year - start_year) * 12 + (month - start_month) - (day_of_month < start_day? 1: 0);
-}
-
 //  Working days strictly between two days (Mon-Fri, not on the calendar).
 static int
 s_working_days_between (int from, int to, const redisReply *calendar)
@@ -605,48 +542,25 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         }
     }
     //  Eligibility (art. 25): sanctions in force today or on a day asked
-    //  for, months of service, predikat, position
+    //  for, suspension, months of service, predikat, position; judged again
+    //  at the final approval (wfa-approvals)
     if (employee && employee->type == REDIS_REPLY_ARRAY && employee->elements > 0) {
-        int check [S_DATES_MAX + 1];
-        check [0] = today;
-        for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++)
-            check [date_nbr + 1] = days_sorted [date_nbr];
-        if (rules->block_when_sanctioned
-        &&  s_ranges_cover (s_hash_field (employee, "sanctions"), check, *sorted_count + 1, false,
-                            detail, sizeof detail))
-            wfa_call_error (call, WFA_E_SANCTIONED, "as", detail, -1);
-        //  Suspended by the monev evaluation: no flexible day up to its end
-        const char *suspended = s_hash_field (employee, "suspended_until");
-        int until = 0;
-        if (*suspended && wfa_date_parse (suspended, &until) == 0 && *sorted_count > 0
-        &&  days_sorted [0] <= until) {
-            snprintf (detail, sizeof detail, "%s", suspended);
-            wfa_call_error (call, WFA_E_SUSPENDED, "as", detail, -1);
-        }
-        int months = s_months_of_service (s_hash_field (employee, "service_start"), nip, today);
-        if (months < rules->min_months_of_service) {
-            snprintf (detail, sizeof detail, "%d < %d", months, rules->min_months_of_service);
-            wfa_call_error (call, WFA_E_SERVICE_TOO_SHORT, "as", detail, -1);
-        }
-        int rank = wfa_predikat_rank (s_hash_field (employee, "predikat"));
-        if (rules->min_predikat > 0 && rank < rules->min_predikat) {
-            snprintf (detail, sizeof detail, "%s < %s",
-                      rank > 0? s_hash_field (employee, "predikat"): "-",
-                      wfa_predikat_name (rules->min_predikat));
-            wfa_call_error (call, WFA_E_PREDIKAT_TOO_LOW, "as", detail, -1);
-        }
-        const char *eligible = s_hash_field (employee, "position_eligible");
-        if (rules->require_position_eligible && *eligible && !s_flag (eligible))
-            wfa_call_error (call, WFA_E_POSITION_NOT_ELIGIBLE, "as",
-                            s_hash_field (employee, "position"), -1);
+        wfa_eligibility_t who = { nip, s_hash_field (employee, "sanctions"),
+            s_hash_field (employee, "suspended_until"), s_hash_field (employee, "service_start"),
+            s_hash_field (employee, "predikat"), s_hash_field (employee, "position"),
+            s_hash_field (employee, "position_eligible"), NULL };
+        wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
+        size_t count = wfa_eligibility_judge (rules, &who, today, days_sorted, *sorted_count, problems);
+        for (size_t problem_nbr = 0; problem_nbr < count; problem_nbr++)
+            wfa_call_error (call, problems [problem_nbr].code, "as", problems [problem_nbr].detail, -1);
     }
     //  Not held to the cap: field-based positions, and every day asked for
     //  within an approved special circumstance; time flexibility keeps the
     //  employee at the office, so it has no location cap
-    bool exempt = rules->field_based_exempt_from_cap && s_flag (s_hash_field (employee, "field_based"));
+    bool exempt = rules->field_based_exempt_from_cap && wfa_flag_yes (s_hash_field (employee, "field_based"));
     if (rules->special_circumstance_exempt_from_cap && *sorted_count > 0
-    &&  s_ranges_cover (s_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
-                        true, NULL, 0))
+    &&  wfa_ranges_cover (s_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
+                          true, NULL, 0))
         exempt = true;
     return exempt || !location_kind? -1: rules->weekly_location_days;
 }

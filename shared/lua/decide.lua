@@ -11,9 +11,14 @@
 --          unit at the office (0: no limit), then what the step records ("1"
 --          yes, "0" no, "" not given): the atasan's assessment (tasks_fit,
 --          targets_measurable) and the kepala OPD's proposal (service_continues,
---          capacity_ok)
+--          capacity_ok), then when each step of the chain opened now runs
+--          out (comma-separated ms, in working time), and the eligibility
+--          rules (art. 25) the employee breaks today ("CODE: detail; ...", ""
+--          for none: judged in C from the personnel data on record)
 -- Returns  {"ok", state, approval_number} | {"dup", state, approval_number} |
---          {"err", CODE, detail[, field]}; the approval number ("" before the final
+--          {"err", CODE, detail[, field]} | {"ineligible", reasons} (the final
+--          approval refused, the request left pending with the reasons in its
+--          history and the audit trail); the approval number ("" before the final
 --          approval) is taken here, after every refusal, so numbers have no gaps
 local p = KEYS[1]
 local id, actor, decision, note, key, ttl, now, people, percent, today =
@@ -21,6 +26,7 @@ local id, actor, decision, note, key, ttl, now, people, percent, today =
     ARGV[10]
 local attested = {tasks_fit = ARGV[12] or '', targets_measurable = ARGV[13] or '',
                   service_continues = ARGV[14] or '', capacity_ok = ARGV[15] or ''}
+local dues, ineligible = ARGV[16] or '', ARGV[17] or ''
 
 local idem = p .. 'idem:decide:' .. actor .. ':' .. id .. ':' .. key
 local previous = redis.call('GET', idem)
@@ -65,15 +71,26 @@ for _, field in ipairs(asks[role] or {}) do
         return {'err', 'ASSESSMENT_MISSING', role .. ': ' .. table.concat(missing, ', '), missing[1]}
     end
 end
--- Final approval takes the OPD's capacity for each day, or is refused
--- (before anything is written: a refusal changes nothing)
--- (time flexibility keeps people at the office: it takes no capacity)
+-- Eligibility judged again at the final approval (art. 25): a sanction, a
+-- suspension or a change of position recorded while the request waited
+-- stops it; it stays pending, and the refusal is on record
+if state == 'approved' and ineligible ~= '' then
+    local reason = 'not eligible at final approval: ' .. ineligible
+    redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
+        action = 'refuse_final', from = r[1], to = r[1], note = reason}))
+    wfa_audit(p, score, id, actor, role, on_behalf, 'refuse_final', r[1], r[1], reason, policy)
+    redis.call('HSET', rkey, 'held', ineligible)
+    return {'ineligible', ineligible}
+end
 -- Flexible work suspended by the monev evaluation: no day up to its end
 if state == 'approved' then
     local until_ = redis.call('HGET', p .. 'emp:' .. r[3], 'suspended_until')
     local first = wfa_split(r[10])[1]
     if until_ and first and first <= until_ then return {'err', 'SUSPENDED', until_} end
 end
+-- Final approval takes the OPD's capacity for each day, or is refused
+-- (before anything is written: a refusal changes nothing)
+-- (time flexibility keeps people at the office: it takes no capacity)
 local away = r[12] ~= 'sif' and r[12] ~= 'dinamis'
 -- The most of a group away on one day: N people, P percent (the smaller)
 local function most(members, n, pct)
@@ -179,7 +196,11 @@ end
 do
     local chain = wfa_split(redis.call('HGET', rkey, 'chain') or '')
     local sla = tonumber(string.match(chain[step] or '', '^[^:]+:([^:]+)') or '0') or 0
-    local wait = score - tonumber(redis.call('HGET', rkey, 'step_opened_at') or now)
+    local opened_at = tonumber(redis.call('HGET', rkey, 'step_opened_at') or now)
+    local wait = score - opened_at
+    -- The SLA as the time the step had: to its deadline in working time
+    local due = tonumber(redis.call('HGET', rkey, 'step_due') or '')
+    if due and sla > 0 then sla = due - opened_at end
     local member = id .. '|' .. step .. '|' .. now .. '|' .. sla
     local day = today
     if day == nil or day == '' then day = 'unknown' end
@@ -188,11 +209,12 @@ do
 end
 
 if state == 'pending' then
-    wfa_open_step(p, id, step + 1, now, actor)      -- the next step of the chain
+    wfa_open_step(p, id, step + 1, now, actor, dues)    -- the next step of the chain
 else
     redis.call('HSET', rkey, 'state', state, 'decided_at', now, 'decided_by', actor, 'note', note,
                'decided_for', on_behalf)
     if number ~= '' then redis.call('HSET', rkey, 'approval_number', number) end
+    redis.call('HDEL', rkey, 'held')
     wfa_reindex(p, id, r[4], r[1], state, score)
     if state == 'rejected' or state == 'returned' then wfa_release_days(p, r[3], id, '') end
     redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({

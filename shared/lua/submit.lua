@@ -20,7 +20,7 @@ local idem = p .. 'idem:submit:' .. nip .. ':' .. (ARGV[15] or '') .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
-local employee = redis.call('HMGET', p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name')
+local employee = redis.call('HMGET', p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name', 'position')
 if not employee[1] then return {'err', 'UNKNOWN_EMPLOYEE'} end
 if not employee[2] or employee[2] == '' then return {'err', 'NO_APPROVER'} end
 -- The atasan must be on record in the same pemda to see and decide it
@@ -83,7 +83,8 @@ redis.call('HSET', rkey, 'request_id', id, 'pemda', pemda, 'nip', nip, 'name', n
     'opd', opd, 'kind', kind, 'dates', dates, 'location', location, 'reason', reason,
     'plan', plan, 'state', 'submitted', 'supervisor_nip', supervisor, 'approver', '',
     'decided_at', 0, 'decided_by', '', 'note', '', 'weeks', weeks, 'policy_version', policy,
-    'chain', chain, 'step', 0, 'schedule', schedule, 'time_kind', time_kind)
+    'chain', chain, 'step', 0, 'schedule', schedule, 'time_kind', time_kind,
+    'position', employee[4] or '')
 redis.call('HINCRBY', rkey, 'version', 1)
 -- A resubmission is assessed anew: the records of the returned round go
 if again ~= '' then redis.call('HDEL', rkey, 'assessment', 'proposal') end

@@ -38,11 +38,14 @@ T2 = T0 + 3600000
 ROWS = [
     {"nip": ATASAN, "name": "Budi Santoso, S.E.", "pemda": PEMDA, "opd": "DINKES",
      "position": "Kepala Dinas Kesehatan", "supervisor_nip": "",
-     "roles": ["pegawai", "atasan", "kepala_opd", "admin_pemda"]},
+     "roles": ["pegawai", "atasan", "kepala_opd", "admin_pemda"],
+     "service_start": "2005-01", "position_eligible": "yes"},
     {"nip": PEGAWAI, "name": "Siti Aminah", "pemda": PEMDA, "opd": "DINKES",
-     "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"]},
+     "position": "Analis Kebijakan", "supervisor_nip": ATASAN, "roles": ["pegawai"],
+     "service_start": "2015-02", "position_eligible": "yes"},
     {"nip": BKD, "name": "Rina Wulandari, S.Sos.", "pemda": PEMDA, "opd": "BKD",
-     "position": "Analis SDM Aparatur", "supervisor_nip": "", "roles": ["pegawai", "bkd"]},
+     "position": "Analis SDM Aparatur", "supervisor_nip": "", "roles": ["pegawai", "bkd"],
+     "service_start": "2010-03", "position_eligible": "yes"},
 ]
 NUMBER = "000001/WFA/35.08/2026"   # an example: the first approval number of the year
 TODAY = "2026-11-30"               # an example: the pemda's local day when the vectors run

@@ -628,9 +628,27 @@ def make_nip(n, gender=None):
     return "%s%s%d%03d" % (birth.strftime("%Y%m%d"), appointed, gender, n % 1000)
 
 
-def employee(nip, name, pemda, opd, position, supervisor_nip="", roles=("pegawai",)):
-    return {"nip": nip, "name": name, "pemda": pemda, "opd": opd, "position": position,
-            "supervisor_nip": supervisor_nip, "roles": list(roles)}
+def service_start_of(nip):
+    """The start of service a test employee has on record: the appointment month of its NIP."""
+    return "%s-%s" % (nip[8:12], nip[12:14])
+
+
+def employee(nip, name, pemda, opd, position, supervisor_nip="", roles=("pegawai",),
+             service_start=None, position_eligible=None):
+    """A personnel row. Eligibility needs the start of service and the position's flag on
+    record (missing = deny): by default the NIP's appointment month and an eligible
+    position; pass "" to leave one out."""
+    row = {"nip": nip, "name": name, "pemda": pemda, "opd": opd, "position": position,
+           "supervisor_nip": supervisor_nip, "roles": list(roles)}
+    if service_start is None:
+        service_start = service_start_of(nip)
+    if position_eligible is None:
+        position_eligible = "yes"
+    if service_start:
+        row["service_start"] = service_start
+    if position_eligible:
+        row["position_eligible"] = position_eligible
+    return row
 
 
 class Org:
@@ -767,7 +785,8 @@ def approve_chains(client, rids, note="Setuju", key="chains", timeout=30):
     return final
 
 
-CSV_HEADER = ["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles"]
+CSV_HEADER = ["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
+              "service_start", "position_eligible"]
 
 
 def write_csv(path, rows):
@@ -776,7 +795,8 @@ def write_csv(path, rows):
         w.writerow(CSV_HEADER)
         for r in rows:
             w.writerow([r["nip"], r["name"], r["pemda"], r["opd"], r["position"],
-                        r["supervisor_nip"], ";".join(r["roles"])])
+                        r["supervisor_nip"], ";".join(r["roles"]), r.get("service_start", ""),
+                        r.get("position_eligible", "")])
 
 
 def submit_body(nip, dates, key, kind="rumah", location="Rumah, Lumajang",

@@ -112,7 +112,10 @@ end
 -- with `waiting` = NO_APPROVER, indexed in idx:no_approver (and per OPD) for
 -- the BKD and admin pemda, who are told; wfa_reopen_waiting opens it once
 -- someone holds the role. Returns the number of approvers (0: waiting).
-local function wfa_open_step(p, id, k, now, actor)
+-- `dues` (may be nil) lists, comma-separated, when each step of the chain
+-- opened `now` runs out in the pemda's working time (computed in C:
+-- wfa_calendar_deadline); without it the SLA counts from now.
+local function wfa_open_step(p, id, k, now, actor, dues)
     local rkey = p .. 'req:' .. id
     local r = redis.call('HMGET', rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
                          'policy_version', 'waiting')
@@ -143,14 +146,14 @@ local function wfa_open_step(p, id, k, now, actor)
         redis.call('ZREM', p .. 'idx:opd:' .. r[3] .. ':no_approver', id)
     end
     local list = table.concat(approvers, ',')
-    redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
-               'approver', list, 'step_opened_at', now)
     -- The step's deadline: a durable timer (timers_due.lua fires it once)
     local sla_ms = tonumber(string.match(chain[k], '^[^:]+:([^:]+)') or '0') or 0
     local on_timeout = string.match(chain[k], '^[^:]+:[^:]+:(.+)$') or 'remind'
+    local due = tonumber(wfa_split(dues)[k] or '') or tonumber(now) + sla_ms
+    redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role,
+               'approver', list, 'step_opened_at', now, 'step_due', due)
     if sla_ms > 0 then
-        redis.call('ZADD', p .. 'timers', tonumber(now) + sla_ms,
-                   id .. '|' .. k .. '|' .. on_timeout .. '|' .. now)
+        redis.call('ZADD', p .. 'timers', due, id .. '|' .. k .. '|' .. on_timeout .. '|' .. now)
     end
     for _, approver in ipairs(approvers) do
         redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
