@@ -41,7 +41,8 @@ DATE_DEPENDENT = (
     "test_rules.", "test_chain.", "test_edges.", "test_lifecycle.", "test_time_flex.",
     "test_calendar.", "test_flow.", "test_idempotency.", "test_wfactl_chain.", "test_authz.",
     "test_unit_capacity.",
-    "test_sla.test_expiry_once", "test_monev.test_checkin_rules_time_zones_and_geofence",
+    "test_sla.test_expiry_once", "test_sla_calendar.", "test_eligibility.",
+    "test_monev.test_checkin_rules_time_zones_and_geofence",
     "test_monev.test_reports_and_ekinerja", "test_monev_sound.",
 )
 

@@ -10,6 +10,7 @@ Run with /usr/bin/python3 (python3-zmq, python3-msgpack, python3-yaml).
 import csv
 import datetime
 import itertools
+import math
 import os
 import re
 import shutil
@@ -566,6 +567,33 @@ def clock_offset_ms():
     """Milliseconds the services' clock runs ahead of (or behind) the real one: whole days
     from the real WIB date to today_wib()."""
     return (today_wib() - real_today_wib()).days * 86400000
+
+
+class Clock:
+    """A clock file for the services (WFA_CLOCK_FILE): set it to a local time of a pemda's
+    zone, whatever day the tests run on. Start the System with extra_env
+    {"WFA_CLOCK_FILE": clock.path}."""
+
+    def __init__(self, path):
+        self.path = path
+        self.set_offset(clock_offset_ms())
+
+    def set_offset(self, ms):
+        with open(self.path + ".tmp", "w") as f:
+            f.write(str(int(ms)))
+        os.replace(self.path + ".tmp", self.path)
+
+    def set(self, day, hour, minute=0, tz_hours=7):
+        """The services' now is then at least that time (the offset rounded up)."""
+        zone = datetime.timezone(datetime.timedelta(hours=tz_hours))
+        when = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        self.set_offset(math.ceil(when.timestamp() * 1000 - time.time() * 1000) + 1)
+
+
+def local_ms(day, hour, minute=0, tz_hours=7):
+    """A local time of a zone as ms since the epoch."""
+    zone = datetime.timezone(datetime.timedelta(hours=tz_hours))
+    return int(datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).timestamp() * 1000)
 
 
 def workdays(count, skip=0, start_offset=2):
