@@ -58,6 +58,12 @@ const wfa_script_t wfa_script_metrics_get = { "metrics_get",
 const wfa_script_t wfa_script_step_context = { "step_context",
 #include "lua/step_context.lua.h"
 };
+const wfa_script_t wfa_script_timers_waiting = { "timers_waiting",
+#include "lua/timers_waiting.lua.h"
+};
+const wfa_script_t wfa_script_timers_move = { "timers_move",
+#include "lua/timers_move.lua.h"
+};
 
 char *
 wfa_store_prefix (const char *pemda, char *buf, size_t size)
@@ -280,6 +286,86 @@ wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda
     return wfa_store_policy (cache, redis, pemda, *version);
 }
 
+static int
+s_compare_day (const void *left, const void *right)
+{
+    int one = *(const int *) left, two = *(const int *) right;
+    return one < two? -1: one > two;
+}
+
+int *
+wfa_store_days_off (const redisReply *dates, size_t *count)
+{
+    size_t size = dates && dates->type == REDIS_REPLY_ARRAY? dates->elements: 0;
+    int *days = (int *) calloc (size + 1, sizeof (int));
+    assert (days);
+    *count = 0;
+    for (size_t date_nbr = 0; date_nbr < size; date_nbr++)
+        if (dates->element [date_nbr]->type == REDIS_REPLY_STRING
+        &&  wfa_date_parse (dates->element [date_nbr]->str, &days [*count]) == 0)
+            (*count)++;
+    qsort (days, *count, sizeof (int), s_compare_day);
+    return days;
+}
+
+int64_t
+wfa_store_step_due (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count, int tz_minutes)
+{
+    if (wfa_config_int (WFA_CFG_SLA_HOUR_MS) != 3600000)
+        return opened_ms + sla_ms;
+    return wfa_calendar_deadline (opened_ms, sla_ms, days_off, count, tz_minutes);
+}
+
+int
+wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days_off, size_t count,
+                          int tz_minutes)
+{
+    if (wfa_config_int (WFA_CFG_SLA_HOUR_MS) != 3600000)
+        return 0;               //  Elapsed time: the calendar moves nothing
+    char prefix [WFA_PREFIX_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    const char *argv [] = { prefix };
+    redisReply *waiting = wfa_redis_eval (redis, &wfa_script_timers_waiting, 1, 1, argv, NULL);
+    if (!waiting || waiting->type != REDIS_REPLY_ARRAY) {
+        if (waiting)
+            freeReplyObject (waiting);
+        return -1;
+    }
+    size_t timers = waiting->elements / 3;
+    int *sorted = (int *) calloc (count + 1, sizeof (int));
+    assert (sorted);
+    memcpy (sorted, days_off, count * sizeof (int));
+    qsort (sorted, count, sizeof (int), s_compare_day);
+    const char **moves = (const char **) calloc (2 * timers + 1, sizeof (char *));
+    char (*dues) [24] = calloc (timers + 1, sizeof *dues);
+    assert (moves && dues);
+    moves [0] = prefix;
+    size_t argc = 1;
+    for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {
+        redisReply **item = waiting->element + 3 * timer_nbr;
+        if (item [0]->type != REDIS_REPLY_STRING || item [1]->type != REDIS_REPLY_STRING
+        ||  item [2]->type != REDIS_REPLY_STRING)
+            continue;
+        int64_t due = wfa_calendar_deadline (atoll (item [1]->str), atoll (item [2]->str), sorted,
+                                             count, tz_minutes);
+        snprintf (dues [timer_nbr], sizeof dues [timer_nbr], "%" PRId64, due);
+        moves [argc++] = item [0]->str;
+        moves [argc++] = dues [timer_nbr];
+    }
+    int moved = 0;
+    if (argc > 1) {
+        redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_move, 1, (int) argc, moves, NULL);
+        moved = reply && reply->type == REDIS_REPLY_INTEGER? (int) reply->integer: -1;
+        if (reply)
+            freeReplyObject (reply);
+    }
+    free (sorted);
+    free (dues);
+    free (moves);
+    freeReplyObject (waiting);
+    return moved;
+}
+
 static const char *s_audit_fields [] = {
     "seq", "at", "request_id", "actor", "role", "on_behalf_of", "action", "from", "to",
     "reason", "policy_version", "prev", "hash", NULL
@@ -448,7 +534,8 @@ wfa_store_test (bool verbose)
     //  Every script is there and non-trivial
     const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
-        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, &wfa_script_step_context, NULL };
+        &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, &wfa_script_step_context,
+        &wfa_script_timers_waiting, &wfa_script_timers_move, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
         assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
 

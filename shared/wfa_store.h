@@ -28,6 +28,8 @@ extern const wfa_script_t wfa_script_acting_index;
 extern const wfa_script_t wfa_script_timers_due;
 extern const wfa_script_t wfa_script_reopen_waiting;
 extern const wfa_script_t wfa_script_step_context;
+extern const wfa_script_t wfa_script_timers_waiting;
+extern const wfa_script_t wfa_script_timers_move;
 
 #define WFA_PREFIX_MAX 32
 
@@ -105,6 +107,24 @@ wfa_policy_t *wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char 
 //  The policy in force for a pemda, and its version. NULL if Redis is unavailable.
 wfa_policy_t *wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda,
                                         int64_t *version);
+
+//  Day numbers of the dates in an array reply (HKEYS of a calendar),
+//  sorted, bad ones left out: an array the caller frees, *count entries.
+int *wfa_store_days_off (const redisReply *dates, size_t *count);
+
+//  When a step opened at opened_ms with an SLA of sla_ms runs out: in the
+//  pemda's working time (wfa_calendar_deadline). An SLA hour shortened for
+//  tests (WFA_SLA_HOUR_MS) counts plain elapsed time, so a test with
+//  one-second hours does not wait for Monday.
+int64_t wfa_store_step_due (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count,
+                            int tz_minutes);
+
+//  After a pemda's calendar changed: move every step deadline still
+//  waiting to where the new days off (day numbers, in any order) put it,
+//  counted from the step's opening. Returns the number moved, -1 if Redis
+//  is unavailable.
+int wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days_off, size_t count,
+                              int tz_minutes);
 
 void wfa_store_test (bool verbose);
 

@@ -66,40 +66,21 @@ s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, 
     return 0;
 }
 
-static int
-s_compare_day (const void *left, const void *right)
-{
-    int one = *(const int *) left, two = *(const int *) right;
-    return one < two? -1: one > two;
-}
-
 //  When each step of a chain ("role:sla_ms:on_timeout,...") opened at
-//  now_ms runs out, comma-separated into buf: the SLA counts the pemda's
-//  working time (wfa_calendar_deadline over its days off). An SLA hour
-//  shortened for tests (WFA_SLA_HOUR_MS) counts plain elapsed time, so a
-//  test with one-second hours does not wait for Monday.
+//  now_ms runs out, comma-separated into buf, by the pemda's days off.
 static void
 s_step_dues (const char *chain, int64_t now_ms, const redisReply *calendar, int tz_minutes,
              char *buf, size_t size)
 {
     *buf = 0;
-    size_t count = calendar && calendar->type == REDIS_REPLY_ARRAY? calendar->elements: 0;
-    int *days_off = (int *) calloc (count + 1, sizeof (int));
-    assert (days_off);
     size_t off_count = 0;
-    for (size_t key_nbr = 0; key_nbr < count; key_nbr++)
-        if (calendar->element [key_nbr]->type == REDIS_REPLY_STRING
-        &&  wfa_date_parse (calendar->element [key_nbr]->str, &days_off [off_count]) == 0)
-            off_count++;
-    qsort (days_off, off_count, sizeof (int), s_compare_day);
-    bool working_time = wfa_config_int (WFA_CFG_SLA_HOUR_MS) == 3600000;
+    int *days_off = wfa_store_days_off (calendar, &off_count);
     const char *cursor = chain? chain: "";
     for (int step_nbr = 0; *cursor && step_nbr < WFA_POLICY_STEPS_MAX; step_nbr++) {
         size_t len = strcspn (cursor, ",");
         const char *colon = memchr (cursor, ':', len);
-        int64_t sla_ms = colon? atoll (colon + 1): 0;
-        int64_t due = working_time? wfa_calendar_deadline (now_ms, sla_ms, days_off, off_count, tz_minutes)
-                                  : now_ms + sla_ms;
+        int64_t due = wfa_store_step_due (now_ms, colon? atoll (colon + 1): 0, days_off, off_count,
+                                          tz_minutes);
         snprintf (buf + strlen (buf), size - strlen (buf), "%s%" PRId64, step_nbr? ",": "", due);
         cursor += len + (cursor [len] == ',');
     }
@@ -188,7 +169,6 @@ s_judge_again (const wfa_rules_t *rules, const s_context_t *context, int today,
             count++;
         cursor += len + (cursor [len] == ',');
     }
-    qsort (days, count, sizeof (int), s_compare_day);
     const redisReply *employee = context->employee;
     wfa_eligibility_t who = { context->nip, s_hash_field (employee, "sanctions"),
         s_hash_field (employee, "suspended_until"), s_hash_field (employee, "service_start"),

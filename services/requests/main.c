@@ -1128,7 +1128,6 @@ s_compare_day_off (const void *left, const void *right)
 static void
 s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_pemda (call, "pemda", true);
     const char *actor = wfa_call_nip (call, "as", true);
@@ -1188,14 +1187,34 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *reply = wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
     free (argv);
     free (dates);
+    //  The days off as day numbers (Ramadan days are working days), for the
+    //  deadlines still waiting
+    int *days_off = (int *) calloc (count + 1, sizeof (int));
+    assert (days_off);
+    size_t off_count = 0;
+    for (size_t day_nbr = 0; day_nbr < count; day_nbr++)
+        if (!streq (holidays [day_nbr].kind, "ramadan"))
+            days_off [off_count++] = holidays [day_nbr].day;
     free (holidays);
-    if (wfa_call_redis_down (call, reply))
+    if (wfa_call_redis_down (call, reply)) {
+        free (days_off);
         return;
+    }
     //  {days off, Ramadan days} stored
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
     &&  reply->element [0]->type == REDIS_REPLY_INTEGER && reply->element [1]->type == REDIS_REPLY_INTEGER) {
         msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [0]->integer);
         msgpack_pack_int64 (wfa_call_reply (call, "ramadan_days"), reply->element [1]->integer);
+        //  A step waiting now counts its working time by the new calendar,
+        //  from its opening: its deadline moves (earlier or later)
+        s_requests_t *self = (s_requests_t *) state;
+        int64_t version = 0;
+        wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
+        int tz = policy? wfa_policy_rules (policy, NULL).tz_minutes: wfa_pemda_tz (pemda);
+        int moved = wfa_store_move_deadlines (redis, pemda, days_off, off_count, tz);
+        if (moved < 0)
+            wfa_log ("E", "calendar of %s set, but its waiting deadlines were not moved", pemda);
+        msgpack_pack_int64 (wfa_call_reply (call, "deadlines_moved"), moved > 0? moved: 0);
     }
     else
     if (reply->type == REDIS_REPLY_ARRAY)
@@ -1203,6 +1222,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);
+    free (days_off);
 }
 
 static void

@@ -80,3 +80,52 @@ def test_sla_counts_working_hours_across_a_long_weekend():
         assert audit_actions(client, rids[remind.pemda]).count("remind") == 1
         assert request(client, rids[remind.pemda])["state"] == "pending"
         system.assert_alive()
+
+
+def test_calendar_changed_while_a_step_waits():
+    """A day off added while a step waits moves its deadline later; taken away, earlier: the
+    step's working hours are counted again from its opening by the new calendar."""
+    friday = datetime.date.fromisoformat(week_days(1)[4])
+    tuesday = friday + datetime.timedelta(days=4)
+    wednesday, thursday = tuesday + datetime.timedelta(days=1), tuesday + datetime.timedelta(days=2)
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    bkd = employee(make_nip(900), "Petugas BKD", org.pemda, "BKD", "Analis SDM", org.sekda["nip"],
+                   ["pegawai", "bkd"])
+    clock = Clock(os.path.join(tempfile.mkdtemp(prefix="fleksi-sla-"), "clock"))
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client = system.client()
+        clock.set(friday, 10, 0)
+        import_rows(client, org.rows + [bkd])
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"],
+                                      "text": "[chain]\nstep = bkd, sla_hours=72, on_timeout=remind\n"}))
+        rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": org.staff[0]["nip"], "kind": "rumah",
+                                                "dates": [week_days(3)[1]], "location": "Rumah",
+                                                "reason": "SLA"}))["request_id"]
+        wait_until("pending", lambda: request(client, rid)["state"] == "pending", 20)
+        opened = int(request(client, rid)["step_opened_at"]) - local_ms(friday, 10)
+
+        def due():
+            return int(request(client, rid)["step_due"]) - opened
+
+        assert due() == local_ms(wednesday, 10)         # Friday 14 h, Monday, Tuesday, 10 h
+        # The pemda declares Tuesday cuti bersama: a working day less before the deadline
+        cuti = {"date": tuesday.isoformat(), "kind": "cuti_bersama", "name": "Cuti bersama (uji)"}
+        reply = ok(client.call("CALENDAR.SET", {"key": "c1", "pemda": org.pemda, "as": org.sekda["nip"],
+                                                "days": [cuti]}))
+        assert reply["deadlines_moved"] == 1, reply
+        assert due() == local_ms(thursday, 10)
+        clock.set(wednesday, 10, 1)
+        time.sleep(2.5)
+        assert "remind" not in audit_actions(client, rid)
+        # Taken away again, the deadline is back on Wednesday, already past: it reminds now
+        reply = ok(client.call("CALENDAR.SET", {"key": "c2", "pemda": org.pemda, "as": org.sekda["nip"],
+                                                "days": []}))
+        assert reply["deadlines_moved"] == 1 and due() == local_ms(wednesday, 10), reply
+        wait_until("the reminder", lambda: "remind" in audit_actions(client, rid), 15)
+        # A step that fired is not brought back by a later change
+        reply = ok(client.call("CALENDAR.SET", {"key": "c3", "pemda": org.pemda, "as": org.sekda["nip"],
+                                                "days": [cuti]}))
+        assert reply["deadlines_moved"] == 0, reply
+        time.sleep(2)
+        assert audit_actions(client, rid).count("remind") == 1
+        system.assert_alive()

@@ -1,0 +1,21 @@
+-- timers_waiting.lua: the step deadlines waiting in a pemda's timers, with
+-- what computing them again needs (reads only): when the calendar changes,
+-- each is moved to where the new calendar puts it (timers_move.lua).
+-- KEYS[1]  key prefix of the pemda
+-- Returns  {timer, opened_ms, sla_ms, ...} for each step timer
+--          ("REQUEST|STEP|ACTION|OPENED_AT"; first-day timers left out)
+local p = KEYS[1]
+local out = {}
+for _, timer in ipairs(redis.call('ZRANGE', p .. 'timers', 0, -1)) do
+    local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
+    if id and k ~= '0' then
+        local chain = wfa_split(redis.call('HGET', p .. 'req:' .. id, 'chain') or '')
+        local sla = string.match(chain[tonumber(k) or 0] or '', '^[^:]+:(%d+)')
+        if sla then
+            out[#out + 1] = timer
+            out[#out + 1] = opened
+            out[#out + 1] = sla
+        end
+    end
+end
+return out
