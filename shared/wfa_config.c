@@ -26,7 +26,7 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
     [WFA_CFG_RETRIES] = { "retries", "WFA_RETRIES", "3",
         "clients: tries before giving up with TIMEOUT" },
     [WFA_CFG_SLA_HOUR_MS] = { "sla-hour-ms", "WFA_SLA_HOUR_MS", "3600000",
-        "ms in one hour of an approval SLA (only tests and demos change it)" },
+        "ms in one hour of an approval SLA (only tests and demos change it; then no calendar)" },
     [WFA_CFG_VERBOSE] = { "verbose", "WFA_VERBOSE", "0",
         "1 logs every call and event" },
     [WFA_CFG_KEMENDAGRI] = { "kemendagri", "WFA_KEMENDAGRI", "",

@@ -1043,6 +1043,10 @@ s_cmd_calendar (int argc, char **argv)
             const msgpack_object *ramadan = wfa_mp_get (&reply.data, "ramadan_days");
             if (ramadan && ramadan->type == MSGPACK_OBJECT_POSITIVE_INTEGER && ramadan->via.u64 > 0)
                 printf (", %" PRIu64 " Ramadan days", ramadan->via.u64);
+            //  Waiting steps count their working hours by the new calendar
+            const msgpack_object *moved = wfa_mp_get (&reply.data, "deadlines_moved");
+            if (moved && moved->type == MSGPACK_OBJECT_POSITIVE_INTEGER && moved->via.u64 > 0)
+                printf ("; %" PRIu64 " waiting deadlines moved", moved->via.u64);
             printf ("\n");
         }
     }
