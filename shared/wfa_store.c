@@ -443,7 +443,8 @@ wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size)
 }
 
 static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", "steps",
-                                       "step_opened_at", "waiting_since", NULL };
+                                       "step_opened_at", "waiting_since", "step_due",
+                                       NULL };
 
 //  Pack one stored field with its protocol type.
 static void

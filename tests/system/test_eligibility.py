@@ -9,10 +9,10 @@ approval goes through. An employee without a start of service or without a posit
 eligibility flag on record is refused at submission by default (`missing = deny`), each with
 its own code naming what is missing, and passes with `missing = allow`."""
 
-import datetime
+import subprocess
 
-from harness import (System, Org, employee, error_codes, import_rows, make_nip, ok, today_wib,
-                     wait_until, week_days)
+from harness import (System, Org, binary, employee, error_codes, import_rows, make_nip, ok,
+                     today_wib, wait_until, week_days, wfactl_env)
 
 # Valid before and after the default chain changes: one step, and it is the BKD's
 CHAIN = "[chain]\nstep = bkd, sla_hours=72, on_timeout=remind\n"
@@ -77,9 +77,17 @@ def test_final_approval_judges_eligibility_again():
             assert refusals[0]["actor"] == bkd["nip"]
             request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
             assert code in request["held"], request
-        # The English sentence names the change
+        # The request names the change; `wfactl show` shows it, the step's deadline and the
+        # refusal in the history
         changed = en.call("REQUEST.GET", {"request_id": rids[3]})
         assert "Analis -> Pranata Komputer" in changed["request"]["held"], changed
+        shown = subprocess.run([binary("wfactl"), "show", rids[3]], env=wfactl_env(system),
+                               capture_output=True, text=True, timeout=30)
+        assert shown.returncode == 0, shown
+        lines = {line.split(" ", 1)[0]: line for line in shown.stdout.splitlines()}
+        assert "POSITION_CHANGED: Analis -> Pranata Komputer" in lines["held"], shown.stdout
+        assert "WIB" in lines["step_due"], shown.stdout
+        assert "refuse_final by %s: pending -> pending" % bkd["nip"] in shown.stdout, shown.stdout
         # The position eligible again: the approval goes through, the hold is lifted
         reimport(client, org.staff[4], "fixed", position_eligible="yes")
         assert ok(client.call("APPROVAL.DECIDE", {"key": "d2", "as": bkd["nip"], "request_id": rids[4],

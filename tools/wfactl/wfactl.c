@@ -692,6 +692,19 @@ s_cmd_show (int argc, char **argv)
         s_print_time (wfa_mp_get (request, "submitted_at"), request_id);
         printf ("\n%-13s ", "decided_at");
         s_print_time (wfa_mp_get (request, "decided_at"), request_id);
+        //  A step waiting: when its SLA runs out (working time), and why a
+        //  final approval was refused
+        const msgpack_object *state = wfa_mp_get (request, "state");
+        if (state && state->type == MSGPACK_OBJECT_STR && state->via.str.size == 7
+        &&  memcmp (state->via.str.ptr, "pending", 7) == 0) {
+            printf ("\n%-13s ", "step_due");
+            s_print_time (wfa_mp_get (request, "step_due"), request_id);
+        }
+        const msgpack_object *held = wfa_mp_get (request, "held");
+        if (held && held->type == MSGPACK_OBJECT_STR) {
+            printf ("\n%-13s ", "held");
+            s_print_value (held);
+        }
         printf ("\nhistory:\n");
         const msgpack_object *history = wfa_mp_get (request, "history");
         for (uint32_t entry_nbr = 0; history && history->type == MSGPACK_OBJECT_ARRAY
