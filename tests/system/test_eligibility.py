@@ -160,3 +160,30 @@ def test_missing_personnel_data_denied_by_default():
         assert ok(client.call("APPROVAL.DECIDE", {"key": "d", "as": bkd["nip"], "request_id": waiting,
                                                   "decision": "approve"}))["state"] == "approved"
         system.assert_alive()
+
+
+def test_only_the_final_step_judges_again():
+    """In a chain atasan -> bkd a sanction recorded while the request waits does not stop the
+    atasan's assessment; it stops the BKD's decision, the final approval."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    bkd = employee(make_nip(900), "Petugas BKD", org.pemda, "BKD", "Analis SDM", org.sekda["nip"],
+                   ["pegawai", "bkd"])
+    chain = ("[chain]\nstep = atasan, sla_hours=24, on_timeout=remind\n"
+             "step = bkd, sla_hours=72, on_timeout=remind\n")
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows + [bkd])
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"], "text": chain}))
+        person = org.staff[0]
+        rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": person["nip"], "kind": "rumah",
+                                                "dates": [week_days(1)[2]], "location": "Rumah",
+                                                "reason": "Dua tahap"}))["request_id"]
+        wait_until("pending", lambda: state_of(client, rid) == "pending", 20)
+        reimport(client, person, "sanction", sanctions="%s.." % today_wib().isoformat())
+        assert ok(client.call("APPROVAL.DECIDE", {"key": "a", "as": person["supervisor_nip"],
+                                                  "request_id": rid, "decision": "approve"}))["state"] == "pending"
+        reply = client.call("APPROVAL.DECIDE", {"key": "b", "as": bkd["nip"], "request_id": rid,
+                                                "decision": "approve"})
+        assert reply["code"] == "SANCTIONED", reply
+        got = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
+        assert got["state"] == "pending" and got["step"] == 2 and got["step_role"] == "bkd", got
