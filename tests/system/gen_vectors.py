@@ -287,7 +287,7 @@ def vectors():
          {"v": 1, "id": "vec-cal", "key": "vec-cal-1", "pemda": PEMDA, "as": ATASAN,
           "days": [{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
                    {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}]},
-         ok("vec-cal", days=2, deadlines_moved=0))
+         ok("vec-cal", days=2, ramadan_days=0, deadlines_moved=0))
     pair("calendar.get", "CALENDAR.GET", {"v": 1, "id": "vec-cal-get", "as": PEGAWAI, "pemda": PEMDA},
          ok("vec-cal-get", days=[{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
                                  {"date": "2099-01-02", "kind": "cuti_bersama", "name": "Cuti Bersama"}],
