@@ -62,10 +62,12 @@ def test_unit_capacity_and_minimum_present():
         import_rows(client, org.rows + [bkd])
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles", "unit"])
+            writer.writerow(["nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles", "unit",
+                             "service_start", "position_eligible"])
             for row in pkm_b:
                 writer.writerow([row["nip"], row["name"], row["pemda"], row["opd"], row["position"],
-                                 row["supervisor_nip"], "pegawai", "PKM-B"])
+                                 row["supervisor_nip"], "pegawai", "PKM-B", row["service_start"],
+                                 row["position_eligible"]])
         try:
             result = subprocess.run([os.path.join(ROOT, "build", "bin", "wfactl"), "import", "employees",
                                      f.name], capture_output=True, text=True, env=wfactl_env(system), timeout=30)
