@@ -181,7 +181,9 @@ def test_only_the_final_step_judges_again():
         wait_until("pending", lambda: state_of(client, rid) == "pending", 20)
         reimport(client, person, "sanction", sanctions="%s.." % today_wib().isoformat())
         assert ok(client.call("APPROVAL.DECIDE", {"key": "a", "as": person["supervisor_nip"],
-                                                  "request_id": rid, "decision": "approve"}))["state"] == "pending"
+                                                  "request_id": rid, "decision": "approve",
+                                                  "tasks_fit": True, "targets_measurable": True}))[
+            "state"] == "pending"
         reply = client.call("APPROVAL.DECIDE", {"key": "b", "as": bkd["nip"], "request_id": rid,
                                                 "decision": "approve"})
         assert reply["code"] == "SANCTIONED", reply
