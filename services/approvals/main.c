@@ -439,19 +439,54 @@ s_fire_timers (wfa_redis_t *redis, const char *pemda, const char *prefix, void *
 }
 
 //  Open the steps of one pemda that waited for a role nobody held, now
-//  that someone holds it, and show how many still wait (NO_APPROVER).
+//  that someone holds it, and show how many still wait (NO_APPROVER). The
+//  script finds them first; each then opens with its deadlines counted in
+//  the pemda's working time from now, as a step opened at submission.
 static void
-s_reopen_waiting (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, const char *prefix,
+                  const char *now)
 {
-    const char *argv [] = { prefix, (const char *) arg, "100" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 3, argv, NULL);
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
-    &&  reply->element [0]->type == REDIS_REPLY_INTEGER
+    const char *argv [] = { prefix, now, "100", "" };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 4, argv, NULL);
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
     &&  reply->element [1]->type == REDIS_REPLY_INTEGER) {
-        if (reply->element [0]->integer > 0)
-            wfa_log ("I", "%s: %lld waiting steps opened", pemda, reply->element [0]->integer);
         wfa_prom_set (wfa_prom (), "wfa_requests_no_approver",
                       (double) reply->element [1]->integer, pemda, NULL);
+        //  "REQUEST=DUE,DUE,...;" for each request whose step can open
+        zchunk_t *dues = zchunk_new (NULL, 0);
+        for (size_t ready_nbr = 2; ready_nbr < reply->elements; ready_nbr++) {
+            const redisReply *id = reply->element [ready_nbr];
+            s_context_t context;
+            if (id->type != REDIS_REPLY_STRING || s_context_read (redis, prefix, id->str, &context))
+                continue;
+            wfa_policy_t *policy = context.opd? wfa_store_policy (self->policies, redis, pemda,
+                                                                 context.policy_version): NULL;
+            char step_dues [128] = "";
+            if (policy)
+                s_step_dues (context.chain, atoll (now), context.calendar,
+                             wfa_policy_rules (policy, context.opd).tz_minutes, step_dues, sizeof step_dues);
+            freeReplyObject (context.reply);
+            if (!policy)
+                continue;       //  Its policy unreadable now: the next second tries again
+            zchunk_extend (dues, id->str, strlen (id->str));
+            zchunk_extend (dues, "=", 1);
+            zchunk_extend (dues, step_dues, strlen (step_dues));
+            zchunk_extend (dues, ";", 1);
+        }
+        if (zchunk_size (dues)) {
+            zchunk_extend (dues, "", 1);
+            const char *open_argv [] = { prefix, now, "100", (const char *) zchunk_data (dues) };
+            redisReply *opened = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 4, open_argv, NULL);
+            if (opened && opened->type == REDIS_REPLY_ARRAY && opened->elements >= 2
+            &&  opened->element [0]->type == REDIS_REPLY_INTEGER && opened->element [0]->integer > 0)
+                wfa_log ("I", "%s: %lld waiting steps opened", pemda, opened->element [0]->integer);
+            else
+            if (opened && opened->type == REDIS_REPLY_ERROR)
+                wfa_log ("E", "waiting steps of %s: %s", pemda, opened->str);
+            if (opened)
+                freeReplyObject (opened);
+        }
+        zchunk_destroy (&dues);
     }
     else
     if (reply && reply->type == REDIS_REPLY_ERROR)
@@ -461,11 +496,17 @@ s_reopen_waiting (wfa_redis_t *redis, const char *pemda, const char *prefix, voi
 }
 
 //  One pemda's second: its due timers, then its waiting steps.
+typedef struct {
+    s_approvals_t *self;
+    char now [24];
+} s_tick_t;
+
 static void
 s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
 {
-    s_fire_timers (redis, pemda, prefix, arg);
-    s_reopen_waiting (redis, pemda, prefix, arg);
+    s_tick_t *tick = (s_tick_t *) arg;
+    s_fire_timers (redis, pemda, prefix, tick->now);
+    s_reopen_waiting (tick->self, redis, pemda, prefix, tick->now);
 }
 
 //  Every second: fire the due timers of every pemda (SLA reminders,
@@ -474,10 +515,9 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
-    (void) state;
-    char now [24];
-    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    wfa_store_each_pemda (redis, s_tick_pemda, now);
+    s_tick_t tick = { (s_approvals_t *) state, "" };
+    snprintf (tick.now, sizeof tick.now, "%" PRId64, wfa_now_ms ());
+    wfa_store_each_pemda (redis, s_tick_pemda, &tick);
 }
 
 static const wfa_route_t s_routes [] = {

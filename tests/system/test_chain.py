@@ -5,12 +5,14 @@ number), each told in their inbox, all in the audit trail; approval numbers per 
 year without gaps; and OPD capacity at final approval under a race of parallel decisions
 through two approvals instances: exactly as many approved as the capacity admits."""
 
+import datetime
 import subprocess
+import time
 
 import msgpack
 
-from harness import (STEP_FIELDS, System, Org, approve_chain, awaiting, binary, import_rows, ok,
-                     today_wib, wait_until, weekly_monday, wfactl_env)
+from harness import (STEP_FIELDS, System, Org, approve_chain, awaiting, binary, clock_offset_ms,
+                     import_rows, ok, today_wib, wait_until, weekly_monday, wfactl_env)
 
 CHAIN = """[chain]
 step = atasan, sla_hours=24, on_timeout=remind
@@ -204,12 +206,23 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
         refused = client.call("APPROVAL.DECIDE", {"key": "b", "as": org.bkd["nip"], "request_id": rid,
                                                   "decision": "approve"})
         assert refused["code"] == "NOT_YOUR_DECISION", refused
+        # The next two weeks' working days are days off (but the request's own day): the
+        # step that opens later counts its 48 hours in working time from then, as any step
+        request_day = weekly_monday(1)
+        days_off = [d for d in (today_wib() + datetime.timedelta(days=n) for n in range(1, 15))
+                    if d.weekday() < 5 and d.isoformat() != request_day]
+        ok(client.call("CALENDAR.SET", {"key": "off", "pemda": org.pemda, "as": admin["nip"],
+                                        "days": [{"date": d.isoformat(), "kind": "lokal", "name": "Libur uji"}
+                                                 for d in days_off]}))
+        before_ms = time.time() * 1000 + clock_offset_ms()
         # The admin pemda gives the role (a re-import): the step opens for the new kepala_opd
         kepala["roles"] = ["pegawai", "atasan", "kepala_opd"]
         ok(client.call("EMPLOYEE.IMPORT", {"key": "again", "as": admin["nip"], "rows": [kepala]}))
         wait_until("the waiting step to open", lambda: pending_for(client, kepala["nip"], rid), 15)
         request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
         assert "waiting" not in request and request["approver"] == kepala["nip"], request
+        hours = (request["step_due"] - before_ms) / 3600000
+        assert hours > 48 + 24 * (len(days_off) - 1), (hours, len(days_off), request)
         assert ok(client.call("METRICS.GET", {"pemda": org.pemda, "as": org.bkd["nip"]}))["no_approver"] == 0
         wait_until("the gauge to fall", lambda: [l for l in gauge() if l.endswith(" 0")], 15)
         final = approve_chain(client, rid)
