@@ -571,8 +571,11 @@ s_clock (const char *text)
 {
     int hours = 0, minutes = 0;
     char tail = 0;
-    if (!text || strlen (text) != 5 || sscanf (text, "%2d:%2d%c", &hours, &minutes, &tail) != 2
-    ||  hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
+    if (!text || strlen (text) != 5 || !isdigit ((unsigned char) text [0])
+    ||  !isdigit ((unsigned char) text [1]) || text [2] != ':' || !isdigit ((unsigned char) text [3])
+    ||  !isdigit ((unsigned char) text [4])
+    ||  sscanf (text, "%2d:%2d%c", &hours, &minutes, &tail) != 2
+    ||  hours > 23 || minutes > 59)
         return -1;
     return hours * 60 + minutes;
 }
@@ -615,7 +618,8 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
             ends [date_nbr] = to;
             given [date_nbr] = true;
             char item [40];
-            snprintf (item, sizeof item, "%s%s=%s-%s", *text? ",": "", date, start, end);
+            snprintf (item, sizeof item, "%s%s=%02d:%02d-%02d:%02d", *text? ",": "", date,
+                      from / 60, from % 60, to / 60, to % 60);
             if (strlen (text) + strlen (item) < size)
                 strcat (text, item);
         }

@@ -75,6 +75,8 @@ end
 -- suspension or a change of position recorded while the request waited
 -- stops it; it stays pending, and the refusal is on record
 if state == 'approved' and ineligible ~= '' then
+    -- Recorded once: a retry, or the same refusal again, writes nothing more
+    if redis.call('HGET', rkey, 'held') == ineligible then return {'ineligible', ineligible} end
     local reason = 'not eligible at final approval: ' .. ineligible
     redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor,
         action = 'refuse_final', from = r[1], to = r[1], note = reason}))

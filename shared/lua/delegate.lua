@@ -28,6 +28,11 @@ elseif redis.call('SISMEMBER', p .. 'role:kepala_opd:opd:' .. opd, actor) == 1 t
 else
     return {'err', 'FORBIDDEN', 'the kepala OPD of ' .. opd .. ' or a BKD officer appoints', 'as'}
 end
+-- Nobody appoints themselves: a BKD officer acting for a kepala OPD would
+-- decide two steps of one request
+if to ~= '' and to == actor then
+    return {'err', 'FORBIDDEN', 'nobody appoints themselves as Plt/Plh', 'to'}
+end
 local key = p .. 'delegation:' .. approver
 local old = redis.call('HGET', key, 'to')
 if to == '' and not old then return {'err', 'NOT_FOUND', 'no delegation', 'approver'} end

@@ -5,7 +5,7 @@
 -- them with their deadlines in the pemda's working time (which the service
 -- computes from the calendar, as for any step).
 -- KEYS[1]  key prefix of the pemda
--- ARGV     now_ms, max requests to look at, and "" to find, or the steps to
+-- ARGV     now_ms, max requests to open, and "" to find, or the steps to
 --          open: "REQUEST=DUE,DUE,...;..." (each step's deadline if opened now)
 -- Returns  {reopened, still waiting, REQUEST...}: the requests whose step can
 --          open now (finding), or none (opening: reopened counts them)
@@ -28,8 +28,11 @@ local function ready(id)
 end
 
 if dues == '' then
+    -- Every waiting request is looked at (up to 10,000), so the ones that can
+    -- open are found behind any number that cannot; at most max are opened
     local out = {0, 0}
-    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:no_approver', 0, max - 1)) do
+    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:no_approver', 0, 9999)) do
+        if #out - 2 >= max then break end
         if ready(id) then out[#out + 1] = id end
     end
     out[2] = redis.call('ZCARD', p .. 'idx:no_approver')

@@ -2,14 +2,17 @@
 -- what computing them again needs (reads only): when the calendar changes,
 -- each is moved to where the new calendar puts it (timers_move.lua).
 -- KEYS[1]  key prefix of the pemda
--- Returns  {timer, opened_ms, sla_ms, ...} for each step timer
---          ("REQUEST|STEP|ACTION|OPENED_AT"; first-day timers left out)
+-- Returns  {timer, opened_ms, sla_ms, ...} for each live step timer
+--          ("REQUEST|STEP|ACTION|OPENED_AT"; first-day timers left out, and
+--          so are the timers of a step already decided or closed, which
+--          timers_due.lua drops unfired when they come due)
 local p = KEYS[1]
 local out = {}
 for _, timer in ipairs(redis.call('ZRANGE', p .. 'timers', 0, -1)) do
     local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
-    if id and k ~= '0' then
-        local chain = wfa_split(redis.call('HGET', p .. 'req:' .. id, 'chain') or '')
+    local r = id and redis.call('HMGET', p .. 'req:' .. id, 'chain', 'state', 'step', 'step_opened_at')
+    if id and k ~= '0' and r[2] == 'pending' and r[3] == k and r[4] == opened then
+        local chain = wfa_split(r[1] or '')
         local sla = string.match(chain[tonumber(k) or 0] or '', '^[^:]+:(%d+)')
         if sla then
             out[#out + 1] = timer

@@ -172,6 +172,7 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
         request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
         assert (request["state"], request["step"], request["step_role"], request["approver"],
                 request.get("waiting")) == ("pending", 2, "kepala_opd", "", "NO_APPROVER"), request
+        assert "step_due" not in request, request        # no SLA runs while nobody can decide
         # Visible to the BKD and the admin pemda: in their approvals and their inbox; to
         # the figures (METRICS.GET) and the Prometheus gauge of the approvals service
         for watcher in (org.bkd["nip"], admin["nip"]):

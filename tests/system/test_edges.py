@@ -134,6 +134,9 @@ def test_plt_plh_appointed_by_a_superior():
         # An approver can no longer name their own stand-in
         refused = appoint(atasan, atasan, plh, "self")
         assert refused["code"] == "FORBIDDEN" and refused["field"] == "approver", refused
+        # Nor can whoever appoints name themselves: they would decide two steps
+        refused = appoint(kepala, atasan, kepala, "selfplt")
+        assert refused["code"] == "FORBIDDEN" and refused["field"] == "to", refused
         # Nor can a peer, or the kepala of another OPD
         assert appoint(plh, atasan, kepala, "peer")["code"] == "FORBIDDEN"
         assert appoint(other_kepala, atasan, plh, "other")["code"] == "FORBIDDEN"

@@ -72,6 +72,10 @@ def test_final_approval_judges_eligibility_again():
                 continue
             assert reply["status"] == "error" and reply["code"] == code, (what, reply)
             assert state_of(client, rid) == "pending", what
+            # Asked again (a retry, or a second try with another key): refused the same, on record once
+            again = en.call("APPROVAL.DECIDE", {"key": "d-again", "as": bkd["nip"], "request_id": rid,
+                                                "decision": "approve"})
+            assert again["code"] == code, (what, again)
             refusals = [e for e in audit(client, rid) if e["action"] == "refuse_final"]
             assert len(refusals) == 1 and code in refusals[0]["reason"], (what, refusals)
             assert refusals[0]["actor"] == bkd["nip"]

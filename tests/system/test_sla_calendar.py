@@ -88,7 +88,7 @@ def test_calendar_changed_while_a_step_waits():
     friday = datetime.date.fromisoformat(week_days(1)[4])
     tuesday = friday + datetime.timedelta(days=4)
     wednesday, thursday = tuesday + datetime.timedelta(days=1), tuesday + datetime.timedelta(days=2)
-    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    org = Org(opds=("DINKES",), supervisors=1, staff=2)
     bkd = employee(make_nip(900), "Petugas BKD", org.pemda, "BKD", "Analis SDM", org.sekda["nip"],
                    ["pegawai", "bkd"])
     clock = Clock(os.path.join(tempfile.mkdtemp(prefix="fleksi-sla-"), "clock"))
@@ -108,6 +108,13 @@ def test_calendar_changed_while_a_step_waits():
             return int(request(client, rid)["step_due"]) - opened
 
         assert due() == local_ms(wednesday, 10)         # Friday 14 h, Monday, Tuesday, 10 h
+        # A step decided meanwhile has no deadline left to move
+        decided = ok(client.call("REQUEST.SUBMIT", {"key": "s2", "as": org.staff[1]["nip"], "kind": "rumah",
+                                                    "dates": [week_days(3)[2]], "location": "Rumah",
+                                                    "reason": "SLA"}))["request_id"]
+        wait_until("pending", lambda: request(client, decided)["state"] == "pending", 20)
+        ok(client.call("APPROVAL.DECIDE", {"key": "d2", "as": bkd["nip"], "request_id": decided,
+                                           "decision": "approve"}))
         # The pemda declares Tuesday cuti bersama: a working day less before the deadline
         cuti = {"date": tuesday.isoformat(), "kind": "cuti_bersama", "name": "Cuti bersama (uji)"}
         reply = ok(client.call("CALENDAR.SET", {"key": "c1", "pemda": org.pemda, "as": org.sekda["nip"],

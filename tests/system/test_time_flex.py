@@ -255,6 +255,10 @@ def test_checkout_after_a_night_shift_closes_the_day_it_began(tmp_path=None):
         import_rows(client, org.rows + [bkd])
         ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"],
                                       "text": "[chain]\nstep = bkd, sla_hours=72, on_timeout=remind\n"}))
+        # A time is HH:MM, two digits each: " 8:00" or "+8:00" would be stored as typed
+        for start in (" 8:00", "+8:00", "8:00 "):
+            refused = submit(client, night, "bad-" + start, "sif", [(monday, start, "16:00")])
+            assert refused["code"] == "BAD_VALUE" and refused["field"] == "schedule", (start, refused)
         for nip, start, end in ((night, "22:00", "06:30"), (day_shift, "07:30", "16:00")):
             rid = ok(submit(client, nip, "s-" + nip, "sif", [(monday, start, end)]))["request_id"]
             wait_until_pending(client, rid)

@@ -125,6 +125,7 @@ local function wfa_open_step(p, id, k, now, actor, dues)
     if #approvers == 0 then
         redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role, 'approver', '',
                    'waiting', 'NO_APPROVER', 'waiting_since', now, 'step_opened_at', now)
+        redis.call('HDEL', rkey, 'step_due')    -- no SLA runs while nobody can decide
         redis.call('ZADD', p .. 'idx:no_approver', tonumber(now), id)
         redis.call('ZADD', p .. 'idx:opd:' .. r[3] .. ':no_approver', tonumber(now), id)
         wfa_audit(p, tonumber(now), id, actor, 'system', '', 'no_approver', 'pending', 'pending',
