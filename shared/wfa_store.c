@@ -293,6 +293,16 @@ s_compare_day (const void *left, const void *right)
     return one < two? -1: one > two;
 }
 
+const char *
+wfa_store_hash_field (const redisReply *hash, const char *name)
+{
+    for (size_t item_nbr = 0; hash && hash->type == REDIS_REPLY_ARRAY
+         && item_nbr + 1 < hash->elements; item_nbr += 2)
+        if (hash->element [item_nbr]->str && streq (hash->element [item_nbr]->str, name))
+            return hash->element [item_nbr + 1]->str? hash->element [item_nbr + 1]->str: "";
+    return "";
+}
+
 int *
 wfa_store_days_off (const redisReply *dates, size_t *count)
 {

@@ -108,6 +108,9 @@ wfa_policy_t *wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char 
 wfa_policy_t *wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda,
                                         int64_t *version);
 
+//  Field of a flat HGETALL reply, or "" when absent.
+const char *wfa_store_hash_field (const redisReply *hash, const char *name);
+
 //  Day numbers of the dates in an array reply (HKEYS of a calendar),
 //  sorted, bad ones left out: an array the caller frees, *count entries.
 int *wfa_store_days_off (const redisReply *dates, size_t *count);

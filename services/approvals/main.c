@@ -14,17 +14,6 @@ typedef struct {
     zhashx_t *event_policies;   //  the same, the consumer's
 } s_approvals_t;
 
-//  Field of a flat HGETALL reply, or "".
-static const char *
-s_hash_field (const redisReply *hash, const char *name)
-{
-    for (size_t item_nbr = 0; hash && hash->type == REDIS_REPLY_ARRAY
-         && item_nbr + 1 < hash->elements; item_nbr += 2)
-        if (hash->element [item_nbr]->str && streq (hash->element [item_nbr]->str, name))
-            return hash->element [item_nbr + 1]->str? hash->element [item_nbr + 1]->str: "";
-    return "";
-}
-
 //  What step_context.lua read of a request; fields NULL when not stored.
 typedef struct {
     redisReply *reply;          //  Owns what the fields point into
@@ -170,10 +159,10 @@ s_judge_again (const wfa_rules_t *rules, const s_context_t *context, int today,
         cursor += len + (cursor [len] == ',');
     }
     const redisReply *employee = context->employee;
-    wfa_eligibility_t who = { context->nip, s_hash_field (employee, "sanctions"),
-        s_hash_field (employee, "suspended_until"), s_hash_field (employee, "service_start"),
-        s_hash_field (employee, "predikat"), s_hash_field (employee, "position"),
-        s_hash_field (employee, "position_eligible"), context->position };
+    wfa_eligibility_t who = { context->nip, wfa_store_hash_field (employee, "sanctions"),
+        wfa_store_hash_field (employee, "suspended_until"), wfa_store_hash_field (employee, "service_start"),
+        wfa_store_hash_field (employee, "predikat"), wfa_store_hash_field (employee, "position"),
+        wfa_store_hash_field (employee, "position_eligible"), context->position };
     size_t found = wfa_eligibility_judge (rules, &who, today, days, count, problems);
     for (size_t problem_nbr = 0; problem_nbr < found; problem_nbr++)
         snprintf (text + strlen (text), size - strlen (text), "%s%s: %s", problem_nbr? "; ": "",

@@ -415,17 +415,6 @@ typedef struct {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
 } s_requests_t;
 
-//  Field of a flat HGETALL reply, or "".
-static const char *
-s_hash_field (const redisReply *hash, const char *name)
-{
-    for (size_t item_nbr = 0; hash && hash->type == REDIS_REPLY_ARRAY
-         && item_nbr + 1 < hash->elements; item_nbr += 2)
-        if (hash->element [item_nbr]->str && streq (hash->element [item_nbr]->str, name))
-            return hash->element [item_nbr + 1]->str? hash->element [item_nbr + 1]->str: "";
-    return "";
-}
-
 //  Working days strictly between two days (Mon-Fri, not on the calendar).
 static int
 s_working_days_between (int from, int to, const redisReply *calendar)
@@ -433,7 +422,7 @@ s_working_days_between (int from, int to, const redisReply *calendar)
     int count = 0;
     for (int day = from + 1; day < to; day++) {
         char date [11];
-        if (wfa_date_is_weekday (day) && !*s_hash_field (calendar, wfa_date_format (day, date)))
+        if (wfa_date_is_weekday (day) && !*wfa_store_hash_field (calendar, wfa_date_format (day, date)))
             count++;
     }
     return count;
@@ -472,7 +461,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
          int *days_sorted)
 {
     char detail [300];
-    const char *opd = s_hash_field (employee, "opd");
+    const char *opd = wfa_store_hash_field (employee, "opd");
     int kind_nbr = kind? wfa_kind_parse (kind): -1;
     if (kind && kind_nbr < 0)
         wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
@@ -509,7 +498,7 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
         if (!wfa_hours_working_day (rules->working_days, day))
             wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
         else
-        if (*(day_off = s_hash_field (calendar, date))) {
+        if (*(day_off = wfa_store_hash_field (calendar, date))) {
             //  A day off of the pemda's calendar: "kind|name"
             const char *bar = strchr (day_off, '|');
             snprintf (detail, sizeof detail, "%s (%.*s: %s)", date,
@@ -545,10 +534,10 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
     //  for, suspension, months of service, predikat, position; judged again
     //  at the final approval (wfa-approvals)
     if (employee && employee->type == REDIS_REPLY_ARRAY && employee->elements > 0) {
-        wfa_eligibility_t who = { nip, s_hash_field (employee, "sanctions"),
-            s_hash_field (employee, "suspended_until"), s_hash_field (employee, "service_start"),
-            s_hash_field (employee, "predikat"), s_hash_field (employee, "position"),
-            s_hash_field (employee, "position_eligible"), NULL };
+        wfa_eligibility_t who = { nip, wfa_store_hash_field (employee, "sanctions"),
+            wfa_store_hash_field (employee, "suspended_until"), wfa_store_hash_field (employee, "service_start"),
+            wfa_store_hash_field (employee, "predikat"), wfa_store_hash_field (employee, "position"),
+            wfa_store_hash_field (employee, "position_eligible"), NULL };
         wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
         size_t count = wfa_eligibility_judge (rules, &who, today, days_sorted, *sorted_count, problems);
         for (size_t problem_nbr = 0; problem_nbr < count; problem_nbr++)
@@ -557,9 +546,9 @@ s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const
     //  Not held to the cap: field-based positions, and every day asked for
     //  within an approved special circumstance; time flexibility keeps the
     //  employee at the office, so it has no location cap
-    bool exempt = rules->field_based_exempt_from_cap && wfa_flag_yes (s_hash_field (employee, "field_based"));
+    bool exempt = rules->field_based_exempt_from_cap && wfa_flag_yes (wfa_store_hash_field (employee, "field_based"));
     if (rules->special_circumstance_exempt_from_cap && *sorted_count > 0
-    &&  wfa_ranges_cover (s_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
+    &&  wfa_ranges_cover (wfa_store_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
                           true, NULL, 0))
         exempt = true;
     return exempt || !location_kind? -1: rules->weekly_location_days;
@@ -649,7 +638,7 @@ s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorte
         for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
             char date [11];
             week [day_nbr] = (wfa_hours_day_t) {
-                *s_hash_field (ramadan, wfa_date_format (monday + day_nbr, date)) != 0, -1, -1 };
+                *wfa_store_hash_field (ramadan, wfa_date_format (monday + day_nbr, date)) != 0, -1, -1 };
             for (size_t match = 0; match < count; match++)
                 if (days_sorted [match] == monday + day_nbr) {
                     week [day_nbr].start = starts [match];
@@ -723,9 +712,9 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const redisReply *employee = context? context->element [1]: NULL;
     const redisReply *calendar = context? context->element [2]: NULL;
     const redisReply *ramadan = context? context->element [3]: NULL;
-    wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, s_hash_field (employee, "opd"));
+    wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, wfa_store_hash_field (employee, "opd"));
     //  A unit that works other days than its OPD says so in the personnel data
-    int working_days = atoi (s_hash_field (employee, "working_days"));
+    int working_days = atoi (wfa_store_hash_field (employee, "working_days"));
     if (working_days >= 5 && working_days <= 7)
         rules.working_days = working_days;
     int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);

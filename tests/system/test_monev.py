@@ -7,15 +7,13 @@ their daily reports, atasan verify them and an integrator pushes e-kinerja data.
 its own account of what it did and computes every figure independently."""
 
 import datetime
-import math
 import os
 import pathlib
 import tempfile
 import time
 
-from harness import (KEMENDAGRI, Org, System, approve_chain, approve_chains, awaiting,
-                     clock_offset_ms, employee, import_rows, make_nip,
-                     now_in, ok, wait_until, weekly_monday)
+from harness import (KEMENDAGRI, Clock, Org, System, approve_chain, approve_chains, awaiting,
+                     employee, import_rows, make_nip, now_in, ok, wait_until, weekly_monday)
 
 OFFICE = (-8.1335, 113.2248)          # the pemda's office
 FAR = (-8.2000, 113.3000)             # some 11 km away
@@ -25,26 +23,6 @@ HOME = (-8.1300, 113.2200)
 def scratch(path):
     """A folder for the clock file: the one given, or a fresh one."""
     return path or pathlib.Path(tempfile.mkdtemp(prefix="fleksi-monev-"))
-
-
-class Clock:
-    """The services' clock: set to a local time of a pemda's zone."""
-
-    def __init__(self, path):
-        self.path = path
-        self.set_offset(clock_offset_ms())
-
-    def set_offset(self, ms):
-        with open(self.path + ".tmp", "w") as f:
-            f.write(str(int(ms)))
-        os.replace(self.path + ".tmp", self.path)
-
-    def set(self, day, hour, minute=0, tz_hours=7):
-        """The services' now is then at least that time: the offset is rounded up, so a call
-        made within the same millisecond is not judged a minute early."""
-        zone = datetime.timezone(datetime.timedelta(hours=tz_hours))
-        when = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        self.set_offset(math.ceil(when.timestamp() * 1000 - time.time() * 1000) + 1)
 
 
 def approve_all(client, rids, approver_of):
