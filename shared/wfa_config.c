@@ -35,6 +35,14 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "secret that lets the operator import personnel into any pemda (empty: nobody)" },
     [WFA_CFG_METRICS_ADDR] = { "metrics-addr", "WFA_METRICS_ADDR", "",
         "host:port to serve Prometheus metrics on at /metrics (empty: off)" },
+    [WFA_CFG_KEYS] = { "keys", "WFA_KEYS", "var/keys",
+        "folder of CURVE certificates (broker, services, people) and the audit key" },
+    [WFA_CFG_REDIS_USER] = { "redis-user", "WFA_REDIS_USER", "",
+        "Redis ACL user to sign in as (empty: the service's own name)" },
+    [WFA_CFG_REDIS_PASSWORD_FILE] = { "redis-password-file", "WFA_REDIS_PASSWORD_FILE", "",
+        "file holding the Redis user's password (empty: no AUTH)" },
+    [WFA_CFG_AUDIT_ANCHORS] = { "audit-anchors", "WFA_AUDIT_ANCHORS", "var/audit/anchors.log",
+        "append-only file the audit chain heads are anchored in, outside Redis" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -22,6 +22,10 @@ typedef enum {
     WFA_CFG_KEMENDAGRI,         //  NIPs of the national read-only accounts
     WFA_CFG_OPERATOR_TOKEN,     //  Secret that lets the operator bootstrap a pemda
     WFA_CFG_METRICS_ADDR,       //  host:port to serve Prometheus metrics on, "" for none
+    WFA_CFG_KEYS,               //  Folder of CURVE certificates and the audit key
+    WFA_CFG_REDIS_USER,         //  Redis ACL user this process signs in as
+    WFA_CFG_REDIS_PASSWORD_FILE,//  File holding that user's password
+    WFA_CFG_AUDIT_ANCHORS,      //  Append-only file the audit chain heads are anchored in
     WFA_CFG_COUNT
 } wfa_cfg_t;
 
