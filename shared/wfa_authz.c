@@ -112,56 +112,34 @@ wfa_authz_allows (const wfa_actor_t *actor, wfa_action_t action, const wfa_targe
     return s_same (actor->nip, target->nip);
 }
 
-//  True if nip is listed in the comma-separated WFA_KEMENDAGRI.
-bool
-wfa_authz_national (const char *nip)
-{
-    const char *list = wfa_config_get (WFA_CFG_KEMENDAGRI);
-    size_t len = nip? strlen (nip): 0;
-    while (len && list && *list) {
-        size_t item = strcspn (list, ", ");
-        if (item == len && memcmp (list, nip, len) == 0)
-            return true;
-        list += item;
-        list += strspn (list, ", ");
-    }
-    return false;
-}
-
-bool
-wfa_authz_operator (const char *token)
-{
-    const char *expected = wfa_config_get (WFA_CFG_OPERATOR_TOKEN);
-    size_t len = strlen (expected);
-    if (!token || len == 0 || strlen (token) != len)
-        return false;
-    //  Compare every byte, so the time taken says nothing about the token
-    unsigned char diff = 0;
-    for (size_t char_nbr = 0; char_nbr < len; char_nbr++)
-        diff |= (unsigned char) (token [char_nbr] ^ expected [char_nbr]);
-    return diff == 0;
-}
-
 int
-wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, const char *field, wfa_actor_t *actor)
+wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, wfa_actor_t *actor)
 {
     memset (actor, 0, sizeof *actor);
-    const char *nip = wfa_call_nip (call, field, true);
+    const wfa_principal_t *principal = wfa_call_principal (call);
+    if (principal->kind == WFA_PRINCIPAL_INTEGRATOR) {
+        //  A system account of one pemda: the integrator role there, no person
+        snprintf (actor->pemda, sizeof actor->pemda, "%s", principal->pemda);
+        actor->roles = 1u << WFA_ROLE_INTEGRATOR;
+        return 0;
+    }
+    const char *nip = wfa_call_actor (call);
     if (!nip)
         return -1;
     snprintf (actor->nip, sizeof actor->nip, "%s", nip);
-    if (wfa_authz_national (nip))
-        actor->roles |= 1u << WFA_ROLE_KEMENDAGRI;
+    if (wfa_call_national (call)) {
+        //  A national reader's key reads every pemda and is nothing more,
+        //  whatever its NIP holds in a pemda (that takes the person's own key)
+        actor->roles = 1u << WFA_ROLE_KEMENDAGRI;
+        return 0;
+    }
     int found = wfa_store_pemda_of_nip (redis, nip, actor->pemda, sizeof actor->pemda);
     if (found == -2) {
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         return -1;
     }
     if (found == -1) {
-        actor->pemda [0] = 0;
-        if (actor->roles)
-            return 0;
-        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, field, nip, -1);
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
         return -1;
     }
     redisReply *reply = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd roles", actor->pemda, nip);
@@ -203,7 +181,7 @@ int
 wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
                 const wfa_target_t *target, wfa_actor_t *actor)
 {
-    if (wfa_authz_actor (call, redis, "as", actor))
+    if (wfa_authz_actor (call, redis, actor))
         return -1;
     return wfa_authz_check (call, actor, action, target);
 }
@@ -325,18 +303,4 @@ wfa_authz_test (bool verbose)
     assert (!wfa_authz_allows (&nobody, WFA_ACT_REQUEST_READ, &dewi));
     assert (wfa_authz_scope (staff, WFA_ACT_REQUEST_READ) == WFA_SCOPE_TEAM);
 
-    wfa_config_set (WFA_CFG_KEMENDAGRI, "196801011990031001, 196801011990031002");
-    assert (wfa_authz_national ("196801011990031002"));
-    assert (!wfa_authz_national ("19680101199003100"));
-    assert (!wfa_authz_national (""));
-    wfa_config_set (WFA_CFG_KEMENDAGRI, "");
-    assert (!wfa_authz_national ("196801011990031002"));
-
-    assert (!wfa_authz_operator ("anything"));
-    wfa_config_set (WFA_CFG_OPERATOR_TOKEN, "s3cret-token");
-    assert (wfa_authz_operator ("s3cret-token"));
-    assert (!wfa_authz_operator ("s3cret-toke"));
-    assert (!wfa_authz_operator ("s3cret-tokeN"));
-    assert (!wfa_authz_operator (NULL));
-    wfa_config_set (WFA_CFG_OPERATOR_TOKEN, "");
 }

@@ -1,9 +1,10 @@
 /*  wfa_authz.h - who may read what: the role matrix, in one place.
 
-    Every call that acts or reads names its actor in "as" (a NIP). The
-    actor's roles come from the personnel import of their pemda; the
-    national read-only role (kemendagri) comes from the operator's
-    configuration (WFA_KEMENDAGRI). Each (action, role) pair has a scope,
+    Every call acts for the principal the broker authenticated by its
+    CURVE key (wfa_keys.h): an employee's NIP, whose roles come from the
+    personnel import of their pemda; a Kemendagri reader's key, the
+    national read-only role; an integrator account of one pemda; or the
+    person the gateway acts for ("as"). Each (action, role) pair has a scope,
     and a target (a request, an employee, an OPD, a pemda) is allowed when
     the widest scope among the actor's roles reaches it.
 
@@ -76,25 +77,19 @@ wfa_scope_t wfa_authz_scope (unsigned roles, wfa_action_t action);
 //  True if the actor may do action on target. Pure: no I/O.
 bool wfa_authz_allows (const wfa_actor_t *actor, wfa_action_t action, const wfa_target_t *target);
 
-//  True if the NIP is a national (kemendagri) account in WFA_KEMENDAGRI.
-bool wfa_authz_national (const char *nip);
-
-//  True if token equals the configured WFA_OPERATOR_TOKEN (never when
-//  none is configured).
-bool wfa_authz_operator (const char *token);
-
-//  Load the actor named in field (usually "as") of call: pemda, OPD and
-//  roles. A NIP that is neither on record nor national gets
-//  UNKNOWN_EMPLOYEE on the call; Redis down gets REDIS_UNAVAILABLE.
-//  Returns 0, or -1 with the error recorded.
-int wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, const char *field, wfa_actor_t *actor);
-
+//  Load the actor of call from the principal the broker authenticated
+//  (wfa_keys.h): an employee's pemda, OPD and roles from their record (the
+//  gateway's "as" for the person it acts for); a Kemendagri reader's
+//  national role; an integrator account's role in its pemda. A NIP not
+//  on record gets UNKNOWN_EMPLOYEE, a principal that is no person FORBIDDEN,
+//  Redis down REDIS_UNAVAILABLE. Returns 0, or -1 with the error recorded.
+int wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, wfa_actor_t *actor);
 //  Check action on target for actor; records FORBIDDEN on call (with the
 //  scope the actor has) and returns -1 when it is not allowed.
 int wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
                      const wfa_target_t *target);
 
-//  Load the actor in "as" and check action on target: 0, or -1 with the
+//  Load the call's actor and check action on target: 0, or -1 with the
 //  error (UNKNOWN_EMPLOYEE, FORBIDDEN, REDIS_UNAVAILABLE) on call.
 int wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
                     const wfa_target_t *target, wfa_actor_t *actor);

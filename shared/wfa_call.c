@@ -26,6 +26,9 @@ struct _wfa_call_t {
     msgpack_sbuffer data;       //  Reply data fields, packed
     msgpack_packer packer;      //  Packs into data
     uint32_t data_count;        //  Number of data fields
+    wfa_principal_t principal;  //  Who the broker authenticated
+    const char *actor;          //  The NIP it acts as, once asked
+    bool actor_asked;           //  wfa_call_actor ran (its error is recorded once)
 };
 
 static void
@@ -314,6 +317,61 @@ wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
         zlist_append (list, item);
     }
     return list;
+}
+
+void
+wfa_call_set_principal (wfa_call_t *self, const wfa_principal_t *principal)
+{
+    self->principal = *principal;
+    self->actor_asked = false;
+    self->actor = NULL;
+}
+
+const wfa_principal_t *
+wfa_call_principal (wfa_call_t *self)
+{
+    return &self->principal;
+}
+
+bool
+wfa_call_national (wfa_call_t *self)
+{
+    return self->principal.kind == WFA_PRINCIPAL_KEMENDAGRI;
+}
+
+const char *
+wfa_call_actor (wfa_call_t *self)
+{
+    if (self->actor_asked)
+        return self->actor;
+    self->actor_asked = true;
+    wfa_principal_kind_t kind = self->principal.kind;
+    if (kind == WFA_PRINCIPAL_GATEWAY)
+        //  The gateway authenticated the person it acts for
+        self->actor = wfa_call_nip (self, "as", true);
+    else
+    if (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI) {
+        //  Anyone else acts as themselves; "as" may only repeat who they are
+        const msgpack_object *as = s_field (self, "as", false);
+        if (as && !(as->type == MSGPACK_OBJECT_STR
+                 && as->via.str.size == strlen (self->principal.nip)
+                 && memcmp (as->via.str.ptr, self->principal.nip, as->via.str.size) == 0))
+            wfa_call_error (self, WFA_E_FORBIDDEN, "as",
+                            "as: only the gateway acts for others / hanya gateway yang "
+                            "bertindak atas nama orang lain", -1);
+        else
+            self->actor = self->principal.nip;
+    }
+    else
+    if (kind == WFA_PRINCIPAL_NONE)
+        wfa_call_error (self, WFA_E_UNAUTHENTICATED, "as", NULL, -1);
+    else {
+        char detail [WFA_PRINCIPAL_MAX + 64];
+        wfa_principal_format (&self->principal, detail, sizeof detail);
+        strcat (detail, ": acts for no employee / bukan pegawai");
+        wfa_call_error (self, WFA_E_FORBIDDEN, "as", detail, -1);
+    }
+    return self->actor;
 }
 
 //  A NIP field.

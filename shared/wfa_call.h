@@ -72,6 +72,21 @@ zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
 //  A NIP in field (18 digits, valid birth date), or NULL with an error.
 const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
 
+//  Who the broker authenticated this call as (wfa_keys.h); the worker
+//  sets it from the frame the broker adds to every call.
+void wfa_call_set_principal (wfa_call_t *self, const wfa_principal_t *principal);
+const wfa_principal_t *wfa_call_principal (wfa_call_t *self);
+
+//  True when the call comes from a Kemendagri reader's key.
+bool wfa_call_national (wfa_call_t *self);
+
+//  The NIP the call acts as, proven: an employee's or Kemendagri reader's
+//  own (an "as" naming anyone else is FORBIDDEN), or the "as" of the
+//  gateway, the one principal that acts for the people it authenticated.
+//  NULL, with UNAUTHENTICATED (no principal) or FORBIDDEN (a principal
+//  that is no person: operator, integrator) recorded once on the call.
+const char *wfa_call_actor (wfa_call_t *self);
+
 //  A pemda code in field that is on the Kemendagri list, or NULL with an
 //  error (BAD_PEMDA malformed, UNKNOWN_PEMDA not on the list). An empty
 //  string in a field that is not required passes as "" (no pemda).

@@ -20,12 +20,19 @@ struct _wfa_client_t {
 static const wfa_mp_limits_t s_reply_limits = { 64 * 1024 * 1024, 1024 * 1024, 1024 * 1024, 100000, 8 };
 
 wfa_client_t *
-wfa_client_new (const char *endpoints, int timeout_ms, int retries)
+wfa_client_new (const char *endpoints, const char *secret_path, int timeout_ms, int retries,
+                char *why, size_t why_size)
 {
     wfa_client_t *self = (wfa_client_t *) zmalloc (sizeof (wfa_client_t));
     assert (self);
     self->dealer = zsock_new (ZMQ_DEALER);
     assert (self->dealer);
+    if (secret_path
+    &&  wfa_keys_client (self->dealer, wfa_config_get (WFA_CFG_KEYS), secret_path, why, why_size)) {
+        zsock_destroy (&self->dealer);
+        free (self);
+        return NULL;
+    }
     zsock_set_linger (self->dealer, 0);
     zsock_set_sndhwm (self->dealer, 100000);
     zsock_set_rcvhwm (self->dealer, 100000);
@@ -161,7 +168,12 @@ wfa_client_test (bool verbose)
     assert (server);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%s", strrchr (zsock_endpoint (server), ':') + 1);
-    wfa_client_t *client = wfa_client_new (endpoint, 200, 3);
+    char why [256];
+    wfa_client_t *client = wfa_client_new (endpoint, NULL, 200, 3, why, sizeof why);
+    assert (client);
+    //  A key that is not there: no client, and why
+    assert (!wfa_client_new (endpoint, "/nonexistent/people/x.key", 200, 3, why, sizeof why));
+    assert (strstr (why, "no such key"));
     wfa_client_begin (client);
     wfa_mp_pack_str (wfa_client_field (client, "key"), "k1");
     msgpack_unpacked reply;

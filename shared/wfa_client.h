@@ -9,8 +9,12 @@
 
 typedef struct _wfa_client_t wfa_client_t;
 
-//  Connect a DEALER to each endpoint (comma-separated).
-wfa_client_t *wfa_client_new (const char *endpoints, int timeout_ms, int retries);
+//  Connect a DEALER to each endpoint (comma-separated), signed in with the
+//  secret certificate at secret_path and the broker's key from WFA_KEYS
+//  (NULL: no CURVE, for tests against a plain socket). NULL, with the
+//  reason logged and in why, when a key is missing.
+wfa_client_t *wfa_client_new (const char *endpoints, const char *secret_path, int timeout_ms,
+                              int retries, char *why, size_t why_size);
 
 void wfa_client_destroy (wfa_client_t **self_p);
 

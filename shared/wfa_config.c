@@ -29,10 +29,6 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "ms in one hour of an approval SLA (only tests and demos change it; then no calendar)" },
     [WFA_CFG_VERBOSE] = { "verbose", "WFA_VERBOSE", "0",
         "1 logs every call and event" },
-    [WFA_CFG_KEMENDAGRI] = { "kemendagri", "WFA_KEMENDAGRI", "",
-        "NIPs of Kemendagri's national read-only accounts, comma-separated" },
-    [WFA_CFG_OPERATOR_TOKEN] = { "operator-token", "WFA_OPERATOR_TOKEN", "",
-        "secret that lets the operator import personnel into any pemda (empty: nobody)" },
     [WFA_CFG_METRICS_ADDR] = { "metrics-addr", "WFA_METRICS_ADDR", "",
         "host:port to serve Prometheus metrics on at /metrics (empty: off)" },
     [WFA_CFG_KEYS] = { "keys", "WFA_KEYS", "var/keys",
@@ -126,8 +122,7 @@ wfa_config_print (FILE *stream)
         fprintf (stream, "  --%-14s %-18s %s\n      (now: %s)\n",
                  wfa_options [option_nbr].name, wfa_options [option_nbr].env,
                  wfa_options [option_nbr].help,
-                 option_nbr == WFA_CFG_OPERATOR_TOKEN && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN)?
-                 "(set, not shown)": wfa_config_get ((wfa_cfg_t) option_nbr));
+                 wfa_config_get ((wfa_cfg_t) option_nbr));
 }
 
 bool

@@ -19,8 +19,6 @@ typedef enum {
     WFA_CFG_RETRIES,            //  Client: tries before TIMEOUT
     WFA_CFG_SLA_HOUR_MS,        //  Length of an SLA hour in ms (tests shorten it)
     WFA_CFG_VERBOSE,            //  1 logs every call and event
-    WFA_CFG_KEMENDAGRI,         //  NIPs of the national read-only accounts
-    WFA_CFG_OPERATOR_TOKEN,     //  Secret that lets the operator bootstrap a pemda
     WFA_CFG_METRICS_ADDR,       //  host:port to serve Prometheus metrics on, "" for none
     WFA_CFG_KEYS,               //  Folder of CURVE certificates and the audit key
     WFA_CFG_REDIS_USER,         //  Redis ACL user this process signs in as

@@ -170,7 +170,7 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_monev_t *self = (wfa_monev_t *) state;
     bool in = streq (wfa_call_command (call), "CHECKIN.IN");
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_nip (call, "as", true);
+    const char *nip = wfa_call_actor (call);
     double lat = 0, lon = 0;
     bool has_lat = s_number (call, wfa_call_body (call), "lat", -90, 90, &lat, -1);
     bool has_lon = s_number (call, wfa_call_body (call), "lon", -180, 180, &lon, -1);
@@ -354,7 +354,7 @@ s_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     wfa_monev_t *self = (wfa_monev_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_nip (call, "as", true);
+    const char *nip = wfa_call_actor (call);
     int64_t quantity = 0;
     msgpack_sbuffer *activities = s_activities (call, &quantity);
     s_context_t context;
@@ -407,7 +407,7 @@ s_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     wfa_monev_t *self = (wfa_monev_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const char *nip = wfa_call_nip (call, "nip", true);
     const char *date = wfa_call_str (call, "date", 10, true);
     const char *decision = wfa_call_str (call, "decision", 16, true);
@@ -474,7 +474,7 @@ static void
 s_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     char pemda [16];
     if (wfa_call_failed (call) || wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
@@ -504,7 +504,6 @@ s_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *nip = wfa_call_nip (call, "nip", true);
     const char *date = wfa_call_str (call, "date", 10, true);
-    wfa_call_nip (call, "as", true);
     int day = 0;
     if (date && wfa_date_parse (date, &day))
         wfa_call_error (call, WFA_E_BAD_DATE, "date", date, -1);
@@ -541,7 +540,6 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *source = wfa_call_str (call, "source", 64, true);
     const msgpack_object *items = wfa_call_array (call, "items", S_ITEMS_MAX, true, false);
-    wfa_call_nip (call, "as", true);
     if (source)
         for (const char *cursor = source; *cursor; cursor++)
             if (!isalnum ((unsigned char) *cursor) && !strchr ("._-", *cursor)) {
@@ -549,7 +547,7 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
                 break;
             }
     wfa_actor_t actor;
-    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
     //  An integrator (or admin pemda) pushes for its own pemda
     wfa_target_t target = { actor.pemda, NULL, NULL, NULL, false };
@@ -1420,7 +1418,6 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *from_text = wfa_call_str (call, "from", 10, true);
     const char *to_text = wfa_call_str (call, "to", 10, true);
     const char *by = wfa_call_str (call, "by", 8, false);
-    wfa_call_nip (call, "as", true);
     int from = 0, to = 0;
     if (nip && *nip && !wfa_nip_valid (nip))
         wfa_call_error (call, WFA_E_BAD_NIP, "nip", nip, -1);
@@ -1433,7 +1430,7 @@ s_monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (!wfa_call_failed (call) && (to < from || to - from >= S_RANGE_MAX))
         wfa_call_error (call, WFA_E_BAD_VALUE, "to", "from <= to, at most 366 days", -1);
     wfa_actor_t actor;
-    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
     by = by? by: "total";
     opd = opd && *opd? opd: NULL;
@@ -1576,7 +1573,6 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *pemda = wfa_call_pemda (call, "pemda", true);
     bool apply = wfa_call_bool (call, "apply", false);
-    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
         return;
     wfa_target_t target = { pemda, NULL, NULL, NULL, false };

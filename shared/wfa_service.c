@@ -84,10 +84,14 @@ s_command_label (const wfa_route_t *route)
 
 //  Run one call through its handler and return the reply frame.
 static zframe_t *
-s_dispatch (s_worker_t *self, const char *command, zframe_t *body)
+s_dispatch (s_worker_t *self, const char *command, zframe_t *body, const char *principal_text)
 {
     const wfa_route_t *route = s_route_of (self, command);
     wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
+    //  Who the broker authenticated; a principal it could not name stays NONE
+    wfa_principal_t principal;
+    wfa_principal_parse (principal_text, &principal);
+    wfa_call_set_principal (call, &principal);
     if (!wfa_call_failed (call)) {
         if (route)
             route->handler (call, self->redis, self->def->state);
@@ -117,16 +121,18 @@ s_on_dealer (zloop_t *loop, zsock_t *dealer, void *arg)
         return 0;
     double started = wfa_prom_clock ();
     char *kind = zmsg_popstr (msg);
-    zframe_t *client = zmsg_pop (msg);
+    zframe_t *token = zmsg_pop (msg);
+    char *principal = zmsg_popstr (msg);
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
-    if (kind && streq (kind, "CALL") && client && command && body && zmsg_size (msg) == 0) {
+    if (kind && streq (kind, "CALL") && token && principal && command && body
+    &&  zmsg_size (msg) == 0) {
         const char *label = s_command_label (s_route_of (self, command));
         wfa_prom_add (wfa_prom (), "wfa_messages_in_total", 1, label, NULL);
-        zframe_t *reply = s_dispatch (self, command, body);
+        zframe_t *reply = s_dispatch (self, command, body, principal);
         zmsg_t *out = zmsg_new ();
         zmsg_addstr (out, "REPLY");
-        zmsg_append (out, &client);
+        zmsg_append (out, &token);
         zmsg_addstr (out, command);
         zmsg_append (out, &reply);
         if (zmsg_send (&out, dealer))
@@ -139,8 +145,9 @@ s_on_dealer (zloop_t *loop, zsock_t *dealer, void *arg)
     else
         wfa_log ("W", "malformed message from broker dropped");
     free (kind);
+    free (principal);
     free (command);
-    zframe_destroy (&client);
+    zframe_destroy (&token);
     zframe_destroy (&body);
     zmsg_destroy (&msg);
     return 0;
@@ -168,10 +175,18 @@ s_worker_actor (zsock_t *pipe, void *args)
     zloop_t *loop = zloop_new ();
     char *endpoints = strdup (wfa_config_get (WFA_CFG_BROKER));
     char *saveptr = NULL;
+    //  The service's own key proves to the broker which service it is
+    wfa_principal_t principal = { .kind = WFA_PRINCIPAL_SERVICE };
+    snprintf (principal.name, sizeof principal.name, "%s", self.def->name);
+    char secret [PATH_MAX];
+    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, secret, sizeof secret);
     for (char *endpoint = strtok_r (endpoints, ",", &saveptr); endpoint;
          endpoint = strtok_r (NULL, ",", &saveptr)) {
         zsock_t *dealer = zsock_new (ZMQ_DEALER);
         assert (dealer);
+        char why [PATH_MAX + 64];
+        if (wfa_keys_client (dealer, wfa_config_get (WFA_CFG_KEYS), secret, why, sizeof why))
+            wfa_log ("E", "no key to sign in to the broker with: %s", why);
         zsock_set_linger (dealer, 0);
         zsock_set_sndhwm (dealer, 100000);
         zsock_set_rcvhwm (dealer, 100000);
@@ -250,6 +265,18 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
     }
     zsys_init ();
     zsys_set_logstream (NULL);
+    //  Without its key a worker cannot sign in: say so and stop
+    wfa_principal_t principal = { .kind = WFA_PRINCIPAL_SERVICE };
+    snprintf (principal.name, sizeof principal.name, "%s", def->name);
+    char secret [PATH_MAX], why [PATH_MAX + 64];
+    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, secret, sizeof secret);
+    zsock_t *probe = zsock_new (ZMQ_DEALER);
+    int keyed = wfa_keys_client (probe, wfa_config_get (WFA_CFG_KEYS), secret, why, sizeof why);
+    zsock_destroy (&probe);
+    if (keyed) {
+        wfa_log ("E", "%s: no key to sign in to the broker with: %s", def->name, why);
+        return 1;
+    }
     zactor_t *metrics = wfa_prom_start (def->name);
     zactor_t *worker = wfa_service_new (def);
     zactor_t *consumer = def->events? wfa_consumer_new (def->name, def->events, def->state): NULL;
@@ -270,16 +297,25 @@ s_echo (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) redis;
     (*(int *) state)++;
     const char *text = wfa_call_str (call, "text", 100, true);
-    if (!wfa_call_failed (call))
+    const char *actor = wfa_call_actor (call);
+    if (!wfa_call_failed (call)) {
         wfa_mp_pack_str (wfa_call_reply (call, "echo"), text);
+        wfa_mp_pack_str (wfa_call_reply (call, "actor"), actor);
+    }
 }
 
 void
 wfa_service_test (bool verbose)
 {
-    //  A fake broker: a ROUTER the worker connects to
-    zsock_t *broker = zsock_new_router ("tcp://127.0.0.1:*");
-    assert (broker);
+    //  A fake broker: a CURVE ROUTER the worker connects to with its key
+    char keys [] = "/tmp/wfa-service-XXXXXX";
+    assert (mkdtemp (keys));
+    assert (wfa_keys_init (keys, NULL) > 0);
+    wfa_config_set (WFA_CFG_KEYS, keys);
+    zactor_t *auth = wfa_keys_auth (keys);
+    zsock_t *broker = zsock_new (ZMQ_ROUTER);
+    assert (broker && wfa_keys_server (broker, keys) == 0);
+    assert (zsock_bind (broker, "tcp://127.0.0.1:*") > 0);
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", zsock_endpoint (broker)?
               atoi (strrchr (zsock_endpoint (broker), ':') + 1): 0);
@@ -287,7 +323,7 @@ wfa_service_test (bool verbose)
     wfa_config_set (WFA_CFG_REDIS, "127.0.0.1:1");  //  Nothing there
     static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo }, { NULL, NULL } };
     int handled = 0;
-    wfa_service_def_t def = { "test", routes, NULL, &handled, NULL };
+    wfa_service_def_t def = { "requests", routes, NULL, &handled, NULL };
     zactor_t *worker = wfa_service_new (&def);
     assert (worker);
 
@@ -295,23 +331,29 @@ wfa_service_test (bool verbose)
     zmsg_t *msg = zmsg_recv (broker);
     assert (msg && zmsg_size (msg) == 4);
     zframe_t *identity = zmsg_pop (msg);
+    //  Signed in with the requests service's key
+    assert (streq (zframe_meta (zmsg_first (msg), "principal"), "service:requests"));
     char *kind = zmsg_popstr (msg);
     char *name = zmsg_popstr (msg);
-    assert (streq (kind, "READY") && streq (name, "test"));
+    assert (streq (kind, "READY") && streq (name, "requests"));
     free (kind);
     free (name);
     zmsg_destroy (&msg);
 
-    //  A good call, an unknown command, and a bad body
-    const char *commands [] = { "TEST.ECHO", "TEST.NOPE", "TEST.ECHO" };
-    const char *bodies [] = { "\x82\xa1v\x01\xa4text\xa2hi", "\x81\xa1v\x01", "\x93" };
-    size_t sizes [] = { 12, 4, 1 };
-    const char *codes [] = { "OK", "UNKNOWN_COMMAND", "BAD_MSGPACK" };
-    for (int call_nbr = 0; call_nbr < 3; call_nbr++) {
+    //  A good call, an unknown command, a bad body, and a call whose
+    //  principal the broker could not name (acts as nobody)
+    const char *commands [] = { "TEST.ECHO", "TEST.NOPE", "TEST.ECHO", "TEST.ECHO" };
+    const char *bodies [] = { "\x82\xa1v\x01\xa4text\xa2hi", "\x81\xa1v\x01", "\x93",
+                              "\x82\xa1v\x01\xa4text\xa2hi" };
+    size_t sizes [] = { 12, 4, 1, 12 };
+    const char *principals [] = { "employee:198507142010011003", "operator", "operator", "" };
+    const char *codes [] = { "OK", "UNKNOWN_COMMAND", "BAD_MSGPACK", "UNAUTHENTICATED" };
+    for (int call_nbr = 0; call_nbr < 4; call_nbr++) {
         msg = zmsg_new ();
         zmsg_append (msg, &(zframe_t *) { zframe_dup (identity) });
         zmsg_addstr (msg, "CALL");
-        zmsg_addstr (msg, "client-1");
+        zmsg_addstr (msg, "token-1");
+        zmsg_addstr (msg, principals [call_nbr]);
         zmsg_addstr (msg, commands [call_nbr]);
         zmsg_addmem (msg, bodies [call_nbr], sizes [call_nbr]);
         zmsg_send (&msg, broker);
@@ -330,34 +372,40 @@ wfa_service_test (bool verbose)
         free (reply_kind);
         char *client = zmsg_popstr (msg);
         char *command = zmsg_popstr (msg);
-        assert (streq (client, "client-1") && streq (command, commands [call_nbr]));
+        assert (streq (client, "token-1") && streq (command, commands [call_nbr]));
         zframe_t *body = zmsg_pop (msg);
         msgpack_unpacked unpacked;
         msgpack_unpacked_init (&unpacked);
         size_t offset = 0;
         msgpack_unpack_next (&unpacked, (const char *) zframe_data (body), zframe_size (body), &offset);
         assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "code"), codes [call_nbr]));
-        if (call_nbr == 0)
+        if (call_nbr == 0) {
             assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "echo"), "hi"));
+            assert (wfa_mp_streq (wfa_mp_get (&unpacked.data, "actor"), "198507142010011003"));
+        }
         msgpack_unpacked_destroy (&unpacked);
         zframe_destroy (&body);
         free (client);
         free (command);
         zmsg_destroy (&msg);
     }
-    assert (handled == 1);
+    assert (handled == 2);
     zframe_destroy (&identity);
     zactor_destroy (&worker);
     //  Metrics by command; commands we do not have count as "other"
     wfa_prom_t *prom = wfa_prom ();
-    assert (wfa_prom_value (prom, "wfa_messages_in_total", "TEST.ECHO", NULL) == 2);
+    assert (wfa_prom_value (prom, "wfa_messages_in_total", "TEST.ECHO", NULL) == 3);
     assert (wfa_prom_value (prom, "wfa_messages_in_total", "other", NULL) == 1);
-    assert (wfa_prom_value (prom, "wfa_messages_out_total", "TEST.ECHO", NULL) == 2);
-    assert (wfa_prom_value (prom, "wfa_call_duration_seconds", "TEST.ECHO", NULL) == 2);
+    assert (wfa_prom_value (prom, "wfa_messages_out_total", "TEST.ECHO", NULL) == 3);
+    assert (wfa_prom_value (prom, "wfa_call_duration_seconds", "TEST.ECHO", NULL) == 3);
     assert (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "BAD_MSGPACK", NULL) == 1);
     assert (wfa_prom_value (prom, "wfa_errors_total", "other", "UNKNOWN_COMMAND", NULL) == 1);
     assert (isnan (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "OK", NULL)));
     zsock_destroy (&broker);
+    zactor_destroy (&auth);
+    zdir_t *tree = zdir_new (keys, NULL);
+    zdir_remove (tree, true);
+    zdir_destroy (&tree);
     for (int option_nbr = 0; option_nbr < WFA_CFG_COUNT; option_nbr++)
         wfa_config_set ((wfa_cfg_t) option_nbr, wfa_options [option_nbr].dflt);
     if (verbose)

@@ -6,10 +6,13 @@
     runs each call through its handler with its own Redis connection. The
     consumer actor (wfa_consumer.h) reads the outbox in another thread.
 
-    Worker <-> broker frames (internal, see docs/architecture.md):
+    Worker <-> broker frames (internal, see docs/architecture.md), over
+    CURVE with the service's own key (WFA_KEYS/services/NAME.key):
       worker -> broker  READY, service, instance          (every second)
-      broker -> worker  CALL, client, command, body
-      worker -> broker  REPLY, client, command, reply */
+      broker -> worker  CALL, token, principal, command, body
+      worker -> broker  REPLY, token, command, reply
+    The token is the broker's own number for the call, echoed; the
+    principal is who the broker authenticated the caller as. */
 #ifndef WFA_SERVICE_H_INCLUDED
 #define WFA_SERVICE_H_INCLUDED
 

@@ -108,17 +108,13 @@ wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
 {
     //  The actor of a write: a national account only reads, even if its
     //  NIP were on record in a pemda
-    if (streq (field, "as") && wfa_authz_national (nip)) {
+    if (streq (field, "as") && wfa_call_national (call)) {
         wfa_call_error (call, WFA_E_FORBIDDEN, field, "kemendagri: read-only", -1);
         return -1;
     }
     int found = wfa_store_pemda_of_nip (redis, nip, buf, size);
     if (found == -2)
         wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-    else
-    if (found == -1 && wfa_authz_national (nip))
-        //  A national account is nobody's employee: it only reads
-        wfa_call_error (call, WFA_E_FORBIDDEN, field, "kemendagri: read-only", -1);
     else
     if (found == -1)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, field, nip, -1);

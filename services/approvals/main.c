@@ -175,7 +175,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     s_approvals_t *self = (s_approvals_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *decision = wfa_call_str (call, "decision", 16, true);
     const char *note = wfa_call_str (call, "note", 2000, false);
@@ -265,7 +265,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
 static void
 s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     if (wfa_call_failed (call))
         return;
@@ -296,7 +296,7 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  (NO_APPROVER): nobody can decide it until someone holds that role
     wfa_actor_t watcher;
     unsigned watchers = (1u << WFA_ROLE_BKD) | (1u << WFA_ROLE_ADMIN_PEMDA);
-    if (!wfa_call_failed (call) && wfa_authz_actor (call, redis, "as", &watcher) == 0
+    if (!wfa_call_failed (call) && wfa_authz_actor (call, redis, &watcher) == 0
     &&  (watcher.roles & watchers) && streq (watcher.pemda, pemda))
         wfa_store_pack_index (call, redis, pemda, "idx:no_approver", limit, "pending", "no_approver");
 }
@@ -308,7 +308,7 @@ static void
 s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *key = wfa_call_str (call, "key", 48, true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const msgpack_object *items = wfa_call_array (call, "items", 100, true, true);
     if (wfa_call_failed (call))
         return;
@@ -373,7 +373,7 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const char *approver = wfa_call_nip (call, "approver", true);
     bool withdraw = wfa_call_bool (call, "withdraw", false);
     const char *to = withdraw? NULL: wfa_call_nip (call, "to", true);

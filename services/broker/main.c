@@ -6,6 +6,15 @@
     names, round robin. A worker silent for three seconds is forgotten;
     a call the broker cannot place gets SERVICE_UNAVAILABLE at once.
 
+    Both ports are CURVE servers (Ironhouse): the ZAP handler admits only
+    the certificates in WFA_KEYS/trusted, and each connection carries the
+    principal its certificate names. A client gets an answer only when it
+    is a known client principal; a worker gets calls only when its key
+    is the very service it announces. Each call goes out with the
+    caller's principal and a token of the broker's own; a reply counts
+    only when it comes back with that token from the worker the call
+    went to, and it goes to the client the broker recorded, nobody else.
+
     The broker keeps no state that matters: kill it and start it again,
     and within a second every worker has announced itself anew, while
     clients retry what was in flight. Run two and list both endpoints in
@@ -13,6 +22,9 @@
 #include "wfa.h"
 
 #define S_WORKER_TTL_MS 3000
+//  Calls in flight the broker remembers; a call older than the last
+//  S_SLOTS calls has long been retried by its client, so its slot is reused
+#define S_SLOTS 65536
 
 typedef struct {
     zframe_t *identity;         //  Routing id on the backend
@@ -21,12 +33,22 @@ typedef struct {
     int64_t expires;            //  Forget it after this
 } s_worker_t;
 
+//  A call handed to a worker, waiting for its reply.
+typedef struct {
+    uint64_t token;             //  The broker's number for it (0: free)
+    zframe_t *client;           //  Who asked
+    zframe_t *worker;           //  Whom it went to
+} s_slot_t;
+
 typedef struct {
     zsock_t *frontend;          //  Clients
     zsock_t *backend;           //  Workers
     zhash_t *workers;           //  Identity (hex) -> s_worker_t
     zhash_t *rings;             //  Service -> zlist of identities (hex), round robin
     uint64_t routed;            //  Calls routed
+    s_slot_t *slots;            //  Calls in flight, by token modulo S_SLOTS
+    uint64_t next_token;
+    wfa_revoked_t *revoked;     //  Keys revoked since their connection opened
 } s_broker_t;
 
 //  Which service serves a command prefix.
@@ -35,6 +57,7 @@ static const struct {
     const char *service;
 } s_routes [] = {
     { "EMPLOYEE", "requests" },
+    { "KEYS", "requests" },
     { "REQUEST", "requests" },
     { "AUDIT", "requests" },
     { "CALENDAR", "requests" },
@@ -121,8 +144,17 @@ s_declare_metrics (void)
                       "READY messages received from workers, by service.", "route", NULL, 0);
     wfa_prom_declare (prom, "wfa_broker_dropped_total", WFA_PROM_COUNTER,
                       "Malformed messages from workers, dropped.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_broker_refused_total", WFA_PROM_COUNTER,
+                      "Messages the broker refused for who sent them, by reason: client_key (a "
+                      "key that is no client's: a service's, or none), worker_key (a READY whose "
+                      "key is not that service's), revoked (a key revoked since its connection "
+                      "opened), stray_reply (a reply from a worker the call did not go to, or "
+                      "to a call no longer in flight).", "reason", NULL, 0);
     wfa_prom_declare (prom, "wfa_broker_workers", WFA_PROM_GAUGE,
                       "Live workers, by service, sampled every second.", "route", NULL, 0);
+    const char *reasons [] = { "client_key", "worker_key", "revoked", "stray_reply", NULL };
+    for (int reason_nbr = 0; reasons [reason_nbr]; reason_nbr++)
+        wfa_prom_add (prom, "wfa_broker_refused_total", 0, reasons [reason_nbr], NULL);
     for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
         const char *service = s_services [service_nbr];
         wfa_prom_add (prom, "wfa_broker_calls_total", 0, service, NULL);
@@ -244,10 +276,26 @@ s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *bo
     s_reply (self, client_p, command, &reply);
 }
 
+//  The principal a message's connection authenticated as ("" if none),
+//  and whether its key has been revoked since.
+static const char *
+s_principal_of (s_broker_t *self, zframe_t *frame, bool *revoked)
+{
+    const char *principal = zframe_meta (frame, "principal");
+    *revoked = wfa_keys_revoked_has (self->revoked, zframe_meta (frame, "User-Id"));
+    return principal? principal: "";
+}
+
+static void
+s_refuse (const char *reason)
+{
+    wfa_prom_add (wfa_prom (), "wfa_broker_refused_total", 1, reason, NULL);
+}
+
 //  Hand a call to the next live worker of service; false if none took it.
 static bool
-s_route (s_broker_t *self, const char *service, zframe_t *client, const char *command,
-         zframe_t *body)
+s_route (s_broker_t *self, const char *service, zframe_t *client, const char *principal,
+         const char *command, zframe_t *body)
 {
     zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
     size_t tries = ring? zlist_size (ring): 0;
@@ -261,13 +309,22 @@ s_route (s_broker_t *self, const char *service, zframe_t *client, const char *co
             continue;
         }
         zlist_append (ring, key);       //  To the back: round robin
+        uint64_t token = ++self->next_token;
         zmsg_t *msg = zmsg_new ();
         zmsg_addmem (msg, zframe_data (worker->identity), zframe_size (worker->identity));
         zmsg_addstr (msg, "CALL");
-        zmsg_addmem (msg, zframe_data (client), zframe_size (client));
+        zmsg_addmem (msg, &token, sizeof token);
+        zmsg_addstr (msg, principal);
         zmsg_addstr (msg, command);
         zmsg_addmem (msg, zframe_data (body), zframe_size (body));
         if (zmsg_send (&msg, self->backend) == 0) {
+            //  Remember where it went; an older call in the slot is forgotten
+            s_slot_t *slot = &self->slots [token % S_SLOTS];
+            zframe_destroy (&slot->client);
+            zframe_destroy (&slot->worker);
+            slot->token = token;
+            slot->client = zframe_dup (client);
+            slot->worker = zframe_dup (worker->identity);
             free (key);
             self->routed++;
             wfa_prom_add (wfa_prom (), "wfa_broker_routed_total", 1, service, NULL);
@@ -304,11 +361,21 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         if (!sane_head)
             snprintf (command, sizeof command, "ERROR");
     }
-    if (client)
+    //  Who sent it: a client's key, still valid; anything else gets no answer
+    bool revoked = false;
+    wfa_principal_t principal;
+    if (head)
+        wfa_principal_parse (s_principal_of (self, head, &revoked), &principal);
+    bool client_key = head && !revoked && principal.kind != WFA_PRINCIPAL_NONE
+                   && principal.kind != WFA_PRINCIPAL_SERVICE;
+    if (client && client_key)
         wfa_prom_add (wfa_prom (), "wfa_broker_calls_total", 1,
                       sane_head? s_route_label (command): "none", NULL);
     if (!client)
         ;                                   //  Nothing to answer to
+    else
+    if (!client_key)
+        s_refuse (revoked? "revoked": "client_key");
     else
     if (!sane_head || !body || zmsg_size (msg) > 0) {
         char detail [64];
@@ -337,7 +404,7 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         if (!service)
             s_reply_error (self, &client, command, body, WFA_E_UNKNOWN_COMMAND, command);
         else
-        if (!s_route (self, service, client, command, body))
+        if (!s_route (self, service, client, zframe_meta (head, "principal"), command, body))
             s_reply_error (self, &client, command, body, WFA_E_SERVICE_UNAVAILABLE, service);
     }
     zframe_destroy (&client);
@@ -357,17 +424,37 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
     if (!msg)
         return 0;
     zframe_t *identity = zmsg_pop (msg);
+    //  Only a service's own key may serve, and only that service (the
+    //  routing id the ROUTER made carries no metadata; the frames do)
+    bool revoked = false;
+    wfa_principal_t principal;
+    zframe_t *first = zmsg_first (msg);
+    wfa_principal_parse (first? s_principal_of (self, first, &revoked): "", &principal);
+    bool service_key = principal.kind == WFA_PRINCIPAL_SERVICE && !revoked;
     char *kind = zmsg_popstr (msg);
+    if (!service_key) {
+        s_refuse (revoked? "revoked": "worker_key");
+        //  A forgotten worker gets no more calls
+        if (identity) {
+            char *key = zframe_strhex (identity);
+            s_worker_forget (self, key);
+            free (key);
+        }
+    }
+    else
     if (identity && kind && streq (kind, "READY") && zmsg_size (msg) == 2) {
         char *service = zmsg_popstr (msg);
         char *instance = zmsg_popstr (msg);
         bool known = false;
         for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
             known = known || streq (service, s_services [service_nbr]);
-        if (known) {
+        if (known && streq (service, principal.name)) {
             s_worker_ready (self, identity, service, instance);
             wfa_prom_add (wfa_prom (), "wfa_broker_heartbeats_total", 1, service, NULL);
         }
+        else
+        if (known)
+            s_refuse ("worker_key");
         else
             wfa_prom_add (wfa_prom (), "wfa_broker_dropped_total", 1, NULL);
         free (service);
@@ -375,12 +462,26 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
     }
     else
     if (identity && kind && streq (kind, "REPLY") && zmsg_size (msg) == 3) {
-        zframe_t *client = zmsg_pop (msg);
+        zframe_t *token_frame = zmsg_pop (msg);
         char *command = zmsg_popstr (msg);
         zframe_t *body = zmsg_pop (msg);
-        wfa_prom_add (wfa_prom (), "wfa_broker_replies_total", 1,
-                      command? s_route_label (command): "none", NULL);
-        s_reply (self, &client, command, &body);
+        uint64_t token = 0;
+        if (zframe_size (token_frame) == sizeof token)
+            memcpy (&token, zframe_data (token_frame), sizeof token);
+        s_slot_t *slot = &self->slots [token % S_SLOTS];
+        //  The reply of the call in flight with that token, from its worker
+        if (token && slot->token == token && slot->worker && zframe_eq (slot->worker, identity)) {
+            wfa_prom_add (wfa_prom (), "wfa_broker_replies_total", 1,
+                          command? s_route_label (command): "none", NULL);
+            s_reply (self, &slot->client, command, &body);
+            zframe_destroy (&slot->worker);
+            slot->token = 0;
+        }
+        else {
+            s_refuse ("stray_reply");
+            zframe_destroy (&body);
+        }
+        zframe_destroy (&token_frame);
         free (command);
     }
     else {
@@ -409,6 +510,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
         key = (char *) zlist_next (keys);
     }
     zlist_destroy (&keys);
+    wfa_keys_revoked_refresh (self->revoked);
     for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
         wfa_prom_set (wfa_prom (), "wfa_broker_workers",
                       (double) s_live_count (self, s_services [service_nbr]),
@@ -440,9 +542,18 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_set_logstream (NULL);
     s_broker_t self = { 0 };
+    const char *keys = wfa_config_get (WFA_CFG_KEYS);
+    zactor_t *auth = wfa_keys_auth (keys);
     self.frontend = zsock_new (ZMQ_ROUTER);
     self.backend = zsock_new (ZMQ_ROUTER);
-    assert (self.frontend && self.backend);
+    assert (auth && self.frontend && self.backend);
+    if (wfa_keys_server (self.frontend, keys) || wfa_keys_server (self.backend, keys)) {
+        wfa_log ("E", "no broker key in %s (make one with: wfactl keys init %s)", keys, keys);
+        zsock_destroy (&self.frontend);
+        zsock_destroy (&self.backend);
+        zactor_destroy (&auth);
+        return 1;
+    }
     //  Past 16 MiB ZeroMQ drops the connection; under it we answer TOO_LARGE
     zsock_set_maxmsgsize (self.frontend, 16 * 1024 * 1024);
     zsock_set_router_mandatory (self.backend, 1);
@@ -462,6 +573,9 @@ main (int argc, char *argv [])
     }
     s_declare_metrics ();
     zactor_t *metrics = wfa_prom_start ("broker");
+    self.slots = (s_slot_t *) calloc (S_SLOTS, sizeof (s_slot_t));
+    assert (self.slots);
+    self.revoked = wfa_keys_revoked_new (keys);
     self.workers = zhash_new ();
     self.rings = zhash_new ();
     zloop_t *loop = zloop_new ();
@@ -469,8 +583,8 @@ main (int argc, char *argv [])
     zloop_reader (loop, self.backend, s_on_backend, &self);
     zloop_timer (loop, 1000, 0, s_on_timer, &self);
     zloop_timer (loop, 100, 0, s_on_interrupt, &self);
-    wfa_log ("I", "broker ready: clients %s, workers %s", wfa_config_get (WFA_CFG_FRONTEND),
-             wfa_config_get (WFA_CFG_BACKEND));
+    wfa_log ("I", "broker ready (CURVE, keys %s): clients %s, workers %s", keys,
+             wfa_config_get (WFA_CFG_FRONTEND), wfa_config_get (WFA_CFG_BACKEND));
     zloop_start (loop);
     wfa_log ("I", "broker stopping after %" PRIu64 " calls", self.routed);
     zloop_destroy (&loop);
@@ -478,6 +592,13 @@ main (int argc, char *argv [])
     zhash_destroy (&self.workers);
     zsock_destroy (&self.frontend);
     zsock_destroy (&self.backend);
+    for (size_t slot_nbr = 0; slot_nbr < S_SLOTS; slot_nbr++) {
+        zframe_destroy (&self.slots [slot_nbr].client);
+        zframe_destroy (&self.slots [slot_nbr].worker);
+    }
+    free (self.slots);
+    wfa_keys_revoked_destroy (&self.revoked);
+    zactor_destroy (&auth);
     zactor_destroy (&metrics);
     return 0;
 }

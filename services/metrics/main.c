@@ -101,7 +101,6 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
     if (to && wfa_date_parse (to, &to_day))
         wfa_call_error (call, WFA_E_BAD_DATE, "to", to, -1);
-    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
         return;
     //  A pemda's figures for its BKD, admin, integrators and Kemendagri;

@@ -198,7 +198,7 @@ static void
 s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    const char *nip = wfa_call_nip (call, "as", true);
+    const char *nip = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     if (wfa_call_failed (call))
         return;

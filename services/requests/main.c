@@ -104,13 +104,13 @@ s_same_roles (const char *left, const char *right)
     return sets [0] == sets [1];
 }
 
-//  Who may import these rows: the operator (token), or an admin pemda or
+//  Who may import these rows: the operator (key), or an admin pemda or
 //  integrator of each row's pemda, and then only for people not on record
 //  in another pemda (a transfer between pemda is the operator's). Nobody
 //  changes their own roles or makes themselves someone's atasan; only an
 //  admin pemda grants or takes away roles (an integrator passes the roles
-//  on record through, and gives new people pegawai and atasan only); a
-//  Kemendagri account is nobody's employee. Problems by row, all of them.
+//  on record through, and gives new people pegawai and atasan only).
+//  Problems by row, all of them.
 static void
 s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor,
                   wfa_employee_t *employees, uint32_t count, bool operator)
@@ -119,10 +119,6 @@ s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
         const wfa_employee_t *employee = &employees [row_nbr];
         int index = (int) row_nbr;
-        if (wfa_authz_national (employee->nip)) {
-            wfa_call_error (call, WFA_E_FORBIDDEN, "nip", "a Kemendagri account / akun Kemendagri", index);
-            continue;
-        }
         if (operator)
             continue;
         wfa_target_t target = { employee->pemda, NULL, NULL, NULL, false };
@@ -275,16 +271,13 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     bool dry_run = wfa_call_bool (call, "dry_run", false);
-    //  Who imports: the operator's token, or an actor in "as"
-    const char *token = wfa_call_str (call, "token", 256, false);
-    bool operator = token && wfa_authz_operator (token);
-    if (token && !operator)
-        wfa_call_error (call, WFA_E_FORBIDDEN, "token", NULL, -1);
+    //  Who imports: the operator's key, or an admin pemda or integrator
+    bool operator = wfa_call_principal (call)->kind == WFA_PRINCIPAL_OPERATOR;
     wfa_actor_t actor;
-    if (!token)
-        wfa_call_nip (call, "as", true);
+    if (!operator)
+        wfa_authz_actor (call, redis, &actor);
     const msgpack_object *rows = wfa_call_array (call, "rows", S_ROWS_MAX, true, true);
-    if (wfa_call_failed (call) || (!operator && wfa_authz_actor (call, redis, "as", &actor)))
+    if (wfa_call_failed (call))
         return;
 
     uint32_t count = rows->via.array.size;
@@ -330,8 +323,15 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         wfa_call_summary (call, WFA_E_IMPORT_INVALID, NULL);
     else
-    if (!dry_run)
-        s_import_store (call, redis, key, employees, count, operator? "operator": actor.nip, operator);
+    if (!dry_run) {
+        //  Who imported, for the record: a NIP, or the account that is no person
+        char importer [WFA_PRINCIPAL_MAX];
+        if (!operator && *actor.nip)
+            snprintf (importer, sizeof importer, "%s", actor.nip);
+        else
+            wfa_principal_format (wfa_call_principal (call), importer, sizeof importer);
+        s_import_store (call, redis, key, employees, count, importer, operator);
+    }
     else {
         msgpack_pack_int (wfa_call_reply (call, "imported"), 0);
         msgpack_pack_int (wfa_call_reply (call, "created"), 0);
@@ -343,6 +343,59 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 // ---------------------------------------------------------------------
+//  KEYS.ALLOW: may the one signed in issue (or revoke) a key for this
+//  principal? The operator may for anyone; an admin pemda for the people
+//  on record in its pemda and for the pemda's integrator accounts.
+//  Kemendagri readers and the deployment's own keys are the operator's.
+//  wfactl asks before it changes the key folder.
+
+static void
+s_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *text = wfa_call_str (call, "principal", WFA_PRINCIPAL_MAX - 1, true);
+    const char *action = wfa_call_str (call, "action", 8, true);
+    wfa_principal_t principal;
+    if (text && wfa_principal_parse (text, &principal))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "principal",
+                        "employee:NIP | kemendagri:NIP | integrator:PEMDA:NAME", -1);
+    if (action && !streq (action, "issue") && !streq (action, "revoke"))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "action", "issue | revoke", -1);
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16] = "";
+    if (principal.kind == WFA_PRINCIPAL_EMPLOYEE) {
+        int found = wfa_store_pemda_of_nip (redis, principal.nip, pemda, sizeof pemda);
+        if (found == -2)
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+        else
+        if (found == -1)
+            wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "principal", principal.nip, -1);
+    }
+    else
+    if (principal.kind == WFA_PRINCIPAL_INTEGRATOR)
+        snprintf (pemda, sizeof pemda, "%s", principal.pemda);
+    if (wfa_call_failed (call))
+        return;
+    if (wfa_call_principal (call)->kind != WFA_PRINCIPAL_OPERATOR) {
+        wfa_actor_t actor;
+        if (wfa_authz_actor (call, redis, &actor))
+            return;
+        bool admin = (actor.roles & (1u << WFA_ROLE_ADMIN_PEMDA)) && *pemda
+                  && streq (actor.pemda, pemda);
+        if (!admin) {
+            wfa_call_error (call, WFA_E_FORBIDDEN, "principal",
+                            *pemda? "keys: admin_pemda of this pemda, or the operator"
+                                  : "keys: the operator only", -1);
+            return;
+        }
+    }
+    wfa_mp_pack_str (wfa_call_reply (call, "principal"), text);
+    wfa_mp_pack_str (wfa_call_reply (call, "pemda"), pemda);
+    wfa_log ("I", "keys: %s of %s allowed", action, text);
+}
+
+// ---------------------------------------------------------------------
 //  EMPLOYEE.GET
 
 static void
@@ -350,7 +403,6 @@ s_employee_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *nip = wfa_call_nip (call, "nip", true);
-    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
         return;
     char pemda [16];
@@ -664,7 +716,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     s_requests_t *self = (s_requests_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_nip (call, "as", true);
+    const char *nip = wfa_call_actor (call);
     const char *kind = wfa_call_str (call, "kind", 32, true);
     const char *time_kind = wfa_call_str (call, "time_kind", 32, false);
     zlist_t *dates = wfa_call_strs (call, "dates", S_DATES_MAX, 32, true);
@@ -822,7 +874,7 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *from = wfa_call_str (call, "from", 10, false);
     const char *reason = wfa_call_str (call, "reason", 2000, revoke);
@@ -860,7 +912,6 @@ static const char *
 s_pemda_read (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action)
 {
     const char *pemda = wfa_call_pemda (call, "pemda", true);
-    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call))
         return NULL;
     wfa_target_t target = { pemda, NULL, NULL, NULL, false };
@@ -874,7 +925,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_pemda (call, "pemda", true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
     if (!text)
         wfa_call_error (call, WFA_E_MISSING_FIELD, "text", NULL, -1);
@@ -985,11 +1036,10 @@ static const char *
 s_request_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
 {
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
-    wfa_call_nip (call, "as", true);
     if (wfa_call_failed (call) || wfa_store_call_request_pemda (call, request_id, pemda, size))
         return NULL;
     wfa_actor_t actor;
-    if (wfa_authz_actor (call, redis, "as", &actor))
+    if (wfa_authz_actor (call, redis, &actor))
         return NULL;
     wfa_target_t target = { pemda, NULL, NULL, NULL, false };
     if (wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target) == 0)
@@ -1047,7 +1097,7 @@ s_request_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
     wfa_actor_t actor;
-    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, "as", &actor))
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
     if (!pemda || !*pemda) {
         pemda = actor.pemda;    //  By default, the actor's own pemda
@@ -1123,7 +1173,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_pemda (call, "pemda", true);
-    const char *actor = wfa_call_nip (call, "as", true);
+    const char *actor = wfa_call_actor (call);
     const msgpack_object *days = wfa_call_array (call, "days", WFA_CALENDAR_MAX, true, true);
     if (wfa_call_failed (call))
         return;
@@ -1390,6 +1440,7 @@ s_audit_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 static const wfa_route_t s_routes [] = {
+    { "KEYS.ALLOW", s_keys_allow },
     { "EMPLOYEE.IMPORT", s_employee_import },
     { "EMPLOYEE.GET", s_employee_get },
     { "REQUEST.SUBMIT", s_request_submit },

@@ -38,11 +38,14 @@ PROGRAMS = {
 RETRYABLE = ("SERVICE_UNAVAILABLE", "REDIS_UNAVAILABLE", "INTERNAL")
 WIB = datetime.timezone(datetime.timedelta(hours=7))
 
-# Every test system runs with an operator token and one Kemendagri (national,
-# read-only) account. Clients from System.client() import with the token and
-# read as that account unless a call names its own "as" (test_authz checks
-# what each role may read; the other tests read as the national reader).
-OPERATOR_TOKEN = "test-operator-token-5f0c1e"
+# Every test system runs with CURVE on and a key folder of its own (wfactl keys init):
+# the broker's, each service's, the operator's and the gateway's keys, and one
+# Kemendagri (national, read-only) reader's. Clients from System.client() sign in as
+# the gateway, the one principal that acts for others, so a call's "as" says whom it
+# acts for; a call whose "as" is the Kemendagri reader goes with that reader's own
+# key, an import that names nobody with the operator's, and reads that name nobody
+# as the reader (test_authz checks what each role may read; test_identity what each
+# key may do).
 KEMENDAGRI = "196901011990031001"
 READS = ("REQUEST.GET", "REQUEST.LIST", "EMPLOYEE.GET", "METRICS.GET", "AUDIT.REQUEST",
          "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET", "MONEV.GET", "REPORT.GET")
@@ -119,6 +122,7 @@ class System:
         self.redis_port = spare_port()
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
         self.backend = "tcp://127.0.0.1:%d" % spare_port()
+        self.keys = os.path.join(self.tmp, "keys")          # CURVE certificates, audit key
         self.procs = {}          # name -> list of Popen (None for a stopped slot)
         self.metrics = {}        # (name, index) -> "127.0.0.1:PORT" its /metrics is served on
         self.killed = set()      # Popen objects we killed on purpose
@@ -153,8 +157,7 @@ class System:
             "WFA_FRONTEND": self.frontend,
             "WFA_BACKEND": self.backend,
             "WFA_REDELIVER_MS": str(self.redeliver_ms),
-            "WFA_OPERATOR_TOKEN": OPERATOR_TOKEN,
-            "WFA_KEMENDAGRI": KEMENDAGRI,
+            "WFA_KEYS": self.keys,
         })
         if self.verbose:
             env["WFA_VERBOSE"] = "1"
@@ -212,6 +215,7 @@ class System:
         return self.metrics[(name, index)]
 
     def start_all(self):
+        make_keys(self.keys, self.frontend)
         self.procs["redis"] = [self._spawn("redis", 0, self._argv("redis"))]
         wait_until("redis-server to answer PING", lambda: redis_ping(self.redis_port), 15)
         self.procs["broker"] = [self._spawn("broker", 0, self._argv("broker"),
@@ -221,6 +225,28 @@ class System:
             for _ in range(self.counts[name]):
                 self.start(name)
         self.wait_ready()
+        self.issue_key("kemendagri", KEMENDAGRI)
+
+    def wfactl(self, *args, identity=None, check=True):
+        """Run wfactl against this system (signed in with identity, a secret
+        certificate path; default the operator's key); its CompletedProcess."""
+        argv = [os.path.join(self.bin_dir, "wfactl")] + (["--identity", identity] if identity else [])
+        out = subprocess.run(argv + list(args), capture_output=True, timeout=30,
+                             env=wfactl_env(self, WFA_AS=""))
+        if check:
+            assert out.returncode == 0, "wfactl %s: %s %s" % (" ".join(args), out.stdout, out.stderr)
+        return out
+
+    def issue_key(self, kind, who, pemda=None, identity=None):
+        """Issue a key (kind nip, kemendagri or integrator) through wfactl, by the operator
+        unless identity says who issues; the secret certificate's path."""
+        args = ["keys", "issue", "--" + kind, who] + (["--pemda", pemda] if pemda else [])
+        self.wfactl(*args, identity=identity)
+        return key_path(self.keys, kind, who, pemda)
+
+    def issue_keys(self, nips):
+        """Issue every NIP in nips a key, by the operator; paths by NIP."""
+        return {nip: self.issue_key("nip", nip) for nip in nips}
 
     def start(self, name, index=None, env=None, group=None):
         """Start one instance of a service (or the broker, or redis).
@@ -250,7 +276,7 @@ class System:
 
     def ping(self, timeout=1.0):
         """The broker's SYSTEM.PING services map, or None when there is no answer."""
-        with Client(self.frontend) as client:
+        with Client(self.frontend, keys=self.keys) as client:
             reply = client.call("SYSTEM.PING", {}, timeout=timeout, retries=0)
         if reply.get("status") != "ok":
             return None
@@ -296,7 +322,7 @@ class System:
 
     def client(self, **kwargs):
         kwargs.setdefault("reader", KEMENDAGRI)
-        kwargs.setdefault("token", OPERATOR_TOKEN)
+        kwargs.setdefault("keys", self.keys)
         c = Client(self.frontend, **kwargs)
         self.clients.append(c)
         return c
@@ -355,27 +381,102 @@ def _decode(frame):
     return msgpack.unpackb(frame, raw=False, strict_map_key=False)
 
 
+# ---------------------------------------------------------------- keys
+
+_KEYS_BY_ENDPOINT = {}   # broker frontend or backend -> the key folder of its system
+
+
+def make_keys(folder, *endpoints):
+    """A fresh key folder (wfactl keys init), remembered for the endpoints."""
+    subprocess.run([os.path.join(BIN, "wfactl"), "--json", "keys", "init", folder], check=True,
+                   capture_output=True, timeout=30)
+    for endpoint in endpoints:
+        _KEYS_BY_ENDPOINT[endpoint] = folder
+    return folder
+
+
+def key_path(folder, kind, who=None, pemda=None):
+    """Path of a secret certificate in a key folder (shared/wfa_keys.h)."""
+    if kind == "nip":
+        return os.path.join(folder, "people", who + ".key")
+    if kind == "kemendagri":
+        return os.path.join(folder, "kemendagri", who + ".key")
+    if kind == "integrator":
+        return os.path.join(folder, "integrators", "%s-%s.key" % (pemda, who))
+    if kind == "service":
+        return os.path.join(folder, "services", who + ".key")
+    return os.path.join(folder, kind + ".key")       # operator, gateway, broker
+
+
+def read_cert(path):
+    """(public, secret) Z85 keys of a czmq certificate file (secret "" for a public one)."""
+    with open(path) as f:
+        text = f.read()
+    public = re.search(r'public-key = "(.{40})"', text)
+    secret = re.search(r'secret-key = "(.{40})"', text)
+    return (public.group(1) if public else ""), (secret.group(1) if secret else "")
+
+
+def curve_socket(kind, endpoint, folder, identity):
+    """A socket signed in to the broker at endpoint with the certificate at identity."""
+    sock = zmq.Context.instance().socket(kind)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDTIMEO, 5000)
+    if identity is not None:
+        public, secret = read_cert(identity)
+        sock.curve_publickey = public.encode()
+        sock.curve_secretkey = secret.encode()
+        sock.curve_serverkey = read_cert(os.path.join(folder, "broker.cert"))[0].encode()
+    sock.connect(endpoint)
+    return sock
+
+
 class Client:
-    """A DEALER socket on the broker frontend, with Lazy Pirate retries.
+    """DEALER sockets on the broker frontend, with Lazy Pirate retries.
 
     Every call gets v=1 and a unique correlation id; replies are matched by id.
     A call with no reply in `timeout` seconds is sent again with the very same body
     (same idempotency key), at most `retries` more times; a reply whose code is
     retryable (SERVICE_UNAVAILABLE, ...) is also retried after a short pause.
     A call that never gets an answer yields {"status": "error", "code": "TIMEOUT"}.
+
+    Signed in with CURVE: identity (a secret certificate) for every call when given;
+    otherwise the gateway's key, except that a call whose "as" is a Kemendagri reader
+    of the key folder goes with that reader's key, and an import naming nobody with
+    the operator's. reader: the "as" of reads that name nobody.
     """
 
-    def __init__(self, endpoint, lang=None, reader=None, token=None):
+    def __init__(self, endpoint, lang=None, reader=None, keys=None, identity=None):
         self.endpoint = endpoint
         self.lang = lang
         self.reader = reader    # "as" for reads that name nobody
-        self.token = token      # "token" for imports that name nobody
+        self.keys = keys or _KEYS_BY_ENDPOINT.get(endpoint)
+        self.identity = identity
         self.prefix = "c%d-%d" % (os.getpid(), next(_ids))
-        self.sock = zmq.Context.instance().socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
-        self.sock.connect(endpoint)
+        self.socks = {}         # identity path -> socket
+        self.sock = self._sock(identity or self._default())
         self.sent = 0   # frames sent, retries included
+
+    def _default(self):
+        return key_path(self.keys, "gateway") if self.keys else None
+
+    def _sock(self, identity):
+        if identity not in self.socks:
+            self.socks[identity] = curve_socket(zmq.DEALER, self.endpoint, self.keys, identity)
+        return self.socks[identity]
+
+    def _sock_for(self, cmd, body):
+        """The socket a call goes out on: who it is signed in as."""
+        if self.identity or not self.keys:
+            return self.sock
+        who = body.get("as")
+        if isinstance(who, str) and who.isdigit():
+            national = key_path(self.keys, "kemendagri", who)
+            if os.path.exists(national):
+                return self._sock(national)
+        if cmd == "EMPLOYEE.IMPORT" and "as" not in body:
+            return self._sock(key_path(self.keys, "operator"))
+        return self.sock
 
     def __enter__(self):
         return self
@@ -385,8 +486,9 @@ class Client:
         return False
 
     def close(self):
-        if not self.sock.closed:
-            self.sock.close(0)
+        for sock in self.socks.values():
+            if not sock.closed:
+                sock.close(0)
 
     def _prepare(self, cmd, body):
         body = dict(body)
@@ -395,10 +497,9 @@ class Client:
             body.setdefault("lang", self.lang)
         if cmd in READS and self.reader and "as" not in body:
             body["as"] = self.reader
-        if cmd == "EMPLOYEE.IMPORT" and self.token and "as" not in body:
-            body.setdefault("token", self.token)
         body["id"] = "%s-%d" % (self.prefix, next(_ids))
-        return body["id"], [cmd.encode(), msgpack.packb(body, use_bin_type=True)]
+        return body["id"], [cmd.encode(), msgpack.packb(body, use_bin_type=True)], \
+            self._sock_for(cmd, body)
 
     def call(self, cmd, body, timeout=3.0, retries=3):
         return self.call_many([(cmd, body)], timeout=timeout, retries=retries)[0]
@@ -415,32 +516,37 @@ class Client:
         while done < len(calls):
             while next_index < len(calls) and len(pending) < window:
                 cmd, body = calls[next_index]
-                call_id, frames = self._prepare(cmd, body)
-                self.sock.send_multipart(frames)
+                call_id, frames, sock = self._prepare(cmd, body)
+                sock.send_multipart(frames)
                 self.sent += 1
-                pending[call_id] = [next_index, cmd, frames, time.monotonic() + timeout, retries]
+                pending[call_id] = [next_index, cmd, frames, time.monotonic() + timeout, retries,
+                                    sock]
                 next_index += 1
             wait = min(p[3] for p in pending.values()) - time.monotonic()
-            if wait > 0 and self.sock.poll(int(wait * 1000) + 1):
-                while self.sock.poll(0):
-                    frames = self.sock.recv_multipart()
-                    assert len(frames) == 2, "reply has %d frames: %r" % (len(frames), frames[:3])
-                    reply = _decode(frames[1])
-                    assert isinstance(reply, dict), "reply body is not a map: %r" % (reply,)
-                    entry = pending.get(reply.get("id"))
-                    if entry is None:
-                        continue   # a late reply to a call already answered
-                    index, cmd = entry[0], entry[1]
-                    assert frames[0] == cmd.encode(), \
-                        "reply frame 0 is %r, call was %r" % (frames[0], cmd)
-                    if reply.get("code") in RETRYABLE and entry[4] > 0:
-                        entry[3] = time.monotonic() + 0.25   # resend after a pause
-                        continue
-                    del pending[reply["id"]]
-                    results[index] = reply
-                    done += 1
-                    if on_reply:
-                        on_reply(index, reply)
+            poller = zmq.Poller()
+            for sock in self.socks.values():
+                poller.register(sock, zmq.POLLIN)
+            if wait > 0 and poller.poll(int(wait * 1000) + 1):
+                for sock in list(self.socks.values()):
+                    while sock.poll(0):
+                        frames = sock.recv_multipart()
+                        assert len(frames) == 2, "reply has %d frames: %r" % (len(frames), frames[:3])
+                        reply = _decode(frames[1])
+                        assert isinstance(reply, dict), "reply body is not a map: %r" % (reply,)
+                        entry = pending.get(reply.get("id"))
+                        if entry is None:
+                            continue   # a late reply to a call already answered
+                        index, cmd = entry[0], entry[1]
+                        assert frames[0] == cmd.encode(), \
+                            "reply frame 0 is %r, call was %r" % (frames[0], cmd)
+                        if reply.get("code") in RETRYABLE and entry[4] > 0:
+                            entry[3] = time.monotonic() + 0.25   # resend after a pause
+                            continue
+                        del pending[reply["id"]]
+                        results[index] = reply
+                        done += 1
+                        if on_reply:
+                            on_reply(index, reply)
             now = time.monotonic()
             for call_id, entry in list(pending.items()):
                 if entry[3] > now:
@@ -448,7 +554,7 @@ class Client:
                 if entry[4] > 0:
                     entry[4] -= 1
                     entry[3] = now + timeout
-                    self.sock.send_multipart(entry[2])
+                    entry[5].send_multipart(entry[2])
                     self.sent += 1
                 else:
                     del pending[call_id]
@@ -478,13 +584,15 @@ def error_codes(reply):
 # ---------------------------------------------------------------- raw frames
 
 class RawSocket:
-    """A DEALER socket for sending arbitrary frames and reading whatever comes back."""
+    """A DEALER socket for sending arbitrary frames and reading whatever comes back,
+    signed in with identity (a secret certificate; default the gateway's key of the
+    endpoint's system; False: no CURVE at all)."""
 
-    def __init__(self, endpoint):
-        self.sock = zmq.Context.instance().socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.SNDTIMEO, 5000)
-        self.sock.connect(endpoint)
+    def __init__(self, endpoint, identity=None, keys=None):
+        keys = keys or _KEYS_BY_ENDPOINT.get(endpoint)
+        if identity is None and keys:
+            identity = key_path(keys, "gateway")
+        self.sock = curve_socket(zmq.DEALER, endpoint, keys, identity or None)
 
     def __enter__(self):
         return self
@@ -837,11 +945,11 @@ REQUEST_ID_RE = re.compile(r"^REQ-\d{2}(\.\d{2})?-\d+$")
 
 
 def wfactl_env(system, **extra):
-    """Environment for running wfactl against a test system: its endpoint, the
-    operator's token for imports and the national reader for reads (an explicit
-    --as wins)."""
+    """Environment for running wfactl against a test system: its endpoint and key
+    folder, and the national reader's key for reads (an explicit --as wins; WFA_AS=""
+    signs in with the operator's key)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    env.update({"WFA_ENDPOINT": system.frontend, "WFA_OPERATOR_TOKEN": OPERATOR_TOKEN,
+    env.update({"WFA_ENDPOINT": system.frontend, "WFA_KEYS": system.keys,
                 "WFA_AS": KEMENDAGRI})
     if system.clock_file():
         env["WFA_CLOCK_FILE"] = system.clock_file()

@@ -330,7 +330,18 @@ main (int argc, char *argv [])
     zlistx_destroy (&rows);
     zsys_init ();
     zsys_set_logstream (NULL);
-    wfa_client_t *client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT), 5000, 1);
+    //  The bench acts for thousands of people: it signs in as the gateway,
+    //  the one principal that acts for others ("as")
+    wfa_principal_t gateway = { .kind = WFA_PRINCIPAL_GATEWAY };
+    char secret [PATH_MAX], why [PATH_MAX + 64];
+    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &gateway, true, secret, sizeof secret);
+    wfa_client_t *client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT), secret, 5000, 1,
+                                           why, sizeof why);
+    if (!client) {
+        fprintf (stderr, "wfa-bench: cannot sign in: %s\n", why);
+        free (flows);
+        return 2;
+    }
     char run_key [32];
     snprintf (run_key, sizeof run_key, "bench-%" PRId64, wfa_now_ms ());
     printf ("wfa-bench: %d requests, %d in flight, endpoint %s\n", requests, concurrency,
@@ -348,8 +359,8 @@ main (int argc, char *argv [])
     //  (WFA_CLOCK_FILE, which bench.sh gives them), where each approved one
     //  checks in and reports; then the month's figures are read
     const char *clock_file = getenv ("WFA_CLOCK_FILE");
-    const char *reader = wfa_config_get (WFA_CFG_KEMENDAGRI);
-    if (rc == 0 && clock_file && *clock_file && *reader) {
+    const char *reader = flows [0].bkd;
+    if (rc == 0 && clock_file && *clock_file) {
         int64_t real = zclock_time ();
         int today = wfa_date_of_ms (real, WFA_TZ_WIB);
         int day = today + 7 - (wfa_date_weekday (today) + 6) % 7 + 7;
@@ -367,7 +378,7 @@ main (int argc, char *argv [])
         rc = s_phase (client, 3, approved, count, concurrency, run_key, "checkin");
         if (rc == 0)
             rc = s_phase (client, 4, approved, count, concurrency, run_key, "report");
-        //  Reads: as the first Kemendagri account, of pemda 35.08
+        //  Reads: as the BKD officer, of pemda 35.08
         int reads = 200;
         s_flow_t *queries = (s_flow_t *) calloc (reads, sizeof (s_flow_t));
         for (int query_nbr = 0; query_nbr < reads; query_nbr++) {

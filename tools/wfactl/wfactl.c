@@ -4,9 +4,11 @@
     Human-readable output by default; --json prints the reply map as JSON.
     Exit 0 on success; 1 with the error code printed when the service
     refuses; 2 on a usage error; 3 when no reply came (TIMEOUT).
-    --as (anywhere on the line, or WFA_AS) says who acts; there is no
-    authentication yet, so the services believe it. An import without
-    --as goes with the operator's token (WFA_OPERATOR_TOKEN). */
+    Who acts is proven by a key: --as NIP (anywhere on the line, or
+    WFA_AS) signs in with that person's key in the key folder (WFA_KEYS:
+    people/NIP.key, or kemendagri/NIP.key for a national reader);
+    --identity FILE with any secret certificate (an integrator's); neither, with the
+    operator's key (operator.key). Without the key there is no call. */
 #include "wfa.h"
 
 #define S_IMPORT_BATCH 500
@@ -15,14 +17,19 @@ static bool s_json = false;             //  --json
 static const char *s_lang = "id";       //  --lang
 static wfa_client_t *s_client = NULL;   //  Connection to the broker
 static const char *s_as = NULL;         //  --as NIP, anywhere, or WFA_AS: who acts
-static bool s_as_given = false;         //  --as was on the command line
+static const char *s_key = NULL;        //  --identity FILE: sign in with this certificate
 
 static int
 s_usage (void)
 {
     fprintf (stderr,
-        "usage: wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP] COMMAND ...\n"
-        "  import employees FILE.csv  (as an admin_pemda/integrator, or with WFA_OPERATOR_TOKEN)\n"
+        "usage: wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP | --identity FILE] COMMAND ...\n"
+        "  (--as NIP signs in with WFA_KEYS/people/NIP.key; neither: the operator's key)\n"
+        "  keys init [DIR]            (the broker's, services', operator's, gateway's and audit keys)\n"
+        "  keys issue|revoke --nip NIP | --kemendagri NIP | --integrator NAME --pemda CODE\n"
+        "                             (by the operator, or --as an admin_pemda of that pemda)\n"
+        "  keys list\n"
+        "  import employees FILE.csv  (as an admin_pemda/integrator, or the operator)\n"
         "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain|sif|dinamis --dates YYYY-MM-DD[,...]\n"
         "         --location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
         "         [--time-kind sif|dinamis] [--schedule DATE=HH:MM-HH:MM]... (time kinds)\n"
@@ -51,7 +58,7 @@ s_usage (void)
         "  metrics rebuild --pemda CODE --as NIP [--apply]\n"
         "  status [--pemda CODE --as NIP]\n"
         "Options also come from WFA_ENDPOINT, WFA_TIMEOUT_MS, WFA_RETRIES, WFA_AS,\n"
-        "WFA_OPERATOR_TOKEN.\n");
+        "WFA_KEYS.\n");
     return 2;
 }
 
@@ -394,14 +401,8 @@ s_cmd_import (int argc, char **argv)
         size_t batch = 0;
         char batch_key [48];
         snprintf (batch_key, sizeof batch_key, "%s-%d", key, batch_nbr);
-        //  Without --as, the operator's token when there is one (bootstrap
-        //  of a new pemda), else WFA_AS
-        if (!s_as_given && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN))
-            s_as = NULL;
         s_begin ();
         s_field_str ("key", batch_key);
-        if (!s_as && *wfa_config_get (WFA_CFG_OPERATOR_TOKEN))
-            s_field_str ("token", wfa_config_get (WFA_CFG_OPERATOR_TOKEN));
         msgpack_packer *pk = wfa_client_field (s_client, "rows");
         size_t left = import.count - sent;
         size_t size = left < S_IMPORT_BATCH? left: S_IMPORT_BATCH;
@@ -1677,6 +1678,170 @@ s_cmd_rebuild (int argc, char **argv)
     return rc;
 }
 
+//  The secret certificate to sign in with: --identity, the --as person's in
+//  the key folder, or the operator's. -1 (said why) when there is none.
+static int
+s_secret_path (char *path, size_t size)
+{
+    const char *keys = wfa_config_get (WFA_CFG_KEYS);
+    if (s_key) {
+        snprintf (path, size, "%s", s_key);
+        return 0;
+    }
+    if (!s_as) {
+        wfa_principal_t operator = { .kind = WFA_PRINCIPAL_OPERATOR };
+        wfa_keys_path (keys, &operator, true, path, size);
+        if (access (path, R_OK) == 0)
+            return 0;
+        fprintf (stderr, "wfactl: who acts? Give --as NIP (with that person's key in %s/people/), "
+                 "or --identity FILE; the operator's key %s is not here\n"
+                 "wfactl: siapa yang bertindak? Berikan --as NIP atau --identity FILE\n", keys, path);
+        return -1;
+    }
+    wfa_principal_t person = { .kind = WFA_PRINCIPAL_EMPLOYEE };
+    snprintf (person.nip, sizeof person.nip, "%s", s_as);
+    wfa_keys_path (keys, &person, true, path, size);
+    if (strlen (s_as) < sizeof person.nip && access (path, R_OK) == 0)
+        return 0;
+    person.kind = WFA_PRINCIPAL_KEMENDAGRI;
+    wfa_keys_path (keys, &person, true, path, size);
+    if (strlen (s_as) < sizeof person.nip && access (path, R_OK) == 0)
+        return 0;
+    fprintf (stderr, "wfactl: no key for %s here (%s/people/%s.key): only the holder of a key acts "
+             "as its person; the admin pemda or the operator issues one with "
+             "wfactl keys issue --nip %s\n"
+             "wfactl: tidak ada kunci untuk %s di sini; admin pemda atau operator menerbitkannya\n",
+             s_as, keys, s_as, s_as, s_as);
+    return -1;
+}
+
+//  keys init [DIR]: make what is missing of a key folder.
+static int
+s_cmd_keys_init (int argc, char **argv)
+{
+    if (argc > 1)
+        return s_usage ();
+    const char *dir = argc == 1? argv [0]: wfa_config_get (WFA_CFG_KEYS);
+    int made = wfa_keys_init (dir, s_json? NULL: stdout);
+    if (made < 0) {
+        fprintf (stderr, "wfactl: cannot make the keys in %s: %s\n", dir, strerror (errno));
+        return 1;
+    }
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"made\":%d,\"keys\":\"%s\"}\n", made, dir);
+    else
+        printf ("%d key(s) made in %s\n", made, dir);
+    return 0;
+}
+
+//  keys list: the principals the broker admits.
+static int
+s_cmd_keys_list (void)
+{
+    char trusted [PATH_MAX];
+    snprintf (trusted, sizeof trusted, "%s/trusted", wfa_config_get (WFA_CFG_KEYS));
+    zdir_t *dir = zdir_new (trusted, NULL);
+    if (!dir) {
+        fprintf (stderr, "wfactl: no key folder %s (wfactl keys init)\n", trusted);
+        return 1;
+    }
+    zlist_t *files = zdir_list (dir);
+    zlist_t *lines = zlist_new ();
+    zlist_autofree (lines);
+    for (zfile_t *file = (zfile_t *) zlist_first (files); file; file = (zfile_t *) zlist_next (files)) {
+        zcert_t *cert = zcert_load (zfile_filename (file, NULL));
+        const char *principal = cert? zcert_meta (cert, "principal"): NULL;
+        if (principal) {
+            char line [WFA_PRINCIPAL_MAX + 64];
+            snprintf (line, sizeof line, "%s %s", principal, zcert_public_txt (cert));
+            zlist_append (lines, line);
+        }
+        zcert_destroy (&cert);
+    }
+    zlist_sort (lines, NULL);
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"keys\":[");
+    int count = 0;
+    for (char *line = (char *) zlist_first (lines); line; line = (char *) zlist_next (lines)) {
+        char *space = strchr (line, ' ');
+        *space = 0;
+        if (s_json)
+            printf ("%s{\"principal\":\"%s\",\"public_key\":\"%s\"}", count? ",": "", line, space + 1);
+        else
+            printf ("%-44s %s\n", line, space + 1);
+        count++;
+    }
+    if (s_json)
+        printf ("],\"count\":%d}\n", count);
+    zlist_destroy (&lines);
+    zlist_destroy (&files);
+    zdir_destroy (&dir);
+    return 0;
+}
+
+//  keys issue|revoke: the service says whether the one signed in may
+//  (the operator; an admin pemda for its own people and integrators),
+//  then the key folder changes here.
+static int
+s_cmd_keys (int argc, char **argv)
+{
+    if (argc < 1 || !(streq (argv [0], "issue") || streq (argv [0], "revoke")))
+        return s_usage ();
+    bool issue = streq (argv [0], "issue");
+    s_opt_t opts [] = { { "nip", NULL, NULL }, { "kemendagri", NULL, NULL },
+                        { "integrator", NULL, NULL }, { "pemda", NULL, NULL },
+                        { NULL, NULL, NULL } };
+    if (s_parse_options (argc - 1, argv + 1, opts))
+        return s_usage ();
+    char text [WFA_PRINCIPAL_MAX];
+    if (opts [0].value)
+        snprintf (text, sizeof text, "employee:%s", opts [0].value);
+    else
+    if (opts [1].value)
+        snprintf (text, sizeof text, "kemendagri:%s", opts [1].value);
+    else
+    if (opts [2].value && opts [3].value)
+        snprintf (text, sizeof text, "integrator:%s:%s", opts [3].value, opts [2].value);
+    else
+        return s_usage ();
+    wfa_principal_t principal;
+    if (wfa_principal_parse (text, &principal)) {
+        fprintf (stderr, "wfactl: not a principal: %s (a NIP of 18 digits; an integrator name "
+                 "of a-z, 0-9, - and _; a pemda code on the list)\n", text);
+        return 2;
+    }
+    s_begin ();
+    s_field_str ("principal", text);
+    s_field_str ("action", argv [0]);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    int rc = s_call ("KEYS.ALLOW", &reply, false);
+    msgpack_unpacked_destroy (&reply);
+    if (rc)
+        return rc;
+    const char *keys = wfa_config_get (WFA_CFG_KEYS);
+    char why [PATH_MAX + 256] = "";
+    if (issue)
+        rc = wfa_keys_issue (keys, &principal, why, sizeof why)? 1: 0;
+    else {
+        rc = wfa_keys_revoke (keys, &principal)? 1: 0;
+        if (rc)
+            snprintf (why, sizeof why, "%s has no key in %s/trusted", text, keys);
+    }
+    if (rc)
+        fprintf (stderr, "error: %s\n", why);
+    else
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"principal\":\"%s\",\"%s\":\"%s\"}\n", text,
+                issue? "secret_key": "revoked", issue? why: "true");
+    else
+    if (issue)
+        printf ("issued %s: its secret key is %s (give it to its holder only)\n", text, why);
+    else
+        printf ("revoked %s: the broker refuses it from now on\n", text);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -1693,10 +1858,11 @@ main (int argc, char *argv [])
                 return s_usage ();
         }
         else
-        if (streq (argv [first], "--as") && first + 1 < argc) {
+        if (streq (argv [first], "--as") && first + 1 < argc)
             s_as = argv [++first];
-            s_as_given = true;
-        }
+        else
+        if (streq (argv [first], "--identity") && first + 1 < argc)
+            s_key = argv [++first];
         else
         if (streq (argv [first], "--help"))
             return s_usage () == 2? 0: 0;
@@ -1715,23 +1881,43 @@ main (int argc, char *argv [])
         if (streq (argv [arg_nbr], "--lang") && arg_nbr + 1 < argc)
             s_lang = argv [++arg_nbr];
         else
-        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc) {
+        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc)
             s_as = argv [++arg_nbr];
-            s_as_given = true;
-        }
+        else
+        if (streq (argv [arg_nbr], "--identity") && arg_nbr + 1 < argc)
+            s_key = argv [++arg_nbr];
         else
             argv [kept++] = argv [arg_nbr];
     }
     argc = kept;
     zsys_init ();
     zsys_set_logstream (NULL);
-    s_client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT),
-                               (int) wfa_config_int (WFA_CFG_TIMEOUT_MS),
-                               (int) wfa_config_int (WFA_CFG_RETRIES));
     const char *command = argv [first];
     int rest = argc - first - 1;
     char **args = argv + first + 1;
+    if (streq (command, "keys") && rest >= 1 && (streq (args [0], "init") || streq (args [0], "list"))) {
+        int rc = streq (args [0], "init")? s_cmd_keys_init (rest - 1, args + 1): s_cmd_keys_list ();
+        zsys_shutdown ();
+        return rc;
+    }
+    //  Sign in: the person's key, the one given, or the operator's
+    char secret [PATH_MAX], why [PATH_MAX + 64];
+    if (s_secret_path (secret, sizeof secret)) {
+        zsys_shutdown ();
+        return 2;
+    }
+    s_client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT), secret,
+                               (int) wfa_config_int (WFA_CFG_TIMEOUT_MS),
+                               (int) wfa_config_int (WFA_CFG_RETRIES), why, sizeof why);
+    if (!s_client) {
+        fprintf (stderr, "wfactl: cannot sign in: %s\n", why);
+        zsys_shutdown ();
+        return 2;
+    }
     int rc;
+    if (streq (command, "keys"))
+        rc = s_cmd_keys (rest, args);
+    else
     if (streq (command, "import"))
         rc = s_cmd_import (rest, args);
     else
