@@ -374,6 +374,19 @@ wfa_call_actor (wfa_call_t *self)
     return self->actor;
 }
 
+const char *
+wfa_call_writer (wfa_call_t *self)
+{
+    if (self->principal.kind == WFA_PRINCIPAL_KEMENDAGRI) {
+        //  Whatever its NIP holds in a pemda: that takes the person's own key
+        if (!self->actor_asked)
+            wfa_call_error (self, WFA_E_FORBIDDEN, "as", "kemendagri: read-only", -1);
+        self->actor_asked = true;
+        return NULL;
+    }
+    return wfa_call_actor (self);
+}
+
 //  A NIP field.
 const char *
 wfa_call_nip (wfa_call_t *self, const char *field, bool required)

@@ -87,6 +87,10 @@ bool wfa_call_national (wfa_call_t *self);
 //  that is no person: operator, integrator) recorded once on the call.
 const char *wfa_call_actor (wfa_call_t *self);
 
+//  The actor of a write: as wfa_call_actor, but a Kemendagri reader's key
+//  is FORBIDDEN (read-only) whatever its NIP holds in a pemda.
+const char *wfa_call_writer (wfa_call_t *self);
+
 //  A pemda code in field that is on the Kemendagri list, or NULL with an
 //  error (BAD_PEMDA malformed, UNKNOWN_PEMDA not on the list). An empty
 //  string in a field that is not required passes as "" (no pemda).

@@ -170,7 +170,7 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_monev_t *self = (wfa_monev_t *) state;
     bool in = streq (wfa_call_command (call), "CHECKIN.IN");
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_actor (call);
+    const char *nip = wfa_call_writer (call);
     double lat = 0, lon = 0;
     bool has_lat = s_number (call, wfa_call_body (call), "lat", -90, 90, &lat, -1);
     bool has_lon = s_number (call, wfa_call_body (call), "lon", -180, 180, &lon, -1);
@@ -354,7 +354,7 @@ s_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     wfa_monev_t *self = (wfa_monev_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_actor (call);
+    const char *nip = wfa_call_writer (call);
     int64_t quantity = 0;
     msgpack_sbuffer *activities = s_activities (call, &quantity);
     s_context_t context;
@@ -407,7 +407,7 @@ s_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     wfa_monev_t *self = (wfa_monev_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const char *nip = wfa_call_nip (call, "nip", true);
     const char *date = wfa_call_str (call, "date", 10, true);
     const char *decision = wfa_call_str (call, "decision", 16, true);

@@ -175,7 +175,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     s_approvals_t *self = (s_approvals_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *decision = wfa_call_str (call, "decision", 16, true);
     const char *note = wfa_call_str (call, "note", 2000, false);
@@ -308,7 +308,7 @@ static void
 s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *key = wfa_call_str (call, "key", 48, true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const msgpack_object *items = wfa_call_array (call, "items", 100, true, true);
     if (wfa_call_failed (call))
         return;
@@ -353,6 +353,7 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
             msgpack_pack_object (&pk, *lang);
         }
         wfa_call_t *single = wfa_call_new ("APPROVAL.DECIDE", body.data, body.size);
+        wfa_call_set_principal (single, wfa_call_principal (call));
         if (!wfa_call_failed (single))
             s_decide (single, redis, state);
         approved += !wfa_call_failed (single);
@@ -373,7 +374,7 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const char *approver = wfa_call_nip (call, "approver", true);
     bool withdraw = wfa_call_bool (call, "withdraw", false);
     const char *to = withdraw? NULL: wfa_call_nip (call, "to", true);

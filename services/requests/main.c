@@ -344,8 +344,9 @@ s_employee_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
 
 // ---------------------------------------------------------------------
 //  KEYS.ALLOW: may the one signed in issue (or revoke) a key for this
-//  principal? The operator may for anyone; an admin pemda for the people
-//  on record in its pemda and for the pemda's integrator accounts.
+//  principal? The operator may for anyone, on record or not yet; an admin
+//  pemda for the people on record in its pemda and for the pemda's
+//  integrator accounts.
 //  Kemendagri readers and the deployment's own keys are the operator's.
 //  wfactl asks before it changes the key folder.
 
@@ -363,13 +364,16 @@ s_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_BAD_VALUE, "action", "issue | revoke", -1);
     if (wfa_call_failed (call))
         return;
+    //  An employee's pemda is where they are on record; the operator may
+    //  also key someone not imported yet (a new pemda's first admin)
+    bool operator = wfa_call_principal (call)->kind == WFA_PRINCIPAL_OPERATOR;
     char pemda [16] = "";
     if (principal.kind == WFA_PRINCIPAL_EMPLOYEE) {
         int found = wfa_store_pemda_of_nip (redis, principal.nip, pemda, sizeof pemda);
         if (found == -2)
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         else
-        if (found == -1)
+        if (found == -1 && !operator)
             wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "principal", principal.nip, -1);
     }
     else
@@ -377,7 +381,7 @@ s_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (pemda, sizeof pemda, "%s", principal.pemda);
     if (wfa_call_failed (call))
         return;
-    if (wfa_call_principal (call)->kind != WFA_PRINCIPAL_OPERATOR) {
+    if (!operator) {
         wfa_actor_t actor;
         if (wfa_authz_actor (call, redis, &actor))
             return;
@@ -716,7 +720,7 @@ s_request_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     s_requests_t *self = (s_requests_t *) state;
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *nip = wfa_call_actor (call);
+    const char *nip = wfa_call_writer (call);
     const char *kind = wfa_call_str (call, "kind", 32, true);
     const char *time_kind = wfa_call_str (call, "time_kind", 32, false);
     zlist_t *dates = wfa_call_strs (call, "dates", S_DATES_MAX, 32, true);
@@ -874,7 +878,7 @@ s_request_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");
     const char *key = wfa_call_str (call, "key", 64, true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *from = wfa_call_str (call, "from", 10, false);
     const char *reason = wfa_call_str (call, "reason", 2000, revoke);
@@ -925,7 +929,7 @@ s_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_pemda (call, "pemda", true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const msgpack_object *text = wfa_mp_get (wfa_call_body (call), "text");
     if (!text)
         wfa_call_error (call, WFA_E_MISSING_FIELD, "text", NULL, -1);
@@ -1173,7 +1177,7 @@ s_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *pemda = wfa_call_pemda (call, "pemda", true);
-    const char *actor = wfa_call_actor (call);
+    const char *actor = wfa_call_writer (call);
     const msgpack_object *days = wfa_call_array (call, "days", WFA_CALENDAR_MAX, true, true);
     if (wfa_call_failed (call))
         return;

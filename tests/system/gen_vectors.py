@@ -20,8 +20,6 @@ import json
 
 import msgpack
 
-from harness import OPERATOR_TOKEN
-
 PEMDA = "35.08"
 ATASAN = "198001012005011001"     # born 1980-01-01, appointed 2005-01, male, #001
 PEGAWAI = "199002022015022002"    # born 1990-02-02, appointed 2015-02, female, #002
@@ -158,7 +156,7 @@ def vectors():
          error("vec-frob", "UNKNOWN_COMMAND", "Perintah tidak dikenal: REQUEST.FROB"))
 
     pair("employee.import", "EMPLOYEE.IMPORT",
-         {"v": 1, "id": "vec-import", "key": "vec-import-1", "token": OPERATOR_TOKEN, "rows": ROWS},
+         {"v": 1, "id": "vec-import", "key": "vec-import-1", "rows": ROWS},
          ok("vec-import", imported=3, created=3, updated=0))
     pair("employee.import.forbidden", "EMPLOYEE.IMPORT",
          {"v": 1, "id": "vec-import-nope", "key": "vec-import-3", "as": PEGAWAI, "rows": ROWS[1:2]},
@@ -169,7 +167,7 @@ def vectors():
                       "admin_pemda or integrator of this pemda", "field": "pemda", "index": 0}]})
     bad_row = dict(ROWS[1], nip="19900202201502200")
     pair("employee.import.invalid", "EMPLOYEE.IMPORT",
-         {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "token": OPERATOR_TOKEN, "rows": [ROWS[0], bad_row]},
+         {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "rows": [ROWS[0], bad_row]},
          {"v": 1, "id": "vec-import-bad", "status": "error", "code": "IMPORT_INVALID",
           "message": "Data impor memiliki baris yang salah; tidak ada yang disimpan",
           "errors": [{"code": "BAD_NIP", "message": "NIP harus 18 digit dengan tanggal lahir yang sah: nip",

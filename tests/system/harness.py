@@ -245,8 +245,17 @@ class System:
         return key_path(self.keys, kind, who, pemda)
 
     def issue_keys(self, nips):
-        """Issue every NIP in nips a key, by the operator; paths by NIP."""
-        return {nip: self.issue_key("nip", nip) for nip in nips}
+        """Issue each NIP in nips that has none a key, by the operator, as an admin or
+        the operator hands people theirs (the tests that drive wfactl --as NIP); paths
+        by NIP."""
+        paths = {nip: key_path(self.keys, "nip", nip) for nip in nips}
+        missing = sorted(nip for nip, path in paths.items() if not os.path.exists(path))
+        for start in range(0, len(missing), 200):
+            args = ["keys", "issue"]
+            for nip in missing[start:start + 200]:
+                args += ["--nip", nip]
+            self.wfactl(*args)
+        return paths
 
     def start(self, name, index=None, env=None, group=None):
         """Start one instance of a service (or the broker, or redis).
@@ -944,10 +953,18 @@ def submit_body(nip, dates, key, kind="rumah", location="Rumah, Lumajang",
 REQUEST_ID_RE = re.compile(r"^REQ-\d{2}(\.\d{2})?-\d+$")
 
 
-def wfactl_env(system, **extra):
+def wfactl_env(system, args=(), people=(), **extra):
     """Environment for running wfactl against a test system: its endpoint and key
     folder, and the national reader's key for reads (an explicit --as wins; WFA_AS=""
-    signs in with the operator's key)."""
+    signs in with the operator's key). With the command line in args, the person its
+    --as names is issued a key first if they have none, as the operator hands people
+    theirs (test_identity checks that without the key wfactl cannot act); so is each
+    NIP in people."""
+    args = [str(a) for a in args]
+    people = list(people) + [args[i + 1] for i, a in enumerate(args[:-1])
+                             if a == "--as" and args[i + 1] != KEMENDAGRI]
+    if people:
+        system.issue_keys(people)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
     env.update({"WFA_ENDPOINT": system.frontend, "WFA_KEYS": system.keys,
                 "WFA_AS": KEMENDAGRI})

@@ -16,8 +16,8 @@ import time
 import msgpack
 import zmq
 
-from harness import (KEMENDAGRI, approve_chain, Org, RawSocket, decode_body, System, import_rows, ok, spare_port, submit_body,
-                     wait_until, workdays)
+from harness import (KEMENDAGRI, approve_chain, Org, RawSocket, decode_body, System, import_rows, key_path, ok,
+                     read_cert, spare_port, submit_body, wait_until, workdays)
 
 COMMANDS = ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST",
             "APPROVAL.DECIDE", "APPROVAL.LIST", "INBOX.LIST", "METRICS.GET", "SYSTEM.PING",
@@ -357,11 +357,17 @@ def test_badinput_garbage_on_worker_port():
 
 
 class FakeBroker:
-    """A ROUTER that services connect to as if it were the broker."""
+    """A ROUTER that services connect to as if it were the broker: it holds the broker's
+    key (a test may), so the services' CURVE handshake succeeds, and it names every
+    call's principal itself (the gateway's, which may act for anyone in "as")."""
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, keys):
         self.sock = zmq.Context.instance().socket(zmq.ROUTER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        public, secret = read_cert(key_path(keys, "broker"))
+        self.sock.curve_server = True
+        self.sock.curve_publickey = public.encode()
+        self.sock.curve_secretkey = secret.encode()
         self.sock.bind(endpoint)
         self.workers = {}   # service name -> identity
         self.calls = 0
@@ -386,7 +392,7 @@ class FakeBroker:
         """CALL with a raw body; returns (frames, decoded) like RawSocket.exchange."""
         self.calls += 1
         client = b"client-%d" % self.calls
-        self.send(service, [b"CALL", client, cmd.encode(), body])
+        self.send(service, [b"CALL", client, b"gateway", cmd.encode(), body])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.sock.poll(50):
@@ -411,21 +417,22 @@ def test_badinput_directly_to_services():
         import_rows(client, org.rows)
         nip = org.staff[0]["nip"]
         endpoint = "tcp://127.0.0.1:%d" % spare_port()
-        fake = FakeBroker(endpoint)
+        fake = FakeBroker(endpoint, system.keys)
         try:
             for name in SERVICE_COMMANDS:
                 system.start(name, env={"WFA_BROKER": endpoint}, group=name + "-direct")
             fake.wait_workers(SERVICE_COMMANDS)
             good_calls = {
-                "requests": ("EMPLOYEE.GET", {"v": 1, "nip": nip, "as": KEMENDAGRI}),
+                "requests": ("EMPLOYEE.GET", {"v": 1, "nip": nip, "as": org.bkd["nip"]}),
                 "approvals": ("APPROVAL.LIST", {"v": 1, "as": org.staff[0]["supervisor_nip"]}),
                 "notifications": ("INBOX.LIST", {"v": 1, "as": nip}),
-                "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda, "as": KEMENDAGRI}),
+                "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"]}),
             }
             for service, commands in SERVICE_COMMANDS.items():
                 # Malformed worker messages: dropped, no harm.
                 for frames in ([b"CALL"], [b"CALL", b"c"], [b"CALL", b"c", b"EMPLOYEE.GET"],
-                               [b"CALL", b"c", b"EMPLOYEE.GET", P({"v": 1}), b"extra"],
+                               [b"CALL", b"c", b"gateway", b"EMPLOYEE.GET"],
+                               [b"CALL", b"c", b"gateway", b"EMPLOYEE.GET", P({"v": 1}), b"extra"],
                                [b"HELLO", b"c", b"x", b"y"], [b""], [b"\x00" * 100]):
                     fake.send(service, frames)
                 for cmd in commands + ["FOO.BAR", "SYSTEM.PING"]:
@@ -448,7 +455,7 @@ def test_badinput_directly_to_services():
                     if len(frames) != 2:
                         continue
                     cmd = frames[0] if frames[0] else b"X"
-                    fake.send(service, [b"CALL", b"rnd", cmd, frames[1]])
+                    fake.send(service, [b"CALL", b"rnd", b"gateway", cmd, frames[1]])
                     got = None
                     while got is None:
                         assert fake.sock.poll(5000), "direct %s: no reply to random call" % service

@@ -14,7 +14,7 @@ WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
 
 def wfactl(system, *args):
-    env = wfactl_env(system)
+    env = wfactl_env(system, args)
     return subprocess.run([WFACTL] + list(args), capture_output=True, text=True, env=env, timeout=30)
 
 

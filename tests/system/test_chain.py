@@ -195,7 +195,7 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
                     if line.startswith("wfa_requests_no_approver{") and 'pemda="%s"' % org.pemda in line]
         wait_until("the gauge", lambda: [l for l in gauge() if l.endswith(" 1")], 15)
         # And through wfactl: the BKD's approvals and the status of the pemda
-        env = wfactl_env(system)
+        env = wfactl_env(system, people=[org.bkd["nip"], admin["nip"]])
         out = subprocess.run([binary("wfactl"), "approvals", "--as", org.bkd["nip"]], env=env,
                              capture_output=True, text=True, timeout=30).stdout
         assert "NO_APPROVER  kepala_opd  %s" % rid in out, out

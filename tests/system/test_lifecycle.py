@@ -13,7 +13,7 @@ WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
 
 def run(system, *args):
-    env = wfactl_env(system)
+    env = wfactl_env(system, args)
     result = subprocess.run([WFACTL, "--json"] + list(args), capture_output=True, text=True,
                             env=env, timeout=30)
     return result.returncode, json.loads(result.stdout)

@@ -590,7 +590,7 @@ def test_monev_through_wfactl(tmp_path=None):
 
         def ctl(*args):
             return subprocess.run([binary("wfactl")] + list(args), capture_output=True, text=True,
-                                  env=wfactl_env(system), timeout=30)
+                                  env=wfactl_env(system, args), timeout=30)
 
         day = datetime.date.fromisoformat(weekly_monday(1))
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": person["nip"], "kind": "rumah",

@@ -60,8 +60,8 @@ def test_unknown_pemda_refused_everywhere_and_names_shown():
         ok(client.call("POLICY.SET", {"key": "p", "as": admin, "pemda": org.pemda, "text": "[limits]\n"}))
 
         # Human output names the pemda; --json keeps the code alone
-        env = wfactl_env(system)
         staff = org.staff[0]["nip"]
+        env = wfactl_env(system, people=[staff, admin])
         rid = ok(client.call("REQUEST.SUBMIT", {"key": "s", "as": staff, "kind": "rumah",
                                                 "dates": workdays(1), "location": "Rumah",
                                                 "reason": "Uji nama pemda"}))["request_id"]

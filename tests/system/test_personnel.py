@@ -16,7 +16,7 @@ FULL = HEADER + ",service_start,sanctions,predikat,position_eligible,field_based
 
 
 def wfactl(system, *args):
-    env = wfactl_env(system)
+    env = wfactl_env(system, args)
     return subprocess.run([WFACTL] + list(args), capture_output=True, text=True, env=env, timeout=30)
 
 

@@ -134,7 +134,7 @@ def test_bad_policy_refused_line_by_line_and_policy_in_force_stays():
         assert shown["version"] == 1 and "weekly_location_days = 2" in shown["text"], shown
 
         # Through wfactl: set, show, and the same refusal with line numbers
-        env = wfactl_env(system)
+        env = wfactl_env(system, people=[org.sekda["nip"]])
         with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
             f.write(open(os.path.join(ROOT, "deploy", "policy.example.ini")).read())
         try:

@@ -91,7 +91,7 @@ def test_wfactl_submits_a_shift_schedule():
     with System(verbose=False) as system:
         import_rows(system.client(), org.rows)
         days = week_of(2)[:2]
-        env = wfactl_env(system)
+        env = wfactl_env(system, people=[org.staff[0]["nip"]])
         args = [os.path.join(ROOT, "build", "bin", "wfactl"), "--json", "submit", "--as", org.staff[0]["nip"],
                 "--kind", "sif", "--dates", ",".join(days), "--location", "Kantor", "--reason", "Sif pagi"]
         for day in days:

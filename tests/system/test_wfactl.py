@@ -6,7 +6,7 @@ import re
 import subprocess
 
 from harness import (Org, System, binary, future_weekend, make_nip, ok, spare_port,
-                     today_wib, wait_until, workdays, write_csv, OPERATOR_TOKEN, KEMENDAGRI)
+                     today_wib, wait_until, workdays, write_csv, wfactl_env, KEMENDAGRI)
 
 
 class Ctl:
@@ -17,8 +17,8 @@ class Ctl:
         argv = [binary("wfactl")]
         if endpoint:
             argv += ["--endpoint", self.system.frontend]
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-        full_env.update({"WFA_OPERATOR_TOKEN": OPERATOR_TOKEN, "WFA_AS": KEMENDAGRI})
+        full_env = wfactl_env(self.system, args)
+        full_env.pop("WFA_ENDPOINT")
         full_env.update(env or {})
         p = subprocess.run(argv + list(args), capture_output=True, text=True, timeout=60,
                            env=full_env)

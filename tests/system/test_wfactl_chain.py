@@ -20,7 +20,7 @@ step = bkd, sla_hours=72, on_timeout=expire
 
 
 def wfactl(system, *args):
-    env = wfactl_env(system)
+    env = wfactl_env(system, args)
     result = subprocess.run([WFACTL, "--json"] + list(args), capture_output=True, text=True,
                             env=env, timeout=30)
     return result.returncode, json.loads(result.stdout)
@@ -29,7 +29,7 @@ def wfactl(system, *args):
 def human(system, *args):
     """wfactl without --json: (exit status, stdout + stderr)."""
     result = subprocess.run([WFACTL] + list(args), capture_output=True, text=True,
-                            env=wfactl_env(system), timeout=30)
+                            env=wfactl_env(system, args), timeout=30)
     return result.returncode, result.stdout + result.stderr
 
 

@@ -18,6 +18,7 @@ static const char *s_lang = "id";       //  --lang
 static wfa_client_t *s_client = NULL;   //  Connection to the broker
 static const char *s_as = NULL;         //  --as NIP, anywhere, or WFA_AS: who acts
 static const char *s_key = NULL;        //  --identity FILE: sign in with this certificate
+static bool s_as_given = false;         //  --as was on the command line (not only WFA_AS)
 
 static int
 s_usage (void)
@@ -1779,6 +1780,8 @@ s_cmd_keys_list (void)
     return 0;
 }
 
+static int s_key_change (const char *text, const char *action);
+
 //  keys issue|revoke: the service says whether the one signed in may
 //  (the operator; an admin pemda for its own people and integrators),
 //  then the key folder changes here.
@@ -1787,23 +1790,44 @@ s_cmd_keys (int argc, char **argv)
 {
     if (argc < 1 || !(streq (argv [0], "issue") || streq (argv [0], "revoke")))
         return s_usage ();
-    bool issue = streq (argv [0], "issue");
-    s_opt_t opts [] = { { "nip", NULL, NULL }, { "kemendagri", NULL, NULL },
+    s_opt_t opts [] = { { "nip", NULL, zlist_new () }, { "kemendagri", NULL, NULL },
                         { "integrator", NULL, NULL }, { "pemda", NULL, NULL },
                         { NULL, NULL, NULL } };
-    if (s_parse_options (argc - 1, argv + 1, opts))
-        return s_usage ();
+    int rc = s_parse_options (argc - 1, argv + 1, opts);
+    //  One key per --nip (repeatable), or one Kemendagri reader or integrator
+    zlist_t *texts = zlist_new ();
+    zlist_autofree (texts);
     char text [WFA_PRINCIPAL_MAX];
-    if (opts [0].value)
-        snprintf (text, sizeof text, "employee:%s", opts [0].value);
-    else
-    if (opts [1].value)
+    for (const char *nip = (const char *) zlist_first (opts [0].values); nip;
+         nip = (const char *) zlist_next (opts [0].values)) {
+        snprintf (text, sizeof text, "employee:%s", nip);
+        zlist_append (texts, text);
+    }
+    if (opts [1].value) {
         snprintf (text, sizeof text, "kemendagri:%s", opts [1].value);
-    else
-    if (opts [2].value && opts [3].value)
+        zlist_append (texts, text);
+    }
+    if (opts [2].value && opts [3].value) {
         snprintf (text, sizeof text, "integrator:%s:%s", opts [3].value, opts [2].value);
-    else
+        zlist_append (texts, text);
+    }
+    zlist_destroy (&opts [0].values);
+    if (rc || zlist_size (texts) == 0) {
+        zlist_destroy (&texts);
         return s_usage ();
+    }
+    for (const char *each = (const char *) zlist_first (texts); each && rc == 0;
+         each = (const char *) zlist_next (texts))
+        rc = s_key_change (each, argv [0]);
+    zlist_destroy (&texts);
+    return rc;
+}
+
+//  Issue or revoke one key, once the service said the one signed in may.
+static int
+s_key_change (const char *text, const char *action)
+{
+    bool issue = streq (action, "issue");
     wfa_principal_t principal;
     if (wfa_principal_parse (text, &principal)) {
         fprintf (stderr, "wfactl: not a principal: %s (a NIP of 18 digits; an integrator name "
@@ -1812,7 +1836,7 @@ s_cmd_keys (int argc, char **argv)
     }
     s_begin ();
     s_field_str ("principal", text);
-    s_field_str ("action", argv [0]);
+    s_field_str ("action", action);
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     int rc = s_call ("KEYS.ALLOW", &reply, false);
@@ -1858,8 +1882,10 @@ main (int argc, char *argv [])
                 return s_usage ();
         }
         else
-        if (streq (argv [first], "--as") && first + 1 < argc)
+        if (streq (argv [first], "--as") && first + 1 < argc) {
             s_as = argv [++first];
+            s_as_given = true;
+        }
         else
         if (streq (argv [first], "--identity") && first + 1 < argc)
             s_key = argv [++first];
@@ -1881,8 +1907,10 @@ main (int argc, char *argv [])
         if (streq (argv [arg_nbr], "--lang") && arg_nbr + 1 < argc)
             s_lang = argv [++arg_nbr];
         else
-        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc)
+        if (streq (argv [arg_nbr], "--as") && arg_nbr + 1 < argc) {
             s_as = argv [++arg_nbr];
+            s_as_given = true;
+        }
         else
         if (streq (argv [arg_nbr], "--identity") && arg_nbr + 1 < argc)
             s_key = argv [++arg_nbr];
@@ -1900,6 +1928,10 @@ main (int argc, char *argv [])
         zsys_shutdown ();
         return rc;
     }
+    //  An import without --as is the operator's (a new pemda's first one,
+    //  transfers between pemda), whoever WFA_AS names
+    if ((streq (command, "import") || streq (command, "keys")) && !s_as_given)
+        s_as = NULL;
     //  Sign in: the person's key, the one given, or the operator's
     char secret [PATH_MAX], why [PATH_MAX + 64];
     if (s_secret_path (secret, sizeof secret)) {
