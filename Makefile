@@ -109,11 +109,14 @@ asan:
 run: deps all
 	@bash deploy/run.sh
 
-# The demo's people, then its policy (the atasan -> kepala OPD -> BKD chain), set by
-# its BKD officer
+# The demo's people (imported by the operator's key), a key for each of them and for the
+# demo's Kemendagri reader (so that wfactl --as NIP signs in as that person), then its
+# policy (the atasan -> kepala OPD -> BKD chain), set by its BKD officer
+DEMO_KEMENDAGRI := 196901011990031001
 demo: all
-	@WFA_OPERATOR_TOKEN=$${WFA_OPERATOR_TOKEN:-$$(cat $${WFA_VAR:-var}/operator.token)} \
-	    $(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
+	@$(BUILD)/bin/wfactl import employees deploy/demo/lumajang.csv
+	@$(BUILD)/bin/wfactl keys issue --if-missing --kemendagri $(DEMO_KEMENDAGRI) \
+	    $$(tail -n +2 deploy/demo/lumajang.csv | cut -d, -f1 | sed 's/^/--nip /')
 	@$(BUILD)/bin/wfactl policy set --pemda 35.08 deploy/demo/policy.ini --as 197203151998032004
 
 bench: deps all

@@ -14,17 +14,12 @@ export WFA_REDIS="127.0.0.1:$port"
 export WFA_FRONTEND=${WFA_FRONTEND:-tcp://127.0.0.1:7400}
 export WFA_BACKEND=${WFA_BACKEND:-tcp://127.0.0.1:7401}
 export WFA_BROKER=${WFA_BROKER:-$WFA_BACKEND}
-# The operator's token (imports into a pemda that has no admin yet): kept in
-# var/operator.token, readable by this user only, unless given.
-if [ -z "${WFA_OPERATOR_TOKEN:-}" ]; then
-  if [ ! -s "$var/operator.token" ]; then
-    (umask 077; od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$var/operator.token")
-  fi
-  WFA_OPERATOR_TOKEN=$(cat "$var/operator.token")
-fi
-export WFA_OPERATOR_TOKEN
-# Kemendagri's national read-only accounts (the demo has one)
-export WFA_KEMENDAGRI=${WFA_KEMENDAGRI-196901011990031001}
+# Every socket runs CURVE: the keys (the broker's, each service's, the operator's,
+# the gateway's, the audit key) are made in var/keys on first start, mode 0600;
+# make demo issues the demo people theirs. Nothing of it is ever committed.
+export WFA_KEYS=${WFA_KEYS:-$var/keys}
+"$bin/wfactl" keys init "$WFA_KEYS" | grep -v '^made ' || exit 1
+export WFA_AUDIT_ANCHORS=${WFA_AUDIT_ANCHORS:-$var/audit/anchors.log}
 
 pids=()
 stop() {

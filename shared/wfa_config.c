@@ -63,6 +63,19 @@ wfa_config_load (int argc, char **argv)
         const char *env = getenv (wfa_options [option_nbr].env);
         s_set ((wfa_cfg_t) option_nbr, env && *env? env: wfa_options [option_nbr].dflt);
     }
+    //  The files of make run live in its data folder, WFA_VAR (default var/)
+    const char *var = getenv ("WFA_VAR");
+    if (var && *var) {
+        char path [PATH_MAX];
+        if (!(getenv ("WFA_KEYS") && *getenv ("WFA_KEYS"))) {
+            snprintf (path, sizeof path, "%s/keys", var);
+            s_set (WFA_CFG_KEYS, path);
+        }
+        if (!(getenv ("WFA_AUDIT_ANCHORS") && *getenv ("WFA_AUDIT_ANCHORS"))) {
+            snprintf (path, sizeof path, "%s/audit/anchors.log", var);
+            s_set (WFA_CFG_AUDIT_ANCHORS, path);
+        }
+    }
     int kept = 1;
     for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
         char *arg = argv [arg_nbr];

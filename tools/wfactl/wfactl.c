@@ -27,8 +27,8 @@ s_usage (void)
         "usage: wfactl [--endpoint E] [--json] [--lang id|en] [--as NIP | --identity FILE] COMMAND ...\n"
         "  (--as NIP signs in with WFA_KEYS/people/NIP.key; neither: the operator's key)\n"
         "  keys init [DIR]            (the broker's, services', operator's, gateway's and audit keys)\n"
-        "  keys issue|revoke --nip NIP | --kemendagri NIP | --integrator NAME --pemda CODE\n"
-        "                             (by the operator, or --as an admin_pemda of that pemda)\n"
+        "  keys issue|revoke --nip NIP... | --kemendagri NIP | --integrator NAME --pemda CODE\n"
+        "                   [--if-missing] (by the operator, or --as an admin_pemda of that pemda)\n"
         "  keys list\n"
         "  import employees FILE.csv  (as an admin_pemda/integrator, or the operator)\n"
         "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain|sif|dinamis --dates YYYY-MM-DD[,...]\n"
@@ -1694,9 +1694,9 @@ s_secret_path (char *path, size_t size)
         wfa_keys_path (keys, &operator, true, path, size);
         if (access (path, R_OK) == 0)
             return 0;
-        fprintf (stderr, "wfactl: who acts? Give --as NIP (with that person's key in %s/people/), "
-                 "or --identity FILE; the operator's key %s is not here\n"
-                 "wfactl: siapa yang bertindak? Berikan --as NIP atau --identity FILE\n", keys, path);
+        fprintf (stderr, "error: NO_KEY: who acts? Give --as NIP (with that person's key in "
+                 "%s/people/), or --identity FILE; the operator's key %s is not here\n"
+                 "  (siapa yang bertindak? Berikan --as NIP atau --identity FILE)\n", keys, path);
         return -1;
     }
     wfa_principal_t person = { .kind = WFA_PRINCIPAL_EMPLOYEE };
@@ -1708,11 +1708,11 @@ s_secret_path (char *path, size_t size)
     wfa_keys_path (keys, &person, true, path, size);
     if (strlen (s_as) < sizeof person.nip && access (path, R_OK) == 0)
         return 0;
-    fprintf (stderr, "wfactl: no key for %s here (%s/people/%s.key): only the holder of a key acts "
-             "as its person; the admin pemda or the operator issues one with "
+    fprintf (stderr, "error: NO_KEY: no key for %s here (%s/people/%s.key): only the holder of "
+             "a key acts as its person; the admin pemda or the operator issues one with "
              "wfactl keys issue --nip %s\n"
-             "wfactl: tidak ada kunci untuk %s di sini; admin pemda atau operator menerbitkannya\n",
-             s_as, keys, s_as, s_as, s_as);
+             "  (tidak ada kunci untuk %s di sini: hanya pemegang kunci yang bertindak atas namanya; "
+             "admin pemda atau operator menerbitkannya)\n", s_as, keys, s_as, s_as, s_as);
     return -1;
 }
 
@@ -1781,6 +1781,9 @@ s_cmd_keys_list (void)
 }
 
 static int s_key_change (const char *text, const char *action);
+static bool s_keys_if_missing = false;  //  keys issue --if-missing
+static bool s_keys_quiet = false;       //  Many keys: one line at the end
+static bool s_keys_skipped = false;     //  The last one had a key already
 
 //  keys issue|revoke: the service says whether the one signed in may
 //  (the operator; an admin pemda for its own people and integrators),
@@ -1792,7 +1795,7 @@ s_cmd_keys (int argc, char **argv)
         return s_usage ();
     s_opt_t opts [] = { { "nip", NULL, zlist_new () }, { "kemendagri", NULL, NULL },
                         { "integrator", NULL, NULL }, { "pemda", NULL, NULL },
-                        { NULL, NULL, NULL } };
+                        { "if-missing!", NULL, NULL }, { NULL, NULL, NULL } };
     int rc = s_parse_options (argc - 1, argv + 1, opts);
     //  One key per --nip (repeatable), or one Kemendagri reader or integrator
     zlist_t *texts = zlist_new ();
@@ -1816,9 +1819,19 @@ s_cmd_keys (int argc, char **argv)
         zlist_destroy (&texts);
         return s_usage ();
     }
+    //  --if-missing: leave whoever has a key as they are (make demo, run twice)
+    s_keys_if_missing = opts [4].value != NULL;
+    s_keys_quiet = zlist_size (texts) > 1;
+    int changed = 0;
     for (const char *each = (const char *) zlist_first (texts); each && rc == 0;
-         each = (const char *) zlist_next (texts))
+         each = (const char *) zlist_next (texts)) {
         rc = s_key_change (each, argv [0]);
+        changed += rc == 0 && !s_keys_skipped;
+    }
+    if (s_keys_quiet && rc == 0 && !s_json)
+        printf ("%s %d key(s) in %s (people/NIP.key, kemendagri/NIP.key), %zu already there\n",
+                streq (argv [0], "issue")? "Issued": "Revoked", changed,
+                wfa_config_get (WFA_CFG_KEYS), zlist_size (texts) - (size_t) changed);
     zlist_destroy (&texts);
     return rc;
 }
@@ -1845,6 +1858,11 @@ s_key_change (const char *text, const char *action)
         return rc;
     const char *keys = wfa_config_get (WFA_CFG_KEYS);
     char why [PATH_MAX + 256] = "";
+    char public [PATH_MAX];
+    wfa_keys_path (keys, &principal, false, public, sizeof public);
+    s_keys_skipped = issue && s_keys_if_missing && access (public, F_OK) == 0;
+    if (s_keys_skipped)
+        return 0;
     if (issue)
         rc = wfa_keys_issue (keys, &principal, why, sizeof why)? 1: 0;
     else {
@@ -1854,6 +1872,9 @@ s_key_change (const char *text, const char *action)
     }
     if (rc)
         fprintf (stderr, "error: %s\n", why);
+    else
+    if (s_keys_quiet)
+        ;
     else
     if (s_json)
         printf ("{\"status\":\"ok\",\"principal\":\"%s\",\"%s\":\"%s\"}\n", text,
