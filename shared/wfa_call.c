@@ -352,15 +352,10 @@ wfa_call_actor (wfa_call_t *self)
     else
     if (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI) {
         //  Anyone else acts as themselves; "as" may only repeat who they are
-        const msgpack_object *as = s_field (self, "as", false);
-        if (as && !(as->type == MSGPACK_OBJECT_STR
-                 && as->via.str.size == strlen (self->principal.nip)
-                 && memcmp (as->via.str.ptr, self->principal.nip, as->via.str.size) == 0))
-            wfa_call_error (self, WFA_E_FORBIDDEN, "as",
-                            "as: only the gateway acts for others / hanya gateway yang "
-                            "bertindak atas nama orang lain", -1);
-        else
+        self->actor_asked = false;
+        if (wfa_call_check_as (self) == 0)
             self->actor = self->principal.nip;
+        self->actor_asked = true;
     }
     else
     if (kind == WFA_PRINCIPAL_NONE)
@@ -372,6 +367,25 @@ wfa_call_actor (wfa_call_t *self)
         wfa_call_error (self, WFA_E_FORBIDDEN, "as", detail, -1);
     }
     return self->actor;
+}
+
+int
+wfa_call_check_as (wfa_call_t *self)
+{
+    const msgpack_object *as = s_field (self, "as", false);
+    wfa_principal_kind_t kind = self->principal.kind;
+    if (!as || kind == WFA_PRINCIPAL_GATEWAY || kind == WFA_PRINCIPAL_NONE)
+        return 0;
+    bool own = (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI)
+            && as->type == MSGPACK_OBJECT_STR && as->via.str.size == strlen (self->principal.nip)
+            && memcmp (as->via.str.ptr, self->principal.nip, as->via.str.size) == 0;
+    if (own)
+        return 0;
+    wfa_call_error (self, WFA_E_FORBIDDEN, "as",
+                    "as: only the gateway acts for others / hanya gateway yang bertindak atas "
+                    "nama orang lain", -1);
+    self->actor_asked = true;       //  Said once: the actor stays unknown
+    return -1;
 }
 
 const char *

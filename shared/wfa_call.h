@@ -87,6 +87,11 @@ bool wfa_call_national (wfa_call_t *self);
 //  that is no person: operator, integrator) recorded once on the call.
 const char *wfa_call_actor (wfa_call_t *self);
 
+//  "as" is the gateway's alone: from any other principal it must name the
+//  principal itself, or FORBIDDEN is recorded (once) and -1 returned. The
+//  worker checks every call so before its handler runs.
+int wfa_call_check_as (wfa_call_t *self);
+
 //  The actor of a write: as wfa_call_actor, but a Kemendagri reader's key
 //  is FORBIDDEN (read-only) whatever its NIP holds in a pemda.
 const char *wfa_call_writer (wfa_call_t *self);

@@ -1579,9 +1579,12 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_actor_t actor;
     if (wfa_authz_call (call, redis, WFA_ACT_AUDIT_VERIFY, &target, &actor))
         return;
-    //  Putting figures in force is a write: the pemda's own BKD or admin only
-    if (apply && !streq (actor.pemda, pemda)) {
-        wfa_call_error (call, WFA_E_FORBIDDEN, "as", "apply: bkd or admin_pemda of this pemda", -1);
+    //  Putting figures in force is a write: the pemda's own BKD or admin
+    //  only; and a rebuild holds the pemda's rebuild lock, so a national
+    //  reader, who changes nothing anywhere, does not start one at all
+    if ((apply || wfa_call_national (call)) && !streq (actor.pemda, pemda)) {
+        wfa_call_error (call, WFA_E_FORBIDDEN, "as", apply? "apply: bkd or admin_pemda of this pemda":
+                        "kemendagri: read-only; a rebuild is the pemda's own", -1);
         return;
     }
     char prefix [WFA_PREFIX_MAX];

@@ -92,6 +92,8 @@ s_dispatch (s_worker_t *self, const char *command, zframe_t *body, const char *p
     wfa_principal_t principal;
     wfa_principal_parse (principal_text, &principal);
     wfa_call_set_principal (call, &principal);
+    if (!wfa_call_failed (call) && route)
+        wfa_call_check_as (call);
     if (!wfa_call_failed (call)) {
         if (route)
             route->handler (call, self->redis, self->def->state);

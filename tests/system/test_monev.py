@@ -254,6 +254,9 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
                                          "to": day.isoformat()})["code"] == "MISSING_FIELD"
         assert client.call("MONEV.REBUILD", {"as": KEMENDAGRI, "pemda": org.pemda,
                                              "apply": True})["code"] == "FORBIDDEN"
+        # nor takes the pemda's rebuild lock, which would hold its BKD off
+        assert client.call("MONEV.REBUILD", {"as": KEMENDAGRI, "pemda": org.pemda})["code"] == "FORBIDDEN"
+        assert system.redis("EXISTS", "wfa:{%s}:mv:rebuild:lock" % org.pemda).strip() == "0"
         rebuilt = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda}, timeout=30))
         assert rebuilt["equal"] is True and rebuilt["differences"] == 0, rebuilt
         applied = ok(client.call("MONEV.REBUILD", {"as": org.sekda["nip"], "pemda": org.pemda, "apply": True}))
