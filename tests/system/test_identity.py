@@ -23,7 +23,7 @@ import urllib.request
 import msgpack
 import zmq
 
-from harness import (KEMENDAGRI, Client, Org, RawSocket, STEP_FIELDS, System, awaiting, curve_socket,
+from harness import (KEMENDAGRI, Client, Org, STEP_FIELDS, System, awaiting, curve_socket,
                      import_rows, key_path, ok, submit_body, wait_until, wfactl_env, workdays)
 
 
@@ -72,12 +72,12 @@ def test_no_key_or_unknown_key_gets_no_answer():
         before = handled(system)
         calls_before = broker_metric(system, "wfa_broker_calls_total")
         # No CURVE at all: the handshake never completes, nothing is answered
-        with RawSocket(system.frontend, identity=False) as plain:
-            got = plain.exchange([b"SYSTEM.PING", msgpack.packb({"v": 1, "id": "p"})], timeout=1.5)
-            assert got is None, got
-            got = plain.exchange([b"EMPLOYEE.GET", msgpack.packb({"v": 1, "id": "g", "nip": org.bkd["nip"],
-                                                                  "as": org.bkd["nip"]})], timeout=1.0)
-            assert got is None, got
+        plain = curve_socket(zmq.DEALER, system.frontend, system.keys, None)
+        try:
+            assert call_on(plain, "SYSTEM.PING", {}, 1.5) is None
+            assert call_on(plain, "EMPLOYEE.GET", {"nip": org.bkd["nip"], "as": org.bkd["nip"]}, 1.0) is None
+        finally:
+            plain.close(0)
         # A well-formed key that nobody issued: refused at the handshake by the broker's ZAP
         stranger = stranger_key(os.path.join(system.tmp, "elsewhere"))
         sock = curve_socket(zmq.DEALER, system.frontend, system.keys, stranger)
