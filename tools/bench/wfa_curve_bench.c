@@ -816,7 +816,7 @@ main (int argc, char *argv [])
         bool connections;
     } runs [] = {
         { "300 B / 200 B", 300, 200, calls, config.window, config.clients, true },
-        { "300 B / 200 B", 300, 200, calls / 20 > 100? calls / 20: 100, 1, 1, false },
+        { "300 B / 200 B", 300, 200, calls / 10 > 100? calls / 10: 100, 1, 1, false },
         { "64 KiB / 64 KiB", 65536, 65536, big_calls, config.window, config.clients, false }
     };
     s_result_t results [3][2];
