@@ -1,7 +1,7 @@
 /*  wfa-curve-bench - what CURVE costs on the system's own socket pattern.
 
     wfa-curve-bench [--calls N] [--big-calls N] [--connections N]
-                    [--window W] [--clients C]
+                    [--window W] [--clients C] [--rounds R]
 
     Three processes, as in the system: a broker (ROUTER for clients,
     ROUTER for workers, the same frames as wfa-broker), one worker (a
@@ -726,12 +726,36 @@ s_print_row (const char *size, int window, const char *mode, const s_result_t *r
 }
 
 static void
-s_print_ratio (const s_result_t *plain, const s_result_t *curve)
+s_print_ratio (const s_result_t *plain, const s_result_t *curve, double low, double high)
 {
-    printf ("  %-15s %4s  %-6s %7s %8.2fx  %8.2fx %8.2fx %8.2fx %10.2fx  (+%.1f µs CPU a call)\n",
+    printf ("  %-15s %4s  %-6s %7s %8.2fx  %8.2fx %8.2fx %8.2fx %10.2fx  "
+            "(+%.1f µs CPU a call; rounds %.1f to %.1f)\n",
             "", "", "ratio", "", (curve->calls / curve->seconds) / (plain->calls / plain->seconds),
             curve->mean / plain->mean, curve->p50 / plain->p50, curve->p99 / plain->p99,
-            curve->cpu / plain->cpu, curve->cpu - plain->cpu);
+            curve->cpu / plain->cpu, curve->cpu - plain->cpu, low, high);
+}
+
+static int
+s_compare_double (const void *left, const void *right)
+{
+    double a = *(const double *) left, b = *(const double *) right;
+    return a < b? -1: a > b? 1: 0;
+}
+
+//  Each figure's median over the rounds (each figure on its own).
+static void
+s_median (const s_result_t *rounds, int count, s_result_t *median)
+{
+    double values [count];
+    *median = rounds [0];
+#define S_MEDIAN(field) \
+    for (int round_nbr = 0; round_nbr < count; round_nbr++) \
+        values [round_nbr] = rounds [round_nbr].field; \
+    qsort (values, (size_t) count, sizeof (double), s_compare_double); \
+    median->field = count % 2? values [count / 2]: (values [count / 2 - 1] + values [count / 2]) / 2;
+    S_MEDIAN (seconds) S_MEDIAN (mean) S_MEDIAN (p50) S_MEDIAN (p99) S_MEDIAN (cpu)
+    S_MEDIAN (hs_mean) S_MEDIAN (hs_p50) S_MEDIAN (hs_p99) S_MEDIAN (hs_cpu)
+#undef S_MEDIAN
 }
 
 //  Remove the keys folder (only the files this program made are in it).
@@ -759,7 +783,7 @@ int
 main (int argc, char *argv [])
 {
     s_config_t config = { .window = 100, .clients = 2, .connections = 200 };
-    int calls = 100000, big_calls = 5000;
+    int calls = 50000, big_calls = 3000, rounds = 3;
     for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
         int *knob = NULL;
         if (streq (argv [arg_nbr], "--calls"))
@@ -776,15 +800,18 @@ main (int argc, char *argv [])
         else
         if (streq (argv [arg_nbr], "--clients"))
             knob = &config.clients;
+        else
+        if (streq (argv [arg_nbr], "--rounds"))
+            knob = &rounds;
         if (!knob || arg_nbr + 1 >= argc) {
             fprintf (stderr, "usage: wfa-curve-bench [--calls N] [--big-calls N] "
-                     "[--connections N] [--window W] [--clients C]\n");
+                     "[--connections N] [--window W] [--clients C] [--rounds R]\n");
             return 2;
         }
         *knob = atoi (argv [++arg_nbr]);
     }
     if (calls < 1 || big_calls < 1 || config.connections < 0 || config.window < 1
-    ||  config.clients < 1 || config.clients > S_MAX_CLIENTS)
+    ||  config.clients < 1 || config.clients > S_MAX_CLIENTS || rounds < 1 || rounds > 99)
         return 2;
     char keys [] = "/tmp/wfa-curve-XXXXXX";
     if (!mkdtemp (keys))
@@ -804,7 +831,8 @@ main (int argc, char *argv [])
     printf ("wfa-curve-bench: broker, worker and client as three processes on tcp 127.0.0.1, "
             "the system's frames; plain = NULL mechanism (no keys), curve = CURVE + ZAP "
             "(zcert keys, zauth allow-list), as the system will run; fresh processes for each "
-            "run; CPU = all three processes\n");
+            "run, plain and curve in turn, %d rounds, medians; CPU = all three processes\n",
+            rounds);
     printf ("  %-15s %4s  %-6s %7s %10s %9s %9s %9s %11s\n", "call / reply", "win", "mode",
             "calls", "rate", "mean µs", "p50 µs", "p99 µs", "CPU µs/call");
     //  The load (window full, over several DEALERs), then one call at a
@@ -819,32 +847,48 @@ main (int argc, char *argv [])
         { "300 B / 200 B", 300, 200, calls / 10 > 100? calls / 10: 100, 1, 1, false },
         { "64 KiB / 64 KiB", 65536, 65536, big_calls, config.window, config.clients, false }
     };
-    s_result_t results [3][2];
-    memset (results, 0, sizeof results);
+    s_result_t each [2][99], median [2], handshakes [2];
+    memset (handshakes, 0, sizeof handshakes);
     int connections = config.connections, rc = 0;
     for (int run_nbr = 0; rc == 0 && run_nbr < 3; run_nbr++) {
-        for (int curve = 0; rc == 0 && curve < 2; curve++) {
-            config.curve = curve;
-            config.call_size = runs [run_nbr].call_size;
-            config.reply_size = runs [run_nbr].reply_size;
-            config.calls = runs [run_nbr].calls;
-            config.window = runs [run_nbr].window;
-            config.clients = runs [run_nbr].clients;
-            config.warmup = config.calls / 10 > config.window? config.calls / 10: config.window;
-            config.connections = runs [run_nbr].connections? connections: 0;
-            rc = s_run (&config, &results [run_nbr][curve]);
-            if (rc)
-                fprintf (stderr, "wfa-curve-bench: the %s run of %s, %d in flight, failed\n",
-                         curve? "curve": "plain", runs [run_nbr].label, config.window);
-            else
-                s_print_row (runs [run_nbr].label, config.window, curve? "curve": "plain",
-                             &results [run_nbr][curve]);
+        //  Plain and curve in turn, so that whatever else the machine does
+        //  falls on both alike
+        for (int round_nbr = 0; rc == 0 && round_nbr < rounds; round_nbr++)
+            for (int curve = 0; rc == 0 && curve < 2; curve++) {
+                config.curve = curve;
+                config.call_size = runs [run_nbr].call_size;
+                config.reply_size = runs [run_nbr].reply_size;
+                config.calls = runs [run_nbr].calls;
+                config.window = runs [run_nbr].window;
+                config.clients = runs [run_nbr].clients;
+                config.warmup = config.calls / 10 > config.window? config.calls / 10: config.window;
+                config.connections = runs [run_nbr].connections? connections: 0;
+                rc = s_run (&config, &each [curve][round_nbr]);
+                if (rc)
+                    fprintf (stderr, "wfa-curve-bench: the %s run of %s, %d in flight, failed\n",
+                             curve? "curve": "plain", runs [run_nbr].label, config.window);
+            }
+        if (rc)
+            break;
+        double low = 1e9, high = -1e9;
+        for (int round_nbr = 0; round_nbr < rounds; round_nbr++) {
+            double extra = each [1][round_nbr].cpu - each [0][round_nbr].cpu;
+            low = extra < low? extra: low;
+            high = extra > high? extra: high;
         }
-        if (rc == 0)
-            s_print_ratio (&results [run_nbr][0], &results [run_nbr][1]);
+        for (int curve = 0; curve < 2; curve++) {
+            s_median (each [curve], rounds, &median [curve]);
+            s_print_row (runs [run_nbr].label, runs [run_nbr].window, curve? "curve": "plain",
+                         &median [curve]);
+        }
+        s_print_ratio (&median [0], &median [1], low, high);
+        if (runs [run_nbr].connections) {
+            handshakes [0] = median [0];
+            handshakes [1] = median [1];
+        }
     }
     if (rc == 0 && connections) {
-        const s_result_t *plain = &results [0][0], *curve = &results [0][1];
+        const s_result_t *plain = &handshakes [0], *curve = &handshakes [1];
         printf ("  new connection, zsock_new to first reply (%d, one after the other): "
                 "plain %.0f µs (p50 %.0f, p99 %.0f; CPU %.0f µs), "
                 "curve %.0f µs (p50 %.0f, p99 %.0f; CPU %.0f µs): %.1fx, +%.0f µs CPU each\n",
