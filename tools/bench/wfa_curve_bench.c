@@ -8,20 +8,22 @@
     DEALER that checks and unpacks each call and packs a reply, as a
     service does, but answers at once), and a client process with C
     DEALER sockets and W calls in flight in all. tcp on 127.0.0.1.
-    Each of four runs starts fresh processes:
+    Each run starts fresh processes, in one of two modes:
 
       plain  NULL mechanism: no keys, no ZAP (the system before issue 9)
       curve  CURVE on both broker ports, keys made by zcert_new, a zauth
              actor in the broker with the client and worker certificates
              as its CURVE allow-list folder, a ZAP domain set
 
-    for a ~300-byte call with a ~200-byte reply (a REQUEST.SUBMIT and its
-    answer), and for 64 KiB each way. Per run: calls/s, mean, p50 and p99
-    µs per round trip, and the CPU time per call of all three processes
+    Three loads: a ~300-byte call with a ~200-byte reply (a REQUEST.SUBMIT
+    and its answer) with W in flight, the same one at a time, and 64 KiB
+    each way with W in flight. For each, plain and curve run in turn R
+    times and the medians are printed: calls/s, mean, p50 and p99 µs per
+    round trip, and the CPU time per call of all three processes
     (getrusage, every thread: the ZeroMQ I/O threads do the encryption).
-    The small runs also open N new connections one after the other and
-    time each from zsock_new to the first reply: the handshake's one-off
-    cost, with its CPU per connection.
+    The first load's runs also open N new connections one after the other
+    and time each from zsock_new to the first reply: the handshake's
+    one-off cost, with its CPU per connection.
 
     The parent only forks and reads pipes; czmq lives in the children. */
 #include "wfa.h"
