@@ -27,7 +27,7 @@ SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 SERVICES   := broker requests approvals notifications metrics
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
-              $(BUILD)/bin/wfa-bench
+              $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
 LUA_SRC    := $(wildcard shared/lua/*.lua)
 LUA_HDR    := $(LUA_SRC:shared/lua/%.lua=$(BUILD)/gen/lua/%.lua.h)
 
@@ -63,6 +63,11 @@ $(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bin/wfa-bench: $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/libwfa.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/wfa-curve-bench: $(BUILD)/tools/bench/wfa_curve_bench.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

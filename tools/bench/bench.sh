@@ -3,8 +3,10 @@
 # broker, one instance of each service), load 200 generated employees, drive
 # submit -> decide (atasan, kepala OPD, BKD) -> inbox with wfa-bench, then measure Redis's own ceiling
 # for the same Lua step shape (HSET + RPUSH + 4 ZADD + XADD + SET) with
-# redis-benchmark, pipelined, and print the ratio.
-# Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64).
+# redis-benchmark, pipelined, and print the ratio; last, the cost of CURVE
+# (wfa-curve-bench: the same broker pattern with and without it).
+# Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64),
+# BENCH_CURVE_ARGS (wfa-curve-bench's options, e.g. "--calls 20000").
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${WFA_BIN:-$top/build/bin}
@@ -81,3 +83,7 @@ checkin=$(awk '/^checkin/ {print $6}' "$work/bench.out" | tr -d '/s')
 if [ -n "$checkin" ]; then
   echo "== monev: check-in ${checkin}/s is $(awk -v a="$checkin" -v b="$ceiling" 'BEGIN{printf "%.1f", 100*a/b}')% of the Redis ceiling"
 fi
+
+echo "== The cost of CURVE: one broker between DEALER clients and an echoing worker, with the NULL mechanism and with CURVE + ZAP (the system above is idle meanwhile)"
+# shellcheck disable=SC2086
+"$bin/wfa-curve-bench" ${BENCH_CURVE_ARGS:-}
