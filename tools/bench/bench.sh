@@ -31,10 +31,13 @@ for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && brea
 export WFA_REDIS="127.0.0.1:$redis_port" WFA_FRONTEND="tcp://127.0.0.1:$front"
 export WFA_BACKEND="tcp://127.0.0.1:$back" WFA_BROKER="tcp://127.0.0.1:$back"
 export WFA_ENDPOINT="tcp://127.0.0.1:$front"
-export WFA_OPERATOR_TOKEN="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# CURVE on, as always: a key folder of the run's own; wfa-bench signs in as the
+# gateway (it acts for the generated people), the import goes with the operator's key
+export WFA_KEYS="$work/keys" WFA_AUDIT_ANCHORS="$work/anchors.log"
+"$bin/wfactl" keys init "$WFA_KEYS" >/dev/null
 # The monev phases move the services' clock to a flexible day (tests and
-# benchmarks only), and read the figures as a national reader
-export WFA_CLOCK_FILE="$work/clock" WFA_KEMENDAGRI=196901011990031001
+# benchmarks only), and read the figures as the BKD officer
+export WFA_CLOCK_FILE="$work/clock"
 echo 0 > "$WFA_CLOCK_FILE"
 "$bin/wfa-broker" 2>>"$work/services.log" & pids+=($!)
 for service in requests approvals notifications metrics; do
@@ -44,13 +47,14 @@ done
 # 10 OPDs of 20: one head each, who is atasan of the other 19 and kepala OPD;
 # and one BKD officer, who decides the default chain's last step
 csv="$work/employees.csv"
-echo "nip,name,pemda,opd,position,supervisor_nip,roles" > "$csv"
-echo "196902021994031001,Petugas BKD,35.08,BKD,Analis SDM Aparatur,,pegawai;bkd" >> "$csv"
+# (each with the service start and position eligibility the rules need on record)
+echo "nip,name,pemda,opd,position,supervisor_nip,roles,service_start,position_eligible" > "$csv"
+echo "196902021994031001,Petugas BKD,35.08,BKD,Analis SDM Aparatur,,pegawai;bkd,1994-03,yes" >> "$csv"
 for opd in $(seq 1 10); do
   head=$(printf '197001011995%02d1000' "$opd")
-  echo "$head,Kepala $opd,35.08,OPD$opd,Kepala,,pegawai;atasan;kepala_opd" >> "$csv"
+  echo "$head,Kepala $opd,35.08,OPD$opd,Kepala,,pegawai;atasan;kepala_opd,1995-01,yes" >> "$csv"
   for n in $(seq 1 19); do
-    echo "$(printf '198502022010%02d2%03d' "$opd" "$n"),Pegawai $opd-$n,35.08,OPD$opd,Staf,$head,pegawai" >> "$csv"
+    echo "$(printf '198502022010%02d2%03d' "$opd" "$n"),Pegawai $opd-$n,35.08,OPD$opd,Staf,$head,pegawai,2010-02,yes" >> "$csv"
   done
 done
 for _ in $(seq 1 50); do
