@@ -153,13 +153,9 @@ wfa_log (const char *level, const char *format, ...)
     va_start (args, format);
     vsnprintf (text, sizeof text, format, args);
     va_end (args);
-    int64_t now = wfa_now_ms ();
-    time_t seconds = (time_t) (now / 1000);
-    struct tm utc;
-    gmtime_r (&seconds, &utc);
-    fprintf (stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s[%d] %s %s\n",
-             utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-             utc.tm_sec, (int) (now % 1000), s_program, (int) getpid (), level, text);
+    char now [WFA_DATE_MS_SIZE];
+    fprintf (stderr, "%s %s[%d] %s %s\n", wfa_date_format_ms (wfa_now_ms (), now), s_program,
+             (int) getpid (), level, text);
 }
 
 void

@@ -131,6 +131,38 @@ wfa_now_ms (void)
     return ms;
 }
 
+//  A moment as UTC text.
+char *
+wfa_date_format_ms (int64_t ms, char *buf)
+{
+    int days = wfa_date_of_ms (ms, 0);
+    int64_t of_day = ms - (int64_t) days * 86400000;
+    char date [11];
+    snprintf (buf, WFA_DATE_MS_SIZE, "%sT%02d:%02d:%02d.%03dZ", wfa_date_format (days, date),
+              (int) (of_day / 3600000), (int) (of_day / 60000 % 60), (int) (of_day / 1000 % 60),
+              (int) (of_day % 1000));
+    return buf;
+}
+
+//  Parse UTC text back.
+int
+wfa_date_parse_ms (const char *text, int64_t *ms)
+{
+    char date [11];
+    int days, hour, minute, second, milli, used = 0;
+    if (!text || strlen (text) != WFA_DATE_MS_SIZE - 1 || text [10] != 'T')
+        return -1;
+    memcpy (date, text, 10);
+    date [10] = 0;
+    if (wfa_date_parse (date, &days)
+    ||  sscanf (text + 11, "%2d:%2d:%2d.%3dZ%n", &hour, &minute, &second, &milli, &used) != 4
+    ||  used != 13 || hour > 23 || minute > 59 || second > 59 || hour < 0 || minute < 0
+    ||  second < 0 || milli < 0)
+        return -1;
+    *ms = (int64_t) days * 86400000 + hour * 3600000 + minute * 60000 + second * 1000 + milli;
+    return 0;
+}
+
 void
 wfa_date_test (bool verbose)
 {
@@ -172,6 +204,14 @@ wfa_date_test (bool verbose)
     assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2027, 1, 1), week), "2026-W53"));
     assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2025, 12, 29), week), "2026-W01"));
     assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2024, 12, 30), week), "2025-W01"));
+    //  Moments as UTC text, and back
+    char moment [WFA_DATE_MS_SIZE];
+    assert (streq (wfa_date_format_ms (1764589529123LL, moment), "2025-12-01T11:45:29.123Z"));
+    assert (wfa_date_parse_ms (moment, &ms) == 0 && ms == 1764589529123LL);
+    assert (streq (wfa_date_format_ms (0, moment), "1970-01-01T00:00:00.000Z"));
+    assert (wfa_date_parse_ms ("2025-12-01T11:45:29.123", &ms) == -1);
+    assert (wfa_date_parse_ms ("2025-12-01T24:45:29.123Z", &ms) == -1);
+    assert (wfa_date_parse_ms ("2025-12-01 11:45:29.123Z", &ms) == -1);
     if (verbose)
         printf ("wfa_date: ok\n");
 }

@@ -29,6 +29,14 @@ char *wfa_date_iso_week (int days, char *buf);
 //  Local day number of a moment in ms since the epoch, tz in minutes.
 int wfa_date_of_ms (int64_t ms, int tz_minutes);
 
+//  A moment (ms since the epoch) as UTC "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf
+//  (at least WFA_DATE_MS_SIZE bytes), as log lines and audit anchors show it.
+#define WFA_DATE_MS_SIZE 25
+char *wfa_date_format_ms (int64_t ms, char *buf);
+
+//  Parse that form back into ms; -1 if it is not exactly that.
+int wfa_date_parse_ms (const char *text, int64_t *ms);
+
 //  Milliseconds since the epoch, now.
 int64_t wfa_now_ms (void);
 
