@@ -24,5 +24,6 @@
 #include "wfa_store.h"
 #include "wfa_authz.h"
 #include "wfa_monev.h"
+#include "wfa_audit.h"
 
 #endif

@@ -39,6 +39,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "file holding the Redis user's password (empty: no AUTH)" },
     [WFA_CFG_AUDIT_ANCHORS] = { "audit-anchors", "WFA_AUDIT_ANCHORS", "var/audit/anchors.log",
         "append-only file the audit chain heads are anchored in, outside Redis" },
+    [WFA_CFG_AUDIT_ANCHOR_MS] = { "audit-anchor-ms", "WFA_AUDIT_ANCHOR_MS", "60000",
+        "ms between two anchors of a pemda's audit seal (only when it moved)" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

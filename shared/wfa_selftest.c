@@ -35,6 +35,7 @@ static const s_test_t s_tests [] = {
     { "wfa_consumer", wfa_consumer_test },
     { "wfa_authz", wfa_authz_test },
     { "wfa_monev", wfa_monev_test },
+    { "wfa_audit", wfa_audit_test },
     { NULL, NULL }
 };
 

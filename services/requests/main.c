@@ -469,6 +469,7 @@ s_compare_str (const void *left, const void *right)
 //  The service's state: parsed policies, by pemda, at their stored version.
 typedef struct {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
+    wfa_audit_t *audit;         //  The audit sealer, made once the config is loaded
 } s_requests_t;
 
 //  Working days strictly between two days (Mon-Fri, not on the calendar).
@@ -1387,60 +1388,55 @@ s_audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
     freeReplyObject (seqs);
 }
 
+//  The audit sealer of this instance (wfa_audit.h), started on first use.
+static wfa_audit_t *
+s_audit (s_requests_t *self)
+{
+    if (!self->audit)
+        self->audit = wfa_audit_new (wfa_config_get (WFA_CFG_KEYS),
+                                     wfa_config_get (WFA_CFG_AUDIT_ANCHORS),
+                                     wfa_config_int (WFA_CFG_AUDIT_ANCHOR_MS));
+    return self->audit;
+}
+
 static void
 s_audit_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
-    (void) state;
     const char *pemda = s_pemda_read (call, redis, WFA_ACT_AUDIT_VERIFY);
     if (!pemda)
         return;
-    char prefix [WFA_PREFIX_MAX], prev [64], seq [24], start [24];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    snprintf (prev, sizeof prev, "%040d", 0);
-    snprintf (seq, sizeof seq, "1");
-    int64_t checked = 0;
-    char problem [256] = "";
-    int64_t broken_at = 0;
-    //  Chunks of 1,000 entries, so one check never holds Redis long
-    while (true) {
-        snprintf (start, sizeof start, "%" PRId64, checked);
-        const char *argv [] = { prefix, start, "1000", prev, seq };
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_audit_verify, 1, 5, argv, NULL);
-        if (wfa_call_redis_down (call, reply))
-            return;
-        bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 3
-                   && reply->element [0]->type == REDIS_REPLY_STRING;
-        if (!shaped) {
-            wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-            freeReplyObject (reply);
-            return;
-        }
-        const char *status = reply->element [0]->str;
-        if (streq (status, "bad")) {
-            broken_at = reply->element [1]->str? atoll (reply->element [1]->str): 0;
-            snprintf (problem, sizeof problem, "%s", reply->element [2]->str? reply->element [2]->str: "");
-            freeReplyObject (reply);
-            break;
-        }
-        snprintf (prev, sizeof prev, "%s", reply->element [1]->str? reply->element [1]->str: "");
-        snprintf (seq, sizeof seq, "%s", reply->element [2]->str? reply->element [2]->str: "1");
-        checked += reply->elements > 3? reply->element [3]->integer: 0;
-        bool done = streq (status, "end");
-        freeReplyObject (reply);
-        if (done)
-            break;
-    }
-    if (*problem)
-        msgpack_pack_false (wfa_call_reply (call, "valid"));
-    else
+    wfa_audit_report_t report;
+    int rc = wfa_audit_verify (s_audit ((s_requests_t *) state), redis, pemda, &report);
+    if (rc == -1)
+        wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    if (rc == -2)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    if (rc)
+        return;
+    if (report.valid)
         msgpack_pack_true (wfa_call_reply (call, "valid"));
-    msgpack_pack_int64 (wfa_call_reply (call, "checked"), checked);
-    if (*problem) {
-        msgpack_pack_int64 (wfa_call_reply (call, "broken_at"), broken_at);
-        wfa_mp_pack_str (wfa_call_reply (call, "problem"), problem);
-    }
     else
-        wfa_mp_pack_str (wfa_call_reply (call, "head"), prev);
+        msgpack_pack_false (wfa_call_reply (call, "valid"));
+    msgpack_pack_int64 (wfa_call_reply (call, "checked"), report.checked);
+    msgpack_pack_int64 (wfa_call_reply (call, "sealed"), report.sealed);
+    msgpack_pack_int64 (wfa_call_reply (call, "unsealed"), report.unsealed);
+    msgpack_pack_int64 (wfa_call_reply (call, "anchored"), report.anchored);
+    msgpack_pack_int64 (wfa_call_reply (call, "anchored_at"), report.anchored_at);
+    if (report.valid) {
+        wfa_mp_pack_str (wfa_call_reply (call, "head"), report.head);
+        wfa_mp_pack_str (wfa_call_reply (call, "seal"), report.seal);
+    }
+    else {
+        msgpack_pack_int64 (wfa_call_reply (call, "broken_at"), report.broken_at);
+        wfa_mp_pack_str (wfa_call_reply (call, "problem"), report.problem);
+    }
+}
+
+//  Every second: seal the new audit entries, anchor the seals that moved.
+static void
+s_housekeeping (wfa_redis_t *redis, void *state)
+{
+    wfa_audit_seal (s_audit ((s_requests_t *) state), redis);
 }
 
 static const wfa_route_t s_routes [] = {
@@ -1465,9 +1461,10 @@ static const wfa_route_t s_routes [] = {
 int
 main (int argc, char *argv [])
 {
-    s_requests_t self = { wfa_store_policy_cache_new () };
-    const wfa_service_def_t def = { "requests", s_routes, NULL, &self, NULL };
+    s_requests_t self = { wfa_store_policy_cache_new (), NULL };
+    const wfa_service_def_t def = { "requests", s_routes, NULL, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
+    wfa_audit_destroy (&self.audit);        //  Anchors what moved since the last anchor
     zhashx_destroy (&self.policies);
     return rc;
 }

@@ -119,6 +119,7 @@ class System:
         self.wrapper = list(wrapper or [])  # e.g. ["valgrind", ...] before each program
         self.tmp = tempfile.mkdtemp(prefix="fleksi-test-")
         self.clock_path = os.path.join(self.tmp, "clock")   # the simulated day's offset
+        self.anchors_path = os.path.join(self.tmp, "audit", "anchors.log")  # WFA_AUDIT_ANCHORS
         self.redis_port = spare_port()
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
         self.backend = "tcp://127.0.0.1:%d" % spare_port()
@@ -158,6 +159,8 @@ class System:
             "WFA_BACKEND": self.backend,
             "WFA_REDELIVER_MS": str(self.redeliver_ms),
             "WFA_KEYS": self.keys,
+            "WFA_AUDIT_ANCHORS": self.anchors_path,
+            "WFA_AUDIT_ANCHOR_MS": "500",
         })
         if self.verbose:
             env["WFA_VERBOSE"] = "1"
@@ -323,6 +326,15 @@ class System:
         out = subprocess.run(["redis-cli", "-p", str(self.redis_port)] + [str(a) for a in args],
                              capture_output=True, timeout=10)
         return out.stdout.decode("utf-8", "replace")
+
+    def anchors(self, pemda=None):
+        """The audit anchor log's lines (time, pemda, seq, key id, seal), of one pemda or all."""
+        try:
+            with open(self.anchors_path) as f:
+                lines = [line.split() for line in f]
+        except FileNotFoundError:
+            return []
+        return [line for line in lines if pemda is None or line[1] == pemda]
 
     def assert_alive(self):
         dead = self.dead()

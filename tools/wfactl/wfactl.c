@@ -1106,18 +1106,31 @@ s_cmd_audit (int argc, char **argv)
             if (valid) {
                 printf ("audit log of %s is intact: ", s_pemda_label (opts [0].value));
                 s_print_field (&reply.data, "checked");
-                printf (" entries, head ");
+                printf (" entries (");
+                s_print_field (&reply.data, "sealed");
+                printf (" sealed, ");
+                s_print_field (&reply.data, "unsealed");
+                printf (" waiting for their seal), head ");
                 s_print_field (&reply.data, "head");
+                int64_t anchored = 0;
+                if (wfa_mp_int (wfa_mp_get (&reply.data, "anchored"), &anchored) == 0 && anchored > 0) {
+                    printf ("\nlast anchor: entry %" PRId64 " at ", anchored);
+                    s_print_time (wfa_mp_get (&reply.data, "anchored_at"), NULL);
+                }
+                else
+                    printf ("\nno anchor yet");
                 printf ("\n");
             }
             else {
-                fprintf (stderr, "error: AUDIT_BROKEN: audit log of %s is broken at entry ",
-                         s_pemda_label (opts [0].value));
-                const msgpack_object *at = wfa_mp_get (&reply.data, "broken_at");
                 const msgpack_object *problem = wfa_mp_get (&reply.data, "problem");
                 int64_t seq = 0;
-                wfa_mp_int (at, &seq);
-                fprintf (stderr, "%" PRId64 ": %.*s\n", seq,
+                wfa_mp_int (wfa_mp_get (&reply.data, "broken_at"), &seq);
+                fprintf (stderr, "error: AUDIT_BROKEN: audit log of %s ", s_pemda_label (opts [0].value));
+                if (seq > 0)
+                    fprintf (stderr, "is broken at entry %" PRId64 ": ", seq);
+                else
+                    fprintf (stderr, "cannot be verified: ");
+                fprintf (stderr, "%.*s\n",
                          problem && problem->type == MSGPACK_OBJECT_STR? (int) problem->via.str.size: 0,
                          problem && problem->type == MSGPACK_OBJECT_STR? problem->via.str.ptr: "");
             }
