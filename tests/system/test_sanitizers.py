@@ -7,7 +7,7 @@ import os
 import re
 
 import test_monev
-from harness import ROOT, System
+from harness import ROOT, System, wait_until
 from load import load_org, run_load
 
 ASAN_BIN = os.path.join(ROOT, "build-asan", "bin")
@@ -32,6 +32,14 @@ def check_logs(system):
     assert not reports, "memory checker reports:\n" + "\n\n".join(reports)
 
 
+def audit_intact(client):
+    """The flow's audit log verifies, its seals (made by the sealer meanwhile) checked."""
+    wait_until("the audit log sealed", lambda: client.call(
+        "AUDIT.VERIFY", {"pemda": "35.08"}, timeout=30).get("unsealed") == 0, 60, 0.5)
+    report = client.call("AUDIT.VERIFY", {"pemda": "35.08"}, timeout=30)
+    assert report.get("valid") is True and report["sealed"] > 0, report
+
+
 def test_flow_under_address_and_undefined_sanitizers():
     assert os.path.exists(os.path.join(ASAN_BIN, "wfa-requests")), "run make asan first"
     env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
@@ -40,6 +48,7 @@ def test_flow_under_address_and_undefined_sanitizers():
         client = system.client()
         load = run_load(client, load_org(staff_per_supervisor=5, supervisors=2), 200, tag="asan")
         load.verify(client, settle_s=0.5)
+        audit_intact(client)
         check_logs(system)
 
 
@@ -50,6 +59,7 @@ def test_flow_under_valgrind():
         client = system.client()
         load = run_load(client, load_org(staff_per_supervisor=2, supervisors=1), 30, tag="vg")
         load.verify(client, settle_s=0.5)
+        audit_intact(client)
         check_logs(system)
 
 
