@@ -280,7 +280,8 @@ def vectors():
     pair("audit.request", "AUDIT.REQUEST", {"v": 1, "id": "vec-audit", "as": PEGAWAI, "request_id": REQUEST_ID},
          ok("vec-audit", entries=audit, count=5))
     pair("audit.verify", "AUDIT.VERIFY", {"v": 1, "id": "vec-verify", "as": ATASAN, "pemda": PEMDA},
-         ok("vec-verify", valid=True, checked=5, head=h5))
+         ok("vec-verify", valid=True, checked=5, sealed=5, unsealed=0, anchored=5,
+            anchored_at=T2 + 60000, head=h5, seal="630dcd29:" + "0" * 62 + "55"))
     pair("calendar.set", "CALENDAR.SET",
          {"v": 1, "id": "vec-cal", "key": "vec-cal-1", "pemda": PEMDA, "as": ATASAN,
           "days": [{"date": "2099-01-01", "kind": "nasional", "name": "Tahun Baru Masehi"},
