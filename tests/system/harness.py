@@ -218,7 +218,7 @@ class System:
         return self.metrics[(name, index)]
 
     def start_all(self):
-        make_keys(self.keys, self.frontend)
+        make_keys(self.keys, self.frontend, self.backend)
         self.procs["redis"] = [self._spawn("redis", 0, self._argv("redis"))]
         wait_until("redis-server to answer PING", lambda: redis_ping(self.redis_port), 15)
         self.procs["broker"] = [self._spawn("broker", 0, self._argv("broker"),
