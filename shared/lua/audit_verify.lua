@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- audit_verify.lua: check one chunk of a pemda's audit chain.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     start (list index), count, prev (hash the chunk must follow),
