@@ -5,6 +5,10 @@
     connection (name -> SHA), so two threads never share a cache. */
 #include "wfa.h"
 
+//  The last command this thread sent came back refused because Redis is
+//  full (maxmemory with noeviction), not because it is out of reach
+static _Thread_local bool s_refused_full;
+
 struct _wfa_redis_t {
     char host [256];            //  Redis host
     int port;                   //  Redis port
@@ -13,6 +17,7 @@ struct _wfa_redis_t {
     zhash_t *shas;              //  Script source pointer -> SHA1 hex
     uint64_t connects;          //  Successful connects
     int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
+    int64_t refusal_logged_ms;  //  When a full Redis was last logged (zclock_mono)
 };
 
 //  Create a connection object.
@@ -124,10 +129,36 @@ wfa_redis_export (wfa_redis_t *self, const char *connection)
     wfa_prom_set (prom, "wfa_redis_connected", wfa_redis_connected (self)? 1: 0, connection, NULL);
 }
 
+//  A reply as callers take it: Redis refusing a write because it is full
+//  comes back as NULL, like Redis out of reach, so every caller already
+//  answers it; logged at most once a minute.
+static redisReply *
+s_checked (wfa_redis_t *self, redisReply *reply)
+{
+    s_refused_full = wfa_redis_is_error (reply, "OOM");
+    if (!s_refused_full)
+        return reply;
+    int64_t now = zclock_mono ();
+    if (self->refusal_logged_ms == 0 || now - self->refusal_logged_ms >= 60000) {
+        self->refusal_logged_ms = now;
+        wfa_log ("E", "redis %s:%d is full (maxmemory): it refuses writes, which answer "
+                     "STORAGE_FULL until it has room", self->host, self->port);
+    }
+    freeReplyObject (reply);
+    return NULL;
+}
+
+bool
+wfa_redis_refused_full (void)
+{
+    return s_refused_full;
+}
+
 //  Run a command from an argument vector.
 redisReply *
 wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens)
 {
+    s_refused_full = false;
     if (wfa_redis_connect (self))
         return NULL;
     redisReply *reply = (redisReply *) redisCommandArgv (self->context, argc, argv, lens);
@@ -143,13 +174,14 @@ wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *le
         if (!reply)
             s_drop (self);
     }
-    return reply;
+    return s_checked (self, reply);
 }
 
 //  Run a printf-style command.
 redisReply *
 wfa_redis_command (wfa_redis_t *self, const char *format, ...)
 {
+    s_refused_full = false;
     if (wfa_redis_connect (self))
         return NULL;
     va_list args;
@@ -158,7 +190,7 @@ wfa_redis_command (wfa_redis_t *self, const char *format, ...)
     va_end (args);
     if (!reply)
         s_drop (self);
-    return reply;
+    return s_checked (self, reply);
 }
 
 bool
@@ -303,6 +335,25 @@ wfa_redis_test (bool verbose)
     assert (wfa_redis_is_error (reply, "ERR"));
     freeReplyObject (reply);
 
+    //  Full (maxmemory, noeviction): writes come back NULL, told apart from
+    //  Redis out of reach; reads go on; the connection stays up
+    reply = wfa_redis_command (redis, "CONFIG SET maxmemory 1");
+    freeReplyObject (reply);
+    assert (wfa_redis_command (redis, "SET wfa:test:full x") == NULL);
+    assert (wfa_redis_refused_full () && wfa_redis_connected (redis));
+    wfa_script_t write = { "write", "#!lua\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])" };
+    assert (wfa_redis_eval (redis, &write, 1, 2, argv, NULL) == NULL);
+    assert (wfa_redis_refused_full ());
+    reply = wfa_redis_command (redis, "GET wfa:test:n");
+    assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "10"));
+    assert (!wfa_redis_refused_full ());
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "CONFIG SET maxmemory 0");
+    freeReplyObject (reply);
+    reply = wfa_redis_eval (redis, &write, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 15);
+    freeReplyObject (reply);
+
     //  Redis restarts: one failed call at most, then it works again
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
@@ -325,6 +376,7 @@ wfa_redis_test (bool verbose)
     assert (redis == NULL);
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
+
     char command [128];
     snprintf (command, sizeof command, "rm -rf %s", dir);
     if (system (command)) {}

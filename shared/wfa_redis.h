@@ -36,7 +36,8 @@ void wfa_redis_export (wfa_redis_t *self, const char *connection);
 
 //  Run a command from an argument vector (lens may be NULL for C strings).
 //  Returns the reply (caller frees with freeReplyObject) or NULL when
-//  Redis cannot be reached. An error reply is returned as a reply.
+//  Redis cannot be reached or refuses a write because it is full (see wfa_redis_refused_full). Any
+//  other error reply is returned as a reply.
 redisReply *wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens);
 
 //  Run a printf-style command (see redisCommand).
@@ -45,6 +46,11 @@ redisReply *wfa_redis_command (wfa_redis_t *self, const char *format, ...);
 //  Run a script with nkeys keys then args, all in argv.
 redisReply *wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
                             int nkeys, int argc, const char **argv, const size_t *lens);
+
+//  True if the last command this thread sent got NULL because Redis is
+//  full (OOM: maxmemory reached, noeviction), not out of reach: the call
+//  answers STORAGE_FULL rather than REDIS_UNAVAILABLE.
+bool wfa_redis_refused_full (void);
 
 //  True if reply is an error reply starting with prefix.
 bool wfa_redis_is_error (const redisReply *reply, const char *prefix);

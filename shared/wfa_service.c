@@ -31,13 +31,14 @@ wfa_instance_id (void)
     return s_instance;
 }
 
-//  Answer REDIS_UNAVAILABLE if reply is NULL.
+//  Answer REDIS_UNAVAILABLE (or STORAGE_FULL) if reply is NULL.
 bool
 wfa_call_redis_down (wfa_call_t *call, const redisReply *reply)
 {
     if (reply)
         return false;
-    wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    wfa_call_error (call, wfa_redis_refused_full ()? WFA_E_STORAGE_FULL: WFA_E_REDIS_UNAVAILABLE,
+                    NULL, NULL, -1);
     return true;
 }
 
