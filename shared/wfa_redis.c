@@ -114,10 +114,52 @@ wfa_redis_reconnects (wfa_redis_t *self)
     return self->connects > 0? self->connects - 1: 0;
 }
 
+//  A number field of an INFO answer ("name:value" lines), or -1.
+static double
+s_info_field (const char *info, const char *name)
+{
+    size_t len = strlen (name);
+    const char *line = info;
+    while (line) {
+        if (strncmp (line, name, len) == 0 && line [len] == ':')
+            return strtod (line + len + 1, NULL);
+        line = strchr (line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+//  Sample Redis's memory (INFO memory) into the two memory gauges; left
+//  as they were while Redis cannot tell.
+static void
+s_export_memory (wfa_redis_t *self, wfa_prom_t *prom)
+{
+    wfa_prom_declare (prom, "wfa_redis_used_memory_bytes", WFA_PROM_GAUGE,
+                      "Memory Redis holds for data (INFO used_memory); writes are refused "
+                      "with STORAGE_FULL once it passes wfa_redis_maxmemory_bytes.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_redis_maxmemory_bytes", WFA_PROM_GAUGE,
+                      "Redis's maxmemory (INFO maxmemory); 0 means no limit.", "", NULL, 0);
+    if (!self->context)
+        return;
+    redisReply *reply = wfa_redis_command (self, "INFO memory");
+    if (reply && reply->type == REDIS_REPLY_STRING) {
+        double used = s_info_field (reply->str, "used_memory");
+        double max = s_info_field (reply->str, "maxmemory");
+        if (used >= 0 && max >= 0) {
+            wfa_prom_set (prom, "wfa_redis_used_memory_bytes", used, NULL);
+            wfa_prom_set (prom, "wfa_redis_maxmemory_bytes", max, NULL);
+        }
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
 void
 wfa_redis_export (wfa_redis_t *self, const char *connection)
 {
     wfa_prom_t *prom = wfa_prom ();
+    s_export_memory (self, prom);
     wfa_prom_declare (prom, "wfa_redis_reconnects_total", WFA_PROM_COUNTER,
                       "Times a Redis connection was re-established after it broke, by "
                       "connection (worker: calls; consumer: events).", "connection", NULL, 0);
@@ -348,6 +390,9 @@ wfa_redis_test (bool verbose)
     assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "10"));
     assert (!wfa_redis_refused_full ());
     freeReplyObject (reply);
+    wfa_redis_export (redis, "test");
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_maxmemory_bytes", NULL) == 1);
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_used_memory_bytes", NULL) > 1);
     reply = wfa_redis_command (redis, "CONFIG SET maxmemory 0");
     freeReplyObject (reply);
     reply = wfa_redis_eval (redis, &write, 1, 2, argv, NULL);

@@ -30,8 +30,9 @@ bool wfa_redis_connected (wfa_redis_t *self);
 uint64_t wfa_redis_reconnects (wfa_redis_t *self);
 
 //  Copy the reconnect count and the connected state into the process's
-//  metrics, labelled connection="<connection>" (e.g. worker, consumer).
-//  Call from the thread that owns the connection.
+//  metrics, labelled connection="<connection>" (e.g. worker, consumer),
+//  and sample Redis's used and maximum memory (INFO memory) while
+//  connected. Call from the thread that owns the connection.
 void wfa_redis_export (wfa_redis_t *self, const char *connection);
 
 //  Run a command from an argument vector (lens may be NULL for C strings).
