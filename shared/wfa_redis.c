@@ -2,8 +2,15 @@
 
     hiredis 0.14 marks a context unusable after an I/O error; we then drop
     it and make a new one on the next call. Scripts are cached per
-    connection (name -> SHA), so two threads never share a cache. */
+    connection (name -> SHA), so two threads never share a cache. Every
+    new connection signs in (AUTH) as the process's Redis user when a
+    password file is configured (deploy/redis-acl.sh makes the users). */
 #include "wfa.h"
+
+//  Who every connection of this process signs in as: set once at start,
+//  before any thread runs, like the config values. No password, no AUTH.
+static char s_user [128];
+static char s_password [512];
 
 //  The last command this thread sent came back refused because Redis is
 //  full (maxmemory with noeviction), not because it is out of reach
@@ -17,8 +24,36 @@ struct _wfa_redis_t {
     zhash_t *shas;              //  Script source pointer -> SHA1 hex
     uint64_t connects;          //  Successful connects
     int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
-    int64_t refusal_logged_ms;  //  When a full Redis was last logged (zclock_mono)
+    bool sign_in_refused;       //  The last AUTH was refused (logged once)
+    int64_t refusal_logged_ms;  //  When a full or locked Redis was last logged (zclock_mono)
 };
+
+//  Read who this process signs in as (see wfa_redis.h).
+int
+wfa_redis_credentials (const char *service)
+{
+    const char *user = wfa_config_get (WFA_CFG_REDIS_USER);
+    const char *path = wfa_config_get (WFA_CFG_REDIS_PASSWORD_FILE);
+    snprintf (s_user, sizeof s_user, "%s", *user? user: service);
+    *s_password = 0;
+    if (!*path)
+        return 0;
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        wfa_log ("E", "cannot read the Redis password file %s: %s", path, strerror (errno));
+        return -1;
+    }
+    if (!fgets (s_password, sizeof s_password, file))
+        *s_password = 0;
+    fclose (file);
+    s_password [strcspn (s_password, "\r\n")] = 0;
+    if (!*s_password) {
+        wfa_log ("E", "the Redis password file %s is empty", path);
+        return -1;
+    }
+    wfa_log ("I", "redis: signing in as user %s (password from %s)", s_user, path);
+    return 0;
+}
 
 //  Create a connection object.
 wfa_redis_t *
@@ -75,6 +110,31 @@ s_drop (wfa_redis_t *self)
     }
 }
 
+//  Sign a new connection in; 0 when Redis accepts. A refusal is logged
+//  once, not at every retry, and retried once a second.
+static int
+s_sign_in (wfa_redis_t *self, redisContext *context)
+{
+    redisReply *reply = (redisReply *) redisCommand (context, "AUTH %s %s", s_user, s_password);
+    int rc = reply && reply->type == REDIS_REPLY_STATUS? 0: -1;
+    if (reply && rc) {
+        if (!self->sign_in_refused)
+            wfa_log ("E", "redis %s:%d refuses user %s: %s (check WFA_REDIS_PASSWORD_FILE "
+                     "and Redis's ACL file); calls answer REDIS_UNAVAILABLE", self->host,
+                     self->port, s_user, reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        self->sign_in_refused = true;
+        self->next_try_ms = zclock_mono () + 1000;
+    }
+    else
+    if (reply && self->sign_in_refused) {
+        wfa_log ("I", "redis %s:%d accepts user %s again", self->host, self->port, s_user);
+        self->sign_in_refused = false;
+    }
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
+
 //  Connect if not connected; at most one attempt per 100 ms. The backoff
 //  runs on the monotonic clock: wfa_now_ms () moves with WFA_CLOCK_FILE and
 //  wall-clock steps, and a step back would hold off every retry that long.
@@ -95,6 +155,10 @@ wfa_redis_connect (wfa_redis_t *self)
         return -1;
     }
     redisSetTimeout (context, timeout);
+    if (*s_password && s_sign_in (self, context)) {
+        redisFree (context);
+        return -1;
+    }
     self->context = context;
     self->connects++;
     if (self->connects > 1)
@@ -171,19 +235,25 @@ wfa_redis_export (wfa_redis_t *self, const char *connection)
     wfa_prom_set (prom, "wfa_redis_connected", wfa_redis_connected (self)? 1: 0, connection, NULL);
 }
 
-//  A reply as callers take it: Redis refusing a write because it is full
-//  comes back as NULL, like Redis out of reach, so every caller already
-//  answers it; logged at most once a minute.
+//  A reply as callers take it: Redis refusing a write because it is full,
+//  or a command because this connection has not signed in, comes back as
+//  NULL, like Redis out of reach, so every caller already answers it; the
+//  cause is logged at most once a minute.
 static redisReply *
 s_checked (wfa_redis_t *self, redisReply *reply)
 {
     s_refused_full = wfa_redis_is_error (reply, "OOM");
-    if (!s_refused_full)
+    bool locked = wfa_redis_is_error (reply, "NOAUTH");
+    if (!s_refused_full && !locked)
         return reply;
     int64_t now = zclock_mono ();
     if (self->refusal_logged_ms == 0 || now - self->refusal_logged_ms >= 60000) {
         self->refusal_logged_ms = now;
-        wfa_log ("E", "redis %s:%d is full (maxmemory): it refuses writes, which answer "
+        if (locked)
+            wfa_log ("E", "redis %s:%d wants a sign-in: set WFA_REDIS_PASSWORD_FILE; calls "
+                     "answer REDIS_UNAVAILABLE", self->host, self->port);
+        else
+            wfa_log ("E", "redis %s:%d is full (maxmemory): it refuses writes, which answer "
                      "STORAGE_FULL until it has room", self->host, self->port);
     }
     freeReplyObject (reply);
@@ -301,8 +371,10 @@ wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
 }
 
 //  Start a throwaway redis-server for the selftest; returns its pid.
+//  Locked: the default user is off and user "tester" signs in with
+//  password "secret" to the wfa:* keys.
 static pid_t
-s_start_redis (int port, const char *dir)
+s_start_redis (int port, const char *dir, bool locked)
 {
     pid_t pid = fork ();
     assert (pid >= 0);
@@ -311,8 +383,14 @@ s_start_redis (int port, const char *dir)
         snprintf (port_text, sizeof port_text, "%d", port);
         int null_fd = open ("/dev/null", O_WRONLY);
         dup2 (null_fd, 1);
-        execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
-                "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", (char *) NULL);
+        if (locked)
+            execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
+                    "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
+                    "--user", "default", "off", "--user", "tester", "on", ">secret",
+                    "~wfa:*", "+@all", (char *) NULL);
+        else
+            execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
+                    "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", (char *) NULL);
         _exit (127);
     }
     return pid;
@@ -353,7 +431,7 @@ wfa_redis_test (bool verbose)
     assert (wfa_redis_command (redis, "PING") == NULL);
     assert (!wfa_redis_connected (redis));
 
-    pid_t pid = s_start_redis (port, dir);
+    pid_t pid = s_start_redis (port, dir, false);
     redisReply *reply = NULL;
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
@@ -404,7 +482,7 @@ wfa_redis_test (bool verbose)
     waitpid (pid, NULL, 0);
     reply = wfa_redis_command (redis, "PING");
     assert (reply == NULL);
-    pid = s_start_redis (port, dir);
+    pid = s_start_redis (port, dir, false);
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
         reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
@@ -422,6 +500,47 @@ wfa_redis_test (bool verbose)
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
 
+    //  A locked Redis: without a sign-in every call is NULL (not an error
+    //  reply); with the right password it works, keys outside wfa:* are
+    //  refused; a wrong password is NULL again, never a crash
+    pid = s_start_redis (port, dir, true);
+    redis = wfa_redis_new (address, 500);
+    for (int try_nbr = 0; try_nbr < 100 && !wfa_redis_connected (redis); try_nbr++) {
+        zclock_sleep (50);
+        wfa_redis_connect (redis);
+    }
+    assert (wfa_redis_command (redis, "PING") == NULL);
+    wfa_redis_destroy (&redis);
+    char password_file [128];
+    snprintf (password_file, sizeof password_file, "%s/tester.password", dir);
+    FILE *file = fopen (password_file, "w");
+    assert (file);
+    fprintf (file, "secret\n");
+    fclose (file);
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, password_file);
+    assert (wfa_redis_credentials ("tester") == 0);
+    redis = wfa_redis_new (address, 500);
+    reply = wfa_redis_command (redis, "SET wfa:test:x 1");
+    assert (reply && reply->type == REDIS_REPLY_STATUS);
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "GET other:x");
+    assert (wfa_redis_is_error (reply, "NOPERM"));
+    freeReplyObject (reply);
+    wfa_redis_destroy (&redis);
+    wfa_config_set (WFA_CFG_REDIS_USER, "intruder");
+    assert (wfa_redis_credentials ("tester") == 0);
+    redis = wfa_redis_new (address, 500);
+    assert (wfa_redis_command (redis, "GET wfa:test:x") == NULL);
+    assert (!wfa_redis_connected (redis) && !wfa_redis_refused_full ());
+    wfa_redis_destroy (&redis);
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, "/nonexistent/tester.password");
+    assert (wfa_redis_credentials ("tester") == -1);
+    //  Back to no sign-in for the other tests
+    wfa_config_set (WFA_CFG_REDIS_USER, "");
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, "");
+    assert (wfa_redis_credentials ("tester") == 0);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
     char command [128];
     snprintf (command, sizeof command, "rm -rf %s", dir);
     if (system (command)) {}

@@ -14,6 +14,13 @@ typedef struct {
     const char *source;         //  Lua text
 } wfa_script_t;
 
+//  Read who every connection of this process signs in to Redis as: the
+//  user WFA_REDIS_USER (empty: service, the service's own name) with the
+//  password in the file WFA_REDIS_PASSWORD_FILE (empty: no AUTH). Call
+//  once at start, before any connection. Returns -1, logged, when the file
+//  cannot be read or is empty.
+int wfa_redis_credentials (const char *service);
+
 //  Create a connection to "host:port" with a command timeout in ms.
 //  Connects lazily: never fails.
 wfa_redis_t *wfa_redis_new (const char *address, int timeout_ms);
@@ -37,7 +44,8 @@ void wfa_redis_export (wfa_redis_t *self, const char *connection);
 
 //  Run a command from an argument vector (lens may be NULL for C strings).
 //  Returns the reply (caller frees with freeReplyObject) or NULL when
-//  Redis cannot be reached or refuses a write because it is full (see wfa_redis_refused_full). Any
+//  Redis cannot be reached, wants a sign-in this process cannot give, or
+//  refuses a write because it is full (see wfa_redis_refused_full). Any
 //  other error reply is returned as a reply.
 redisReply *wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens);
 

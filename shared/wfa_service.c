@@ -266,6 +266,8 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
         fprintf (stderr, "wfa-%s: unknown argument %s (try --help)\n", def->name, argv [arg_nbr]);
         return 2;
     }
+    if (wfa_redis_credentials (def->name))
+        return 1;
     zsys_init ();
     zsys_set_logstream (NULL);
     //  Without its key a worker cannot sign in: say so and stop
