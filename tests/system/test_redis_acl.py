@@ -7,12 +7,15 @@ gauges show it, and once the operator makes room everything works again."""
 import glob
 import os
 import re
+import shutil
 import signal
+import stat
 import subprocess
+import tempfile
 import urllib.request
 
-from harness import (ROOT, SERVICES, Org, System, approve_chain, import_rows, ok, redis_ping,
-                     submit_body, wait_until, workdays)
+from harness import (BIN, ROOT, SERVICES, Org, System, approve_chain, import_rows, ok, redis_ping,
+                     spare_port, submit_body, wait_until, workdays)
 
 USERS = os.path.join(ROOT, "deploy", "redis-users.acl")
 # What no service may ever run
@@ -219,6 +222,61 @@ def test_a_service_with_a_wrong_password_says_so_and_answers_unavailable():
         assert proc.wait(10) == 1
         assert "cannot read the Redis password file %s.missing" % wrong in system.log_text("requests")
         system.redis("ACL", "LOG", "RESET")
+
+
+def test_make_run_locks_redis():
+    """deploy/run.sh (make run): passwords made on first start, mode 0600, hashed in the ACL
+    file; every service signed in as its own user; maxmemory from WFA_REDIS_MAXMEMORY with
+    noeviction; a second start keeps the passwords."""
+    var = tempfile.mkdtemp(prefix="fleksi-run-acl-")
+    port, front = spare_port(), spare_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
+    env.update({"WFA_VAR": var, "WFA_REDIS_PORT": str(port), "WFA_METRICS_PORT": "0",
+                "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
+                "WFA_BACKEND": "tcp://127.0.0.1:%d" % spare_port(), "WFA_REDIS_MAXMEMORY": "64mb"})
+    folder = os.path.join(var, "redis")
+    admin = lambda *args: subprocess.run(
+        ["redis-cli", "-p", str(port), "--user", "admin"] + list(args), capture_output=True, text=True,
+        env=dict(env, REDISCLI_AUTH=open(os.path.join(folder, "admin.password")).read())).stdout
+    passwords = {}
+    for start in range(2):
+        with open(os.path.join(var, "run.log"), "ab") as log:
+            run_sh = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      start_new_session=True)
+        try:
+            status = lambda: subprocess.run([os.path.join(BIN, "wfactl"), "status"], capture_output=True,
+                                            text=True, env=dict(env, WFA_ENDPOINT=env["WFA_FRONTEND"])).stdout
+            wait_until("make run to bring up every service", lambda: status().count(": 1 instance") == 4, 30)
+            users = {"default", "admin"} | set(SERVICES)
+            files = sorted(os.listdir(folder))
+            for user in users - {"default"}:
+                path = os.path.join(folder, user + ".password")
+                assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, (path, oct(os.stat(path).st_mode))
+                password = open(path).read()
+                assert re.fullmatch(r"[0-9a-f]{64}", password), (path, password)
+                assert passwords.setdefault(user, password) == password, "a restart changed it"
+            acl = os.path.join(folder, "users.acl")
+            assert stat.S_IMODE(os.stat(acl).st_mode) == 0o600, files
+            text = open(acl).read()
+            assert not any(p in text for p in passwords.values()), "a password in clear"
+            assert cli_plain(port).startswith("NOAUTH")
+            config = admin("CONFIG", "GET", "maxmemory*").split()
+            config = dict(zip(config[::2], config[1::2]))
+            assert (config["maxmemory"], config["maxmemory-policy"]) == \
+                (str(64 * 1024 * 1024), "noeviction"), config
+            wait_until("every service signed in", lambda: set(re.findall(
+                r"\buser=(\S+)", admin("CLIENT", "LIST"))) == set(SERVICES) | {"admin"}, 15)
+        finally:
+            os.killpg(run_sh.pid, signal.SIGINT)
+            run_sh.wait(15)
+    shutil.rmtree(var, ignore_errors=True)
+
+
+def cli_plain(port):
+    out = subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"})
+    return (out.stdout + out.stderr).strip()
 
 
 # ---------------------------------------------------------------- full
