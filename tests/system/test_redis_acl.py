@@ -351,3 +351,22 @@ def test_a_full_redis_refuses_writes_whole_with_storage_full():
         assert approve_chain(client, first, key="after")["state"] == "approved"
         assert approve_chain(client, second, key="after")["state"] == "approved"
         system.assert_alive()
+
+
+def test_the_alert_rules_watch_the_memory_gauges():
+    """deploy/prometheus.yml loads deploy/prometheus-alerts.yml, whose rules fire on the ratio
+    of the two memory gauges, both documented in docs/operations.md."""
+    import yaml
+    deploy = os.path.join(ROOT, "deploy")
+    prometheus = yaml.safe_load(open(os.path.join(deploy, "prometheus.yml")))
+    assert "prometheus-alerts.yml" in prometheus.get("rule_files", []), prometheus.get("rule_files")
+    rules = [rule for group in yaml.safe_load(open(os.path.join(deploy, "prometheus-alerts.yml")))["groups"]
+             for rule in group["rules"]]
+    memory = [rule for rule in rules if "wfa_redis_used_memory_bytes" in rule["expr"]
+              and "wfa_redis_maxmemory_bytes" in rule["expr"]]
+    assert memory and all(rule.get("alert") and rule.get("for") for rule in memory), rules
+    documented = open(os.path.join(ROOT, "docs", "operations.md")).read()
+    for name in ("wfa_redis_used_memory_bytes", "wfa_redis_maxmemory_bytes"):
+        assert "| `%s` | gauge |" % name in documented, name
+    for rule in memory:
+        assert rule["alert"] in documented, "%s is not in docs/operations.md" % rule["alert"]
