@@ -46,11 +46,12 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # Lua scripts become C string constants: shared/lua/x.lua -> build/gen/lua/x.lua.h,
-# each with the shared Lua library (shared/lua/lib/*.lua) in front of it
+# each with the shared Lua library (shared/lua/lib/*.lua) in front of it, after the
+# script's first line when that is its flags (#!lua ...), which Redis wants first
 LUA_LIB    := $(sort $(wildcard shared/lua/lib/*.lua))
 $(BUILD)/gen/lua/%.lua.h: $(LUA_LIB) shared/lua/%.lua
 	@mkdir -p $(dir $@)
-	$(Q)cat $^ | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
+	$(Q){ sed -n '1{/^#!/p;}' shared/lua/$*.lua; cat $(LUA_LIB); sed '1{/^#!/d;}' shared/lua/$*.lua; } | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
 
 $(BUILD)/bin/wfa-%: $(BUILD)/services/%/main.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)

@@ -3,6 +3,9 @@
 # the broker and of each service, logging to this terminal. Ctrl-C stops all.
 # Ports: Redis 7379, broker 7400 (clients) and 7401 (workers); override with
 # WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND; the data folder with WFA_VAR.
+# Redis is locked: one user per service (deploy/redis-users.acl), passwords in
+# var/redis/<user>.password, the default user off; maxmemory WFA_REDIS_MAXMEMORY
+# (deploy/redis.conf: 1gb), past which writes are refused rather than data evicted.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${WFA_BIN:-$top/build/bin}
@@ -31,15 +34,19 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-if redis-cli -p "$port" ping >/dev/null 2>&1; then
+# A locked Redis answers NOAUTH to a PING without a password: it is there all the same
+redis_answers() { redis-cli -p "$port" ping 2>&1 | grep -qE '^(PONG|NOAUTH)'; }
+if redis_answers; then
   echo "fleksi: something already answers on port $port; stop it or set WFA_REDIS_PORT" >&2
   exit 1
 fi
-redis-server --port "$port" --bind 127.0.0.1 --dir "$var/redis" \
+sh "$top/deploy/redis-acl.sh" "$var/redis"
+redis-server "$top/deploy/redis.conf" --port "$port" --bind 127.0.0.1 --dir "$var/redis" \
+  --aclfile "$var/redis/users.acl" ${WFA_REDIS_MAXMEMORY:+--maxmemory "$WFA_REDIS_MAXMEMORY"} \
   --appendonly yes --appendfsync everysec --save "" --daemonize no \
   --logfile "$var/redis/redis.log" --loglevel notice &
 pids+=($!)
-for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 50); do redis_answers && break; sleep 0.1; done
 
 # Prometheus metrics: one port each, from WFA_METRICS_PORT (default 9464) up;
 # WFA_METRICS_PORT=0 turns them off
@@ -48,10 +55,11 @@ metrics_addr() { [ "$metrics_port" = 0 ] && echo "" || echo "127.0.0.1:$((metric
 WFA_METRICS_ADDR=$(metrics_addr 0) "$bin/wfa-broker" & pids+=($!)
 n=1
 for service in requests approvals notifications metrics; do
-  WFA_METRICS_ADDR=$(metrics_addr $n) "$bin/wfa-$service" & pids+=($!)
+  WFA_METRICS_ADDR=$(metrics_addr $n) WFA_REDIS_PASSWORD_FILE="$var/redis/$service.password" \
+    "$bin/wfa-$service" & pids+=($!)
   n=$((n + 1))
 done
-echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log), broker $WFA_FRONTEND. Ctrl-C stops."
+echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log, users and passwords: var/redis/*.password), broker $WFA_FRONTEND. Ctrl-C stops."
 echo "fleksi: in another terminal: make demo, then build/bin/wfactl status"
 wait -n
 echo "fleksi: a process exited; stopping the rest" >&2

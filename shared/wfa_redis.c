@@ -2,8 +2,19 @@
 
     hiredis 0.14 marks a context unusable after an I/O error; we then drop
     it and make a new one on the next call. Scripts are cached per
-    connection (name -> SHA), so two threads never share a cache. */
+    connection (name -> SHA), so two threads never share a cache. Every
+    new connection signs in (AUTH) as the process's Redis user when a
+    password file is configured (deploy/redis-acl.sh makes the users). */
 #include "wfa.h"
+
+//  Who every connection of this process signs in as: set once at start,
+//  before any thread runs, like the config values. No password, no AUTH.
+static char s_user [128];
+static char s_password [512];
+
+//  The last command this thread sent came back refused because Redis is
+//  full (maxmemory with noeviction), not because it is out of reach
+static _Thread_local bool s_refused_full;
 
 struct _wfa_redis_t {
     char host [256];            //  Redis host
@@ -13,7 +24,36 @@ struct _wfa_redis_t {
     zhash_t *shas;              //  Script source pointer -> SHA1 hex
     uint64_t connects;          //  Successful connects
     int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
+    bool sign_in_refused;       //  The last AUTH was refused (logged once)
+    int64_t refusal_logged_ms;  //  When a full or locked Redis was last logged (zclock_mono)
 };
+
+//  Read who this process signs in as (see wfa_redis.h).
+int
+wfa_redis_credentials (const char *service)
+{
+    const char *user = wfa_config_get (WFA_CFG_REDIS_USER);
+    const char *path = wfa_config_get (WFA_CFG_REDIS_PASSWORD_FILE);
+    snprintf (s_user, sizeof s_user, "%s", *user? user: service);
+    *s_password = 0;
+    if (!*path)
+        return 0;
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        wfa_log ("E", "cannot read the Redis password file %s: %s", path, strerror (errno));
+        return -1;
+    }
+    if (!fgets (s_password, sizeof s_password, file))
+        *s_password = 0;
+    fclose (file);
+    s_password [strcspn (s_password, "\r\n")] = 0;
+    if (!*s_password) {
+        wfa_log ("E", "the Redis password file %s is empty", path);
+        return -1;
+    }
+    wfa_log ("I", "redis: signing in as user %s (password from %s)", s_user, path);
+    return 0;
+}
 
 //  Create a connection object.
 wfa_redis_t *
@@ -70,6 +110,31 @@ s_drop (wfa_redis_t *self)
     }
 }
 
+//  Sign a new connection in; 0 when Redis accepts. A refusal is logged
+//  once, not at every retry, and retried once a second.
+static int
+s_sign_in (wfa_redis_t *self, redisContext *context)
+{
+    redisReply *reply = (redisReply *) redisCommand (context, "AUTH %s %s", s_user, s_password);
+    int rc = reply && reply->type == REDIS_REPLY_STATUS? 0: -1;
+    if (reply && rc) {
+        if (!self->sign_in_refused)
+            wfa_log ("E", "redis %s:%d refuses user %s: %s (check WFA_REDIS_PASSWORD_FILE "
+                     "and Redis's ACL file); calls answer REDIS_UNAVAILABLE", self->host,
+                     self->port, s_user, reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        self->sign_in_refused = true;
+        self->next_try_ms = zclock_mono () + 1000;
+    }
+    else
+    if (reply && self->sign_in_refused) {
+        wfa_log ("I", "redis %s:%d accepts user %s again", self->host, self->port, s_user);
+        self->sign_in_refused = false;
+    }
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
+
 //  Connect if not connected; at most one attempt per 100 ms. The backoff
 //  runs on the monotonic clock: wfa_now_ms () moves with WFA_CLOCK_FILE and
 //  wall-clock steps, and a step back would hold off every retry that long.
@@ -90,6 +155,10 @@ wfa_redis_connect (wfa_redis_t *self)
         return -1;
     }
     redisSetTimeout (context, timeout);
+    if (*s_password && s_sign_in (self, context)) {
+        redisFree (context);
+        return -1;
+    }
     self->context = context;
     self->connects++;
     if (self->connects > 1)
@@ -109,10 +178,52 @@ wfa_redis_reconnects (wfa_redis_t *self)
     return self->connects > 0? self->connects - 1: 0;
 }
 
+//  A number field of an INFO answer ("name:value" lines), or -1.
+static double
+s_info_field (const char *info, const char *name)
+{
+    size_t len = strlen (name);
+    const char *line = info;
+    while (line) {
+        if (strncmp (line, name, len) == 0 && line [len] == ':')
+            return strtod (line + len + 1, NULL);
+        line = strchr (line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+//  Sample Redis's memory (INFO memory) into the two memory gauges; left
+//  as they were while Redis cannot tell.
+static void
+s_export_memory (wfa_redis_t *self, wfa_prom_t *prom)
+{
+    wfa_prom_declare (prom, "wfa_redis_used_memory_bytes", WFA_PROM_GAUGE,
+                      "Memory Redis holds for data (INFO used_memory); writes are refused "
+                      "with STORAGE_FULL once it passes wfa_redis_maxmemory_bytes.", "", NULL, 0);
+    wfa_prom_declare (prom, "wfa_redis_maxmemory_bytes", WFA_PROM_GAUGE,
+                      "Redis's maxmemory (INFO maxmemory); 0 means no limit.", "", NULL, 0);
+    if (!self->context)
+        return;
+    redisReply *reply = wfa_redis_command (self, "INFO memory");
+    if (reply && reply->type == REDIS_REPLY_STRING) {
+        double used = s_info_field (reply->str, "used_memory");
+        double max = s_info_field (reply->str, "maxmemory");
+        if (used >= 0 && max >= 0) {
+            wfa_prom_set (prom, "wfa_redis_used_memory_bytes", used, NULL);
+            wfa_prom_set (prom, "wfa_redis_maxmemory_bytes", max, NULL);
+        }
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
 void
 wfa_redis_export (wfa_redis_t *self, const char *connection)
 {
     wfa_prom_t *prom = wfa_prom ();
+    s_export_memory (self, prom);
     wfa_prom_declare (prom, "wfa_redis_reconnects_total", WFA_PROM_COUNTER,
                       "Times a Redis connection was re-established after it broke, by "
                       "connection (worker: calls; consumer: events).", "connection", NULL, 0);
@@ -124,10 +235,42 @@ wfa_redis_export (wfa_redis_t *self, const char *connection)
     wfa_prom_set (prom, "wfa_redis_connected", wfa_redis_connected (self)? 1: 0, connection, NULL);
 }
 
+//  A reply as callers take it: Redis refusing a write because it is full,
+//  or a command because this connection has not signed in, comes back as
+//  NULL, like Redis out of reach, so every caller already answers it; the
+//  cause is logged at most once a minute.
+static redisReply *
+s_checked (wfa_redis_t *self, redisReply *reply)
+{
+    s_refused_full = wfa_redis_is_error (reply, "OOM");
+    bool locked = wfa_redis_is_error (reply, "NOAUTH");
+    if (!s_refused_full && !locked)
+        return reply;
+    int64_t now = zclock_mono ();
+    if (self->refusal_logged_ms == 0 || now - self->refusal_logged_ms >= 60000) {
+        self->refusal_logged_ms = now;
+        if (locked)
+            wfa_log ("E", "redis %s:%d wants a sign-in: set WFA_REDIS_PASSWORD_FILE; calls "
+                     "answer REDIS_UNAVAILABLE", self->host, self->port);
+        else
+            wfa_log ("E", "redis %s:%d is full (maxmemory): it refuses writes, which answer "
+                     "STORAGE_FULL until it has room", self->host, self->port);
+    }
+    freeReplyObject (reply);
+    return NULL;
+}
+
+bool
+wfa_redis_refused_full (void)
+{
+    return s_refused_full;
+}
+
 //  Run a command from an argument vector.
 redisReply *
 wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens)
 {
+    s_refused_full = false;
     if (wfa_redis_connect (self))
         return NULL;
     redisReply *reply = (redisReply *) redisCommandArgv (self->context, argc, argv, lens);
@@ -143,13 +286,14 @@ wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *le
         if (!reply)
             s_drop (self);
     }
-    return reply;
+    return s_checked (self, reply);
 }
 
 //  Run a printf-style command.
 redisReply *
 wfa_redis_command (wfa_redis_t *self, const char *format, ...)
 {
+    s_refused_full = false;
     if (wfa_redis_connect (self))
         return NULL;
     va_list args;
@@ -158,7 +302,7 @@ wfa_redis_command (wfa_redis_t *self, const char *format, ...)
     va_end (args);
     if (!reply)
         s_drop (self);
-    return reply;
+    return s_checked (self, reply);
 }
 
 bool
@@ -227,8 +371,10 @@ wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
 }
 
 //  Start a throwaway redis-server for the selftest; returns its pid.
+//  Locked: the default user is off and user "tester" signs in with
+//  password "secret" to the wfa:* keys.
 static pid_t
-s_start_redis (int port, const char *dir)
+s_start_redis (int port, const char *dir, bool locked)
 {
     pid_t pid = fork ();
     assert (pid >= 0);
@@ -237,8 +383,14 @@ s_start_redis (int port, const char *dir)
         snprintf (port_text, sizeof port_text, "%d", port);
         int null_fd = open ("/dev/null", O_WRONLY);
         dup2 (null_fd, 1);
-        execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
-                "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", (char *) NULL);
+        if (locked)
+            execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
+                    "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
+                    "--user", "default", "off", "--user", "tester", "on", ">secret",
+                    "~wfa:*", "+@all", (char *) NULL);
+        else
+            execlp ("redis-server", "redis-server", "--port", port_text, "--dir", dir,
+                    "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", (char *) NULL);
         _exit (127);
     }
     return pid;
@@ -279,7 +431,7 @@ wfa_redis_test (bool verbose)
     assert (wfa_redis_command (redis, "PING") == NULL);
     assert (!wfa_redis_connected (redis));
 
-    pid_t pid = s_start_redis (port, dir);
+    pid_t pid = s_start_redis (port, dir, false);
     redisReply *reply = NULL;
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
@@ -303,12 +455,34 @@ wfa_redis_test (bool verbose)
     assert (wfa_redis_is_error (reply, "ERR"));
     freeReplyObject (reply);
 
+    //  Full (maxmemory, noeviction): writes come back NULL, told apart from
+    //  Redis out of reach; reads go on; the connection stays up
+    reply = wfa_redis_command (redis, "CONFIG SET maxmemory 1");
+    freeReplyObject (reply);
+    assert (wfa_redis_command (redis, "SET wfa:test:full x") == NULL);
+    assert (wfa_redis_refused_full () && wfa_redis_connected (redis));
+    wfa_script_t write = { "write", "#!lua\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])" };
+    assert (wfa_redis_eval (redis, &write, 1, 2, argv, NULL) == NULL);
+    assert (wfa_redis_refused_full ());
+    reply = wfa_redis_command (redis, "GET wfa:test:n");
+    assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "10"));
+    assert (!wfa_redis_refused_full ());
+    freeReplyObject (reply);
+    wfa_redis_export (redis, "test");
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_maxmemory_bytes", NULL) == 1);
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_used_memory_bytes", NULL) > 1);
+    reply = wfa_redis_command (redis, "CONFIG SET maxmemory 0");
+    freeReplyObject (reply);
+    reply = wfa_redis_eval (redis, &write, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 15);
+    freeReplyObject (reply);
+
     //  Redis restarts: one failed call at most, then it works again
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
     reply = wfa_redis_command (redis, "PING");
     assert (reply == NULL);
-    pid = s_start_redis (port, dir);
+    pid = s_start_redis (port, dir, false);
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
         reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
@@ -323,6 +497,48 @@ wfa_redis_test (bool verbose)
 
     wfa_redis_destroy (&redis);
     assert (redis == NULL);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+
+    //  A locked Redis: without a sign-in every call is NULL (not an error
+    //  reply); with the right password it works, keys outside wfa:* are
+    //  refused; a wrong password is NULL again, never a crash
+    pid = s_start_redis (port, dir, true);
+    redis = wfa_redis_new (address, 500);
+    for (int try_nbr = 0; try_nbr < 100 && !wfa_redis_connected (redis); try_nbr++) {
+        zclock_sleep (50);
+        wfa_redis_connect (redis);
+    }
+    assert (wfa_redis_command (redis, "PING") == NULL);
+    wfa_redis_destroy (&redis);
+    char password_file [128];
+    snprintf (password_file, sizeof password_file, "%s/tester.password", dir);
+    FILE *file = fopen (password_file, "w");
+    assert (file);
+    fprintf (file, "secret\n");
+    fclose (file);
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, password_file);
+    assert (wfa_redis_credentials ("tester") == 0);
+    redis = wfa_redis_new (address, 500);
+    reply = wfa_redis_command (redis, "SET wfa:test:x 1");
+    assert (reply && reply->type == REDIS_REPLY_STATUS);
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "GET other:x");
+    assert (wfa_redis_is_error (reply, "NOPERM"));
+    freeReplyObject (reply);
+    wfa_redis_destroy (&redis);
+    wfa_config_set (WFA_CFG_REDIS_USER, "intruder");
+    assert (wfa_redis_credentials ("tester") == 0);
+    redis = wfa_redis_new (address, 500);
+    assert (wfa_redis_command (redis, "GET wfa:test:x") == NULL);
+    assert (!wfa_redis_connected (redis) && !wfa_redis_refused_full ());
+    wfa_redis_destroy (&redis);
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, "/nonexistent/tester.password");
+    assert (wfa_redis_credentials ("tester") == -1);
+    //  Back to no sign-in for the other tests
+    wfa_config_set (WFA_CFG_REDIS_USER, "");
+    wfa_config_set (WFA_CFG_REDIS_PASSWORD_FILE, "");
+    assert (wfa_redis_credentials ("tester") == 0);
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
     char command [128];

@@ -14,6 +14,13 @@ typedef struct {
     const char *source;         //  Lua text
 } wfa_script_t;
 
+//  Read who every connection of this process signs in to Redis as: the
+//  user WFA_REDIS_USER (empty: service, the service's own name) with the
+//  password in the file WFA_REDIS_PASSWORD_FILE (empty: no AUTH). Call
+//  once at start, before any connection. Returns -1, logged, when the file
+//  cannot be read or is empty.
+int wfa_redis_credentials (const char *service);
+
 //  Create a connection to "host:port" with a command timeout in ms.
 //  Connects lazily: never fails.
 wfa_redis_t *wfa_redis_new (const char *address, int timeout_ms);
@@ -30,13 +37,16 @@ bool wfa_redis_connected (wfa_redis_t *self);
 uint64_t wfa_redis_reconnects (wfa_redis_t *self);
 
 //  Copy the reconnect count and the connected state into the process's
-//  metrics, labelled connection="<connection>" (e.g. worker, consumer).
-//  Call from the thread that owns the connection.
+//  metrics, labelled connection="<connection>" (e.g. worker, consumer),
+//  and sample Redis's used and maximum memory (INFO memory) while
+//  connected. Call from the thread that owns the connection.
 void wfa_redis_export (wfa_redis_t *self, const char *connection);
 
 //  Run a command from an argument vector (lens may be NULL for C strings).
 //  Returns the reply (caller frees with freeReplyObject) or NULL when
-//  Redis cannot be reached. An error reply is returned as a reply.
+//  Redis cannot be reached, wants a sign-in this process cannot give, or
+//  refuses a write because it is full (see wfa_redis_refused_full). Any
+//  other error reply is returned as a reply.
 redisReply *wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, const size_t *lens);
 
 //  Run a printf-style command (see redisCommand).
@@ -45,6 +55,11 @@ redisReply *wfa_redis_command (wfa_redis_t *self, const char *format, ...);
 //  Run a script with nkeys keys then args, all in argv.
 redisReply *wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
                             int nkeys, int argc, const char **argv, const size_t *lens);
+
+//  True if the last command this thread sent got NULL because Redis is
+//  full (OOM: maxmemory reached, noeviction), not out of reach: the call
+//  answers STORAGE_FULL rather than REDIS_UNAVAILABLE.
+bool wfa_redis_refused_full (void);
 
 //  True if reply is an error reply starting with prefix.
 bool wfa_redis_is_error (const redisReply *reply, const char *prefix);

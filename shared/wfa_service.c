@@ -31,13 +31,14 @@ wfa_instance_id (void)
     return s_instance;
 }
 
-//  Answer REDIS_UNAVAILABLE if reply is NULL.
+//  Answer REDIS_UNAVAILABLE (or STORAGE_FULL) if reply is NULL.
 bool
 wfa_call_redis_down (wfa_call_t *call, const redisReply *reply)
 {
     if (reply)
         return false;
-    wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+    wfa_call_error (call, wfa_redis_refused_full ()? WFA_E_STORAGE_FULL: WFA_E_REDIS_UNAVAILABLE,
+                    NULL, NULL, -1);
     return true;
 }
 
@@ -265,6 +266,8 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
         fprintf (stderr, "wfa-%s: unknown argument %s (try --help)\n", def->name, argv [arg_nbr]);
         return 2;
     }
+    if (wfa_redis_credentials (def->name))
+        return 1;
     zsys_init ();
     zsys_set_logstream (NULL);
     //  Without its key a worker cannot sign in: say so and stop

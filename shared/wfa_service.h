@@ -64,7 +64,8 @@ zactor_t *wfa_service_new (const wfa_service_def_t *def);
 //  A unique name for this process: host-pid-random.
 const char *wfa_instance_id (void);
 
-//  Answer REDIS_UNAVAILABLE on call if reply is NULL; returns true if so.
+//  Answer REDIS_UNAVAILABLE on call if reply is NULL (STORAGE_FULL when
+//  Redis refused a write for want of memory); returns true if so.
 bool wfa_call_redis_down (wfa_call_t *call, const redisReply *reply);
 
 void wfa_service_test (bool verbose);

@@ -190,7 +190,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++)
         if (row_nbr == 0 || !streq (employees [row_nbr].pemda, employees [row_nbr - 1].pemda))
             if (wfa_outbox_register (redis, employees [row_nbr].pemda)) {
-                wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+                wfa_call_redis_down (call, NULL);       //  Out of reach, or full
                 return;
             }
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 -- acting_index.lua: the index APPROVAL.LIST reads for an approver: their
 -- own, or, when others delegated to them for today (Plt/Plh), the union of
 -- theirs and those, kept a minute.

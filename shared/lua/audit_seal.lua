@@ -1,3 +1,4 @@
+#!lua
 -- audit_seal.lua: one step of the audit sealer (wfa_audit.c) on a pemda: hold
 -- the pemda's sealing lease, append the seals computed since the last step
 -- if nobody sealed in between, and hand out the next entries to seal. The

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- audit_verify.lua: one chunk of a pemda's audit log and of its seals, read at
 -- one moment; wfa_audit.c checks the SHA-1 chain, the seals and the anchors.
 -- KEYS[1]  key prefix of the pemda

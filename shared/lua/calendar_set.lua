@@ -1,3 +1,4 @@
+#!lua
 -- calendar_set.lua: replace a pemda's calendar (days off and Ramadan days),
 -- and audit it.
 -- KEYS[1]  key prefix of the pemda

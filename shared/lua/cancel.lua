@@ -1,3 +1,4 @@
+#!lua
 -- cancel.lua: the employee cancels a request, or revoke: a kepala OPD or BKD
 -- officer revokes an approved one from a date; atomically.
 -- KEYS[1]  key prefix of the pemda

@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- context.lua: what judging a submission needs, in one round trip.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     nip

@@ -1,3 +1,4 @@
+#!lua
 -- count.lua: fold one event into the monev counters, once per event.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     event_id, now_ms (when counted: the done mark's age), type ("submitted"|"approved"|"rejected"),

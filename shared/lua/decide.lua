@@ -1,3 +1,4 @@
+#!lua
 -- decide.lua: an approver of the current step approves, rejects or returns
 -- the request for revision, atomically.
 -- KEYS[1]  key prefix of the pemda

@@ -1,3 +1,4 @@
+#!lua
 -- delegate.lua: a superior appoints an acting official (Plt/Plh) for an
 -- approver, for a date range, under an order (nomor surat), or withdraws the
 -- appointment; audited. The appointer is a BKD officer of the pemda, or the

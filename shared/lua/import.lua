@@ -1,3 +1,4 @@
+#!lua
 -- import.lua: create or update one employee of a pemda.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     nip, name, pemda, opd, position, supervisor_nip, roles, then

@@ -1,3 +1,4 @@
+#!lua
 -- inbox_add.lua: add one entry to a person's inbox, once per event.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     nip, entry_id (the event id), entry (msgpack map), at_ms

@@ -1,3 +1,4 @@
+#!lua
 -- leave.lua: remove an employee from a pemda (they moved to another one).
 -- KEYS[1]  key prefix of the pemda being left
 -- ARGV     nip

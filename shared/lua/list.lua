@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- list.lua: requests from an index, newest first, filtered, with their fields.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     index key suffix (e.g. "idx:opd:DINKES"), limit, state, opd, nip

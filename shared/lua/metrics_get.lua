@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- metrics_get.lua: counters and lead times over a list of days.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     opd ("" for the whole pemda), then the days (YYYY-MM-DD);

@@ -1,3 +1,4 @@
+#!lua
 -- monev_checkin.lua: check in or out on an approved flexible day, once.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     nip, date (the pemda's local day), action ("in"|"out"), at (ms),

@@ -1,3 +1,4 @@
+#!lua
 -- monev_compare.lua: compare the recomputed figures (mv:r:) with the kept
 -- ones (mv:c:, mv:t:), and with "apply" put the recomputed ones in force.
 -- KEYS[1]  key prefix of the pemda

@@ -1,3 +1,4 @@
+#!lua
 -- monev_ekinerja.lua: a batch of e-kinerja items from an integrator.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     source (the sending system), items (msgpack array of maps, each

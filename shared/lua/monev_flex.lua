@@ -1,3 +1,4 @@
+#!lua
 -- monev_flex.lua: fold a request event into the flexible-day figures, once.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     event_id, now_ms, type ("approved"|"cancelled"|"revoked"),

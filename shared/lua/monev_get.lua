@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- monev_get.lua: kept figures of one scope over days and months.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     mode ("all" | "rhk": the RHK figures only | "first": the

@@ -1,3 +1,4 @@
+#!lua
 -- monev_rebuild.lua: recompute the figures of some employees from their raw
 -- records into the mv:r: namespace (monev_compare.lua compares it with the
 -- kept figures). The caller first clears mv:r: (action "clear"), then runs

@@ -1,3 +1,4 @@
+#!lua
 -- monev_report.lua: a daily report (LKH) on an approved flexible day, and
 -- its verification by the atasan.
 -- KEYS[1]  key prefix of the pemda

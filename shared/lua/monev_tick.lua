@@ -1,3 +1,4 @@
+#!lua
 -- monev_tick.lua: the time-driven part of monev for one pemda, each part
 -- done once however many metrics instances run it.
 -- KEYS[1]  key prefix of the pemda

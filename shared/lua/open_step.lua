@@ -1,3 +1,4 @@
+#!lua
 -- open_step.lua: open the first approval step of a submitted request (idempotent).
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     request_id, now_ms, and when each step of the chain opened now

@@ -1,3 +1,4 @@
+#!lua
 -- policy_set.lua: store a new version of a pemda's policy, and audit it.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     canonical policy text, actor (NIP), now_ms, idem_key, idem_ttl,

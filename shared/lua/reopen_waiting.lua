@@ -1,3 +1,4 @@
+#!lua
 -- reopen_waiting.lua: open the steps that waited for a role nobody held
 -- (NO_APPROVER) once someone holds it (a re-import gave the role, or the
 -- atasan came on record); the approvals housekeeping runs it every second,

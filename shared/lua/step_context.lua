@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- step_context.lua: what opening a step and judging a final approval need
 -- of a request, in one round trip (reads only).
 -- KEYS[1]  key prefix of the pemda

@@ -1,3 +1,4 @@
+#!lua
 -- submit.lua: store a new request and its request.submitted event, atomically.
 -- KEYS[1]  key prefix of the pemda, "wfa:{35.08}:"
 -- ARGV     pemda, idem_key, idem_ttl, nip, kind, dates (comma-separated),

@@ -1,3 +1,4 @@
+#!lua
 -- timers_due.lua: fire the due timers of a pemda, each exactly once.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     now_ms, max timers to fire

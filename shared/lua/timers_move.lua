@@ -1,3 +1,4 @@
+#!lua
 -- timers_move.lua: move waiting step deadlines to new due times (after the
 -- calendar changed). A timer that fired or whose step was decided in the
 -- meantime is gone and stays gone (ZADD XX); the step's recorded deadline

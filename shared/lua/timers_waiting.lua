@@ -1,3 +1,4 @@
+#!lua flags=no-writes
 -- timers_waiting.lua: the step deadlines waiting in a pemda's timers, with
 -- what computing them again needs (reads only): when the calendar changes,
 -- each is moved to where the new calendar puts it (timers_move.lua).

@@ -88,12 +88,42 @@ def wait_until(what, predicate, timeout=30.0, interval=0.05):
 
 
 def redis_ping(port):
+    """True when a Redis answers on port; a locked one answers NOAUTH, which counts."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+            return s.recv(64).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
+
+
+# ---------------------------------------------------------------- Redis locked as make run locks it
+
+# Redis's users, their passwords and its ACL file are made by deploy/redis-acl.sh from
+# deploy/redis-users.acl; its settings (maxmemory, noeviction) come from deploy/redis.conf.
+# Every service signs in as its own user; System.redis() as "admin", the operator's
+# break-glass user, which no service uses.
+REDIS_ADMIN = "admin"
+
+
+def redis_users(folder):
+    """Make (or keep) the users' password files in folder and its users.acl; the ACL path."""
+    subprocess.run(["sh", os.path.join(ROOT, "deploy", "redis-acl.sh"), folder], check=True)
+    return os.path.join(folder, "users.acl")
+
+
+def acl_refusals(lines):
+    """(username, reason, object) of each entry of ACL LOG as redis-cli prints it (raw),
+    sign-in failures (reason auth) left out."""
+    out, entry = [], {}
+    for key, value in zip(lines, lines[1:]):
+        if key in ("reason", "object", "username"):
+            entry[key] = value
+            if len(entry) == 3:
+                if entry["reason"] != "auth":
+                    out.append((entry["username"], entry["reason"], entry["object"]))
+                entry = {}
+    return out
 
 
 # ---------------------------------------------------------------- the system
@@ -109,7 +139,7 @@ class System:
     """
 
     def __init__(self, counts=None, redeliver_ms=1000, verbose=True, extra_env=None,
-                 bin_dir=None, wrapper=None):
+                 bin_dir=None, wrapper=None, redis_args=None):
         self.counts = {name: 1 for name in SERVICES}
         self.counts.update(counts or {})
         self.redeliver_ms = redeliver_ms
@@ -117,9 +147,11 @@ class System:
         self.extra_env = dict(extra_env or {})
         self.bin_dir = bin_dir or BIN        # e.g. build-asan/bin for the sanitizer build
         self.wrapper = list(wrapper or [])  # e.g. ["valgrind", ...] before each program
+        self.redis_args = list(redis_args or [])    # e.g. ["--maxmemory", "4mb"], after ours
         self.tmp = tempfile.mkdtemp(prefix="fleksi-test-")
         self.clock_path = os.path.join(self.tmp, "clock")   # the simulated day's offset
         self.anchors_path = os.path.join(self.tmp, "audit", "anchors.log")  # WFA_AUDIT_ANCHORS
+        self.redis_users = os.path.join(self.tmp, "redis-users")   # <user>.password, users.acl
         self.redis_port = spare_port()
         self.frontend = "tcp://127.0.0.1:%d" % spare_port()
         self.backend = "tcp://127.0.0.1:%d" % spare_port()
@@ -143,7 +175,12 @@ class System:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             self._report_failure()
+        refused = self.acl_refusals() if exc_type is None else []
         self.stop()
+        if refused:
+            self._report_failure()
+            raise AssertionError("Redis refused commands of a service (NOPERM): add them to its "
+                                 "user in deploy/redis-users.acl: %r" % refused)
         if exc_type is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         return False
@@ -196,9 +233,11 @@ class System:
         if name == "redis":
             redis_dir = os.path.join(self.tmp, "redis")
             os.makedirs(redis_dir, exist_ok=True)
-            return ["redis-server", "--port", str(self.redis_port), "--dir", redis_dir,
+            return ["redis-server", os.path.join(ROOT, "deploy", "redis.conf"),
+                    "--port", str(self.redis_port), "--dir", redis_dir,
+                    "--aclfile", redis_users(self.redis_users),
                     "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-                    "--daemonize", "no", "--bind", "127.0.0.1"]
+                    "--daemonize", "no", "--bind", "127.0.0.1"] + self.redis_args
         path = os.path.join(self.bin_dir, PROGRAMS[name])
         if not os.path.exists(path):
             raise AssertionError("%s is missing: run make first" % path)
@@ -278,6 +317,8 @@ class System:
         assert current is None or current.poll() is not None, "%s #%d still running" % (group, index)
         if name != "redis":
             env = self._metrics_env(group, index, env)
+        if name in SERVICES:
+            env.setdefault("WFA_REDIS_PASSWORD_FILE", self.redis_password_file(name))
         slots[index] = self._spawn(group, index, self._argv(name), env)
         return index
 
@@ -321,10 +362,19 @@ class System:
                     out.append((name, index, proc.returncode))
         return out
 
-    def redis(self, *args):
-        """Run one Redis command with redis-cli; its output as text."""
-        out = subprocess.run(["redis-cli", "-p", str(self.redis_port)] + [str(a) for a in args],
-                             capture_output=True, timeout=10)
+    def redis_password_file(self, user):
+        return os.path.join(self.redis_users, "%s.password" % user)
+
+    def redis_password(self, user):
+        with open(self.redis_password_file(user)) as f:
+            return f.read().strip()
+
+    def redis(self, *args, user=REDIS_ADMIN):
+        """Run one Redis command with redis-cli, signed in as user (the operator's admin);
+        its output as text."""
+        env = dict(os.environ, REDISCLI_AUTH=self.redis_password(user))
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), "--user", user]
+                             + [str(a) for a in args], capture_output=True, timeout=10, env=env)
         return out.stdout.decode("utf-8", "replace")
 
     def anchors(self, pemda=None):
@@ -335,6 +385,11 @@ class System:
         except FileNotFoundError:
             return []
         return [line for line in lines if pemda is None or line[1] == pemda]
+    def acl_refusals(self):
+        """Commands and keys Redis refused a service so far (ACL LOG), [] if Redis is down."""
+        if not redis_ping(self.redis_port):
+            return []
+        return acl_refusals(self.redis("ACL", "LOG", "128").splitlines())
 
     def assert_alive(self):
         dead = self.dead()
