@@ -393,9 +393,10 @@ wfa_call_writer (wfa_call_t *self)
 {
     if (self->principal.kind == WFA_PRINCIPAL_KEMENDAGRI) {
         //  Whatever its NIP holds in a pemda: that takes the person's own key
-        if (!self->actor_asked)
+        if (!wfa_call_failed (self))
             wfa_call_error (self, WFA_E_FORBIDDEN, "as", "kemendagri: read-only", -1);
         self->actor_asked = true;
+        self->actor = NULL;
         return NULL;
     }
     return wfa_call_actor (self);

@@ -290,6 +290,52 @@ wfa_keys_issue (const char *dir, const wfa_principal_t *principal, char *why, si
 }
 
 int
+wfa_keys_issue_public (const char *dir, const wfa_principal_t *principal,
+                       const char *public_key, char *why, size_t size)
+{
+    char public [PATH_MAX], text [WFA_PRINCIPAL_MAX];
+    wfa_keys_path (dir, principal, false, public, sizeof public);
+    wfa_principal_format (principal, text, sizeof text);
+    byte key [32];
+    if (!public_key || strlen (public_key) != 40 || !zmq_z85_decode (key, public_key)) {
+        snprintf (why, size, "not a public key (40 characters of Z85): %s", public_key? public_key: "");
+        return -1;
+    }
+    if (s_exists (public)) {
+        snprintf (why, size, "%s already has a key (%s); revoke it first", text, public);
+        return -1;
+    }
+    //  A certificate with no secret: all a broker needs to admit its holder
+    byte no_secret [32] = { 0 };
+    zcert_t *cert = zcert_new_from (key, no_secret);
+    int rc = cert? 0: -1;
+    if (rc == 0) {
+        zcert_set_meta (cert, "principal", "%s", text);
+        rc = s_make_parent (public) || zcert_save_public (cert, public)? -1: 0;
+    }
+    zcert_destroy (&cert);
+    snprintf (why, size, rc? "cannot write %s": "%s", public);
+    return rc;
+}
+
+int
+wfa_keys_new (const char *path, char *public_key)
+{
+    zcert_t *cert = zcert_new ();
+    if (!cert)
+        return -1;
+    mode_t old = umask (077);
+    int rc = s_make_parent (path) || zcert_save_secret (cert, path)? -1: 0;
+    umask (old);
+    if (rc == 0) {
+        chmod (path, 0600);
+        snprintf (public_key, 41, "%s", zcert_public_txt (cert));
+    }
+    zcert_destroy (&cert);
+    return rc;
+}
+
+int
 wfa_keys_revoke (const char *dir, const wfa_principal_t *principal)
 {
     char secret [PATH_MAX], public [PATH_MAX], moved [PATH_MAX];
@@ -304,6 +350,17 @@ wfa_keys_revoke (const char *dir, const wfa_principal_t *principal)
     return 0;
 }
 
+//  A public certificate alone loads with an all-zero secret key.
+static bool
+s_has_secret (zcert_t *cert)
+{
+    const byte *secret_key = zcert_secret_key (cert);
+    bool has_secret = false;
+    for (int byte_nbr = 0; byte_nbr < 32; byte_nbr++)
+        has_secret = has_secret || secret_key [byte_nbr];
+    return has_secret;
+}
+
 int
 wfa_keys_client (zsock_t *sock, const char *dir, const char *secret_path, char *why, size_t size)
 {
@@ -311,15 +368,8 @@ wfa_keys_client (zsock_t *sock, const char *dir, const char *secret_path, char *
     snprintf (broker_path, sizeof broker_path, "%s/broker.cert", dir);
     zcert_t *broker = zcert_load (broker_path);
     zcert_t *own = broker? zcert_load (secret_path): NULL;
-    bool has_secret = false;
-    if (own) {
-        //  A public certificate alone has an all-zero secret key
-        const byte *secret_key = zcert_secret_key (own);
-        for (int byte_nbr = 0; byte_nbr < 32; byte_nbr++)
-            has_secret = has_secret || secret_key [byte_nbr];
-    }
     int rc = 0;
-    if (!broker || !own || !has_secret) {
+    if (!broker || !own || !s_has_secret (own)) {
         snprintf (why, size, "%s: %s", !broker? broker_path: secret_path,
                   !broker || !own? "no such key (wfactl keys init / keys issue)": "not a secret key");
         rc = -1;
@@ -339,8 +389,10 @@ wfa_keys_server (zsock_t *sock, const char *dir)
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/broker.key", dir);
     zcert_t *cert = zcert_load (path);
-    if (!cert)
+    if (!cert || !s_has_secret (cert)) {
+        zcert_destroy (&cert);
         return -1;
+    }
     zcert_apply (cert, sock);
     zsock_set_curve_server (sock, 1);
     zsock_set_zap_domain (sock, "fleksi");
@@ -401,8 +453,11 @@ wfa_keys_revoked_refresh (wfa_revoked_t *self)
     struct stat info;
     if (stat (self->folder, &info))
         return;
+    //  A folder's time moves in coarse ticks: two revocations in one tick
+    //  would look like one, so while the last change is recent, load anyway
     int64_t modified = (int64_t) info.st_mtim.tv_sec * 1000000000 + info.st_mtim.tv_nsec;
-    if (modified == self->modified)
+    bool recent = (int64_t) time (NULL) - (int64_t) info.st_mtim.tv_sec <= 3;
+    if (modified == self->modified && !recent)
         return;
     self->modified = modified;
     zdir_t *dir = zdir_new (self->folder, NULL);
@@ -535,6 +590,21 @@ wfa_keys_test (bool verbose)
     wfa_keys_revoked_refresh (revoked);
     assert (wfa_keys_revoked_has (revoked, held_key));
     wfa_keys_revoked_destroy (&revoked);
+
+    //  A key its holder made: only the public half is issued, and it signs in
+    wfa_principal_t budi;
+    assert (wfa_principal_parse ("employee:197812252005012003", &budi) == 0);
+    char own [PATH_MAX], public_key [41];
+    snprintf (own, sizeof own, "%s/budi-laptop.key", dir);
+    assert (wfa_keys_new (own, public_key) == 0 && strlen (public_key) == 40);
+    assert (stat (own, &info) == 0 && (info.st_mode & 077) == 0);
+    assert (wfa_keys_issue_public (keys, &budi, "not-z85", why, sizeof why) == -1);
+    assert (wfa_keys_issue_public (keys, &budi, public_key, why, sizeof why) == 0);
+    assert (wfa_keys_issue_public (keys, &budi, public_key, why, sizeof why) == -1);
+    wfa_keys_path (keys, &budi, true, path, sizeof path);
+    assert (!s_exists (path));                   //  The issuer holds no secret of it
+    assert (s_handshake (server, keys, own, principal, sizeof principal));
+    assert (streq (principal, "employee:197812252005012003"));
 
     //  Principals of the services and the gateway are admitted
     wfa_principal_t gateway = { .kind = WFA_PRINCIPAL_GATEWAY };

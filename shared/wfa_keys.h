@@ -70,6 +70,16 @@ int wfa_keys_init (const char *dir, FILE *report);
 //  if it already has one, or on a file error.
 int wfa_keys_issue (const char *dir, const wfa_principal_t *principal, char *why, size_t size);
 
+//  Issue principal a key whose pair its holder made (wfa_keys_new): only
+//  the public certificate, from public_key (Z85, 40 characters), goes into
+//  trusted/; the secret never leaves the holder. -1 (why) if it has one.
+int wfa_keys_issue_public (const char *dir, const wfa_principal_t *principal,
+                           const char *public_key, char *why, size_t size);
+
+//  Make a new key pair for a holder: the secret certificate at path (mode
+//  0600), its public key (Z85) into public_key (41 bytes). 0 or -1.
+int wfa_keys_new (const char *path, char *public_key);
+
 //  Revoke principal's key: its public certificate moves to revoked/ (the
 //  broker refuses it from then on) and a local secret is deleted. -1 if
 //  it had none.

@@ -401,10 +401,13 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         s_ping (self, &client, command, body);
     else {
         const char *service = s_service_of (command);
+        //  The principal as the broker understood it, never the raw metadata
+        char text [WFA_PRINCIPAL_MAX];
+        wfa_principal_format (&principal, text, sizeof text);
         if (!service)
             s_reply_error (self, &client, command, body, WFA_E_UNKNOWN_COMMAND, command);
         else
-        if (!s_route (self, service, client, zframe_meta (head, "principal"), command, body))
+        if (!s_route (self, service, client, text, command, body))
             s_reply_error (self, &client, command, body, WFA_E_SERVICE_UNAVAILABLE, service);
     }
     zframe_destroy (&client);
@@ -569,6 +572,7 @@ main (int argc, char *argv [])
                  wfa_config_get (WFA_CFG_BACKEND), zmq_strerror (zmq_errno ()));
         zsock_destroy (&self.frontend);
         zsock_destroy (&self.backend);
+        zactor_destroy (&auth);
         return 1;
     }
     s_declare_metrics ();

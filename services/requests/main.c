@@ -155,12 +155,13 @@ s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor
         //  What anyone may give a newcomer: pegawai, atasan
         bool plain = s_same_roles (employee->roles, "pegawai") || s_same_roles (employee->roles, "")
                   || s_same_roles (employee->roles, "pegawai;atasan") || s_same_roles (employee->roles, "atasan");
-        if (streq (employee->nip, actor->nip) && !same)
+        //  (an integrator account is no person: it has no roles or team of its own)
+        if (*actor->nip && streq (employee->nip, actor->nip) && !same)
             wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "your own roles / peran sendiri", index);
         else
         if (!admin && !same && (found == 0 || !plain))
             wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "only an admin_pemda grants roles", index);
-        if (employee->supervisor_nip && streq (employee->supervisor_nip, actor->nip)
+        if (*actor->nip && employee->supervisor_nip && streq (employee->supervisor_nip, actor->nip)
         &&  !streq (supervisor, actor->nip))
             wfa_call_error (call, WFA_E_FORBIDDEN, "supervisor_nip", "yourself / diri sendiri", index);
     }

@@ -73,3 +73,12 @@ def test_compose_file():
         with open(dockerfile) as f:
             text = f.read()
         assert re.search(r"^FROM\s", text, re.M), "%s has no FROM" % dockerfile
+        # The image builds with every library the Makefile builds with (make deps's -dev
+        # packages): a new one added to the build but not to the image breaks it
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            makefile = f.read().replace("\\\n", " ")
+        packages = re.search(r"^DEB_PACKAGES\s*:=(.*)$", makefile, re.M).group(1).split()
+        for package in packages:
+            if package.startswith("lib") and package.endswith("-dev"):
+                assert re.search(r"\b%s\b" % re.escape(package), text), \
+                    "%s does not install %s, which make builds with" % (dockerfile, package)

@@ -14,6 +14,7 @@ checked to act on the key that authenticated, never on a field of the message:
   for its own people only; Kemendagri's key reads and writes nothing.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -174,6 +175,9 @@ def test_stolen_employee_key_and_as_from_others():
             ok(feed.call("METRICS.GET", {"pemda": org.pemda}))
             assert feed.call("METRICS.GET", {"pemda": "35.09"})["code"] == "FORBIDDEN"
             assert feed.call("REQUEST.SUBMIT", submit_body(None, workdays(1), "s2"))["code"] == "FORBIDDEN"
+            # It imports its pemda's people; as no person, it is nobody's atasan and has no
+            # roles of its own to raise (a row with no supervisor is just that)
+            ok(feed.call("EMPLOYEE.IMPORT", {"key": "i1", "rows": [dict(org.sekda)]}))
         # The Kemendagri key reads every pemda, writes nothing, takes no rebuild lock
         with Client(system.frontend, identity=key_path(system.keys, "kemendagri", KEMENDAGRI)) as nation:
             ok(nation.call("METRICS.GET", {"pemda": org.pemda}))
@@ -300,6 +304,19 @@ def test_wfactl_keys_issue_list_and_who_may():
         out = ctl("keys", "issue", "--nip", staff, "--as", org.sekda["nip"])
         assert out.returncode == 1 and "already has a key" in out.stderr, out
         assert ctl("keys", "issue", "--nip", staff, "--if-missing", "--as", org.sekda["nip"]).returncode == 0
+        # A key its holder made on their own machine: the issuer admits the public half and
+        # never holds the secret
+        holder = org.supervisors[0]["nip"]
+        own = os.path.join(system.tmp, "laptop", "me.key")
+        made = json.loads(ctl("--json", "keys", "new", own).stdout)
+        assert os.stat(own).st_mode & 0o077 == 0 and len(made["public_key"]) == 40, made
+        out = ctl("keys", "issue", "--nip", holder, "--public", made["public_key"], "--as", org.sekda["nip"])
+        assert out.returncode == 0, out
+        assert not os.path.exists(key_path(system.keys, "nip", holder))
+        with Client(system.frontend, identity=own) as me:
+            assert ok(me.call("EMPLOYEE.GET", {"nip": holder}))["employee"]["nip"] == holder
+        assert ctl("keys", "issue", "--nip", holder, "--public", "x" * 40,
+                   "--as", org.sekda["nip"]).returncode == 1
         # keys list names every principal the broker admits
         listed = ctl("keys", "list").stdout
         for principal in ("service:requests", "service:metrics", "operator", "gateway",

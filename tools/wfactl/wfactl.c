@@ -29,6 +29,8 @@ s_usage (void)
         "  keys init [DIR]            (the broker's, services', operator's, gateway's and audit keys)\n"
         "  keys issue|revoke --nip NIP... | --kemendagri NIP | --integrator NAME --pemda CODE\n"
         "                   [--if-missing] (by the operator, or --as an admin_pemda of that pemda)\n"
+        "  keys new FILE              (a key pair made by its holder; prints the public key)\n"
+        "  keys issue --nip NIP --public KEY  (issue the public key a holder made)\n"
         "  keys list\n"
         "  import employees FILE.csv  (as an admin_pemda/integrator, or the operator)\n"
         "  submit --as NIP --kind rumah|kantor_lain|lokasi_lain|sif|dinamis --dates YYYY-MM-DD[,...]\n"
@@ -1712,14 +1714,15 @@ s_secret_path (char *path, size_t size)
                  "  (siapa yang bertindak? Berikan --as NIP atau --identity FILE)\n", keys, path);
         return -1;
     }
+    //  Only a NIP names a key file: nothing else reaches the folder
     wfa_principal_t person = { .kind = WFA_PRINCIPAL_EMPLOYEE };
     snprintf (person.nip, sizeof person.nip, "%s", s_as);
     wfa_keys_path (keys, &person, true, path, size);
-    if (strlen (s_as) < sizeof person.nip && access (path, R_OK) == 0)
+    if (wfa_nip_valid (s_as) && access (path, R_OK) == 0)
         return 0;
     person.kind = WFA_PRINCIPAL_KEMENDAGRI;
     wfa_keys_path (keys, &person, true, path, size);
-    if (strlen (s_as) < sizeof person.nip && access (path, R_OK) == 0)
+    if (wfa_nip_valid (s_as) && access (path, R_OK) == 0)
         return 0;
     fprintf (stderr, "error: NO_KEY: no key for %s here (%s/people/%s.key): only the holder of "
              "a key acts as its person; the admin pemda or the operator issues one with "
@@ -1745,6 +1748,32 @@ s_cmd_keys_init (int argc, char **argv)
         printf ("{\"status\":\"ok\",\"made\":%d,\"keys\":\"%s\"}\n", made, dir);
     else
         printf ("%d key(s) made in %s\n", made, dir);
+    return 0;
+}
+
+//  keys new FILE: a key pair made where its holder is; the public key it
+//  prints is what the issuer needs (keys issue --public KEY).
+static int
+s_cmd_keys_new (int argc, char **argv)
+{
+    if (argc != 1)
+        return s_usage ();
+    char public_key [41];
+    if (access (argv [0], F_OK) == 0) {
+        fprintf (stderr, "wfactl: %s exists; a new key goes to a new file\n", argv [0]);
+        return 1;
+    }
+    if (wfa_keys_new (argv [0], public_key)) {
+        fprintf (stderr, "wfactl: cannot write %s: %s\n", argv [0], strerror (errno));
+        return 1;
+    }
+    if (s_json)
+        printf ("{\"status\":\"ok\",\"secret_key\":\"%s\",\"public_key\":\"%s\"}\n", argv [0], public_key);
+    else
+        printf ("%s\nYour secret key is %s (keep it; sign in with --identity %s).\n"
+                "Give the public key above to your admin pemda or the operator:\n"
+                "  wfactl keys issue --nip NIP --public '%s'\n", public_key, argv [0], argv [0],
+                public_key);
     return 0;
 }
 
@@ -1778,6 +1807,8 @@ s_cmd_keys_list (void)
     int count = 0;
     for (char *line = (char *) zlist_first (lines); line; line = (char *) zlist_next (lines)) {
         char *space = strchr (line, ' ');
+        if (!space)
+            continue;           //  A principal too long to be real
         *space = 0;
         if (s_json)
             printf ("%s{\"principal\":\"%s\",\"public_key\":\"%s\"}", count? ",": "", line, space + 1);
@@ -1797,6 +1828,7 @@ static int s_key_change (const char *text, const char *action);
 static bool s_keys_if_missing = false;  //  keys issue --if-missing
 static bool s_keys_quiet = false;       //  Many keys: one line at the end
 static bool s_keys_skipped = false;     //  The last one had a key already
+static const char *s_keys_public = NULL;//  keys issue --public KEY: its holder made the pair
 
 //  keys issue|revoke: the service says whether the one signed in may
 //  (the operator; an admin pemda for its own people and integrators),
@@ -1808,7 +1840,8 @@ s_cmd_keys (int argc, char **argv)
         return s_usage ();
     s_opt_t opts [] = { { "nip", NULL, zlist_new () }, { "kemendagri", NULL, NULL },
                         { "integrator", NULL, NULL }, { "pemda", NULL, NULL },
-                        { "if-missing!", NULL, NULL }, { NULL, NULL, NULL } };
+                        { "if-missing!", NULL, NULL }, { "public", NULL, NULL },
+                        { NULL, NULL, NULL } };
     int rc = s_parse_options (argc - 1, argv + 1, opts);
     //  One key per --nip (repeatable), or one Kemendagri reader or integrator
     zlist_t *texts = zlist_new ();
@@ -1834,6 +1867,11 @@ s_cmd_keys (int argc, char **argv)
     }
     //  --if-missing: leave whoever has a key as they are (make demo, run twice)
     s_keys_if_missing = opts [4].value != NULL;
+    s_keys_public = opts [5].value;
+    if (s_keys_public && (zlist_size (texts) != 1 || !streq (argv [0], "issue"))) {
+        zlist_destroy (&texts);
+        return s_usage ();
+    }
     s_keys_quiet = zlist_size (texts) > 1;
     int changed = 0;
     for (const char *each = (const char *) zlist_first (texts); each && rc == 0;
@@ -1876,6 +1914,9 @@ s_key_change (const char *text, const char *action)
     s_keys_skipped = issue && s_keys_if_missing && access (public, F_OK) == 0;
     if (s_keys_skipped)
         return 0;
+    if (issue && s_keys_public)
+        rc = wfa_keys_issue_public (keys, &principal, s_keys_public, why, sizeof why)? 1: 0;
+    else
     if (issue)
         rc = wfa_keys_issue (keys, &principal, why, sizeof why)? 1: 0;
     else {
@@ -1892,6 +1933,9 @@ s_key_change (const char *text, const char *action)
     if (s_json)
         printf ("{\"status\":\"ok\",\"principal\":\"%s\",\"%s\":\"%s\"}\n", text,
                 issue? "secret_key": "revoked", issue? why: "true");
+    else
+    if (issue && s_keys_public)
+        printf ("issued %s: the broker admits its holder's key from now on\n", text);
     else
     if (issue)
         printf ("issued %s: its secret key is %s (give it to its holder only)\n", text, why);
@@ -1957,14 +2001,17 @@ main (int argc, char *argv [])
     const char *command = argv [first];
     int rest = argc - first - 1;
     char **args = argv + first + 1;
-    if (streq (command, "keys") && rest >= 1 && (streq (args [0], "init") || streq (args [0], "list"))) {
-        int rc = streq (args [0], "init")? s_cmd_keys_init (rest - 1, args + 1): s_cmd_keys_list ();
+    if (streq (command, "keys") && rest >= 1
+    && (streq (args [0], "init") || streq (args [0], "list") || streq (args [0], "new"))) {
+        int rc = streq (args [0], "init")? s_cmd_keys_init (rest - 1, args + 1):
+                 streq (args [0], "new")?  s_cmd_keys_new (rest - 1, args + 1): s_cmd_keys_list ();
         zsys_shutdown ();
         return rc;
     }
     //  An import without --as is the operator's (a new pemda's first one,
-    //  transfers between pemda), whoever WFA_AS names
-    if ((streq (command, "import") || streq (command, "keys")) && !s_as_given)
+    //  transfers between pemda), whoever WFA_AS names; so is a call signed in
+    //  with --identity (an integrator's key acts as no person)
+    if ((streq (command, "import") || streq (command, "keys") || s_key) && !s_as_given)
         s_as = NULL;
     //  Sign in: the person's key, the one given, or the operator's
     char secret [PATH_MAX], why [PATH_MAX + 64];
