@@ -16,12 +16,12 @@ SAN      ?=
 PKGS     := libczmq libzmq msgpack hiredis
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
             -Ishared -I$(BUILD)/gen
-LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis -lcrypto -lm
+LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis -lcrypto -lmicrohttpd -lm
 LDFLAGS  := $(SAN)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
-                python3-yaml procps libssl-dev
+                python3-yaml procps libssl-dev libmicrohttpd-dev
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)

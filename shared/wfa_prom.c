@@ -13,6 +13,7 @@
     slow, garbled or large, holds memory or the thread for long.
     (Sockets come from czmq's prelude: only this module uses them.) */
 #include "wfa.h"
+#include <microhttpd.h>
 
 const double wfa_prom_latency_buckets [] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
@@ -460,38 +461,24 @@ wfa_prom_clock (void)
 //  --------------------------------------------------------------------
 //  The HTTP server
 
-#define S_REQUEST_MAX   8192        //  Bytes of a request line and headers
-#define S_CONNECTIONS   16          //  Connections served at once; more wait in the backlog
-#define S_DRAIN_MS      1000        //  Reading what a client still sends after its answer
+#define S_CONNECTIONS   512         //  Connections libmicrohttpd serves at once
+#define S_PER_IP        64          //  Of those, from one client address
+#define S_MEMORY        16384       //  Bytes a connection may use for its request
 
-//  Time a client has to send its request, and again to take the answer.
-//  Prometheus sends its request at once; the selftest shortens this.
-static int s_timeout_ms = 5000;
-
-typedef enum { S_FREE, S_READING, S_WRITING, S_DRAINING } s_state_t;
-
-typedef struct {
-    s_state_t state;
-    int fd;
-    char request [S_REQUEST_MAX];   //  What arrived so far
-    size_t received;
-    char *response;                 //  Status line, headers and body
-    size_t size;
-    size_t sent;
-    int64_t deadline;               //  Monotonic ms
-} s_conn_t;
+//  Seconds a connection may stay idle, sending or taking nothing, before
+//  it is closed. Prometheus sends its request at once; the selftest
+//  shortens this.
+static unsigned s_timeout_s = 5;
 
 typedef struct {
     wfa_prom_t *prom;               //  What we serve
     char address [300];             //  As configured, for logs
     char host [256];                //  "" for every interface
     char port [8];
-    int listener;                   //  -1 while not bound
+    struct MHD_Daemon *daemon;      //  NULL while not bound
     int bound_port;                 //  0 while not bound
     int64_t next_bind;              //  Monotonic ms of the next bind attempt
-    int64_t accept_after;           //  Pause accepting after an accept error
     bool bind_failed;               //  A failure was logged
-    s_conn_t conns [S_CONNECTIONS];
 } s_server_t;
 
 //  Split "host:port", ":port", "port", "*:port" or "[v6]:port".
@@ -522,7 +509,112 @@ s_parse_address (const char *address, char *host, size_t host_size, char *port, 
     return true;
 }
 
-//  Try to listen on the configured address.
+//  Count an answer by its status code.
+static void
+s_count (wfa_prom_t *prom, unsigned status)
+{
+    char code [12];
+    snprintf (code, sizeof code, "%u", status);
+    wfa_prom_add (prom, "wfa_http_requests_total", 1, code, NULL);
+}
+
+//  A request whose headers have arrived: the metrics for GET or HEAD
+//  /metrics, 404 for another path, 405 for another method. libmicrohttpd
+//  leaves out the body for HEAD and answers malformed, oversized and
+//  slow requests itself.
+static enum MHD_Result
+s_handle (void *args, struct MHD_Connection *connection, const char *url,
+          const char *method, const char *version, const char *upload,
+          size_t *upload_size, void **request_context)
+{
+    (void) version;
+    (void) upload;
+    (void) upload_size;
+    (void) request_context;
+    wfa_prom_t *prom = (wfa_prom_t *) args;
+    bool get = streq (method, MHD_HTTP_METHOD_GET) || streq (method, MHD_HTTP_METHOD_HEAD);
+    unsigned status = !get? MHD_HTTP_METHOD_NOT_ALLOWED:
+                      streq (url, "/metrics")? MHD_HTTP_OK: MHD_HTTP_NOT_FOUND;
+    char *body = NULL;
+    size_t body_size = 0;
+    if (status == MHD_HTTP_OK)
+        body = wfa_prom_render (prom, &body_size);
+    else {
+        char text [128];
+        snprintf (text, sizeof text, "%u %s%s\n", status,
+                  MHD_get_reason_phrase_for (status),
+                  status == MHD_HTTP_NOT_FOUND? ": the metrics are at /metrics": "");
+        body = strdup (text);
+        body_size = strlen (body);
+    }
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer_with_free_callback (body_size, body, free);
+    if (!response) {
+        free (body);
+        return MHD_NO;
+    }
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, status == MHD_HTTP_OK?
+                             "text/plain; version=0.0.4; charset=utf-8": "text/plain; charset=utf-8");
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result result = MHD_queue_response (connection, status, response);
+    MHD_destroy_response (response);
+    return result;
+}
+
+//  Every connection is counted once, when it ends: by the status of the
+//  answer to its request, whether we gave it or libmicrohttpd did (431
+//  for headers too large), or as "none" when libmicrohttpd closed it
+//  before it had a request line: too slow, gone, not HTTP, or a request
+//  line it refused (its own 400 or 414, which it does not report).
+//  libmicrohttpd reports a request's end only to a server that saw its
+//  URI, hence the URI callback.
+static void *
+s_uri (void *args, const char *uri, struct MHD_Connection *connection)
+{
+    (void) args;
+    (void) uri;
+    (void) connection;
+    return NULL;
+}
+
+static void
+s_completed (void *args, struct MHD_Connection *connection, void **request_context,
+             enum MHD_RequestTerminationCode code)
+{
+    (void) request_context;
+    (void) code;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_HTTP_STATUS);
+    const union MHD_ConnectionInfo *socket =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info && info->http_status && socket && socket->socket_context) {
+        s_count ((wfa_prom_t *) args, info->http_status);
+        *(bool *) socket->socket_context = true;
+    }
+}
+
+static void
+s_connection (void *args, struct MHD_Connection *connection, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    (void) connection;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = zmalloc (sizeof (bool));      //  Counted yet?
+        assert (*socket_context);
+    }
+    else {
+        bool *counted = (bool *) *socket_context;
+        if (counted && !*counted)
+            wfa_prom_add ((wfa_prom_t *) args, "wfa_http_requests_total", 1, "none", NULL);
+        free (counted);
+        *socket_context = NULL;
+    }
+}
+
+//  Try to listen on the configured address; on success, hand the socket
+//  to a libmicrohttpd daemon that serves it on its own thread.
 static void
 s_bind (s_server_t *self)
 {
@@ -546,6 +638,23 @@ s_bind (s_server_t *self)
         int on = 1;
         setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
         if (bind (fd, item->ai_addr, item->ai_addrlen) == 0 && listen (fd, 64) == 0) {
+            self->daemon = MHD_start_daemon (
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
+                0, NULL, NULL, s_handle, self->prom,
+                MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fd,
+                MHD_OPTION_CONNECTION_TIMEOUT, s_timeout_s,
+                MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_CONNECTIONS,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) S_PER_IP,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_MEMORY,
+                MHD_OPTION_NOTIFY_CONNECTION, s_connection, self->prom,
+                MHD_OPTION_URI_LOG_CALLBACK, s_uri, NULL,
+                MHD_OPTION_NOTIFY_COMPLETED, s_completed, self->prom,
+                MHD_OPTION_END);
+            if (!self->daemon) {
+                problem = "libmicrohttpd did not start";
+                close (fd);
+                continue;
+            }
             struct sockaddr_storage bound;
             socklen_t bound_size = sizeof bound;
             char numeric [NI_MAXHOST] = "?";
@@ -553,7 +662,6 @@ s_bind (s_server_t *self)
             if (getsockname (fd, (struct sockaddr *) &bound, &bound_size) == 0)
                 getnameinfo ((struct sockaddr *) &bound, bound_size, numeric, sizeof numeric,
                              service, sizeof service, NI_NUMERICHOST | NI_NUMERICSERV);
-            self->listener = fd;
             self->bound_port = atoi (service);
             wfa_log ("I", "metrics for Prometheus: http://%s%s%s:%d/metrics",
                      strchr (numeric, ':')? "[": "", numeric, strchr (numeric, ':')? "]": "",
@@ -565,260 +673,30 @@ s_bind (s_server_t *self)
     }
     if (found)
         freeaddrinfo (found);
-    if (self->listener < 0 && !self->bind_failed) {
+    if (!self->daemon && !self->bind_failed) {
         wfa_log ("E", "metrics: cannot listen on %s: %s; trying again every second",
                  self->address, problem);
         self->bind_failed = true;
     }
 }
 
-static void
-s_close (s_conn_t *conn)
-{
-    if (conn->fd >= 0)
-        close (conn->fd);
-    free (conn->response);
-    conn->response = NULL;
-    conn->fd = -1;
-    conn->state = S_FREE;
-}
-
-static void s_write (s_conn_t *conn);
-
-//  Answer a request with status; the metrics themselves for 200.
-static void
-s_answer (s_server_t *self, s_conn_t *conn, int status, bool head)
-{
-    const char *reason = status == 200? "OK":
-                         status == 400? "Bad Request":
-                         status == 404? "Not Found":
-                         status == 405? "Method Not Allowed":
-                         status == 408? "Request Timeout": "Request Header Fields Too Large";
-    char *body = NULL;
-    size_t body_size = 0;
-    if (status == 200)
-        body = wfa_prom_render (self->prom, &body_size);
-    else {
-        char text [128];
-        snprintf (text, sizeof text, "%d %s%s\n", status, reason,
-                  status == 404? ": the metrics are at /metrics": "");
-        body = strdup (text);
-        body_size = strlen (body);
-    }
-    char header [512];
-    int header_size = snprintf (header, sizeof header,
-        "HTTP/1.0 %d %s\r\n"
-        "Content-Type: %s\r\n"
-        "Content-Length: %zu\r\n"
-        "%s"
-        "Connection: close\r\n"
-        "\r\n", status, reason,
-        status == 200? "text/plain; version=0.0.4; charset=utf-8": "text/plain; charset=utf-8",
-        body_size, status == 405? "Allow: GET, HEAD\r\n": "");
-    conn->size = (size_t) header_size + (head? 0: body_size);
-    conn->response = (char *) malloc (conn->size);
-    assert (conn->response);
-    memcpy (conn->response, header, (size_t) header_size);
-    if (!head)
-        memcpy (conn->response + header_size, body, body_size);
-    free (body);
-    conn->sent = 0;
-    conn->state = S_WRITING;
-    conn->deadline = zclock_mono () + s_timeout_ms;
-    char code [8];
-    snprintf (code, sizeof code, "%d", status);
-    wfa_prom_add (self->prom, "wfa_http_requests_total", 1, code, NULL);
-    s_write (conn);
-}
-
-//  Look at what arrived: a bad request line is answered at once, a good
-//  request once its headers are complete.
-static void
-s_parse (s_server_t *self, s_conn_t *conn)
-{
-    const char *line = conn->request;
-    const char *line_end = (const char *) memchr (line, '\n', conn->received);
-    if (!line_end) {
-        if (conn->received == S_REQUEST_MAX)
-            s_answer (self, conn, 431, false);
-        return;
-    }
-    size_t line_len = (size_t) (line_end - line);
-    if (line_len > 0 && line [line_len - 1] == '\r')
-        line_len--;
-    //  METHOD SP TARGET SP HTTP/d.d
-    const char *space1 = (const char *) memchr (line, ' ', line_len);
-    const char *space2 = space1? (const char *) memchr (space1 + 1, ' ',
-                                                        line_len - (size_t) (space1 + 1 - line)): NULL;
-    size_t method_len = space1? (size_t) (space1 - line): 0;
-    const char *target = space1? space1 + 1: NULL;
-    size_t target_len = space2? (size_t) (space2 - target): 0;
-    const char *version = space2? space2 + 1: NULL;
-    size_t version_len = space2? line_len - (size_t) (version - line): 0;
-    bool valid = method_len >= 1 && method_len <= 16 && target_len >= 1 && target [0] == '/'
-              && version_len == 8 && memcmp (version, "HTTP/", 5) == 0
-              && isdigit ((unsigned char) version [5]) && version [6] == '.'
-              && isdigit ((unsigned char) version [7]);
-    for (size_t byte_nbr = 0; valid && byte_nbr < method_len; byte_nbr++)
-        valid = line [byte_nbr] >= 'A' && line [byte_nbr] <= 'Z';
-    for (size_t byte_nbr = 0; valid && byte_nbr < target_len; byte_nbr++)
-        valid = isgraph ((unsigned char) target [byte_nbr]);
-    if (!valid) {
-        s_answer (self, conn, 400, false);
-        return;
-    }
-    bool complete = memmem (line, conn->received, "\r\n\r\n", 4)
-                 || memmem (line, conn->received, "\n\n", 2);
-    if (!complete) {
-        if (conn->received == S_REQUEST_MAX)
-            s_answer (self, conn, 431, false);
-        return;
-    }
-    bool head = method_len == 4 && memcmp (line, "HEAD", 4) == 0;
-    bool get = method_len == 3 && memcmp (line, "GET", 3) == 0;
-    const char *query = (const char *) memchr (target, '?', target_len);
-    size_t path_len = query? (size_t) (query - target): target_len;
-    if (!get && !head)
-        s_answer (self, conn, 405, false);
-    else
-    if (path_len != 8 || memcmp (target, "/metrics", 8) != 0)
-        s_answer (self, conn, 404, head);
-    else
-        s_answer (self, conn, 200, head);
-}
-
-//  Read what the client sent.
-static void
-s_read (s_server_t *self, s_conn_t *conn)
-{
-    while (conn->state == S_READING && conn->received < S_REQUEST_MAX) {
-        ssize_t got = recv (conn->fd, conn->request + conn->received,
-                            S_REQUEST_MAX - conn->received, 0);
-        if (got > 0) {
-            conn->received += (size_t) got;
-            s_parse (self, conn);
-        }
-        else
-        if (got < 0 && errno == EINTR)
-            continue;
-        else {
-            if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-                s_close (conn);         //  Gone before a whole request: nobody to answer
-            return;
-        }
-    }
-}
-
-//  Send what is left of the answer; then stop writing and drain.
-static void
-s_write (s_conn_t *conn)
-{
-    while (conn->sent < conn->size) {
-        ssize_t put = send (conn->fd, conn->response + conn->sent, conn->size - conn->sent,
-                            MSG_NOSIGNAL);
-        if (put > 0)
-            conn->sent += (size_t) put;
-        else
-        if (put < 0 && errno == EINTR)
-            continue;
-        else {
-            if (put == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-                s_close (conn);
-            return;
-        }
-    }
-    //  Closing while the client still sends would reset the connection
-    //  and could destroy the answer before it is read: half-close, then
-    //  read and drop until the client closes or S_DRAIN_MS pass
-    shutdown (conn->fd, SHUT_WR);
-    free (conn->response);
-    conn->response = NULL;
-    conn->state = S_DRAINING;
-    int64_t drain_until = zclock_mono () + S_DRAIN_MS;
-    if (drain_until < conn->deadline)
-        conn->deadline = drain_until;
-}
-
-static void
-s_drain (s_conn_t *conn)
-{
-    char scrap [4096];
-    while (true) {
-        ssize_t got = recv (conn->fd, scrap, sizeof scrap, 0);
-        if (got > 0)
-            continue;
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-            s_close (conn);
-        return;
-    }
-}
-
-//  Take new connections while there is room.
-static void
-s_accept (s_server_t *self)
-{
-    for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS; conn_nbr++) {
-        s_conn_t *conn = &self->conns [conn_nbr];
-        if (conn->state != S_FREE)
-            continue;
-        int fd = accept4 (self->listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            //  Out of descriptors, say: pause rather than spin on the listener
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-                self->accept_after = zclock_mono () + 100;
-            return;
-        }
-        conn->fd = fd;
-        conn->state = S_READING;
-        conn->received = 0;
-        conn->deadline = zclock_mono () + s_timeout_ms;
-    }
-}
-
-//  The server actor.
+//  The server actor: binds (again every second until it can), answers
+//  PORT, and stops the daemon on $TERM. libmicrohttpd's thread does the
+//  serving.
 static void
 s_server_actor (zsock_t *pipe, void *args)
 {
     s_server_t *self = (s_server_t *) args;
-    for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS; conn_nbr++)
-        self->conns [conn_nbr].fd = -1;
     s_bind (self);              //  Before the signal, so the port is known at once
     zsock_signal (pipe, 0);
-    zmq_pollitem_t items [2 + S_CONNECTIONS];
-    s_conn_t *polled [2 + S_CONNECTIONS];
     bool running = true;
     while (running) {
         int64_t now = zclock_mono ();
-        int64_t wake = now + 1000;
-        int count = 0;
-        items [count] = (zmq_pollitem_t) { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 };
-        polled [count++] = NULL;
-        bool room = false;
-        for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS; conn_nbr++) {
-            s_conn_t *conn = &self->conns [conn_nbr];
-            if (conn->state == S_FREE) {
-                room = true;
-                continue;
-            }
-            items [count] = (zmq_pollitem_t) { NULL, conn->fd,
-                (short) (conn->state == S_WRITING? ZMQ_POLLOUT: ZMQ_POLLIN), 0 };
-            polled [count++] = conn;
-            if (conn->deadline < wake)
-                wake = conn->deadline;
-        }
-        int listener_item = -1;
-        if (self->listener >= 0 && room && now >= self->accept_after) {
-            listener_item = count;
-            items [count] = (zmq_pollitem_t) { NULL, self->listener, ZMQ_POLLIN, 0 };
-            polled [count++] = NULL;
-        }
-        if (self->listener < 0 && self->next_bind < wake)
-            wake = self->next_bind;
-        if (self->listener >= 0 && room && self->accept_after > now && self->accept_after < wake)
-            wake = self->accept_after;
-        int rc = zmq_poll (items, count, (long) (wake > now? wake - now: 0));
+        long wait = -1;
+        if (!self->daemon)
+            wait = self->next_bind > now? (long) (self->next_bind - now): 0;
+        zmq_pollitem_t items [] = { { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 } };
+        int rc = zmq_poll (items, 1, wait);
         if (rc < 0 && errno != EINTR)
             break;              //  The context is going away
         if (rc > 0 && (items [0].revents & ZMQ_POLLIN)) {
@@ -830,40 +708,11 @@ s_server_actor (zsock_t *pipe, void *args)
                 zstr_sendf (pipe, "%d", self->bound_port);
             free (command);
         }
-        for (int item_nbr = 1; rc > 0 && running && item_nbr < count; item_nbr++) {
-            s_conn_t *conn = polled [item_nbr];
-            if (!items [item_nbr].revents)
-                continue;
-            if (item_nbr == listener_item)
-                s_accept (self);
-            else
-            if (conn->state == S_READING)
-                s_read (self, conn);
-            else
-            if (conn->state == S_WRITING)
-                s_write (conn);
-            else
-            if (conn->state == S_DRAINING)
-                s_drain (conn);
-        }
-        now = zclock_mono ();
-        for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS; conn_nbr++) {
-            s_conn_t *conn = &self->conns [conn_nbr];
-            if (conn->state == S_FREE || conn->deadline > now)
-                continue;
-            if (conn->state == S_READING)
-                s_answer (self, conn, 408, false);      //  Too slow: tell it, then close
-            else
-                s_close (conn);
-        }
-        if (self->listener < 0 && now >= self->next_bind)
+        if (running && !self->daemon && zclock_mono () >= self->next_bind)
             s_bind (self);
     }
-    for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS; conn_nbr++)
-        if (self->conns [conn_nbr].state != S_FREE)
-            s_close (&self->conns [conn_nbr]);
-    if (self->listener >= 0)
-        close (self->listener);
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);     //  Closes the listening socket too
     free (self);
 }
 
@@ -878,7 +727,6 @@ wfa_prom_server_new (wfa_prom_t *prom, const char *address)
     }
     snprintf (self->address, sizeof self->address, "%s", address);
     self->prom = prom;
-    self->listener = -1;
     wfa_prom_declare (prom, "wfa_http_requests_total", WFA_PROM_COUNTER,
                       "Requests to this metrics endpoint, by HTTP status answered.",
                       "code", NULL, 0);
@@ -1094,14 +942,14 @@ wfa_prom_test (bool verbose)
     assert (wfa_prom_server_new (prom, "nonsense:") == NULL);
 
     //  The server: answers, errors, and it keeps serving
-    s_timeout_ms = 500;
+    s_timeout_s = 1;
     zactor_t *server = wfa_prom_server_new (prom, "127.0.0.1:0");
     assert (server);
     int port = wfa_prom_server_port (server);
     assert (port > 0);
     const char *get = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n";
     text = s_http (port, get, strlen (get));
-    assert (s_starts (text, "HTTP/1.0 200 OK\r\n"));
+    assert (s_starts (text, "HTTP/1.1 200 OK\r\n"));
     assert (strstr (text, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
     char *body = strstr (text, "\r\n\r\n");
     assert (body);
@@ -1110,30 +958,34 @@ wfa_prom_test (bool verbose)
     assert (length && (size_t) atol (length + 18) == strlen (body));
     assert (s_starts (body, "# HELP t_calls_total Calls by command.\n"));
     free (text);
+    //  libmicrohttpd answers what is not HTTP, and closes on what never
+    //  ends, without an answer ("")
     struct {
         const char *request;
         const char *status;
     } cases [] = {
-        { "GET /metrics?x=1 HTTP/1.0\n\n", "HTTP/1.0 200 " },
-        { "HEAD /metrics HTTP/1.0\r\n\r\n", "HTTP/1.0 200 " },
-        { "GET /other HTTP/1.0\r\n\r\n", "HTTP/1.0 404 " },
-        { "GET / HTTP/1.1\r\n\r\n", "HTTP/1.0 404 " },
-        { "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.0 405 " },
-        { "DELETE /metrics HTTP/1.1\r\n\r\n", "HTTP/1.0 405 " },
-        { "garbage\r\n\r\n", "HTTP/1.0 400 " },
-        { "\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03\n", "HTTP/1.0 400 " },
-        { "GET /metrics\r\n\r\n", "HTTP/1.0 400 " },
-        { "GET  /metrics HTTP/1.1\r\n\r\n", "HTTP/1.0 400 " },
-        { "get /metrics HTTP/1.1\r\n\r\n", "HTTP/1.0 400 " },
-        { "GET /metrics HTTP/1.1\r\n", "HTTP/1.0 408 " },     //  Never ends its headers
-        { "GET /met", "HTTP/1.0 408 " },
-        { "", "HTTP/1.0 408 " },
+        { "GET /metrics?x=1 HTTP/1.0\n\n", "HTTP/1.1 200 " },
+        { "HEAD /metrics HTTP/1.0\r\n\r\n", "HTTP/1.1 200 " },
+        { "GET /other HTTP/1.0\r\n\r\n", "HTTP/1.1 404 " },
+        { "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 404 " },
+        { "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 405 " },
+        { "DELETE /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 " },
+        { "get /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 " },
+        { "hello there\r\n\r\n", "HTTP/1.1 400 " },
+        { "garbage\r\n\r\n", "" },
+        { "GET /metrics\r\n\r\n", "HTTP/1.1 400 " },
+        { "GET /metrics HTTP/1.1 extra\r\n\r\n", "HTTP/1.1 400 " },
+        { "\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03\n", "" },
+        { "GET /metrics HTTP/1.1\r\n", "" },         //  Never ends its headers
+        { "GET /met", "" },
+        { "", "" },
     };
     for (size_t case_nbr = 0; case_nbr < sizeof cases / sizeof cases [0]; case_nbr++) {
         text = s_http (port, cases [case_nbr].request, strlen (cases [case_nbr].request));
-        if (!s_starts (text, cases [case_nbr].status))
-            printf ("request %zu: got %.60s\n", case_nbr, text);
+        if (!s_starts (text, cases [case_nbr].status) || (!*cases [case_nbr].status && *text))
+            fprintf (stderr, "request %zu: got %.60s\n", case_nbr, text);
         assert (s_starts (text, cases [case_nbr].status));
+        assert (*cases [case_nbr].status || !*text);
         if (case_nbr == 1)
             assert (strstr (text, "\r\n\r\n") [4] == 0);       //  HEAD: no body
         if (strstr (cases [case_nbr].status, "405"))
@@ -1145,16 +997,16 @@ wfa_prom_test (bool verbose)
     char *huge = (char *) malloc (huge_size);
     memset (huge, 'A', huge_size);
     text = s_http (port, huge, huge_size);
-    assert (s_starts (text, "HTTP/1.0 431 "));
+    assert (s_starts (text, "HTTP/1.1 414 "));
     free (text);
     memcpy (huge, "GET /metrics HTTP/1.1\r\n", 23);
     for (size_t byte_nbr = 23; byte_nbr + 8 < huge_size; byte_nbr += 8)
         memcpy (huge + byte_nbr, "X: y\r\n  ", 8);
     text = s_http (port, huge, huge_size);
-    assert (s_starts (text, "HTTP/1.0 431 "));
+    assert (s_starts (text, "HTTP/1.1 431 "));
     free (text);
     free (huge);
-    //  A slow client does not hold up the others
+    //  A slow client does not hold up the others, and is cut off
     int slow = socket (AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in address;
     memset (&address, 0, sizeof address);
@@ -1164,32 +1016,41 @@ wfa_prom_test (bool verbose)
     assert (connect (slow, (struct sockaddr *) &address, sizeof address) == 0);
     assert (send (slow, "GET /me", 7, MSG_NOSIGNAL) == 7);
     text = s_http (port, get, strlen (get));
-    assert (s_starts (text, "HTTP/1.0 200 "));
+    assert (s_starts (text, "HTTP/1.1 200 "));
     free (text);
     char answer [64] = "";
     struct timeval patience = { 10, 0 };
     setsockopt (slow, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
-    assert (recv (slow, answer, sizeof answer - 1, 0) > 0);
-    assert (s_starts (answer, "HTTP/1.0 408 "));
+    assert (recv (slow, answer, sizeof answer - 1, 0) == 0);
     close (slow);
-    //  More clients at once than connection slots: all served in turn
-    int many [S_CONNECTIONS * 2];
-    for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS * 2; conn_nbr++) {
+    //  Many clients at once: all served
+    int many [48];
+    for (int conn_nbr = 0; conn_nbr < 48; conn_nbr++) {
         many [conn_nbr] = socket (AF_INET, SOCK_STREAM, 0);
         setsockopt (many [conn_nbr], SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
         assert (connect (many [conn_nbr], (struct sockaddr *) &address, sizeof address) == 0);
         assert (send (many [conn_nbr], get, strlen (get), MSG_NOSIGNAL) == (ssize_t) strlen (get));
     }
-    for (int conn_nbr = 0; conn_nbr < S_CONNECTIONS * 2; conn_nbr++) {
+    for (int conn_nbr = 0; conn_nbr < 48; conn_nbr++) {
         memset (answer, 0, sizeof answer);
         assert (recv (many [conn_nbr], answer, sizeof answer - 1, 0) > 0);
-        assert (s_starts (answer, "HTTP/1.0 200 "));
+        assert (s_starts (answer, "HTTP/1.1 200 "));
         close (many [conn_nbr]);
     }
+    //  A connection is counted when it closes: wait for the last ones
+    for (int wait_nbr = 0; wait_nbr < 100
+         && wfa_prom_value (prom, "wfa_http_requests_total", "200", NULL) < 52; wait_nbr++)
+        zclock_sleep (20);
     text = s_http (port, get, strlen (get));
-    assert (s_starts (text, "HTTP/1.0 200 "));
-    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"400\"} 5\n"));
-    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"408\"} 4\n"));
+    assert (s_starts (text, "HTTP/1.1 200 "));
+    if (!strstr (text, "wfa_http_requests_total{service=\"test\",code=\"none\"} 10\n"))
+        fprintf (stderr, "%s", strstr (text, "# HELP wfa_http"));
+    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"none\"} 10\n"));
+    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"404\"} 2\n"));
+    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"405\"} 3\n"));
+    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"431\"} 1\n"));
+    assert (strstr (text, "wfa_http_requests_total{service=\"test\",code=\"200\"} 52\n"));
+    assert (!strstr (text, "code=\"400\"") && !strstr (text, "code=\"408\""));
     free (text);
     zactor_destroy (&server);
 
@@ -1210,10 +1071,10 @@ wfa_prom_test (bool verbose)
         zclock_sleep (50);
     assert (wfa_prom_server_port (server) == port);
     text = s_http (port, get, strlen (get));
-    assert (s_starts (text, "HTTP/1.0 200 "));
+    assert (s_starts (text, "HTTP/1.1 200 "));
     free (text);
     zactor_destroy (&server);
-    s_timeout_ms = 5000;
+    s_timeout_s = 5;
     wfa_prom_destroy (&prom);
     assert (prom == NULL);
 

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import time
 
 import yaml
 
@@ -503,3 +504,34 @@ def test_prometheus_config_scrapes_every_compose_program():
         assert addr, "%s has no WFA_METRICS_ADDR in docker-compose.yml" % name
         port = int(addr.rsplit(":", 1)[1])
         assert "%s:%d" % (name, port) in targets, "%s:%d is not scraped: %r" % (name, port, targets)
+
+
+def test_metrics_scrape_answers_during_a_slow_client_attack():
+    """500 connections that send a part of a request line and then nothing (a slowloris) do
+    not stop a normal scrape from answering within a second, and the service keeps working."""
+    with System({"notifications": 0, "metrics": 0}, verbose=False) as system:
+        addr = system.metrics_addr("requests")
+        host, port = host_port(addr)
+        scrape(system, "requests")
+        slow = []
+        try:
+            for n in range(500):
+                # From ten source addresses, as an attack from a few hosts would come
+                s = socket.create_connection((host, port), timeout=30,
+                                             source_address=("127.0.0.%d" % (10 + n % 10), 0))
+                s.sendall(b"GET /metr")
+                slow.append(s)
+            took = []
+            for _ in range(3):
+                start = time.monotonic()
+                got = scrape(system, "requests")
+                took.append(time.monotonic() - start)
+                assert got.get("wfa_process_start_time_seconds") > 1e9
+            print("scrapes under 500 slow connections took %s s" % ", ".join("%.3f" % t for t in took))
+            assert max(took) < 1.0, took
+            system.assert_alive()
+            assert system.ping()["requests"] == 1
+        finally:
+            for s in slow:
+                s.close()
+        system.assert_alive()
