@@ -13,7 +13,7 @@ BUILD    ?= build
 CC       ?= cc
 OPT      ?= -O2
 SAN      ?=
-PKGS     := libczmq libzmq msgpack hiredis
+PKGS     := libczmq libzmq msgpack hiredis libmicrohttpd
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
             -Ishared -I$(BUILD)/gen
 LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis -lcrypto -lmicrohttpd -lm

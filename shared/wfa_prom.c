@@ -5,13 +5,12 @@
     unique because values are escaped. Everything is under one mutex: an
     update is a hash lookup, a scrape renders a few kilobytes.
 
-    The HTTP server is one actor thread polling its pipe, a plain POSIX
-    listening socket and up to S_CONNECTIONS non-blocking connections.
-    Each connection lives at most s_timeout_ms to send its request and
-    s_timeout_ms more to take the answer, reads at most S_REQUEST_MAX
-    bytes, gets one HTTP/1.0 answer and is closed, so no client, however
-    slow, garbled or large, holds memory or the thread for long.
-    (Sockets come from czmq's prelude: only this module uses them.) */
+    The HTTP server is libmicrohttpd with its own epoll thread, on a
+    socket an actor binds (again every second while the port is busy).
+    Its limits answer slow clients: at most S_CONNECTIONS connections,
+    S_PER_IP from one address, S_MEMORY bytes of request each, and one
+    idle for s_timeout_s seconds is closed, so a few hosts that hold
+    connections open cannot fill it or delay a scrape. */
 #include "wfa.h"
 #include <microhttpd.h>
 
@@ -728,7 +727,7 @@ wfa_prom_server_new (wfa_prom_t *prom, const char *address)
     snprintf (self->address, sizeof self->address, "%s", address);
     self->prom = prom;
     wfa_prom_declare (prom, "wfa_http_requests_total", WFA_PROM_COUNTER,
-                      "Requests to this metrics endpoint, by HTTP status answered.",
+                      "Connections to this metrics endpoint, by HTTP status answered (none: closed before a request line).",
                       "code", NULL, 0);
     return zactor_new (s_server_actor, self);
 }
