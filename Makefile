@@ -13,10 +13,13 @@ BUILD    ?= build
 CC       ?= cc
 OPT      ?= -O2
 SAN      ?=
-PKGS     := libczmq libzmq msgpack hiredis libmicrohttpd
-CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
-            -Ishared -I$(BUILD)/gen
-LDLIBS   := -lczmq -lzmq -lmsgpackc -lhiredis -lcrypto -lmicrohttpd -lm
+# Every library comes from pkg-config. The flags are expanded when a recipe runs (=,
+# not :=), so that `make test` on a fresh machine first installs them (deps), then asks
+PKGS     := libczmq libzmq msgpack hiredis libcrypto libmicrohttpd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+CFLAGS   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
+            -Ishared -I$(BUILD)/gen $(PKG_CFLAGS)
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS  := $(SAN)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
