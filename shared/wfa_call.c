@@ -350,13 +350,9 @@ wfa_call_actor (wfa_call_t *self)
         //  The gateway authenticated the person it acts for
         self->actor = wfa_call_nip (self, "as", true);
     else
-    if (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI) {
+    if (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI)
         //  Anyone else acts as themselves; "as" may only repeat who they are
-        self->actor_asked = false;
-        if (wfa_call_check_as (self) == 0)
-            self->actor = self->principal.nip;
-        self->actor_asked = true;
-    }
+        self->actor = wfa_call_check_as (self) == 0? self->principal.nip: NULL;
     else
     if (kind == WFA_PRINCIPAL_NONE)
         wfa_call_error (self, WFA_E_UNAUTHENTICATED, "as", NULL, -1);

@@ -42,6 +42,15 @@ wfa_call_redis_down (wfa_call_t *call, const redisReply *reply)
     return true;
 }
 
+//  Path of the service's own secret certificate in the key folder.
+static void
+s_service_key (const char *name, char *buf, size_t size)
+{
+    wfa_principal_t principal = { .kind = WFA_PRINCIPAL_SERVICE };
+    snprintf (principal.name, sizeof principal.name, "%s", name);
+    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, buf, size);
+}
+
 //  Announce this worker to every broker.
 static void
 s_announce (s_worker_t *self)
@@ -179,10 +188,8 @@ s_worker_actor (zsock_t *pipe, void *args)
     char *endpoints = strdup (wfa_config_get (WFA_CFG_BROKER));
     char *saveptr = NULL;
     //  The service's own key proves to the broker which service it is
-    wfa_principal_t principal = { .kind = WFA_PRINCIPAL_SERVICE };
-    snprintf (principal.name, sizeof principal.name, "%s", self.def->name);
     char secret [PATH_MAX];
-    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, secret, sizeof secret);
+    s_service_key (self.def->name, secret, sizeof secret);
     for (char *endpoint = strtok_r (endpoints, ",", &saveptr); endpoint;
          endpoint = strtok_r (NULL, ",", &saveptr)) {
         zsock_t *dealer = zsock_new (ZMQ_DEALER);
@@ -271,10 +278,8 @@ wfa_service_main (const wfa_service_def_t *def, int argc, char **argv)
     zsys_init ();
     zsys_set_logstream (NULL);
     //  Without its key a worker cannot sign in: say so and stop
-    wfa_principal_t principal = { .kind = WFA_PRINCIPAL_SERVICE };
-    snprintf (principal.name, sizeof principal.name, "%s", def->name);
     char secret [PATH_MAX], why [PATH_MAX + 64];
-    wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, secret, sizeof secret);
+    s_service_key (def->name, secret, sizeof secret);
     zsock_t *probe = zsock_new (ZMQ_DEALER);
     int keyed = wfa_keys_client (probe, wfa_config_get (WFA_CFG_KEYS), secret, why, sizeof why);
     zsock_destroy (&probe);

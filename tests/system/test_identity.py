@@ -28,23 +28,28 @@ from harness import (KEMENDAGRI, Client, Org, STEP_FIELDS, System, awaiting, cur
                      import_rows, key_path, ok, submit_body, wait_until, wfactl_env, workdays)
 
 
+def metric(system, process, name, **labels):
+    """The sum of a counter's samples with these labels on a process's /metrics (0 when none)."""
+    text = urllib.request.urlopen("http://%s/metrics" % system.metrics_addr(process), timeout=5).read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") and all('%s="%s"' % item in line for item in labels.items()))
+
+
 def broker_metric(system, name, **labels):
-    """A broker counter's value on /metrics (0 when absent)."""
-    text = urllib.request.urlopen("http://%s/metrics" % system.metrics_addr("broker"), timeout=5).read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        if all('%s="%s"' % (k, v) in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+    return metric(system, "broker", name, **labels)
 
 
 def handled(system, service="requests"):
-    """Calls a service's worker received, from its /metrics."""
-    text = urllib.request.urlopen("http://%s/metrics" % system.metrics_addr(service), timeout=5).read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("wfa_messages_in_total{"))
+    """Calls a service's worker received."""
+    return metric(system, service, "wfa_messages_in_total")
+
+
+def staffed(system):
+    """A client and a small org of one pemda, imported."""
+    org = Org(supervisors=1, staff=1)
+    client = system.client()
+    import_rows(client, org.rows)
+    return client, org
 
 
 def stranger_key(folder):
@@ -68,8 +73,7 @@ def call_on(sock, cmd, body, timeout=2.0):
 
 def test_no_key_or_unknown_key_gets_no_answer():
     with System(verbose=False) as system:
-        org = Org(supervisors=1, staff=1)
-        import_rows(system.client(), org.rows)
+        client, org = staffed(system)
         before = handled(system)
         calls_before = broker_metric(system, "wfa_broker_calls_total")
         # No CURVE at all: the handshake never completes, nothing is answered
@@ -105,9 +109,7 @@ def test_no_key_or_unknown_key_gets_no_answer():
 
 def test_worker_with_unknown_or_wrong_key_gets_no_call():
     with System(verbose=False) as system:
-        org = Org(supervisors=1, staff=1)
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system)
         rogues = []
         try:
             # A fake requests worker with a key nobody issued cannot complete the handshake;
@@ -141,9 +143,7 @@ def test_worker_with_unknown_or_wrong_key_gets_no_call():
 
 def test_stolen_employee_key_and_as_from_others():
     with System(verbose=False) as system:
-        org = Org(supervisors=1, staff=1)
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system)
         staff = org.staff[0]
         atasan = staff["supervisor_nip"]
         keys = system.issue_keys([staff["nip"], atasan])
@@ -232,8 +232,7 @@ def test_reply_from_another_worker_is_dropped():
 
 def test_revoked_key_refused_from_next_connection_and_cut_off():
     with System(verbose=False) as system:
-        org = Org(supervisors=1, staff=1)
-        import_rows(system.client(), org.rows)
+        client, org = staffed(system)
         nip = org.bkd["nip"]
         key = system.issue_keys([nip])[nip]
         kept = open(key).read()           # what a thief would keep

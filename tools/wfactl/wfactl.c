@@ -1714,16 +1714,16 @@ s_secret_path (char *path, size_t size)
                  "  (siapa yang bertindak? Berikan --as NIP atau --identity FILE)\n", keys, path);
         return -1;
     }
-    //  Only a NIP names a key file: nothing else reaches the folder
-    wfa_principal_t person = { .kind = WFA_PRINCIPAL_EMPLOYEE };
-    snprintf (person.nip, sizeof person.nip, "%s", s_as);
-    wfa_keys_path (keys, &person, true, path, size);
-    if (wfa_nip_valid (s_as) && access (path, R_OK) == 0)
-        return 0;
-    person.kind = WFA_PRINCIPAL_KEMENDAGRI;
-    wfa_keys_path (keys, &person, true, path, size);
-    if (wfa_nip_valid (s_as) && access (path, R_OK) == 0)
-        return 0;
+    //  Only a NIP names a key file, nothing else reaches the folder: the
+    //  person's employee key, else their Kemendagri reader's
+    wfa_principal_kind_t kinds [] = { WFA_PRINCIPAL_EMPLOYEE, WFA_PRINCIPAL_KEMENDAGRI };
+    for (size_t kind_nbr = 0; kind_nbr < 2 && wfa_nip_valid (s_as); kind_nbr++) {
+        wfa_principal_t person = { .kind = kinds [kind_nbr] };
+        snprintf (person.nip, sizeof person.nip, "%s", s_as);
+        wfa_keys_path (keys, &person, true, path, size);
+        if (access (path, R_OK) == 0)
+            return 0;
+    }
     fprintf (stderr, "error: NO_KEY: no key for %s here (%s/people/%s.key): only the holder of "
              "a key acts as its person; the admin pemda or the operator issues one with "
              "wfactl keys issue --nip %s\n"
