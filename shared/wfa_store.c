@@ -72,6 +72,20 @@ wfa_store_prefix (const char *pemda, char *buf, size_t size)
     return buf;
 }
 
+char *
+wfa_store_key (char *buf, size_t size, const char *pemda, const char *format, ...)
+{
+    assert (buf && size && pemda && format);
+    int used = snprintf (buf, size, "wfa:{%s}:", pemda);
+    if (used >= 0 && (size_t) used < size) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (buf + used, size - (size_t) used, format, args);
+        va_end (args);
+    }
+    return buf;
+}
+
 //  Pemda of an employee.
 int
 wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size)
@@ -530,6 +544,9 @@ wfa_store_test (bool verbose)
 {
     char buf [32];
     assert (streq (wfa_store_prefix ("35.08", buf, sizeof buf), "wfa:{35.08}:"));
+    char key [WFA_KEY_MAX];
+    assert (streq (wfa_store_key (key, sizeof key, "35.08", "emp:%s", "1985"), "wfa:{35.08}:emp:1985"));
+    assert (streq (wfa_store_key (key, 12, "35.08", "emp:%s", "1985"), "wfa:{35.08}"));
     assert (wfa_store_pemda_of_request ("REQ-35.08-000042", buf, sizeof buf) == 0);
     assert (streq (buf, "35.08"));
     assert (wfa_store_pemda_of_request ("REQ-35-1", buf, sizeof buf) == 0 && streq (buf, "35"));

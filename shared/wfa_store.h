@@ -36,6 +36,14 @@ extern const wfa_script_t wfa_script_timers_move;
 //  Key prefix "wfa:{PEMDA}:" into buf.
 char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
 
+//  The one place a pemda's key names are made: "wfa:{PEMDA}:" followed by
+//  the printf-formatted rest, e.g. wfa_store_key (buf, sizeof buf, "35.08",
+//  "emp:%s", nip). Returns buf. Pass the result as an argument (%s, or in an
+//  argv), never as a format.
+#define WFA_KEY_MAX 160
+char *wfa_store_key (char *buf, size_t size, const char *pemda, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
 //  Pemda of an employee. Returns 0 and fills buf, -1 if unknown, -2 if
 //  Redis is unavailable.
 int wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t size);

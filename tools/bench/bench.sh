@@ -63,9 +63,25 @@ done
 "$bin/wfactl" import employees "$csv"
 
 echo "== Fleksi: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), redis $(redis-server --version | awk '{print $3}')"
-"$bin/wfa-bench" --employees "$csv" --requests "$requests" --concurrency "$concurrency" | tee "$work/bench.out"
+# What Redis does for the workflows alone: the counters start after the
+# import and are read once every consumer group has caught up with the
+# flows (before the monev phases), with Redis's CPU time
+redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null
+cpu_before=$(redis-cli -p "$redis_port" INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/ {t+=$2} END {print t}')
+"$bin/wfa-bench" --employees "$csv" --requests "$requests" --concurrency "$concurrency" \
+  --after-flow "bash $top/tools/bench/after_flow.sh $redis_port $work" | tee "$work/bench.out"
+if [ -s "$work/flow-stats" ]; then
+  cpu_after=$(awk -F: '/^used_cpu_(sys|user):/ {t+=$2} END {print t}' "$work/flow-cpu")
+  echo "== Redis work per workflow (submit -> 3 decisions -> notices, consumers caught up; INFO commandstats, INFO cpu)"
+  awk -v n="$requests" -v cpu="$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN{print a-b}')" -F'[:,=]' '
+    /^cmdstat_/ { calls += $3; usec += $5
+                  if ($1 ~ /^cmdstat_(eval|evalsha|fcall|fcall_ro)$/) { lcalls += $3; lusec += $5 } }
+    END { printf "  commands (round trips): %.1f per workflow, of them Lua steps %.1f\n", calls/n, lcalls/n
+          printf "  Redis time in commands: %.0f usec per workflow, of it in Lua %.0f usec\n", usec/n, lusec/n
+          printf "  Redis CPU (user+sys): %.0f usec per workflow\n", cpu*1e6/n }' "$work/flow-stats"
+fi
 echo "== where Redis spent its time during the run (INFO commandstats: calls, usec per call)"
-redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
+redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|fcall|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
   | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+),usec_per_call=([0-9.]+).*/  \1: \2 calls, \4 usec each/'
 
 echo "== Redis ceiling: the same Lua step shape, redis-benchmark -c 50 -P 16"

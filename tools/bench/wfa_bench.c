@@ -1,14 +1,17 @@
 /*  wfa-bench - load generator on the native protocol.
 
     wfa-bench --endpoint E --pemda CODE --employees FILE.csv
-              [--requests N] [--concurrency C]
+              [--requests N] [--concurrency C] [--after-flow COMMAND]
     Drives N requests through submit -> decide -> inbox with C calls in
     flight and prints, per phase, calls/s and latency p50/p99; then the
     end-to-end rate (first submit to last decision seen in an inbox).
     The employees file is the one the system was loaded with: requests
     are made by employees with a supervisor, and decided through the
     default chain: that supervisor (with the assessment), the kepala OPD
-    of their OPD (with the proposal), a BKD officer (the decision). */
+    of their OPD (with the proposal), a BKD officer (the decision).
+    --after-flow runs COMMAND (through the shell) once the flows are done
+    and before the monev phases: bench.sh uses it to read what Redis did
+    for the workflows alone. */
 #include "wfa.h"
 
 typedef struct {
@@ -263,7 +266,7 @@ main (int argc, char *argv [])
 {
     argc = wfa_config_load (argc, argv);
     int requests = 2000, concurrency = 64;
-    const char *employees_file = NULL;
+    const char *employees_file = NULL, *after_flow = NULL;
     for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
         if (streq (argv [arg_nbr], "--requests") && arg_nbr + 1 < argc)
             requests = atoi (argv [++arg_nbr]);
@@ -273,9 +276,12 @@ main (int argc, char *argv [])
         else
         if (streq (argv [arg_nbr], "--employees") && arg_nbr + 1 < argc)
             employees_file = argv [++arg_nbr];
+        else
+        if (streq (argv [arg_nbr], "--after-flow") && arg_nbr + 1 < argc)
+            after_flow = argv [++arg_nbr];
         else {
             fprintf (stderr, "usage: wfa-bench [--endpoint E] --employees FILE.csv "
-                     "[--requests N] [--concurrency C]\n");
+                     "[--requests N] [--concurrency C] [--after-flow COMMAND]\n");
             return 2;
         }
     }
@@ -355,6 +361,9 @@ main (int argc, char *argv [])
     double seconds = (double) (s_now_us () - started) / 1e6;
     printf ("flow     %6d requests through submit -> decide -> inbox in %.2f s: %.0f flows/s\n",
             requests, seconds, requests / seconds);
+    fflush (stdout);
+    if (rc == 0 && after_flow && system (after_flow) != 0)
+        fprintf (stderr, "wfa-bench: --after-flow command failed\n");
     //  Monev: the services' clock moves to 08:00 of the first requests' day
     //  (WFA_CLOCK_FILE, which bench.sh gives them), where each approved one
     //  checks in and reports; then the month's figures are read
