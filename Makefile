@@ -29,6 +29,7 @@ DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
 SERVICES   := broker requests approvals notifications metrics
+SERVICE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(SERVICES:%=services/%/*.c)))
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
               $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
 LUA_SRC    := $(wildcard shared/lua/*.lua)
@@ -56,10 +57,14 @@ $(BUILD)/gen/lua/%.lua.h: $(LUA_LIB) shared/lua/%.lua
 	@mkdir -p $(dir $@)
 	$(Q){ sed -n '1{/^#!/p;}' shared/lua/$*.lua; cat $(LUA_LIB); sed '1{/^#!/d;}' shared/lua/$*.lua; } | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
 
-$(BUILD)/bin/wfa-%: $(BUILD)/services/%/main.o $(BUILD)/libwfa.a
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# A service is every .c file of its folder: services/NAME/*.c -> build/bin/wfa-NAME
+define SERVICE_LINK
+$(BUILD)/bin/wfa-$(1): $(filter $(BUILD)/services/$(1)/%,$(SERVICE_OBJ)) $(BUILD)/libwfa.a
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(V),,echo "  LINK    $$@")
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach service,$(SERVICES),$(eval $(call SERVICE_LINK,$(service))))
 
 $(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
@@ -88,7 +93,7 @@ $(BUILD)/gen/pemda.inc: shared/data/pemda.csv
 	$(Q)tail -n +2 $< | LC_ALL=C sort -t, -k1,1 | awk -F, 'NF == 5 && $$1 ~ /^[0-9][0-9](\.[0-9][0-9])?$$/ \
 	    { printf "    { \"%s\", \"%s\", \"%s\", WFA_TZ_%s, %sL },\n", $$1, $$2, $$3, $$4, $$5 }' > $@
 
-$(SERVICES:%=$(BUILD)/services/%/main.o) $(SHARED_OBJ): $(LUA_HDR) $(BUILD)/gen/pemda.inc
+$(SERVICE_OBJ) $(SHARED_OBJ): $(LUA_HDR) $(BUILD)/gen/pemda.inc
 
 # Install what is missing, once; quiet when everything is there.
 deps:

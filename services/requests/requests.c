@@ -1,0 +1,604 @@
+/*  wfa-requests: flexible-work requests. REQUEST.SUBMIT and RESUBMIT
+    (judged completely, then stored with their event in one Lua step),
+    REQUEST.CANCEL and REVOKE, REQUEST.GET and REQUEST.LIST. */
+#include "requests.h"
+
+#define S_DATES_MAX 31
+#define S_PLAN_MAX 20
+
+// ---------------------------------------------------------------------
+//  REQUEST.SUBMIT
+
+static int
+s_compare_str (const void *left, const void *right)
+{
+    return strcmp (*(const char **) left, *(const char **) right);
+}
+
+
+//  Working days strictly between two days (Mon-Fri, not on the calendar).
+static int
+s_working_days_between (int from, int to, const redisReply *calendar)
+{
+    int count = 0;
+    for (int day = from + 1; day < to; day++) {
+        char date [11];
+        if (wfa_date_is_weekday (day) && !*wfa_store_hash_field (calendar, wfa_date_format (day, date)))
+            count++;
+    }
+    return count;
+}
+
+//  If key was already answered for nip, replace the call's errors with that
+//  answer and return 1; 0 if not; -1 if Redis is unavailable (errors kept).
+static int
+s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *nip,
+                   const char *key)
+{
+    const char *again = streq (wfa_call_command (call), "REQUEST.RESUBMIT")?
+                        wfa_call_str (call, "request_id", 64, false): "";
+    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s:%s", pemda, nip,
+                                           again? again: "", key);
+    if (!reply)
+        return -1;
+    int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
+    if (answered) {
+        wfa_call_clear (call);
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+    }
+    freeReplyObject (reply);
+    return answered;
+}
+
+//  Judge a submission by every rule of the pemda's policy that can be
+//  judged before the atomic step: dates, kind, days, notice, blackout,
+//  eligibility. Records every problem; returns the weekly cap to enforce
+//  (-1: none) for the atomic step.
+static int
+s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const char *nip,
+         const char *kind, const char *time_kind, zlist_t *dates, const redisReply *employee,
+         const redisReply *calendar, int today, const char **sorted, size_t *sorted_count,
+         int *days_sorted)
+{
+    char detail [300];
+    const char *opd = wfa_store_hash_field (employee, "opd");
+    int kind_nbr = kind? wfa_kind_parse (kind): -1;
+    if (kind && kind_nbr < 0)
+        wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
+    else
+    if (kind && !rules->kind_allowed [kind_nbr])
+        wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "kind", kind, -1);
+    //  Location and time together (lokasi dan/atau waktu): a location kind
+    //  with a time kind beside it
+    bool location_kind = kind_nbr >= WFA_KIND_RUMAH && kind_nbr <= WFA_KIND_LOKASI_LAIN;
+    if (time_kind) {
+        int time_nbr = wfa_kind_parse (time_kind);
+        if (time_nbr != WFA_KIND_SIF && time_nbr != WFA_KIND_DINAMIS)
+            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", time_kind, -1);
+        else
+        if (kind_nbr >= 0 && !location_kind)
+            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", kind, -1);    //  Only beside a location kind
+        else
+        if (!rules->kind_allowed [time_nbr])
+            wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "time_kind", time_kind, -1);
+    }
+
+    //  Dates: real, after today in the pemda's zone, days the unit works,
+    //  not days off or in a blackout, once each
+    *sorted_count = 0;
+    for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
+        int day = 0;
+        const char *day_off = "";
+        if (wfa_date_parse (date, &day))
+            wfa_call_error (call, WFA_E_BAD_DATE, "dates", date, -1);
+        else
+        if (day <= today)
+            wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
+        else
+        if (!wfa_hours_working_day (rules->working_days, day))
+            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
+        else
+        if (*(day_off = wfa_store_hash_field (calendar, date))) {
+            //  A day off of the pemda's calendar: "kind|name"
+            const char *bar = strchr (day_off, '|');
+            snprintf (detail, sizeof detail, "%s (%.*s: %s)", date,
+                      bar? (int) (bar - day_off): 0, day_off, bar? bar + 1: "");
+            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", detail, -1);
+        }
+        else
+        if (wfa_policy_opd_blackout (policy, opd, day))
+            wfa_call_error (call, WFA_E_BLACKOUT, "dates", date, -1);
+        else
+            sorted [(*sorted_count)++] = date;
+    }
+    qsort (sorted, *sorted_count, sizeof (char *), s_compare_str);
+    for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++) {
+        wfa_date_parse (sorted [date_nbr], &days_sorted [date_nbr]);
+        if (date_nbr > 0 && streq (sorted [date_nbr], sorted [date_nbr - 1]))
+            wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
+    }
+    size_t date_count = zlist_size (dates);
+    if (date_count > (size_t) rules->max_days_per_request) {
+        snprintf (detail, sizeof detail, "%zu > %d", date_count, rules->max_days_per_request);
+        wfa_call_error (call, WFA_E_TOO_MANY_DAYS, "dates", detail, -1);
+    }
+    if (*sorted_count > 0 && rules->min_notice_working_days > 0) {
+        int notice = s_working_days_between (today, days_sorted [0], calendar);
+        if (notice < rules->min_notice_working_days) {
+            snprintf (detail, sizeof detail, "%s: %d < %d", sorted [0], notice,
+                      rules->min_notice_working_days);
+            wfa_call_error (call, WFA_E_NOTICE_TOO_SHORT, "dates", detail, -1);
+        }
+    }
+    //  Eligibility (art. 25): sanctions in force today or on a day asked
+    //  for, suspension, months of service, predikat, position; judged again
+    //  at the final approval (wfa-approvals)
+    if (employee && employee->type == REDIS_REPLY_ARRAY && employee->elements > 0) {
+        wfa_eligibility_t who = { nip, wfa_store_hash_field (employee, "sanctions"),
+            wfa_store_hash_field (employee, "suspended_until"), wfa_store_hash_field (employee, "service_start"),
+            wfa_store_hash_field (employee, "predikat"), wfa_store_hash_field (employee, "position"),
+            wfa_store_hash_field (employee, "position_eligible"), NULL };
+        wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
+        size_t count = wfa_eligibility_judge (rules, &who, today, days_sorted, *sorted_count, problems);
+        for (size_t problem_nbr = 0; problem_nbr < count; problem_nbr++)
+            wfa_call_error (call, problems [problem_nbr].code, "as", problems [problem_nbr].detail, -1);
+    }
+    //  Not held to the cap: field-based positions, and every day asked for
+    //  within an approved special circumstance; time flexibility keeps the
+    //  employee at the office, so it has no location cap
+    bool exempt = rules->field_based_exempt_from_cap && wfa_flag_yes (wfa_store_hash_field (employee, "field_based"));
+    if (rules->special_circumstance_exempt_from_cap && *sorted_count > 0
+    &&  wfa_ranges_cover (wfa_store_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
+                          true, NULL, 0))
+        exempt = true;
+    return exempt || !location_kind? -1: rules->weekly_location_days;
+}
+
+//  Minutes since midnight of "HH:MM", or -1.
+static int
+s_clock (const char *text)
+{
+    int hours = 0, minutes = 0;
+    char tail = 0;
+    if (!text || strlen (text) != 5 || !isdigit ((unsigned char) text [0])
+    ||  !isdigit ((unsigned char) text [1]) || text [2] != ':' || !isdigit ((unsigned char) text [3])
+    ||  !isdigit ((unsigned char) text [4])
+    ||  sscanf (text, "%2d:%2d%c", &hours, &minutes, &tail) != 2
+    ||  hours > 23 || minutes > 59)
+        return -1;
+    return hours * 60 + minutes;
+}
+
+//  Time flexibility (sif, dinamis): a schedule for every date asked for,
+//  {date, start, end}, so that each ISO week touched still reaches the
+//  pemda's weekly hours (wfa_hours_week: breaks subtracted, Ramadan days of
+//  the calendar at the Ramadan hours, the days the unit works). A shift
+//  whose end is before its start crosses midnight, dated by its start.
+//  Records problems; writes the schedule as "DATE=HH:MM-HH:MM,..." to text.
+static void
+s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorted,
+                  const int *days_sorted, size_t count, const redisReply *ramadan,
+                  char *text, size_t size)
+{
+    *text = 0;
+    const msgpack_object *schedule = wfa_mp_get (wfa_call_body (call), "schedule");
+    if (!schedule || schedule->type != MSGPACK_OBJECT_ARRAY) {
+        wfa_call_error (call, schedule? WFA_E_WRONG_TYPE: WFA_E_MISSING_FIELD, "schedule", NULL, -1);
+        return;
+    }
+    int starts [S_DATES_MAX], ends [S_DATES_MAX];
+    bool given [S_DATES_MAX] = { false };
+    for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < 64; entry_nbr++) {
+        const msgpack_object *entry = &schedule->via.array.ptr [entry_nbr];
+        char *date = wfa_mp_strdup (wfa_mp_get (entry, "date"));
+        char *start = wfa_mp_strdup (wfa_mp_get (entry, "start"));
+        char *end = wfa_mp_strdup (wfa_mp_get (entry, "end"));
+        int from = s_clock (start), to = s_clock (end);
+        size_t date_nbr = 0;
+        while (date && date_nbr < count && !streq (sorted [date_nbr], date))
+            date_nbr++;
+        if (!date || date_nbr == count || given [date_nbr])
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date? date: "date", -1);
+        else
+        if (wfa_hours_span (from, to) < 0)
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date, -1);
+        else {
+            starts [date_nbr] = from;
+            ends [date_nbr] = to;
+            given [date_nbr] = true;
+            char item [40];
+            snprintf (item, sizeof item, "%s%s=%02d:%02d-%02d:%02d", *text? ",": "", date,
+                      from / 60, from % 60, to / 60, to % 60);
+            if (strlen (text) + strlen (item) < size)
+                strcat (text, item);
+        }
+        free (date);
+        free (start);
+        free (end);
+    }
+    for (size_t date_nbr = 0; date_nbr < count; date_nbr++)
+        if (!given [date_nbr])
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "schedule", sorted [date_nbr], -1);
+    if (wfa_call_failed (call))
+        return;
+    //  A shift into the next morning must end before the next day's starts
+    for (size_t date_nbr = 0; date_nbr + 1 < count; date_nbr++)
+        if (days_sorted [date_nbr + 1] == days_sorted [date_nbr] + 1
+        &&  wfa_hours_overlap (starts [date_nbr], ends [date_nbr], starts [date_nbr + 1])) {
+            char detail [64];
+            snprintf (detail, sizeof detail, "%s: overlaps %s", sorted [date_nbr], sorted [date_nbr + 1]);
+            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", detail, -1);
+        }
+    //  Each ISO week touched: scheduled days as scheduled, the others ordinary
+    for (size_t date_nbr = 0; date_nbr < count; date_nbr++) {
+        int monday = days_sorted [date_nbr] - (wfa_date_weekday (days_sorted [date_nbr]) + 6) % 7;
+        if (date_nbr > 0 && monday == days_sorted [date_nbr - 1] - (wfa_date_weekday (days_sorted [date_nbr - 1]) + 6) % 7)
+            continue;               //  Week already judged
+        wfa_hours_day_t week [7];
+        for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
+            char date [11];
+            week [day_nbr] = (wfa_hours_day_t) {
+                *wfa_store_hash_field (ramadan, wfa_date_format (monday + day_nbr, date)) != 0, -1, -1 };
+            for (size_t match = 0; match < count; match++)
+                if (days_sorted [match] == monday + day_nbr) {
+                    week [day_nbr].start = starts [match];
+                    week [day_nbr].end = ends [match];
+                }
+        }
+        double worked = 0, required = 0;
+        wfa_hours_week (rules, monday, week, &worked, &required);
+        if (worked + 1e-9 < required) {
+            //  Hours with one decimal, two when a quarter hour needs them (36.25)
+            char week_name [9], detail [64];
+            int worked_decimals = fabs (worked * 10 - round (worked * 10)) > 1e-6? 2: 1;
+            int required_decimals = fabs (required * 10 - round (required * 10)) > 1e-6? 2: 1;
+            snprintf (detail, sizeof detail, "%s: %.*f < %.*f", wfa_date_iso_week (monday, week_name),
+                      worked_decimals, worked, required_decimals, required);
+            wfa_call_error (call, WFA_E_HOURS_SHORT, "schedule", detail, -1);
+        }
+    }
+}
+
+void
+requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    requests_t *self = (requests_t *) state;
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *nip = wfa_call_writer (call);
+    const char *kind = wfa_call_str (call, "kind", 32, true);
+    const char *time_kind = wfa_call_str (call, "time_kind", 32, false);
+    zlist_t *dates = wfa_call_strs (call, "dates", S_DATES_MAX, 32, true);
+    const char *location = wfa_call_str (call, "location", 500, true);
+    const char *reason = wfa_call_str (call, "reason", 2000, true);
+    zlist_t *plan = wfa_call_strs (call, "plan", S_PLAN_MAX, 500, false);
+    //  REQUEST.RESUBMIT: the same rules, for a request returned for revision
+    bool resubmit = streq (wfa_call_command (call), "REQUEST.RESUBMIT");
+    const char *again = resubmit? wfa_call_str (call, "request_id", 64, true): "";
+
+    //  The employee's pemda, then in one round trip what judging needs:
+    //  the policy version in force, the employee, the calendar
+    char pemda [16] = "";
+    if (nip && wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda)
+    &&  wfa_call_code (call) == WFA_E_REDIS_UNAVAILABLE)
+        return;
+    char again_pemda [16];
+    if (resubmit && again && *pemda && wfa_store_pemda_of_request (again, again_pemda, sizeof again_pemda) == 0
+    &&  !streq (again_pemda, pemda))
+        wfa_call_error (call, WFA_E_FORBIDDEN, "request_id", "another pemda / pemda lain", -1);
+    redisReply *context = NULL;
+    wfa_policy_t *policy = NULL;
+    char prefix [WFA_PREFIX_MAX], policy_version [24] = "0";
+    if (*pemda) {
+        wfa_store_prefix (pemda, prefix, sizeof prefix);
+        const char *argv [] = { prefix, nip };
+        context = wfa_redis_eval (redis, &wfa_script_context, 1, 2, argv, NULL);
+        if (wfa_call_redis_down (call, context))
+            return;
+        if (context->type != REDIS_REPLY_ARRAY || context->elements != 4) {
+            wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+            freeReplyObject (context);
+            return;
+        }
+        if (context->element [0]->type == REDIS_REPLY_STRING)
+            snprintf (policy_version, sizeof policy_version, "%s", context->element [0]->str);
+        policy = wfa_store_policy (self->policies, redis, pemda, atoll (policy_version));
+        if (!policy) {
+            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
+            freeReplyObject (context);
+            return;
+        }
+    }
+    wfa_policy_t *fallback = policy? NULL: wfa_policy_default ("35");
+    const redisReply *employee = context? context->element [1]: NULL;
+    const redisReply *calendar = context? context->element [2]: NULL;
+    const redisReply *ramadan = context? context->element [3]: NULL;
+    wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, wfa_store_hash_field (employee, "opd"));
+    //  A unit that works other days than its OPD says so in the personnel data
+    int working_days = atoi (wfa_store_hash_field (employee, "working_days"));
+    if (working_days >= 5 && working_days <= 7)
+        rules.working_days = working_days;
+    int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
+    const char *sorted [S_DATES_MAX + 1];
+    int days_sorted [S_DATES_MAX + 1];
+    size_t sorted_count = 0;
+    int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, time_kind, dates,
+                       employee, calendar, today, sorted, &sorted_count, days_sorted);
+    //  The time part (a time kind, or a time kind beside a location kind)
+    //  is held to the weekly hours; the location part to the weekly cap
+    char schedule [S_DATES_MAX * 40] = "";
+    int kind_nbr = kind? wfa_kind_parse (kind): -1;
+    if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS || time_kind) && sorted_count > 0)
+        s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, ramadan, schedule,
+                          sizeof schedule);
+    wfa_policy_destroy (&fallback);
+    if (context)
+        freeReplyObject (context);
+
+    //  A refused call may be the retry of one answered before the clock
+    //  moved on (23:59 -> 00:00): then the first answer stands
+    if (wfa_call_failed (call) && *pemda && key && nip
+    &&  s_submit_answered (call, redis, pemda, nip, key) != 0)
+        return;
+    if (wfa_call_failed (call))
+        return;
+    //  Dates and their ISO weeks joined; plan packed as a msgpack array
+    char joined [S_DATES_MAX * 11 + 1] = "", weeks [S_DATES_MAX * 9 + 1] = "";
+    for (size_t date_nbr = 0; date_nbr < sorted_count; date_nbr++) {
+        char week [9];
+        if (date_nbr) {
+            strcat (joined, ",");
+            strcat (weeks, ",");
+        }
+        strcat (joined, sorted [date_nbr]);
+        strcat (weeks, wfa_date_iso_week (days_sorted [date_nbr], week));
+    }
+    msgpack_sbuffer plan_buffer;
+    msgpack_sbuffer_init (&plan_buffer);
+    msgpack_packer plan_packer;
+    msgpack_packer_init (&plan_packer, &plan_buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&plan_packer, zlist_size (plan));
+    for (char *item = (char *) zlist_first (plan); item; item = (char *) zlist_next (plan))
+        wfa_mp_pack_str (&plan_packer, item);
+
+    //  The approval chain, as the policy says for the employee's OPD today
+    char chain [WFA_POLICY_STEPS_MAX * 48] = "";
+    wfa_policy_t *chain_policy = policy? policy: NULL;
+    for (size_t step_nbr = 0; chain_policy && step_nbr < wfa_policy_steps (chain_policy); step_nbr++) {
+        const wfa_step_t *step = wfa_policy_step (chain_policy, step_nbr);
+        char entry [48];
+        //  The SLA goes in ms, so the timer needs no clock arithmetic in Lua
+        snprintf (entry, sizeof entry, "%s%s:%" PRId64 ":%s", step_nbr? ",": "", step->role,
+                  (int64_t) step->sla_hours * wfa_config_int (WFA_CFG_SLA_HOUR_MS), step->on_timeout);
+        strcat (chain, entry);
+    }
+    char ttl [24], now [24], cap_text [16];
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    snprintf (cap_text, sizeof cap_text, "%d", cap);
+    //  Still undecided when the first day begins (local midnight), it expires
+    char starts [24];
+    snprintf (starts, sizeof starts, "%" PRId64,
+              (int64_t) days_sorted [0] * 86400000 - (int64_t) rules.tz_minutes * 60000);
+    const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
+                            plan_buffer.data, now, weeks, cap_text, policy_version, chain,
+                            again? again: "", starts, schedule, time_kind? time_kind: "" };
+    size_t lens [19];
+    for (int arg_nbr = 0; arg_nbr < 19; arg_nbr++)
+        lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 19, argv, lens);
+    msgpack_sbuffer_destroy (&plan_buffer);
+    if (wfa_call_redis_down (call, reply))
+        return;
+    bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+               && reply->element [0]->type == REDIS_REPLY_STRING;
+    if (!shaped)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    else
+    if (streq (reply->element [0]->str, "errs")) {
+        //  Every rule the atomic step found broken: code, detail pairs
+        for (size_t item_nbr = 1; item_nbr + 1 < reply->elements; item_nbr += 2) {
+            int code = wfa_error_lookup (reply->element [item_nbr]->str);
+            wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, "dates",
+                            reply->element [item_nbr + 1]->str, -1);
+        }
+    }
+    else
+    if (streq (reply->element [0]->str, "err"))
+        wfa_store_step_result (call, reply, "as");
+    else {
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        wfa_mp_pack_str (wfa_call_reply (call, "policy_version"), policy_version);
+    }
+    freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  REQUEST.CANCEL and REQUEST.REVOKE
+
+void
+requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *actor = wfa_call_writer (call);
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    const char *from = wfa_call_str (call, "from", 10, false);
+    const char *reason = wfa_call_str (call, "reason", 2000, revoke);
+    int from_day = 0;
+    if (from && wfa_date_parse (from, &from_day))
+        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
+    char pemda [16];
+    wfa_store_call_request_pemda (call, request_id, pemda, sizeof pemda);
+    if (wfa_call_failed (call) || wfa_authz_tenant (call, redis, actor, pemda))
+        return;
+    char prefix [WFA_PREFIX_MAX], ttl [24], now [24], today [11];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    int64_t now_ms = wfa_now_ms ();
+    snprintf (now, sizeof now, "%" PRId64, now_ms);
+    wfa_date_format (wfa_date_of_ms (now_ms, wfa_store_pemda_tz (redis, pemda)), today);
+    const char *argv [] = { prefix, request_id, actor, revoke? "revoke": "cancel", from? from: "",
+                            reason? reason: "", key, ttl, now, today };
+    redisReply *reply = wfa_redis_eval (redis, &wfa_script_cancel, 1, 10, argv, NULL);
+    const char *outcome = wfa_store_step_result (call, reply, "request_id");
+    if (outcome) {
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  REQUEST.GET and REQUEST.LIST
+
+//  True if actor is one of the comma-separated approvers of a pending
+//  request's step, or the acting official (Plt/Plh) one of them named for
+//  today.
+static bool
+s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const char *actor)
+{
+    bool awaits = false;
+    char today [11];
+    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_store_pemda_tz (redis, pemda)), today);
+    while (approvers && *approvers && !awaits) {
+        size_t len = strcspn (approvers, ",");
+        char approver [24];
+        snprintf (approver, sizeof approver, "%.*s", (int) (len < 23? len: 23), approvers);
+        awaits = streq (approver, actor);
+        if (!awaits) {
+            redisReply *to = wfa_redis_command (redis, "HMGET wfa:{%s}:delegation:%s to from until",
+                                                pemda, approver);
+            awaits = to && to->type == REDIS_REPLY_ARRAY && to->elements == 3
+                  && to->element [0]->str && streq (to->element [0]->str, actor)
+                  && to->element [1]->str && strcmp (to->element [1]->str, today) <= 0
+                  && to->element [2]->str && strcmp (today, to->element [2]->str) <= 0;
+            if (to)
+                freeReplyObject (to);
+        }
+        approvers += len + (approvers [len] == ',');
+    }
+    return awaits;
+}
+
+//  The "request_id" of a call that reads one request, once the actor in
+//  "as" may read it (the employee, their atasan, whoever it awaits, and
+//  the wider roles of the matrix); NULL with the error on call. A request
+//  of another pemda is FORBIDDEN before it is looked up.
+const char *
+requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
+{
+    const char *request_id = wfa_call_str (call, "request_id", 64, true);
+    if (wfa_call_failed (call) || wfa_store_call_request_pemda (call, request_id, pemda, size))
+        return NULL;
+    wfa_actor_t actor;
+    if (wfa_authz_actor (call, redis, &actor))
+        return NULL;
+    wfa_target_t target = { pemda, NULL, NULL, NULL, false };
+    if (wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target) == 0)
+        return request_id;      //  Reaches the whole pemda
+    if (!streq (actor.pemda, pemda))
+        return NULL;            //  Another pemda: nothing more to look at
+    wfa_call_clear (call);
+    redisReply *fields = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd nip supervisor_nip approver state",
+                                            pemda, request_id);
+    if (wfa_call_redis_down (call, fields))
+        return NULL;
+    if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 5) {
+        target.opd = fields->element [0]->str;
+        target.nip = fields->element [1]->str;
+        target.supervisor = fields->element [2]->str;
+        //  Only a step that is open awaits anyone
+        target.awaiting = fields->element [4]->str && streq (fields->element [4]->str, "pending")
+                       && s_awaits (redis, pemda, fields->element [3]->str, actor.nip);
+    }
+    int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_READ, &target);
+    freeReplyObject (fields);
+    return denied? NULL: request_id;
+}
+
+void
+requests_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char pemda [16];
+    const char *request_id = requests_read (call, redis, pemda, sizeof pemda);
+    if (!request_id)
+        return;
+    redisReply *fields = wfa_redis_command (redis, "HGETALL wfa:{%s}:req:%s", pemda, request_id);
+    if (wfa_call_redis_down (call, fields))
+        return;
+    redisReply *history = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:hist 0 -1",
+                                             pemda, request_id);
+    if (!wfa_call_redis_down (call, history)) {
+        if (fields->type != REDIS_REPLY_ARRAY || fields->elements == 0)
+            wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
+        else
+            wfa_store_pack_request (wfa_call_reply (call, "request"), fields, history);
+        freeReplyObject (history);
+    }
+    freeReplyObject (fields);
+}
+
+void
+requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *pemda = wfa_call_pemda (call, "pemda", false);
+    const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
+    const char *nip = wfa_call_str (call, "nip", 18, false);
+    const char *wanted = wfa_call_str (call, "state", 32, false);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    wfa_actor_t actor;
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
+        return;
+    if (!pemda || !*pemda) {
+        pemda = actor.pemda;    //  By default, the actor's own pemda
+        if (!*pemda) {
+            wfa_call_error (call, WFA_E_MISSING_FIELD, "pemda", NULL, -1);
+            return;
+        }
+    }
+    //  Without a filter, a narrow reader lists what they reach: an OPD
+    //  head their OPD, anyone else their own requests
+    wfa_scope_t scope = wfa_authz_scope (actor.roles, WFA_ACT_REQUEST_LIST);
+    if ((!nip || !*nip) && (!opd || !*opd) && scope < WFA_SCOPE_PEMDA) {
+        if (scope == WFA_SCOPE_OPD)
+            opd = actor.opd;
+        else
+            nip = actor.nip;
+    }
+    //  The filter is the target: one employee, one OPD, or the pemda
+    wfa_target_t target = { pemda, opd && *opd? opd: NULL, NULL, NULL, false };
+    redisReply *held = NULL;
+    char nip_pemda [16];
+    if (nip && *nip) {
+        if (wfa_authz_employee (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
+            return;
+        target.pemda = pemda;   //  What is listed is this pemda's index
+    }
+    int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
+    if (held)
+        freeReplyObject (held);
+    if (denied)
+        return;
+    char index [128];
+    if (nip && *nip)
+        snprintf (index, sizeof index, "idx:nip:%s", nip);
+    else
+    if (opd && *opd && wanted && *wanted)
+        snprintf (index, sizeof index, "idx:opd:%s:state:%s", opd, wanted);
+    else
+    if (opd && *opd)
+        snprintf (index, sizeof index, "idx:opd:%s", opd);
+    else
+    if (wanted && *wanted)
+        snprintf (index, sizeof index, "idx:state:%s", wanted);
+    else
+        snprintf (index, sizeof index, "idx:all");
+    wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip);
+}
+

@@ -1,0 +1,47 @@
+/*  wfa-requests: what the service's files share (a private header).
+
+    The service is split by domain: main.c (setup, route table,
+    housekeeping), personnel.c (EMPLOYEE.*, KEYS.ALLOW), requests.c
+    (REQUEST.*), settings.c (POLICY.*, CALENDAR.*) and audit.c (AUDIT.*).
+    Each handler is a wfa_route_t function; state is the requests_t below. */
+#ifndef REQUESTS_H_INCLUDED
+#define REQUESTS_H_INCLUDED
+
+#include "wfa.h"
+
+//  The service's state: parsed policies, by pemda, at their stored version.
+typedef struct {
+    zhashx_t *policies;         //  wfa_store_policy_cache_new
+    wfa_audit_t *audit;         //  The audit sealer, made once the config is loaded
+} requests_t;
+
+//  personnel.c: EMPLOYEE.IMPORT, EMPLOYEE.GET, KEYS.ALLOW
+void personnel_import (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void personnel_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state);
+
+//  requests.c: REQUEST.SUBMIT and RESUBMIT, CANCEL and REVOKE, GET, LIST
+void requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void requests_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state);
+//  The "request_id" of a call that reads one request, once the actor in
+//  "as" may read it; NULL with the error on call.
+const char *requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size);
+
+//  settings.c: POLICY.SET and GET, CALENDAR.SET and GET
+void settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void settings_policy_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void settings_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
+//  The "pemda" of a call that reads a whole pemda, once the actor in "as"
+//  may do action there; NULL with the error on call.
+const char *settings_pemda_read (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action);
+
+//  audit.c: AUDIT.REQUEST and AUDIT.VERIFY
+void audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void audit_verify (wfa_call_t *call, wfa_redis_t *redis, void *state);
+//  The audit sealer of this instance (wfa_audit.h), started on first use.
+wfa_audit_t *audit_sealer (requests_t *self);
+
+#endif
