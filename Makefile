@@ -15,7 +15,7 @@ OPT      ?= -O2
 SAN      ?=
 # Every library comes from pkg-config. The flags are expanded when a recipe runs (=,
 # not :=), so that `make test` on a fresh machine first installs them (deps), then asks
-PKGS     := libczmq libzmq msgpack hiredis libcrypto libmicrohttpd
+PKGS     := libczmq libzmq msgpack hiredis libcrypto libmicrohttpd jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 CFLAGS   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
             -Ishared -I$(BUILD)/gen $(PKG_CFLAGS)
@@ -24,7 +24,7 @@ LDFLAGS  := $(SAN)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
-                python3-yaml procps libssl-dev libmicrohttpd-dev
+                python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)

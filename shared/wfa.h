@@ -21,6 +21,7 @@
 #include "wfa_consumer.h"
 #include "wfa_client.h"
 #include "wfa_json.h"
+#include "wfa_csv.h"
 #include "wfa_store.h"
 #include "wfa_authz.h"
 #include "wfa_monev.h"

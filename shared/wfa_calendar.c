@@ -35,33 +35,32 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
     wfa_holiday_t *list = (wfa_holiday_t *) calloc (room, sizeof (wfa_holiday_t));
     assert (list);
     int problems = 0;
-    int line_nbr = 0;
-    const char *cursor = text;
-    while (*cursor) {
-        line_nbr++;
-        size_t len = strcspn (cursor, "\n");
-        char *line = strndup (cursor, len);
-        cursor += len + (cursor [len] == '\n');
-        char *body = s_trim (line);
-        if (*body == 0 || *body == '#') {
-            free (line);
+    //  Through the one CSV reader: a quoted name may hold commas and quotes;
+    //  an unquoted one is the rest of the line, commas and all
+    wfa_csv_t *csv = wfa_csv_new (text, strlen (text));
+    size_t fields;
+    while ((fields = wfa_csv_next (csv))) {
+        int line_nbr = wfa_csv_line (csv);
+        char *date = s_trim (wfa_csv_field (csv, 0));
+        if ((fields == 1 && *date == 0) || *date == '#')
             continue;
-        }
-        char *date = body;
-        char *kind = strchr (date, ',');
-        char *name = kind? strchr (kind + 1, ','): NULL;
         int day = 0;
-        if (!kind || !name) {
+        if (fields < 3) {
             problem (arg, line_nbr, WFA_E_BAD_VALUE, "line");
             problems++;
-            free (line);
             continue;
         }
-        *kind++ = 0;
-        *name++ = 0;
-        date = s_trim (date);
-        kind = s_trim (kind);
-        name = s_trim (name);
+        char *kind = s_trim (wfa_csv_field (csv, 1));
+        zchunk_t *rest = zchunk_new (NULL, 256);
+        for (size_t field_nbr = 2; field_nbr < fields; field_nbr++) {
+            if (field_nbr > 2)
+                zchunk_extend (rest, ",", 1);
+            zchunk_extend (rest, wfa_csv_field (csv, field_nbr), strlen (wfa_csv_field (csv, field_nbr)));
+        }
+        zchunk_extend (rest, "", 1);
+        char *line = strdup ((char *) zchunk_data (rest));
+        zchunk_destroy (&rest);
+        char *name = s_trim (line);
         bool good = true;
         bool ramadan = streq (kind, "ramadan");
         int last_day = 0;
@@ -85,7 +84,8 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
             problem (arg, line_nbr, WFA_E_BAD_VALUE, "kind");
             good = false;
         }
-        if (!*name || strlen (name) > WFA_HOLIDAY_NAME_MAX || !wfa_utf8_valid (name, strlen (name))) {
+        if (!*name || strlen (name) > WFA_HOLIDAY_NAME_MAX || !wfa_utf8_valid (name, strlen (name))
+        ||  strpbrk (name, "\r\n")) {
             problem (arg, line_nbr, WFA_E_BAD_VALUE, "name");
             good = false;
         }
@@ -123,6 +123,7 @@ wfa_calendar_parse (const char *text, wfa_holiday_t **holidays, size_t *count,
             problems++;
         free (line);
     }
+    wfa_csv_destroy (&csv);
     if (problems) {
         free (list);
         *count = 0;
@@ -195,9 +196,11 @@ wfa_calendar_test (bool verbose)
         "2026-12-25,nasional,Hari Raya Natal\n"
         "\n"
         "2026-12-24, cuti_bersama , Cuti Bersama Natal, Tahun 2026\n"
-        "2026-12-15,lokal,Hari Jadi Lumajang\n";
+        "2026-12-15,lokal,Hari Jadi Lumajang\r\n"
+        "2026-12-16,lokal,\"Hari \"\"Jadi\"\", Tahun 2026\"\n";
     assert (wfa_calendar_parse (good, &holidays, &count, s_log_problem, log) == 0);
-    assert (count == 3 && holidays);
+    assert (count == 4 && holidays);
+    assert (streq (holidays [3].name, "Hari \"Jadi\", Tahun 2026"));
     assert (streq (holidays [1].kind, "cuti_bersama"));
     assert (streq (holidays [1].name, "Cuti Bersama Natal, Tahun 2026"));
     assert (streq (holidays [2].date, "2026-12-15"));
@@ -231,11 +234,13 @@ wfa_calendar_test (bool verbose)
         "2026-12-26,libur,Jenis salah\n"
         "2026-12-25,lokal,Ganda\n"
         "tanpa koma\n"
-        "2026-12-27,lokal,\n";
-    assert (wfa_calendar_parse (bad, &holidays, &count, s_log_problem, log) == 5);
+        "2026-12-27,lokal,\n"
+        "2026-12-28,lokal,\"Dua\nbaris\"\n"
+        "2026-12-28,lokal\n";
+    assert (wfa_calendar_parse (bad, &holidays, &count, s_log_problem, log) == 7);
     assert (holidays == NULL && count == 0);
     assert (streq (log, "2:BAD_DATE:date 3:BAD_VALUE:kind 4:DUPLICATE_DATE:date 5:BAD_VALUE:line "
-                        "6:BAD_VALUE:name "));
+                        "6:BAD_VALUE:name 7:BAD_VALUE:name 9:BAD_VALUE:line "));
 
     //  SLA deadlines in working time: (opened, hours, zone) -> due, with the
     //  long weekend of 2026-12-04 (Friday) .. 2026-12-07 (a holiday Monday)

@@ -8,8 +8,11 @@
         YYYY-MM-DD,KIND,NAME
         YYYY-MM-DD..YYYY-MM-DD,ramadan,NAME     (Ramadan: a day or a range)
     KIND is nasional, cuti_bersama, lokal or ramadan; NAME is the rest of
-    the line. A Ramadan day may also be a day off (cuti bersama before
-    Idul Fitri). Blank lines and lines starting with '#' are ignored. */
+    the line, or one quoted CSV field ("Hari ""Jadi"", 2026"): the file is
+    read by the one CSV reader (wfa_csv), so CRLF, a byte order mark and
+    quotes work as in any CSV. A Ramadan day may also be a day off (cuti
+    bersama before Idul Fitri). Blank lines and lines starting with '#' are
+    ignored. */
 #ifndef WFA_CALENDAR_H_INCLUDED
 #define WFA_CALENDAR_H_INCLUDED
 

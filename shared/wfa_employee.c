@@ -249,129 +249,48 @@ s_row_destroy (void **item_p)
     }
 }
 
-//  Read one CSV record at *cursor into fields (up to max); advances the
-//  cursor past the record and counts the lines it spans. Returns the number
-//  of fields, or -1 at end of text.
-static int
-s_csv_record (const char **cursor, int *line, char **fields, int max)
-{
-    const char *input = *cursor;
-    if (!*input)
-        return -1;
-    int count = 0;
-    bool record_done = false;
-    while (!record_done) {
-        //  A field is at most as long as the raw text up to the line end,
-        //  or up to the closing quote for a quoted one
-        size_t room = 0;
-        if (*input == '"') {
-            const char *scan = input + 1;
-            while (*scan && !(scan [0] == '"' && scan [1] != '"'))
-                scan += (scan [0] == '"')? 2: 1;
-            room = (size_t) (scan - input) + strcspn (scan, "\n");
-        }
-        else
-            room = strcspn (input, ",\r\n");
-        char *value = (char *) malloc (room + 1);
-        assert (value);
-        size_t len = 0;
-        if (*input == '"') {
-            input++;
-            while (*input) {
-                if (*input == '"' && input [1] == '"') {
-                    value [len++] = '"';
-                    input += 2;
-                }
-                else
-                if (*input == '"') {
-                    input++;
-                    break;
-                }
-                else {
-                    if (*input == '\n')
-                        (*line)++;
-                    value [len++] = *input++;
-                }
-            }
-        }
-        while (*input && *input != ',' && *input != '\n' && *input != '\r')
-            value [len++] = *input++;
-        value [len] = 0;
-        if (count < max)
-            fields [count++] = value;
-        else
-            free (value);
-        if (*input == ',')
-            input++;
-        else {
-            if (*input == '\r')
-                input++;
-            if (*input == '\n')
-                input++;
-            record_done = true;
-        }
-    }
-    (*line)++;
-    *cursor = input;
-    return count;
-}
-
-//  Parse employees CSV text.
+//  Parse employees CSV text (through the one CSV reader).
 zlistx_t *
 wfa_employee_parse_csv (const char *text, char *error, size_t error_size)
 {
-    const char *cursor = text;
-    if ((uint8_t) cursor [0] == 0xEF && (uint8_t) cursor [1] == 0xBB && (uint8_t) cursor [2] == 0xBF)
-        cursor += 3;
-    int line = 0;
-    char *header [64] = { NULL };
-    int columns = s_csv_record (&cursor, &line, header, 64);
+    wfa_csv_t *csv = wfa_csv_new (text, strlen (text));
+    size_t columns = wfa_csv_next (csv);
     int index [WFA_EMPLOYEE_FIELDS];
     bool complete = columns > 0;
     for (int column_nbr = 0; s_columns [column_nbr]; column_nbr++) {
         index [column_nbr] = -1;
-        for (int field_nbr = 0; field_nbr < columns; field_nbr++)
-            if (strcasecmp (header [field_nbr], s_columns [column_nbr]) == 0)
-                index [column_nbr] = field_nbr;
+        for (size_t field_nbr = 0; field_nbr < columns; field_nbr++)
+            if (strcasecmp (wfa_csv_field (csv, field_nbr), s_columns [column_nbr]) == 0)
+                index [column_nbr] = (int) field_nbr;
         if (index [column_nbr] < 0 && complete && column_nbr < S_REQUIRED_COLUMNS) {
             snprintf (error, error_size, "%s", s_columns [column_nbr]);
             complete = false;
         }
     }
-    for (int field_nbr = 0; field_nbr < columns; field_nbr++)
-        free (header [field_nbr]);
     if (!complete) {
-        if (columns <= 0)
+        if (columns == 0)
             snprintf (error, error_size, "nip");
+        wfa_csv_destroy (&csv);
         return NULL;
     }
     zlistx_t *rows = zlistx_new ();
     zlistx_set_destructor (rows, s_row_destroy);
-    while (true) {
-        int first_line = line + 1;
-        char *fields [64] = { NULL };
-        int count = s_csv_record (&cursor, &line, fields, 64);
-        if (count < 0)
-            break;
-        if (count == 1 && fields [0][0] == 0) {
-            free (fields [0]);
-            continue;               //  Blank line
-        }
+    size_t count;
+    while ((count = wfa_csv_next (csv))) {
+        if (count == 1 && *wfa_csv_field (csv, 0) == 0)
+            continue;               //  One empty field (a line of ""): no row
         wfa_employee_t *row = (wfa_employee_t *) zmalloc (sizeof (wfa_employee_t));
         //  A column the header lacks stays NULL: that field is left as it is
         for (int column_nbr = 0; column_nbr < WFA_EMPLOYEE_FIELDS; column_nbr++)
-            if (index [column_nbr] >= 0 && index [column_nbr] < count) {
-                *wfa_employee_field (row, column_nbr) = fields [index [column_nbr]];
-                fields [index [column_nbr]] = NULL;
-            }
+            if (index [column_nbr] >= 0 && (size_t) index [column_nbr] < count)
+                *wfa_employee_field (row, column_nbr) = strdup (wfa_csv_field (csv, index [column_nbr]));
             else
             if (index [column_nbr] >= 0)
                 row->short_row = true;
-        for (int field_nbr = 0; field_nbr < count; field_nbr++)
-            free (fields [field_nbr]);
-        row->line = first_line;
+        row->line = wfa_csv_line (csv);
         zlistx_add_end (rows, row);
     }
+    wfa_csv_destroy (&csv);
     return rows;
 }
 
@@ -457,6 +376,18 @@ wfa_employee_test (bool verbose)
     zlistx_destroy (&rows);
     assert (wfa_predikat_rank ("sangat_baik") == 5 && wfa_predikat_rank ("") == 0);
     assert (wfa_predikat_rank ("hebat") == -1);
+
+    //  A home address over two lines: the row after it names its own line
+    rows = wfa_employee_parse_csv (
+        "nip,name,pemda,opd,position,supervisor_nip,roles,home\r\n"
+        "198609262015051001,\"Siti, S.Kom\",35.08,DINKES,,,pegawai,\"Jl. Merdeka 1\r\nRT 2\"\r\n"
+        "19860926201505100,B,35.08,DINKES,,,pegawai,\r\n", error, sizeof error);
+    assert (rows && zlistx_size (rows) == 2);
+    row = (wfa_employee_t *) zlistx_first (rows);
+    assert (row->line == 2 && streq (row->name, "Siti, S.Kom") && streq (row->home, "Jl. Merdeka 1\r\nRT 2"));
+    row = (wfa_employee_t *) zlistx_next (rows);
+    assert (row->line == 4 && streq (row->home, ""));
+    zlistx_destroy (&rows);
 
     rows = wfa_employee_parse_csv ("nip,name,pemda\n1,2,3\n", error, sizeof error);
     assert (rows == NULL && streq (error, "opd"));

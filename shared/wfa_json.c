@@ -1,152 +1,271 @@
-/*  wfa_json.c - msgpack to JSON, with proper string escaping. */
+/*  wfa_json.c - msgpack to JSON through jansson: valid UTF-8, no nan. */
 #include "wfa.h"
 
-static void
-s_put (zchunk_t *out, const char *text, size_t len)
+//  Compact, and 15 significant digits: what a person reads, and round trips
+//  every figure Fleksi produces
+#define S_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION (15))
+
+//  The length of the valid UTF-8 sequence at text (left bytes there), or 0
+//  when the byte there does not begin one (RFC 3629, table 3-7 of Unicode).
+static size_t
+s_utf8_length (const unsigned char *text, size_t left)
 {
-    zchunk_extend (out, text, len);
+    unsigned char lead = text [0];
+    if (lead < 0x80)
+        return 1;
+    size_t length = lead >= 0xC2 && lead <= 0xDF? 2:
+                    lead >= 0xE0 && lead <= 0xEF? 3:
+                    lead >= 0xF0 && lead <= 0xF4? 4: 0;
+    if (length == 0 || length > left)
+        return 0;
+    //  The second byte's range is narrower after E0, ED, F0 and F4: no
+    //  overlong forms, no surrogates, nothing above U+10FFFF
+    unsigned char low = lead == 0xE0? 0xA0: lead == 0xF0? 0x90: 0x80;
+    unsigned char high = lead == 0xED? 0x9F: lead == 0xF4? 0x8F: 0xBF;
+    if (text [1] < low || text [1] > high)
+        return 0;
+    for (size_t byte_nbr = 2; byte_nbr < length; byte_nbr++)
+        if ((text [byte_nbr] & 0xC0) != 0x80)
+            return 0;
+    return length;
 }
 
-//  A JSON string literal of len bytes.
-static void
-s_string (zchunk_t *out, const char *text, size_t len)
+json_t *
+wfa_json_string (const char *text, size_t len)
 {
-    s_put (out, "\"", 1);
-    for (size_t char_nbr = 0; char_nbr < len; char_nbr++) {
-        unsigned char letter = (unsigned char) text [char_nbr];
-        char escaped [8];
-        if (letter == '"' || letter == '\\') {
-            escaped [0] = '\\';
-            escaped [1] = (char) letter;
-            s_put (out, escaped, 2);
-        }
-        else
-        if (letter == '\n')
-            s_put (out, "\\n", 2);
-        else
-        if (letter == '\t')
-            s_put (out, "\\t", 2);
-        else
-        if (letter == '\r')
-            s_put (out, "\\r", 2);
-        else
-        if (letter < 0x20) {
-            snprintf (escaped, sizeof escaped, "\\u%04x", letter);
-            s_put (out, escaped, 6);
-        }
-        else
-            s_put (out, (const char *) &letter, 1);
-    }
-    s_put (out, "\"", 1);
-}
-
-void
-wfa_json_append (zchunk_t *out, const msgpack_object *obj)
-{
-    char number [64];
-    switch (obj->type) {
-        case MSGPACK_OBJECT_NIL:
-            s_put (out, "null", 4);
+    const unsigned char *bytes = (const unsigned char *) text;
+    size_t valid = 0;
+    while (valid < len) {
+        size_t length = s_utf8_length (bytes + valid, len - valid);
+        if (!length)
             break;
+        valid += length;
+    }
+    if (valid == len)
+        return json_stringn (text, len);
+    //  Each byte that begins no valid sequence becomes U+FFFD (3 bytes)
+    char *clean = (char *) malloc (len * 3);
+    assert (clean);
+    size_t size = 0;
+    for (size_t at = 0; at < len; ) {
+        size_t length = s_utf8_length (bytes + at, len - at);
+        if (length) {
+            memcpy (clean + size, text + at, length);
+            size += length;
+            at += length;
+        }
+        else {
+            memcpy (clean + size, "\xEF\xBF\xBD", 3);
+            size += 3;
+            at++;
+        }
+    }
+    json_t *string = json_stringn (clean, size);
+    free (clean);
+    return string;
+}
+
+//  The text of a map key: a string's own bytes, else the key's JSON.
+static json_t *
+s_key (const msgpack_object *key)
+{
+    if (key->type == MSGPACK_OBJECT_STR)
+        return wfa_json_string (key->via.str.ptr, key->via.str.size);
+    char *text = wfa_json_text (key);
+    json_t *string = json_string (text);
+    free (text);
+    return string;
+}
+
+json_t *
+wfa_json_of (const msgpack_object *obj)
+{
+    json_t *json = NULL;
+    char digits [24];
+    switch (obj->type) {
         case MSGPACK_OBJECT_BOOLEAN:
-            if (obj->via.boolean)
-                s_put (out, "true", 4);
-            else
-                s_put (out, "false", 5);
+            json = json_boolean (obj->via.boolean);
             break;
         case MSGPACK_OBJECT_POSITIVE_INTEGER:
-            snprintf (number, sizeof number, "%" PRIu64, obj->via.u64);
-            s_put (out, number, strlen (number));
+            if (obj->via.u64 <= INT64_MAX)
+                json = json_integer ((json_int_t) obj->via.u64);
+            else {
+                snprintf (digits, sizeof digits, "%" PRIu64, obj->via.u64);
+                json = json_string (digits);
+            }
             break;
         case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-            snprintf (number, sizeof number, "%" PRId64, obj->via.i64);
-            s_put (out, number, strlen (number));
+            json = json_integer ((json_int_t) obj->via.i64);
             break;
         case MSGPACK_OBJECT_FLOAT32:
         case MSGPACK_OBJECT_FLOAT64:
-            //  15 significant digits: what a person reads, and round trips
-            //  every figure Fleksi produces
-            snprintf (number, sizeof number, "%.15g", obj->via.f64);
-            s_put (out, number, strlen (number));
+            //  JSON has no nan or inf: json_real refuses them, they are null
+            json = isfinite (obj->via.f64)? json_real (obj->via.f64): NULL;
             break;
         case MSGPACK_OBJECT_STR:
-            s_string (out, obj->via.str.ptr, obj->via.str.size);
+            json = wfa_json_string (obj->via.str.ptr, obj->via.str.size);
             break;
         case MSGPACK_OBJECT_BIN:
-            s_string (out, obj->via.bin.ptr, obj->via.bin.size);
+            json = wfa_json_string (obj->via.bin.ptr, obj->via.bin.size);
             break;
         case MSGPACK_OBJECT_ARRAY:
-            s_put (out, "[", 1);
-            for (uint32_t item_nbr = 0; item_nbr < obj->via.array.size; item_nbr++) {
-                if (item_nbr)
-                    s_put (out, ",", 1);
-                wfa_json_append (out, &obj->via.array.ptr [item_nbr]);
-            }
-            s_put (out, "]", 1);
+            json = json_array ();
+            for (uint32_t item_nbr = 0; item_nbr < obj->via.array.size; item_nbr++)
+                json_array_append_new (json, wfa_json_of (&obj->via.array.ptr [item_nbr]));
             break;
         case MSGPACK_OBJECT_MAP:
-            s_put (out, "{", 1);
+            json = json_object ();
             for (uint32_t entry_nbr = 0; entry_nbr < obj->via.map.size; entry_nbr++) {
                 const msgpack_object_kv *entry = &obj->via.map.ptr [entry_nbr];
-                if (entry_nbr)
-                    s_put (out, ",", 1);
-                if (entry->key.type == MSGPACK_OBJECT_STR)
-                    s_string (out, entry->key.via.str.ptr, entry->key.via.str.size);
-                else {
-                    zchunk_t *key = zchunk_new (NULL, 32);
-                    wfa_json_append (key, &entry->key);
-                    s_string (out, (const char *) zchunk_data (key), zchunk_size (key));
-                    zchunk_destroy (&key);
-                }
-                s_put (out, ":", 1);
-                wfa_json_append (out, &entry->val);
+                json_t *key = s_key (&entry->key);
+                json_object_setn_new (json, json_string_value (key), json_string_length (key),
+                                      wfa_json_of (&entry->val));
+                json_decref (key);
             }
-            s_put (out, "}", 1);
             break;
         default:
-            s_put (out, "null", 4);
+            //  nil, and ext (no meaning Fleksi gives it)
+            break;
     }
+    return json? json: json_null ();
 }
 
 char *
 wfa_json_text (const msgpack_object *obj)
 {
-    zchunk_t *out = zchunk_new (NULL, 256);
-    wfa_json_append (out, obj);
-    char *text = (char *) malloc (zchunk_size (out) + 1);
+    json_t *json = wfa_json_of (obj);
+    char *text = json_dumps (json, S_DUMP_FLAGS | JSON_ENCODE_ANY);
     assert (text);
-    memcpy (text, zchunk_data (out), zchunk_size (out));
-    text [zchunk_size (out)] = 0;
-    zchunk_destroy (&out);
+    json_decref (json);
     return text;
 }
 
 void
-wfa_json_test (bool verbose)
+wfa_json_print (json_t **json_p)
+{
+    assert (json_p);
+    json_t *json = *json_p? *json_p: json_null ();
+    char *text = json_dumps (json, S_DUMP_FLAGS | JSON_ENCODE_ANY);
+    assert (text);
+    printf ("%s\n", text);
+    free (text);
+    json_decref (json);
+    *json_p = NULL;
+}
+
+//  The JSON text of one msgpack value packed by pack_fn, for the selftest.
+static char *
+s_text_of_packed (void (*pack_fn) (msgpack_packer *pk))
 {
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 4);
-    wfa_mp_pack_kv_str (&pk, "a", "x\"y\n\x01");
-    wfa_mp_pack_kv_int (&pk, "n", -3);
-    wfa_mp_pack_str (&pk, "l");
-    msgpack_pack_array (&pk, 3);
-    msgpack_pack_true (&pk);
-    msgpack_pack_nil (&pk);
-    msgpack_pack_uint64 (&pk, 18446744073709551615ULL);
-    msgpack_pack_int (&pk, 5);
-    msgpack_pack_false (&pk);
+    pack_fn (&pk);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     size_t offset = 0;
     msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
     char *text = wfa_json_text (&unpacked.data);
-    assert (streq (text, "{\"a\":\"x\\\"y\\n\\u0001\",\"n\":-3,\"l\":[true,null,18446744073709551615],\"5\":false}"));
-    if (verbose)
-        printf ("%s\n", text);
-    free (text);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buffer);
+    return text;
+}
+
+static void
+s_pack_plain (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 5);
+    wfa_mp_pack_kv_str (pk, "a", "x\"y\n\x01/");
+    wfa_mp_pack_kv_int (pk, "n", -3);
+    wfa_mp_pack_str (pk, "l");
+    msgpack_pack_array (pk, 4);
+    msgpack_pack_true (pk);
+    msgpack_pack_nil (pk);
+    msgpack_pack_uint64 (pk, 18446744073709551615ULL);
+    msgpack_pack_double (pk, 2.5);
+    msgpack_pack_int (pk, 5);
+    msgpack_pack_false (pk);
+    wfa_mp_pack_kv_str (pk, "kota", "Bandar Lampung \xE2\x80\x94 Lampung");
+}
+
+//  Invalid UTF-8 in a value and a key: a stray continuation byte, an
+//  overlong '/', a surrogate, a truncated tail
+static void
+s_pack_invalid (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 2);
+    wfa_mp_pack_str (pk, "k\xFF");
+    wfa_mp_pack_strn (pk, "a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xE2\x82", 12);
+    wfa_mp_pack_str (pk, "nul");
+    wfa_mp_pack_strn (pk, "a\0b", 3);
+}
+
+static void
+s_pack_nonfinite (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 4);
+    msgpack_pack_double (pk, NAN);
+    msgpack_pack_double (pk, INFINITY);
+    msgpack_pack_float (pk, -INFINITY);
+    msgpack_pack_double (pk, 0.1);
+}
+
+static void
+s_pack_binary (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 3);
+    msgpack_pack_bin (pk, 7);
+    msgpack_pack_bin_body (pk, "max=3\n\xFE", 7);
+    msgpack_pack_ext (pk, 2, 1);
+    msgpack_pack_ext_body (pk, "xy", 2);
+    msgpack_pack_bin (pk, 0);
+}
+
+void
+wfa_json_test (bool verbose)
+{
+    //  Escapes, numbers, key order, a key that is not a string, UTF-8 kept
+    char *text = s_text_of_packed (s_pack_plain);
+    if (verbose)
+        printf ("%s\n", text);
+    assert (streq (text, "{\"a\":\"x\\\"y\\n\\u0001/\",\"n\":-3,"
+                         "\"l\":[true,null,\"18446744073709551615\",2.5],\"5\":false,"
+                         "\"kota\":\"Bandar Lampung \xE2\x80\x94 Lampung\"}"));
+    json_error_t error;
+    json_t *parsed = json_loads (text, 0, &error);
+    assert (parsed && json_is_object (parsed));
+    json_decref (parsed);
+    free (text);
+
+    //  Every invalid byte is U+FFFD, the valid ones stay, the text parses
+    text = s_text_of_packed (s_pack_invalid);
+    if (verbose)
+        printf ("%s\n", text);
+    assert (streq (text, "{\"k\xEF\xBF\xBD\":\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD"
+                         "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "d\xEF\xBF\xBD\xEF\xBF\xBD\","
+                         "\"nul\":\"a\\u0000b\"}"));
+    parsed = json_loads (text, JSON_ALLOW_NUL, &error);
+    assert (parsed);
+    json_decref (parsed);
+    free (text);
+
+    //  No nan, no inf
+    text = s_text_of_packed (s_pack_nonfinite);
+    if (verbose)
+        printf ("%s\n", text);
+    assert (streq (text, "[null,null,null,0.1]"));
+    free (text);
+
+    //  bin is its text (made valid), ext is null
+    text = s_text_of_packed (s_pack_binary);
+    if (verbose)
+        printf ("%s\n", text);
+    assert (streq (text, "[\"max=3\\n\xEF\xBF\xBD\",null,\"\"]"));
+    free (text);
+
+    //  Strings made from C text go the same way
+    json_t *string = wfa_json_string ("ok\xC3", 3);
+    assert (streq (json_string_value (string), "ok\xEF\xBF\xBD"));
+    json_decref (string);
 }

@@ -1,13 +1,31 @@
-/*  wfa_json.h - msgpack objects as JSON text, for wfactl --json. */
+/*  wfa_json.h - msgpack objects as JSON, through jansson, for wfactl --json.
+
+    What comes out is always valid JSON that any reader accepts:
+    - strings are valid UTF-8: each byte that does not begin a valid UTF-8
+      sequence (a stray continuation, an overlong form, a surrogate, a
+      truncated tail) becomes U+FFFD; a NUL byte becomes \u0000;
+    - a float that is not finite (nan, inf) becomes null;
+    - bin becomes a string of its bytes read as UTF-8 (Fleksi sends text as
+      bin: a policy file), under the same rule as str; ext becomes null;
+    - an unsigned integer above INT64_MAX (jansson's limit) becomes a string
+      of its decimal digits;
+    - a map key that is not a string becomes the compact JSON of the key.
+    Map keys keep their order. */
 #ifndef WFA_JSON_H_INCLUDED
 #define WFA_JSON_H_INCLUDED
 
-//  Append obj as JSON to out (a growing string). Binary data becomes a
-//  string of its bytes; map keys that are not strings are printed as strings.
-void wfa_json_append (zchunk_t *out, const msgpack_object *obj);
+//  A new JSON value of obj (never NULL). Caller owns it (json_decref).
+json_t *wfa_json_of (const msgpack_object *obj);
 
-//  Newly allocated JSON text of obj.
+//  A new JSON string of len bytes of text, made valid UTF-8 as above.
+json_t *wfa_json_string (const char *text, size_t len);
+
+//  Newly allocated compact JSON text of obj. Caller frees it.
 char *wfa_json_text (const msgpack_object *obj);
+
+//  Print *json_p as one compact line on stdout and drop it (takes ownership;
+//  a NULL value prints null).
+void wfa_json_print (json_t **json_p);
 
 void wfa_json_test (bool verbose);
 

@@ -35,6 +35,7 @@
 #include <czmq.h>
 #include <msgpack.h>
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>

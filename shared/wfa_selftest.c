@@ -28,6 +28,7 @@ static const s_test_t s_tests [] = {
     { "wfa_config", wfa_config_test },
     { "wfa_prom", wfa_prom_test },
     { "wfa_json", wfa_json_test },
+    { "wfa_csv", wfa_csv_test },
     { "wfa_store", wfa_store_test },
     { "wfa_redis", wfa_redis_test },
     { "wfa_client", wfa_client_test },

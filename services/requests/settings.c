@@ -140,8 +140,8 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
                        && (field_nbr == 2 || !memchr (value->via.str.ptr, ',', value->via.str.size));
             if (field_nbr)
                 zchunk_extend (text, ",", 1);
-            if (is_str)
-                zchunk_extend (text, value->via.str.ptr, value->via.str.size);
+            if (is_str)         //  The name quoted as a CSV field: it may hold commas, quotes
+                wfa_csv_append_field (text, value->via.str.ptr, value->via.str.size);
         }
         zchunk_extend (text, "\n", 1);
     }

@@ -12,6 +12,7 @@
 #include "wfa.h"
 
 #define S_IMPORT_BATCH 500
+#define S_EKINERJA_BATCH 1000
 
 static bool s_json = false;             //  --json
 static const char *s_lang = "id";       //  --lang
@@ -157,8 +158,11 @@ s_call (const char *command, msgpack_unpacked *reply, bool print_json)
         char message [256];
         wfa_error_format (WFA_E_TIMEOUT, wfa_lang_parse (s_lang, strlen (s_lang)),
                           wfa_config_get (WFA_CFG_ENDPOINT), message, sizeof message);
-        if (s_json)
-            printf ("{\"status\":\"error\",\"code\":\"TIMEOUT\",\"message\":\"%s\"}\n", message);
+        if (s_json) {
+            json_t *json = json_pack ("{s:s, s:s, s:o}", "status", "error", "code", "TIMEOUT",
+                                      "message", wfa_json_string (message, strlen (message)));
+            wfa_json_print (&json);
+        }
         else
             fprintf (stderr, "error: TIMEOUT: %s\n", message);
         return 3;
@@ -166,9 +170,8 @@ s_call (const char *command, msgpack_unpacked *reply, bool print_json)
     const msgpack_object *map = &reply->data;
     bool ok = wfa_mp_streq (wfa_mp_get (map, "status"), "ok");
     if (s_json && (print_json || !ok)) {
-        char *text = wfa_json_text (map);
-        printf ("%s\n", text);
-        free (text);
+        json_t *json = wfa_json_of (map);
+        wfa_json_print (&json);
     }
     if (ok)
         return 0;
@@ -282,7 +285,7 @@ s_print_request_line (const msgpack_object *request)
 typedef struct {
     size_t count;               //  Rows in the file
     int problems;               //  Problems found
-    zchunk_t *json;             //  Problems as JSON objects, for --json
+    json_t *errors;             //  Problems as JSON objects, for --json
 } s_import_t;
 
 static void
@@ -291,10 +294,9 @@ s_import_problem (void *arg, const wfa_employee_t *row, wfa_code_t code, const c
     s_import_t *import = (s_import_t *) arg;
     char message [256];
     wfa_error_format (code, wfa_lang_parse (s_lang, strlen (s_lang)), field, message, sizeof message);
-    char entry [1024];
-    snprintf (entry, sizeof entry, "%s{\"line\":%d,\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}",
-              import->problems? ",": "", row->line, wfa_error_name (code), field, message);
-    zchunk_extend (import->json, entry, strlen (entry));
+    json_array_append_new (import->errors, json_pack ("{s:i, s:s, s:o, s:o}", "line", row->line,
+        "code", wfa_error_name (code), "field", wfa_json_string (field, strlen (field)),
+        "message", wfa_json_string (message, strlen (message))));
     if (!s_json)
         fprintf (stderr, "line %d: %s: %s\n", row->line, wfa_error_name (code), message);
     import->problems++;
@@ -359,7 +361,7 @@ s_cmd_import (int argc, char **argv)
         return 1;
     }
     //  Check every row first: a file with any bad row loads nothing
-    s_import_t import = { zlistx_size (rows), 0, zchunk_new (NULL, 1024) };
+    s_import_t import = { zlistx_size (rows), 0, json_array () };
     zhash_t *seen = zhash_new ();
     for (wfa_employee_t *row = (wfa_employee_t *) zlistx_first (rows); row;
          row = (wfa_employee_t *) zlistx_next (rows)) {
@@ -381,15 +383,16 @@ s_cmd_import (int argc, char **argv)
     for (char *line = (char *) zhash_first (seen); line; line = (char *) zhash_next (seen))
         free (line);
     zhash_destroy (&seen);
-    if (import.problems) {
-        if (s_json)
-            printf ("{\"status\":\"error\",\"code\":\"IMPORT_INVALID\",\"errors\":[%.*s]}\n",
-                    (int) zchunk_size (import.json), (char *) zchunk_data (import.json));
-        else
-            fprintf (stderr, "error: IMPORT_INVALID: %d problem(s) in %s; nothing was loaded\n",
-                     import.problems, argv [1]);
+    if (import.problems && s_json) {
+        json_t *json = json_pack ("{s:s, s:s, s:O}", "status", "error", "code", "IMPORT_INVALID",
+                                  "errors", import.errors);
+        wfa_json_print (&json);
     }
-    zchunk_destroy (&import.json);
+    else
+    if (import.problems)
+        fprintf (stderr, "error: IMPORT_INVALID: %d problem(s) in %s; nothing was loaded\n",
+                 import.problems, argv [1]);
+    json_decref (import.errors);
     if (import.problems) {
         zlistx_destroy (&rows);
         return 1;
@@ -438,9 +441,12 @@ s_cmd_import (int argc, char **argv)
     zlistx_destroy (&rows);
     if (rc)
         return rc;
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"code\":\"OK\",\"imported\":%zu,\"created\":%" PRId64
-                ",\"updated\":%" PRId64 "}\n", sent, created, updated);
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:s, s:I, s:I, s:I}", "status", "ok", "code", "OK",
+                                  "imported", (json_int_t) sent, "created", (json_int_t) created,
+                                  "updated", (json_int_t) updated);
+        wfa_json_print (&json);
+    }
     else
         printf ("Imported %zu employees from %s (%" PRId64 " new, %" PRId64 " updated)\n",
                 sent, argv [1], created, updated);
@@ -1024,20 +1030,24 @@ s_cmd_calendar (int argc, char **argv)
         zchunk_extend (chunk, "", 1);
         wfa_holiday_t *holidays = NULL;
         size_t count = 0;
-        s_import_t report = { 0, 0, zchunk_new (NULL, 256) };
+        s_import_t report = { 0, 0, json_array () };
         wfa_calendar_parse ((char *) zchunk_data (chunk), &holidays, &count, s_calendar_problem, &report);
         zchunk_destroy (&chunk);
+        if (report.problems && s_json) {
+            json_t *json = json_pack ("{s:s, s:s, s:O}", "status", "error", "code", "BAD_VALUE",
+                                      "errors", report.errors);
+            wfa_json_print (&json);
+        }
+        else
+        if (report.problems)
+            fprintf (stderr, "error: BAD_VALUE: %d problem(s) in %s; the calendar in force stays\n",
+                     report.problems, file_name);
+        json_decref (report.errors);
         if (report.problems) {
-            if (s_json)
-                printf ("{\"status\":\"error\",\"code\":\"BAD_VALUE\",\"errors\":[%.*s]}\n",
-                        (int) zchunk_size (report.json), (char *) zchunk_data (report.json));
-            else
-                fprintf (stderr, "error: BAD_VALUE: %d problem(s) in %s; the calendar in force stays\n",
-                         report.problems, file_name);
-            zchunk_destroy (&report.json);
+            free (holidays);
+            msgpack_unpacked_destroy (&reply);
             return 1;
         }
-        zchunk_destroy (&report.json);
         char key [32];
         s_new_key (key, sizeof key);
         s_begin ();
@@ -1441,45 +1451,43 @@ s_cmd_ekinerja (int argc, char **argv)
     zlist_destroy (&positional);
     if (!chunk)
         return 2;
-    zchunk_extend (chunk, "", 1);
-    //  The lines after the header, each its own item
-    zlist_t *lines = zlist_new ();
-    char *saveptr = NULL;
-    for (char *line = strtok_r ((char *) zchunk_data (chunk), "\r\n", &saveptr); line;
-         line = strtok_r (NULL, "\r\n", &saveptr))
-        zlist_append (lines, line);
-    zlist_pop (lines);          //  The header
+    //  The records after the header, each its own item, by the one CSV
+    //  reader; a first pass counts them
+    const char *text = (const char *) zchunk_data (chunk);
+    wfa_csv_t *csv = wfa_csv_new (text, zchunk_size (chunk));
+    size_t total = 0;
+    while (wfa_csv_next (csv))
+        total++;
+    wfa_csv_destroy (&csv);
+    total = total? total - 1: 0;
+    csv = wfa_csv_new (text, zchunk_size (chunk));
+    wfa_csv_next (csv);         //  The header
     int64_t totals [4] = { 0, 0, 0, 0 };
     static const char *names [4] = { "created", "duplicates", "conflicts", "unknown" };
     static const char *columns [8] = { "id", "type", "nip", "period", "date", "rhk", "quantity", "predikat" };
-    size_t sent = 0, total = zlist_size (lines);
-    char *line = (char *) zlist_first (lines);
-    while (line && rc == 0) {
-        size_t size = total - sent < 1000? total - sent: 1000;
+    int lines [S_EKINERJA_BATCH];   //  The line each item of a batch starts on
+    size_t sent = 0;
+    while (sent < total && rc == 0) {
+        size_t size = total - sent < S_EKINERJA_BATCH? total - sent: S_EKINERJA_BATCH;
         s_begin ();
         s_field_str ("source", opts [0].value);
         msgpack_packer *pk = wfa_client_field (s_client, "items");
         msgpack_pack_array (pk, size);
-        for (size_t item_nbr = 0; item_nbr < size && line; item_nbr++, line = (char *) zlist_next (lines)) {
-            char *fields [8] = { "", "", "", "", "", "", "", "" };
-            char *cursor = line;
-            for (int field_nbr = 0; field_nbr < 8 && cursor; field_nbr++) {
-                fields [field_nbr] = cursor;
-                cursor = strchr (cursor, ',');
-                if (cursor)
-                    *cursor++ = 0;
-            }
+        for (size_t item_nbr = 0; item_nbr < size; item_nbr++) {
+            size_t fields = wfa_csv_next (csv);
+            lines [item_nbr] = wfa_csv_line (csv);
             int present = 0;
-            for (int field_nbr = 0; field_nbr < 8; field_nbr++)
-                present += *fields [field_nbr] != 0;
+            for (size_t field_nbr = 0; field_nbr < 8 && field_nbr < fields; field_nbr++)
+                present += *wfa_csv_field (csv, field_nbr) != 0;
             msgpack_pack_map (pk, present);
-            for (int field_nbr = 0; field_nbr < 8; field_nbr++) {
-                if (!*fields [field_nbr])
+            for (size_t field_nbr = 0; field_nbr < 8 && field_nbr < fields; field_nbr++) {
+                const char *field = wfa_csv_field (csv, field_nbr);
+                if (!*field)
                     continue;
                 if (field_nbr == 6)
-                    wfa_mp_pack_kv_int (pk, columns [field_nbr], atoll (fields [field_nbr]));
+                    wfa_mp_pack_kv_int (pk, columns [field_nbr], atoll (field));
                 else
-                    wfa_mp_pack_kv_str (pk, columns [field_nbr], fields [field_nbr]);
+                    wfa_mp_pack_kv_str (pk, columns [field_nbr], field);
             }
         }
         msgpack_unpacked reply;
@@ -1498,7 +1506,7 @@ s_cmd_ekinerja (int argc, char **argv)
             if (wfa_mp_streq (wfa_mp_get (result, "result"), "created")
             ||  wfa_mp_streq (wfa_mp_get (result, "result"), "duplicate"))
                 continue;
-            fprintf (stderr, "line %zu: ", sent + item_nbr + 2);
+            fprintf (stderr, "line %d: ", item_nbr < size? lines [item_nbr]: 0);
             char *what = wfa_mp_strdup (wfa_mp_get (result, "result"));
             char *detail = wfa_mp_strdup (wfa_mp_get (result, "detail"));
             fprintf (stderr, "%s%s%s\n", what? what: "?", detail? ": ": "", detail? detail: "");
@@ -1508,13 +1516,17 @@ s_cmd_ekinerja (int argc, char **argv)
         sent += size;
         msgpack_unpacked_destroy (&reply);
     }
-    zlist_destroy (&lines);
+    wfa_csv_destroy (&csv);
     zchunk_destroy (&chunk);
     if (rc)
         return rc;
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"code\":\"OK\",\"items\":%zu,\"created\":%" PRId64 ",\"duplicates\":%" PRId64
-                ",\"conflicts\":%" PRId64 ",\"unknown\":%" PRId64 "}\n", sent, totals [0], totals [1], totals [2], totals [3]);
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "status", "ok", "code", "OK",
+                                  "items", (json_int_t) sent, "created", (json_int_t) totals [0],
+                                  "duplicates", (json_int_t) totals [1], "conflicts", (json_int_t) totals [2],
+                                  "unknown", (json_int_t) totals [3]);
+        wfa_json_print (&json);
+    }
     else
         printf ("Pushed %zu items from %s: %" PRId64 " new, %" PRId64 " duplicates, %" PRId64 " conflicts, %"
                 PRId64 " unknown employees or service accounts\n", sent, file_name, totals [0], totals [1], totals [2], totals [3]);
@@ -1744,8 +1756,11 @@ s_cmd_keys_init (int argc, char **argv)
         fprintf (stderr, "wfactl: cannot make the keys in %s: %s\n", dir, strerror (errno));
         return 1;
     }
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"made\":%d,\"keys\":\"%s\"}\n", made, dir);
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:i, s:o}", "status", "ok", "made", made,
+                                  "keys", wfa_json_string (dir, strlen (dir)));
+        wfa_json_print (&json);
+    }
     else
         printf ("%d key(s) made in %s\n", made, dir);
     return 0;
@@ -1767,8 +1782,12 @@ s_cmd_keys_new (int argc, char **argv)
         fprintf (stderr, "wfactl: cannot write %s: %s\n", argv [0], strerror (errno));
         return 1;
     }
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"secret_key\":\"%s\",\"public_key\":\"%s\"}\n", argv [0], public_key);
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:o, s:s}", "status", "ok",
+                                  "secret_key", wfa_json_string (argv [0], strlen (argv [0])),
+                                  "public_key", public_key);
+        wfa_json_print (&json);
+    }
     else
         printf ("%s\nYour secret key is %s (keep it; sign in with --identity %s).\n"
                 "Give the public key above to your admin pemda or the operator:\n"
@@ -1802,8 +1821,7 @@ s_cmd_keys_list (void)
         zcert_destroy (&cert);
     }
     zlist_sort (lines, NULL);
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"keys\":[");
+    json_t *keys = json_array ();
     int count = 0;
     for (char *line = (char *) zlist_first (lines); line; line = (char *) zlist_next (lines)) {
         char *space = strchr (line, ' ');
@@ -1811,13 +1829,18 @@ s_cmd_keys_list (void)
             continue;           //  A principal too long to be real
         *space = 0;
         if (s_json)
-            printf ("%s{\"principal\":\"%s\",\"public_key\":\"%s\"}", count? ",": "", line, space + 1);
+            json_array_append_new (keys, json_pack ("{s:o, s:o}",
+                "principal", wfa_json_string (line, strlen (line)),
+                "public_key", wfa_json_string (space + 1, strlen (space + 1))));
         else
             printf ("%-44s %s\n", line, space + 1);
         count++;
     }
-    if (s_json)
-        printf ("],\"count\":%d}\n", count);
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:O, s:i}", "status", "ok", "keys", keys, "count", count);
+        wfa_json_print (&json);
+    }
+    json_decref (keys);
     zlist_destroy (&lines);
     zlist_destroy (&files);
     zdir_destroy (&dir);
@@ -1930,9 +1953,13 @@ s_key_change (const char *text, const char *action)
     if (s_keys_quiet)
         ;
     else
-    if (s_json)
-        printf ("{\"status\":\"ok\",\"principal\":\"%s\",\"%s\":\"%s\"}\n", text,
-                issue? "secret_key": "revoked", issue? why: "true");
+    if (s_json) {
+        json_t *json = json_pack ("{s:s, s:o, s:o}", "status", "ok",
+                                  "principal", wfa_json_string (text, strlen (text)),
+                                  issue? "secret_key": "revoked", wfa_json_string (issue? why: "true",
+                                  strlen (issue? why: "true")));
+        wfa_json_print (&json);
+    }
     else
     if (issue && s_keys_public)
         printf ("issued %s: the broker admits its holder's key from now on\n", text);
