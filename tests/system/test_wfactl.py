@@ -114,6 +114,106 @@ def test_wfactl_import_csv():
         system.assert_alive()
 
 
+
+def test_wfactl_csv_quoted_fields_and_line_numbers():
+    """The one CSV reader: a quoted name with a comma, a doubled quote and an address over two
+    lines import as written (with CRLF line ends), and a bad row after the two-line field is
+    named by the physical line it starts on, in text and in --json."""
+    with System() as system:
+        ctl = Ctl(system)
+        client = system.client()
+        org = Org(supervisors=1, staff=2)
+        path = os.path.join(system.tmp, "pegawai.csv")
+        write_csv(path, org.rows)
+        ctl.ok("import", "employees", path)
+        staff, other = org.staff[0], org.staff[1]
+        header = "nip,name,pemda,opd,position,supervisor_nip,roles,home\r\n"
+
+        def row(person, name, position, home):
+            return "%s,%s,%s,%s,%s,%s,%s,%s\r\n" % (person["nip"], name, person["pemda"], person["opd"],
+                                                 position, person["supervisor_nip"],
+                                                 ";".join(person["roles"]), home)
+        quoted = os.path.join(system.tmp, "quoted.csv")
+        with open(quoted, "w", newline="") as f:
+            f.write("\ufeff" + header)
+            f.write(row(staff, '"Siti Aminah, S.Kom"', '"Analis ""Data"""', '"Jl. Mawar 3\r\nRT 02/RW 05"'))
+            f.write(row(other, "Budi", "Analis", ""))
+        ctl.ok("import", "employees", quoted)
+        got = ok(client.call("EMPLOYEE.GET", {"nip": staff["nip"]}))["employee"]
+        assert got["name"] == "Siti Aminah, S.Kom" and got["position"] == 'Analis "Data"', got
+        assert got["opd"] == staff["opd"] and got["roles"] == staff["roles"], got
+        assert got.get("home") == "Jl. Mawar 3\r\nRT 02/RW 05", got
+
+        # Line 1 the header, lines 2-3 the row with the two-line address, line 4 a bad NIP
+        bad = os.path.join(system.tmp, "quoted-bad.csv")
+        with open(bad, "w", newline="") as f:
+            f.write(header)
+            f.write(row(staff, '"Siti Aminah, S.Kom"', "Analis", '"Jl. Mawar 3\nRT 02/RW 05"'))
+            f.write(row(dict(other, nip="12345"), '"Budi, S.E."', "Analis", ""))
+        p = ctl.fails("BAD_NIP", "import", "employees", bad)
+        assert re.search(r"^line 4: BAD_NIP", p.stderr, re.M), p.output
+        data = ctl.json("import", "employees", bad, expect_ok=False)
+        assert [(e["line"], e["code"]) for e in data["errors"]] == [(4, "BAD_NIP")], data
+        system.assert_alive()
+
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GLOBAL = re.compile(r"[ \t]+(?:--json|--(?:lang|as|identity|endpoint)[ \t]+\S+)")
+
+
+def help_commands(text):
+    """The command words of `wfactl help`: each command's line starts with two spaces and its
+    lowercase words, then its synopsis (options, NAMES, [optional]) or nothing."""
+    return [m.group(1) for m in re.finditer(r"^  ([a-z]+(?: [a-z]+)*)(?= |$)", text, re.M)]
+
+
+def code_of(path):
+    """The code a Markdown file shows: its fenced blocks' lines and its inline `spans`."""
+    text = open(path).read()
+    parts = re.split(r"^\s*```[^\n]*$", text, flags=re.M)
+    code = [part for n, part in enumerate(parts) if n % 2 == 1]
+    for n, prose in enumerate(parts):
+        if n % 2 == 0:
+            code += re.findall(r"`([^`\n]+)`", prose)
+    return code
+
+
+def test_wfactl_help_is_the_readme_and_every_documented_command_exists():
+    """wfactl's commands are one table: `wfactl help` prints it, README.md shows that text as
+    it is, every `wfactl ...` shown in README.md and docs/operations.md names a command of it,
+    and a usage error prints the same help on stderr."""
+    out = subprocess.run([binary("wfactl"), "help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and out.stderr == "", out
+    commands = help_commands(out.stdout)
+    assert len(commands) == len(set(commands)) and len(commands) > 30, commands
+    for expected in ("submit", "decide", "keys issue", "import employees", "ekinerja push",
+                     "calendar set", "metrics rebuild", "audit verify", "help"):
+        assert expected in commands, (expected, commands)
+    # README.md's wfactl section is the help, to the letter
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    section = readme.split("\n## wfactl\n", 1)[1]
+    block = re.search(r"^```\n(.*?)^```", section, re.M | re.S).group(1)
+    assert block == out.stdout, "README.md's wfactl block differs from `wfactl help`:\n" + out.stdout
+    # Every command the docs show exists
+    shown = set()
+    for name in ("README.md", os.path.join("docs", "operations.md")):
+        for code in code_of(os.path.join(ROOT, name)):
+            for m in re.finditer(r"(?:^|[\s/])wfactl((?:%s)*)[ \t]+([a-z][a-z-]*)(?:[ \t]+([a-z]+)\b)?"
+                                 % GLOBAL.pattern, code):
+                first, second = m.group(2), m.group(3)
+                word = "%s %s" % (first, second) if "%s %s" % (first, second) in commands else first
+                assert word in commands, "%s shows wfactl %s, which `wfactl help` does not know" % (name, word)
+                shown.add(word)
+    assert {"submit", "decide", "keys issue", "audit verify", "metrics rebuild", "status"} <= shown, shown
+    # A usage error: exit 2 and the same help on stderr
+    for argv in ([], ["frobnicate"], ["list", "extra"], ["--nope", "status"], ["keys"]):
+        bad = subprocess.run([binary("wfactl")] + argv, capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 2 and out.stdout in bad.stderr and bad.stdout == "", (argv, bad)
+    assert subprocess.run([binary("wfactl"), "--help"], capture_output=True, text=True,
+                          timeout=30).stdout == out.stdout
+
+
 def test_wfactl_commands():
     with System() as system:
         ctl = Ctl(system)
