@@ -36,12 +36,10 @@ void
 wfa_csv_destroy (wfa_csv_t **self_p)
 {
     assert (self_p);
-    wfa_csv_t *self = *self_p;
-    if (self) {
-        free (self->data);
-        free (self->offsets);
-        free (self);
-        *self_p = NULL;
+    if (*self_p) {
+        free ((*self_p)->data);
+        free ((*self_p)->offsets);
+        freen (*self_p);
     }
 }
 
@@ -100,7 +98,7 @@ wfa_csv_next (wfa_csv_t *self)
     self->record_line = self->line;
     while (true) {
         s_begin_field (self);
-        if (*self->cursor == '"') {
+        if (self->cursor < self->end && *self->cursor == '"') {
             self->cursor++;
             while (self->cursor < self->end) {
                 char byte = *self->cursor;

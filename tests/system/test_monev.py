@@ -9,6 +9,7 @@ its own account of what it did and computes every figure independently."""
 import datetime
 import os
 import pathlib
+import re
 import tempfile
 import time
 
@@ -623,6 +624,15 @@ def test_monev_through_wfactl(tmp_path=None):
                         "t1,target,%s,%s,,RHK-1,50,\n" % (person["nip"], day.isoformat()[:7]))
         out = ctl("ekinerja", "push", str(feed), "--source", "simpeg", "--as", integrator["nip"])
         assert out.returncode == 1 and "line 2: conflict" in out.stderr, out
+        # The one CSV reader: CRLF, a blank line and quoted fields; a conflict names the line it
+        # stands on (line 4), counted past the blank line. The new target is for next month.
+        later = (day.replace(day=1) + datetime.timedelta(days=32)).strftime("%Y-%m")
+        feed.write_text("id,type,nip,period,date,rhk,quantity,predikat\r\n\r\n"
+                        "\"t2\",target,%s,%s,,\"RHK-1\",45,\r\n"
+                        "t1,target,%s,%s,,RHK-1,60,\r\n" % (person["nip"], later, person["nip"], day.isoformat()[:7]))
+        out = ctl("ekinerja", "push", str(feed), "--source", "simpeg", "--as", integrator["nip"])
+        assert out.returncode == 1 and "1 new, 0 duplicates, 1 conflicts" in out.stdout, out
+        assert re.search(r"^line 4: conflict", out.stderr, re.M) and "line 3" not in out.stderr, out
         clock.set(day + datetime.timedelta(days=1), 8)
         span = ["--from", day.isoformat(), "--to", day.isoformat()]
         out = ctl("monev", "--pemda", org.pemda, "--nip", person["nip"], *span, "--as", person["nip"])
