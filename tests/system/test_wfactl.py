@@ -3,7 +3,9 @@
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 
 from harness import (Org, System, binary, future_weekend, make_nip, ok, spare_port,
                      today_wib, wait_until, workdays, write_csv, wfactl_env, KEMENDAGRI)
@@ -212,6 +214,23 @@ def test_wfactl_help_is_the_readme_and_every_documented_command_exists():
         assert bad.returncode == 2 and out.stdout in bad.stderr and bad.stdout == "", (argv, bad)
     assert subprocess.run([binary("wfactl"), "--help"], capture_output=True, text=True,
                           timeout=30).stdout == out.stdout
+
+
+
+def test_wfactl_json_is_valid_utf8():
+    """--json output is JSON that a strict reader takes, even when text it carries is not UTF-8:
+    a key file named with a byte that is not UTF-8 comes back with U+FFFD in its place."""
+    folder = tempfile.mkdtemp(prefix="wfactl-json-")
+    try:
+        name = os.path.join(folder.encode(), b"kunci-\xff.key")
+        out = subprocess.run([binary("wfactl").encode(), b"--json", b"keys", b"new", name],
+                             capture_output=True, timeout=30)
+        assert out.returncode == 0 and os.path.exists(name), out
+        data = json.loads(out.stdout.decode("utf-8", errors="strict"))
+        assert data["status"] == "ok" and data["secret_key"].endswith("/kunci-\ufffd.key"), data
+        assert re.fullmatch(r"[!-~]{40}", data["public_key"]), data
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_wfactl_commands():

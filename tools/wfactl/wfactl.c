@@ -21,7 +21,6 @@
 #define S_IMPORT_BATCH 500      //  Employees per EMPLOYEE.IMPORT
 #define S_EKINERJA_BATCH 1000   //  Items per EKINERJA.PUSH
 #define S_OPTS_MAX 12           //  Options of one command
-#define S_WORDS_MAX 4           //  Arguments of one command (a ... takes the rest)
 
 static bool s_json = false;             //  --json
 static const char *s_lang = "id";       //  --lang
@@ -147,8 +146,8 @@ s_print_field (const msgpack_object *map, const char *key)
     s_print_value (wfa_mp_get (map, key));
 }
 
-//  Print the fields of map named in keys (NULL-terminated), each after the
-//  text before it in between (printed before the first too, when it is set).
+//  Print the fields of map named in keys (NULL-terminated): before, then the
+//  first, then between and the next, and so on.
 static void
 s_print_fields (const msgpack_object *map, const char *before, const char *between,
                 const char **keys)
