@@ -142,7 +142,9 @@ wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, wfa_actor_t *actor)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "as", nip, -1);
         return -1;
     }
-    redisReply *reply = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd roles", actor->pemda, nip);
+    char key [WFA_KEY_MAX];
+    wfa_store_key (key, sizeof key, actor->pemda, "emp:%s", nip);
+    redisReply *reply = wfa_redis_command (redis, "HMGET %s opd roles", key);
     if (wfa_call_redis_down (call, reply))
         return -1;
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
@@ -206,7 +208,9 @@ wfa_authz_employee (wfa_call_t *call, wfa_redis_t *redis, const char *nip, char 
         *pemda = 0;
         return 0;
     }
-    *held = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s opd supervisor_nip", pemda, nip);
+    char key [WFA_KEY_MAX];
+    wfa_store_key (key, sizeof key, pemda, "emp:%s", nip);
+    *held = wfa_redis_command (redis, "HMGET %s opd supervisor_nip", key);
     if (wfa_call_redis_down (call, *held)) {
         *held = NULL;
         return -1;

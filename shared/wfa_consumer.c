@@ -24,8 +24,7 @@ typedef struct {
 char *
 wfa_outbox_key (const char *pemda, char *buf, size_t size)
 {
-    snprintf (buf, size, "wfa:{%s}:events", pemda);
-    return buf;
+    return wfa_store_key (buf, size, pemda, "events");
 }
 
 //  Create the stream and its groups; register the pemda.
@@ -521,9 +520,10 @@ wfa_consumer_test (bool verbose)
         if (event_nbr == 3)
             zclock_sleep (10);
         const char *data = event_nbr == 1? flaky: plain;
-        const char *argv [] = { "XADD", "wfa:{35.08}:events", "*", "type",
+        char stream [WFA_KEY_MAX];
+        const char *argv [] = { "XADD", wfa_outbox_key ("35.08", stream, sizeof stream), "*", "type",
                                 event_nbr == 2? "other.type": "test.event", "data", data };
-        size_t lens [] = { 4, 18, 1, 4, strlen (argv [4]), 4, event_nbr == 1? 8: 4 };
+        size_t lens [] = { 4, strlen (stream), 1, 4, strlen (argv [4]), 4, event_nbr == 1? 8: 4 };
         reply = wfa_redis_argv (redis, 7, argv, lens);
         assert (reply && reply->type == REDIS_REPLY_STRING);
         freeReplyObject (reply);

@@ -68,8 +68,7 @@ const wfa_script_t wfa_script_timers_move = { "timers_move",
 char *
 wfa_store_prefix (const char *pemda, char *buf, size_t size)
 {
-    snprintf (buf, size, "wfa:{%s}:", pemda);
-    return buf;
+    return wfa_store_key (buf, size, pemda, "%s", "");
 }
 
 char *
@@ -108,7 +107,8 @@ wfa_store_pemda_of_nip (wfa_redis_t *redis, const char *nip, char *buf, size_t s
 int
 wfa_store_pemda_tz (wfa_redis_t *redis, const char *pemda)
 {
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:tz", pemda);
+    char key [WFA_KEY_MAX];
+    redisReply *reply = wfa_redis_command (redis, "GET %s", wfa_store_key (key, sizeof key, pemda, "policy:tz"));
     int tz = reply && reply->type == REDIS_REPLY_STRING? atoi (reply->str): 0;
     if (reply)
         freeReplyObject (reply);
@@ -266,7 +266,9 @@ wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_
         return entry->policy;
     wfa_policy_t *policy = NULL;
     if (version > 0) {
-        redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:v%" PRId64, pemda, version);
+        char key [WFA_KEY_MAX];
+        wfa_store_key (key, sizeof key, pemda, "policy:v%" PRId64, version);
+        redisReply *reply = wfa_redis_command (redis, "GET %s", key);
         if (!reply)
             return NULL;
         if (reply->type == REDIS_REPLY_STRING)
@@ -288,7 +290,8 @@ wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_
 wfa_policy_t *
 wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda, int64_t *version)
 {
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:policy:current", pemda);
+    char key [WFA_KEY_MAX];
+    redisReply *reply = wfa_redis_command (redis, "GET %s", wfa_store_key (key, sizeof key, pemda, "policy:current"));
     if (!reply)
         return NULL;
     *version = reply->type == REDIS_REPLY_STRING? atoll (reply->str): 0;

@@ -205,18 +205,18 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char pemda [16];
     if (wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda))
         return;
-    redisReply *ids = wfa_redis_command (redis, "ZREVRANGE wfa:{%s}:inboxz:%s 0 %" PRId64,
-                                         pemda, nip, limit - 1);
+    char index_key [WFA_KEY_MAX], inbox_key [WFA_KEY_MAX];
+    wfa_store_key (index_key, sizeof index_key, pemda, "inboxz:%s", nip);
+    wfa_store_key (inbox_key, sizeof inbox_key, pemda, "inbox:%s", nip);
+    redisReply *ids = wfa_redis_command (redis, "ZREVRANGE %s 0 %" PRId64, index_key, limit - 1);
     if (wfa_call_redis_down (call, ids))
         return;
-    redisReply *total = wfa_redis_command (redis, "ZCARD wfa:{%s}:inboxz:%s", pemda, nip);
+    redisReply *total = wfa_redis_command (redis, "ZCARD %s", index_key);
     redisReply *entries = NULL;
     if (!wfa_call_redis_down (call, total) && ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
         const char **argv = (const char **) calloc (ids->elements + 2, sizeof (char *));
-        char key [96];
-        snprintf (key, sizeof key, "wfa:{%s}:inbox:%s", pemda, nip);
         argv [0] = "HMGET";
-        argv [1] = key;
+        argv [1] = inbox_key;
         for (size_t id_nbr = 0; id_nbr < ids->elements; id_nbr++)
             argv [id_nbr + 2] = ids->element [id_nbr]->str;
         entries = wfa_redis_argv (redis, (int) ids->elements + 2, argv, NULL);
