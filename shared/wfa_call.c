@@ -200,25 +200,39 @@ s_field (wfa_call_t *self, const char *field, bool required)
     return value;
 }
 
+//  The size of a str (bytes) or array (items) value of field: -1 after
+//  recording WRONG_TYPE when it is not of type, TOO_LARGE when over max, or
+//  MISSING_FIELD when it is empty and may not be.
+static int64_t
+s_size (wfa_call_t *self, const msgpack_object *value, msgpack_object_type type,
+        const char *field, size_t max, bool allow_empty)
+{
+    if (value->type != type) {
+        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+        return -1;
+    }
+    bool is_str = type == MSGPACK_OBJECT_STR;
+    size_t size = is_str? value->via.str.size: value->via.array.size;
+    if (size > max) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "%s > %zu %s", field, max, is_str? "bytes": "items");
+        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
+        return -1;
+    }
+    if (!allow_empty && size == 0) {
+        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
+        return -1;
+    }
+    return (int64_t) size;
+}
+
 //  Validate a str object against max_len and copy it.
 static char *
 s_copy_str (wfa_call_t *self, const msgpack_object *value, const char *field,
             size_t max_len, bool required)
 {
-    if (value->type != MSGPACK_OBJECT_STR) {
-        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
+    if (s_size (self, value, MSGPACK_OBJECT_STR, field, max_len, !required) < 0)
         return NULL;
-    }
-    if (value->via.str.size > max_len) {
-        char detail [128];
-        snprintf (detail, sizeof detail, "%s > %zu bytes", field, max_len);
-        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
-        return NULL;
-    }
-    if (required && value->via.str.size == 0) {
-        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
-        return NULL;
-    }
     if (memchr (value->via.str.ptr, 0, value->via.str.size)
     || !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
         wfa_call_error (self, WFA_E_BAD_VALUE, field, NULL, -1);
@@ -280,22 +294,8 @@ wfa_call_array (wfa_call_t *self, const char *field, size_t max_items, bool requ
                 bool allow_empty)
 {
     const msgpack_object *value = s_field (self, field, required);
-    if (!value)
+    if (!value || s_size (self, value, MSGPACK_OBJECT_ARRAY, field, max_items, allow_empty) < 0)
         return NULL;
-    if (value->type != MSGPACK_OBJECT_ARRAY) {
-        wfa_call_error (self, WFA_E_WRONG_TYPE, field, NULL, -1);
-        return NULL;
-    }
-    if (value->via.array.size > max_items) {
-        char detail [128];
-        snprintf (detail, sizeof detail, "%s > %zu items", field, max_items);
-        wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
-        return NULL;
-    }
-    if (!allow_empty && value->via.array.size == 0) {
-        wfa_call_error (self, WFA_E_MISSING_FIELD, field, NULL, -1);
-        return NULL;
-    }
     return value;
 }
 
@@ -457,9 +457,8 @@ zframe_t *
 wfa_call_encode_reply (wfa_call_t *self)
 {
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     if (!wfa_call_failed (self)) {
         char message [128];
         wfa_error_format (WFA_OK, self->lang, NULL, message, sizeof message);
@@ -502,9 +501,8 @@ zframe_t *
 wfa_call_error_reply (wfa_code_t code, const char *detail, wfa_lang_t lang)
 {
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     char message [512];
     wfa_error_format (code, lang, detail, message, sizeof message);
     s_pack_head (&pk, NULL, code, message, 1);
@@ -533,9 +531,8 @@ void
 wfa_call_test (bool verbose)
 {
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     msgpack_pack_map (&pk, 6);
     wfa_mp_pack_kv_int (&pk, "v", 1);
     wfa_mp_pack_kv_int (&pk, "id", 7);

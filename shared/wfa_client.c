@@ -90,9 +90,8 @@ static void
 s_send (wfa_client_t *self, const char *command, uint64_t id)
 {
     msgpack_sbuffer body;
-    msgpack_sbuffer_init (&body);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&body, &pk);
     msgpack_pack_map (&pk, self->field_count + 2);
     wfa_mp_pack_kv_int (&pk, "v", 1);
     wfa_mp_pack_str (&pk, "id");
@@ -196,9 +195,8 @@ wfa_client_test (bool verbose)
     zframe_t *identity = zmsg_pop (msg);
     zmsg_destroy (&msg);
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     msgpack_pack_map (&pk, 2);
     wfa_mp_pack_str (&pk, "id");
     msgpack_pack_uint64 (&pk, id);

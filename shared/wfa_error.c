@@ -1,4 +1,5 @@
-/*  wfa_error.c - the table of error codes and messages.
+/*  wfa_error.c - the table of error codes and messages, and the table of
+    every other user-facing text (details and notices) by stable key.
 
     Codes are part of the protocol: never renumber or rename one. The
     numeric enum is internal; the wire carries the name. Each message has
@@ -206,6 +207,228 @@ wfa_error_format (wfa_code_t code, wfa_lang_t lang, const char *detail,
     return buf;
 }
 
+//  ---------------------------------------------------------------------
+//  Texts that are not a code's message, by stable key
+
+static const char *s_texts [WFA_T_COUNT][2] = {
+    [WFA_T_POLICY_FILE_TOO_LARGE] = {
+        "Berkas lebih besar dari %d byte (64 KiB)",
+        "File is larger than %d bytes (64 KiB)" },
+    [WFA_T_POLICY_TOO_MANY_LINES] = {
+        "Berkas lebih dari %d baris",
+        "File has more than %d lines" },
+    [WFA_T_POLICY_CANNOT_OPEN] = {
+        "Berkas %s tidak dapat dibuka: %s",
+        "Cannot open file %s: %s" },
+    [WFA_T_POLICY_LINE_TOO_LONG] = {
+        "Baris lebih panjang dari %d byte",
+        "Line is longer than %d bytes" },
+    [WFA_T_POLICY_LINE_NOT_UTF8] = {
+        "Baris bukan teks UTF-8 yang sah",
+        "Line is not valid UTF-8 text" },
+    [WFA_T_POLICY_OUTSIDE_SECTION] = {
+        "Teks di luar bagian: mulailah dengan judul bagian seperti [limits]",
+        "Text outside a section: start with a section header such as [limits]" },
+    [WFA_T_POLICY_NOT_KEY_VALUE] = {
+        "Baris harus berbentuk kunci = nilai",
+        "A line must be key = value" },
+    [WFA_T_POLICY_BAD_HEADER] = {
+        "Judul bagian harus [nama] atau [opd KODE], diakhiri ']'",
+        "A section header must be [name] or [opd CODE], ending with ']'" },
+    [WFA_T_POLICY_BAD_OPD_CODE] = {
+        "Kode OPD tidak sah di [opd KODE]: harus huruf, angka, '.', '_' atau '-', 1..64 byte",
+        "Bad OPD code in [opd CODE]: must be letters, digits, '.', '_' or '-', 1..64 bytes" },
+    [WFA_T_POLICY_DUPLICATE_OPD] = {
+        "Bagian [opd %s] sudah ada di baris %d; tulis sekali saja",
+        "Section [opd %s] was already given on line %d; give it once" },
+    [WFA_T_POLICY_TOO_MANY_OPDS] = {
+        "Terlalu banyak bagian [opd KODE]: paling banyak %d",
+        "Too many [opd CODE] sections: at most %d" },
+    [WFA_T_POLICY_DUPLICATE_SECTION] = {
+        "Bagian [%s] sudah ada di baris %d; tulis sekali saja",
+        "Section [%s] was already given on line %d; give it once" },
+    [WFA_T_POLICY_UNKNOWN_SECTION] = {
+        "Bagian tidak dikenal [%.*s]; yang boleh: [pemda], [kinds], [limits], "
+        "[capacity], [eligibility], [monev], [chain], [opd KODE]",
+        "Unknown section [%.*s]; allowed: [pemda], [kinds], [limits], "
+        "[capacity], [eligibility], [monev], [chain], [opd CODE]" },
+    [WFA_T_POLICY_DUPLICATE_KEY] = {
+        "Kunci %s sudah ditulis di baris %d; tulis sekali saja",
+        "Key %s was already given on line %d; give it once" },
+    [WFA_T_POLICY_BAD_VALUE] = {
+        "Nilai %s tidak sah: harus %s",
+        "Bad value for %s: must be %s" },
+    [WFA_T_POLICY_UNKNOWN_KEY] = {
+        "Kunci tidak dikenal '%.*s' di %s; yang boleh: %s",
+        "Unknown key '%.*s' in %s; allowed: %s" },
+    [WFA_T_POLICY_DUPLICATE_DELEGATE] = {
+        "Kunci chain.ppk_delegate sudah ada di baris %d; tulis sekali saja",
+        "Key chain.ppk_delegate was already given on line %d; give it once" },
+    [WFA_T_POLICY_BAD_DELEGATE] = {
+        "Nilai ppk_delegate tidak sah: harus atasan, kepala_opd atau bkd",
+        "Bad value for ppk_delegate: must be atasan, kepala_opd or bkd" },
+    [WFA_T_POLICY_BAD_STEP] = {
+        "Nilai step tidak sah: harus PERAN, sla_hours=N, on_timeout=TINDAKAN; PERAN "
+        "atasan, kepala_opd atau bkd; N 1..720; TINDAKAN remind, escalate atau expire",
+        "Bad value for step: must be ROLE, sla_hours=N, on_timeout=ACTION; ROLE atasan, "
+        "kepala_opd or bkd; N 1..720; ACTION remind, escalate or expire" },
+    [WFA_T_POLICY_TOO_MANY_STEPS] = {
+        "Terlalu banyak step di [chain]: paling banyak %d",
+        "Too many steps in [chain]: at most %d" },
+    [WFA_T_POLICY_DUPLICATE_STEP_ROLE] = {
+        "Nilai step tidak sah: peran %s sudah punya step; setiap peran paling banyak sekali",
+        "Bad value for step: role %s already has a step; each role at most once" },
+    [WFA_T_POLICY_CHAIN_EMPTY] = {
+        "Bagian [chain] tanpa step: tulis paling sedikit satu "
+        "step = PERAN, sla_hours=N, on_timeout=TINDAKAN",
+        "Section [chain] has no step: give at least one "
+        "step = ROLE, sla_hours=N, on_timeout=ACTION" },
+    [WFA_T_POLICY_CHAIN_LAST_STEP] = {
+        "Nilai step tidak sah: step terakhir [chain] harus %s; "
+        "keputusan akhir diambil atas nama PPK oleh BKD atau delegasi PPK yang "
+        "disebut ppk_delegate (PermenPAN-RB 4/2025 pasal 12)",
+        "Bad value for step: the last step of [chain] must be %s; "
+        "the final decision is made for the PPK by the BKD or the PPK's delegate "
+        "named in ppk_delegate (PermenPAN-RB 4/2025 art. 12)" },
+    [WFA_T_MUST_INT] = {
+        "bilangan bulat %d..%d",
+        "a whole number %d..%d" },
+    [WFA_T_MUST_INT_LEGAL] = {
+        "bilangan bulat %d..%d (%s)",
+        "a whole number %d..%d (%s)" },
+    [WFA_T_MUST_DECIMAL] = {
+        "angka %d..%d, paling banyak 2 desimal dengan titik (mis. 37.5, bukan 37,5)",
+        "a number %d..%d, at most 2 decimals after a point (e.g. 37.5, not 37,5)" },
+    [WFA_T_MUST_YESNO] = { "yes atau no", "yes or no" },
+    [WFA_T_MUST_MISSING] = { "deny atau allow", "deny or allow" },
+    [WFA_T_MUST_TZ] = { "WIB, WITA atau WIT", "WIB, WITA or WIT" },
+    [WFA_T_MUST_CLOCK] = {
+        "jam HH:MM, 00:00..23:59",
+        "a time HH:MM, 00:00..23:59" },
+    [WFA_T_MUST_GEO] = {
+        "LINTANG, BUJUR dalam derajat (mis. -8.1335, 113.2248), atau kosong",
+        "LAT, LON in degrees (e.g. -8.1335, 113.2248), or empty" },
+    [WFA_T_MUST_PREDIKAT] = {
+        "none, sangat_kurang, kurang, butuh_perbaikan, baik atau sangat_baik",
+        "none, sangat_kurang, kurang, butuh_perbaikan, baik or sangat_baik" },
+    [WFA_T_MUST_LOCATION_KINDS] = {
+        "daftar dipisah koma dari rumah, kantor_lain, lokasi_lain (masing-masing sekali), atau kosong",
+        "a comma-separated list of rumah, kantor_lain, lokasi_lain (each at most once), or empty" },
+    [WFA_T_MUST_TIME_KINDS] = {
+        "daftar dipisah koma dari sif, dinamis (masing-masing sekali), atau kosong",
+        "a comma-separated list of sif, dinamis (each at most once), or empty" },
+    [WFA_T_MUST_EMPTY_RETIRED] = {
+        "kosong: kunci ini %s",
+        "empty: this key is %s" },
+    [WFA_T_MUST_BLACKOUT_COUNT] = {
+        "paling banyak %d tanggal atau rentang",
+        "at most %d dates or ranges" },
+    [WFA_T_MUST_BLACKOUT_ORDER] = {
+        "rentang yang akhirnya tidak sebelum awalnya (entri ke-%zu)",
+        "ranges that do not end before they start (entry %zu)" },
+    [WFA_T_MUST_BLACKOUT_DATES] = {
+        "daftar dipisah koma dari tanggal YYYY-MM-DD "
+        "atau rentang YYYY-MM-DD..YYYY-MM-DD (entri ke-%zu salah)",
+        "a comma-separated list of dates YYYY-MM-DD "
+        "or ranges YYYY-MM-DD..YYYY-MM-DD (entry %zu is wrong)" },
+    [WFA_T_LEGAL_WEEKLY_LOCATION_DAYS] = {
+        "pasal 13 ayat (1) PermenPAN-RB 4/2025: fleksibilitas lokasi paling banyak 2 hari kerja seminggu; "
+        "pemda boleh menurunkan, tidak menaikkan",
+        "art. 13(1) PermenPAN-RB 4/2025: location flexibility at most 2 working days a week; "
+        "a pemda may lower it, never raise it" },
+    [WFA_T_RETIRED_RAMADAN] = {
+        "tidak dipakai lagi: tanggal Ramadan kini di kalender pemda (CALENDAR.SET, jenis ramadan, "
+        "mis. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)",
+        "no longer read: the dates of Ramadan now go in the pemda calendar (CALENDAR.SET, "
+        "kind ramadan, e.g. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)" },
+    [WFA_T_NOTICE_PENDING] = {
+        "Pengajuan %s dari %s (%s) menunggu keputusan Anda",
+        "Request %s from %s (%s) awaits your decision" },
+    [WFA_T_NOTICE_REMINDER] = {
+        "Pengingat: pengajuan %s dari %s masih menunggu keputusan Anda (batas waktu terlewati)",
+        "Reminder: request %s from %s still awaits your decision (past its deadline)" },
+    [WFA_T_NOTICE_ESCALATED] = {
+        "Eskalasi: pengajuan %s dari %s melewati batas waktu dan kini menunggu keputusan Anda",
+        "Escalated: request %s from %s is past its deadline and now awaits your decision" },
+    [WFA_T_NOTICE_DECIDED] = {
+        "Pengajuan %s %s oleh %s%s%s%s",
+        "Request %s was %s by %s%s%s%s" },
+    [WFA_T_NOTICE_NUMBER] = {
+        " dengan nomor persetujuan %s",
+        " under approval number %s" },
+    [WFA_T_OUTCOME_APPROVED] = { "disetujui", "approved" },
+    [WFA_T_OUTCOME_REJECTED] = { "ditolak", "rejected" },
+    [WFA_T_OUTCOME_RETURNED] = { "dikembalikan untuk diperbaiki", "returned for revision" },
+    [WFA_T_OUTCOME_REVOKED] = { "dicabut", "revoked" },
+    [WFA_T_OUTCOME_EXPIRED] = { "kedaluwarsa tanpa keputusan", "expired undecided" },
+};
+
+//  The template of a text in a language.
+const char *
+wfa_text (wfa_text_t key, wfa_lang_t lang)
+{
+    assert ((int) key >= 0 && key < WFA_T_COUNT);
+    return s_texts [key][lang == WFA_LANG_EN];
+}
+
+//  Format a text from a va_list.
+char *
+wfa_text_vformat (wfa_text_t key, wfa_lang_t lang, char *buf, size_t size, va_list args)
+{
+    //  Templates come from the table above, never from input
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf (buf, size, wfa_text (key, lang), args);
+#pragma GCC diagnostic pop
+    return buf;
+}
+
+//  Format a text in one language.
+char *
+wfa_text_format (wfa_text_t key, wfa_lang_t lang, char *buf, size_t size, ...)
+{
+    va_list args;
+    va_start (args, size);
+    wfa_text_vformat (key, lang, buf, size, args);
+    va_end (args);
+    return buf;
+}
+
+//  Format a text in both languages from one argument list.
+void
+wfa_text_both (wfa_text_t key, char *text_id, char *text_en, size_t size, ...)
+{
+    va_list args, copy;
+    va_start (args, size);
+    va_copy (copy, args);
+    wfa_text_vformat (key, WFA_LANG_ID, text_id, size, args);
+    wfa_text_vformat (key, WFA_LANG_EN, text_en, size, copy);
+    va_end (copy);
+    va_end (args);
+}
+
+//  The conversions of a printf template, e.g. "d d s" for "%d..%d (%s)".
+static void
+s_conversions (const char *tmpl, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf [0] = 0;
+    for (const char *scan = tmpl; *scan; scan++) {
+        if (*scan != '%')
+            continue;
+        scan++;
+        if (*scan == '%')
+            continue;
+        const char *start = scan;
+        while (*scan && !isalpha ((unsigned char) *scan))
+            scan++;         //  Flags, width, precision
+        while (*scan == 'z' || *scan == 'l' || *scan == 'h')
+            scan++;
+        used += snprintf (buf + used, size - used, "%.*s ", (int) (scan - start + 1), start);
+        assert (used < size);
+    }
+}
+
 //  Language from a "lang" field; anything but "en" means Indonesian.
 wfa_lang_t
 wfa_lang_parse (const char *text, size_t len)
@@ -232,6 +455,21 @@ wfa_error_test (bool verbose)
     assert (streq (buf, "Required field missing: dates"));
     wfa_error_format (WFA_E_MISSING_FIELD, WFA_LANG_ID, NULL, buf, sizeof buf);
     assert (streq (buf, "Kolom wajib tidak ada"));
+    //  Every text has two different templates that take the same arguments
+    for (int text_nbr = 0; text_nbr < WFA_T_COUNT; text_nbr++) {
+        const char *text_id = s_texts [text_nbr][0], *text_en = s_texts [text_nbr][1];
+        assert (text_id && text_en && !streq (text_id, text_en));
+        char conv_id [64], conv_en [64];
+        s_conversions (text_id, conv_id, sizeof conv_id);
+        s_conversions (text_en, conv_en, sizeof conv_en);
+        assert (streq (conv_id, conv_en));
+    }
+    char text_id [256], text_en [256];
+    wfa_text_both (WFA_T_MUST_INT, text_id, text_en, sizeof text_id, 0, 7);
+    assert (streq (text_id, "bilangan bulat 0..7") && streq (text_en, "a whole number 0..7"));
+    wfa_text_format (WFA_T_MUST_INT_LEGAL, WFA_LANG_EN, buf, sizeof buf, 0, 2,
+                     wfa_text (WFA_T_LEGAL_WEEKLY_LOCATION_DAYS, WFA_LANG_EN));
+    assert (strncmp (buf, "a whole number 0..2 (art. 13(1)", 31) == 0);
     assert (wfa_lang_parse ("en", 2) == WFA_LANG_EN);
     assert (wfa_lang_parse ("id", 2) == WFA_LANG_ID);
     assert (wfa_lang_parse (NULL, 0) == WFA_LANG_ID);

@@ -1,6 +1,10 @@
-/*  wfa_error.h - stable error codes and their human messages.
+/*  wfa_error.h - stable error codes, their human messages, and every other
+    user-facing text.
     One table holds every code the system can answer with, its Bahasa
-    Indonesia and English sentences; replies and docs/protocol.md use it. */
+    Indonesia and English sentences; replies and docs/protocol.md use it. A
+    second table beside it holds the texts that are not a code's message:
+    the details a message is given (what a policy value must be) and the
+    notices written to an inbox, each under a stable key, in both languages. */
 #ifndef WFA_ERROR_H_INCLUDED
 #define WFA_ERROR_H_INCLUDED
 
@@ -77,6 +81,83 @@ char *wfa_error_format (wfa_code_t code, wfa_lang_t lang, const char *detail,
 
 //  Language from a "lang" field value; default Indonesian.
 wfa_lang_t wfa_lang_parse (const char *text, size_t len);
+
+//  Keys of the text table: each names a printf template in both languages,
+//  with the same conversions in the same order in both (its selftest
+//  checks), so one argument list formats either.
+typedef enum {
+    //  Policy parser (wfa_policy.c): whole-file and line errors
+    WFA_T_POLICY_FILE_TOO_LARGE,        //  %d bytes
+    WFA_T_POLICY_TOO_MANY_LINES,        //  %d lines
+    WFA_T_POLICY_CANNOT_OPEN,           //  %s path, %s reason
+    WFA_T_POLICY_LINE_TOO_LONG,         //  %d bytes
+    WFA_T_POLICY_LINE_NOT_UTF8,
+    WFA_T_POLICY_OUTSIDE_SECTION,
+    WFA_T_POLICY_NOT_KEY_VALUE,
+    //  Sections
+    WFA_T_POLICY_BAD_HEADER,
+    WFA_T_POLICY_BAD_OPD_CODE,
+    WFA_T_POLICY_DUPLICATE_OPD,         //  %s code, %d line
+    WFA_T_POLICY_TOO_MANY_OPDS,         //  %d sections
+    WFA_T_POLICY_DUPLICATE_SECTION,     //  %s name, %d line
+    WFA_T_POLICY_UNKNOWN_SECTION,       //  %.*s name
+    //  Keys and values
+    WFA_T_POLICY_DUPLICATE_KEY,         //  %s key, %d line
+    WFA_T_POLICY_BAD_VALUE,             //  %s key, %s what it must be
+    WFA_T_POLICY_UNKNOWN_KEY,           //  %.*s key, %s section, %s allowed
+    //  [chain]
+    WFA_T_POLICY_DUPLICATE_DELEGATE,    //  %d line
+    WFA_T_POLICY_BAD_DELEGATE,
+    WFA_T_POLICY_BAD_STEP,
+    WFA_T_POLICY_TOO_MANY_STEPS,        //  %d steps
+    WFA_T_POLICY_DUPLICATE_STEP_ROLE,   //  %s role
+    WFA_T_POLICY_CHAIN_EMPTY,
+    WFA_T_POLICY_CHAIN_LAST_STEP,       //  %s role
+    //  What a bad value must be (the %s of WFA_T_POLICY_BAD_VALUE)
+    WFA_T_MUST_INT,                     //  %d..%d
+    WFA_T_MUST_INT_LEGAL,               //  %d..%d, %s article
+    WFA_T_MUST_DECIMAL,                 //  %d..%d
+    WFA_T_MUST_YESNO,
+    WFA_T_MUST_MISSING,
+    WFA_T_MUST_TZ,
+    WFA_T_MUST_CLOCK,
+    WFA_T_MUST_GEO,
+    WFA_T_MUST_PREDIKAT,
+    WFA_T_MUST_LOCATION_KINDS,
+    WFA_T_MUST_TIME_KINDS,
+    WFA_T_MUST_EMPTY_RETIRED,           //  %s where the rule is now
+    WFA_T_MUST_BLACKOUT_COUNT,          //  %d entries
+    WFA_T_MUST_BLACKOUT_ORDER,          //  %zu entry
+    WFA_T_MUST_BLACKOUT_DATES,          //  %zu entry
+    //  The articles and moves those details cite
+    WFA_T_LEGAL_WEEKLY_LOCATION_DAYS,
+    WFA_T_RETIRED_RAMADAN,
+    //  Inbox notices (notifications)
+    WFA_T_NOTICE_PENDING,               //  %s request, %s name, %s nip
+    WFA_T_NOTICE_REMINDER,              //  %s request, %s nip
+    WFA_T_NOTICE_ESCALATED,             //  %s request, %s nip
+    WFA_T_NOTICE_DECIDED,               //  %s request, %s outcome, %s by, %s number, %s ": ", %s note
+    WFA_T_NOTICE_NUMBER,                //  %s approval number
+    WFA_T_OUTCOME_APPROVED,
+    WFA_T_OUTCOME_REJECTED,
+    WFA_T_OUTCOME_RETURNED,
+    WFA_T_OUTCOME_REVOKED,
+    WFA_T_OUTCOME_EXPIRED,
+    WFA_T_COUNT
+} wfa_text_t;
+
+//  The template of text key in lang.
+const char *wfa_text (wfa_text_t key, wfa_lang_t lang);
+
+//  Format text key in lang into buf with the template's arguments. Returns buf.
+char *wfa_text_format (wfa_text_t key, wfa_lang_t lang, char *buf, size_t size, ...);
+
+//  The same, from a va_list.
+char *wfa_text_vformat (wfa_text_t key, wfa_lang_t lang, char *buf, size_t size, va_list args);
+
+//  Format text key in both languages from one argument list: into text_id
+//  and text_en, each of size bytes.
+void wfa_text_both (wfa_text_t key, char *text_id, char *text_en, size_t size, ...);
 
 void wfa_error_test (bool verbose);
 

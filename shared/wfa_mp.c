@@ -271,6 +271,14 @@ wfa_mp_pack_strn (msgpack_packer *pk, const char *text, size_t len)
     msgpack_pack_str_body (pk, text, len);
 }
 
+//  A packer writing into an empty buffer.
+void
+wfa_mp_writer_init (msgpack_sbuffer *buffer, msgpack_packer *pk)
+{
+    msgpack_sbuffer_init (buffer);
+    msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
+}
+
 //  Pack a string, or nil for NULL.
 void
 wfa_mp_pack_str (msgpack_packer *pk, const char *text)

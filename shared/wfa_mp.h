@@ -42,6 +42,10 @@ bool wfa_utf8_valid (const char *text, size_t len);
 //  boundary: the length to cut at.
 size_t wfa_utf8_cut (const char *text, size_t len, size_t max);
 
+//  Start packing into an empty buffer; msgpack_sbuffer_destroy (buffer)
+//  frees what was packed.
+void wfa_mp_writer_init (msgpack_sbuffer *buffer, msgpack_packer *pk);
+
 //  Pack a NUL-terminated string (NULL packs nil).
 void wfa_mp_pack_str (msgpack_packer *pk, const char *text);
 //  Pack len bytes as a str.

@@ -121,32 +121,23 @@ static const s_key_t s_keys [] = {
 //  never loosen them).
 typedef struct {
     const char *name;           //  Key in [limits] (or limits.KEY of an OPD)
-    const char *article_id;     //  The rule, in Bahasa Indonesia
-    const char *article_en;     //  and in English
+    wfa_text_t article;         //  The rule, in the text table
 } s_legal_t;
 
 static const s_legal_t s_legal [] = {
-    { "weekly_location_days",
-      "pasal 13 ayat (1) PermenPAN-RB 4/2025: fleksibilitas lokasi paling banyak 2 hari kerja seminggu; "
-      "pemda boleh menurunkan, tidak menaikkan",
-      "art. 13(1) PermenPAN-RB 4/2025: location flexibility at most 2 working days a week; "
-      "a pemda may lower it, never raise it" },
-    { NULL, NULL, NULL }
+    { "weekly_location_days", WFA_T_LEGAL_WEEKLY_LOCATION_DAYS },
+    { NULL, WFA_T_COUNT }
 };
 
 //  Retired keys: where their rule lives now.
 typedef struct {
     const char *name;
-    const char *moved_id, *moved_en;
+    wfa_text_t moved;           //  Where its rule is now, in the text table
 } s_retired_t;
 
 static const s_retired_t s_retired [] = {
-    { "ramadan",
-      "tidak dipakai lagi: tanggal Ramadan kini di kalender pemda (CALENDAR.SET, jenis ramadan, "
-      "mis. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)",
-      "no longer read: the dates of Ramadan now go in the pemda calendar (CALENDAR.SET, "
-      "kind ramadan, e.g. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)" },
-    { NULL, NULL, NULL }
+    { "ramadan", WFA_T_RETIRED_RAMADAN },
+    { NULL, WFA_T_COUNT }
 };
 
 static const char *s_kind_names [] = { "rumah", "kantor_lain", "lokasi_lain", "sif", "dinamis" };
@@ -192,7 +183,7 @@ typedef struct {
     int delegate_line;          //  Line of ppk_delegate, 0 if not given
 } s_parser_t;
 
-#define S_WHY_MAX 200           //  "must be ..." text of a bad value
+#define S_WHY_MAX 200           //  "must be ..." text of a bad value, per language
 
 //  ---------------------------------------------------------------------
 //  Small helpers
@@ -205,33 +196,58 @@ s_error_destroy (void **item_p)
     *item_p = NULL;
 }
 
-//  Format into a 256-byte message, cut on a character boundary.
-static void __attribute__ ((format (printf, 2, 3)))
-s_format (char *dest, const char *format, ...)
+//  Cut both messages of a problem on a character boundary to fit 256 bytes.
+static wfa_policy_error_t *
+s_error_cut (wfa_policy_error_t *error)
 {
-    va_list args;
-    va_start (args, format);
-    vsnprintf (dest, 256, format, args);
-    va_end (args);
-    dest [wfa_utf8_cut (dest, strlen (dest), 255)] = 0;
+    error->message_id [wfa_utf8_cut (error->message_id, strlen (error->message_id), 255)] = 0;
+    error->message_en [wfa_utf8_cut (error->message_en, strlen (error->message_en), 255)] = 0;
+    return error;
 }
 
-//  Record one problem at a line.
-static void
-s_error_at (s_parser_t *self, int line, const char *message_id, const char *message_en)
+//  A new problem at line: text key of the message table in both languages.
+static wfa_policy_error_t *
+s_error_vnew (int line, wfa_text_t key, va_list args)
 {
     wfa_policy_error_t *error = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
     error->line = line;
-    s_format (error->message_id, "%s", message_id);
-    s_format (error->message_en, "%s", message_en);
-    zlistx_add_end (self->errors, error);
+    va_list copy;
+    va_copy (copy, args);
+    wfa_text_vformat (key, WFA_LANG_ID, error->message_id, sizeof error->message_id, args);
+    wfa_text_vformat (key, WFA_LANG_EN, error->message_en, sizeof error->message_en, copy);
+    va_end (copy);
+    return s_error_cut (error);
 }
 
-//  Record one problem at the current line.
-static void
-s_error (s_parser_t *self, const char *message_id, const char *message_en)
+//  The same, from the template's arguments.
+static wfa_policy_error_t *
+s_error_new (int line, wfa_text_t key, ...)
 {
-    s_error_at (self, self->line, message_id, message_en);
+    va_list args;
+    va_start (args, key);
+    wfa_policy_error_t *error = s_error_vnew (line, key, args);
+    va_end (args);
+    return error;
+}
+
+//  Record one problem (text key with its arguments) at a line.
+static void
+s_error_at (s_parser_t *self, int line, wfa_text_t key, ...)
+{
+    va_list args;
+    va_start (args, key);
+    zlistx_add_end (self->errors, s_error_vnew (line, key, args));
+    va_end (args);
+}
+
+//  Record one problem (text key with its arguments) at the current line.
+static void
+s_error (s_parser_t *self, wfa_text_t key, ...)
+{
+    va_list args;
+    va_start (args, key);
+    zlistx_add_end (self->errors, s_error_vnew (self->line, key, args));
+    va_end (args);
 }
 
 //  Trim spaces at both ends, in place.
@@ -348,10 +364,10 @@ s_parse_kinds (char *value, int first, int last, bool *allowed)
 
 //  Set a key from its text (cut in place) into rules and, for the
 //  blackout, into *blackout_p/*count_p. False if the value is bad, with
-//  what it must be in why_id and why_en.
+//  what it must be in why [WFA_LANG_ID] and why [WFA_LANG_EN].
 static bool
 s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout_p,
-             size_t *count_p, bool stored, char *why_id, char *why_en)
+             size_t *count_p, bool stored, char why [2][S_WHY_MAX])
 {
     char *field = (char *) rules + key->offset;
     int number = 0;
@@ -368,14 +384,12 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 return true;
             }
             if (parsed && number > key->max && legal->name) {
-                snprintf (why_id, S_WHY_MAX, "bilangan bulat %d..%d (%s)", key->min, key->max,
-                          legal->article_id);
-                snprintf (why_en, S_WHY_MAX, "a whole number %d..%d (%s)", key->min, key->max,
-                          legal->article_en);
+                for (int lang = WFA_LANG_ID; lang <= WFA_LANG_EN; lang++)
+                    wfa_text_format (WFA_T_MUST_INT_LEGAL, (wfa_lang_t) lang, why [lang], S_WHY_MAX,
+                                     key->min, key->max, wfa_text (legal->article, (wfa_lang_t) lang));
                 return false;
             }
-            snprintf (why_id, S_WHY_MAX, "bilangan bulat %d..%d", key->min, key->max);
-            snprintf (why_en, S_WHY_MAX, "a whole number %d..%d", key->min, key->max);
+            wfa_text_both (WFA_T_MUST_INT, why [0], why [1], S_WHY_MAX, key->min, key->max);
             return false;
         }
         case S_TYPE_DECIMAL:
@@ -384,26 +398,21 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 *(double *) field = number / 100.0;
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "angka %d..%d, paling banyak 2 desimal dengan titik "
-                      "(mis. 37.5, bukan 37,5)", key->min, key->max);
-            snprintf (why_en, S_WHY_MAX, "a number %d..%d, at most 2 decimals after a point "
-                      "(e.g. 37.5, not 37,5)", key->min, key->max);
+            wfa_text_both (WFA_T_MUST_DECIMAL, why [0], why [1], S_WHY_MAX, key->min, key->max);
             return false;
         case S_TYPE_YESNO:
             if (streq (value, "yes") || streq (value, "no")) {
                 *(bool *) field = streq (value, "yes");
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "yes atau no");
-            snprintf (why_en, S_WHY_MAX, "yes or no");
+            wfa_text_both (WFA_T_MUST_YESNO, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_MISSING:
             if (streq (value, "deny") || streq (value, "allow")) {
                 *(bool *) field = streq (value, "allow");
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "deny atau allow");
-            snprintf (why_en, S_WHY_MAX, "deny or allow");
+            wfa_text_both (WFA_T_MUST_MISSING, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_TZ:
             number = streq (value, "WIB")? WFA_TZ_WIB: streq (value, "WITA")? WFA_TZ_WITA:
@@ -412,8 +421,7 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 *(int *) field = number;
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "WIB, WITA atau WIT");
-            snprintf (why_en, S_WHY_MAX, "WIB, WITA or WIT");
+            wfa_text_both (WFA_T_MUST_TZ, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_CLOCK: {
             int hours = -1, minutes = -1;
@@ -424,8 +432,7 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 *(int *) field = hours * 60 + minutes;
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "jam HH:MM, 00:00..23:59");
-            snprintf (why_en, S_WHY_MAX, "a time HH:MM, 00:00..23:59");
+            wfa_text_both (WFA_T_MUST_CLOCK, why [0], why [1], S_WHY_MAX);
             return false;
         }
         case S_TYPE_GEO: {
@@ -442,8 +449,7 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 pair [1] = (int) lround (lon * 1e6);
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "LINTANG, BUJUR dalam derajat (mis. -8.1335, 113.2248), atau kosong");
-            snprintf (why_en, S_WHY_MAX, "LAT, LON in degrees (e.g. -8.1335, 113.2248), or empty");
+            wfa_text_both (WFA_T_MUST_GEO, why [0], why [1], S_WHY_MAX);
             return false;
         }
         case S_TYPE_PREDIKAT:
@@ -452,34 +458,26 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 *(int *) field = number;
                 return true;
             }
-            snprintf (why_id, S_WHY_MAX, "none, sangat_kurang, kurang, butuh_perbaikan, baik "
-                      "atau sangat_baik");
-            snprintf (why_en, S_WHY_MAX, "none, sangat_kurang, kurang, butuh_perbaikan, baik "
-                      "or sangat_baik");
+            wfa_text_both (WFA_T_MUST_PREDIKAT, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_LOCATION:
             if (s_parse_kinds (value, WFA_KIND_RUMAH, WFA_KIND_LOKASI_LAIN, (bool *) field))
                 return true;
-            snprintf (why_id, S_WHY_MAX, "daftar dipisah koma dari rumah, kantor_lain, "
-                      "lokasi_lain (masing-masing sekali), atau kosong");
-            snprintf (why_en, S_WHY_MAX, "a comma-separated list of rumah, kantor_lain, "
-                      "lokasi_lain (each at most once), or empty");
+            wfa_text_both (WFA_T_MUST_LOCATION_KINDS, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_TIME:
             if (s_parse_kinds (value, WFA_KIND_SIF, WFA_KIND_DINAMIS, (bool *) field))
                 return true;
-            snprintf (why_id, S_WHY_MAX, "daftar dipisah koma dari sif, dinamis "
-                      "(masing-masing sekali), atau kosong");
-            snprintf (why_en, S_WHY_MAX, "a comma-separated list of sif, dinamis "
-                      "(each at most once), or empty");
+            wfa_text_both (WFA_T_MUST_TIME_KINDS, why [0], why [1], S_WHY_MAX);
             return false;
         case S_TYPE_RETIRED: {
             if (*value == 0 || stored)
                 return true;        //  Older canonical texts write it empty
             for (const s_retired_t *retired = s_retired; retired->name; retired++)
                 if (streq (retired->name, key->name)) {
-                    snprintf (why_id, S_WHY_MAX, "kosong: kunci ini %s", retired->moved_id);
-                    snprintf (why_en, S_WHY_MAX, "empty: this key is %s", retired->moved_en);
+                    for (int lang = WFA_LANG_ID; lang <= WFA_LANG_EN; lang++)
+                        wfa_text_format (WFA_T_MUST_EMPTY_RETIRED, (wfa_lang_t) lang, why [lang],
+                                         S_WHY_MAX, wfa_text (retired->moved, (wfa_lang_t) lang));
                 }
             return false;
         }
@@ -491,9 +489,8 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                     count += *scan == ',';
             }
             if (count > WFA_POLICY_BLACKOUT_MAX) {
-                snprintf (why_id, S_WHY_MAX, "paling banyak %d tanggal atau rentang",
-                          WFA_POLICY_BLACKOUT_MAX);
-                snprintf (why_en, S_WHY_MAX, "at most %d dates or ranges", WFA_POLICY_BLACKOUT_MAX);
+                wfa_text_both (WFA_T_MUST_BLACKOUT_COUNT, why [0], why [1], S_WHY_MAX,
+                               WFA_POLICY_BLACKOUT_MAX);
                 return false;
             }
             int *days = count? (int *) malloc (count * 2 * sizeof (int)): NULL;
@@ -505,20 +502,8 @@ s_value_set (const s_key_t *key, char *value, wfa_rules_t *rules, int **blackout
                 int rc = s_parse_range (item, &days [item_nbr * 2], &days [item_nbr * 2 + 1]);
                 if (rc) {
                     free (days);
-                    if (rc == -2) {
-                        snprintf (why_id, S_WHY_MAX, "rentang yang akhirnya tidak sebelum awalnya "
-                                  "(entri ke-%zu)", item_nbr + 1);
-                        snprintf (why_en, S_WHY_MAX, "ranges that do not end before they start "
-                                  "(entry %zu)", item_nbr + 1);
-                    }
-                    else {
-                        snprintf (why_id, S_WHY_MAX, "daftar dipisah koma dari tanggal YYYY-MM-DD "
-                                  "atau rentang YYYY-MM-DD..YYYY-MM-DD (entri ke-%zu salah)",
-                                  item_nbr + 1);
-                        snprintf (why_en, S_WHY_MAX, "a comma-separated list of dates YYYY-MM-DD "
-                                  "or ranges YYYY-MM-DD..YYYY-MM-DD (entry %zu is wrong)",
-                                  item_nbr + 1);
-                    }
+                    wfa_text_both (rc == -2? WFA_T_MUST_BLACKOUT_ORDER: WFA_T_MUST_BLACKOUT_DATES,
+                                   why [0], why [1], S_WHY_MAX, item_nbr + 1);
                     return false;
                 }
                 item_nbr++;
@@ -678,22 +663,21 @@ static void
 s_parse_value (s_parser_t *self, int key_nbr, const char *label, char *value,
                wfa_rules_t *rules, int **blackout_p, size_t *count_p, int *key_line)
 {
-    char message_id [256], message_en [256];
     if (key_line [key_nbr]) {
-        s_format (message_id, "Kunci %s sudah ditulis di baris %d; tulis sekali saja",
-                  label, key_line [key_nbr]);
-        s_format (message_en, "Key %s was already given on line %d; give it once",
-                  label, key_line [key_nbr]);
-        s_error (self, message_id, message_en);
+        s_error (self, WFA_T_POLICY_DUPLICATE_KEY, label, key_line [key_nbr]);
         return;
     }
     key_line [key_nbr] = self->line;
-    char why_id [S_WHY_MAX], why_en [S_WHY_MAX];
-    if (!s_value_set (&s_keys [key_nbr], value, rules, blackout_p, count_p, self->stored,
-                      why_id, why_en)) {
-        s_format (message_id, "Nilai %s tidak sah: harus %s", label, why_id);
-        s_format (message_en, "Bad value for %s: must be %s", label, why_en);
-        s_error (self, message_id, message_en);
+    char why [2][S_WHY_MAX];
+    if (!s_value_set (&s_keys [key_nbr], value, rules, blackout_p, count_p, self->stored, why)) {
+        //  What it must be differs by language, so each is formatted alone
+        wfa_policy_error_t *error = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
+        error->line = self->line;
+        wfa_text_format (WFA_T_POLICY_BAD_VALUE, WFA_LANG_ID, error->message_id,
+                         sizeof error->message_id, label, why [WFA_LANG_ID]);
+        wfa_text_format (WFA_T_POLICY_BAD_VALUE, WFA_LANG_EN, error->message_en,
+                         sizeof error->message_en, label, why [WFA_LANG_EN]);
+        zlistx_add_end (self->errors, s_error_cut (error));
     }
 }
 
@@ -701,11 +685,8 @@ s_parse_value (s_parser_t *self, int key_nbr, const char *label, char *value,
 static void
 s_unknown_key (s_parser_t *self, const char *key, const char *where, const char *allowed)
 {
-    char message_id [256], message_en [256];
     int len = (int) wfa_utf8_cut (key, strlen (key), 40);
-    s_format (message_id, "Kunci tidak dikenal '%.*s' di %s; yang boleh: %s", len, key, where, allowed);
-    s_format (message_en, "Unknown key '%.*s' in %s; allowed: %s", len, key, where, allowed);
-    s_error (self, message_id, message_en);
+    s_error (self, WFA_T_POLICY_UNKNOWN_KEY, len, key, where, allowed);
 }
 
 //  Parse a step value (in place) into step; false if bad.
@@ -748,20 +729,14 @@ static void
 s_parse_step (s_parser_t *self, const char *key, char *value)
 {
     wfa_policy_t *policy = self->policy;
-    char message_id [256], message_en [256];
     if (streq (key, "ppk_delegate")) {
         if (self->delegate_line) {
-            s_format (message_id, "Kunci chain.ppk_delegate sudah ada di baris %d; tulis sekali saja",
-                      self->delegate_line);
-            s_format (message_en, "Key chain.ppk_delegate was already given on line %d; give it once",
-                      self->delegate_line);
-            s_error (self, message_id, message_en);
+            s_error (self, WFA_T_POLICY_DUPLICATE_DELEGATE, self->delegate_line);
             return;
         }
         self->delegate_line = self->line;
         if (s_lookup (s_step_roles, value) < 0) {
-            s_error (self, "Nilai ppk_delegate tidak sah: harus atasan, kepala_opd atau bkd",
-                     "Bad value for ppk_delegate: must be atasan, kepala_opd or bkd");
+            s_error (self, WFA_T_POLICY_BAD_DELEGATE);
             return;
         }
         snprintf (policy->ppk_delegate, sizeof policy->ppk_delegate, "%s", value);
@@ -774,25 +749,16 @@ s_parse_step (s_parser_t *self, const char *key, char *value)
     self->step_lines++;
     wfa_step_t step;
     if (!s_step_parse (value, &step)) {
-        s_error (self, "Nilai step tidak sah: harus PERAN, sla_hours=N, on_timeout=TINDAKAN; PERAN "
-                 "atasan, kepala_opd atau bkd; N 1..720; TINDAKAN remind, escalate atau expire",
-                 "Bad value for step: must be ROLE, sla_hours=N, on_timeout=ACTION; ROLE atasan, "
-                 "kepala_opd or bkd; N 1..720; ACTION remind, escalate or expire");
+        s_error (self, WFA_T_POLICY_BAD_STEP);
         return;
     }
     if (policy->step_count == WFA_POLICY_STEPS_MAX) {
-        s_format (message_id, "Terlalu banyak step di [chain]: paling banyak %d", WFA_POLICY_STEPS_MAX);
-        s_format (message_en, "Too many steps in [chain]: at most %d", WFA_POLICY_STEPS_MAX);
-        s_error (self, message_id, message_en);
+        s_error (self, WFA_T_POLICY_TOO_MANY_STEPS, WFA_POLICY_STEPS_MAX);
         return;
     }
     for (size_t step_nbr = 0; step_nbr < policy->step_count; step_nbr++)
         if (streq (policy->steps [step_nbr].role, step.role)) {
-            s_format (message_id, "Nilai step tidak sah: peran %s sudah punya step; "
-                      "setiap peran paling banyak sekali", step.role);
-            s_format (message_en, "Bad value for step: role %s already has a step; "
-                      "each role at most once", step.role);
-            s_error (self, message_id, message_en);
+            s_error (self, WFA_T_POLICY_DUPLICATE_STEP_ROLE, step.role);
             return;
         }
     policy->steps [policy->step_count++] = step;
@@ -836,13 +802,11 @@ static void
 s_parse_header (s_parser_t *self, char *line)
 {
     wfa_policy_t *policy = self->policy;
-    char message_id [256], message_en [256];
     self->section = S_SECTION_SKIP;
     self->opd = NULL;
     size_t len = strlen (line);
     if (len < 2 || line [len - 1] != ']') {
-        s_error (self, "Judul bagian harus [nama] atau [opd KODE], diakhiri ']'",
-                 "A section header must be [name] or [opd CODE], ending with ']'");
+        s_error (self, WFA_T_POLICY_BAD_HEADER);
         return;
     }
     line [len - 1] = 0;
@@ -850,25 +814,16 @@ s_parse_header (s_parser_t *self, char *line)
     if (strncmp (name, "opd", 3) == 0 && (name [3] == 0 || isspace ((unsigned char) name [3]))) {
         char *code = s_trim (name + 3);
         if (!wfa_opd_code_valid (code)) {
-            s_error (self, "Kode OPD tidak sah di [opd KODE]: harus huruf, angka, '.', '_' atau '-', "
-                     "1..64 byte",
-                     "Bad OPD code in [opd CODE]: must be letters, digits, '.', '_' or '-', 1..64 bytes");
+            s_error (self, WFA_T_POLICY_BAD_OPD_CODE);
             return;
         }
         s_opd_t *opd = (s_opd_t *) zhashx_lookup (policy->opds, code);
         if (opd) {
-            s_format (message_id, "Bagian [opd %s] sudah ada di baris %d; tulis sekali saja",
-                      code, opd->line);
-            s_format (message_en, "Section [opd %s] was already given on line %d; give it once",
-                      code, opd->line);
-            s_error (self, message_id, message_en);
+            s_error (self, WFA_T_POLICY_DUPLICATE_OPD, code, opd->line);
             return;
         }
         if (zhashx_size (policy->opds) == WFA_POLICY_OPDS_MAX) {
-            s_format (message_id, "Terlalu banyak bagian [opd KODE]: paling banyak %d",
-                      WFA_POLICY_OPDS_MAX);
-            s_format (message_en, "Too many [opd CODE] sections: at most %d", WFA_POLICY_OPDS_MAX);
-            s_error (self, message_id, message_en);
+            s_error (self, WFA_T_POLICY_TOO_MANY_OPDS, WFA_POLICY_OPDS_MAX);
             return;
         }
         opd = (s_opd_t *) zmalloc (sizeof (s_opd_t));
@@ -882,11 +837,7 @@ s_parse_header (s_parser_t *self, char *line)
     for (int section_nbr = S_SECTION_PEMDA; section_nbr <= S_SECTION_CHAIN; section_nbr++)
         if (streq (name, s_section_names [section_nbr])) {
             if (self->section_line [section_nbr]) {
-                s_format (message_id, "Bagian [%s] sudah ada di baris %d; tulis sekali saja",
-                          name, self->section_line [section_nbr]);
-                s_format (message_en, "Section [%s] was already given on line %d; give it once",
-                          name, self->section_line [section_nbr]);
-                s_error (self, message_id, message_en);
+                s_error (self, WFA_T_POLICY_DUPLICATE_SECTION, name, self->section_line [section_nbr]);
                 return;
             }
             self->section_line [section_nbr] = self->line;
@@ -896,26 +847,19 @@ s_parse_header (s_parser_t *self, char *line)
             return;
         }
     int cut = (int) wfa_utf8_cut (name, strlen (name), 40);
-    s_format (message_id, "Bagian tidak dikenal [%.*s]; yang boleh: [pemda], [kinds], [limits], "
-              "[capacity], [eligibility], [monev], [chain], [opd KODE]", cut, name);
-    s_format (message_en, "Unknown section [%.*s]; allowed: [pemda], [kinds], [limits], "
-              "[capacity], [eligibility], [monev], [chain], [opd CODE]", cut, name);
-    s_error (self, message_id, message_en);
+    s_error (self, WFA_T_POLICY_UNKNOWN_SECTION, cut, name);
 }
 
 //  One line of len bytes, without its end.
 static void
 s_parse_line (s_parser_t *self, const char *start, size_t len)
 {
-    char message_id [256], message_en [256];
     if (len > WFA_POLICY_LINE_MAX) {
-        s_format (message_id, "Baris lebih panjang dari %d byte", WFA_POLICY_LINE_MAX);
-        s_format (message_en, "Line is longer than %d bytes", WFA_POLICY_LINE_MAX);
-        s_error (self, message_id, message_en);
+        s_error (self, WFA_T_POLICY_LINE_TOO_LONG, WFA_POLICY_LINE_MAX);
         return;
     }
     if (memchr (start, 0, len) || !wfa_utf8_valid (start, len)) {
-        s_error (self, "Baris bukan teks UTF-8 yang sah", "Line is not valid UTF-8 text");
+        s_error (self, WFA_T_POLICY_LINE_NOT_UTF8);
         return;
     }
     char buffer [WFA_POLICY_LINE_MAX + 1];
@@ -932,8 +876,7 @@ s_parse_line (s_parser_t *self, const char *start, size_t len)
         return;
     }
     if (self->section == S_SECTION_NONE) {
-        s_error (self, "Teks di luar bagian: mulailah dengan judul bagian seperti [limits]",
-                 "Text outside a section: start with a section header such as [limits]");
+        s_error (self, WFA_T_POLICY_OUTSIDE_SECTION);
         return;
     }
     if (self->section == S_SECTION_SKIP)
@@ -943,7 +886,7 @@ s_parse_line (s_parser_t *self, const char *start, size_t len)
         *equals = 0;
     char *key = s_trim (line);
     if (!equals || !*key) {
-        s_error (self, "Baris harus berbentuk kunci = nilai", "A line must be key = value");
+        s_error (self, WFA_T_POLICY_NOT_KEY_VALUE);
         return;
     }
     char *value = s_trim (equals + 1);
@@ -990,10 +933,10 @@ wfa_policy_default (const char *pemda)
     for (int key_nbr = 0; s_keys [key_nbr].name; key_nbr++) {
         const s_key_t *key = &s_keys [key_nbr];
         if (key->fallback) {
-            char value [64], why_id [S_WHY_MAX], why_en [S_WHY_MAX];
+            char value [64], why [2][S_WHY_MAX];
             snprintf (value, sizeof value, "%s", key->fallback);
             bool valid = s_value_set (key, value, &self->rules, &self->blackout,
-                                      &self->blackout_count, false, why_id, why_en);
+                                      &self->blackout_count, false, why);
             assert (valid);
             (void) valid;
         }
@@ -1046,7 +989,6 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
     parser.errors = zlistx_new ();
     assert (parser.errors);
     zlistx_set_destructor (parser.errors, s_error_destroy);
-    char message_id [256], message_en [256];
     const char *end = text + size;
     //  Whole-file limits first, before anything is allocated for the text
     if (size > WFA_POLICY_SIZE_MAX) {
@@ -1054,9 +996,7 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
         int line = 1;
         for (const char *scan = text; scan < text + WFA_POLICY_SIZE_MAX; scan++)
             line += *scan == '\n';
-        s_format (message_id, "Berkas lebih besar dari %d byte (64 KiB)", WFA_POLICY_SIZE_MAX);
-        s_format (message_en, "File is larger than %d bytes (64 KiB)", WFA_POLICY_SIZE_MAX);
-        s_error_at (&parser, line, message_id, message_en);
+        s_error_at (&parser, line, WFA_T_POLICY_FILE_TOO_LARGE, WFA_POLICY_SIZE_MAX);
     }
     else {
         size_t lines = 0;
@@ -1064,9 +1004,8 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
             lines += *scan == '\n';
         lines += size > 0 && end [-1] != '\n';
         if (lines > WFA_POLICY_LINES_MAX) {
-            s_format (message_id, "Berkas lebih dari %d baris", WFA_POLICY_LINES_MAX);
-            s_format (message_en, "File has more than %d lines", WFA_POLICY_LINES_MAX);
-            s_error_at (&parser, WFA_POLICY_LINES_MAX + 1, message_id, message_en);
+            s_error_at (&parser, WFA_POLICY_LINES_MAX + 1, WFA_T_POLICY_TOO_MANY_LINES,
+                        WFA_POLICY_LINES_MAX);
         }
     }
     if (zlistx_size (parser.errors) == 0) {
@@ -1089,12 +1028,7 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
     //  line order with the others
     wfa_policy_error_t *late = NULL;
     if (parser.policy && parser.section_line [S_SECTION_CHAIN] && parser.step_lines == 0) {
-        late = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
-        late->line = parser.section_line [S_SECTION_CHAIN];
-        s_format (late->message_id, "Bagian [chain] tanpa step: tulis paling sedikit satu "
-                  "step = PERAN, sla_hours=N, on_timeout=TINDAKAN");
-        s_format (late->message_en, "Section [chain] has no step: give at least one "
-                  "step = ROLE, sla_hours=N, on_timeout=ACTION");
+        late = s_error_new (parser.section_line [S_SECTION_CHAIN], WFA_T_POLICY_CHAIN_EMPTY);
     }
     //  The chain ends with the decision made for the PPK: the BKD's, or the
     //  role the policy names as the PPK's delegate. A text stored before
@@ -1105,14 +1039,8 @@ s_parse (const char *text, size_t size, const char *pemda, zlistx_t *errors, boo
     if (late == NULL && parser.policy && parser.policy->step_count > 0
     &&  !streq (parser.policy->steps [parser.policy->step_count - 1].role,
                 parser.policy->ppk_delegate)) {
-        late = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
-        late->line = parser.last_step_line? parser.last_step_line: parser.delegate_line;
-        s_format (late->message_id, "Nilai step tidak sah: step terakhir [chain] harus %s; "
-                  "keputusan akhir diambil atas nama PPK oleh BKD atau delegasi PPK yang "
-                  "disebut ppk_delegate (PermenPAN-RB 4/2025 pasal 12)", parser.policy->ppk_delegate);
-        s_format (late->message_en, "Bad value for step: the last step of [chain] must be %s; "
-                  "the final decision is made for the PPK by the BKD or the PPK's delegate "
-                  "named in ppk_delegate (PermenPAN-RB 4/2025 art. 12)", parser.policy->ppk_delegate);
+        late = s_error_new (parser.last_step_line? parser.last_step_line: parser.delegate_line,
+                            WFA_T_POLICY_CHAIN_LAST_STEP, parser.policy->ppk_delegate);
     }
     bool failed = late || zlistx_size (parser.errors) > 0;
     wfa_policy_error_t *error = (wfa_policy_error_t *) zlistx_first (parser.errors);
@@ -1159,10 +1087,7 @@ wfa_policy_load (const char *path, const char *pemda, zlistx_t *errors)
     FILE *file = fopen (path, "rb");
     if (!file) {
         if (errors) {
-            wfa_policy_error_t *error = (wfa_policy_error_t *) zmalloc (sizeof (wfa_policy_error_t));
-            s_format (error->message_id, "Berkas %s tidak dapat dibuka: %s", path, strerror (errno));
-            s_format (error->message_en, "Cannot open file %s: %s", path, strerror (errno));
-            zlistx_add_end (errors, error);
+            zlistx_add_end (errors, s_error_new (0, WFA_T_POLICY_CANNOT_OPEN, path, strerror (errno)));
         }
         return NULL;
     }

@@ -581,9 +581,8 @@ wfa_store_test (bool verbose)
     }
     redisReply fields = { .type = REDIS_REPLY_ARRAY, .elements = 8, .element = items };
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     wfa_store_pack_request (&pk, &fields, NULL);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);

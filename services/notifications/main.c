@@ -1,11 +1,15 @@
 /*  wfa-notifications - tells the right people at each transition.
 
-    Consumes approval.pending (the approver is told a request awaits
-    them), approval.no_approver (the BKD and admin pemda are told a request
-    waits for a role nobody holds) and request.approved / request.rejected
-    (the employee is told the decision, with the approval number) and writes in-app inbox entries. The entry id is the
-    event id and the write is HSETNX (shared/lua/inbox_add.lua), so a
-    redelivered event never makes a second entry. Serves INBOX.LIST. */
+    Consumes approval.pending (the step's approvers are told a request
+    awaits them), approval.reminder / approval.escalated (they are told it
+    is past its deadline), request.approved / rejected / returned / revoked /
+    expired (the employee is told what happened, with the approval number),
+    and the notices that name who to tell and carry their own text
+    (approval.no_approver for the BKD and admin pemda, report.*, monev.*).
+    Each becomes an in-app inbox entry whose texts come from the message
+    table (wfa_error.c). The entry id is the event id and the write is
+    HSETNX (shared/lua/inbox_add.lua), so a redelivered event never makes a
+    second entry. Serves INBOX.LIST. */
 #include "wfa.h"
 
 //  Write one inbox entry for nip about event.
@@ -17,9 +21,8 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     int64_t at = 0;
     wfa_mp_int (wfa_mp_get (event->data, "at"), &at);
     msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&buffer, &pk);
     msgpack_pack_map (&pk, 6);
     wfa_mp_pack_kv_str (&pk, "entry_id", event->id);
     wfa_mp_pack_kv_int (&pk, "at", at);
@@ -56,6 +59,26 @@ s_field (const wfa_event_t *event, const char *name, char *buf, size_t size)
     return buf;
 }
 
+//  Write the entry to the inbox of every valid NIP in the event's array
+//  field name (none when it is absent). Returns -1 if a write failed.
+static int
+s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name,
+             const char *text_id, const char *text_en)
+{
+    const msgpack_object *people = wfa_mp_get (event->data, name);
+    for (uint32_t person_nbr = 0; people && people->type == MSGPACK_OBJECT_ARRAY
+         && person_nbr < people->via.array.size; person_nbr++) {
+        const msgpack_object *each = &people->via.array.ptr [person_nbr];
+        char nip [32];
+        if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
+            continue;
+        snprintf (nip, sizeof nip, "%.18s", each->via.str.ptr);
+        if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, text_id, text_en))
+            return -1;
+    }
+    return 0;
+}
+
 //  Monev notices (report.*, monev.*): the event names who to tell and says
 //  it in both languages.
 static int
@@ -67,18 +90,7 @@ s_on_notice (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "message_en", text_en, sizeof text_en);
     text_id [wfa_utf8_cut (text_id, strlen (text_id), 500)] = 0;
     text_en [wfa_utf8_cut (text_en, strlen (text_en), 500)] = 0;
-    const msgpack_object *notify = wfa_mp_get (event->data, "notify");
-    for (uint32_t person_nbr = 0; notify && notify->type == MSGPACK_OBJECT_ARRAY
-         && person_nbr < notify->via.array.size; person_nbr++) {
-        const msgpack_object *each = &notify->via.array.ptr [person_nbr];
-        char nip [32];
-        if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
-            continue;
-        snprintf (nip, sizeof nip, "%.18s", each->via.str.ptr);
-        if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, text_id, text_en))
-            return -1;
-    }
-    return 0;
+    return s_tell_each (event, redis, "notify", text_id, text_en);
 }
 
 //  approval.pending: tell the approver.
@@ -91,23 +103,11 @@ s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "nip", nip, sizeof nip);
     s_field (event, "name", name, sizeof name);
     s_field (event, "request_id", request_id, sizeof request_id);
-    snprintf (text_id, sizeof text_id, "Pengajuan %s dari %s (%s) menunggu keputusan Anda",
-              request_id, name, nip);
-    snprintf (text_en, sizeof text_en, "Request %s from %s (%s) awaits your decision",
-              request_id, name, nip);
+    wfa_text_both (WFA_T_NOTICE_PENDING, text_id, text_en, sizeof text_id, request_id, name, nip);
     //  Every approver of the step is told (a pool, for a bkd step)
     const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
-    if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY) {
-        for (uint32_t approver_nbr = 0; approver_nbr < approvers->via.array.size; approver_nbr++) {
-            const msgpack_object *each = &approvers->via.array.ptr [approver_nbr];
-            if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
-                continue;
-            snprintf (approver, sizeof approver, "%.18s", each->via.str.ptr);
-            if (wfa_nip_valid (approver) && s_add_entry (event, redis, approver, text_id, text_en))
-                return -1;
-        }
-        return 0;
-    }
+    if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY)
+        return s_tell_each (event, redis, "approvers", text_id, text_en);
     if (!wfa_nip_valid (approver)) {
         wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
         return 0;
@@ -124,27 +124,9 @@ s_on_deadline (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     char request_id [64], nip [32], text_id [512], text_en [512];
     s_field (event, "request_id", request_id, sizeof request_id);
     s_field (event, "nip", nip, sizeof nip);
-    bool reminder = streq (event->type, "approval.reminder");
-    snprintf (text_id, sizeof text_id, reminder?
-              "Pengingat: pengajuan %s dari %s masih menunggu keputusan Anda (batas waktu terlewati)":
-              "Eskalasi: pengajuan %s dari %s melewati batas waktu dan kini menunggu keputusan Anda",
-              request_id, nip);
-    snprintf (text_en, sizeof text_en, reminder?
-              "Reminder: request %s from %s still awaits your decision (past its deadline)":
-              "Escalated: request %s from %s is past its deadline and now awaits your decision",
-              request_id, nip);
-    const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
-    for (uint32_t approver_nbr = 0; approvers && approvers->type == MSGPACK_OBJECT_ARRAY
-         && approver_nbr < approvers->via.array.size; approver_nbr++) {
-        const msgpack_object *each = &approvers->via.array.ptr [approver_nbr];
-        char approver [32];
-        if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
-            continue;
-        snprintf (approver, sizeof approver, "%.18s", each->via.str.ptr);
-        if (wfa_nip_valid (approver) && s_add_entry (event, redis, approver, text_id, text_en))
-            return -1;
-    }
-    return 0;
+    wfa_text_both (streq (event->type, "approval.reminder")? WFA_T_NOTICE_REMINDER: WFA_T_NOTICE_ESCALATED,
+                   text_id, text_en, sizeof text_id, request_id, nip);
+    return s_tell_each (event, redis, "approvers", text_id, text_en);
 }
 
 //  request.approved / request.rejected: tell the employee.
@@ -152,14 +134,13 @@ static int
 s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char nip [32], request_id [64], decided_by [32], note [512], text_id [1024], text_en [1024];
-    char number [64], number_id [96] = "", number_en [96] = "";
+    char nip [32], request_id [64], decided_by [32], note [512], text [2][1024];
+    char number [64], number_text [2][96] = { "", "" };
     s_field (event, "nip", nip, sizeof nip);
     //  The final approval's number, for the employee to cite
-    if (*s_field (event, "approval_number", number, sizeof number)) {
-        snprintf (number_id, sizeof number_id, " dengan nomor persetujuan %s", number);
-        snprintf (number_en, sizeof number_en, " under approval number %s", number);
-    }
+    if (*s_field (event, "approval_number", number, sizeof number))
+        wfa_text_both (WFA_T_NOTICE_NUMBER, number_text [0], number_text [1], sizeof number_text [0],
+                       number);
     s_field (event, "request_id", request_id, sizeof request_id);
     s_field (event, "decided_by", decided_by, sizeof decided_by);
     s_field (event, "note", note, sizeof note);
@@ -169,17 +150,17 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         wfa_log ("E", "%s %s without a valid nip, skipped", event->type, event->id);
         return 0;
     }
-    //  What happened, in both languages, from the event type
-    static const char *outcomes [][3] = {
-        { "request.approved", "disetujui", "approved" },
-        { "request.rejected", "ditolak", "rejected" },
-        { "request.returned", "dikembalikan untuk diperbaiki", "returned for revision" },
-        { "request.revoked", "dicabut", "revoked" },
-        { "request.expired", "kedaluwarsa tanpa keputusan", "expired undecided" },
+    //  What happened, from the event type
+    static const struct { const char *type; wfa_text_t outcome; } outcomes [] = {
+        { "request.approved", WFA_T_OUTCOME_APPROVED },
+        { "request.rejected", WFA_T_OUTCOME_REJECTED },
+        { "request.returned", WFA_T_OUTCOME_RETURNED },
+        { "request.revoked", WFA_T_OUTCOME_REVOKED },
+        { "request.expired", WFA_T_OUTCOME_EXPIRED },
     };
     int outcome = 0;
     for (int outcome_nbr = 0; outcome_nbr < 5; outcome_nbr++)
-        if (streq (event->type, outcomes [outcome_nbr][0]))
+        if (streq (event->type, outcomes [outcome_nbr].type))
             outcome = outcome_nbr;
     if (!*decided_by)
         s_field (event, "by", decided_by, sizeof decided_by);
@@ -187,11 +168,11 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         s_field (event, "reason", note, sizeof note);
         note [wfa_utf8_cut (note, strlen (note), 300)] = 0;
     }
-    snprintf (text_id, sizeof text_id, "Pengajuan %s %s oleh %s%s%s%s", request_id,
-              outcomes [outcome][1], decided_by, number_id, *note? ": ": "", note);
-    snprintf (text_en, sizeof text_en, "Request %s was %s by %s%s%s%s", request_id,
-              outcomes [outcome][2], decided_by, number_en, *note? ": ": "", note);
-    return s_add_entry (event, redis, nip, text_id, text_en);
+    for (int lang = WFA_LANG_ID; lang <= WFA_LANG_EN; lang++)
+        wfa_text_format (WFA_T_NOTICE_DECIDED, (wfa_lang_t) lang, text [lang], sizeof text [lang],
+                         request_id, wfa_text (outcomes [outcome].outcome, (wfa_lang_t) lang),
+                         decided_by, number_text [lang], *note? ": ": "", note);
+    return s_add_entry (event, redis, nip, text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
 static void
