@@ -67,8 +67,7 @@ wfa_call_new (const char *command, const void *body, size_t size)
     zlist_autofree (self->strings);
     self->lists = zlistx_new ();
     zlistx_set_destructor (self->lists, s_list_destroy);
-    msgpack_sbuffer_init (&self->data);
-    msgpack_packer_init (&self->packer, &self->data, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&self->data, &self->packer);
     msgpack_unpacked_init (&self->unpacked);
 
     wfa_code_t rc = wfa_mp_check (body, size, &wfa_mp_protocol_limits);

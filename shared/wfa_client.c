@@ -45,8 +45,7 @@ wfa_client_new (const char *endpoints, const char *secret_path, int timeout_ms, 
     self->timeout_ms = timeout_ms;
     self->retries = retries > 0? retries: 1;
     self->next_id = ((uint64_t) getpid () << 32) | (uint64_t) (wfa_now_ms () & 0xffffff) << 8;
-    msgpack_sbuffer_init (&self->fields);
-    msgpack_packer_init (&self->packer, &self->fields, msgpack_sbuffer_write);
+    wfa_mp_writer_init (&self->fields, &self->packer);
     return self;
 }
 

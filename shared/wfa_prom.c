@@ -282,25 +282,24 @@ wfa_prom_declare (wfa_prom_t *self, const char *name, wfa_prom_kind_t kind,
 }
 
 //  What an update does to its series.
-typedef enum { S_ADD, S_SET, S_OBSERVE } s_update_t;
 
 static void
-s_update (wfa_prom_t *self, const char *name, s_update_t update, double value, va_list args)
+s_update (wfa_prom_t *self, const char *name, wfa_prom_update_t update, double value, va_list args)
 {
     char labels [S_LABELS_MAX];
     pthread_mutex_lock (&self->mutex);
     s_family_t *family = s_lookup (self, name, args, labels, sizeof labels);
     bool histogram = family && family->kind == WFA_PROM_HISTOGRAM;
-    if (family && histogram != (update == S_OBSERVE))
+    if (family && histogram != (update == WFA_PROM_OBSERVE))
         wfa_log ("E", "metric %s: %s", name, histogram? "a histogram only observes":
                                                        "only a histogram observes");
     else
     if (family) {
         s_series_t *series = s_series (family, labels);
-        if (update == S_ADD)
+        if (update == WFA_PROM_ADD)
             series->value += value;
         else
-        if (update == S_SET)
+        if (update == WFA_PROM_SET)
             series->value = value;
         else
         if (!isnan (value)) {
@@ -317,29 +316,11 @@ s_update (wfa_prom_t *self, const char *name, s_update_t update, double value, v
 }
 
 void
-wfa_prom_add (wfa_prom_t *self, const char *name, double value, ...)
+wfa_prom_update (wfa_prom_t *self, wfa_prom_update_t update, const char *name, double value, ...)
 {
     va_list args;
     va_start (args, value);
-    s_update (self, name, S_ADD, value, args);
-    va_end (args);
-}
-
-void
-wfa_prom_set (wfa_prom_t *self, const char *name, double value, ...)
-{
-    va_list args;
-    va_start (args, value);
-    s_update (self, name, S_SET, value, args);
-    va_end (args);
-}
-
-void
-wfa_prom_observe (wfa_prom_t *self, const char *name, double value, ...)
-{
-    va_list args;
-    va_start (args, value);
-    s_update (self, name, S_OBSERVE, value, args);
+    s_update (self, name, update, value, args);
     va_end (args);
 }
 

@@ -55,17 +55,20 @@ void wfa_prom_declare (wfa_prom_t *self, const char *name, wfa_prom_kind_t kind,
                        const char *help, const char *labels,
                        const double *bounds, size_t bound_count);
 
-//  Add value to a counter or gauge series (created at zero if new).
-void wfa_prom_add (wfa_prom_t *self, const char *name, double value, ...)
-    __attribute__ ((sentinel));
+//  How an update changes its series.
+typedef enum {
+    WFA_PROM_ADD,               //  Add value to a counter or gauge (created at zero if new)
+    WFA_PROM_SET,               //  Set a gauge; or a counter that mirrors a count kept elsewhere
+    WFA_PROM_OBSERVE            //  Record one observation in a histogram
+} wfa_prom_update_t;
 
-//  Set a gauge series; or a counter that mirrors a count kept elsewhere.
-void wfa_prom_set (wfa_prom_t *self, const char *name, double value, ...)
+//  Update the series of family name with the label values that follow
+//  value, ending with NULL; the three verbs below are its usual names.
+void wfa_prom_update (wfa_prom_t *self, wfa_prom_update_t update, const char *name, double value, ...)
     __attribute__ ((sentinel));
-
-//  Record one observation in a histogram series.
-void wfa_prom_observe (wfa_prom_t *self, const char *name, double value, ...)
-    __attribute__ ((sentinel));
+#define wfa_prom_add(self, ...)     wfa_prom_update ((self), WFA_PROM_ADD, __VA_ARGS__)
+#define wfa_prom_set(self, ...)     wfa_prom_update ((self), WFA_PROM_SET, __VA_ARGS__)
+#define wfa_prom_observe(self, ...) wfa_prom_update ((self), WFA_PROM_OBSERVE, __VA_ARGS__)
 
 //  Current value of a series: a counter's or gauge's value, a histogram's
 //  count; NAN when the family or series does not exist.

@@ -465,6 +465,21 @@ wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size)
     msgpack_unpacked_destroy (&unpacked);
 }
 
+//  An array of stored blobs, nil for a missing one.
+void
+wfa_store_pack_blobs (msgpack_packer *pk, const redisReply *list)
+{
+    size_t count = list && list->type == REDIS_REPLY_ARRAY? list->elements: 0;
+    msgpack_pack_array (pk, count);
+    for (size_t entry_nbr = 0; entry_nbr < count; entry_nbr++) {
+        const redisReply *entry = list->element [entry_nbr];
+        if (entry->type == REDIS_REPLY_STRING)
+            wfa_store_pack_blob (pk, entry->str, entry->len);
+        else
+            msgpack_pack_nil (pk);
+    }
+}
+
 static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", "steps",
                                        "step_opened_at", "waiting_since", "step_due",
                                        NULL };
@@ -520,15 +535,7 @@ wfa_store_pack_request (msgpack_packer *pk, const redisReply *fields, const redi
             s_pack_field (pk, fields->element [item_nbr], fields->element [item_nbr + 1]);
     if (history) {
         wfa_mp_pack_str (pk, "history");
-        size_t entries = history->type == REDIS_REPLY_ARRAY? history->elements: 0;
-        msgpack_pack_array (pk, entries);
-        for (size_t entry_nbr = 0; entry_nbr < entries; entry_nbr++) {
-            const redisReply *entry = history->element [entry_nbr];
-            if (entry->type == REDIS_REPLY_STRING)
-                wfa_store_pack_blob (pk, entry->str, entry->len);
-            else
-                msgpack_pack_nil (pk);
-        }
+        wfa_store_pack_blobs (pk, history);
     }
 }
 

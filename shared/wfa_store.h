@@ -99,6 +99,10 @@ void wfa_store_pack_audit (msgpack_packer *pk, const char *entry, size_t len);
 //  Pack stored msgpack bytes as an object; nil if they do not decode.
 void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);
 
+//  Pack the stored blobs of a Redis array (e.g. an HMGET's) as an array,
+//  nil for a missing one; an empty array when list is NULL or no array.
+void wfa_store_pack_blobs (msgpack_packer *pk, const redisReply *list);
+
 //  Call fn for every pemda in the registry (wfa:pemdas), with its key
 //  prefix. Returns -1 if Redis is unavailable.
 typedef void (wfa_pemda_fn) (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg);

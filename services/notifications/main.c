@@ -205,16 +205,7 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_redis_down (call, entries);
     }
     if (!wfa_call_failed (call)) {
-        size_t count = entries && entries->type == REDIS_REPLY_ARRAY? entries->elements: 0;
-        msgpack_packer *pk = wfa_call_reply (call, "entries");
-        msgpack_pack_array (pk, count);
-        for (size_t entry_nbr = 0; entry_nbr < count; entry_nbr++) {
-            const redisReply *entry = entries->element [entry_nbr];
-            if (entry->type == REDIS_REPLY_STRING)
-                wfa_store_pack_blob (pk, entry->str, entry->len);
-            else
-                msgpack_pack_nil (pk);
-        }
+        wfa_store_pack_blobs (wfa_call_reply (call, "entries"), entries);
         msgpack_pack_int64 (wfa_call_reply (call, "count"),
                             total->type == REDIS_REPLY_INTEGER? total->integer: 0);
     }

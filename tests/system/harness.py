@@ -930,6 +930,15 @@ def import_rows(client, rows, key_prefix="import"):
     return replies
 
 
+def staffed(system, org=None):
+    """A client of system, and org (by default a small one of one pemda) imported:
+    (client, org)."""
+    org = org or Org(supervisors=1, staff=1)
+    client = system.client()
+    import_rows(client, org.rows)
+    return client, org
+
+
 # What each step of the chain records on an approval (APPROVAL.DECIDE): the atasan's
 # assessment, the kepala OPD's proposal; the BKD's decision takes its number itself.
 STEP_FIELDS = {

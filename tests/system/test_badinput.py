@@ -10,6 +10,7 @@ Sent two ways:
   broker -> worker ["CALL", client, command, body].
 """
 
+import contextlib
 import random
 import time
 
@@ -164,6 +165,18 @@ def assert_replies_utf8():
         len(problems), "\n".join(problems[:5]))
 
 
+@contextlib.contextmanager
+def small_system():
+    """A running system with a small org imported, and no reply yet found not UTF-8:
+    yields (system, client, org)."""
+    del NOT_UTF8[:]
+    with System() as system:
+        client = system.client()
+        org = Org(supervisors=1, staff=2)
+        import_rows(client, org.rows)
+        yield system, client, org
+
+
 def has_error(reply, codes, field):
     """Whether the reply reports one of codes on field (as its code or in errors)."""
     codes = {codes} if isinstance(codes, str) else codes
@@ -263,11 +276,7 @@ def normal_flow_still_works(system, client, org, key):
 
 
 def test_badinput_to_broker():
-    del NOT_UTF8[:]
-    with System() as system:
-        client = system.client()
-        org = Org(supervisors=1, staff=2)
-        import_rows(client, org.rows)
+    with small_system() as (system, client, org):
         nip = org.staff[0]["nip"]
         with RawSocket(system.frontend) as raw:
             # Frame-level problems.
@@ -314,11 +323,7 @@ def test_badinput_to_broker():
 
 def test_badinput_1000_random_frames_to_broker():
     rng = random.Random(20261128)
-    del NOT_UTF8[:]
-    with System() as system:
-        client = system.client()
-        org = Org(supervisors=1, staff=2)
-        import_rows(client, org.rows)
+    with small_system() as (system, client, org):
         with RawSocket(system.frontend) as raw:
             sent = 0
             for batch in range(20):
@@ -340,10 +345,7 @@ def test_badinput_1000_random_frames_to_broker():
 def test_badinput_garbage_on_worker_port():
     """A peer on the broker's worker endpoint sending junk does not hurt the broker."""
     rng = random.Random(7)
-    with System() as system:
-        client = system.client()
-        org = Org(supervisors=1, staff=2)
-        import_rows(client, org.rows)
+    with small_system() as (system, client, org):
         with RawSocket(system.backend) as fake:
             junk = [[b"READY"], [b"READY", b"nosuchservice", b"i"], [b"REPLY"],
                     [b"REPLY", b"no-such-client", b"REQUEST.GET", P({"v": 1})],
@@ -410,11 +412,7 @@ class FakeBroker:
 
 def test_badinput_directly_to_services():
     rng = random.Random(99)
-    del NOT_UTF8[:]
-    with System() as system:
-        client = system.client()
-        org = Org(supervisors=1, staff=2)
-        import_rows(client, org.rows)
+    with small_system() as (system, client, org):
         nip = org.staff[0]["nip"]
         endpoint = "tcp://127.0.0.1:%d" % spare_port()
         fake = FakeBroker(endpoint, system.keys)

@@ -2,14 +2,12 @@
 a submission retried after midnight (its dates no longer in the future), and an import
 batch retried after it was stored (its rows now 'updated', not 'created')."""
 
-from harness import System, Org, import_rows, ok, past_workday, workdays
+from harness import System, Org, ok, past_workday, staffed, workdays
 
 
 def test_submit_retry_after_the_clock_moved_gets_the_first_answer():
-    org = Org(opds=("DINKES",), supervisors=1, staff=1)
     with System(verbose=False) as system:
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=1))
         nip = org.staff[0]["nip"]
         body = {"key": "k-midnight", "as": nip, "kind": "rumah", "dates": workdays(1),
                 "location": "Rumah", "reason": "Laporan"}

@@ -25,7 +25,7 @@ import msgpack
 import zmq
 
 from harness import (KEMENDAGRI, Client, Org, STEP_FIELDS, System, awaiting, curve_socket,
-                     import_rows, key_path, ok, submit_body, wait_until, wfactl_env, workdays)
+                     import_rows, key_path, ok, staffed, submit_body, wait_until, wfactl_env, workdays)
 
 
 def metric(system, process, name, **labels):
@@ -42,14 +42,6 @@ def broker_metric(system, name, **labels):
 def handled(system, service="requests"):
     """Calls a service's worker received."""
     return metric(system, service, "wfa_messages_in_total")
-
-
-def staffed(system):
-    """A client and a small org of one pemda, imported."""
-    org = Org(supervisors=1, staff=1)
-    client = system.client()
-    import_rows(client, org.rows)
-    return client, org
 
 
 def stranger_key(folder):
@@ -71,33 +63,30 @@ def call_on(sock, cmd, body, timeout=2.0):
     return msgpack.unpackb(sock.recv_multipart()[1], raw=False)
 
 
+def assert_unanswered(system, identity, calls):
+    """On a frontend socket of identity (a key file, or None for no CURVE), none of
+    calls (command, body, timeout) gets an answer."""
+    sock = curve_socket(zmq.DEALER, system.frontend, system.keys, identity)
+    try:
+        for command, body, timeout in calls:
+            assert call_on(sock, command, body, timeout) is None, (identity, command)
+    finally:
+        sock.close(0)
+
+
 def test_no_key_or_unknown_key_gets_no_answer():
     with System(verbose=False) as system:
         client, org = staffed(system)
         before = handled(system)
         calls_before = broker_metric(system, "wfa_broker_calls_total")
+        get = ("EMPLOYEE.GET", {"nip": org.bkd["nip"], "as": org.bkd["nip"]})
         # No CURVE at all: the handshake never completes, nothing is answered
-        plain = curve_socket(zmq.DEALER, system.frontend, system.keys, None)
-        try:
-            assert call_on(plain, "SYSTEM.PING", {}, 1.5) is None
-            assert call_on(plain, "EMPLOYEE.GET", {"nip": org.bkd["nip"], "as": org.bkd["nip"]}, 1.0) is None
-        finally:
-            plain.close(0)
+        assert_unanswered(system, None, [("SYSTEM.PING", {}, 1.5), get + (1.0,)])
         # A well-formed key that nobody issued: refused at the handshake by the broker's ZAP
         stranger = stranger_key(os.path.join(system.tmp, "elsewhere"))
-        sock = curve_socket(zmq.DEALER, system.frontend, system.keys, stranger)
-        try:
-            assert call_on(sock, "SYSTEM.PING", {}, 1.5) is None
-            assert call_on(sock, "EMPLOYEE.GET", {"nip": org.bkd["nip"], "as": org.bkd["nip"]}, 1.0) is None
-        finally:
-            sock.close(0)
+        assert_unanswered(system, stranger, [("SYSTEM.PING", {}, 1.5), get + (1.0,)])
         # A service's key is no client's: the broker answers it nothing
-        service = curve_socket(zmq.DEALER, system.frontend, system.keys,
-                               key_path(system.keys, "service", "requests"))
-        try:
-            assert call_on(service, "EMPLOYEE.GET", {"nip": org.bkd["nip"], "as": org.bkd["nip"]}, 1.5) is None
-        finally:
-            service.close(0)
+        assert_unanswered(system, key_path(system.keys, "service", "requests"), [get + (1.5,)])
         assert broker_metric(system, "wfa_broker_refused_total", reason="client_key") >= 1
         # Nothing reached a worker, and the broker counted no call
         assert handled(system) == before, (before, handled(system))

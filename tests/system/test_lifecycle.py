@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 
-from harness import ROOT, System, Org, import_rows, ok, wait_until, weekly_monday, wfactl_env
+from harness import ROOT, System, Org, ok, staffed, wait_until, weekly_monday, wfactl_env
 
 WFACTL = os.path.join(ROOT, "build", "bin", "wfactl")
 
@@ -33,10 +33,8 @@ def submit(system, client, nip, day, key):
 
 
 def test_return_resubmit_cancel_revoke():
-    org = Org(opds=("DINKES",), supervisors=1, staff=3)
     with System(verbose=False) as system:
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=3))
         a, b, c = (s["nip"] for s in org.staff)
         atasan = org.staff[0]["supervisor_nip"]
         kepala = org.kepala["DINKES"]["nip"]
@@ -123,10 +121,8 @@ TABLE = {
 
 
 def test_every_transition_allowed_or_refused():
-    org = Org(opds=("DINKES",), supervisors=1, staff=1)
     with System(verbose=False) as system:
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=1))
         nip = org.staff[0]["nip"]
         kepala = org.kepala["DINKES"]["nip"]
         ok(client.call("POLICY.SET", {"key": "one", "pemda": org.pemda, "as": org.sekda["nip"],

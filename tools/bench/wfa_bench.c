@@ -40,17 +40,29 @@ s_compare_i64 (const void *left, const void *right)
     return a < b? -1: a > b? 1: 0;
 }
 
+//  Pack a write's idempotency key, RUN-TAG-FLOW (with -STEP when step_nbr
+//  is not negative), and who acts.
+static void
+s_pack_key_as (wfa_client_t *client, const char *run_key, const char *tag, int flow_nbr,
+               int step_nbr, const char *as)
+{
+    char key [64];
+    if (step_nbr >= 0)
+        snprintf (key, sizeof key, "%s-%s-%d-%d", run_key, tag, flow_nbr, step_nbr);
+    else
+        snprintf (key, sizeof key, "%s-%s-%d", run_key, tag, flow_nbr);
+    wfa_mp_pack_str (wfa_client_field (client, "key"), key);
+    wfa_mp_pack_str (wfa_client_field (client, "as"), as);
+}
+
 //  Pack and send the call of a phase for one flow; returns its correlation id.
 static uint64_t
 s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const char *run_key)
 {
-    char key [64];
     const char *command;
     wfa_client_begin (client);
     if (phase == 0) {
-        snprintf (key, sizeof key, "%s-s-%d", run_key, flow_nbr);
-        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
-        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        s_pack_key_as (client, run_key, "s", flow_nbr, -1, flow->nip);
         wfa_mp_pack_str (wfa_client_field (client, "kind"), "rumah");
         //  The Monday of a week of its own for each of an employee's
         //  requests (flow_nbr / employees), so the load keeps the weekly cap
@@ -74,10 +86,8 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
     if (phase == 1) {
         //  Each step of the chain as its approver, with what the step records;
         //  one in five is rejected by the atasan
-        snprintf (key, sizeof key, "%s-d-%d-%d", run_key, flow_nbr, flow->step);
-        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
-        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->step == 0? flow->supervisor:
-                                                          flow->step == 1? flow->kepala: flow->bkd);
+        s_pack_key_as (client, run_key, "d", flow_nbr, flow->step,
+                       flow->step == 0? flow->supervisor: flow->step == 1? flow->kepala: flow->bkd);
         wfa_mp_pack_str (wfa_client_field (client, "request_id"), flow->request_id);
         wfa_mp_pack_str (wfa_client_field (client, "decision"), flow_nbr % 5? "approve": "reject");
         if (flow->step == 0) {
@@ -99,18 +109,14 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
     }
     else
     if (phase == 3) {
-        snprintf (key, sizeof key, "%s-c-%d", run_key, flow_nbr);
-        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
-        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        s_pack_key_as (client, run_key, "c", flow_nbr, -1, flow->nip);
         msgpack_pack_double (wfa_client_field (client, "lat"), -8.1335);
         msgpack_pack_double (wfa_client_field (client, "lon"), 113.2248);
         command = "CHECKIN.IN";
     }
     else
     if (phase == 4) {
-        snprintf (key, sizeof key, "%s-r-%d", run_key, flow_nbr);
-        wfa_mp_pack_str (wfa_client_field (client, "key"), key);
-        wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
+        s_pack_key_as (client, run_key, "r", flow_nbr, -1, flow->nip);
         msgpack_packer *pk = wfa_client_field (client, "activities");
         msgpack_pack_array (pk, 2);
         for (int item_nbr = 0; item_nbr < 2; item_nbr++) {

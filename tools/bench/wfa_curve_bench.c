@@ -145,15 +145,22 @@ s_pack_pad (msgpack_packer *pk, msgpack_sbuffer *buffer, size_t target)
     msgpack_pack_bin_body (pk, pattern, size);
 }
 
+//  Start a body of fields entries (id the first) in buffer, emptied.
+static void
+s_pack_start (msgpack_sbuffer *buffer, msgpack_packer *pk, size_t fields, int64_t id)
+{
+    msgpack_sbuffer_clear (buffer);
+    msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (pk, fields);
+    wfa_mp_pack_kv_int (pk, "id", id);
+}
+
 //  A REQUEST.SUBMIT-shaped call body of target bytes.
 static void
 s_pack_call (msgpack_sbuffer *buffer, int64_t id, size_t target)
 {
-    msgpack_sbuffer_clear (buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 9);
-    wfa_mp_pack_kv_int (&pk, "id", id);
+    s_pack_start (buffer, &pk, 9, id);
     char key [48];
     snprintf (key, sizeof key, "bench-1764547200000-s-%06" PRId64, id);
     wfa_mp_pack_kv_str (&pk, "key", key);
@@ -175,11 +182,8 @@ s_pack_call (msgpack_sbuffer *buffer, int64_t id, size_t target)
 static void
 s_pack_reply (msgpack_sbuffer *buffer, int64_t id, size_t target)
 {
-    msgpack_sbuffer_clear (buffer);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 4);
-    wfa_mp_pack_kv_int (&pk, "id", id);
+    s_pack_start (buffer, &pk, 4, id);
     wfa_mp_pack_str (&pk, "ok");
     msgpack_pack_true (&pk);
     wfa_mp_pack_str (&pk, "result");
