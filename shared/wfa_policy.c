@@ -8,7 +8,9 @@
     An OPD section keeps its own values and a bit per key it sets; the
     effective rules of that OPD are the pemda's with those keys copied over.
     Every limit (file size, line count, line length, list entries, OPD
-    sections, steps) is checked before anything is allocated for it. */
+    sections, steps) is checked before anything is allocated for it. A
+    problem is reported by its key in the text table (wfa_error.c), which
+    holds the sentence in both languages. */
 #include "wfa.h"
 
 typedef enum {

@@ -4,8 +4,8 @@
     The policy is a small line-oriented text file (docs/rules.md is the
     reference, deploy/policy.example.ini a commented example). The parser
     checks every line and reports every problem at once, each with its
-    line number and a message in Bahasa Indonesia and in English, so an
-    admin pemda can fix a file in one pass. */
+    line number and a message in Bahasa Indonesia and in English (from the
+    text table of wfa_error.c), so an admin pemda can fix a file in one pass. */
 #ifndef WFA_POLICY_H_INCLUDED
 #define WFA_POLICY_H_INCLUDED
 

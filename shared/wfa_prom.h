@@ -7,8 +7,10 @@
     their own threads; one mutex makes every update and every scrape
     atomic, which costs far less than a call's Redis round trip.
 
-    A family is declared once with its label names; an update names the
-    family and gives the label values, NULL-terminated:
+    A family is declared once with its label names; an update
+    (wfa_prom_add, wfa_prom_set, wfa_prom_observe: the three ways of
+    wfa_prom_update) names the family and gives the label values,
+    NULL-terminated:
 
         wfa_prom_add (prom, "wfa_errors_total", 1, command, code, NULL);
 

@@ -3,8 +3,10 @@
     wfa-bench --endpoint E --pemda CODE --employees FILE.csv
               [--requests N] [--concurrency C] [--after-flow COMMAND]
     Drives N requests through submit -> decide -> inbox with C calls in
-    flight and prints, per phase, calls/s and latency p50/p99; then the
-    end-to-end rate (first submit to last decision seen in an inbox).
+    flight, then the monev phases on the approved ones (check in, daily
+    report, and MONEV.GET of the pemda as a national reader), and prints,
+    per phase, calls/s and latency p50/p99; then the end-to-end rate
+    (first submit to last decision seen in an inbox).
     The employees file is the one the system was loaded with: requests
     are made by employees with a supervisor, and decided through the
     default chain: that supervisor (with the assessment), the kepala OPD
