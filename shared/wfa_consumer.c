@@ -427,31 +427,33 @@ s_consumer_actor (zsock_t *pipe, void *args)
 
 //  Declare the consumer's metrics; every type of the table reads 0
 //  before its first event.
+//  The consumer's metrics (docs/operations.md).
+static const wfa_prom_family_t s_metrics [] = {
+    { "wfa_events_handled_total", WFA_PROM_COUNTER, "type",
+      "Outbox events handled and acknowledged by this consumer, by type." },
+    { "wfa_events_failed_total", WFA_PROM_COUNTER, "type",
+      "Event deliveries whose handler failed (the event stays pending and comes again), by type." },
+    { "wfa_events_malformed_total", WFA_PROM_COUNTER, "",
+      "Outbox entries skipped because they do not decode." },
+    { "wfa_event_duration_seconds", WFA_PROM_HISTOGRAM, "type",
+      "Time to handle one event, by type." },
+    { "wfa_events_redelivered_total", WFA_PROM_COUNTER, "",
+      "Events claimed again (XAUTOCLAIM) after WFA_REDELIVER_MS unacknowledged: "
+      "left by a dead consumer or a failed handler." },
+    { "wfa_outbox_lag", WFA_PROM_GAUGE, "pemda",
+      "Entries of a pemda's outbox not yet delivered to this service's "
+      "consumer group (NaN when Redis cannot tell), sampled every second." },
+    { "wfa_outbox_pending", WFA_PROM_GAUGE, "pemda",
+      "Entries of a pemda's outbox delivered to this service's consumer group "
+      "but not yet acknowledged, sampled every second." },
+    { NULL, WFA_PROM_COUNTER, NULL, NULL }
+};
+
 static void
 s_declare_metrics (const wfa_event_route_t *routes)
 {
     wfa_prom_t *prom = wfa_prom ();
-    wfa_prom_declare (prom, "wfa_events_handled_total", WFA_PROM_COUNTER,
-                      "Outbox events handled and acknowledged by this consumer, by type.",
-                      "type", NULL, 0);
-    wfa_prom_declare (prom, "wfa_events_failed_total", WFA_PROM_COUNTER,
-                      "Event deliveries whose handler failed (the event stays pending and "
-                      "comes again), by type.", "type", NULL, 0);
-    wfa_prom_declare (prom, "wfa_events_malformed_total", WFA_PROM_COUNTER,
-                      "Outbox entries skipped because they do not decode.", "", NULL, 0);
-    wfa_prom_declare (prom, "wfa_event_duration_seconds", WFA_PROM_HISTOGRAM,
-                      "Time to handle one event, by type.", "type",
-                      wfa_prom_latency_buckets, wfa_prom_latency_bucket_count);
-    wfa_prom_declare (prom, "wfa_events_redelivered_total", WFA_PROM_COUNTER,
-                      "Events claimed again (XAUTOCLAIM) after WFA_REDELIVER_MS unacknowledged: "
-                      "left by a dead consumer or a failed handler.", "", NULL, 0);
-    wfa_prom_declare (prom, "wfa_outbox_lag", WFA_PROM_GAUGE,
-                      "Entries of a pemda's outbox not yet delivered to this service's "
-                      "consumer group (NaN when Redis cannot tell), sampled every second.",
-                      "pemda", NULL, 0);
-    wfa_prom_declare (prom, "wfa_outbox_pending", WFA_PROM_GAUGE,
-                      "Entries of a pemda's outbox delivered to this service's consumer group "
-                      "but not yet acknowledged, sampled every second.", "pemda", NULL, 0);
+    wfa_prom_declare_all (prom, s_metrics);
     for (const wfa_event_route_t *route = routes; route->type; route++) {
         wfa_prom_add (prom, "wfa_events_handled_total", 0, route->type, NULL);
         wfa_prom_add (prom, "wfa_events_failed_total", 0, route->type, NULL);

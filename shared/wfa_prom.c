@@ -49,38 +49,29 @@ struct _wfa_prom_t {
     char *const_labels;         //  Rendered constant pairs, "" for none
 };
 
+//  Free a series; its family's list calls it (zlist_freefn).
 static void
-s_series_destroy (s_series_t **self_p)
+s_series_free (void *item)
 {
-    s_series_t *self = *self_p;
-    if (self) {
-        free (self->labels);
-        free (self->buckets);
-        free (self);
-        *self_p = NULL;
-    }
+    s_series_t *self = (s_series_t *) item;
+    free (self->labels);
+    free (self->buckets);
+    free (self);
 }
 
+//  Free a family and its series; the registry's list calls it.
 static void
-s_family_destroy (s_family_t **self_p)
+s_family_free (void *item)
 {
-    s_family_t *self = *self_p;
-    if (self) {
-        s_series_t *series = (s_series_t *) zlist_first (self->series);
-        while (series) {
-            s_series_destroy (&series);
-            series = (s_series_t *) zlist_next (self->series);
-        }
-        zlist_destroy (&self->series);
-        zhash_destroy (&self->index);
-        for (size_t label_nbr = 0; label_nbr < self->label_count; label_nbr++)
-            free (self->label_names [label_nbr]);
-        free (self->bounds);
-        free (self->name);
-        free (self->help);
-        free (self);
-        *self_p = NULL;
-    }
+    s_family_t *self = (s_family_t *) item;
+    zlist_destroy (&self->series);
+    zhash_destroy (&self->index);
+    for (size_t label_nbr = 0; label_nbr < self->label_count; label_nbr++)
+        free (self->label_names [label_nbr]);
+    free (self->bounds);
+    free (self->name);
+    free (self->help);
+    free (self);
 }
 
 wfa_prom_t *
@@ -101,12 +92,7 @@ wfa_prom_destroy (wfa_prom_t **self_p)
     assert (self_p);
     wfa_prom_t *self = *self_p;
     if (self) {
-        s_family_t *family = (s_family_t *) zlist_first (self->families);
-        while (family) {
-            s_family_destroy (&family);
-            family = (s_family_t *) zlist_next (self->families);
-        }
-        zlist_destroy (&self->families);
+        zlist_destroy (&self->families);    //  Frees each family (s_family_free)
         zhash_destroy (&self->by_name);
         free (self->const_labels);
         pthread_mutex_destroy (&self->mutex);
@@ -226,6 +212,7 @@ s_series (s_family_t *family, const char *labels)
         }
         zhash_insert (family->index, labels, series);
         zlist_append (family->series, series);
+        zlist_freefn (family->series, series, s_series_free, true);
     }
     return series;
 }
@@ -275,10 +262,23 @@ wfa_prom_declare (wfa_prom_t *self, const char *name, wfa_prom_kind_t kind,
         family->index = zhash_new ();
         zhash_insert (self->by_name, name, family);
         zlist_append (self->families, family);
+        zlist_freefn (self->families, family, s_family_free, true);
         if (family->label_count == 0)
             s_series (family, "");      //  So it reads 0 before anything happens
     }
     pthread_mutex_unlock (&self->mutex);
+}
+
+//  Declare a table of families.
+void
+wfa_prom_declare_all (wfa_prom_t *self, const wfa_prom_family_t *families)
+{
+    for (const wfa_prom_family_t *family = families; family->name; family++) {
+        bool histogram = family->kind == WFA_PROM_HISTOGRAM;
+        wfa_prom_declare (self, family->name, family->kind, family->help, family->labels,
+                          histogram? wfa_prom_latency_buckets: NULL,
+                          histogram? wfa_prom_latency_bucket_count: 0);
+    }
 }
 
 //  What an update does to its series.
@@ -1057,6 +1057,25 @@ wfa_prom_test (bool verbose)
     s_timeout_s = 5;
     wfa_prom_destroy (&prom);
     assert (prom == NULL);
+
+    //  A table of families: a histogram gets the latency buckets
+    static const wfa_prom_family_t families [] = {
+        { "t_done_total", WFA_PROM_COUNTER, "", "Done." },
+        { "t_wait_seconds", WFA_PROM_HISTOGRAM, "queue", "Waits, by queue." },
+        { NULL, WFA_PROM_COUNTER, NULL, NULL }
+    };
+    prom = wfa_prom_new ();
+    wfa_prom_declare_all (prom, families);
+    assert (wfa_prom_value (prom, "t_done_total", NULL) == 0);
+    wfa_prom_observe (prom, "t_wait_seconds", 0.003, "q1", NULL);
+    assert (wfa_prom_value (prom, "t_wait_seconds", "q1", NULL) == 1);
+    text = wfa_prom_render (prom, NULL);
+    char bucket [64];
+    snprintf (bucket, sizeof bucket, "t_wait_seconds_bucket{queue=\"q1\",le=\"%g\"}",
+              wfa_prom_latency_buckets [wfa_prom_latency_bucket_count - 1]);
+    assert (strstr (text, bucket));
+    free (text);
+    wfa_prom_destroy (&prom);
 
     //  The process registry and its service label
     zactor_t *none = wfa_prom_start ("selftest");

@@ -57,6 +57,18 @@ void wfa_prom_declare (wfa_prom_t *self, const char *name, wfa_prom_kind_t kind,
                        const char *help, const char *labels,
                        const double *bounds, size_t bound_count);
 
+//  One row of a table of families (wfa_prom_declare_all).
+typedef struct {
+    const char *name;
+    wfa_prom_kind_t kind;
+    const char *labels;         //  Comma-separated label names, "" for none
+    const char *help;
+} wfa_prom_family_t;
+
+//  Declare every family of a table that ends with a NULL name; a histogram
+//  gets the latency buckets (wfa_prom_latency_buckets).
+void wfa_prom_declare_all (wfa_prom_t *self, const wfa_prom_family_t *families);
+
 //  How an update changes its series.
 typedef enum {
     WFA_PROM_ADD,               //  Add value to a counter or gauge (created at zero if new)

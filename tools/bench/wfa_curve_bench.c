@@ -268,6 +268,26 @@ s_keygen (const char *keys, int clients)
     return rc? 1: 0;
 }
 
+//  The next message on one of poller's sockets (the socket in *which_p when
+//  not NULL), or NULL when the process is to stop. The parent stops it with
+//  SIGTERM: a signal between two calls would be missed by a wait without end.
+static zmsg_t *
+s_next (zpoller_t *poller, zsock_t **which_p)
+{
+    while (!zsys_interrupted) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, 100);
+        if (!which) {
+            if (zpoller_terminated (poller))
+                return NULL;
+            continue;
+        }
+        if (which_p)
+            *which_p = which;
+        return zmsg_recv (which);
+    }
+    return NULL;
+}
+
 //  The broker: the frames of wfa-broker ([client] command body from
 //  clients; READY, CALL and REPLY with the worker), one worker.
 static int
@@ -306,18 +326,9 @@ s_broker (s_config_t *config, int ready)
     zframe_t *worker = NULL;
     int mark_nbr = 0;
     zpoller_t *poller = zpoller_new (frontend, backend, NULL);
-    //  The parent stops it with SIGTERM: a signal between two calls would
-    //  be missed by a wait without end
-    while (!zsys_interrupted) {
-        zsock_t *which = (zsock_t *) zpoller_wait (poller, 100);
-        if (!which) {
-            if (zpoller_terminated (poller))
-                break;
-            continue;
-        }
-        zmsg_t *msg = zmsg_recv (which);
-        if (!msg)
-            break;
+    zsock_t *which = NULL;
+    zmsg_t *msg;
+    while ((msg = s_next (poller, &which))) {
         if (which == frontend) {
             zframe_t *client = zmsg_pop (msg);
             char *command = zmsg_popstr (msg);
@@ -397,15 +408,8 @@ s_worker (s_config_t *config)
     msgpack_sbuffer_init (&buffer);
     int mark_nbr = 0;
     zpoller_t *poller = zpoller_new (dealer, NULL);
-    while (!zsys_interrupted) {
-        if (!zpoller_wait (poller, 100)) {
-            if (zpoller_terminated (poller))
-                break;
-            continue;
-        }
-        zmsg_t *msg = zmsg_recv (dealer);
-        if (!msg)
-            break;
+    zmsg_t *msg;
+    while ((msg = s_next (poller, NULL))) {
         char *kind = zmsg_popstr (msg);
         zframe_t *client = zmsg_pop (msg);
         char *command = zmsg_popstr (msg);
