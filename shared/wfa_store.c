@@ -480,6 +480,23 @@ wfa_store_pack_blobs (msgpack_packer *pk, const redisReply *list)
     }
 }
 
+//  A separated list as an array.
+void
+wfa_store_pack_list (msgpack_packer *pk, const char *text, size_t len, char separator)
+{
+    size_t count = len > 0? 1: 0;
+    for (size_t char_nbr = 0; char_nbr < len; char_nbr++)
+        count += text [char_nbr] == separator;
+    msgpack_pack_array (pk, count);
+    const char *cursor = text, *end = text + len;
+    for (size_t item_nbr = 0; item_nbr < count; item_nbr++) {
+        const char *next = (const char *) memchr (cursor, separator, end - cursor);
+        size_t item_len = next? (size_t) (next - cursor): (size_t) (end - cursor);
+        wfa_mp_pack_strn (pk, cursor, item_len);
+        cursor += item_len + (next != NULL);
+    }
+}
+
 static const char *s_int_fields [] = { "submitted_at", "decided_at", "version", "step", "steps",
                                        "step_opened_at", "waiting_since", "step_due",
                                        NULL };
@@ -494,16 +511,7 @@ s_pack_field (msgpack_packer *pk, const redisReply *name, const redisReply *valu
         return;
     }
     if (streq (name->str, "dates")) {
-        int count = value->len > 0? 1: 0;
-        for (size_t char_nbr = 0; char_nbr < value->len; char_nbr++)
-            count += value->str [char_nbr] == ',';
-        msgpack_pack_array (pk, count);
-        const char *cursor = value->str;
-        for (int date_nbr = 0; date_nbr < count; date_nbr++) {
-            size_t len = strcspn (cursor, ",");
-            wfa_mp_pack_strn (pk, cursor, len);
-            cursor += len + (cursor [len] == ',');
-        }
+        wfa_store_pack_list (pk, value->str, value->len, ',');
         return;
     }
     if (streq (name->str, "plan") || streq (name->str, "assessment")
@@ -602,6 +610,20 @@ wfa_store_test (bool verbose)
     assert (wfa_mp_int (wfa_mp_get (&unpacked.data, "submitted_at"), &at) == 0 && at == 1700000000000LL);
     const msgpack_object *plan = wfa_mp_get (&unpacked.data, "plan");
     assert (plan && plan->type == MSGPACK_OBJECT_ARRAY && wfa_mp_streq (&plan->via.array.ptr [0], "x"));
+    msgpack_unpacked_destroy (&unpacked);
+
+    //  Separated lists: empty is [], an empty last item stays
+    msgpack_sbuffer_clear (&buffer);
+    wfa_store_pack_list (&pk, "", 0, ';');
+    wfa_store_pack_list (&pk, "pegawai;atasan;", 15, ';');
+    msgpack_unpacked_init (&unpacked);
+    offset = 0;
+    msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
+    assert (unpacked.data.type == MSGPACK_OBJECT_ARRAY && unpacked.data.via.array.size == 0);
+    msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
+    assert (unpacked.data.type == MSGPACK_OBJECT_ARRAY && unpacked.data.via.array.size == 3);
+    assert (wfa_mp_streq (&unpacked.data.via.array.ptr [1], "atasan"));
+    assert (wfa_mp_streq (&unpacked.data.via.array.ptr [2], ""));
     msgpack_unpacked_destroy (&unpacked);
 
     //  An audit entry becomes a map; a malformed one becomes nil

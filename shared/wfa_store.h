@@ -103,6 +103,10 @@ void wfa_store_pack_blob (msgpack_packer *pk, const char *data, size_t size);
 //  nil for a missing one; an empty array when list is NULL or no array.
 void wfa_store_pack_blobs (msgpack_packer *pk, const redisReply *list);
 
+//  Pack a stored list of len bytes, items split by separator (a request's
+//  dates by ',', an employee's roles by ';'), as an array of str; "" is [].
+void wfa_store_pack_list (msgpack_packer *pk, const char *text, size_t len, char separator);
+
 //  Call fn for every pemda in the registry (wfa:pemdas), with its key
 //  prefix. Returns -1 if Redis is unavailable.
 typedef void (wfa_pemda_fn) (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg);
