@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # make bench: start a fresh system on spare ports (redis with AOF everysec,
 # broker, one instance of each service), load 200 generated employees, drive
-# submit -> decide (atasan, kepala OPD, BKD) -> inbox with wfa-bench, then measure Redis's own ceiling
-# for the same Lua step shape (HSET + RPUSH + 4 ZADD + XADD + SET) with
-# redis-benchmark, pipelined, and print the ratio; last, the cost of CURVE
-# (wfa-curve-bench: the same broker pattern with and without it).
+# submit -> decide (atasan, kepala OPD, BKD) -> inbox with wfa-bench, and
+# print what Redis did per workflow (after_flow.sh reads it once the
+# consumers have caught up); then the monev phases (check-in, report, MONEV.GET);
+# then measure Redis's own ceiling for the same Lua step shape
+# (HSET + RPUSH + 4 ZADD + XADD + SET) with redis-benchmark, pipelined, and
+# print the ratio; last, the cost of CURVE (wfa-curve-bench: the same broker
+# pattern with and without it).
 # Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64),
 # BENCH_CURVE_ARGS (wfa-curve-bench's options, e.g. "--calls 20000").
 set -eu
