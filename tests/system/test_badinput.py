@@ -166,15 +166,19 @@ def assert_replies_utf8():
 
 
 @contextlib.contextmanager
-def small_system():
-    """A running system with a small org imported, and no reply yet found not UTF-8:
-    yields (system, client, org)."""
+def small_system(after):
+    """What every test here does around its bad input: a running system with a small org
+    imported is yielded as (system, client, org); once the bad input is through, the
+    normal flow must still work (its idempotency keys start with after), and no reply may
+    have carried a string that is not UTF-8."""
     del NOT_UTF8[:]
     with System() as system:
         client = system.client()
         org = Org(supervisors=1, staff=2)
         import_rows(client, org.rows)
         yield system, client, org
+        normal_flow_still_works(system, client, org, after)
+    assert_replies_utf8()
 
 
 def has_error(reply, codes, field):
@@ -276,7 +280,7 @@ def normal_flow_still_works(system, client, org, key):
 
 
 def test_badinput_to_broker():
-    with small_system() as (system, client, org):
+    with small_system("after-bad") as (system, client, org):
         nip = org.staff[0]["nip"]
         with RawSocket(system.frontend) as raw:
             # Frame-level problems.
@@ -317,13 +321,11 @@ def test_badinput_to_broker():
                                     cmd, call_id=body["id"])
                 assert has_error(reply, code, field), "%s %r: expected %s on %s, got %r" % (
                     cmd, body, code, field, reply)
-        normal_flow_still_works(system, client, org, "after-bad")
-    assert_replies_utf8()
 
 
 def test_badinput_1000_random_frames_to_broker():
     rng = random.Random(20261128)
-    with small_system() as (system, client, org):
+    with small_system("after-random") as (system, client, org):
         with RawSocket(system.frontend) as raw:
             sent = 0
             for batch in range(20):
@@ -338,14 +340,12 @@ def test_badinput_1000_random_frames_to_broker():
                     check_reply("random message", (got, decode_body(got)), INPUT_CODES)
             assert sent == 1000
             assert raw.recv(0.3) is None, "more replies than messages"
-        normal_flow_still_works(system, client, org, "after-random")
-    assert_replies_utf8()
 
 
 def test_badinput_garbage_on_worker_port():
     """A peer on the broker's worker endpoint sending junk does not hurt the broker."""
     rng = random.Random(7)
-    with small_system() as (system, client, org):
+    with small_system("after-worker-junk") as (system, client, org):
         with RawSocket(system.backend) as fake:
             junk = [[b"READY"], [b"READY", b"nosuchservice", b"i"], [b"REPLY"],
                     [b"REPLY", b"no-such-client", b"REQUEST.GET", P({"v": 1})],
@@ -355,7 +355,6 @@ def test_badinput_garbage_on_worker_port():
             for frames in junk:
                 fake.send(frames)
             time.sleep(0.5)
-        normal_flow_still_works(system, client, org, "after-worker-junk")
 
 
 class FakeBroker:
@@ -412,7 +411,7 @@ class FakeBroker:
 
 def test_badinput_directly_to_services():
     rng = random.Random(99)
-    with small_system() as (system, client, org):
+    with small_system("after-direct") as (system, client, org):
         nip = org.staff[0]["nip"]
         endpoint = "tcp://127.0.0.1:%d" % spare_port()
         fake = FakeBroker(endpoint, system.keys)
@@ -467,5 +466,3 @@ def test_badinput_directly_to_services():
             system.assert_alive()
         finally:
             fake.close()
-        normal_flow_still_works(system, client, org, "after-direct")
-    assert_replies_utf8()
