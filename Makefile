@@ -32,8 +32,10 @@ SERVICES   := broker requests approvals notifications metrics
 SERVICE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(SERVICES:%=services/%/*.c)))
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
               $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
-LUA_SRC    := $(wildcard shared/lua/*.lua)
-LUA_HDR    := $(LUA_SRC:shared/lua/%.lua=$(BUILD)/gen/lua/%.lua.h)
+# The Lua libraries (Redis Functions): each is made of the steps of its folders
+LUA_LIBRARIES := wfa
+LUA_DIRS_wfa  := shared/lua
+LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
 .PHONY: all deps test memcheck asan run demo bench clean check-deps
 all: $(PROGRAMS)
@@ -49,13 +51,17 @@ $(BUILD)/%.o: %.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Lua scripts become C string constants: shared/lua/x.lua -> build/gen/lua/x.lua.h,
-# each with the shared Lua library (shared/lua/lib/*.lua) in front of it, after the
-# script's first line when that is its flags (#!lua ...), which Redis wants first
-LUA_LIB    := $(sort $(wildcard shared/lua/lib/*.lua))
-$(BUILD)/gen/lua/%.lua.h: $(LUA_LIB) shared/lua/%.lua
-	@mkdir -p $(dir $@)
-	$(Q){ sed -n '1{/^#!/p;}' shared/lua/$*.lua; cat $(LUA_LIB); sed '1{/^#!/d;}' shared/lua/$*.lua; } | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' > $@
+# A Lua library becomes C: the steps of its folders (DIR/*.lua, sharing DIR/lib/*.lua)
+# registered as the functions of one Redis Function library, its text a C string
+# (build/gen/lua/NAME.lib.h) and its steps a table (NAME.steps.h); see the script
+define LUA_LIBRARY
+$(BUILD)/gen/lua/$(1).lib.h $(BUILD)/gen/lua/$(1).steps.h &: tools/build/lua-library.sh \
+        $(foreach dir,$(LUA_DIRS_$(1)),$(sort $(wildcard $(dir)/*.lua $(dir)/lib/*.lua)))
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(V),,echo "  LUA     $(1)")
+	$$(Q)sh tools/build/lua-library.sh $(1) $(BUILD)/gen/lua/$(1) $(LUA_DIRS_$(1))
+endef
+$(foreach lib,$(LUA_LIBRARIES),$(eval $(call LUA_LIBRARY,$(lib))))
 
 # A service is every .c file of its folder: services/NAME/*.c -> build/bin/wfa-NAME
 define SERVICE_LINK
@@ -93,7 +99,9 @@ $(BUILD)/gen/pemda.inc: shared/data/pemda.csv
 	$(Q)tail -n +2 $< | LC_ALL=C sort -t, -k1,1 | awk -F, 'NF == 5 && $$1 ~ /^[0-9][0-9](\.[0-9][0-9])?$$/ \
 	    { printf "    { \"%s\", \"%s\", \"%s\", WFA_TZ_%s, %sL },\n", $$1, $$2, $$3, $$4, $$5 }' > $@
 
-$(SERVICE_OBJ) $(SHARED_OBJ): $(LUA_HDR) $(BUILD)/gen/pemda.inc
+$(SERVICE_OBJ) $(SHARED_OBJ) $(BUILD)/shared/wfa_selftest.o \
+$(BUILD)/tools/wfactl/wfactl.o $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/tools/bench/wfa_curve_bench.o: \
+    $(LUA_GEN) $(BUILD)/gen/pemda.inc
 
 # Install what is missing, once; quiet when everything is there.
 deps:

@@ -18,9 +18,6 @@
     does not name what a Redis crash with appendfsync everysec could lose. */
 #include "wfa.h"
 
-static const wfa_script_t s_script_seal = { "audit_seal",
-#include "lua/audit_seal.lua.h"
-};
 
 #define S_KEYS_MAX 16               //  The current key and retired ones
 #define S_CHUNK 1000                //  Entries per Lua call, sealing or verifying
@@ -693,7 +690,7 @@ s_seal_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         argv [4] = follows;
         for (size_t seal_nbr = 0; seal_nbr < count; seal_nbr++)
             argv [5 + seal_nbr] = self->seals [seal_nbr];
-        redisReply *reply = wfa_redis_eval (redis, &s_script_seal, 1, 5 + (int) count, argv, NULL);
+        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_audit_seal, 1, 5 + (int) count, argv, NULL);
         bool shaped = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
                    && reply->element [0]->type == REDIS_REPLY_STRING;
         bool ok = shaped && streq (reply->element [0]->str, "ok") && reply->elements >= 4
@@ -855,7 +852,7 @@ wfa_audit_verify (wfa_audit_t *self, wfa_redis_t *redis, const char *pemda,
     while (true) {
         snprintf (start, sizeof start, "%" PRId64, check.seq);
         const char *argv [] = { prefix, start, count };
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_audit_verify, 1, 3, argv, NULL);
+        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_audit_verify, 1, 3, argv, NULL);
         if (!reply) {
             rc = -1;
             break;

@@ -9,31 +9,6 @@
     province). docs/monev.md explains each figure for a BKD officer. */
 #include "wfa.h"
 
-const wfa_script_t wfa_script_monev_checkin = { "monev_checkin",
-#include "lua/monev_checkin.lua.h"
-};
-const wfa_script_t wfa_script_monev_report = { "monev_report",
-#include "lua/monev_report.lua.h"
-};
-const wfa_script_t wfa_script_monev_ekinerja = { "monev_ekinerja",
-#include "lua/monev_ekinerja.lua.h"
-};
-const wfa_script_t wfa_script_monev_flex = { "monev_flex",
-#include "lua/monev_flex.lua.h"
-};
-const wfa_script_t wfa_script_monev_get = { "monev_get",
-#include "lua/monev_get.lua.h"
-};
-const wfa_script_t wfa_script_monev_rebuild = { "monev_rebuild",
-#include "lua/monev_rebuild.lua.h"
-};
-const wfa_script_t wfa_script_monev_compare = { "monev_compare",
-#include "lua/monev_compare.lua.h"
-};
-const wfa_script_t wfa_script_monev_tick = { "monev_tick",
-#include "lua/monev_tick.lua.h"
-};
-
 #define S_ACTIVITIES_MAX 20     //  Activities in one daily report
 #define S_EVIDENCE_MAX 10       //  Evidence references per activity
 #define S_ITEMS_MAX 1000        //  e-kinerja items per push
@@ -210,7 +185,7 @@ s_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     const char *argv [] = { context.prefix, nip, date, in? "in": "out", at, minute, start, grace,
                             lat_text, lon_text, radius, office_text, key, ttl, ramadan_start, before };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_checkin, 1, 16, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_checkin, 1, 16, argv, NULL);
     const char *value = wfa_store_step_result (call, reply, "as");
     if (value) {
         //  The day recorded (a retry may come a day later): the answer's last field
@@ -387,7 +362,7 @@ s_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     size_t lens [11];
     for (int arg_nbr = 0; arg_nbr < 11; arg_nbr++)
         lens [arg_nbr] = arg_nbr == 6? activities->size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_report, 1, 11, argv, lens);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_report, 1, 11, argv, lens);
     msgpack_sbuffer_free (activities);
     const char *value = wfa_store_step_result (call, reply, "date");
     if (value) {
@@ -434,7 +409,7 @@ s_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_date_format (context.today, today);
     const char *argv [] = { context.prefix, "verify", nip, date, at, actor, decision,
                             note? note: "", key, ttl, today };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_report, 1, 11, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_report, 1, 11, argv, NULL);
     const char *value = wfa_store_step_result (call, reply, "date");
     if (value) {
         wfa_mp_pack_str (wfa_call_reply (call, "nip"), nip);
@@ -653,7 +628,7 @@ s_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_store_prefix (actor.pemda, prefix, sizeof prefix);
     const char *argv [] = { prefix, source, buffer->data };
     size_t lens [] = { strlen (prefix), strlen (source), buffer->size };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_ekinerja, 1, 3, argv, lens);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_ekinerja, 1, 3, argv, lens);
     msgpack_sbuffer_free (buffer);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -706,7 +681,7 @@ wfa_monev_on_request (const wfa_event_t *event, wfa_redis_t *redis)
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1, request_id,
                             from_state? from_state: "", from_date? from_date: "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_flex, 1, 7, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_flex, 1, 7, argv, NULL);
     int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "monev_flex: %s", reply->str);
@@ -971,7 +946,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         argv [argc++] = months [month_nbr];
     for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
         argv [argc++] = month_buckets [month_nbr];
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
     free (argv);
     int rc = 0;
     if (wfa_call_redis_down (call, reply))
@@ -1101,7 +1076,7 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
     if (opd)
         snprintf (scope, sizeof scope, "o:%s:", opd);
     const char *first_argv [] = { prefix, "first", scope };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, 3, first_argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, 3, first_argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return -1;
     int first = 0;
@@ -1148,7 +1123,7 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
              day <= (window? result->after_to: result->before_to); day++)
             argv [argc++] = window? "2": "1";
     argv [argc++] = "0";
-    reply = wfa_redis_eval (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
+    reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
     free (argv);
     free (dates);
     freeReplyObject (calendar);
@@ -1561,7 +1536,7 @@ s_failed_or_eval (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *scri
 {
     if (wfa_call_failed (call))
         return NULL;
-    redisReply *reply = wfa_redis_eval (redis, script, 1, argc, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, script, 1, argc, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return NULL;
     return reply;
@@ -1632,7 +1607,7 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (argc == S_REBUILD_BATCH || (!nip && argc > 0)) {
             argv_batch [0] = prefix;
             argv_batch [1] = "employees";
-            reply = wfa_redis_eval (redis, &wfa_script_monev_rebuild, 1, argc + 2, argv_batch, NULL);
+            reply = wfa_redis_fcall (redis, &wfa_script_monev_rebuild, 1, argc + 2, argv_batch, NULL);
             argc = 0;
             if (wfa_call_redis_down (call, reply))
                 break;
@@ -1652,7 +1627,7 @@ s_monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     reply = NULL;
     if (!wfa_call_failed (call)) {
         const char *argv [] = { prefix, apply? "apply": "check", writes };
-        reply = wfa_redis_eval (redis, &wfa_script_monev_compare, 1, 3, argv, NULL);
+        reply = wfa_redis_fcall (redis, &wfa_script_monev_compare, 1, 3, argv, NULL);
     }
     redisReply *unlock = wfa_redis_command (redis, "EVAL %s 1 %smv:rebuild:lock %s",
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
@@ -1774,7 +1749,7 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         }
     }
     if (any_due && !streq (tick->reminded, today_text)) {
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, argc, argv, NULL);
+        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_tick, 1, argc, argv, NULL);
         if (reply && reply->type == REDIS_REPLY_INTEGER && all_due)
             snprintf (tick->reminded, sizeof tick->reminded, "%s", today_text);
         if (reply)
@@ -1801,7 +1776,7 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     const char *evaluate [] = { prefix, "evaluate", week, now_text, min_c, min_r, after, suspend,
                                 today_text, version, overrides, dates [0], dates [1], dates [2],
                                 dates [3], dates [4], dates [5], dates [6] };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_monev_tick, 1, 18, evaluate, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_tick, 1, 18, evaluate, NULL);
     if (reply && reply->type == REDIS_REPLY_ARRAY) {
         snprintf (tick->evaluated, sizeof tick->evaluated, "%s", week);
         if (reply->elements == 4)

@@ -1,8 +1,8 @@
-/*  wfa_redis.c - a hiredis context with reconnects and script caching.
+/*  wfa_redis.c - a hiredis context with reconnects and the Lua library.
 
     hiredis 0.14 marks a context unusable after an I/O error; we then drop
-    it and make a new one on the next call. Scripts are cached per
-    connection (name -> SHA), so two threads never share a cache. Every
+    it and make a new one on the next call. Which Lua libraries are loaded
+    is known per connection, so two threads never share that state. Every
     new connection signs in (AUTH) as the process's Redis user when a
     password file is configured (deploy/redis-acl.sh makes the users). */
 #include "wfa.h"
@@ -21,7 +21,7 @@ struct _wfa_redis_t {
     int port;                   //  Redis port
     int timeout_ms;             //  Connect and command timeout
     redisContext *context;      //  NULL while disconnected
-    zhash_t *shas;              //  Script source pointer -> SHA1 hex
+    zhash_t *libraries;         //  Library name -> version, checked loaded on this connection
     uint64_t connects;          //  Successful connects
     int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
     bool sign_in_refused;       //  The last AUTH was refused (logged once)
@@ -71,8 +71,8 @@ wfa_redis_new (const char *address, int timeout_ms)
         self->port = 6379;
     }
     self->timeout_ms = timeout_ms;
-    self->shas = zhash_new ();
-    zhash_autofree (self->shas);
+    self->libraries = zhash_new ();
+    zhash_autofree (self->libraries);
     return self;
 }
 
@@ -84,19 +84,19 @@ wfa_redis_destroy (wfa_redis_t **self_p)
     if (self) {
         if (self->context)
             redisFree (self->context);
-        zhash_destroy (&self->shas);
+        zhash_destroy (&self->libraries);
         free (self);
         *self_p = NULL;
     }
 }
 
-//  Forget every loaded script (a new or flushed server has none).
+//  Forget which libraries are loaded (a new or flushed server may have none).
 static void
-s_forget_scripts (wfa_redis_t *self)
+s_forget_libraries (wfa_redis_t *self)
 {
-    zhash_destroy (&self->shas);
-    self->shas = zhash_new ();
-    zhash_autofree (self->shas);
+    zhash_destroy (&self->libraries);
+    self->libraries = zhash_new ();
+    zhash_autofree (self->libraries);
 }
 
 static void
@@ -105,7 +105,7 @@ s_drop (wfa_redis_t *self)
     if (self->context) {
         redisFree (self->context);
         self->context = NULL;
-        s_forget_scripts (self);
+        s_forget_libraries (self);
         wfa_log ("W", "redis %s:%d connection lost", self->host, self->port);
     }
 }
@@ -312,60 +312,70 @@ wfa_redis_is_error (const redisReply *reply, const char *prefix)
         && strncmp (reply->str, prefix, strlen (prefix)) == 0;
 }
 
-//  SHA of a script on this connection, loading it if needed.
-static const char *
-s_sha (wfa_redis_t *self, const wfa_script_t *script)
+//  Make sure a library is loaded, in this version, on this connection:
+//  asked once (NAME_version), loaded when missing or another version. Every
+//  service ships the same text, so whichever loads it first loads it for all.
+//  Returns 0 when it is there; -1 when Redis cannot be reached or refuses it.
+static int
+s_library_ready (wfa_redis_t *self, const wfa_lua_library_t *library)
 {
-    char key [32];
-    snprintf (key, sizeof key, "%p", (void *) script->source);
-    const char *sha = (const char *) zhash_lookup (self->shas, key);
-    if (sha)
-        return sha;
-    const char *argv [] = { "SCRIPT", "LOAD", script->source };
-    redisReply *reply = wfa_redis_argv (self, 3, argv, NULL);
+    if (zhash_lookup (self->libraries, library->name))
+        return 0;
+    char version_function [64];
+    snprintf (version_function, sizeof version_function, "%s_version", library->name);
+    const char *ask [] = { "FCALL_RO", version_function, "0" };
+    redisReply *reply = wfa_redis_argv (self, 3, ask, NULL);
     if (!reply)
-        return NULL;
-    if (reply->type == REDIS_REPLY_STRING && reply->len == 40) {
-        zhash_insert (self->shas, key, reply->str);
-        sha = (const char *) zhash_lookup (self->shas, key);
-    }
-    else
-        wfa_log ("E", "script %s does not load: %s", script->name,
-                 reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        return -1;
+    bool current = reply->type == REDIS_REPLY_STRING && streq (reply->str, library->version);
+    if (reply->type == REDIS_REPLY_STRING && !current)
+        wfa_log ("W", "Lua library %s %s in Redis replaced by %s", library->name, reply->str,
+                 library->version);
     freeReplyObject (reply);
-    return sha;
+    if (!current) {
+        const char *load [] = { "FUNCTION", "LOAD", "REPLACE", library->source };
+        reply = wfa_redis_argv (self, 4, load, NULL);
+        if (!reply)
+            return -1;
+        current = reply->type == REDIS_REPLY_STRING && streq (reply->str, library->name);
+        if (!current)
+            wfa_log ("E", "Lua library %s does not load: %s", library->name,
+                     reply->type == REDIS_REPLY_ERROR? reply->str: "?");
+        freeReplyObject (reply);
+        if (!current)
+            return -1;
+    }
+    zhash_insert (self->libraries, library->name, (void *) library->version);
+    return 0;
 }
 
-//  Run a script by SHA; reload once on NOSCRIPT (e.g. after a Redis restart).
+//  Run a Lua step; load its library again once on "Function not found"
+//  (a Redis restarted without persistence, a FUNCTION FLUSH).
 redisReply *
-wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
-                int nkeys, int argc, const char **argv, const size_t *lens)
+wfa_redis_fcall (wfa_redis_t *self, const wfa_script_t *script,
+                 int nkeys, int argc, const char **argv, const size_t *lens)
 {
     const char *full_argv [argc + 3];
     size_t full_lens [argc + 3];
     char nkeys_text [16];
     snprintf (nkeys_text, sizeof nkeys_text, "%d", nkeys);
+    full_argv [0] = script->read_only? "FCALL_RO": "FCALL";
+    full_argv [1] = script->name;
+    full_argv [2] = nkeys_text;
+    for (int arg_nbr = 0; arg_nbr < 3; arg_nbr++)
+        full_lens [arg_nbr] = strlen (full_argv [arg_nbr]);
+    for (int arg_nbr = 0; arg_nbr < argc; arg_nbr++) {
+        full_argv [arg_nbr + 3] = argv [arg_nbr];
+        full_lens [arg_nbr + 3] = lens? lens [arg_nbr]: strlen (argv [arg_nbr]);
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
-        //  A copy: a dropped connection frees the cache during the call
-        char sha [41];
-        const char *cached = s_sha (self, script);
-        if (!cached)
+        if (s_library_ready (self, script->library))
             return NULL;
-        snprintf (sha, sizeof sha, "%s", cached);
-        full_argv [0] = "EVALSHA";
-        full_argv [1] = sha;
-        full_argv [2] = nkeys_text;
-        for (int arg_nbr = 0; arg_nbr < 3; arg_nbr++)
-            full_lens [arg_nbr] = strlen (full_argv [arg_nbr]);
-        for (int arg_nbr = 0; arg_nbr < argc; arg_nbr++) {
-            full_argv [arg_nbr + 3] = argv [arg_nbr];
-            full_lens [arg_nbr + 3] = lens? lens [arg_nbr]: strlen (argv [arg_nbr]);
-        }
         redisReply *reply = wfa_redis_argv (self, argc + 3, full_argv, full_lens);
-        if (!wfa_redis_is_error (reply, "NOSCRIPT"))
+        if (!wfa_redis_is_error (reply, "ERR Function not found"))
             return reply;
         freeReplyObject (reply);
-        s_forget_scripts (self);
+        s_forget_libraries (self);
     }
     return NULL;
 }
@@ -440,16 +450,45 @@ wfa_redis_test (bool verbose)
     assert (reply && reply->type == REDIS_REPLY_STATUS);
     freeReplyObject (reply);
 
-    wfa_script_t script = { "add", "return redis.call('INCRBY', KEYS[1], ARGV[1])" };
+    //  A library of two steps: it loads at the first call
+    wfa_lua_library_t library = { "wfatest", "v1",
+        "#!lua name=wfatest\n"
+        "redis.register_function{function_name = 'add', callback = function(KEYS, ARGV)\n"
+        "    return redis.call('INCRBY', KEYS[1], ARGV[1]) end}\n"
+        "redis.register_function{function_name = 'wfatest_version', flags = {'no-writes'},\n"
+        "    callback = function() return 'v1' end}\n" };
+    wfa_script_t script = { &library, "add", false };
     const char *argv [] = { "wfa:test:n", "5" };
-    reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+    reply = wfa_redis_fcall (redis, &script, 1, 2, argv, NULL);
     assert (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 5);
     freeReplyObject (reply);
-    //  Flushed scripts come back by themselves
-    reply = wfa_redis_command (redis, "SCRIPT FLUSH");
+    //  Flushed functions come back by themselves
+    reply = wfa_redis_command (redis, "FUNCTION FLUSH");
     freeReplyObject (reply);
-    reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+    reply = wfa_redis_fcall (redis, &script, 1, 2, argv, NULL);
     assert (reply && reply->integer == 10);
+    freeReplyObject (reply);
+    //  Another version in Redis: a new connection replaces it with its own
+    wfa_lua_library_t newer = library;
+    newer.version = "v2";
+    newer.source = "#!lua name=wfatest\n"
+        "redis.register_function{function_name = 'add', callback = function(KEYS, ARGV)\n"
+        "    return redis.call('INCRBY', KEYS[1], ARGV[1] * 2) end}\n"
+        "redis.register_function{function_name = 'wfatest_version', flags = {'no-writes'},\n"
+        "    callback = function() return 'v2' end}\n";
+    wfa_script_t doubled = { &newer, "add", false };
+    wfa_redis_t *other = wfa_redis_new (address, 500);
+    reply = wfa_redis_fcall (other, &doubled, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 20);
+    freeReplyObject (reply);
+    wfa_redis_destroy (&other);
+    reply = wfa_redis_fcall (redis, &doubled, 1, 2, argv, NULL);    //  the loaded one runs
+    assert (reply && reply->integer == 30);
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "FCALL_RO wfatest_version 0");
+    assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "v2"));
+    freeReplyObject (reply);
+    reply = wfa_redis_command (redis, "DECRBY wfa:test:n 20");
     freeReplyObject (reply);
     reply = wfa_redis_command (redis, "NOSUCHCOMMAND");
     assert (wfa_redis_is_error (reply, "ERR"));
@@ -461,8 +500,7 @@ wfa_redis_test (bool verbose)
     freeReplyObject (reply);
     assert (wfa_redis_command (redis, "SET wfa:test:full x") == NULL);
     assert (wfa_redis_refused_full () && wfa_redis_connected (redis));
-    wfa_script_t write = { "write", "#!lua\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])" };
-    assert (wfa_redis_eval (redis, &write, 1, 2, argv, NULL) == NULL);
+    assert (wfa_redis_fcall (redis, &doubled, 1, 2, argv, NULL) == NULL);
     assert (wfa_redis_refused_full ());
     reply = wfa_redis_command (redis, "GET wfa:test:n");
     assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "10"));
@@ -473,8 +511,8 @@ wfa_redis_test (bool verbose)
     assert (wfa_prom_value (wfa_prom (), "wfa_redis_used_memory_bytes", NULL) > 1);
     reply = wfa_redis_command (redis, "CONFIG SET maxmemory 0");
     freeReplyObject (reply);
-    reply = wfa_redis_eval (redis, &write, 1, 2, argv, NULL);
-    assert (reply && reply->integer == 15);
+    reply = wfa_redis_fcall (redis, &doubled, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 20);
     freeReplyObject (reply);
 
     //  Redis restarts: one failed call at most, then it works again
@@ -485,7 +523,7 @@ wfa_redis_test (bool verbose)
     pid = s_start_redis (port, dir, false);
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
-        reply = wfa_redis_eval (redis, &script, 1, 2, argv, NULL);
+        reply = wfa_redis_fcall (redis, &script, 1, 2, argv, NULL);
     }
     assert (reply && reply->integer == 5);
     freeReplyObject (reply);

@@ -2,16 +2,29 @@
 
     Every command has a timeout. When the connection breaks, calls return
     NULL and the caller answers REDIS_UNAVAILABLE; the next call (or the
-    housekeeping timer) reconnects. Lua scripts are run by SHA, loaded on
-    first use and again after a NOSCRIPT. */
+    housekeeping timer) reconnects. The Lua steps are the functions of a
+    Redis Function library (tools/build/lua-library.sh builds its text):
+    each connection checks the loaded library's version at its first call,
+    loads the library (FUNCTION LOAD REPLACE) when it is missing or another
+    version, and again after "Function not found" (a Redis restarted without
+    persistence, a FUNCTION FLUSH). */
 #ifndef WFA_REDIS_H_INCLUDED
 #define WFA_REDIS_H_INCLUDED
 
 typedef struct _wfa_redis_t wfa_redis_t;
 
+//  A Redis Function library: the Lua steps of some folders, in one text
 typedef struct {
-    const char *name;           //  For logs
-    const char *source;         //  Lua text
+    const char *name;           //  Library name ("wfa"), also of its NAME_version function
+    const char *version;        //  SHA-1 of the text, which NAME_version answers
+    const char *source;         //  The text, "#!lua name=NAME" first
+} wfa_lua_library_t;
+
+//  One Lua step: a function of a library
+typedef struct {
+    const wfa_lua_library_t *library;   //  The library that registers it
+    const char *name;           //  Function name, also for logs
+    bool read_only;             //  Registered no-writes: called with FCALL_RO
 } wfa_script_t;
 
 //  Read who every connection of this process signs in to Redis as: the
@@ -52,9 +65,11 @@ redisReply *wfa_redis_argv (wfa_redis_t *self, int argc, const char **argv, cons
 //  Run a printf-style command (see redisCommand).
 redisReply *wfa_redis_command (wfa_redis_t *self, const char *format, ...);
 
-//  Run a script with nkeys keys then args, all in argv.
-redisReply *wfa_redis_eval (wfa_redis_t *self, const wfa_script_t *script,
-                            int nkeys, int argc, const char **argv, const size_t *lens);
+//  Run a Lua step (FCALL, or FCALL_RO for a read-only one) with nkeys keys
+//  then args, all in argv (lens may be NULL for C strings), loading its
+//  library first when this connection has not seen it loaded.
+redisReply *wfa_redis_fcall (wfa_redis_t *self, const wfa_script_t *script,
+                             int nkeys, int argc, const char **argv, const size_t *lens);
 
 //  True if the last command this thread sent got NULL because Redis is
 //  full (OOM: maxmemory reached, noeviction), not out of reach: the call

@@ -1,69 +1,13 @@
 /*  wfa_store.c - key names, the Lua steps, stored records to protocol maps. */
 #include "wfa.h"
 
-const wfa_script_t wfa_script_submit = { "submit",
-#include "lua/submit.lua.h"
-};
-const wfa_script_t wfa_script_open_step = { "open_step",
-#include "lua/open_step.lua.h"
-};
-const wfa_script_t wfa_script_decide = { "decide",
-#include "lua/decide.lua.h"
-};
-const wfa_script_t wfa_script_list = { "list",
-#include "lua/list.lua.h"
-};
-const wfa_script_t wfa_script_import = { "import",
-#include "lua/import.lua.h"
-};
-const wfa_script_t wfa_script_leave = { "leave",
-#include "lua/leave.lua.h"
-};
-const wfa_script_t wfa_script_audit_verify = { "audit_verify",
-#include "lua/audit_verify.lua.h"
-};
-const wfa_script_t wfa_script_calendar_set = { "calendar_set",
-#include "lua/calendar_set.lua.h"
-};
-const wfa_script_t wfa_script_policy_set = { "policy_set",
-#include "lua/policy_set.lua.h"
-};
-const wfa_script_t wfa_script_context = { "context",
-#include "lua/context.lua.h"
-};
-const wfa_script_t wfa_script_cancel = { "cancel",
-#include "lua/cancel.lua.h"
-};
-const wfa_script_t wfa_script_delegate = { "delegate",
-#include "lua/delegate.lua.h"
-};
-const wfa_script_t wfa_script_acting_index = { "acting_index",
-#include "lua/acting_index.lua.h"
-};
-const wfa_script_t wfa_script_timers_due = { "timers_due",
-#include "lua/timers_due.lua.h"
-};
-const wfa_script_t wfa_script_reopen_waiting = { "reopen_waiting",
-#include "lua/reopen_waiting.lua.h"
-};
-const wfa_script_t wfa_script_inbox_add = { "inbox_add",
-#include "lua/inbox_add.lua.h"
-};
-const wfa_script_t wfa_script_count = { "count",
-#include "lua/count.lua.h"
-};
-const wfa_script_t wfa_script_metrics_get = { "metrics_get",
-#include "lua/metrics_get.lua.h"
-};
-const wfa_script_t wfa_script_step_context = { "step_context",
-#include "lua/step_context.lua.h"
-};
-const wfa_script_t wfa_script_timers_waiting = { "timers_waiting",
-#include "lua/timers_waiting.lua.h"
-};
-const wfa_script_t wfa_script_timers_move = { "timers_move",
-#include "lua/timers_move.lua.h"
-};
+const wfa_lua_library_t wfa_lua_wfa =
+#include "lua/wfa.lib.h"
+;
+#define WFA_LUA_STEP(library, step, read_only) \
+    const wfa_script_t wfa_script_##step = { &wfa_lua_##library, #step, read_only };
+#include "lua/wfa.steps.h"
+#undef WFA_LUA_STEP
 
 char *
 wfa_store_prefix (const char *pemda, char *buf, size_t size)
@@ -147,7 +91,39 @@ wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *bu
     return -1;
 }
 
-//  Read a Lua step's {"ok"|"dup", value} or {"err", CODE, detail} reply.
+redisReply *
+wfa_store_step (wfa_redis_t *redis, const wfa_script_t *script, int nkeys, const char **keys,
+                size_t pair_count, const char **pairs, const size_t *lens)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    size_t given = 0;
+    for (size_t pair_nbr = 0; pair_nbr < pair_count; pair_nbr++)
+        given += pairs [2 * pair_nbr + 1] != NULL;
+    msgpack_pack_map (&pk, given);
+    for (size_t pair_nbr = 0; pair_nbr < pair_count; pair_nbr++) {
+        const char *value = pairs [2 * pair_nbr + 1];
+        if (!value)
+            continue;
+        wfa_mp_pack_str (&pk, pairs [2 * pair_nbr]);
+        wfa_mp_pack_strn (&pk, value, lens? lens [pair_nbr]: strlen (value));
+    }
+    const char *argv [nkeys + 1];
+    size_t argv_lens [nkeys + 1];
+    for (int key_nbr = 0; key_nbr < nkeys; key_nbr++) {
+        argv [key_nbr] = keys [key_nbr];
+        argv_lens [key_nbr] = strlen (keys [key_nbr]);
+    }
+    argv [nkeys] = buffer.data;
+    argv_lens [nkeys] = buffer.size;
+    redisReply *reply = wfa_redis_fcall (redis, script, nkeys, nkeys + 1, argv, argv_lens);
+    msgpack_sbuffer_destroy (&buffer);
+    return reply;
+}
+
+//  Read a Lua step's {"ok"|"dup", value, ...} or {"err", CODE, detail} reply.
 const char *
 wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field)
 {
@@ -182,7 +158,7 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
     snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
     const char *argv [] = { prefix, index, limit_text, state? state: "", opd? opd: "",
                             nip? nip: "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_list, 1, 6, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -203,7 +179,7 @@ wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
     const char *argv [] = { prefix, index, limit_text, state, "", "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_list, 1, 6, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_list, 1, 6, argv, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -331,6 +307,25 @@ wfa_store_days_off (const redisReply *dates, size_t *count)
     return days;
 }
 
+void
+wfa_store_step_dues (const char *chain, int64_t now_ms, const redisReply *calendar, int tz_minutes,
+                     char *buf, size_t size)
+{
+    *buf = 0;
+    size_t off_count = 0;
+    int *days_off = wfa_store_days_off (calendar, &off_count);
+    const char *cursor = chain? chain: "";
+    for (int step_nbr = 0; *cursor && step_nbr < WFA_POLICY_STEPS_MAX; step_nbr++) {
+        size_t len = strcspn (cursor, ",");
+        const char *colon = memchr (cursor, ':', len);
+        int64_t due = wfa_store_step_due (now_ms, colon? atoll (colon + 1): 0, days_off, off_count,
+                                          tz_minutes);
+        snprintf (buf + strlen (buf), size - strlen (buf), "%s%" PRId64, step_nbr? ",": "", due);
+        cursor += len + (cursor [len] == ',');
+    }
+    free (days_off);
+}
+
 int64_t
 wfa_store_step_due (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count, int tz_minutes)
 {
@@ -348,7 +343,7 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     const char *argv [] = { prefix };
-    redisReply *waiting = wfa_redis_eval (redis, &wfa_script_timers_waiting, 1, 1, argv, NULL);
+    redisReply *waiting = wfa_redis_fcall (redis, &wfa_script_timers_waiting, 1, 1, argv, NULL);
     if (!waiting || waiting->type != REDIS_REPLY_ARRAY) {
         if (waiting)
             freeReplyObject (waiting);
@@ -377,7 +372,7 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     }
     int moved = 0;
     if (argc > 1) {
-        redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_move, 1, (int) argc, moves, NULL);
+        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_timers_move, 1, (int) argc, moves, NULL);
         moved = reply && reply->type == REDIS_REPLY_INTEGER? (int) reply->integer: -1;
         if (reply)
             freeReplyObject (reply);
@@ -574,12 +569,18 @@ wfa_store_test (bool verbose)
     assert (wfa_store_pemda_of_request ("35.08-1", buf, sizeof buf) == -1);
     assert (wfa_store_pemda_of_request (NULL, buf, sizeof buf) == -1);
     //  Every script is there and non-trivial
-    const wfa_script_t *scripts [] = { &wfa_script_submit, &wfa_script_open_step,
+    const wfa_script_t *scripts [] = { &wfa_script_submit,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
         &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, &wfa_script_step_context,
         &wfa_script_timers_waiting, &wfa_script_timers_move, NULL };
-    for (int script_nbr = 0; scripts [script_nbr]; script_nbr++)
-        assert (strstr (scripts [script_nbr]->source, "KEYS[1]"));
+    for (int script_nbr = 0; scripts [script_nbr]; script_nbr++) {
+        char registered [96];
+        snprintf (registered, sizeof registered, "function_name = '%s'", scripts [script_nbr]->name);
+        assert (scripts [script_nbr]->library == &wfa_lua_wfa);
+        assert (strstr (wfa_lua_wfa.source, registered));
+    }
+    assert (strlen (wfa_lua_wfa.version) == 40 && strstr (wfa_lua_wfa.source, "#!lua name=wfa\n") == wfa_lua_wfa.source);
+    assert (wfa_script_list.read_only && !wfa_script_submit.read_only);
 
     //  A stored request becomes a typed map
     redisReply names [4], values [4], *items [8];

@@ -8,28 +8,12 @@
 #ifndef WFA_STORE_H_INCLUDED
 #define WFA_STORE_H_INCLUDED
 
-//  The Lua steps (shared/lua/*.lua).
-extern const wfa_script_t wfa_script_submit;
-extern const wfa_script_t wfa_script_open_step;
-extern const wfa_script_t wfa_script_decide;
-extern const wfa_script_t wfa_script_list;
-extern const wfa_script_t wfa_script_import;
-extern const wfa_script_t wfa_script_leave;
-extern const wfa_script_t wfa_script_inbox_add;
-extern const wfa_script_t wfa_script_count;
-extern const wfa_script_t wfa_script_metrics_get;
-extern const wfa_script_t wfa_script_audit_verify;
-extern const wfa_script_t wfa_script_calendar_set;
-extern const wfa_script_t wfa_script_policy_set;
-extern const wfa_script_t wfa_script_context;
-extern const wfa_script_t wfa_script_cancel;
-extern const wfa_script_t wfa_script_delegate;
-extern const wfa_script_t wfa_script_acting_index;
-extern const wfa_script_t wfa_script_timers_due;
-extern const wfa_script_t wfa_script_reopen_waiting;
-extern const wfa_script_t wfa_script_step_context;
-extern const wfa_script_t wfa_script_timers_waiting;
-extern const wfa_script_t wfa_script_timers_move;
+//  The Lua library "wfa" (shared/lua/*.lua, built by tools/build/lua-library.sh)
+//  and its steps, wfa_script_NAME for shared/lua/NAME.lua.
+extern const wfa_lua_library_t wfa_lua_wfa;
+#define WFA_LUA_STEP(library, step, read_only) extern const wfa_script_t wfa_script_##step;
+#include "lua/wfa.steps.h"
+#undef WFA_LUA_STEP
 
 #define WFA_PREFIX_MAX 32
 
@@ -63,7 +47,15 @@ int wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *fiel
 //  its getter) returns -1 and records nothing.
 int wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *buf, size_t size);
 
-//  Read the reply of a Lua step that answers {"ok"|"dup", value} or
+//  Run a Lua step with nkeys keys and one argument, a msgpack map of the
+//  pair_count name/value pairs in pairs (name, value, name, value, ...; a
+//  NULL value is left out; lens: per pair, the value's length, or NULL for
+//  C strings). Returns what wfa_redis_fcall returns.
+redisReply *wfa_store_step (wfa_redis_t *redis, const wfa_script_t *script, int nkeys,
+                            const char **keys, size_t pair_count, const char **pairs,
+                            const size_t *lens);
+
+//  Read the reply of a Lua step that answers {"ok"|"dup", value, ...} or
 //  {"err", CODE, detail}: returns value, or NULL after recording the error
 //  on call (REDIS_UNAVAILABLE for no reply, the step's code about field,
 //  INTERNAL for any other shape). The value lives as long as reply.
@@ -137,6 +129,12 @@ int *wfa_store_days_off (const redisReply *dates, size_t *count);
 //  one-second hours does not wait for Monday.
 int64_t wfa_store_step_due (int64_t opened_ms, int64_t sla_ms, const int *days_off, size_t count,
                             int tz_minutes);
+
+//  When each step of a chain ("role:sla_ms:on_timeout,...") opened at
+//  now_ms runs out, comma-separated into buf, by the pemda's days off
+//  (calendar: its dates, as HKEYS or HGETALL of the calendar give them).
+void wfa_store_step_dues (const char *chain, int64_t now_ms, const redisReply *calendar,
+                          int tz_minutes, char *buf, size_t size);
 
 //  After a pemda's calendar changed: move every step deadline still
 //  waiting to where the new days off (day numbers, in any order) put it,

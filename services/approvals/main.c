@@ -1,17 +1,17 @@
-/*  wfa-approvals - opens approval steps and records decisions.
+/*  wfa-approvals - records decisions and runs the steps' clocks.
 
-    Consumes request.submitted from the outbox and opens the step for the
-    employee's atasan (shared/lua/open_step.lua: a no-op when the step is
-    already open, so a redelivered event changes nothing). Serves
-    APPROVAL.DECIDE, where only the assigned approver may decide, and
-    APPROVAL.LIST, what awaits an approver. */
+    Serves APPROVAL.DECIDE, where only the assigned approver (or their
+    Plt/Plh) may decide, and opens the next step in the same Lua step
+    (shared/lua/decide.lua); APPROVAL.LIST, what awaits an approver;
+    APPROVAL.DELEGATE. Step 1 is opened by the submission itself
+    (submit.lua), so this service consumes no event. Every second its
+    housekeeping fires the due timers (reminders, escalations, expiry) and
+    opens the steps that waited for a role nobody held. */
 #include "wfa.h"
 
-//  The service's state: parsed policies, by pemda and version, one cache
-//  per thread (the worker's calls, the consumer's events).
+//  The service's state: parsed policies, by pemda and version.
 typedef struct {
-    zhashx_t *policies;         //  wfa_store_policy_cache_new, the worker's
-    zhashx_t *event_policies;   //  the same, the consumer's
+    zhashx_t *policies;         //  wfa_store_policy_cache_new
 } s_approvals_t;
 
 //  What step_context.lua read of a request; fields NULL when not stored.
@@ -29,7 +29,7 @@ s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, 
 {
     memset (context, 0, sizeof *context);
     const char *argv [] = { prefix, request_id };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_step_context, 1, 2, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_step_context, 1, 2, argv, NULL);
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
     ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [0]->elements != 6) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
@@ -53,69 +53,6 @@ s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, 
     context->employee = reply->element [1];
     context->calendar = reply->element [2];
     return 0;
-}
-
-//  When each step of a chain ("role:sla_ms:on_timeout,...") opened at
-//  now_ms runs out, comma-separated into buf, by the pemda's days off.
-static void
-s_step_dues (const char *chain, int64_t now_ms, const redisReply *calendar, int tz_minutes,
-             char *buf, size_t size)
-{
-    *buf = 0;
-    size_t off_count = 0;
-    int *days_off = wfa_store_days_off (calendar, &off_count);
-    const char *cursor = chain? chain: "";
-    for (int step_nbr = 0; *cursor && step_nbr < WFA_POLICY_STEPS_MAX; step_nbr++) {
-        size_t len = strcspn (cursor, ",");
-        const char *colon = memchr (cursor, ':', len);
-        int64_t due = wfa_store_step_due (now_ms, colon? atoll (colon + 1): 0, days_off, off_count,
-                                          tz_minutes);
-        snprintf (buf + strlen (buf), size - strlen (buf), "%s%" PRId64, step_nbr? ",": "", due);
-        cursor += len + (cursor [len] == ',');
-    }
-    free (days_off);
-}
-
-//  request.submitted: open step 1 for the supervisor.
-static int
-s_on_submitted (const wfa_event_t *event, wfa_redis_t *redis, void *state)
-{
-    s_approvals_t *self = (s_approvals_t *) state;
-    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
-    if (!request_id) {
-        wfa_log ("E", "request.submitted %s without request_id, skipped", event->id);
-        return 0;
-    }
-    char prefix [WFA_PREFIX_MAX], now [24], dues [128] = "";
-    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
-    int64_t now_ms = wfa_now_ms ();
-    snprintf (now, sizeof now, "%" PRId64, now_ms);
-    //  The step deadlines in the pemda's working time, in its time zone
-    s_context_t context;
-    if (s_context_read (redis, prefix, request_id, &context)) {
-        free (request_id);
-        return -1;
-    }
-    wfa_policy_t *policy = context.opd? wfa_store_policy (self->event_policies, redis, event->pemda,
-                                                         context.policy_version): NULL;
-    if (context.opd && !policy) {
-        freeReplyObject (context.reply);
-        free (request_id);
-        return -1;
-    }
-    if (policy)
-        s_step_dues (context.chain, now_ms, context.calendar,
-                     wfa_policy_rules (policy, context.opd).tz_minutes, dues, sizeof dues);
-    freeReplyObject (context.reply);
-    const char *argv [] = { prefix, request_id, now, dues };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_open_step, 1, 4, argv, NULL);
-    int rc = reply && reply->type == REDIS_REPLY_STATUS? 0: reply && reply->type == REDIS_REPLY_STRING? 0: -1;
-    if (reply && reply->type == REDIS_REPLY_ERROR)
-        wfa_log ("E", "open_step %s: %s", request_id, reply->str);
-    if (reply)
-        freeReplyObject (reply);
-    free (request_id);
-    return rc;
 }
 
 //  What APPROVAL.DECIDE may record of a step, in decide.lua's order: the
@@ -226,20 +163,32 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int today_day = wfa_date_of_ms (now_ms, rules.tz_minutes);
     wfa_date_format (today_day, today);
     //  The unit's capacity and the minimum at the office, checked with it
-    char unit_rules [64];
-    snprintf (unit_rules, sizeof unit_rules, "%d,%d,%d,%d", rules.unit_max_people_per_day,
-              rules.unit_max_percent_per_day, rules.min_present_per_day, rules.unit_min_present_per_day);
-    s_step_dues (context.chain, now_ms, context.calendar, rules.tz_minutes, dues, sizeof dues);
+    char unit_people [16], unit_percent [16], min_present [16], unit_min_present [16];
+    snprintf (unit_people, sizeof unit_people, "%d", rules.unit_max_people_per_day);
+    snprintf (unit_percent, sizeof unit_percent, "%d", rules.unit_max_percent_per_day);
+    snprintf (min_present, sizeof min_present, "%d", rules.min_present_per_day);
+    snprintf (unit_min_present, sizeof unit_min_present, "%d", rules.unit_min_present_per_day);
+    wfa_store_step_dues (context.chain, now_ms, context.calendar, rules.tz_minutes, dues, sizeof dues);
     //  An approval may be the final one (decide.lua knows): the employee is
     //  judged again by the rules the request was judged by
     wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
     size_t problem_count = streq (decision, "approve")?
         s_judge_again (&rules, &context, today_day, problems, ineligible, sizeof ineligible): 0;
     freeReplyObject (context.reply);
-    const char *argv [] = { prefix, request_id, actor, decision, note? note: "", key, ttl, now,
-                            people, percent, today, unit_rules, attested [0], attested [1],
-                            attested [2], attested [3], dues, ineligible };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_decide, 1, 18, argv, NULL);
+    char request_key [WFA_KEY_MAX], approver_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (request_key, sizeof request_key, pemda, "req:%s", request_id),
+                            wfa_store_key (approver_key, sizeof approver_key, pemda, "emp:%s", actor),
+                            wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:decide:%s:%s:%s", actor,
+                                           request_id, key) };
+    const char *args [] = { "id", request_id, "as", actor, "decision", decision, "note", note,
+                            "ttl", ttl, "now", now, "people", people, "percent", percent, "today", today,
+                            "unit_people", unit_people, "unit_percent", unit_percent,
+                            "min_present", min_present, "unit_min_present", unit_min_present,
+                            s_attested [0], attested [0], s_attested [1], attested [1],
+                            s_attested [2], attested [2], s_attested [3], attested [3],
+                            "dues", dues, "ineligible", ineligible };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_decide, 4, keys, sizeof args / sizeof *args / 2,
+                                        args, NULL);
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
     &&  reply->element [0]->type == REDIS_REPLY_STRING && streq (reply->element [0]->str, "ineligible")) {
         //  Refused at the final approval: every rule broken, each with its code
@@ -285,7 +234,7 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     const char *argv [] = { prefix, actor, today };
-    redisReply *principals = wfa_redis_eval (redis, &wfa_script_acting_index, 1, 3, argv, NULL);
+    redisReply *principals = wfa_redis_fcall (redis, &wfa_script_acting_index, 1, 3, argv, NULL);
     if (wfa_call_redis_down (call, principals))
         return;
     if (principals->type == REDIS_REPLY_STRING)
@@ -405,7 +354,7 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     const char *argv [] = { prefix, actor, approver, to? to: "", from? from: "", until? until: "",
                             reason? reason: "", now, key, ttl, order_ref? order_ref: "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_delegate, 1, 11, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_delegate, 1, 11, argv, NULL);
     const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "to"));
     if (outcome)
         wfa_mp_pack_str (wfa_call_reply (call, "delegation"), outcome);
@@ -417,8 +366,10 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
 static void
 s_fire_timers (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
 {
-    const char *argv [] = { prefix, (const char *) arg, "100" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_timers_due, 1, 3, argv, NULL);
+    char timers [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (timers, sizeof timers, pemda, "timers") };
+    const char *args [] = { "now", (const char *) arg, "max", "100" };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_timers_due, 2, keys, 2, args, NULL);
     if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
         wfa_log ("I", "%s: %lld timers fired", pemda, reply->integer);
     else
@@ -436,14 +387,26 @@ static void
 s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, const char *prefix,
                   const char *now)
 {
-    const char *argv [] = { prefix, now, "100", "" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 4, argv, NULL);
+    char waiting [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (waiting, sizeof waiting, pemda, "idx:no_approver") };
+    const char *find [] = { "now", now, "max", "100" };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_reopen_waiting, 2, keys, 2, find, NULL);
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
     &&  reply->element [1]->type == REDIS_REPLY_INTEGER) {
         wfa_prom_set (wfa_prom (), "wfa_requests_no_approver",
                       (double) reply->element [1]->integer, pemda, NULL);
-        //  "REQUEST=DUE,DUE,...;" for each request whose step can open
-        zchunk_t *dues = zchunk_new (NULL, 0);
+        //  {now, max, dues = {REQUEST = "DUE,DUE,...", ...}}: each request whose step can open
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+        msgpack_pack_map (&pk, 3);
+        wfa_mp_pack_kv_str (&pk, "now", now);
+        wfa_mp_pack_kv_str (&pk, "max", "100");
+        wfa_mp_pack_str (&pk, "dues");
+        size_t opening = 0;
+        char step_dues [reply->elements][128];
+        const char *opening_ids [reply->elements];
         for (size_t ready_nbr = 2; ready_nbr < reply->elements; ready_nbr++) {
             const redisReply *id = reply->element [ready_nbr];
             s_context_t context;
@@ -451,22 +414,21 @@ s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, co
                 continue;
             wfa_policy_t *policy = context.opd? wfa_store_policy (self->policies, redis, pemda,
                                                                  context.policy_version): NULL;
-            char step_dues [128] = "";
             if (policy)
-                s_step_dues (context.chain, atoll (now), context.calendar,
-                             wfa_policy_rules (policy, context.opd).tz_minutes, step_dues, sizeof step_dues);
+                wfa_store_step_dues (context.chain, atoll (now), context.calendar,
+                                     wfa_policy_rules (policy, context.opd).tz_minutes,
+                                     step_dues [opening], sizeof step_dues [opening]);
             freeReplyObject (context.reply);
-            if (!policy)
-                continue;       //  Its policy unreadable now: the next second tries again
-            zchunk_extend (dues, id->str, strlen (id->str));
-            zchunk_extend (dues, "=", 1);
-            zchunk_extend (dues, step_dues, strlen (step_dues));
-            zchunk_extend (dues, ";", 1);
+            if (policy)         //  Its policy unreadable now: the next second tries again
+                opening_ids [opening++] = id->str;
         }
-        if (zchunk_size (dues)) {
-            zchunk_extend (dues, "", 1);
-            const char *open_argv [] = { prefix, now, "100", (const char *) zchunk_data (dues) };
-            redisReply *opened = wfa_redis_eval (redis, &wfa_script_reopen_waiting, 1, 4, open_argv, NULL);
+        msgpack_pack_map (&pk, opening);
+        for (size_t open_nbr = 0; open_nbr < opening; open_nbr++)
+            wfa_mp_pack_kv_str (&pk, opening_ids [open_nbr], step_dues [open_nbr]);
+        if (opening) {
+            const char *open_argv [] = { keys [0], keys [1], buffer.data };
+            const size_t open_lens [] = { strlen (keys [0]), strlen (keys [1]), buffer.size };
+            redisReply *opened = wfa_redis_fcall (redis, &wfa_script_reopen_waiting, 2, 3, open_argv, open_lens);
             if (opened && opened->type == REDIS_REPLY_ARRAY && opened->elements >= 2
             &&  opened->element [0]->type == REDIS_REPLY_INTEGER && opened->element [0]->integer > 0)
                 wfa_log ("I", "%s: %lld waiting steps opened", pemda, opened->element [0]->integer);
@@ -476,7 +438,7 @@ s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, co
             if (opened)
                 freeReplyObject (opened);
         }
-        zchunk_destroy (&dues);
+        msgpack_sbuffer_destroy (&buffer);
     }
     else
     if (reply && reply->type == REDIS_REPLY_ERROR)
@@ -518,22 +480,16 @@ static const wfa_route_t s_routes [] = {
     { NULL, NULL }
 };
 
-static const wfa_event_route_t s_events [] = {
-    { "request.submitted", s_on_submitted },
-    { "request.resubmitted", s_on_submitted },
-    { NULL, NULL }
-};
-
 int
 main (int argc, char *argv [])
 {
-    s_approvals_t self = { wfa_store_policy_cache_new (), wfa_store_policy_cache_new () };
+    s_approvals_t self = { wfa_store_policy_cache_new () };
     wfa_prom_declare (wfa_prom (), "wfa_requests_no_approver", WFA_PROM_GAUGE,
                       "Requests waiting at a step whose role nobody holds (NO_APPROVER)", "pemda",
                       NULL, 0);
-    const wfa_service_def_t def = { "approvals", s_routes, s_events, &self, s_housekeeping };
+    //  No events: the chain opens in the submission's own step (submit.lua)
+    const wfa_service_def_t def = { "approvals", s_routes, NULL, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     zhashx_destroy (&self.policies);
-    zhashx_destroy (&self.event_policies);
     return rc;
 }

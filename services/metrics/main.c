@@ -48,7 +48,7 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     const char *kind = strchr (event->type, '.') + 1;
     const char *argv [] = { prefix, event->id, now, kind, day_text, sub_day_text,
                             day_nbr, sub_day_nbr, opd, request_id, lead, undecided? "1": "0" };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_count, 1, 12, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_count, 1, 12, argv, NULL);
     int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "count: %s", reply->str);
@@ -130,7 +130,7 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_date_format (from_day + day_nbr, days [day_nbr]);
         argv [day_nbr + 2] = days [day_nbr];
     }
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_metrics_get, 1, day_count + 2, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_metrics_get, 1, day_count + 2, argv, NULL);
     free (argv);
     free (days);
     if (wfa_call_redis_down (call, reply))

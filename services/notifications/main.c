@@ -36,7 +36,7 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     const char *argv [] = { prefix, nip, event->id, buffer.data, at_text };
     size_t lens [] = { strlen (prefix), strlen (nip), strlen (event->id), buffer.size,
                        strlen (at_text) };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_inbox_add, 1, 5, argv, lens);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_inbox_add, 1, 5, argv, lens);
     int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
     if (reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "inbox_add: %s", reply->str);

@@ -206,7 +206,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
             //  old pemda, so the retry takes this path again
             wfa_store_prefix (old_pemda, prefix, sizeof prefix);
             const char *argv [] = { prefix, employee->nip };
-            reply = wfa_redis_eval (redis, &wfa_script_leave, 1, 2, argv, NULL);
+            reply = wfa_redis_fcall (redis, &wfa_script_leave, 1, 2, argv, NULL);
             if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
                 if (reply)
                     freeReplyObject (reply);
@@ -229,7 +229,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
                 argv [argc++] = value;
             }
         }
-        reply = wfa_redis_eval (redis, &wfa_script_import, 1, argc, argv, NULL);
+        reply = wfa_redis_fcall (redis, &wfa_script_import, 1, argc, argv, NULL);
         if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
             if (reply)
                 freeReplyObject (reply);

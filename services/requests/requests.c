@@ -43,9 +43,27 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
         return -1;
     int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
     if (answered) {
+        //  The first answer: the request as it stands, its approver and step
+        char request_key [WFA_KEY_MAX];
+        const char *argv [] = { "HMGET", wfa_store_key (request_key, sizeof request_key, pemda, "req:%s",
+                                                        reply->str), "state", "approver", "step" };
+        redisReply *request = wfa_redis_argv (redis, 5, argv, NULL);
+        if (!request || request->type != REDIS_REPLY_ARRAY || request->elements != 3) {
+            if (request)
+                freeReplyObject (request);
+            freeReplyObject (reply);
+            return -1;
+        }
         wfa_call_clear (call);
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
-        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        const char *names [] = { "state", "approver" };
+        for (size_t field_nbr = 0; field_nbr < 2; field_nbr++)
+            wfa_mp_pack_str (wfa_call_reply (call, names [field_nbr]),
+                             request->element [field_nbr]->type == REDIS_REPLY_STRING?
+                             request->element [field_nbr]->str: "");
+        msgpack_pack_int64 (wfa_call_reply (call, "step"), request->element [2]->type == REDIS_REPLY_STRING?
+                            atoll (request->element [2]->str): 0);
+        freeReplyObject (request);
     }
     freeReplyObject (reply);
     return answered;
@@ -292,7 +310,7 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (*pemda) {
         wfa_store_prefix (pemda, prefix, sizeof prefix);
         const char *argv [] = { prefix, nip };
-        context = wfa_redis_eval (redis, &wfa_script_context, 1, 2, argv, NULL);
+        context = wfa_redis_fcall (redis, &wfa_script_context, 1, 2, argv, NULL);
         if (wfa_call_redis_down (call, context))
             return;
         if (context->type != REDIS_REPLY_ARRAY || context->elements != 4) {
@@ -331,6 +349,22 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS || time_kind) && sorted_count > 0)
         s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, ramadan, schedule,
                           sizeof schedule);
+    //  The approval chain, as the policy says for the employee's OPD today
+    char chain [WFA_POLICY_STEPS_MAX * 48] = "";
+    wfa_policy_t *chain_policy = policy? policy: NULL;
+    for (size_t step_nbr = 0; chain_policy && step_nbr < wfa_policy_steps (chain_policy); step_nbr++) {
+        const wfa_step_t *step = wfa_policy_step (chain_policy, step_nbr);
+        char entry [48];
+        //  The SLA goes in ms, so the timer needs no clock arithmetic in Lua
+        snprintf (entry, sizeof entry, "%s%s:%" PRId64 ":%s", step_nbr? ",": "", step->role,
+                  (int64_t) step->sla_hours * wfa_config_int (WFA_CFG_SLA_HOUR_MS), step->on_timeout);
+        strcat (chain, entry);
+    }
+    //  The chain opens in the same step as the submission: the deadlines of
+    //  its steps in the pemda's working time, by the calendar read above
+    int64_t now_ms = wfa_now_ms ();
+    char dues [WFA_POLICY_STEPS_MAX * 24];
+    wfa_store_step_dues (chain, now_ms, calendar, rules.tz_minutes, dues, sizeof dues);
     wfa_policy_destroy (&fallback);
     if (context)
         freeReplyObject (context);
@@ -361,32 +395,28 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (char *item = (char *) zlist_first (plan); item; item = (char *) zlist_next (plan))
         wfa_mp_pack_str (&plan_packer, item);
 
-    //  The approval chain, as the policy says for the employee's OPD today
-    char chain [WFA_POLICY_STEPS_MAX * 48] = "";
-    wfa_policy_t *chain_policy = policy? policy: NULL;
-    for (size_t step_nbr = 0; chain_policy && step_nbr < wfa_policy_steps (chain_policy); step_nbr++) {
-        const wfa_step_t *step = wfa_policy_step (chain_policy, step_nbr);
-        char entry [48];
-        //  The SLA goes in ms, so the timer needs no clock arithmetic in Lua
-        snprintf (entry, sizeof entry, "%s%s:%" PRId64 ":%s", step_nbr? ",": "", step->role,
-                  (int64_t) step->sla_hours * wfa_config_int (WFA_CFG_SLA_HOUR_MS), step->on_timeout);
-        strcat (chain, entry);
-    }
     char ttl [24], now [24], cap_text [16];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    snprintf (now, sizeof now, "%" PRId64, now_ms);
     snprintf (cap_text, sizeof cap_text, "%d", cap);
     //  Still undecided when the first day begins (local midnight), it expires
     char starts [24];
     snprintf (starts, sizeof starts, "%" PRId64,
               (int64_t) days_sorted [0] * 86400000 - (int64_t) rules.tz_minutes * 60000);
-    const char *argv [] = { prefix, pemda, key, ttl, nip, kind, joined, location, reason,
-                            plan_buffer.data, now, weeks, cap_text, policy_version, chain,
-                            again? again: "", starts, schedule, time_kind? time_kind: "" };
-    size_t lens [19];
-    for (int arg_nbr = 0; arg_nbr < 19; arg_nbr++)
-        lens [arg_nbr] = arg_nbr == 9? plan_buffer.size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_submit, 1, 19, argv, lens);
+    char employee_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (employee_key, sizeof employee_key, pemda, "emp:%s", nip),
+                            wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:submit:%s:%s:%s", nip,
+                                           again? again: "", key) };
+    const char *args [] = { "pemda", pemda, "ttl", ttl, "nip", nip, "kind", kind, "dates", joined,
+                            "location", location, "reason", reason, "plan", plan_buffer.data,
+                            "now", now, "weeks", weeks, "cap", cap_text, "policy", policy_version,
+                            "chain", chain, "again", again? again: "", "starts", starts,
+                            "schedule", schedule, "time_kind", time_kind? time_kind: "", "dues", dues };
+    size_t lens [sizeof args / sizeof *args / 2];
+    for (size_t pair_nbr = 0; pair_nbr < sizeof lens / sizeof *lens; pair_nbr++)
+        lens [pair_nbr] = pair_nbr == 7? plan_buffer.size: strlen (args [2 * pair_nbr + 1]);
+    redisReply *reply = wfa_store_step (redis, &wfa_script_submit, 3, keys, sizeof lens / sizeof *lens,
+                                        args, lens);
     msgpack_sbuffer_destroy (&plan_buffer);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -406,11 +436,18 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
     if (streq (reply->element [0]->str, "err"))
         wfa_store_step_result (call, reply, "as");
-    else {
+    else
+    if (reply->elements == 5 && reply->element [2]->type == REDIS_REPLY_STRING
+    &&  reply->element [3]->type == REDIS_REPLY_STRING && reply->element [4]->type == REDIS_REPLY_STRING) {
+        //  {"ok"|"dup", request_id, state, approver, step}: the chain opened with it
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->element [1]->str);
-        wfa_mp_pack_str (wfa_call_reply (call, "state"), "submitted");
+        wfa_mp_pack_str (wfa_call_reply (call, "state"), reply->element [2]->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "approver"), reply->element [3]->str);
+        msgpack_pack_int64 (wfa_call_reply (call, "step"), atoll (reply->element [4]->str));
         wfa_mp_pack_str (wfa_call_reply (call, "policy_version"), policy_version);
     }
+    else
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     freeReplyObject (reply);
 }
 
@@ -440,9 +477,15 @@ requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int64_t now_ms = wfa_now_ms ();
     snprintf (now, sizeof now, "%" PRId64, now_ms);
     wfa_date_format (wfa_date_of_ms (now_ms, wfa_store_pemda_tz (redis, pemda)), today);
-    const char *argv [] = { prefix, request_id, actor, revoke? "revoke": "cancel", from? from: "",
-                            reason? reason: "", key, ttl, now, today };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_cancel, 1, 10, argv, NULL);
+    const char *action = revoke? "revoke": "cancel";
+    char request_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (request_key, sizeof request_key, pemda, "req:%s", request_id),
+                            wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:%s:%s:%s:%s", action,
+                                           actor, request_id, key) };
+    const char *args [] = { "id", request_id, "as", actor, "action", action, "from", from,
+                            "reason", reason, "ttl", ttl, "now", now, "today", today };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_cancel, 3, keys, sizeof args / sizeof *args / 2,
+                                        args, NULL);
     const char *outcome = wfa_store_step_result (call, reply, "request_id");
     if (outcome) {
         wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);

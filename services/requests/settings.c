@@ -63,7 +63,7 @@ settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     const char *argv [] = { prefix, canonical, actor, now, key, ttl, tz };
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_policy_set, 1, 7, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_policy_set, 1, 7, argv, NULL);
     free (canonical);
     if (wfa_call_redis_down (call, reply))
         return;
@@ -177,7 +177,7 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
             argv [argc++] = holidays [day_nbr].kind;
             argv [argc++] = holidays [day_nbr].name;
         }
-    redisReply *reply = wfa_redis_eval (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
+    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
     free (argv);
     free (dates);
     //  The days off as day numbers (Ramadan days are working days), for the

@@ -1,34 +1,35 @@
 #!lua
 -- cancel.lua: the employee cancels a request, or revoke: a kepala OPD or BKD
 -- officer revokes an approved one from a date; atomically.
--- KEYS[1]  key prefix of the pemda
--- ARGV     request_id, as (NIP), action ("cancel"|"revoke"), from (the first
---          day given back; "" for the whole request), reason, idem_key,
---          idem_ttl, now_ms, today (YYYY-MM-DD, the pemda's local day)
+-- KEYS     the pemda's prefix, the request (req:ID), the idempotency key
+--          (idem:ACTION:AS:ID:KEY)
+-- ARGV[1]  a msgpack map: id (the request), as (NIP), action ("cancel"|
+--          "revoke"), from (the first day given back; "" for the whole
+--          request), reason, ttl (of the idempotency key, s), now (ms), today
+--          (YYYY-MM-DD, the pemda's local day)
 -- Returns  {"ok", state} | {"dup", state} | {"err", CODE, detail}
-local p = KEYS[1]
-local id, actor, action, from, reason, key, ttl, now, today =
-    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local p, rkey, idem = KEYS[1], KEYS[2], KEYS[3]
+local a = cmsgpack.unpack(ARGV[1])
+local id, actor, action, from, reason, today = a.id, a.as, a.action, a.from or '', a.reason or '', a.today
 
-local idem = p .. 'idem:' .. action .. ':' .. actor .. ':' .. id .. ':' .. key
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
-local rkey = p .. 'req:' .. id
-local r = redis.call('HMGET', rkey, 'state', 'nip', 'opd', 'approver', 'dates', 'policy_version',
-                     'pemda', 'submitted_at')
-if not r[1] then return {'err', 'NOT_FOUND', id} end
-local state = wfa_next_state(r[1], action)
-if not state then return {'err', 'BAD_STATE', r[1] .. ' -/-> ' .. action} end
+local r = wfa_hmget(rkey, 'state', 'nip', 'opd', 'approver', 'dates', 'policy_version', 'pemda',
+                    'submitted_at')
+if not r.state then return {'err', 'NOT_FOUND', id} end
+local state = wfa_next_state(r.state, action)
+if not state then return {'err', 'BAD_STATE', r.state .. ' -/-> ' .. action} end
 local role
 if action == 'cancel' then
-    if actor ~= r[2] then return {'err', 'FORBIDDEN', 'only the employee cancels'} end
+    if actor ~= r.nip then return {'err', 'FORBIDDEN', 'only the employee cancels'} end
     role = 'pegawai'
     -- An approved request that has begun is cancelled for its remaining
     -- days; any other is cancelled whole
-    local dates = wfa_split(r[5])
-    if not (r[1] == 'approved' and dates[1] and dates[1] <= today) then from = '' end
-    if r[1] == 'approved' and dates[1] and dates[1] <= today then
+    local dates = wfa_split(r.dates)
+    local begun = r.state == 'approved' and dates[1] and dates[1] <= today
+    if not begun then from = '' end
+    if begun then
         if from == '' or from <= today then
             from = ''
             for _, date in ipairs(dates) do
@@ -38,7 +39,7 @@ if action == 'cancel' then
         end
     end
 else
-    if redis.call('SISMEMBER', p .. 'role:kepala_opd:opd:' .. r[3], actor) == 1 then
+    if redis.call('SISMEMBER', p .. 'role:kepala_opd:opd:' .. r.opd, actor) == 1 then
         role = 'kepala_opd'
     elseif redis.call('SISMEMBER', p .. 'role:bkd', actor) == 1 then
         role = 'bkd'
@@ -48,7 +49,7 @@ else
     if reason == '' then return {'err', 'MISSING_FIELD', 'reason'} end
     if from ~= '' and from <= today then return {'err', 'DATE_NOT_FUTURE', from} end
     -- A request that has begun keeps the days already behind it
-    local dates = wfa_split(r[5])
+    local dates = wfa_split(r.dates)
     if from == '' and dates[1] and dates[1] <= today then
         for _, date in ipairs(dates) do
             if date > today then from = date; break end
@@ -57,19 +58,12 @@ else
     end
 end
 
-local score = tonumber(now)
-for _, approver in ipairs(wfa_split(r[4])) do
-    redis.call('ZREM', p .. 'idx:approver:' .. approver, id)
-end
-redis.call('HSET', rkey, 'state', state, 'ended_from', from, 'ended_by', actor, 'end_reason', reason)
-redis.call('HINCRBY', rkey, 'version', 1)
-redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack({at = score, actor = actor, action = action,
-    from = r[1], to = state, note = reason}))
-wfa_reindex(p, id, r[3], r[1], state, score)
-wfa_release_days(p, r[2], id, from)
-wfa_audit(p, score, id, actor, role, '', action, r[1], state, reason, r[6] or '0')
-redis.call('XADD', p .. 'events', '*', 'type', 'request.' .. state, 'data', cmsgpack.pack({
-    request_id = id, pemda = r[7], nip = r[2], opd = r[3], by = actor, reason = reason,
-    from_state = r[1], from_date = from, submitted_at = tonumber(r[8]), at = score}))
-redis.call('SET', idem, state, 'EX', ttl)
+local score = tonumber(a.now)
+wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = action, from = r.state, to = state,
+    actor = actor, role = role, at = score, policy = r.policy_version, approvers = r.approver,
+    fields = {'ended_from', from, 'ended_by', actor, 'end_reason', reason}, note = reason,
+    release = from, event = 'request.' .. state, data = {
+        request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, by = actor, reason = reason,
+        from_state = r.state, from_date = from, submitted_at = tonumber(r.submitted_at), at = score}})
+redis.call('SET', idem, state, 'EX', a.ttl)
 return {'ok', state}

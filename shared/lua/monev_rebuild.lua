@@ -19,8 +19,11 @@ if ARGV[1] == 'clear' then
     end
     return tonumber(redis.call('GET', p .. 'mv:writes') or '0')
 end
+-- The library's namespace is kept between calls (one Lua state runs every
+-- step): set for this step only, and put back even when a command fails
 wfa_mv_ns = 'mv:r:'
 local read = 0
+local done, failure = pcall(function()
 for i = 2, #ARGV do
     local nip = ARGV[i]
     -- Flexible days, from the requests (a service account has none)
@@ -109,4 +112,7 @@ for i = 2, #ARGV do
         read = read + 1
     end
 end
+end)
+wfa_mv_ns = 'mv:'
+if not done then error(failure) end
 return read

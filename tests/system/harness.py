@@ -949,8 +949,9 @@ STEP_FIELDS = {
 
 
 def awaiting(client, rid, timeout=15):
-    """The request once its current step awaits someone (or it is decided): the first
-    step opens asynchronously after submission. A step waiting with NO_APPROVER fails."""
+    """The request once its current step awaits someone (or it is decided): a step opens
+    in the step that submits or decides, a waiting one (NO_APPROVER) when someone holds its
+    role. A step waiting with NO_APPROVER fails."""
     def opened():
         request = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
         if request["state"] == "submitted":

@@ -76,7 +76,7 @@ class Load:
                 continue   # not answered: sent again later with the same key
             ok(reply, "REQUEST.SUBMIT %s" % item["submit"]["key"])
             assert REQUEST_ID_RE.match(reply["request_id"]), reply
-            assert reply["state"] == "submitted", reply
+            assert reply["state"] == "pending" and reply["approver"], reply
             item["request_id"] = reply["request_id"]
 
     # -- wait until every request awaits its approver

@@ -110,7 +110,7 @@ def test_undecidable_step_waits_instead_of_refusing():
         assert "waiting" not in ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
         # No atasan on record: refused at submission, as before
         assert submit(client, org.sekda["nip"], "s", [weekly_monday(1)])["code"] == "NO_APPROVER"
-        assert ok(submit(client, org.staff[0]["nip"], "s", [weekly_monday(1)]))["state"] == "submitted"
+        assert ok(submit(client, org.staff[0]["nip"], "s", [weekly_monday(1)]))["state"] == "pending"
 
 
 def test_plt_plh_appointed_by_a_superior():

@@ -69,7 +69,8 @@ def test_flow_vertical_slice():
         r1 = ok(client.call("REQUEST.SUBMIT", submit_body(alice["nip"], dates, "flow-1",
                                                           plan=["Menyusun laporan", "Rapat daring"])))
         assert REQUEST_ID_RE.match(r1["request_id"]) and r1["request_id"].startswith("REQ-35.08-"), r1
-        assert r1["state"] == "submitted", r1
+        # The chain opens in the same step: pending at step 1, its approver named
+        assert (r1["state"], r1["step"], r1["approver"]) == ("pending", 1, alice["supervisor_nip"]), r1
         r2 = ok(client.call("REQUEST.SUBMIT", submit_body(bob["nip"], workdays(1, skip=3), "flow-2",
                                                           kind="kantor_lain", location="Kantor Kecamatan")))
         r3 = ok(client.call("REQUEST.SUBMIT", submit_body(carol["nip"], workdays(1, skip=5), "flow-3",
@@ -196,7 +197,8 @@ def test_flow_idempotent_retries():
         first = ok(client.call("REQUEST.SUBMIT", body))
         for _ in range(3):
             again = ok(client.call("REQUEST.SUBMIT", body))
-            assert (again["request_id"], again["state"]) == (first["request_id"], "submitted"), (first, again)
+            assert (again["request_id"], again["state"], again["approver"]) == \
+                (first["request_id"], "pending", alice["supervisor_nip"]), (first, again)
         # The same key from another person is another request.
         other = ok(client.call("REQUEST.SUBMIT", dict(body, **{"as": org.staff[1]["nip"]})))
         assert other["request_id"] != first["request_id"]

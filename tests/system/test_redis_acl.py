@@ -82,11 +82,15 @@ def code_commands(names):
         text = re.split(r"^\w+_test \(bool verbose\)", text, flags=re.M)[0]
         for m in re.finditer(r'wfa_redis_command \([^,]+, "([A-Z]+)(?: ([A-Z]+))?', text):
             add(m.group(1), m.group(2))
-        for m in re.finditer(r'(?:\[\] = \{|argv \[(?:0|argc\+\+)\] =)\s*"([A-Z]+)"(?:, "([A-Z]+)")?',
+        for m in re.finditer(r'(?:\[\] = \{|argv \[(?:0|argc\+\+)\] =)\s*"([A-Z_]+)"(?:, "([A-Z]+)")?',
                              text):
             add(m.group(1), m.group(2))
         for m in re.finditer(r"redis\.call\('(\w+)'", text):
             add(m.group(1))
+        # A Lua step is FCALL, or FCALL_RO when read-only (wfa_redis_fcall)
+        for m in re.finditer(r'\? "(FCALL_RO)": "(FCALL)"', text):
+            add(m.group(1))
+            add(m.group(2))
     for path in glob.glob(os.path.join(ROOT, "shared", "lua", "**", "*.lua"), recursive=True):
         for m in re.finditer(r"redis\.p?call\(\s*'(\w+)'", open(path).read()):
             add(m.group(1))

@@ -98,7 +98,7 @@ def test_wfactl_submits_a_shift_schedule():
             args += ["--schedule", "%s=06:00-14:30" % day]
         result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert json.loads(result.stdout)["state"] == "submitted"
+        assert json.loads(result.stdout)["state"] == "pending"
         # Location and time together: --time-kind beside a location kind
         day = week_of(3)[0]
         args = [os.path.join(ROOT, "build", "bin", "wfactl"), "--json", "submit", "--as", org.staff[0]["nip"],

@@ -252,7 +252,7 @@ def test_wfactl_commands():
         assert REQ_RE.findall(p.output)[0] == id1, p.output
         data = ctl.json(*submit_args(bob["nip"], workdays(1, skip=2), key="ctl-2", kind="lokasi_lain"))
         id2 = data["request_id"]
-        assert data["state"] == "submitted" and REQ_RE.fullmatch(id2), data
+        assert data["state"] == "pending" and data["approver"] and REQ_RE.fullmatch(id2), data
         data = ctl.json(*submit_args(bob["nip"], workdays(1, skip=4), kind="kantor_lain"))
         id3 = data["request_id"]
         assert id3 not in (id1, id2)

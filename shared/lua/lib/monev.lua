@@ -4,7 +4,7 @@
 -- days and months that have figures. Every raw record (check-in, report,
 -- e-kinerja item, approved flexible day) moves these in the same step that
 -- writes it, and monev_rebuild.lua recomputes them from the raw records
--- into the mv:r: namespace (wfa_mv_ns) to compare.
+-- into the mv:r: namespace (wfa_mv_ns, which only it changes, and puts back) to compare.
 local wfa_mv_ns = 'mv:'
 local function wfa_mv_add(p, date, opd, nip, field, n)
     if n == 0 then return end

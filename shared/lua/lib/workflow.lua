@@ -1,4 +1,19 @@
--- workflow.lua: shared by every Lua step; the build puts it in front of each script.
+-- workflow.lua: shared by every Lua step: the build puts it at the head of
+-- the Redis Function library "wfa" (tools/build/lua-library.sh), before the
+-- steps, which are registered as its functions.
+--
+-- Keys: a step gets the pemda's prefix "wfa:{P}:" as KEYS[1] and every key it
+-- can name from its input after it (the request, the employee, the
+-- idempotency key). The keys it derives from stored data (an approver's
+-- employee hash, the indexes, the audit log, the outbox) are built from the
+-- same prefix, so they carry the same hash tag {P}: all of a pemda's keys are
+-- in one Redis Cluster slot, and a step never reaches another's.
+--
+-- Arguments: one msgpack map (ARGV[1], cmsgpack.unpack), read by name.
+-- Replies, every step the same shape: {"ok", value, ...} | {"dup", value,
+-- ...} (a retry: the first answer) | {"err", CODE, detail[, field]} |
+-- {"errs", CODE, detail, CODE, detail, ...} (every rule broken), which
+-- wfa_store_step_result reads; a read-only step answers its data.
 --
 -- The request's state machine is this one table: a transition not listed here
 -- does not happen, whichever service asks for it.
@@ -15,6 +30,17 @@ local WFA_TRANSITIONS = {
 local function wfa_next_state(state, action)
     local row = WFA_TRANSITIONS[state]
     return row and row[action]
+end
+
+-- The fields of hash `key` as a table by name (a field not stored: nil).
+local function wfa_hmget(key, ...)
+    local names = {...}
+    local values = redis.call('HMGET', key, unpack(names))
+    local out = {}
+    for i = 1, #names do
+        if values[i] then out[names[i]] = values[i] end
+    end
+    return out
 end
 
 -- Split a comma-separated list.
@@ -39,7 +65,7 @@ end
 -- action, from, to, reason, policy_version, then prev (the previous hash)
 -- and hash = sha1(prev .. US .. the first 11 fields joined).
 local WFA_US = '\31'
-local WFA_GENESIS = string.rep('0', 40)
+local WFA_GENESIS = '0000000000000000000000000000000000000000'    -- 40 zeros
 
 local function wfa_audit(p, at, id, actor, role, on_behalf, action, from, to, reason, policy)
     local seq = redis.call('INCR', p .. 'audit:seq')
@@ -79,8 +105,8 @@ end
 local function wfa_acting_for(p, approvers, actor, today)
     if wfa_listed(approvers, actor) then return actor, '' end
     for _, approver in ipairs(wfa_split(approvers)) do
-        local d = redis.call('HMGET', p .. 'delegation:' .. approver, 'to', 'from', 'until')
-        if d[1] == actor and d[2] <= today and today <= d[3] then return actor, approver end
+        local d = wfa_hmget(p .. 'delegation:' .. approver, 'to', 'from', 'until')
+        if d.to == actor and d.from <= today and today <= d['until'] then return actor, approver end
     end
     return nil
 end
@@ -117,34 +143,34 @@ end
 -- wfa_calendar_deadline); without it the SLA counts from now.
 local function wfa_open_step(p, id, k, now, actor, dues)
     local rkey = p .. 'req:' .. id
-    local r = redis.call('HMGET', rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
-                         'policy_version', 'waiting')
-    local chain = wfa_split(r[1] or 'atasan:24:remind')
+    local r = wfa_hmget(rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
+                        'policy_version', 'waiting')
+    local chain = wfa_split(r.chain or 'atasan:24:remind')
     local role = string.match(chain[k] or '', '^([^:]+)') or 'atasan'
-    local approvers = wfa_step_approvers(p, role, r[2], r[3], r[4])
+    local approvers = wfa_step_approvers(p, role, r.supervisor_nip, r.opd, r.nip)
     if #approvers == 0 then
         redis.call('HSET', rkey, 'step', k, 'steps', #chain, 'step_role', role, 'approver', '',
                    'waiting', 'NO_APPROVER', 'waiting_since', now, 'step_opened_at', now)
         redis.call('HDEL', rkey, 'step_due')    -- no SLA runs while nobody can decide
         redis.call('ZADD', p .. 'idx:no_approver', tonumber(now), id)
-        redis.call('ZADD', p .. 'idx:opd:' .. r[3] .. ':no_approver', tonumber(now), id)
+        redis.call('ZADD', p .. 'idx:opd:' .. r.opd .. ':no_approver', tonumber(now), id)
         wfa_audit(p, tonumber(now), id, actor, 'system', '', 'no_approver', 'pending', 'pending',
-                  'step ' .. k .. ': no ' .. role .. ' on record', r[7] or '0')
+                  'step ' .. k .. ': no ' .. role .. ' on record', r.policy_version or '0')
         local what = role
-        if role == 'kepala_opd' then what = role .. ' of ' .. r[3] end
+        if role == 'kepala_opd' then what = role .. ' of ' .. r.opd end
         redis.call('XADD', p .. 'events', '*', 'type', 'approval.no_approver', 'data', cmsgpack.pack({
-            request_id = id, pemda = r[5], nip = r[4], opd = r[3], role = role, step = k,
-            steps = #chain, at = tonumber(now), notify = wfa_no_approver_watchers(p, r[4]),
-            message_id = 'Pengajuan ' .. id .. ' dari ' .. (r[6] or '') .. ' (' .. r[4] ..
+            request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, role = role, step = k,
+            steps = #chain, at = tonumber(now), notify = wfa_no_approver_watchers(p, r.nip),
+            message_id = 'Pengajuan ' .. id .. ' dari ' .. (r.name or '') .. ' (' .. r.nip ..
                 ') menunggu: tidak ada pemegang peran ' .. what .. ' yang dapat memutuskan tahap ' .. k,
-            message_en = 'Request ' .. id .. ' from ' .. (r[6] or '') .. ' (' .. r[4] ..
+            message_en = 'Request ' .. id .. ' from ' .. (r.name or '') .. ' (' .. r.nip ..
                 ') waits: nobody on record holds ' .. what .. ' to decide step ' .. k}))
         return 0
     end
-    if r[8] then
+    if r.waiting then
         redis.call('HDEL', rkey, 'waiting', 'waiting_since')
         redis.call('ZREM', p .. 'idx:no_approver', id)
-        redis.call('ZREM', p .. 'idx:opd:' .. r[3] .. ':no_approver', id)
+        redis.call('ZREM', p .. 'idx:opd:' .. r.opd .. ':no_approver', id)
     end
     local list = table.concat(approvers, ',')
     -- The step's deadline: a durable timer (timers_due.lua fires it once)
@@ -160,7 +186,7 @@ local function wfa_open_step(p, id, k, now, actor, dues)
         redis.call('ZADD', p .. 'idx:approver:' .. approver, tonumber(now), id)
     end
     redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
-        request_id = id, pemda = r[5], nip = r[4], name = r[6], opd = r[3],
+        request_id = id, pemda = r.pemda, nip = r.nip, name = r.name, opd = r.opd,
         approver = approvers[1], approvers = approvers, role = role, step = k,
         steps = #chain, at = tonumber(now)}))
     return #approvers
@@ -198,20 +224,54 @@ end
 -- rejected, returned, cancelled, revoked, expired. The OPD capacity it took
 -- for those days is given back too.
 local function wfa_release_days(p, nip, id, from)
-    local r = redis.call('HMGET', p .. 'req:' .. id, 'dates', 'weeks', 'opd', 'unit')
-    local dates, weeks = {}, {}
-    for date in string.gmatch(r[1] or '', '[^,]+') do dates[#dates + 1] = date end
-    for week in string.gmatch(r[2] or '', '[^,]+') do weeks[#weeks + 1] = week end
+    local r = wfa_hmget(p .. 'req:' .. id, 'dates', 'weeks', 'opd', 'unit')
+    local dates, weeks = wfa_split(r.dates), wfa_split(r.weeks)
+    local opd, unit = r.opd or '', r.unit or ''
     for i = 1, #dates do
         if (from or '') ~= '' and dates[i] < from then
             -- a day already behind: kept
         elseif redis.call('HGET', p .. 'days:' .. nip, dates[i]) == id then
-            redis.call('SREM', p .. 'cap:' .. (r[3] or '') .. ':' .. dates[i], nip)
-            if (r[4] or '') ~= '' then
-                redis.call('SREM', p .. 'ucap:' .. (r[3] or '') .. ':' .. r[4] .. ':' .. dates[i], nip)
+            redis.call('SREM', p .. 'cap:' .. opd .. ':' .. dates[i], nip)
+            if unit ~= '' then
+                redis.call('SREM', p .. 'ucap:' .. opd .. ':' .. unit .. ':' .. dates[i], nip)
             end
             redis.call('HDEL', p .. 'days:' .. nip, dates[i])
             if weeks[i] then redis.call('SREM', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i]) end
         end
+    end
+end
+
+-- The one write sequence of a request's state change (or of a step of it
+-- that keeps the state: from == to), which every step that moves a request
+-- goes through: the approvers the request leaves drop it from their inboxes
+-- (t.approvers, comma-separated), the state and t.fields (name, value, ...),
+-- the version, the history entry (t.note, plus t.hist's fields), the state
+-- indexes, the days given back (t.release: '' all, a date: from it on; nil:
+-- kept), the audit entry (t.reason, else t.note) and the outbox event
+-- (t.event, its data t.data; nil: none). t also names the request (id, nip,
+-- opd), the move (action, from, to), who (actor, role, on_behalf), when (at,
+-- ms) and under which policy version (policy).
+local function wfa_transition(p, t)
+    local rkey = p .. 'req:' .. t.id
+    for _, approver in ipairs(wfa_split(t.approvers)) do
+        redis.call('ZREM', p .. 'idx:approver:' .. approver, t.id)
+    end
+    local fields = t.fields or {}
+    if t.from ~= t.to then
+        fields[#fields + 1] = 'state'
+        fields[#fields + 1] = t.to
+    end
+    if #fields > 0 then redis.call('HSET', rkey, unpack(fields)) end
+    redis.call('HINCRBY', rkey, 'version', 1)
+    local entry = {at = t.at, actor = t.actor, action = t.action, from = t.from, to = t.to,
+                   note = t.note or ''}
+    for name, value in pairs(t.hist or {}) do entry[name] = value end
+    redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack(entry))
+    if t.from ~= t.to then wfa_reindex(p, t.id, t.opd, t.from, t.to, t.at) end
+    if t.release then wfa_release_days(p, t.nip, t.id, t.release) end
+    wfa_audit(p, t.at, t.id, t.actor, t.role, t.on_behalf or '', t.action, t.from, t.to,
+              t.reason or t.note or '', t.policy or '0')
+    if t.event then
+        redis.call('XADD', p .. 'events', '*', 'type', t.event, 'data', cmsgpack.pack(t.data))
     end
 end
