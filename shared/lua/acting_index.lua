@@ -8,8 +8,7 @@
 local p, nip, today = KEYS[1], ARGV[1], ARGV[2]
 local keys = {p .. 'idx:approver:' .. nip}
 for _, principal in ipairs(redis.call('SMEMBERS', p .. 'delegated_to:' .. nip)) do
-    local d = redis.call('HMGET', p .. 'delegation:' .. principal, 'to', 'from', 'until')
-    if d[1] == nip and d[2] <= today and today <= d[3] then
+    if wfa_delegated(p, principal, nip, today) then
         keys[#keys + 1] = p .. 'idx:approver:' .. principal
     end
 end

@@ -20,24 +20,24 @@ local r = wfa_hmget(rkey, 'state', 'nip', 'opd', 'approver', 'dates', 'policy_ve
 if not r.state then return {'err', 'NOT_FOUND', id} end
 local state = wfa_next_state(r.state, action)
 if not state then return {'err', 'BAD_STATE', r.state .. ' -/-> ' .. action} end
+-- The request's first day after today (nil: none left); true if it has begun
+local dates = wfa_split(r.dates)
+local begun = dates[1] ~= nil and dates[1] <= today
+local function first_remaining()
+    for _, date in ipairs(dates) do
+        if date > today then return date end
+    end
+    return nil
+end
 local role
 if action == 'cancel' then
     if actor ~= r.nip then return {'err', 'FORBIDDEN', 'only the employee cancels'} end
     role = 'pegawai'
     -- An approved request that has begun is cancelled for its remaining
-    -- days; any other is cancelled whole
-    local dates = wfa_split(r.dates)
-    local begun = r.state == 'approved' and dates[1] and dates[1] <= today
+    -- days (from the date given, if still ahead); any other is cancelled whole
+    begun = begun and r.state == 'approved'
     if not begun then from = '' end
-    if begun then
-        if from == '' or from <= today then
-            from = ''
-            for _, date in ipairs(dates) do
-                if date > today then from = date; break end
-            end
-            if from == '' then return {'err', 'BAD_STATE', 'no remaining days'} end
-        end
-    end
+    if begun and (from == '' or from <= today) then from = '' end
 else
     if redis.call('SISMEMBER', p .. 'role:kepala_opd:opd:' .. r.opd, actor) == 1 then
         role = 'kepala_opd'
@@ -48,14 +48,11 @@ else
     end
     if reason == '' then return {'err', 'MISSING_FIELD', 'reason'} end
     if from ~= '' and from <= today then return {'err', 'DATE_NOT_FUTURE', from} end
-    -- A request that has begun keeps the days already behind it
-    local dates = wfa_split(r.dates)
-    if from == '' and dates[1] and dates[1] <= today then
-        for _, date in ipairs(dates) do
-            if date > today then from = date; break end
-        end
-        if from == '' then return {'err', 'BAD_STATE', 'no remaining days'} end
-    end
+end
+-- A request that has begun keeps the days already behind it
+if begun and from == '' then
+    from = first_remaining()
+    if not from then return {'err', 'BAD_STATE', 'no remaining days'} end
 end
 
 local score = tonumber(a.now)

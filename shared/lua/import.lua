@@ -9,13 +9,13 @@
 local p = KEYS[1]
 local nip, opd = ARGV[1], ARGV[4]
 local ekey = p .. 'emp:' .. nip
-local old = redis.call('HMGET', ekey, 'opd', 'roles', 'unit')
-local old_opd = old[1]
+local old = wfa_hmget(ekey, 'opd', 'roles', 'unit')
+local old_opd = old.opd
 if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
 -- Sub-units: the people of each unit of an OPD (unit capacity, decide.lua)
-if old[3] and old[3] ~= '' then redis.call('SREM', p .. 'unit:' .. old_opd .. ':' .. old[3], nip) end
+if (old.unit or '') ~= '' then redis.call('SREM', p .. 'unit:' .. old_opd .. ':' .. old.unit, nip) end
 -- Role indexes: who holds a role in the pemda, and in each OPD
-for role in string.gmatch(old[2] or '', '[^;]+') do
+for role in string.gmatch(old.roles or '', '[^;]+') do
     redis.call('SREM', p .. 'role:' .. role, nip)
     redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. (old_opd or ''), nip)
 end

@@ -6,12 +6,12 @@
 local p = KEYS[1]
 local nip = ARGV[1]
 local ekey = p .. 'emp:' .. nip
-local old = redis.call('HMGET', ekey, 'opd', 'roles', 'unit')
-local opd = old[1]
+local old = wfa_hmget(ekey, 'opd', 'roles', 'unit')
+local opd = old.opd
 if not opd then return 0 end
 redis.call('SREM', p .. 'opd:' .. opd, nip)
-if old[3] and old[3] ~= '' then redis.call('SREM', p .. 'unit:' .. opd .. ':' .. old[3], nip) end
-for role in string.gmatch(old[2] or '', '[^;]+') do
+if (old.unit or '') ~= '' then redis.call('SREM', p .. 'unit:' .. opd .. ':' .. old.unit, nip) end
+for role in string.gmatch(old.roles or '', '[^;]+') do
     redis.call('SREM', p .. 'role:' .. role, nip)
     redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. opd, nip)
 end

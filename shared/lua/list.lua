@@ -14,9 +14,9 @@ while #out < limit and start < 10000 do
     local ids = redis.call('ZREVRANGE', p .. index, start, start + 199)
     if #ids == 0 then break end
     for _, id in ipairs(ids) do
-        local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'opd', 'nip')
-        if r[1] and (state == '' or r[1] == state) and (opd == '' or r[2] == opd)
-        and (nip == '' or r[3] == nip) then
+        local r = wfa_hmget(p .. 'req:' .. id, 'state', 'opd', 'nip')
+        if r.state and (state == '' or r.state == state) and (opd == '' or r.opd == opd)
+        and (nip == '' or r.nip == nip) then
             out[#out + 1] = redis.call('HGETALL', p .. 'req:' .. id)
             if #out >= limit then break end
         end

@@ -30,19 +30,19 @@ local n = tonumber(ARGV[3])
 local fields = {}
 for i = 1, n do fields[i] = scope .. ARGV[3 + i] end
 local at = 4 + n
-local d = tonumber(ARGV[at])
-local days, day_bucket = {}, {}
-for i = 1, d do
-    days[i] = ARGV[at + i]
-    day_bucket[i] = tonumber(ARGV[at + d + i])
+-- A count, then that many periods, then as many buckets; and where the next list starts
+local function periods(from)
+    local count, names, buckets = tonumber(ARGV[from]), {}, {}
+    for i = 1, count do
+        names[i] = ARGV[from + i]
+        buckets[i] = tonumber(ARGV[from + count + i])
+    end
+    return names, buckets, from + 2 * count + 1
 end
-at = at + 2 * d + 1
-local m = tonumber(ARGV[at])
-local months, month_bucket = {}, {}
-for i = 1, m do
-    months[i] = ARGV[at + i]
-    month_bucket[i] = tonumber(ARGV[at + m + i])
-end
+local days, day_bucket, next_at = periods(at)
+local months, month_bucket = periods(next_at)
+local d, m = #days, #months
+
 local opd = string.match(scope, '^o:(.+):$')
 local person = string.sub(scope, 1, 2) == 'n:'
 

@@ -14,8 +14,8 @@ for i = 1, #ARGV - 1, 2 do
     if old and due and tonumber(old) ~= due then
         redis.call('ZADD', p .. 'timers', 'XX', due, timer)
         local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
-        local r = redis.call('HMGET', p .. 'req:' .. id, 'step', 'step_opened_at')
-        if r[1] == k and r[2] == opened then redis.call('HSET', p .. 'req:' .. id, 'step_due', due) end
+        local r = wfa_hmget(p .. 'req:' .. id, 'step', 'step_opened_at')
+        if r.step == k and r.step_opened_at == opened then redis.call('HSET', p .. 'req:' .. id, 'step_due', due) end
         moved = moved + 1
     end
 end

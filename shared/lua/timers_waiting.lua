@@ -11,9 +11,9 @@ local p = KEYS[1]
 local out = {}
 for _, timer in ipairs(redis.call('ZRANGE', p .. 'timers', 0, -1)) do
     local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
-    local r = id and redis.call('HMGET', p .. 'req:' .. id, 'chain', 'state', 'step', 'step_opened_at')
-    if id and k ~= '0' and r[2] == 'pending' and r[3] == k and r[4] == opened then
-        local chain = wfa_split(r[1] or '')
+    local r = id and wfa_hmget(p .. 'req:' .. id, 'chain', 'state', 'step', 'step_opened_at')
+    if id and k ~= '0' and r.state == 'pending' and r.step == k and r.step_opened_at == opened then
+        local chain = wfa_split(r.chain)
         local sla = string.match(chain[tonumber(k) or 0] or '', '^[^:]+:(%d+)')
         if sla then
             out[#out + 1] = timer

@@ -176,7 +176,8 @@ def vectors():
          ok("vec-emp", employee=ROWS[1]))
 
     pair("request.submit", "REQUEST.SUBMIT", SUBMIT,
-         ok("vec-submit", request_id=REQUEST_ID, state="submitted"))
+         ok("vec-submit", request_id=REQUEST_ID, state="pending", step=1, approver=ATASAN,
+            policy_version="0"))
     pair("request.submit.weekend", "REQUEST.SUBMIT",
          dict(SUBMIT, id="vec-weekend", key="vec-submit-2", dates=[SATURDAY]),
          error("vec-weekend", "NOT_WORKING_DAY",

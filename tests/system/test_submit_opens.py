@@ -7,8 +7,9 @@ first reply on."""
 
 from harness import System, Org, import_rows, ok, weekly_monday
 
-ONE_STEP_KEPALA = """[chain]
+KEPALA_FIRST = """[chain]
 step = kepala_opd, sla_hours=24, on_timeout=remind
+step = bkd, sla_hours=24, on_timeout=remind
 """
 
 
@@ -74,7 +75,7 @@ def test_submit_reply_shows_a_step_nobody_can_decide():
         client = system.client()
         import_rows(client, org.rows)
         ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": org.sekda["nip"],
-                                      "text": ONE_STEP_KEPALA}))
+                                      "text": KEPALA_FIRST}))
         staff = [s for s in org.staff if org.opd_of[s["nip"]] == "DISDIK"][0]
         reply = ok(submit(client, staff["nip"], "s", [weekly_monday(1)]))
         assert (reply["state"], reply["step"], reply["approver"]) == ("pending", 1, ""), reply

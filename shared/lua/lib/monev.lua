@@ -6,9 +6,11 @@
 -- writes it, and monev_rebuild.lua recomputes them from the raw records
 -- into the mv:r: namespace (wfa_mv_ns, which only it changes, and puts back) to compare.
 local wfa_mv_ns = 'mv:'
-local function wfa_mv_add(p, date, opd, nip, field, n)
-    if n == 0 then return end
-    local c = p .. wfa_mv_ns .. 'c:' .. date
+-- Add n to figure `field` of a period's hash (kind 'c:' a day's counters,
+-- 't:' a month's targets) for the pemda, the OPD and the NIP, and list the
+-- period in `index` (mv:days, mv:months).
+local function wfa_mv_bump(p, kind, period, index, opd, nip, field, n)
+    local h = p .. wfa_mv_ns .. kind .. period
     if wfa_mv_ns == 'mv:' then
         -- Whose records the figures hold (a rebuild reads them all, even of
         -- people since moved away), and a count of writes (a rebuild that
@@ -16,23 +18,21 @@ local function wfa_mv_add(p, date, opd, nip, field, n)
         redis.call('SADD', p .. 'mv:people', nip)
         redis.call('INCR', p .. 'mv:writes')
     end
-    redis.call('HINCRBY', c, field, n)
-    redis.call('HINCRBY', c, 'o:' .. opd .. ':' .. field, n)
-    redis.call('HINCRBY', c, 'n:' .. nip .. ':' .. field, n)
-    redis.call('ZADD', p .. wfa_mv_ns .. 'days', tonumber((string.gsub(date, '-', ''))), date)
+    redis.call('HINCRBY', h, field, n)
+    redis.call('HINCRBY', h, 'o:' .. opd .. ':' .. field, n)
+    redis.call('HINCRBY', h, 'n:' .. nip .. ':' .. field, n)
+    redis.call('ZADD', p .. wfa_mv_ns .. index, tonumber((string.gsub(period, '-', ''))), period)
+end
+
+-- A day's counter figure.
+local function wfa_mv_add(p, date, opd, nip, field, n)
+    if n == 0 then return end
+    wfa_mv_bump(p, 'c:', date, 'days', opd, nip, field, n)
 end
 
 -- A month's target figure of one employee's RHK (field t:NIP|RHK).
 local function wfa_mv_target(p, month, opd, nip, field, n)
-    local t = p .. wfa_mv_ns .. 't:' .. month
-    if wfa_mv_ns == 'mv:' then
-        redis.call('SADD', p .. 'mv:people', nip)
-        redis.call('INCR', p .. 'mv:writes')
-    end
-    redis.call('HINCRBY', t, field, n)
-    redis.call('HINCRBY', t, 'o:' .. opd .. ':' .. field, n)
-    redis.call('HINCRBY', t, 'n:' .. nip .. ':' .. field, n)
-    redis.call('ZADD', p .. wfa_mv_ns .. 'months', tonumber((string.gsub(month, '-', ''))), month)
+    wfa_mv_bump(p, 't:', month, 'months', opd, nip, field, n)
 end
 
 -- The approved request that makes date a flexible day of nip, or nil:

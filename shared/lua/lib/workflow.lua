@@ -100,13 +100,18 @@ local function wfa_step_approvers(p, role, supervisor, opd, nip)
     return out
 end
 
+-- True if `principal` delegated to `actor` for `today` (Plt/Plh).
+local function wfa_delegated(p, principal, actor, today)
+    local d = wfa_hmget(p .. 'delegation:' .. principal, 'to', 'from', 'until')
+    return d.to == actor and d.from <= today and today <= d['until']
+end
+
 -- The approver `actor` acts for: themself if listed, else the listed
 -- approver who delegated to them for `today` (Plt/Plh). nil if neither.
 local function wfa_acting_for(p, approvers, actor, today)
     if wfa_listed(approvers, actor) then return actor, '' end
     for _, approver in ipairs(wfa_split(approvers)) do
-        local d = wfa_hmget(p .. 'delegation:' .. approver, 'to', 'from', 'until')
-        if d.to == actor and d.from <= today and today <= d['until'] then return actor, approver end
+        if wfa_delegated(p, approver, actor, today) then return actor, approver end
     end
     return nil
 end
