@@ -84,8 +84,8 @@ if [ -s "$work/flow-stats" ]; then
           printf "  Redis CPU (user+sys): %.0f usec per workflow\n", cpu*1e6/n }' "$work/flow-stats"
 fi
 echo "== where Redis spent its time during the run (INFO commandstats: calls, usec per call)"
-redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(evalsha|fcall|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
-  | sed -E 's/cmdstat_([a-z]+):calls=([0-9]+),usec=([0-9]+),usec_per_call=([0-9.]+).*/  \1: \2 calls, \4 usec each/'
+redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(fcall|fcall_ro|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
+  | sed -E 's/cmdstat_([a-z_]+):calls=([0-9]+),usec=([0-9]+),usec_per_call=([0-9.]+).*/  \1: \2 calls, \4 usec each/'
 
 echo "== Redis ceiling: the same Lua step shape, redis-benchmark -c 50 -P 16"
 script="redis.call('HSET',KEYS[1],'state','submitted','nip',ARGV[1],'opd','OPD1','dates','2026-12-01','v',1)
