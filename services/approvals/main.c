@@ -352,9 +352,14 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     char ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    const char *argv [] = { prefix, actor, approver, to? to: "", from? from: "", until? until: "",
-                            reason? reason: "", now, key, ttl, order_ref? order_ref: "" };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_delegate, 1, 11, argv, NULL);
+    char approver_key [WFA_KEY_MAX], delegation_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { prefix, wfa_store_key (approver_key, sizeof approver_key, pemda, "emp:%s", approver),
+                            wfa_store_key (delegation_key, sizeof delegation_key, pemda, "delegation:%s", approver),
+                            wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:delegate:%s:%s", actor, key) };
+    const char *args [] = { "as", actor, "approver", approver, "to", to, "from", from, "until", until,
+                            "reason", reason, "now", now, "ttl", ttl, "order_ref", order_ref };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_delegate, 4, keys, sizeof args / sizeof *args / 2,
+                                        args, NULL);
     const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "to"));
     if (outcome)
         wfa_mp_pack_str (wfa_call_reply (call, "delegation"), outcome);

@@ -3,20 +3,22 @@
 -- approver, for a date range, under an order (nomor surat), or withdraws the
 -- appointment; audited. The appointer is a BKD officer of the pemda, or the
 -- kepala OPD of the approver's OPD; nobody appoints their own stand-in.
--- KEYS[1]  key prefix of the pemda
--- ARGV     as (the appointer), approver, to (the acting official; "" to
---          withdraw), from, until (YYYY-MM-DD), reason, now_ms, idem_key,
---          idem_ttl, order_ref (the order's reference, nomor surat)
--- Returns  {"ok", "delegated"|"withdrawn"} | {"err", CODE, detail, field}
-local p = KEYS[1]
-local actor, approver, to, from, until_, reason, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
-    ARGV[6], ARGV[7]
-local order = ARGV[10] or ''
-local idem = p .. 'idem:delegate:' .. actor .. ':' .. ARGV[8]
+-- KEYS     the pemda's prefix, the approver (emp:NIP), their delegation
+--          (delegation:NIP), the idempotency key (idem:delegate:AS:KEY)
+-- ARGV[1]  a msgpack map: as (the appointer), approver, to (the acting
+--          official; none to withdraw), from, until (YYYY-MM-DD), reason,
+--          now (ms), ttl (of the idempotency key, s), order_ref (the order's
+--          reference, nomor surat)
+-- Returns  {"ok", "delegated"|"withdrawn"} | {"dup", "delegated"|"withdrawn"} |
+--          {"err", CODE, detail, field}
+local p, akey, key, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local a = cmsgpack.unpack(ARGV[1])
+local actor, approver, to, from, until_, now = a.as, a.approver, a.to or '', a.from or '', a['until'] or '', a.now
+local reason, order = a.reason or '', a.order_ref or ''
 local previous = redis.call('GET', idem)
-if previous then return {'ok', previous} end
+if previous then return {'dup', previous} end
 -- Every refusal before any write
-local opd = redis.call('HGET', p .. 'emp:' .. approver, 'opd')
+local opd = redis.call('HGET', akey, 'opd')
 if not opd then return {'err', 'UNKNOWN_EMPLOYEE', approver, 'approver'} end
 if actor == approver then
     return {'err', 'FORBIDDEN', 'an approver does not appoint their own Plt/Plh', 'approver'}
@@ -34,7 +36,6 @@ end
 if to ~= '' and to == actor then
     return {'err', 'FORBIDDEN', 'nobody appoints themselves as Plt/Plh', 'to'}
 end
-local key = p .. 'delegation:' .. approver
 local old = redis.call('HGET', key, 'to')
 if to == '' and not old then return {'err', 'NOT_FOUND', 'no delegation', 'approver'} end
 if to ~= '' and redis.call('EXISTS', p .. 'emp:' .. to) == 0 then
@@ -45,7 +46,7 @@ if to == '' then
     redis.call('DEL', key)
     wfa_audit(p, tonumber(now), '', actor, role, approver, 'delegation_withdrawn', '', '',
               'from ' .. old .. ' ' .. reason, '0')
-    redis.call('SET', idem, 'withdrawn', 'EX', ARGV[9])
+    redis.call('SET', idem, 'withdrawn', 'EX', a.ttl)
     return {'ok', 'withdrawn'}
 end
 redis.call('HSET', key, 'to', to, 'from', from, 'until', until_, 'reason', reason,
@@ -53,5 +54,5 @@ redis.call('HSET', key, 'to', to, 'from', from, 'until', until_, 'reason', reaso
 redis.call('SADD', p .. 'delegated_to:' .. to, approver)
 wfa_audit(p, tonumber(now), '', actor, role, approver, 'delegate', '', '',
           to .. ' ' .. from .. '..' .. until_ .. ' surat ' .. order .. ' ' .. reason, '0')
-redis.call('SET', idem, 'delegated', 'EX', ARGV[9])
+redis.call('SET', idem, 'delegated', 'EX', a.ttl)
 return {'ok', 'delegated'}

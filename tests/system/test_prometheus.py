@@ -19,7 +19,7 @@ from harness import (ROOT, Org, approve_chain, RawSocket, System, import_rows, o
 
 PEMDA = "35.08"
 PROCESSES = ("broker", "requests", "approvals", "notifications", "metrics")
-CONSUMERS = ("approvals", "notifications", "metrics")
+CONSUMERS = ("notifications", "metrics")     # approvals consumes no event
 SERVICE_OF_PREFIX = {"EMPLOYEE": "requests", "REQUEST": "requests", "AUDIT": "requests",
                      "CALENDAR": "requests", "POLICY": "requests", "APPROVAL": "approvals",
                      "INBOX": "notifications", "METRICS": "metrics"}
@@ -242,6 +242,8 @@ def check_families(scrapes):
         wanted.update(FAMILIES["broker" if name == "broker" else "service"])
         if name in CONSUMERS:
             wanted.update(FAMILIES["consumer"])
+        elif name != "broker":
+            assert not set(FAMILIES["consumer"]) & set(got.types), "%s consumes no event" % name
         for family, kind in wanted.items():
             assert got.types.get(family) == kind, "%s: %s is %r, expected %s" % (
                 name, family, got.types.get(family), kind)
@@ -322,7 +324,6 @@ def test_metrics_format_and_exact_counts():
 
         # Events each consumer handles for this traffic, by type.
         events = {
-            "approvals": {"request.submitted": len(ids)},
             "notifications": {"approval.pending": len(ids) + 2 * 2, "request.approved": 2,
                               "request.rejected": 1},
             "metrics": {"request.submitted": len(ids), "request.approved": 2, "request.rejected": 1},
@@ -402,7 +403,7 @@ def status_of(raw):
 
 
 def test_metrics_http_refuses_garbage_and_keeps_serving():
-    with System({"notifications": 0, "metrics": 0}, verbose=False) as system:
+    with System({"approvals": 0, "metrics": 0}, verbose=False) as system:
         # Clients that never finish their request (one per process, checked at the end,
         # after the server timed them out) do not hold up the others.
         slow = {}
@@ -447,15 +448,15 @@ def test_metrics_http_refuses_garbage_and_keeps_serving():
 
 def test_metrics_count_redis_reconnects_and_unavailable():
     org = Org(pemda=PEMDA, opds=("DINKES",), supervisors=1, staff=1)
-    with System({"notifications": 0, "metrics": 0}, verbose=False) as system:
+    with System({"approvals": 0, "metrics": 0}, verbose=False) as system:
         client = Tally(system.client())
         import_rows(client, org.rows)
         before = scrape(system, "requests")
         # Only a connection that is up when Redis stops can break and be re-established: the
         # consumer connects lazily (its first Redis command comes ~200 ms after the service is
         # ready), so a restart that quick could come before it and leave nothing to reconnect.
-        wait_until("approvals' consumer to connect to Redis",
-                   lambda: scrape(system, "approvals").get("wfa_redis_connected", connection="consumer") == 1, 30)
+        wait_until("notifications' consumer to connect to Redis",
+                   lambda: scrape(system, "notifications").get("wfa_redis_connected", connection="consumer") == 1, 30)
         redis = system.procs["redis"][0]
         system.killed.add(redis)
         redis.send_signal(signal.SIGTERM)
@@ -478,7 +479,7 @@ def test_metrics_count_redis_reconnects_and_unavailable():
             return now.get("wfa_redis_reconnects_total", connection=connection) >= 1 \
                 and now.get("wfa_redis_connected", connection=connection) == 1 and now
         after = wait_until("requests to count its reconnect", lambda: reconnected("requests", "worker"), 30)
-        wait_until("approvals' consumer to count its reconnect", lambda: reconnected("approvals", "consumer"), 30)
+        wait_until("notifications' consumer to count its reconnect", lambda: reconnected("notifications", "consumer"), 30)
         assert after.get("wfa_errors_total", command="EMPLOYEE.GET", code="REDIS_UNAVAILABLE") \
             - before.get("wfa_errors_total", command="EMPLOYEE.GET", code="REDIS_UNAVAILABLE") == unavailable[0]
         assert after.get("wfa_messages_in_total", command="EMPLOYEE.GET") \
@@ -514,7 +515,7 @@ def test_prometheus_config_scrapes_every_compose_program():
 def test_metrics_scrape_answers_during_a_slow_client_attack():
     """500 connections that send a part of a request line and then nothing (a slowloris) do
     not stop a normal scrape from answering within a second, and the service keeps working."""
-    with System({"notifications": 0, "metrics": 0}, verbose=False) as system:
+    with System({"approvals": 0, "metrics": 0}, verbose=False) as system:
         addr = system.metrics_addr("requests")
         host, port = host_port(addr)
         scrape(system, "requests")
