@@ -12,6 +12,7 @@
 #include "wfa_eligibility.h"
 #include "wfa_calendar.h"
 #include "wfa_hours.h"
+#include "wfa_judge.h"
 #include "wfa_keys.h"
 #include "wfa_call.h"
 #include "wfa_config.h"

@@ -23,6 +23,7 @@ static const s_test_t s_tests [] = {
     { "wfa_eligibility", wfa_eligibility_test },
     { "wfa_calendar", wfa_calendar_test },
     { "wfa_hours", wfa_hours_test },
+    { "wfa_judge", wfa_judge_test },
     { "wfa_keys", wfa_keys_test },
     { "wfa_call", wfa_call_test },
     { "wfa_config", wfa_config_test },

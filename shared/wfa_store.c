@@ -292,6 +292,20 @@ wfa_store_hash_field (const redisReply *hash, const char *name)
     return "";
 }
 
+void
+wfa_store_judge_employee (const redisReply *hash, const char *nip, const char *position_asked,
+                          wfa_judge_employee_t *employee)
+{
+    *employee = (wfa_judge_employee_t) {
+        hash && hash->type == REDIS_REPLY_ARRAY && hash->elements > 0,
+        wfa_store_hash_field (hash, "opd"), wfa_store_hash_field (hash, "working_days"),
+        wfa_store_hash_field (hash, "field_based"), wfa_store_hash_field (hash, "special_circumstances"),
+        { nip, wfa_store_hash_field (hash, "sanctions"), wfa_store_hash_field (hash, "suspended_until"),
+          wfa_store_hash_field (hash, "service_start"), wfa_store_hash_field (hash, "predikat"),
+          wfa_store_hash_field (hash, "position"), wfa_store_hash_field (hash, "position_eligible"),
+          position_asked } };
+}
+
 int *
 wfa_store_days_off (const redisReply *dates, size_t *count)
 {

@@ -119,6 +119,12 @@ wfa_policy_t *wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, con
 //  Field of a flat HGETALL reply, or "" when absent.
 const char *wfa_store_hash_field (const redisReply *hash, const char *name);
 
+//  The employee of an HGETALL reply (NULL or empty: not on record) as the
+//  judge reads them (wfa_judge.h); position_asked as wfa_eligibility_t says.
+//  The texts point into hash.
+void wfa_store_judge_employee (const redisReply *hash, const char *nip, const char *position_asked,
+                               wfa_judge_employee_t *employee);
+
 //  Day numbers of the dates in an array reply (HKEYS of a calendar),
 //  sorted, bad ones left out: an array the caller frees, *count entries.
 int *wfa_store_days_off (const redisReply *dates, size_t *count);

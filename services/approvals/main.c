@@ -95,12 +95,9 @@ s_judge_again (const wfa_rules_t *rules, const s_context_t *context, int today,
             count++;
         cursor += len + (cursor [len] == ',');
     }
-    const redisReply *employee = context->employee;
-    wfa_eligibility_t who = { context->nip, wfa_store_hash_field (employee, "sanctions"),
-        wfa_store_hash_field (employee, "suspended_until"), wfa_store_hash_field (employee, "service_start"),
-        wfa_store_hash_field (employee, "predikat"), wfa_store_hash_field (employee, "position"),
-        wfa_store_hash_field (employee, "position_eligible"), context->position };
-    size_t found = wfa_eligibility_judge (rules, &who, today, days, count, problems);
+    wfa_judge_employee_t employee;
+    wfa_store_judge_employee (context->employee, context->nip, context->position, &employee);
+    size_t found = wfa_eligibility_judge (rules, &employee.eligibility, today, days, count, problems);
     for (size_t problem_nbr = 0; problem_nbr < found; problem_nbr++)
         snprintf (text + strlen (text), size - strlen (text), "%s%s: %s", problem_nbr? "; ": "",
                   wfa_error_name (problems [problem_nbr].code), problems [problem_nbr].detail);

@@ -38,10 +38,13 @@ static const wfa_route_t s_routes [] = {
 int
 main (int argc, char *argv [])
 {
-    requests_t self = { wfa_store_policy_cache_new (), NULL };
+    requests_t self = { wfa_store_policy_cache_new (), NULL,
+                        (wfa_judge_verdict_t *) calloc (1, sizeof (wfa_judge_verdict_t)) };
+    assert (self.verdict);
     const wfa_service_def_t def = { "requests", s_routes, NULL, &self, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     wfa_audit_destroy (&self.audit);        //  Anchors what moved since the last anchor
     zhashx_destroy (&self.policies);
+    free (self.verdict);
     return rc;
 }

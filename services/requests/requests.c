@@ -3,30 +3,18 @@
     REQUEST.CANCEL and REVOKE, REQUEST.GET and REQUEST.LIST. */
 #include "requests.h"
 
-#define S_DATES_MAX 31
+#define S_DATES_MAX WFA_JUDGE_DATES_MAX
 #define S_PLAN_MAX 20
 
 // ---------------------------------------------------------------------
 //  REQUEST.SUBMIT
 
+//  Days off in day order.
 static int
-s_compare_str (const void *left, const void *right)
+s_compare_day (const void *left, const void *right)
 {
-    return strcmp (*(const char **) left, *(const char **) right);
-}
-
-
-//  Working days strictly between two days (Mon-Fri, not on the calendar).
-static int
-s_working_days_between (int from, int to, const redisReply *calendar)
-{
-    int count = 0;
-    for (int day = from + 1; day < to; day++) {
-        char date [11];
-        if (wfa_date_is_weekday (day) && !*wfa_store_hash_field (calendar, wfa_date_format (day, date)))
-            count++;
-    }
-    return count;
+    const wfa_judge_day_off_t *a = (const wfa_judge_day_off_t *) left, *b = (const wfa_judge_day_off_t *) right;
+    return (a->day > b->day) - (a->day < b->day);
 }
 
 //  If key was already answered for nip, replace the call's errors with that
@@ -69,212 +57,66 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
     return answered;
 }
 
-//  Judge a submission by every rule of the pemda's policy that can be
-//  judged before the atomic step: dates, kind, days, notice, blackout,
-//  eligibility. Records every problem; returns the weekly cap to enforce
-//  (-1: none) for the atomic step.
-static int
-s_judge (wfa_call_t *call, const wfa_rules_t *rules, wfa_policy_t *policy, const char *nip,
-         const char *kind, const char *time_kind, zlist_t *dates, const redisReply *employee,
-         const redisReply *calendar, int today, const char **sorted, size_t *sorted_count,
-         int *days_sorted)
-{
-    char detail [300];
-    const char *opd = wfa_store_hash_field (employee, "opd");
-    int kind_nbr = kind? wfa_kind_parse (kind): -1;
-    if (kind && kind_nbr < 0)
-        wfa_call_error (call, WFA_E_BAD_KIND, "kind", NULL, -1);
-    else
-    if (kind && !rules->kind_allowed [kind_nbr])
-        wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "kind", kind, -1);
-    //  Location and time together (lokasi dan/atau waktu): a location kind
-    //  with a time kind beside it
-    bool location_kind = kind_nbr >= WFA_KIND_RUMAH && kind_nbr <= WFA_KIND_LOKASI_LAIN;
-    if (time_kind) {
-        int time_nbr = wfa_kind_parse (time_kind);
-        if (time_nbr != WFA_KIND_SIF && time_nbr != WFA_KIND_DINAMIS)
-            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", time_kind, -1);
-        else
-        if (kind_nbr >= 0 && !location_kind)
-            wfa_call_error (call, WFA_E_BAD_KIND, "time_kind", kind, -1);    //  Only beside a location kind
-        else
-        if (!rules->kind_allowed [time_nbr])
-            wfa_call_error (call, WFA_E_KIND_NOT_ALLOWED, "time_kind", time_kind, -1);
-    }
-
-    //  Dates: real, after today in the pemda's zone, days the unit works,
-    //  not days off or in a blackout, once each
-    *sorted_count = 0;
-    for (char *date = (char *) zlist_first (dates); date; date = (char *) zlist_next (dates)) {
-        int day = 0;
-        const char *day_off = "";
-        if (wfa_date_parse (date, &day))
-            wfa_call_error (call, WFA_E_BAD_DATE, "dates", date, -1);
-        else
-        if (day <= today)
-            wfa_call_error (call, WFA_E_DATE_NOT_FUTURE, "dates", date, -1);
-        else
-        if (!wfa_hours_working_day (rules->working_days, day))
-            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", date, -1);
-        else
-        if (*(day_off = wfa_store_hash_field (calendar, date))) {
-            //  A day off of the pemda's calendar: "kind|name"
-            const char *bar = strchr (day_off, '|');
-            snprintf (detail, sizeof detail, "%s (%.*s: %s)", date,
-                      bar? (int) (bar - day_off): 0, day_off, bar? bar + 1: "");
-            wfa_call_error (call, WFA_E_NOT_WORKING_DAY, "dates", detail, -1);
-        }
-        else
-        if (wfa_policy_opd_blackout (policy, opd, day))
-            wfa_call_error (call, WFA_E_BLACKOUT, "dates", date, -1);
-        else
-            sorted [(*sorted_count)++] = date;
-    }
-    qsort (sorted, *sorted_count, sizeof (char *), s_compare_str);
-    for (size_t date_nbr = 0; date_nbr < *sorted_count; date_nbr++) {
-        wfa_date_parse (sorted [date_nbr], &days_sorted [date_nbr]);
-        if (date_nbr > 0 && streq (sorted [date_nbr], sorted [date_nbr - 1]))
-            wfa_call_error (call, WFA_E_DUPLICATE_DATE, "dates", sorted [date_nbr], -1);
-    }
-    size_t date_count = zlist_size (dates);
-    if (date_count > (size_t) rules->max_days_per_request) {
-        snprintf (detail, sizeof detail, "%zu > %d", date_count, rules->max_days_per_request);
-        wfa_call_error (call, WFA_E_TOO_MANY_DAYS, "dates", detail, -1);
-    }
-    if (*sorted_count > 0 && rules->min_notice_working_days > 0) {
-        int notice = s_working_days_between (today, days_sorted [0], calendar);
-        if (notice < rules->min_notice_working_days) {
-            snprintf (detail, sizeof detail, "%s: %d < %d", sorted [0], notice,
-                      rules->min_notice_working_days);
-            wfa_call_error (call, WFA_E_NOTICE_TOO_SHORT, "dates", detail, -1);
-        }
-    }
-    //  Eligibility (art. 25): sanctions in force today or on a day asked
-    //  for, suspension, months of service, predikat, position; judged again
-    //  at the final approval (wfa-approvals)
-    if (employee && employee->type == REDIS_REPLY_ARRAY && employee->elements > 0) {
-        wfa_eligibility_t who = { nip, wfa_store_hash_field (employee, "sanctions"),
-            wfa_store_hash_field (employee, "suspended_until"), wfa_store_hash_field (employee, "service_start"),
-            wfa_store_hash_field (employee, "predikat"), wfa_store_hash_field (employee, "position"),
-            wfa_store_hash_field (employee, "position_eligible"), NULL };
-        wfa_eligibility_problem_t problems [WFA_ELIGIBILITY_PROBLEMS_MAX];
-        size_t count = wfa_eligibility_judge (rules, &who, today, days_sorted, *sorted_count, problems);
-        for (size_t problem_nbr = 0; problem_nbr < count; problem_nbr++)
-            wfa_call_error (call, problems [problem_nbr].code, "as", problems [problem_nbr].detail, -1);
-    }
-    //  Not held to the cap: field-based positions, and every day asked for
-    //  within an approved special circumstance; time flexibility keeps the
-    //  employee at the office, so it has no location cap
-    bool exempt = rules->field_based_exempt_from_cap && wfa_flag_yes (wfa_store_hash_field (employee, "field_based"));
-    if (rules->special_circumstance_exempt_from_cap && *sorted_count > 0
-    &&  wfa_ranges_cover (wfa_store_hash_field (employee, "special_circumstances"), days_sorted, *sorted_count,
-                          true, NULL, 0))
-        exempt = true;
-    return exempt || !location_kind? -1: rules->weekly_location_days;
-}
-
-//  Minutes since midnight of "HH:MM", or -1.
-static int
-s_clock (const char *text)
-{
-    int hours = 0, minutes = 0;
-    char tail = 0;
-    if (!text || strlen (text) != 5 || !isdigit ((unsigned char) text [0])
-    ||  !isdigit ((unsigned char) text [1]) || text [2] != ':' || !isdigit ((unsigned char) text [3])
-    ||  !isdigit ((unsigned char) text [4])
-    ||  sscanf (text, "%2d:%2d%c", &hours, &minutes, &tail) != 2
-    ||  hours > 23 || minutes > 59)
-        return -1;
-    return hours * 60 + minutes;
-}
-
-//  Time flexibility (sif, dinamis): a schedule for every date asked for,
-//  {date, start, end}, so that each ISO week touched still reaches the
-//  pemda's weekly hours (wfa_hours_week: breaks subtracted, Ramadan days of
-//  the calendar at the Ramadan hours, the days the unit works). A shift
-//  whose end is before its start crosses midnight, dated by its start.
-//  Records problems; writes the schedule as "DATE=HH:MM-HH:MM,..." to text.
+//  The pemda's calendar of a context reply (HGETALL calendar: date ->
+//  "kind|name"; HGETALL ramadan: date -> name) as the judge reads it,
+//  sorted; the arrays are the caller's to free, the names point into the
+//  replies.
 static void
-s_judge_schedule (wfa_call_t *call, const wfa_rules_t *rules, const char **sorted,
-                  const int *days_sorted, size_t count, const redisReply *ramadan,
-                  char *text, size_t size)
+s_calendar_read (const redisReply *days_off, const redisReply *ramadan, wfa_judge_calendar_t *calendar)
 {
-    *text = 0;
+    size_t off_size = days_off && days_off->type == REDIS_REPLY_ARRAY? days_off->elements / 2: 0;
+    size_t ramadan_size = ramadan && ramadan->type == REDIS_REPLY_ARRAY? ramadan->elements / 2: 0;
+    wfa_judge_day_off_t *off = (wfa_judge_day_off_t *) calloc (off_size + 1, sizeof (wfa_judge_day_off_t));
+    int *fasting = (int *) calloc (ramadan_size + 1, sizeof (int));
+    assert (off && fasting);
+    *calendar = (wfa_judge_calendar_t) { off, 0, fasting, 0 };
+    for (size_t item_nbr = 0; item_nbr < off_size; item_nbr++) {
+        const char *date = days_off->element [2 * item_nbr]->str;
+        const char *stored = days_off->element [2 * item_nbr + 1]->str;
+        wfa_judge_day_off_t *day = &off [calendar->off_count];
+        if (!date || !stored || !*stored || wfa_date_parse (date, &day->day))
+            continue;
+        const char *bar = strchr (stored, '|');
+        snprintf (day->kind, sizeof day->kind, "%.*s", bar? (int) (bar - stored): 0, stored);
+        day->name = bar? bar + 1: "";
+        calendar->off_count++;
+    }
+    qsort (off, calendar->off_count, sizeof (wfa_judge_day_off_t), s_compare_day);
+    for (size_t item_nbr = 0; item_nbr < ramadan_size; item_nbr++) {
+        const char *date = ramadan->element [2 * item_nbr]->str;
+        const char *name = ramadan->element [2 * item_nbr + 1]->str;
+        if (date && name && *name && wfa_date_parse (date, &fasting [calendar->ramadan_count]) == 0)
+            calendar->ramadan_count++;
+    }
+}
+
+//  The schedule of a call (a list of {date, start, end} maps) into the ask,
+//  in shifts (room for WFA_JUDGE_SHIFTS_MAX); the texts are copies, for
+//  s_schedule_free.
+static void
+s_schedule_read (wfa_call_t *call, wfa_judge_ask_t *ask, wfa_judge_shift_t *shifts)
+{
     const msgpack_object *schedule = wfa_mp_get (wfa_call_body (call), "schedule");
-    if (!schedule || schedule->type != MSGPACK_OBJECT_ARRAY) {
-        wfa_call_error (call, schedule? WFA_E_WRONG_TYPE: WFA_E_MISSING_FIELD, "schedule", NULL, -1);
+    ask->schedule_not_list = schedule && schedule->type != MSGPACK_OBJECT_ARRAY;
+    if (!schedule || ask->schedule_not_list)
         return;
-    }
-    int starts [S_DATES_MAX], ends [S_DATES_MAX];
-    bool given [S_DATES_MAX] = { false };
-    for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < 64; entry_nbr++) {
+    ask->shifts = shifts;
+    for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < WFA_JUDGE_SHIFTS_MAX;
+         entry_nbr++) {
         const msgpack_object *entry = &schedule->via.array.ptr [entry_nbr];
-        char *date = wfa_mp_strdup (wfa_mp_get (entry, "date"));
-        char *start = wfa_mp_strdup (wfa_mp_get (entry, "start"));
-        char *end = wfa_mp_strdup (wfa_mp_get (entry, "end"));
-        int from = s_clock (start), to = s_clock (end);
-        size_t date_nbr = 0;
-        while (date && date_nbr < count && !streq (sorted [date_nbr], date))
-            date_nbr++;
-        if (!date || date_nbr == count || given [date_nbr])
-            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date? date: "date", -1);
-        else
-        if (wfa_hours_span (from, to) < 0)
-            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", date, -1);
-        else {
-            starts [date_nbr] = from;
-            ends [date_nbr] = to;
-            given [date_nbr] = true;
-            char item [40];
-            snprintf (item, sizeof item, "%s%s=%02d:%02d-%02d:%02d", *text? ",": "", date,
-                      from / 60, from % 60, to / 60, to % 60);
-            if (strlen (text) + strlen (item) < size)
-                strcat (text, item);
-        }
-        free (date);
-        free (start);
-        free (end);
+        shifts [ask->shift_count++] = (wfa_judge_shift_t) { wfa_mp_strdup (wfa_mp_get (entry, "date")),
+            wfa_mp_strdup (wfa_mp_get (entry, "start")), wfa_mp_strdup (wfa_mp_get (entry, "end")) };
     }
-    for (size_t date_nbr = 0; date_nbr < count; date_nbr++)
-        if (!given [date_nbr])
-            wfa_call_error (call, WFA_E_MISSING_FIELD, "schedule", sorted [date_nbr], -1);
-    if (wfa_call_failed (call))
-        return;
-    //  A shift into the next morning must end before the next day's starts
-    for (size_t date_nbr = 0; date_nbr + 1 < count; date_nbr++)
-        if (days_sorted [date_nbr + 1] == days_sorted [date_nbr] + 1
-        &&  wfa_hours_overlap (starts [date_nbr], ends [date_nbr], starts [date_nbr + 1])) {
-            char detail [64];
-            snprintf (detail, sizeof detail, "%s: overlaps %s", sorted [date_nbr], sorted [date_nbr + 1]);
-            wfa_call_error (call, WFA_E_BAD_VALUE, "schedule", detail, -1);
-        }
-    //  Each ISO week touched: scheduled days as scheduled, the others ordinary
-    for (size_t date_nbr = 0; date_nbr < count; date_nbr++) {
-        int monday = days_sorted [date_nbr] - (wfa_date_weekday (days_sorted [date_nbr]) + 6) % 7;
-        if (date_nbr > 0 && monday == days_sorted [date_nbr - 1] - (wfa_date_weekday (days_sorted [date_nbr - 1]) + 6) % 7)
-            continue;               //  Week already judged
-        wfa_hours_day_t week [7];
-        for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
-            char date [11];
-            week [day_nbr] = (wfa_hours_day_t) {
-                *wfa_store_hash_field (ramadan, wfa_date_format (monday + day_nbr, date)) != 0, -1, -1 };
-            for (size_t match = 0; match < count; match++)
-                if (days_sorted [match] == monday + day_nbr) {
-                    week [day_nbr].start = starts [match];
-                    week [day_nbr].end = ends [match];
-                }
-        }
-        double worked = 0, required = 0;
-        wfa_hours_week (rules, monday, week, &worked, &required);
-        if (worked + 1e-9 < required) {
-            //  Hours with one decimal, two when a quarter hour needs them (36.25)
-            char week_name [9], detail [64];
-            int worked_decimals = fabs (worked * 10 - round (worked * 10)) > 1e-6? 2: 1;
-            int required_decimals = fabs (required * 10 - round (required * 10)) > 1e-6? 2: 1;
-            snprintf (detail, sizeof detail, "%s: %.*f < %.*f", wfa_date_iso_week (monday, week_name),
-                      worked_decimals, worked, required_decimals, required);
-            wfa_call_error (call, WFA_E_HOURS_SHORT, "schedule", detail, -1);
-        }
+}
+
+//  Free what s_schedule_read copied.
+static void
+s_schedule_free (wfa_judge_ask_t *ask)
+{
+    for (size_t shift_nbr = 0; ask->shifts && shift_nbr < ask->shift_count; shift_nbr++) {
+        free ((char *) ask->shifts [shift_nbr].date);
+        free ((char *) ask->shifts [shift_nbr].start);
+        free ((char *) ask->shifts [shift_nbr].end);
     }
 }
 
@@ -327,28 +169,31 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
             return;
         }
     }
+    //  Everything read: judge it, purely (wfa_judge.h)
     wfa_policy_t *fallback = policy? NULL: wfa_policy_default ("35");
-    const redisReply *employee = context? context->element [1]: NULL;
-    const redisReply *calendar = context? context->element [2]: NULL;
-    const redisReply *ramadan = context? context->element [3]: NULL;
-    wfa_rules_t rules = wfa_policy_rules (policy? policy: fallback, wfa_store_hash_field (employee, "opd"));
-    //  A unit that works other days than its OPD says so in the personnel data
-    int working_days = atoi (wfa_store_hash_field (employee, "working_days"));
-    if (working_days >= 5 && working_days <= 7)
-        rules.working_days = working_days;
+    wfa_judge_employee_t employee;
+    wfa_store_judge_employee (context? context->element [1]: NULL, nip? nip: "", NULL, &employee);
+    wfa_judge_calendar_t calendar;
+    s_calendar_read (context? context->element [2]: NULL, context? context->element [3]: NULL, &calendar);
+    const char *asked [S_DATES_MAX + 1];
+    wfa_judge_shift_t shifts [WFA_JUDGE_SHIFTS_MAX];
+    wfa_judge_ask_t ask = { kind, time_kind, asked, 0, NULL, 0, false, wfa_call_failed (call) };
+    for (char *date = dates? (char *) zlist_first (dates): NULL; date && ask.date_count < S_DATES_MAX;
+         date = (char *) zlist_next (dates))
+        asked [ask.date_count++] = date;
+    s_schedule_read (call, &ask, shifts);
+    wfa_rules_t rules = wfa_judge_rules (policy? policy: fallback, &employee);
     int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
-    const char *sorted [S_DATES_MAX + 1];
-    int days_sorted [S_DATES_MAX + 1];
-    size_t sorted_count = 0;
-    int cap = s_judge (call, &rules, policy? policy: fallback, nip? nip: "", kind, time_kind, dates,
-                       employee, calendar, today, sorted, &sorted_count, days_sorted);
-    //  The time part (a time kind, or a time kind beside a location kind)
-    //  is held to the weekly hours; the location part to the weekly cap
-    char schedule [S_DATES_MAX * 40] = "";
-    int kind_nbr = kind? wfa_kind_parse (kind): -1;
-    if ((kind_nbr == WFA_KIND_SIF || kind_nbr == WFA_KIND_DINAMIS || time_kind) && sorted_count > 0)
-        s_judge_schedule (call, &rules, sorted, days_sorted, sorted_count, ramadan, schedule,
-                          sizeof schedule);
+    wfa_judge_verdict_t *verdict = self->verdict;
+    wfa_judge_submission (&rules, policy? policy: fallback, &employee, &calendar, &ask, today, verdict);
+    for (size_t problem_nbr = 0; problem_nbr < verdict->count; problem_nbr++)
+        wfa_call_error (call, verdict->problems [problem_nbr].code, verdict->problems [problem_nbr].field,
+                        verdict->problems [problem_nbr].detail, -1);
+    const char **sorted = verdict->dates;
+    const int *days_sorted = verdict->days;
+    size_t sorted_count = verdict->day_count;
+    const char *schedule = verdict->schedule;
+    int cap = verdict->cap;
     //  The approval chain, as the policy says for the employee's OPD today
     char chain [WFA_POLICY_STEPS_MAX * 48] = "";
     wfa_policy_t *chain_policy = policy? policy: NULL;
@@ -364,7 +209,10 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  its steps in the pemda's working time, by the calendar read above
     int64_t now_ms = wfa_now_ms ();
     char dues [WFA_POLICY_STEPS_MAX * 24];
-    wfa_store_step_dues (chain, now_ms, calendar, rules.tz_minutes, dues, sizeof dues);
+    wfa_store_step_dues (chain, now_ms, context? context->element [2]: NULL, rules.tz_minutes, dues, sizeof dues);
+    s_schedule_free (&ask);
+    free ((void *) calendar.days_off);
+    free ((void *) calendar.ramadan);
     wfa_policy_destroy (&fallback);
     if (context)
         freeReplyObject (context);

@@ -13,6 +13,7 @@
 typedef struct {
     zhashx_t *policies;         //  wfa_store_policy_cache_new
     wfa_audit_t *audit;         //  The audit sealer, made once the config is loaded
+    wfa_judge_verdict_t *verdict;   //  The judge's answer to the submission in hand
 } requests_t;
 
 //  personnel.c: EMPLOYEE.IMPORT, EMPLOYEE.GET, KEYS.ALLOW
