@@ -131,6 +131,12 @@ wfa_now_ms (void)
     return ms;
 }
 
+int
+wfa_date_today (int tz_minutes)
+{
+    return wfa_date_of_ms (wfa_now_ms (), tz_minutes);
+}
+
 //  A moment as UTC text.
 char *
 wfa_date_format_ms (int64_t ms, char *buf)
@@ -196,6 +202,31 @@ wfa_date_test (bool verbose)
     assert (wfa_date_of_ms (ms - 3600000 + 1000, WFA_TZ_WITA) == wfa_date_from_ymd (2026, 12, 1));
     assert (wfa_date_of_ms (-1, 0) == -1);
     assert (wfa_now_ms () > 1700000000000LL);
+    //  Today in a pemda follows the test clock: ten days on, it is ten days
+    //  later there (unless the real day turned while asking)
+    int real_before = wfa_date_today (WFA_TZ_WIT);
+    const char *saved = getenv ("WFA_CLOCK_FILE");
+    char *saved_copy = saved? strdup (saved): NULL;
+    char clock_path [] = "/tmp/wfa_date_test_XXXXXX";
+    int clock_fd = mkstemp (clock_path);
+    assert (clock_fd >= 0);
+    FILE *clock_file = fdopen (clock_fd, "w");
+    assert (clock_file);
+    fprintf (clock_file, "%lld\n", 10LL * 86400000);
+    fclose (clock_file);
+    setenv ("WFA_CLOCK_FILE", clock_path, 1);
+    int moved = wfa_date_today (WFA_TZ_WIT);
+    int moved_utc = wfa_date_today (0);
+    if (saved_copy)
+        setenv ("WFA_CLOCK_FILE", saved_copy, 1);
+    else
+        unsetenv ("WFA_CLOCK_FILE");
+    free (saved_copy);
+    unlink (clock_path);
+    if (wfa_date_today (WFA_TZ_WIT) == real_before)
+        assert (moved == real_before + 10);
+    //  WIT is 9 hours ahead of UTC: the same day there, or the next one
+    assert (moved - moved_utc == 0 || moved - moved_utc == 1);
     //  ISO weeks, including the ones that straddle a new year
     char week [9];
     assert (streq (wfa_date_iso_week (wfa_date_from_ymd (2026, 12, 1), week), "2026-W49"));

@@ -37,8 +37,13 @@ char *wfa_date_format_ms (int64_t ms, char *buf);
 //  Parse that form back into ms; -1 if it is not exactly that.
 int wfa_date_parse_ms (const char *text, int64_t *ms);
 
-//  Milliseconds since the epoch, now.
+//  Milliseconds since the epoch, now (moved by the test clock: a file
+//  named by WFA_CLOCK_FILE holding milliseconds to add).
 int64_t wfa_now_ms (void);
+
+//  Today in a pemda's zone (tz in minutes east of UTC) as a day number, by
+//  the same clock as wfa_now_ms: the one way to ask "what day is it there".
+int wfa_date_today (int tz_minutes);
 
 void wfa_date_test (bool verbose);
 

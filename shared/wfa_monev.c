@@ -892,7 +892,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
     }
     wfa_rules_t rules = wfa_policy_rules (policy, opd && *opd? opd: NULL);
     int tz = rules.tz_minutes;
-    int today = wfa_date_of_ms (wfa_now_ms (), tz);
+    int today = wfa_date_today (tz);
     redisReply *calendar = wfa_redis_command (redis, "HGETALL %scalendar", prefix);
     if (wfa_call_redis_down (call, calendar))
         return -1;

@@ -157,7 +157,7 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (now, sizeof now, "%" PRId64, now_ms);
     snprintf (people, sizeof people, "%d", rules.max_people_per_day);
     snprintf (percent, sizeof percent, "%d", rules.max_percent_per_day);
-    int today_day = wfa_date_of_ms (now_ms, rules.tz_minutes);
+    int today_day = wfa_date_today (rules.tz_minutes);
     wfa_date_format (today_day, today);
     //  The unit's capacity and the minimum at the office, checked with it
     char unit_people [16], unit_percent [16], min_present [16], unit_min_present [16];
@@ -227,7 +227,7 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int64_t version = 0;
     wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
     int tz = policy? wfa_policy_rules (policy, NULL).tz_minutes: wfa_pemda_tz (pemda);
-    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), tz), today);
+    wfa_date_format (wfa_date_today (tz), today);
     char prefix [WFA_PREFIX_MAX];
     wfa_store_prefix (pemda, prefix, sizeof prefix);
     const char *argv [] = { prefix, actor, today };

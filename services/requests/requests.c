@@ -183,7 +183,7 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
         asked [ask.date_count++] = date;
     s_schedule_read (call, &ask, shifts);
     wfa_rules_t rules = wfa_judge_rules (policy? policy: fallback, &employee);
-    int today = wfa_date_of_ms (wfa_now_ms (), rules.tz_minutes);
+    int today = wfa_date_today (rules.tz_minutes);
     wfa_judge_verdict_t *verdict = self->verdict;
     wfa_judge_submission (&rules, policy? policy: fallback, &employee, &calendar, &ask, today, verdict);
     for (size_t problem_nbr = 0; problem_nbr < verdict->count; problem_nbr++)
@@ -324,7 +324,7 @@ requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     int64_t now_ms = wfa_now_ms ();
     snprintf (now, sizeof now, "%" PRId64, now_ms);
-    wfa_date_format (wfa_date_of_ms (now_ms, wfa_store_pemda_tz (redis, pemda)), today);
+    wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
     const char *action = revoke? "revoke": "cancel";
     char request_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
     const char *keys [] = { prefix, wfa_store_key (request_key, sizeof request_key, pemda, "req:%s", request_id),
@@ -354,7 +354,7 @@ s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const ch
 {
     bool awaits = false;
     char today [11];
-    wfa_date_format (wfa_date_of_ms (wfa_now_ms (), wfa_store_pemda_tz (redis, pemda)), today);
+    wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
     while (approvers && *approvers && !awaits) {
         size_t len = strcspn (approvers, ",");
         char approver [24];

@@ -68,7 +68,7 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
         wfa_mp_pack_str (wfa_client_field (client, "kind"), "rumah");
         //  The Monday of a week of its own for each of an employee's
         //  requests (flow_nbr / employees), so the load keeps the weekly cap
-        int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+        int today = wfa_date_today (WFA_TZ_WIB);
         int monday = today + 7 - (wfa_date_weekday (today) + 6) % 7;
         int day = monday + 7 * (flow->week + 1);
         char date [11];
@@ -133,7 +133,7 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
     else {
         //  The month's figures of the whole pemda, as a national reader
         char from [11], to [11];
-        int today = wfa_date_of_ms (wfa_now_ms (), WFA_TZ_WIB);
+        int today = wfa_date_today (WFA_TZ_WIB);
         wfa_date_format (today - 15, from);
         wfa_date_format (today + 15, to);
         wfa_mp_pack_str (wfa_client_field (client, "as"), flow->nip);
