@@ -6,29 +6,21 @@
 // ---------------------------------------------------------------------
 //  AUDIT.REQUEST and AUDIT.VERIFY
 
-void
-audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
+//  Answer a request's audit entries, from their places (seqs) in the
+//  pemda's audit log.
+static void
+s_pack_entries (wfa_call_t *call, wfa_redis_t *redis, const requests_one_t *request, const redisReply *seqs)
 {
-    (void) state;
-    char pemda [16];
-    const char *request_id = requests_read (call, redis, pemda, sizeof pemda);
-    if (!request_id)
-        return;
-    redisReply *seqs = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:audit 0 999", pemda, request_id);
-    if (wfa_call_redis_down (call, seqs))
-        return;
-    size_t count = seqs->type == REDIS_REPLY_ARRAY? seqs->elements: 0;
-    if (count == 0) {
-        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
-        freeReplyObject (seqs);
-        return;
-    }
+    const char *request_id = request->id;
+    char audit [WFA_KEY_MAX];
+    wfa_store_key (audit, sizeof audit, request->pemda, "audit");
+    size_t count = seqs->elements;
     //  Entries by position: seq n is the n-th entry of an untouched log
     redisReply **entries = (redisReply **) calloc (count, sizeof (redisReply *));
     size_t found = 0;
     for (size_t seq_nbr = 0; seq_nbr < count && !wfa_call_failed (call); seq_nbr++) {
         long long seq = seqs->element [seq_nbr]->str? atoll (seqs->element [seq_nbr]->str): 0;
-        redisReply *entry = wfa_redis_command (redis, "LINDEX wfa:{%s}:audit %lld", pemda, seq - 1);
+        redisReply *entry = wfa_redis_command (redis, "LINDEX %s %lld", audit, seq - 1);
         if (wfa_call_redis_down (call, entry))
             break;
         if (entry->type == REDIS_REPLY_STRING && memmem (entry->str, entry->len, request_id, strlen (request_id)))
@@ -46,7 +38,18 @@ audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (size_t entry_nbr = 0; entry_nbr < found; entry_nbr++)
         freeReplyObject (entries [entry_nbr]);
     free (entries);
-    freeReplyObject (seqs);
+}
+
+void
+audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    requests_one_t request;
+    redisReply *seqs = requests_read (call, redis, "LRANGE %s:audit 0 999", &request);
+    if (seqs) {
+        s_pack_entries (call, redis, &request, seqs);
+        freeReplyObject (seqs);
+    }
 }
 
 //  The audit sealer of this instance (wfa_audit.h), started on first use.

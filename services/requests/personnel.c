@@ -428,19 +428,8 @@ personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
             const redisReply *name = reply->element [item_nbr];
             const redisReply *value = reply->element [item_nbr + 1];
             wfa_mp_pack_strn (pk, name->str, name->len);
-            if (streq (name->str, "roles")) {
-                //  Stored ';'-separated, answered as an array
-                int roles = value->len? 1: 0;
-                for (size_t char_nbr = 0; char_nbr < value->len; char_nbr++)
-                    roles += value->str [char_nbr] == ';';
-                msgpack_pack_array (pk, roles);
-                const char *cursor = value->str;
-                for (int role_nbr = 0; role_nbr < roles; role_nbr++) {
-                    size_t len = strcspn (cursor, ";");
-                    wfa_mp_pack_strn (pk, cursor, len);
-                    cursor += len + (cursor [len] == ';');
-                }
-            }
+            if (streq (name->str, "roles"))
+                wfa_store_pack_list (pk, value->str, value->len, ';');     //  Stored ';'-separated
             else
                 wfa_mp_pack_strn (pk, value->str, value->len);
         }

@@ -17,6 +17,14 @@ s_compare_day (const void *left, const void *right)
     return (a->day > b->day) - (a->day < b->day);
 }
 
+//  Answer a request's id and state.
+static void
+s_answer (wfa_call_t *call, const char *request_id, const char *state)
+{
+    wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
+    wfa_mp_pack_str (wfa_call_reply (call, "state"), state);
+}
+
 //  If key was already answered for nip, replace the call's errors with that
 //  answer and return 1; 0 if not; -1 if Redis is unavailable (errors kept).
 static int
@@ -124,6 +132,9 @@ void
 requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     requests_t *self = (requests_t *) state;
+    //  The dates and the schedule as the judge reads them (wfa_judge_ask_t)
+    const char *asked [S_DATES_MAX + 1];
+    wfa_judge_shift_t shifts [WFA_JUDGE_SHIFTS_MAX];
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *nip = wfa_call_writer (call);
     const char *kind = wfa_call_str (call, "kind", 32, true);
@@ -175,8 +186,6 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_store_judge_employee (context? context->element [1]: NULL, nip? nip: "", NULL, &employee);
     wfa_judge_calendar_t calendar;
     s_calendar_read (context? context->element [2]: NULL, context? context->element [3]: NULL, &calendar);
-    const char *asked [S_DATES_MAX + 1];
-    wfa_judge_shift_t shifts [WFA_JUDGE_SHIFTS_MAX];
     wfa_judge_ask_t ask = { kind, time_kind, asked, 0, NULL, 0, false, wfa_call_failed (call) };
     for (char *date = dates? (char *) zlist_first (dates): NULL; date && ask.date_count < S_DATES_MAX;
          date = (char *) zlist_next (dates))
@@ -306,11 +315,11 @@ void
 requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");
     const char *key = wfa_call_str (call, "key", 64, true);
     const char *actor = wfa_call_writer (call);
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     const char *from = wfa_call_str (call, "from", 10, false);
+    bool revoke = streq (wfa_call_command (call), "REQUEST.REVOKE");     //  A revoke says why
     const char *reason = wfa_call_str (call, "reason", 2000, revoke);
     int from_day = 0;
     if (from && wfa_date_parse (from, &from_day))
@@ -335,10 +344,8 @@ requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *reply = wfa_store_step (redis, &wfa_script_cancel, 3, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     const char *outcome = wfa_store_step_result (call, reply, "request_id");
-    if (outcome) {
-        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), request_id);
-        wfa_mp_pack_str (wfa_call_reply (call, "state"), outcome);
-    }
+    if (outcome)
+        s_answer (call, request_id, outcome);
     if (reply)
         freeReplyObject (reply);
 }
@@ -377,14 +384,16 @@ s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const ch
 
 //  The "request_id" of a call that reads one request, once the actor in
 //  "as" may read it (the employee, their atasan, whoever it awaits, and
-//  the wider roles of the matrix); NULL with the error on call. A request
-//  of another pemda is FORBIDDEN before it is looked up.
-const char *
-requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
+//  the wider roles of the matrix), its pemda into pemda and its key into
+//  key (WFA_KEY_MAX); NULL with the error on call. A request of another
+//  pemda is FORBIDDEN before it is looked up.
+static const char *
+s_request_readable (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size, char *key)
 {
     const char *request_id = wfa_call_str (call, "request_id", 64, true);
     if (wfa_call_failed (call) || wfa_store_call_request_pemda (call, request_id, pemda, size))
         return NULL;
+    wfa_store_key (key, WFA_KEY_MAX, pemda, "req:%s", request_id);
     wfa_actor_t actor;
     if (wfa_authz_actor (call, redis, &actor))
         return NULL;
@@ -394,8 +403,7 @@ requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
     if (!streq (actor.pemda, pemda))
         return NULL;            //  Another pemda: nothing more to look at
     wfa_call_clear (call);
-    redisReply *fields = wfa_redis_command (redis, "HMGET wfa:{%s}:req:%s opd nip supervisor_nip approver state",
-                                            pemda, request_id);
+    redisReply *fields = wfa_redis_command (redis, "HMGET %s opd nip supervisor_nip approver state", key);
     if (wfa_call_redis_down (call, fields))
         return NULL;
     if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 5) {
@@ -411,24 +419,34 @@ requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size)
     return denied? NULL: request_id;
 }
 
+redisReply *
+requests_read (wfa_call_t *call, wfa_redis_t *redis, const char *command, requests_one_t *request)
+{
+    request->id = s_request_readable (call, redis, request->pemda, sizeof request->pemda, request->key);
+    if (!request->id)
+        return NULL;
+    redisReply *reply = wfa_redis_command (redis, command, request->key);
+    if (wfa_call_redis_down (call, reply))
+        return NULL;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+        wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request->id, -1);
+        freeReplyObject (reply);
+        return NULL;
+    }
+    return reply;
+}
+
 void
 requests_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char pemda [16];
-    const char *request_id = requests_read (call, redis, pemda, sizeof pemda);
-    if (!request_id)
+    requests_one_t request;
+    redisReply *fields = requests_read (call, redis, "HGETALL %s", &request);
+    if (!fields)
         return;
-    redisReply *fields = wfa_redis_command (redis, "HGETALL wfa:{%s}:req:%s", pemda, request_id);
-    if (wfa_call_redis_down (call, fields))
-        return;
-    redisReply *history = wfa_redis_command (redis, "LRANGE wfa:{%s}:req:%s:hist 0 -1",
-                                             pemda, request_id);
+    redisReply *history = wfa_redis_command (redis, "LRANGE %s:hist 0 -1", request.key);
     if (!wfa_call_redis_down (call, history)) {
-        if (fields->type != REDIS_REPLY_ARRAY || fields->elements == 0)
-            wfa_call_error (call, WFA_E_NOT_FOUND, "request_id", request_id, -1);
-        else
-            wfa_store_pack_request (wfa_call_reply (call, "request"), fields, history);
+        wfa_store_pack_request (wfa_call_reply (call, "request"), fields, history);
         freeReplyObject (history);
     }
     freeReplyObject (fields);
@@ -438,12 +456,12 @@ void
 requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
+    wfa_actor_t actor;          //  Who lists, and so what they reach
     const char *pemda = wfa_call_pemda (call, "pemda", false);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
     const char *nip = wfa_call_str (call, "nip", 18, false);
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
-    wfa_actor_t actor;
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
     if (!pemda || !*pemda) {

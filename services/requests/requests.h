@@ -26,9 +26,18 @@ void requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state);
 void requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state);
 void requests_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
 void requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state);
-//  The "request_id" of a call that reads one request, once the actor in
-//  "as" may read it; NULL with the error on call.
-const char *requests_read (wfa_call_t *call, wfa_redis_t *redis, char *pemda, size_t size);
+//  The request a call reads ("request_id").
+typedef struct {
+    const char *id;
+    char pemda [16];
+    char key [WFA_KEY_MAX];         //  Its hash, wfa:{PEMDA}:req:ID
+} requests_one_t;
+//  The request a call names, once the actor in "as" may read it, and the
+//  reply of one read of it: command is a format whose one %s is the
+//  request's key ("HGETALL %s"), answering a non-empty array (else the
+//  request is NOT_FOUND). NULL with the error on call.
+redisReply *requests_read (wfa_call_t *call, wfa_redis_t *redis, const char *command,
+                           requests_one_t *request);
 
 //  settings.c: POLICY.SET and GET, CALENDAR.SET and GET
 void settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state);

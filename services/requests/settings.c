@@ -6,6 +6,17 @@
 // ---------------------------------------------------------------------
 //  POLICY.SET and POLICY.GET
 
+//  A settings step that did not answer its success: its refusal (the
+//  actor's role), or INTERNAL for any other shape.
+static void
+s_refused (wfa_call_t *call, const redisReply *reply)
+{
+    if (reply->type == REDIS_REPLY_ARRAY)
+        wfa_store_step_result (call, reply, "as");
+    else
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+}
+
 //  The "pemda" of a call that reads a whole pemda, once the actor in "as"
 //  may do action there; NULL with the error on call.
 const char *
@@ -70,10 +81,7 @@ settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (reply->type == REDIS_REPLY_INTEGER)
         msgpack_pack_int64 (wfa_call_reply (call, "version"), reply->integer);
     else
-    if (reply->type == REDIS_REPLY_ARRAY)
-        wfa_store_step_result (call, reply, "as");
-    else
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        s_refused (call, reply);
     freeReplyObject (reply);
 }
 
@@ -210,10 +218,7 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_int64 (wfa_call_reply (call, "deadlines_moved"), moved > 0? moved: 0);
     }
     else
-    if (reply->type == REDIS_REPLY_ARRAY)
-        wfa_store_step_result (call, reply, "as");
-    else
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        s_refused (call, reply);
     freeReplyObject (reply);
     free (days_off);
 }
