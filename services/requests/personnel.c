@@ -416,7 +416,9 @@ personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
         return;
     }
-    redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:emp:%s", pemda, nip);
+    char record [WFA_KEY_MAX];
+    wfa_store_key (record, sizeof record, pemda, "emp:%s", nip);
+    redisReply *reply = wfa_redis_command (redis, "HGETALL %s", record);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)

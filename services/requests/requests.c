@@ -33,8 +33,9 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
 {
     const char *again = streq (wfa_call_command (call), "REQUEST.RESUBMIT")?
                         wfa_call_str (call, "request_id", 64, false): "";
-    redisReply *reply = wfa_redis_command (redis, "GET wfa:{%s}:idem:submit:%s:%s:%s", pemda, nip,
-                                           again? again: "", key);
+    char answer [WFA_KEY_MAX];
+    wfa_store_key (answer, sizeof answer, pemda, "idem:submit:%s:%s:%s", nip, again? again: "", key);
+    redisReply *reply = wfa_redis_command (redis, "GET %s", answer);
     if (!reply)
         return -1;
     int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
@@ -368,8 +369,9 @@ s_awaits (wfa_redis_t *redis, const char *pemda, const char *approvers, const ch
         snprintf (approver, sizeof approver, "%.*s", (int) (len < 23? len: 23), approvers);
         awaits = streq (approver, actor);
         if (!awaits) {
-            redisReply *to = wfa_redis_command (redis, "HMGET wfa:{%s}:delegation:%s to from until",
-                                                pemda, approver);
+            char delegation [WFA_KEY_MAX];
+            wfa_store_key (delegation, sizeof delegation, pemda, "delegation:%s", approver);
+            redisReply *to = wfa_redis_command (redis, "HMGET %s to from until", delegation);
             awaits = to && to->type == REDIS_REPLY_ARRAY && to->elements == 3
                   && to->element [0]->str && streq (to->element [0]->str, actor)
                   && to->element [1]->str && strcmp (to->element [1]->str, today) <= 0
