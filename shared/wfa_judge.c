@@ -370,6 +370,8 @@ wfa_judge_test (bool verbose)
     ask.dates = bad;
     assert (streq (s_judge (policy, &dewi, &none, &ask, today, verdict, codes), "BAD_DATE"));
     assert (streq (verdict->problems [0].detail, "2026-02-30"));
+    ask.dates = monday;
+    assert (streq (s_judge (policy, &dewi, &none, &ask, today, verdict, codes), ""));
 
     //  FUTURE: after today in the pemda's zone; tomorrow is the earliest
     const char *tuesday [] = { "2026-12-01" }, *wednesday [] = { "2026-12-02" };
@@ -435,6 +437,7 @@ wfa_judge_test (bool verbose)
 
     //  ELIGIBLE (art. 25): judged for an employee on record, every rule
     //  broken at once (wfa_eligibility_test runs each on its own)
+    assert (streq (s_judge (policy, &dewi, &none, &home, today, verdict, codes), ""));
     wfa_judge_employee_t sanctioned = dewi;
     sanctioned.eligibility.sanctions = "2026-12-05..2026-12-31";
     sanctioned.eligibility.service_start = "2026-06";
