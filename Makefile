@@ -5,7 +5,7 @@
 #   make test       deps + build + every test; ends with "N passed, N failed"
 #   make memcheck   the shared selftests under valgrind
 #   make asan       build with -fsanitize=address,undefined into build-asan/
-#   make run        start redis + broker + the four services (Ctrl-C stops)
+#   make run        start redis + broker + the five services (Ctrl-C stops)
 #   make demo       load the Kabupaten Lumajang demo data and policy into a running system
 #   make bench      load generator against a fresh system, with Redis's ceiling
 
@@ -28,13 +28,13 @@ DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev 
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
-SERVICES   := broker requests approvals notifications metrics
+SERVICES   := broker requests approvals notifications metrics monev
 SERVICE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(SERVICES:%=services/%/*.c)))
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
               $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
 # The Lua libraries (Redis Functions): each is made of the steps of its folders
 LUA_LIBRARIES := wfa
-LUA_DIRS_wfa  := shared/lua
+LUA_DIRS_wfa  := shared/lua services/monev/lua
 LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
 .PHONY: all deps test memcheck asan run demo bench clean check-deps

@@ -54,7 +54,7 @@ metrics_port=${WFA_METRICS_PORT:-9464}
 metrics_addr() { [ "$metrics_port" = 0 ] && echo "" || echo "127.0.0.1:$((metrics_port + $1))"; }
 WFA_METRICS_ADDR=$(metrics_addr 0) "$bin/wfa-broker" & pids+=($!)
 n=1
-for service in requests approvals notifications metrics; do
+for service in requests approvals notifications metrics monev; do
   WFA_METRICS_ADDR=$(metrics_addr $n) WFA_REDIS_PASSWORD_FILE="$var/redis/$service.password" \
     "$bin/wfa-$service" & pids+=($!)
   n=$((n + 1))

@@ -25,7 +25,7 @@
 #include "wfa_csv.h"
 #include "wfa_store.h"
 #include "wfa_authz.h"
-#include "wfa_monev.h"
+#include "wfa_stats.h"
 #include "wfa_audit.h"
 
 #endif

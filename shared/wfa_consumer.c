@@ -6,7 +6,7 @@
     one XACK per stream per batch. */
 #include "wfa.h"
 
-const char *wfa_outbox_groups [] = { "approvals", "notifications", "metrics", NULL };
+const char *wfa_outbox_groups [] = { "approvals", "notifications", "metrics", "monev", NULL };
 
 typedef struct {
     const char *group;                  //  Our consumer group
@@ -273,33 +273,44 @@ s_reclaim (s_consumer_t *self)
     }
 }
 
-//  Sample how far our group is behind on a pemda's outbox: entries not
-//  yet delivered to it (lag) and delivered but not acknowledged (pending).
-static void
-s_sample_outbox (s_consumer_t *self, const char *pemda)
+//  How far group is behind on a pemda's outbox.
+int
+wfa_outbox_behind (wfa_redis_t *redis, const char *pemda, const char *group, int64_t *lag,
+                   int64_t *pending)
 {
     char key [64];
     wfa_outbox_key (pemda, key, sizeof key);
-    redisReply *groups = wfa_redis_command (self->redis, "XINFO GROUPS %s", key);
-    if (groups && groups->type == REDIS_REPLY_ARRAY) {
-        for (size_t group_nbr = 0; group_nbr < groups->elements; group_nbr++) {
-            const redisReply *info = groups->element [group_nbr];
-            const redisReply *name = s_kv (info, "name");
-            if (!name || name->type != REDIS_REPLY_STRING || !streq (name->str, self->group))
-                continue;
-            //  Redis answers nil for lag when it cannot tell (after XDEL)
-            const redisReply *lag = s_kv (info, "lag");
-            const redisReply *pending = s_kv (info, "pending");
-            wfa_prom_set (wfa_prom (), "wfa_outbox_lag",
-                          lag && lag->type == REDIS_REPLY_INTEGER? (double) lag->integer: NAN,
-                          pemda, NULL);
-            if (pending && pending->type == REDIS_REPLY_INTEGER)
-                wfa_prom_set (wfa_prom (), "wfa_outbox_pending", (double) pending->integer,
-                              pemda, NULL);
-        }
+    redisReply *groups = wfa_redis_command (redis, "XINFO GROUPS %s", key);
+    int rc = -1;
+    for (size_t group_nbr = 0; groups && groups->type == REDIS_REPLY_ARRAY
+                               && group_nbr < groups->elements; group_nbr++) {
+        const redisReply *info = groups->element [group_nbr];
+        const redisReply *name = s_kv (info, "name");
+        if (!name || name->type != REDIS_REPLY_STRING || !streq (name->str, group))
+            continue;
+        //  Redis answers nil for lag when it cannot tell (after XDEL)
+        const redisReply *lag_value = s_kv (info, "lag");
+        const redisReply *pending_value = s_kv (info, "pending");
+        *lag = lag_value && lag_value->type == REDIS_REPLY_INTEGER? lag_value->integer: -1;
+        *pending = pending_value && pending_value->type == REDIS_REPLY_INTEGER?
+                   pending_value->integer: -1;
+        rc = 0;
     }
     if (groups)
         freeReplyObject (groups);
+    return rc;
+}
+
+//  Sample how far our group is behind on a pemda's outbox.
+static void
+s_sample_outbox (s_consumer_t *self, const char *pemda)
+{
+    int64_t lag = -1, pending = -1;
+    if (wfa_outbox_behind (self->redis, pemda, self->group, &lag, &pending))
+        return;
+    wfa_prom_set (wfa_prom (), "wfa_outbox_lag", lag >= 0? (double) lag: NAN, pemda, NULL);
+    if (pending >= 0)
+        wfa_prom_set (wfa_prom (), "wfa_outbox_pending", (double) pending, pemda, NULL);
 }
 
 //  Read new events on every stream, blocking up to block_ms.
@@ -460,6 +471,44 @@ s_declare_metrics (const wfa_event_route_t *routes)
     }
 }
 
+//  Run an event's Lua step: 0 done, -1 again later.
+int
+wfa_consumer_step (wfa_redis_t *redis, const wfa_script_t *script, int argc,
+                   const char **argv, const size_t *lens)
+{
+    redisReply *reply = wfa_redis_fcall (redis, script, 1, argc, argv, lens);
+    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        wfa_log ("E", "%s: %s", script->name, reply->str);
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
+
+typedef struct {
+    const char *group;
+    int64_t before;             //  Marks older than this go
+} s_forget_t;
+
+static void
+s_forget_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
+{
+    (void) pemda;
+    const s_forget_t *forget = (const s_forget_t *) arg;
+    redisReply *reply = wfa_redis_command (redis, "ZREMRANGEBYSCORE %sdone:%s -inf %" PRId64,
+                                           prefix, forget->group, forget->before);
+    if (reply)
+        freeReplyObject (reply);
+}
+
+//  Forget the done marks of group older than keep_ms.
+void
+wfa_consumer_forget_done (wfa_redis_t *redis, const char *group, int64_t keep_ms)
+{
+    s_forget_t forget = { group, wfa_now_ms () - keep_ms };
+    wfa_store_each_pemda (redis, s_forget_pemda, &forget);
+}
+
 //  Start a consumer actor for group.
 zactor_t *
 wfa_consumer_new (const char *group, const wfa_event_route_t *routes, void *state)
@@ -557,7 +606,9 @@ wfa_consumer_test (bool verbose)
     assert (reply && reply->integer == 4);
     freeReplyObject (reply);
     //  Once every group has read and acknowledged, old entries go
-    for (int group_nbr = 0; group_nbr < 2; group_nbr++) {
+    for (int group_nbr = 0; wfa_outbox_groups [group_nbr]; group_nbr++) {
+        if (streq (wfa_outbox_groups [group_nbr], "metrics"))
+            continue;           //  Read and acknowledged above
         reply = wfa_redis_command (redis, "XREADGROUP GROUP %s t STREAMS wfa:{35.08}:events >",
                                    wfa_outbox_groups [group_nbr]);
         freeReplyObject (reply);

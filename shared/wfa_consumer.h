@@ -22,6 +22,26 @@ int wfa_outbox_register (wfa_redis_t *redis, const char *pemda);
 //  group has acknowledged. Returns entries removed, or -1.
 int wfa_outbox_trim (wfa_redis_t *redis, const char *pemda, int64_t retention_ms);
 
+//  Run an event handler's Lua step (one key, argc arguments, lens as in
+//  wfa_redis_eval): 0 when it answered an integer (done, or done before),
+//  -1 to have the event delivered again; an error Redis gave is logged.
+int wfa_consumer_step (wfa_redis_t *redis, const wfa_script_t *script, int argc,
+                       const char **argv, const size_t *lens);
+
+//  A consumer that records each event it handled in the sorted set
+//  {pemda}done:GROUP (scored by when) forgets, on every pemda, the marks
+//  older than keep_ms: an event is acknowledged right after it is handled,
+//  and the outbox keeps acknowledged events for WFA_RETENTION_H only, so a
+//  week later no redelivery can bring it back.
+void wfa_consumer_forget_done (wfa_redis_t *redis, const char *group, int64_t keep_ms);
+
+//  How far group is behind on a pemda's outbox: entries not yet delivered
+//  to it into *lag (-1 when Redis cannot tell, after XDEL), delivered but
+//  not acknowledged into *pending. -1 when Redis does not answer or the
+//  group is not there.
+int wfa_outbox_behind (wfa_redis_t *redis, const char *pemda, const char *group, int64_t *lag,
+                       int64_t *pending);
+
 //  Start a consumer actor for group; routes end with a NULL type.
 zactor_t *wfa_consumer_new (const char *group, const wfa_event_route_t *routes, void *state);
 

@@ -14,7 +14,7 @@ static const char *s_kind_names [WFA_PRINCIPAL_COUNT] = {
 };
 
 //  The services that run as workers, each with a key of its own.
-static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", NULL };
+static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", "monev", NULL };
 
 const char *
 wfa_principal_kind_name (wfa_principal_kind_t kind)

@@ -36,7 +36,7 @@ static const s_test_t s_tests [] = {
     { "wfa_service", wfa_service_test },
     { "wfa_consumer", wfa_consumer_test },
     { "wfa_authz", wfa_authz_test },
-    { "wfa_monev", wfa_monev_test },
+    { "wfa_stats", wfa_stats_test },
     { "wfa_audit", wfa_audit_test },
     { NULL, NULL }
 };

@@ -65,14 +65,14 @@ static const struct {
     { "APPROVAL", "approvals" },
     { "INBOX", "notifications" },
     { "METRICS", "metrics" },
-    { "CHECKIN", "metrics" },
-    { "REPORT", "metrics" },
-    { "EKINERJA", "metrics" },
-    { "MONEV", "metrics" },
+    { "CHECKIN", "monev" },
+    { "REPORT", "monev" },
+    { "EKINERJA", "monev" },
+    { "MONEV", "monev" },
     { NULL, NULL }
 };
 
-static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", NULL };
+static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", "monev", NULL };
 
 static void
 s_worker_destroy (void *item)
@@ -263,7 +263,7 @@ s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *bo
             wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, command, -1);
         else {
             msgpack_packer *pk = wfa_call_reply (call, "services");
-            msgpack_pack_map (pk, 4);
+            msgpack_pack_map (pk, 5);
             for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
                 wfa_mp_pack_str (pk, s_services [service_nbr]);
                 msgpack_pack_uint64 (pk, s_live_count (self, s_services [service_nbr]));

@@ -1,6 +1,7 @@
-/*  wfa-metrics - monev counters per pemda, OPD and day.
+/*  wfa-metrics - the request counters per pemda, OPD and day.
 
-    Consumes request.submitted, request.approved and request.rejected and
+    Consumes every request.* event that moves a figure (submitted,
+    approved, rejected, cancelled, revoked, expired) and
     folds each into per-day hashes (shared/lua/count.lua). The event id is
     recorded in the same Lua step, so a redelivered event is not counted
     twice. Days are the pemda's local days (its province's zone). Serves
@@ -48,45 +49,24 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     const char *kind = strchr (event->type, '.') + 1;
     const char *argv [] = { prefix, event->id, now, kind, day_text, sub_day_text,
                             day_nbr, sub_day_nbr, opd, request_id, lead, undecided? "1": "0" };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_count, 1, 12, argv, NULL);
-    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
-    if (reply && reply->type == REDIS_REPLY_ERROR)
-        wfa_log ("E", "count: %s", reply->str);
-    if (reply)
-        freeReplyObject (reply);
+    int rc = wfa_consumer_step (redis, &wfa_script_count, 12, argv, NULL);
     free (request_id);
     free (opd);
     return rc;
 }
 
-//  Forget one pemda's done marks older than the keep time.
-static void
-s_forget_done (wfa_redis_t *redis, const char *pemda, const char *prefix, void *arg)
-{
-    (void) pemda;
-    for (int set_nbr = 0; set_nbr < 2; set_nbr++) {
-        redisReply *reply = wfa_redis_command (redis, "ZREMRANGEBYSCORE %sdone:%s -inf %" PRId64, prefix,
-                                               set_nbr? "monev": "metrics", *(int64_t *) arg - S_DONE_KEEP_MS);
-        if (reply)
-            freeReplyObject (reply);
-    }
-}
-
 //  Once a minute, drop the record of counted events a week after they were
-//  counted: a counted event is acknowledged right after, and the outbox
-//  keeps acknowledged events for WFA_RETENTION_H (24 h) only.
+//  counted (wfa_consumer_forget_done says why that is safe).
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
-    wfa_monev_tick ((wfa_monev_t *) state, redis);
+    (void) state;
     static int64_t next_run = 0;
     if (zclock_mono () < next_run)
         return;
     next_run = zclock_mono () + 60000;
-    int64_t now = wfa_now_ms ();
-    wfa_store_each_pemda (redis, s_forget_done, &now);
+    wfa_consumer_forget_done (redis, "metrics", S_DONE_KEEP_MS);
 }
-
 
 static void
 s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
@@ -165,16 +145,16 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         seconds [lead_nbr] = value->type == REDIS_REPLY_STRING? strtod (value->str, NULL) / 1000.0: 0;
         sum += seconds [lead_nbr];
     }
-    wfa_monev_sort (seconds, lead_count);
+    wfa_stats_sort (seconds, lead_count);
     msgpack_packer *pk = wfa_call_reply (call, "lead_time");
     msgpack_pack_map (pk, 5);
     wfa_mp_pack_kv_int (pk, "count", (int64_t) lead_count);
     wfa_mp_pack_str (pk, "avg_s");
     msgpack_pack_double (pk, lead_count? sum / (double) lead_count: 0);
     wfa_mp_pack_str (pk, "p50_s");
-    msgpack_pack_double (pk, wfa_monev_percentile (seconds, lead_count, 0.5));
+    msgpack_pack_double (pk, wfa_stats_percentile (seconds, lead_count, 0.5));
     wfa_mp_pack_str (pk, "p90_s");
-    msgpack_pack_double (pk, wfa_monev_percentile (seconds, lead_count, 0.9));
+    msgpack_pack_double (pk, wfa_stats_percentile (seconds, lead_count, 0.9));
     wfa_mp_pack_str (pk, "max_s");
     msgpack_pack_double (pk, lead_count? seconds [lead_count - 1]: 0);
     free (seconds);
@@ -202,20 +182,12 @@ static const wfa_route_t s_routes [] = {
     { NULL, NULL }
 };
 
-//  Approved, cancelled and revoked requests also move the flexible days
-static int
-s_on_request (const wfa_event_t *event, wfa_redis_t *redis, void *state)
-{
-    int rc = s_on_event (event, redis, state);
-    return rc? rc: wfa_monev_on_request (event, redis);
-}
-
 static const wfa_event_route_t s_events [] = {
     { "request.submitted", s_on_event },
-    { "request.approved", s_on_request },
+    { "request.approved", s_on_event },
     { "request.rejected", s_on_event },
-    { "request.cancelled", s_on_request },
-    { "request.revoked", s_on_request },
+    { "request.cancelled", s_on_event },
+    { "request.revoked", s_on_event },
     { "request.expired", s_on_event },
     { NULL, NULL }
 };
@@ -223,19 +195,6 @@ static const wfa_event_route_t s_events [] = {
 int
 main (int argc, char *argv [])
 {
-    //  METRICS.GET, then the monev commands (shared/wfa_monev.c)
-    size_t count = 0, monev = 0;
-    while (s_routes [count].command)
-        count++;
-    while (wfa_monev_routes [monev].command)
-        monev++;
-    wfa_route_t *routes = (wfa_route_t *) calloc (count + monev + 1, sizeof (wfa_route_t));
-    memcpy (routes, s_routes, count * sizeof (wfa_route_t));
-    memcpy (routes + count, wfa_monev_routes, monev * sizeof (wfa_route_t));
-    wfa_monev_t *state = wfa_monev_new ();
-    const wfa_service_def_t def = { "metrics", routes, s_events, state, s_housekeeping };
-    int rc = wfa_service_main (&def, argc, argv);
-    wfa_monev_destroy (&state);
-    free (routes);
-    return rc;
+    const wfa_service_def_t def = { "metrics", s_routes, s_events, NULL, s_housekeeping };
+    return wfa_service_main (&def, argc, argv);
 }

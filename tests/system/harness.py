@@ -26,13 +26,14 @@ import zmq
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "bin")
-SERVICES = ("requests", "approvals", "notifications", "metrics")
+SERVICES = ("requests", "approvals", "notifications", "metrics", "monev")
 PROGRAMS = {
     "broker": "wfa-broker",
     "requests": "wfa-requests",
     "approvals": "wfa-approvals",
     "notifications": "wfa-notifications",
     "metrics": "wfa-metrics",
+    "monev": "wfa-monev",
 }
 # Reply codes after which a client should send the same call again later.
 RETRYABLE = ("SERVICE_UNAVAILABLE", "REDIS_UNAVAILABLE", "INTERNAL")

@@ -28,8 +28,9 @@ SERVICE_COMMANDS = {
     "requests": ["EMPLOYEE.IMPORT", "EMPLOYEE.GET", "REQUEST.SUBMIT", "REQUEST.GET", "REQUEST.LIST"],
     "approvals": ["APPROVAL.DECIDE", "APPROVAL.LIST"],
     "notifications": ["INBOX.LIST"],
-    "metrics": ["METRICS.GET", "CHECKIN.IN", "CHECKIN.OUT", "REPORT.SUBMIT", "REPORT.VERIFY",
-                "REPORT.LIST", "REPORT.GET", "EKINERJA.PUSH", "MONEV.GET", "MONEV.REBUILD"],
+    "metrics": ["METRICS.GET"],
+    "monev": ["CHECKIN.IN", "CHECKIN.OUT", "REPORT.SUBMIT", "REPORT.VERIFY", "REPORT.LIST",
+              "REPORT.GET", "EKINERJA.PUSH", "MONEV.GET", "MONEV.REBUILD"],
 }
 # Codes a bad call may get. INTERNAL, REDIS_UNAVAILABLE and SERVICE_UNAVAILABLE are
 # not among them: bad input must not break anything.
@@ -276,7 +277,8 @@ def normal_flow_still_works(system, client, org, key):
     req = ok(client.call("REQUEST.GET", {"request_id": rid}))["request"]
     assert req["state"] == "approved", req
     system.assert_alive()
-    assert system.ping() == {name: 1 for name in ("requests", "approvals", "notifications", "metrics")}
+    assert system.ping() == {name: 1 for name in ("requests", "approvals", "notifications", "metrics",
+                                                  "monev")}
 
 
 def test_badinput_to_broker():
@@ -424,6 +426,7 @@ def test_badinput_directly_to_services():
                 "approvals": ("APPROVAL.LIST", {"v": 1, "as": org.staff[0]["supervisor_nip"]}),
                 "notifications": ("INBOX.LIST", {"v": 1, "as": nip}),
                 "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"]}),
+                "monev": ("MONEV.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"]}),
             }
             for service, commands in SERVICE_COMMANDS.items():
                 # Malformed worker messages: dropped, no harm.

@@ -18,11 +18,11 @@ from harness import (ROOT, Org, approve_chain, RawSocket, System, import_rows, o
                      wait_until, workdays)
 
 PEMDA = "35.08"
-PROCESSES = ("broker", "requests", "approvals", "notifications", "metrics")
-CONSUMERS = ("notifications", "metrics")     # approvals consumes no event
+PROCESSES = ("broker", "requests", "approvals", "notifications", "metrics", "monev")
+CONSUMERS = ("notifications", "metrics", "monev")     # approvals consumes no event
 SERVICE_OF_PREFIX = {"EMPLOYEE": "requests", "REQUEST": "requests", "AUDIT": "requests",
                      "CALENDAR": "requests", "POLICY": "requests", "APPROVAL": "approvals",
-                     "INBOX": "notifications", "METRICS": "metrics"}
+                     "INBOX": "notifications", "METRICS": "metrics", "MONEV": "monev"}
 FAMILIES = {
     "all": {"wfa_process_start_time_seconds": "gauge", "wfa_http_requests_total": "counter"},
     "broker": {"wfa_broker_calls_total": "counter", "wfa_broker_routed_total": "counter",
@@ -327,6 +327,7 @@ def test_metrics_format_and_exact_counts():
             "notifications": {"approval.pending": len(ids) + 2 * 2, "request.approved": 2,
                               "request.rejected": 1},
             "metrics": {"request.submitted": len(ids), "request.approved": 2, "request.rejected": 1},
+            "monev": {"request.approved": 2},
         }
 
         def consumers_done():
@@ -388,7 +389,7 @@ def test_metrics_format_and_exact_counts():
         assert delta("broker", "wfa_broker_calls_total", route="none") == 1
         assert delta("broker", "wfa_broker_errors_total", code="UNKNOWN_COMMAND") == 1
         assert delta("broker", "wfa_broker_replies_total", route="broker") == 1
-        for service in ("requests", "approvals", "notifications", "metrics"):
+        for service in ("requests", "approvals", "notifications", "metrics", "monev"):
             assert after["broker"].get("wfa_broker_workers", route=service) == 1, service
             assert after[service].get("wfa_redis_connected", connection="worker") == 1
             assert after[service].get("wfa_redis_reconnects_total", connection="worker") == 0

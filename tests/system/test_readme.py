@@ -89,7 +89,7 @@ def test_readme_make_run_and_walkthrough():
                               start_new_session=True)
     try:
         wait_until("make run to bring up every service",
-                   lambda: run("wfactl status", client_env).stdout.count(": 1 instance") == 4, 30)
+                   lambda: run("wfactl status", client_env).stdout.count(": 1 instance") == 5, 30)
         for number, (commands, expected) in enumerate(blocks):
             if number == 2:
                 # "A moment later": the approval step opens asynchronously
@@ -125,7 +125,8 @@ def test_readme_make_run_and_walkthrough():
             except OSError:
                 return False
             return 'service="%s"' % name in text
-        for offset, name in enumerate(("broker", "requests", "approvals", "notifications", "metrics")):
+        for offset, name in enumerate(("broker", "requests", "approvals", "notifications", "metrics",
+                                       "monev")):
             wait_until("%s metrics on port %d" % (name, metrics_base + offset),
                        lambda: scraped(metrics_base + offset, name), 15)
         # The figures reflect the walk-through

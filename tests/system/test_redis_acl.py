@@ -75,7 +75,7 @@ def code_commands(names):
 
     sources = [f for f in glob.glob(os.path.join(ROOT, "shared", "wfa_*.c"))
                if not f.endswith("wfa_selftest.c")]
-    sources += glob.glob(os.path.join(ROOT, "services", "*", "main.c"))
+    sources += glob.glob(os.path.join(ROOT, "services", "*", "*.c"))
     for path in sources:
         text = open(path).read()
         # Each module ends with its selftest, which may run anything on its own Redis
@@ -91,7 +91,9 @@ def code_commands(names):
         for m in re.finditer(r'\? "(FCALL_RO)": "(FCALL)"', text):
             add(m.group(1))
             add(m.group(2))
-    for path in glob.glob(os.path.join(ROOT, "shared", "lua", "**", "*.lua"), recursive=True):
+    lua = glob.glob(os.path.join(ROOT, "shared", "lua", "**", "*.lua"), recursive=True)
+    lua += glob.glob(os.path.join(ROOT, "services", "*", "lua", "**", "*.lua"), recursive=True)
+    for path in lua:
         for m in re.finditer(r"redis\.p?call\(\s*'(\w+)'", open(path).read()):
             add(m.group(1))
     return found
@@ -251,7 +253,7 @@ def test_make_run_locks_redis():
         try:
             status = lambda: subprocess.run([os.path.join(BIN, "wfactl"), "status"], capture_output=True,
                                             text=True, env=dict(env, WFA_ENDPOINT=env["WFA_FRONTEND"])).stdout
-            wait_until("make run to bring up every service", lambda: status().count(": 1 instance") == 4, 30)
+            wait_until("make run to bring up every service", lambda: status().count(": 1 instance") == len(SERVICES), 30)
             users = {"default", "admin"} | set(SERVICES)
             files = sorted(os.listdir(folder))
             for user in users - {"default"}:

@@ -11,7 +11,7 @@ from harness import ROOT, System, wait_until
 from load import load_org, run_load
 
 ASAN_BIN = os.path.join(ROOT, "build-asan", "bin")
-PROGRAMS = ("broker", "requests", "approvals", "notifications", "metrics")
+PROGRAMS = ("broker", "requests", "approvals", "notifications", "metrics", "monev")
 REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
                     r"definitely lost|indirectly lost|Invalid (read|write|free)|uninitialised|"
                     r"Mismatched free|ERROR SUMMARY: [1-9]")
@@ -69,7 +69,7 @@ ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
 
 def test_monev_under_address_and_undefined_sanitizers():
     """Check-ins across zones, daily reports, e-kinerja, figures, rebuild: under ASan/UBSan."""
-    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-metrics")), "run make asan first"
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-monev")), "run make asan first"
     test_monev.test_checkin_rules_time_zones_and_geofence(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
                                                           at_end=check_logs)
     test_monev.test_reports_and_ekinerja(bin_dir=ASAN_BIN, extra_env=ASAN_ENV, at_end=check_logs)

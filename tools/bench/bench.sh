@@ -43,7 +43,7 @@ export WFA_KEYS="$work/keys" WFA_AUDIT_ANCHORS="$work/anchors.log"
 export WFA_CLOCK_FILE="$work/clock"
 echo 0 > "$WFA_CLOCK_FILE"
 "$bin/wfa-broker" 2>>"$work/services.log" & pids+=($!)
-for service in requests approvals notifications metrics; do
+for service in requests approvals notifications metrics monev; do
   "$bin/wfa-$service" 2>>"$work/services.log" & pids+=($!)
 done
 
@@ -61,7 +61,7 @@ for opd in $(seq 1 10); do
   done
 done
 for _ in $(seq 1 50); do
-  "$bin/wfactl" status 2>/dev/null | grep -q 'metrics: 1' && break; sleep 0.1
+  "$bin/wfactl" status 2>/dev/null | grep -q 'monev: 1' && break; sleep 0.1
 done
 "$bin/wfactl" import employees "$csv"
 

@@ -1,0 +1,91 @@
+/*  wfa-monev - monitoring and evaluation (monev): check-ins, daily reports
+    (LKH), e-kinerja data in, the figures, and their rebuild.
+
+    Serves CHECKIN.*, REPORT.*, EKINERJA.PUSH, MONEV.GET and MONEV.REBUILD
+    (records.c, figures.c, rebuild.c), consumes request.approved,
+    request.cancelled and request.revoked into the flexible days of the
+    figures, and every second runs the time-driven part (tick.c). Every raw
+    record moves the kept figures in the same Lua step that writes it
+    (lua/lib/monev.lua); MONEV.REBUILD recomputes them from the raw records
+    and compares. Every time is judged in the pemda's zone (its policy,
+    else its province). docs/monev.md explains each figure. */
+#include "monev.h"
+
+
+#define S_DONE_KEEP_MS (7LL * 24 * 3600 * 1000)
+
+//  Fold an approved, cancelled or revoked request into the flexible days,
+//  once (by event id, lua/monev_flex.lua).
+static int
+s_on_request (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
+    char *from_state = wfa_mp_strdup (wfa_mp_get (event->data, "from_state"));
+    char *from_date = wfa_mp_strdup (wfa_mp_get (event->data, "from_date"));
+    int rc = 0;
+    if (request_id) {
+        char prefix [WFA_PREFIX_MAX], now [24];
+        wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+        snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+        const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1, request_id,
+                                from_state? from_state: "", from_date? from_date: "" };
+        rc = wfa_consumer_step (redis, &wfa_script_monev_flex, 7, argv, NULL);
+    }
+    free (request_id);
+    free (from_state);
+    free (from_date);
+    return rc;
+}
+
+//  Every second the time-driven part; once a minute, forget the events
+//  folded a week ago.
+static void
+s_housekeeping (wfa_redis_t *redis, void *state)
+{
+    monev_tick ((monev_t *) state, redis);
+    static int64_t next_run = 0;
+    if (zclock_mono () < next_run)
+        return;
+    next_run = zclock_mono () + 60000;
+    wfa_consumer_forget_done (redis, "monev", S_DONE_KEEP_MS);
+}
+
+static const wfa_route_t s_routes [] = {
+    { "CHECKIN.IN", monev_checkin },
+    { "CHECKIN.OUT", monev_checkin },
+    { "REPORT.SUBMIT", monev_report_submit },
+    { "REPORT.VERIFY", monev_report_verify },
+    { "REPORT.LIST", monev_report_list },
+    { "REPORT.GET", monev_report_get },
+    { "EKINERJA.PUSH", monev_ekinerja_push },
+    { "MONEV.GET", monev_get },
+    { "MONEV.REBUILD", monev_rebuild },
+    { NULL, NULL }
+};
+
+static const wfa_event_route_t s_events [] = {
+    { "request.approved", s_on_request },
+    { "request.cancelled", s_on_request },
+    { "request.revoked", s_on_request },
+    { NULL, NULL }
+};
+
+//  wfa-monev --selftest runs the selftest of its pure parts (tests/run.py
+//  runs it with the shared library's); anything else runs the service.
+int
+main (int argc, char *argv [])
+{
+    if (argc == 2 && streq (argv [1], "--selftest")) {
+        monev_figures_test (false);
+        printf ("wfa-monev: selftest passed\n");
+        return 0;
+    }
+    monev_t state = { wfa_store_policy_cache_new (), zhashx_new () };
+    zhashx_set_destructor (state.ticks, (zhashx_destructor_fn *) zstr_free);
+    const wfa_service_def_t def = { "monev", s_routes, s_events, &state, s_housekeeping };
+    int rc = wfa_service_main (&def, argc, argv);
+    zhashx_destroy (&state.policies);
+    zhashx_destroy (&state.ticks);
+    return rc;
+}
