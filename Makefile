@@ -3,7 +3,7 @@
 #   make            build everything into build/ (warnings are errors)
 #   make deps       install missing Debian packages (apt-get)
 #   make test       deps + build + every test; ends with "N passed, N failed"
-#   make memcheck   the shared selftests under valgrind
+#   make memcheck   the shared selftests (and wfa-monev's) under valgrind
 #   make asan       build with -fsanitize=address,undefined into build-asan/
 #   make run        start redis + broker + the five services (Ctrl-C stops)
 #   make demo       load the Kabupaten Lumajang demo data and policy into a running system
@@ -124,6 +124,9 @@ memcheck: deps all
 	    --error-exitcode=9 $(BUILD)/bin/wfa-selftest -t $$t >/dev/null || { echo "memcheck: $$t FAILED"; exit 1; }; \
 	  echo "memcheck: $$t clean"; \
 	done
+	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+	  $(BUILD)/bin/wfa-monev --selftest >/dev/null || { echo "memcheck: wfa-monev FAILED"; exit 1; }
+	@echo "memcheck: wfa-monev clean"
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"

@@ -4,7 +4,8 @@
     /usr/bin/python3 tests/run.py [SUBSTRING ...]
 
 1. Every C module selftest: `build/bin/wfa-selftest -l` lists them, each runs as
-   `build/bin/wfa-selftest -t NAME` (test name: selftest.NAME).
+   `build/bin/wfa-selftest -t NAME` (test name: selftest.NAME); then each service's own
+   (`build/bin/wfa-monev --selftest`, test name: selftest.wfa-monev).
 2. Every function test_* of every tests/system/test_*.py, in file order
    (test name: MODULE.FUNCTION); each builds its own System.
 3. The date-dependent system tests (DATE_DEPENDENT) again on other days, on the test clock:
@@ -30,6 +31,7 @@ import traceback
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
 SELFTEST = os.path.join(ROOT, "build", "bin", "wfa-selftest")
+SERVICE_SELFTESTS = ("wfa-monev",)     # services whose pure parts have a selftest of their own
 SELFTEST_TIMEOUT = 120      # seconds for one C selftest
 SYSTEM_TEST_TIMEOUT = 240   # seconds for one system test
 
@@ -95,15 +97,18 @@ def selftests():
             raise AssertionError("cannot list C selftests: " + error)
         return [("selftest.list", listing_failed)]
 
-    def make(name):
+    def make(argv):
         def run():
-            out = subprocess.run([SELFTEST, "-t", name], capture_output=True, text=True,
-                                 timeout=SELFTEST_TIMEOUT)
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=SELFTEST_TIMEOUT)
             if out.returncode != 0:
-                raise AssertionError("wfa-selftest -t %s exited %d\n%s%s"
-                                     % (name, out.returncode, out.stdout[-4000:], out.stderr[-4000:]))
+                raise AssertionError("%s exited %d\n%s%s" % (" ".join(argv), out.returncode,
+                                                            out.stdout[-4000:], out.stderr[-4000:]))
         return run
-    return [("selftest." + name, make(name)) for name in names]
+    tests = [("selftest." + name, make([SELFTEST, "-t", name])) for name in names]
+    for program in SERVICE_SELFTESTS:
+        tests.append(("selftest." + program,
+                      make([os.path.join(os.path.dirname(SELFTEST), program), "--selftest"])))
+    return tests
 
 
 def system_tests():
