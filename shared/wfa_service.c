@@ -13,6 +13,7 @@ typedef struct {
     zlist_t *dealers;               //  One DEALER per broker
     wfa_redis_t *redis;             //  Our connection
     uint64_t calls;                 //  Calls handled
+    zlist_t *prefixes;              //  What READY announces (wfa_service_prefixes)
 } s_worker_t;
 
 static char s_instance [96];
@@ -51,13 +52,39 @@ s_service_key (const char *name, char *buf, size_t size)
     wfa_keys_path (wfa_config_get (WFA_CFG_KEYS), &principal, true, buf, size);
 }
 
-//  Announce this worker to every broker.
+//  The command prefixes of a route table.
+zlist_t *
+wfa_service_prefixes (const wfa_route_t *routes)
+{
+    zlist_t *prefixes = zlist_new ();
+    zlist_autofree (prefixes);
+    zlist_comparefn (prefixes, (zlist_compare_fn *) strcmp);
+    for (const wfa_route_t *route = routes; route->command; route++) {
+        const char *dot = strchr (route->command, '.');
+        assert (dot && dot > route->command);   //  Every command is PREFIX.VERB
+        char prefix [WFA_COMMAND_MAX + 1];
+        snprintf (prefix, sizeof prefix, "%.*s", (int) (dot - route->command + 1), route->command);
+        if (!zlist_exists (prefixes, prefix))
+            zlist_append (prefixes, prefix);
+    }
+    return prefixes;
+}
+
+//  Announce this worker to every broker: READY, name, instance, prefixes.
 static void
 s_announce (s_worker_t *self)
 {
     zsock_t *dealer = (zsock_t *) zlist_first (self->dealers);
     while (dealer) {
-        zstr_sendx (dealer, "READY", self->def->name, wfa_instance_id (), NULL);
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "READY");
+        zmsg_addstr (msg, self->def->name);
+        zmsg_addstr (msg, wfa_instance_id ());
+        for (char *prefix = (char *) zlist_first (self->prefixes); prefix;
+             prefix = (char *) zlist_next (self->prefixes))
+            zmsg_addstr (msg, prefix);
+        if (zmsg_send (&msg, dealer))
+            zmsg_destroy (&msg);
         dealer = (zsock_t *) zlist_next (self->dealers);
     }
 }
@@ -183,6 +210,7 @@ s_worker_actor (zsock_t *pipe, void *args)
     self.def = (const wfa_service_def_t *) args;
     self.pipe = pipe;
     self.redis = wfa_redis_new (wfa_config_get (WFA_CFG_REDIS), 2000);
+    self.prefixes = wfa_service_prefixes (self.def->routes);
     self.dealers = zlist_new ();
     zloop_t *loop = zloop_new ();
     char *endpoints = strdup (wfa_config_get (WFA_CFG_BROKER));
@@ -224,6 +252,7 @@ s_worker_actor (zsock_t *pipe, void *args)
         dealer = (zsock_t *) zlist_next (self.dealers);
     }
     zlist_destroy (&self.dealers);
+    zlist_destroy (&self.prefixes);
     wfa_redis_destroy (&self.redis);
 }
 
@@ -331,15 +360,24 @@ wfa_service_test (bool verbose)
               atoi (strrchr (zsock_endpoint (broker), ':') + 1): 0);
     wfa_config_set (WFA_CFG_BROKER, endpoint);
     wfa_config_set (WFA_CFG_REDIS, "127.0.0.1:1");  //  Nothing there
+    //  A worker announces each command prefix of its table once, in table order
+    static const wfa_route_t several [] = { { "REQUEST.SUBMIT", s_echo }, { "KEYS.ISSUE", s_echo },
+                                            { "REQUEST.GET", s_echo }, { NULL, NULL } };
+    zlist_t *prefixes = wfa_service_prefixes (several);
+    assert (zlist_size (prefixes) == 2);
+    assert (streq ((char *) zlist_first (prefixes), "REQUEST."));
+    assert (streq ((char *) zlist_next (prefixes), "KEYS."));
+    zlist_destroy (&prefixes);
+
     static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo }, { NULL, NULL } };
     int handled = 0;
     wfa_service_def_t def = { "requests", routes, NULL, &handled, NULL };
     zactor_t *worker = wfa_service_new (&def);
     assert (worker);
 
-    //  The worker announces itself
+    //  The worker announces itself and the prefix it serves
     zmsg_t *msg = zmsg_recv (broker);
-    assert (msg && zmsg_size (msg) == 4);
+    assert (msg && zmsg_size (msg) == 5);
     zframe_t *identity = zmsg_pop (msg);
     //  Signed in with the requests service's key
     assert (streq (zframe_meta (zmsg_first (msg), "principal"), "service:requests"));
@@ -348,6 +386,10 @@ wfa_service_test (bool verbose)
     assert (streq (kind, "READY") && streq (name, "requests"));
     free (kind);
     free (name);
+    free (zmsg_popstr (msg));       //  Instance
+    char *prefix = zmsg_popstr (msg);
+    assert (streq (prefix, "TEST."));
+    free (prefix);
     zmsg_destroy (&msg);
 
     //  A good call, an unknown command, a bad body, and a call whose

@@ -8,9 +8,11 @@
 
     Worker <-> broker frames (internal, see docs/architecture.md), over
     CURVE with the service's own key (WFA_KEYS/services/NAME.key):
-      worker -> broker  READY, service, instance          (every second)
+      worker -> broker  READY, service, instance, prefix...   (every second)
       broker -> worker  CALL, token, principal, command, body
       worker -> broker  REPLY, token, command, reply
+    The prefixes (one frame each, "REQUEST." ...) are what the worker's
+    route table serves (wfa_service_prefixes): the broker routes by them.
     The token is the broker's own number for the call, echoed; the
     principal is who the broker authenticated the caller as. */
 #ifndef WFA_SERVICE_H_INCLUDED
@@ -60,6 +62,11 @@ int wfa_service_main (const wfa_service_def_t *def, int argc, char **argv);
 
 //  Start the worker actor of def (config must be loaded).
 zactor_t *wfa_service_new (const wfa_service_def_t *def);
+
+//  The command prefixes a route table serves, as its worker announces them
+//  in READY: each command up to and including its first dot ("REQUEST."),
+//  once each, in table order. The caller destroys the list.
+zlist_t *wfa_service_prefixes (const wfa_route_t *routes);
 
 //  A unique name for this process: host-pid-random.
 const char *wfa_instance_id (void);

@@ -1,10 +1,16 @@
 /*  wfa-broker - routes calls from clients to live instances of services.
 
     Clients connect DEALERs to the frontend (ROUTER); service workers
-    connect DEALERs to the backend (ROUTER) and say READY every second.
-    A call goes to the next live worker of the service its command prefix
-    names, round robin. A worker silent for three seconds is forgotten;
-    a call the broker cannot place gets SERVICE_UNAVAILABLE at once.
+    connect DEALERs to the backend (ROUTER) and say READY every second,
+    with the command prefixes their route table serves. The broker has no
+    table of services of its own: a call goes, round robin, to the next
+    live worker of the service that announced the longest prefix of its
+    command. A prefix belongs to the first service that announced it; a
+    READY claiming one of another service's is refused. A worker silent
+    for three seconds is forgotten, its service's prefixes are not: a call
+    the broker cannot place gets SERVICE_UNAVAILABLE at once, a command
+    nobody announced UNKNOWN_COMMAND (SERVICE_UNAVAILABLE in the first
+    three seconds after a start, while the workers announce themselves).
 
     Both ports are CURVE servers (Ironhouse): the ZAP handler admits only
     the certificates in WFA_KEYS/trusted, and each connection carries the
@@ -22,6 +28,7 @@
 #include "wfa.h"
 
 #define S_WORKER_TTL_MS 3000
+#define S_PREFIXES_MAX 32       //  Prefixes one READY may announce
 //  Calls in flight the broker remembers; a call older than the last
 //  S_SLOTS calls has long been retried by its client, so its slot is reused
 #define S_SLOTS 65536
@@ -30,6 +37,7 @@ typedef struct {
     zframe_t *identity;         //  Routing id on the backend
     char service [32];          //  Service it serves
     char instance [96];         //  Its instance id, for logs
+    zlist_t *prefixes;          //  The command prefixes it announced
     int64_t expires;            //  Forget it after this
 } s_worker_t;
 
@@ -45,40 +53,21 @@ typedef struct {
     zsock_t *backend;           //  Workers
     zhash_t *workers;           //  Identity (hex) -> s_worker_t
     zhash_t *rings;             //  Service -> zlist of identities (hex), round robin
+    zhash_t *owners;            //  Command prefix -> the service that announced it
+    int64_t started;            //  zclock_mono at start
+    int64_t next_refusal_log;   //  Refused READYs are logged once per 10 s
     uint64_t routed;            //  Calls routed
     s_slot_t *slots;            //  Calls in flight, by token modulo S_SLOTS
     uint64_t next_token;
     wfa_revoked_t *revoked;     //  Keys revoked since their connection opened
 } s_broker_t;
 
-//  Which service serves a command prefix.
-static const struct {
-    const char *prefix;
-    const char *service;
-} s_routes [] = {
-    { "EMPLOYEE", "requests" },
-    { "KEYS", "requests" },
-    { "REQUEST", "requests" },
-    { "AUDIT", "requests" },
-    { "CALENDAR", "requests" },
-    { "POLICY", "requests" },
-    { "APPROVAL", "approvals" },
-    { "INBOX", "notifications" },
-    { "METRICS", "metrics" },
-    { "CHECKIN", "monev" },
-    { "REPORT", "monev" },
-    { "EKINERJA", "monev" },
-    { "MONEV", "monev" },
-    { NULL, NULL }
-};
-
-static const char *s_services [] = { "requests", "approvals", "notifications", "metrics", "monev", NULL };
-
 static void
 s_worker_destroy (void *item)
 {
     s_worker_t *worker = (s_worker_t *) item;
     zframe_destroy (&worker->identity);
+    zlist_destroy (&worker->prefixes);
     free (worker);
 }
 
@@ -89,30 +78,37 @@ s_ring_destroy (void *item)
     zlist_destroy (&ring);
 }
 
-//  Service name for a command, or NULL.
+//  The service that announced the longest prefix of command, or NULL;
+//  the prefix into *prefix_p.
 static const char *
-s_service_of (const char *command)
+s_service_of (s_broker_t *self, const char *command, const char **prefix_p)
 {
-    const char *dot = strchr (command, '.');
-    if (!dot)
-        return NULL;
-    size_t len = (size_t) (dot - command);
-    for (int route_nbr = 0; s_routes [route_nbr].prefix; route_nbr++)
-        if (strlen (s_routes [route_nbr].prefix) == len
-        &&  memcmp (s_routes [route_nbr].prefix, command, len) == 0)
-            return s_routes [route_nbr].service;
-    return NULL;
+    const char *service = NULL;
+    size_t longest = 0;
+    for (const char *owner = (const char *) zhash_first (self->owners); owner;
+         owner = (const char *) zhash_next (self->owners)) {
+        const char *prefix = zhash_cursor (self->owners);
+        size_t len = strlen (prefix);
+        if (len > longest && strncmp (command, prefix, len) == 0) {
+            longest = len;
+            service = owner;
+            if (prefix_p)
+                *prefix_p = prefix;
+        }
+    }
+    return service;
 }
 
 //  The route a command takes, as a metric label: the service it goes to,
 //  "broker" for SYSTEM.*, "none" if nobody serves it. Never the command
-//  itself, which clients may invent, so the registry stays small.
+//  itself, which clients may invent, so the registry stays small (a
+//  service is only a name a service key carries).
 static const char *
-s_route_label (const char *command)
+s_route_label (s_broker_t *self, const char *command)
 {
     if (strncmp (command, "SYSTEM.", 7) == 0)
         return "broker";
-    const char *service = s_service_of (command);
+    const char *service = s_service_of (self, command, NULL);
     return service? service: "none";
 }
 
@@ -147,26 +143,40 @@ s_declare_metrics (void)
     wfa_prom_declare (prom, "wfa_broker_refused_total", WFA_PROM_COUNTER,
                       "Messages the broker refused for who sent them, by reason: client_key (a "
                       "key that is no client's: a service's, or none), worker_key (a READY whose "
-                      "key is not that service's), revoked (a key revoked since its connection "
-                      "opened), stray_reply (a reply from a worker the call did not go to, or "
-                      "to a call no longer in flight).", "reason", NULL, 0);
+                      "key is not that service's), prefix_taken (a READY announcing a command "
+                      "prefix another service announced), revoked (a key revoked since its "
+                      "connection opened), stray_reply (a reply from a worker the call did not "
+                      "go to, or to a call no longer in flight).", "reason", NULL, 0);
     wfa_prom_declare (prom, "wfa_broker_workers", WFA_PROM_GAUGE,
                       "Live workers, by service, sampled every second.", "route", NULL, 0);
-    const char *reasons [] = { "client_key", "worker_key", "revoked", "stray_reply", NULL };
+    const char *reasons [] = { "client_key", "worker_key", "prefix_taken", "revoked", "stray_reply",
+                               NULL };
     for (int reason_nbr = 0; reasons [reason_nbr]; reason_nbr++)
         wfa_prom_add (prom, "wfa_broker_refused_total", 0, reasons [reason_nbr], NULL);
-    for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
-        const char *service = s_services [service_nbr];
-        wfa_prom_add (prom, "wfa_broker_calls_total", 0, service, NULL);
-        wfa_prom_add (prom, "wfa_broker_routed_total", 0, service, NULL);
-        wfa_prom_add (prom, "wfa_broker_replies_total", 0, service, NULL);
-        wfa_prom_set (prom, "wfa_broker_workers", 0, service, NULL);
-    }
 }
 
-//  A worker said READY: remember or refresh it.
 static void
-s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const char *instance)
+s_refuse (const char *reason)
+{
+    wfa_prom_add (wfa_prom (), "wfa_broker_refused_total", 1, reason, NULL);
+}
+
+//  A service's route series read 0 from its first announcement on.
+static void
+s_declare_service (const char *service)
+{
+    wfa_prom_t *prom = wfa_prom ();
+    wfa_prom_add (prom, "wfa_broker_calls_total", 0, service, NULL);
+    wfa_prom_add (prom, "wfa_broker_routed_total", 0, service, NULL);
+    wfa_prom_add (prom, "wfa_broker_replies_total", 0, service, NULL);
+    wfa_prom_set (prom, "wfa_broker_workers", 0, service, NULL);
+}
+
+//  A worker said READY with its prefixes (ownership moves): remember or
+//  refresh it.
+static void
+s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const char *instance,
+                zlist_t **prefixes_p)
 {
     char *key = zframe_strhex (identity);
     s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
@@ -183,12 +193,82 @@ s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const
             zlist_autofree (ring);
             zhash_insert (self->rings, service, ring);
             zhash_freefn (self->rings, service, s_ring_destroy);
+            s_declare_service (service);
         }
         zlist_append (ring, key);
         wfa_log ("I", "worker %s (%s) joined", instance, service);
     }
+    //  Its service owns what it announced from now on (s_worker_claims said it may)
+    for (char *prefix = (char *) zlist_first (*prefixes_p); prefix;
+         prefix = (char *) zlist_next (*prefixes_p))
+        if (!zhash_lookup (self->owners, prefix)) {
+            zhash_insert (self->owners, prefix, strdup (service));
+            zhash_freefn (self->owners, prefix, free);
+            wfa_log ("I", "%s serves %s", service, prefix);
+        }
+    zlist_destroy (&worker->prefixes);
+    worker->prefixes = *prefixes_p;
+    *prefixes_p = NULL;
     worker->expires = zclock_mono () + S_WORKER_TTL_MS;
     free (key);
+}
+
+//  The prefixes of a READY (its frames after service and instance), or
+//  NULL when one is not a prefix: 2-64 of A-Z, 0-9, _ and dots, starting
+//  with a letter and ending with a dot ("REQUEST.", "REQUEST.EXPORT."),
+//  never the broker's own SYSTEM.; at least one, at most S_PREFIXES_MAX.
+static zlist_t *
+s_ready_prefixes (zmsg_t *msg)
+{
+    size_t count = zmsg_size (msg);
+    if (count < 1 || count > S_PREFIXES_MAX)
+        return NULL;
+    zlist_t *prefixes = zlist_new ();
+    zlist_autofree (prefixes);
+    zlist_comparefn (prefixes, (zlist_compare_fn *) strcmp);
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
+        size_t size = zframe_size (frame);
+        const char *data = (const char *) zframe_data (frame);
+        bool valid = size >= 2 && size <= WFA_COMMAND_MAX && isupper ((unsigned char) data [0])
+                  && data [size - 1] == '.' && !(size >= 7 && memcmp (data, "SYSTEM.", 7) == 0);
+        for (size_t letter = 1; valid && letter + 1 < size; letter++)
+            valid = isupper ((unsigned char) data [letter]) || isdigit ((unsigned char) data [letter])
+                 || data [letter] == '_' || data [letter] == '.';
+        if (!valid) {
+            zlist_destroy (&prefixes);
+            return NULL;
+        }
+        char *prefix = zframe_strdup (frame);
+        zlist_append (prefixes, prefix);
+        free (prefix);
+    }
+    return prefixes;
+}
+
+//  Whether service may serve every prefix it announced: none overlaps a
+//  prefix of another service (equal to it, or one the start of the other:
+//  "REQUEST." and "REQUEST.EXPORT."), so no service takes another's calls.
+//  Refusals are counted, and logged once per 10 s.
+static bool
+s_worker_claims (s_broker_t *self, const char *service, const char *instance, zlist_t *prefixes)
+{
+    for (char *prefix = (char *) zlist_first (prefixes); prefix;
+         prefix = (char *) zlist_next (prefixes))
+        for (const char *owner = (const char *) zhash_first (self->owners); owner;
+             owner = (const char *) zhash_next (self->owners)) {
+            const char *taken = zhash_cursor (self->owners);
+            size_t shorter = MIN (strlen (prefix), strlen (taken));
+            if (streq (owner, service) || strncmp (prefix, taken, shorter) != 0)
+                continue;
+            s_refuse ("prefix_taken");
+            if (zclock_mono () >= self->next_refusal_log) {
+                wfa_log ("W", "worker %s (%s) refused: %s overlaps %s, served by %s", instance,
+                         service, prefix, taken, owner);
+                self->next_refusal_log = zclock_mono () + 10000;
+            }
+            return false;
+        }
+    return true;
 }
 
 //  Forget a worker.
@@ -253,7 +333,7 @@ s_reply_error (s_broker_t *self, zframe_t **client_p, const char *command, zfram
     s_reply (self, client_p, command, &reply);
 }
 
-//  SYSTEM.PING: live instances per service.
+//  SYSTEM.PING: live instances per service, of every service announced.
 static void
 s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *body)
 {
@@ -263,10 +343,11 @@ s_ping (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *bo
             wfa_call_error (call, WFA_E_UNKNOWN_COMMAND, NULL, command, -1);
         else {
             msgpack_packer *pk = wfa_call_reply (call, "services");
-            msgpack_pack_map (pk, 5);
-            for (int service_nbr = 0; s_services [service_nbr]; service_nbr++) {
-                wfa_mp_pack_str (pk, s_services [service_nbr]);
-                msgpack_pack_uint64 (pk, s_live_count (self, s_services [service_nbr]));
+            msgpack_pack_map (pk, zhash_size (self->rings));
+            for (zlist_t *ring = (zlist_t *) zhash_first (self->rings); ring;
+                 ring = (zlist_t *) zhash_next (self->rings)) {
+                wfa_mp_pack_str (pk, zhash_cursor (self->rings));
+                msgpack_pack_uint64 (pk, s_live_count (self, zhash_cursor (self->rings)));
             }
         }
     }
@@ -286,16 +367,11 @@ s_principal_of (s_broker_t *self, zframe_t *frame, bool *revoked)
     return principal? principal: "";
 }
 
-static void
-s_refuse (const char *reason)
-{
-    wfa_prom_add (wfa_prom (), "wfa_broker_refused_total", 1, reason, NULL);
-}
 
 //  Hand a call to the next live worker of service; false if none took it.
 static bool
-s_route (s_broker_t *self, const char *service, zframe_t *client, const char *principal,
-         const char *command, zframe_t *body)
+s_route (s_broker_t *self, const char *service, const char *prefix, zframe_t *client,
+         const char *principal, const char *command, zframe_t *body)
 {
     zlist_t *ring = (zlist_t *) zhash_lookup (self->rings, service);
     size_t tries = ring? zlist_size (ring): 0;
@@ -303,7 +379,9 @@ s_route (s_broker_t *self, const char *service, zframe_t *client, const char *pr
     while (tries-- > 0) {
         char *key = (char *) zlist_pop (ring);
         s_worker_t *worker = (s_worker_t *) zhash_lookup (self->workers, key);
-        if (!worker || worker->expires <= now) {
+        //  Live, and announced the prefix (in a rolling upgrade not every
+        //  worker of a service serves the same commands)
+        if (!worker || worker->expires <= now || !zlist_exists (worker->prefixes, (void *) prefix)) {
             zlist_append (ring, key);
             free (key);
             continue;
@@ -370,7 +448,7 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
                    && principal.kind != WFA_PRINCIPAL_SERVICE;
     if (client && client_key)
         wfa_prom_add (wfa_prom (), "wfa_broker_calls_total", 1,
-                      sane_head? s_route_label (command): "none", NULL);
+                      sane_head? s_route_label (self, command): "none", NULL);
     if (!client)
         ;                                   //  Nothing to answer to
     else
@@ -400,14 +478,19 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
     if (strncmp (command, "SYSTEM.", 7) == 0)
         s_ping (self, &client, command, body);
     else {
-        const char *service = s_service_of (command);
+        const char *prefix = NULL;
+        const char *service = s_service_of (self, command, &prefix);
         //  The principal as the broker understood it, never the raw metadata
         char text [WFA_PRINCIPAL_MAX];
         wfa_principal_format (&principal, text, sizeof text);
+        //  Just started, the broker cannot tell an unknown command from one
+        //  whose workers have not announced themselves yet
+        bool starting = zclock_mono () - self->started < S_WORKER_TTL_MS;
         if (!service)
-            s_reply_error (self, &client, command, body, WFA_E_UNKNOWN_COMMAND, command);
+            s_reply_error (self, &client, command, body,
+                           starting? WFA_E_SERVICE_UNAVAILABLE: WFA_E_UNKNOWN_COMMAND, command);
         else
-        if (!s_route (self, service, client, text, command, body))
+        if (!s_route (self, service, prefix, client, text, command, body))
             s_reply_error (self, &client, command, body, WFA_E_SERVICE_UNAVAILABLE, service);
     }
     zframe_destroy (&client);
@@ -445,21 +528,21 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
         }
     }
     else
-    if (identity && kind && streq (kind, "READY") && zmsg_size (msg) == 2) {
+    if (identity && kind && streq (kind, "READY") && zmsg_size (msg) >= 3) {
         char *service = zmsg_popstr (msg);
         char *instance = zmsg_popstr (msg);
-        bool known = false;
-        for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
-            known = known || streq (service, s_services [service_nbr]);
-        if (known && streq (service, principal.name)) {
-            s_worker_ready (self, identity, service, instance);
-            wfa_prom_add (wfa_prom (), "wfa_broker_heartbeats_total", 1, service, NULL);
-        }
-        else
-        if (known)
+        zlist_t *prefixes = s_ready_prefixes (msg);
+        if (!streq (service, principal.name))
             s_refuse ("worker_key");
         else
+        if (!prefixes)
             wfa_prom_add (wfa_prom (), "wfa_broker_dropped_total", 1, NULL);
+        else
+        if (s_worker_claims (self, service, instance, prefixes)) {
+            s_worker_ready (self, identity, service, instance, &prefixes);
+            wfa_prom_add (wfa_prom (), "wfa_broker_heartbeats_total", 1, service, NULL);
+        }
+        zlist_destroy (&prefixes);
         free (service);
         free (instance);
     }
@@ -475,7 +558,7 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
         //  The reply of the call in flight with that token, from its worker
         if (token && slot->token == token && slot->worker && zframe_eq (slot->worker, identity)) {
             wfa_prom_add (wfa_prom (), "wfa_broker_replies_total", 1,
-                          command? s_route_label (command): "none", NULL);
+                          command? s_route_label (self, command): "none", NULL);
             s_reply (self, &slot->client, command, &body);
             zframe_destroy (&slot->worker);
             slot->token = 0;
@@ -514,10 +597,11 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     }
     zlist_destroy (&keys);
     wfa_keys_revoked_refresh (self->revoked);
-    for (int service_nbr = 0; s_services [service_nbr]; service_nbr++)
+    for (zlist_t *ring = (zlist_t *) zhash_first (self->rings); ring;
+         ring = (zlist_t *) zhash_next (self->rings))
         wfa_prom_set (wfa_prom (), "wfa_broker_workers",
-                      (double) s_live_count (self, s_services [service_nbr]),
-                      s_services [service_nbr], NULL);
+                      (double) s_live_count (self, zhash_cursor (self->rings)),
+                      zhash_cursor (self->rings), NULL);
     return 0;
 }
 
@@ -582,6 +666,8 @@ main (int argc, char *argv [])
     self.revoked = wfa_keys_revoked_new (keys);
     self.workers = zhash_new ();
     self.rings = zhash_new ();
+    self.owners = zhash_new ();
+    self.started = zclock_mono ();
     zloop_t *loop = zloop_new ();
     zloop_reader (loop, self.frontend, s_on_frontend, &self);
     zloop_reader (loop, self.backend, s_on_backend, &self);
@@ -592,6 +678,7 @@ main (int argc, char *argv [])
     zloop_start (loop);
     wfa_log ("I", "broker stopping after %" PRIu64 " calls", self.routed);
     zloop_destroy (&loop);
+    zhash_destroy (&self.owners);
     zhash_destroy (&self.rings);
     zhash_destroy (&self.workers);
     zsock_destroy (&self.frontend);

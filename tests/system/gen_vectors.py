@@ -151,7 +151,8 @@ def vectors():
         v.append((name + ".reply", cmd, reply))
 
     pair("system.ping", "SYSTEM.PING", {"v": 1, "id": "vec-ping"},
-         ok("vec-ping", services={"requests": 1, "approvals": 1, "notifications": 1, "metrics": 1}))
+         ok("vec-ping", services={"requests": 1, "approvals": 1, "notifications": 1, "metrics": 1,
+                                  "monev": 1}))
     pair("unknown_command", "REQUEST.FROB", {"v": 1, "id": "vec-frob"},
          error("vec-frob", "UNKNOWN_COMMAND", "Perintah tidak dikenal: REQUEST.FROB"))
 
@@ -338,7 +339,7 @@ def vectors():
          error("vec-resubmit", "BAD_STATE",
                "Pengajuan dalam keadaan yang tidak mengizinkan tindakan ini: cancelled -/-> resubmit", "as"))
 
-    # Monev (served by wfa-metrics). The vectors run on the real clock, so no day of theirs
+    # Monev (served by wfa-monev). The vectors run on the real clock, so no day of theirs
     # is an approved flexible day: check-ins and reports are refused, deterministically.
     pair("checkin.in", "CHECKIN.IN",
          {"v": 1, "id": "vec-checkin", "key": "vec-checkin-1", "as": PEGAWAI, "lat": -8.1335, "lon": 113.2248},

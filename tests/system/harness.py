@@ -346,7 +346,8 @@ class System:
         def ready():
             services = self.ping()
             last[0] = services
-            return services is not None and all(services.get(n) == c for n, c in expected.items())
+            # A service none of whose workers ever announced itself is not listed
+            return services is not None and all(services.get(n, 0) == c for n, c in expected.items())
 
         try:
             wait_until("services to register with the broker", ready, timeout, 0.1)

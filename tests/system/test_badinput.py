@@ -6,7 +6,7 @@ Sent two ways:
 - directly to each service, bypassing the broker's checks: the test binds its own
   ROUTER and starts an extra instance of each service pointed at it. That speaks the
   broker <-> worker framing of shared/wfa_service.c (not part of docs/protocol.md):
-  worker -> broker ["READY", service, instance] and ["REPLY", client, command, body];
+  worker -> broker ["READY", service, instance, prefix...] and ["REPLY", client, command, body];
   broker -> worker ["CALL", client, command, body].
 """
 
@@ -385,7 +385,7 @@ class FakeBroker:
                 set(names) - set(self.workers))
             if self.sock.poll(200):
                 frames = self.sock.recv_multipart()
-                if len(frames) == 4 and frames[1] == b"READY":
+                if len(frames) >= 5 and frames[1] == b"READY":
                     self.workers[frames[2].decode()] = frames[0]
 
     def send(self, service, frames):

@@ -113,7 +113,8 @@ def test_worker_with_unknown_or_wrong_key_gets_no_call():
             while time.monotonic() < deadline:      # READY every 100 ms, as eager as can be
                 for rogue in rogues:
                     try:
-                        rogue.send_multipart([b"READY", b"requests", b"rogue"], zmq.NOBLOCK)
+                        rogue.send_multipart([b"READY", b"requests", b"rogue", b"REQUEST.", b"EMPLOYEE."],
+                                              zmq.NOBLOCK)
                     except zmq.Again:
                         pass        # refused at the handshake: not even connected
                 time.sleep(0.1)
@@ -187,7 +188,7 @@ def test_reply_from_another_worker_is_dropped():
         client = curve_socket(zmq.DEALER, system.frontend, system.keys, key_path(system.keys, "gateway"))
         try:
             wait_until("the test worker to register", lambda: (
-                worker.send_multipart([b"READY", b"requests", b"test"]) or True)
+                worker.send_multipart([b"READY", b"requests", b"test", b"REQUEST."]) or True)
                 and (system.ping() or {}).get("requests") == 1, 10, 0.2)
             client.send_multipart([b"REQUEST.GET", msgpack.packb({"v": 1, "id": "q1", "as": KEMENDAGRI,
                                                                   "request_id": "REQ-35.08-000001"})])
