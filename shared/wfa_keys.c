@@ -477,6 +477,29 @@ wfa_keys_revoked_refresh (wfa_revoked_t *self)
     zdir_destroy (&dir);
 }
 
+//  The services dir trusts.
+zlist_t *
+wfa_keys_services (const char *dir)
+{
+    zlist_t *names = zlist_new ();
+    zlist_autofree (names);
+    char trusted [PATH_MAX];
+    snprintf (trusted, sizeof trusted, "%s/trusted", dir);
+    DIR *folder = opendir (trusted);
+    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
+        size_t len = strlen (entry->d_name);
+        if (len > 13 && strncmp (entry->d_name, "service-", 8) == 0
+        &&  streq (entry->d_name + len - 5, ".cert")) {
+            char name [64];
+            snprintf (name, sizeof name, "%.*s", (int) (len - 13), entry->d_name + 8);
+            zlist_append (names, name);
+        }
+    }
+    if (folder)
+        closedir (folder);
+    return names;
+}
+
 bool
 wfa_keys_revoked_has (wfa_revoked_t *self, const char *public_key)
 {
@@ -538,8 +561,14 @@ wfa_keys_test (bool verbose)
     assert (mkdtemp (dir));
     char keys [64];
     snprintf (keys, sizeof keys, "%s/keys", dir);
-    assert (wfa_keys_init (keys, NULL) == 8);
+    assert (wfa_keys_init (keys, NULL) == 9);
     assert (wfa_keys_init (keys, NULL) == 0);       //  Nothing missing the second time
+    //  The services it trusts: one key each
+    zlist_t *services = wfa_keys_services (keys);
+    assert (zlist_size (services) == 5);
+    zlist_comparefn (services, (zlist_compare_fn *) strcmp);
+    assert (zlist_exists (services, "requests") && zlist_exists (services, "monev"));
+    zlist_destroy (&services);
     char path [PATH_MAX];
     struct stat info;
     snprintf (path, sizeof path, "%s/operator.key", keys);

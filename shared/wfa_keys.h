@@ -106,6 +106,10 @@ void wfa_keys_revoked_destroy (wfa_revoked_t **self_p);
 void wfa_keys_revoked_refresh (wfa_revoked_t *self);
 bool wfa_keys_revoked_has (wfa_revoked_t *self, const char *public_key);
 
+//  The names of the services whose keys dir trusts (trusted/service-NAME.cert),
+//  as a new list the caller destroys.
+zlist_t *wfa_keys_services (const char *dir);
+
 void wfa_keys_test (bool verbose);
 
 #endif

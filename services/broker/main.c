@@ -10,7 +10,8 @@
     for three seconds is forgotten, its service's prefixes are not: a call
     the broker cannot place gets SERVICE_UNAVAILABLE at once, a command
     nobody announced UNKNOWN_COMMAND (SERVICE_UNAVAILABLE in the first
-    three seconds after a start, while the workers announce themselves).
+    three seconds after a start, until every service with a key has
+    announced itself: a client then retries rather than fails).
 
     Both ports are CURVE servers (Ironhouse): the ZAP handler admits only
     the certificates in WFA_KEYS/trusted, and each connection carries the
@@ -55,6 +56,7 @@ typedef struct {
     zhash_t *rings;             //  Service -> zlist of identities (hex), round robin
     zhash_t *owners;            //  Command prefix -> the service that announced it
     int64_t started;            //  zclock_mono at start
+    zlist_t *keyed;             //  The services with a trusted key (wfa_keys_services)
     int64_t next_refusal_log;   //  Refused READYs are logged once per 10 s
     uint64_t routed;            //  Calls routed
     s_slot_t *slots;            //  Calls in flight, by token modulo S_SLOTS
@@ -110,6 +112,19 @@ s_route_label (s_broker_t *self, const char *command)
         return "broker";
     const char *service = s_service_of (self, command, NULL);
     return service? service: "none";
+}
+
+//  Whether the broker may not have heard every service yet: in its first
+//  S_WORKER_TTL_MS, until each service with a trusted key has announced.
+static bool
+s_starting (s_broker_t *self)
+{
+    if (zclock_mono () - self->started >= S_WORKER_TTL_MS)
+        return false;
+    for (char *name = (char *) zlist_first (self->keyed); name; name = (char *) zlist_next (self->keyed))
+        if (!zhash_lookup (self->rings, name))
+            return true;
+    return false;
 }
 
 //  Count an answer the broker gives itself rather than relays.
@@ -485,10 +500,9 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
         wfa_principal_format (&principal, text, sizeof text);
         //  Just started, the broker cannot tell an unknown command from one
         //  whose workers have not announced themselves yet
-        bool starting = zclock_mono () - self->started < S_WORKER_TTL_MS;
         if (!service)
-            s_reply_error (self, &client, command, body,
-                           starting? WFA_E_SERVICE_UNAVAILABLE: WFA_E_UNKNOWN_COMMAND, command);
+            s_reply_error (self, &client, command, body, s_starting (self)?
+                           WFA_E_SERVICE_UNAVAILABLE: WFA_E_UNKNOWN_COMMAND, command);
         else
         if (!s_route (self, service, prefix, client, text, command, body))
             s_reply_error (self, &client, command, body, WFA_E_SERVICE_UNAVAILABLE, service);
@@ -668,6 +682,7 @@ main (int argc, char *argv [])
     self.rings = zhash_new ();
     self.owners = zhash_new ();
     self.started = zclock_mono ();
+    self.keyed = wfa_keys_services (keys);
     zloop_t *loop = zloop_new ();
     zloop_reader (loop, self.frontend, s_on_frontend, &self);
     zloop_reader (loop, self.backend, s_on_backend, &self);
@@ -679,6 +694,7 @@ main (int argc, char *argv [])
     wfa_log ("I", "broker stopping after %" PRIu64 " calls", self.routed);
     zloop_destroy (&loop);
     zhash_destroy (&self.owners);
+    zlist_destroy (&self.keyed);
     zhash_destroy (&self.rings);
     zhash_destroy (&self.workers);
     zsock_destroy (&self.frontend);

@@ -426,7 +426,8 @@ def test_badinput_directly_to_services():
                 "approvals": ("APPROVAL.LIST", {"v": 1, "as": org.staff[0]["supervisor_nip"]}),
                 "notifications": ("INBOX.LIST", {"v": 1, "as": nip}),
                 "metrics": ("METRICS.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"]}),
-                "monev": ("MONEV.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"]}),
+                "monev": ("MONEV.GET", {"v": 1, "pemda": org.pemda, "as": org.bkd["nip"],
+                                        "from": "2026-01-05", "to": "2026-01-09"}),
             }
             for service, commands in SERVICE_COMMANDS.items():
                 # Malformed worker messages: dropped, no harm.
