@@ -345,8 +345,8 @@ def test_simulated_month(tmp_path=None):
             def on_reply(index, reply):
                 if kill_after is not None and index == kill_after and not state["killed"]:
                     state["killed"] = True
-                    system.kill9("metrics")
-                    system.start("metrics", 0)
+                    system.kill9("monev")
+                    system.start("monev", 0)
             for reply in client.call_many(calls, timeout=3, retries=5, on_reply=on_reply):
                 ok(reply)
 

@@ -75,7 +75,7 @@ def test_readme_make_run_and_walkthrough():
     var = tempfile.mkdtemp(prefix="fleksi-readme-")
     front, back = spare_port(), spare_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    metrics_base = spare_ports(5)
+    metrics_base = spare_ports(6)
     env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var, "WFA_METRICS_PORT": str(metrics_base),
                 "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
                 "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
