@@ -397,6 +397,16 @@ wfa_call_writer (wfa_call_t *self)
     return wfa_call_actor (self);
 }
 
+//  Parse a date field's value into *day, or record BAD_DATE.
+int
+wfa_call_check_date (wfa_call_t *self, const char *field, const char *text, int *day)
+{
+    if (!text || wfa_date_parse (text, day) == 0)
+        return 0;
+    wfa_call_error (self, WFA_E_BAD_DATE, field, text, -1);
+    return -1;
+}
+
 //  A NIP field.
 const char *
 wfa_call_nip (wfa_call_t *self, const char *field, bool required)
@@ -529,6 +539,15 @@ s_decode (zframe_t *frame, msgpack_unpacked *unpacked)
 void
 wfa_call_test (bool verbose)
 {
+    //  A date field's value: parsed, absent (nothing to check), or BAD_DATE
+    wfa_call_t *dated = wfa_call_new ("TEST.DATE", "\x81\xa1v\x01", 4);
+    int day = -1;
+    assert (wfa_call_check_date (dated, "from", NULL, &day) == 0 && day == -1);
+    assert (wfa_call_check_date (dated, "from", "2026-12-07", &day) == 0 && day > 0);
+    assert (!wfa_call_failed (dated));
+    assert (wfa_call_check_date (dated, "to", "2026-02-30", &day) == -1);
+    assert (wfa_call_code (dated) == WFA_E_BAD_DATE);
+    wfa_call_destroy (&dated);
     msgpack_sbuffer buffer;
     msgpack_packer pk;
     wfa_mp_writer_init (&buffer, &pk);

@@ -69,6 +69,11 @@ const msgpack_object *wfa_call_array (wfa_call_t *self, const char *field, size_
 zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
                         size_t max_len, bool required);
 
+//  Parse text, the value of a date field (NULL when absent: nothing to
+//  check), as YYYY-MM-DD into *day; a bad one is recorded as BAD_DATE.
+//  Returns -1 when it was bad.
+int wfa_call_check_date (wfa_call_t *self, const char *field, const char *text, int *day);
+
 //  A NIP in field (18 digits, valid birth date), or NULL with an error.
 const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
 

@@ -136,34 +136,45 @@ s_count_answer (wfa_code_t code)
         wfa_prom_add (wfa_prom (), "wfa_broker_errors_total", 1, wfa_error_name (code), NULL);
 }
 
+//  The broker's metrics: name, kind, help, label.
+static const struct {
+    const char *name;
+    wfa_prom_kind_t kind;
+    const char *help;
+    const char *label;
+} s_metrics [] = {
+    { "wfa_broker_calls_total", WFA_PROM_COUNTER,
+      "Calls received from clients, by route: the service the command goes to, broker for "
+      "SYSTEM.*, none when nobody serves it.", "route" },
+    { "wfa_broker_routed_total", WFA_PROM_COUNTER, "Calls handed to a live worker, by service.",
+      "route" },
+    { "wfa_broker_replies_total", WFA_PROM_COUNTER,
+      "Replies sent to clients, by who answered: a service (relayed from its worker) or broker "
+      "(its own answers).", "route" },
+    { "wfa_broker_errors_total", WFA_PROM_COUNTER,
+      "Error replies the broker gave itself, by reply code (BAD_FRAME, TOO_LARGE, "
+      "UNKNOWN_COMMAND, SERVICE_UNAVAILABLE, ...).", "code" },
+    { "wfa_broker_heartbeats_total", WFA_PROM_COUNTER,
+      "READY messages received from workers, by service.", "route" },
+    { "wfa_broker_dropped_total", WFA_PROM_COUNTER, "Malformed messages from workers, dropped.", "" },
+    { "wfa_broker_refused_total", WFA_PROM_COUNTER,
+      "Messages the broker refused for who sent them, by reason: client_key (a key that is no "
+      "client's: a service's, or none), worker_key (a READY whose key is not that service's), "
+      "prefix_taken (a READY announcing a command prefix another service announced), revoked "
+      "(a key revoked since its connection opened), stray_reply (a reply from a worker the "
+      "call did not go to, or to a call no longer in flight).", "reason" },
+    { "wfa_broker_workers", WFA_PROM_GAUGE, "Live workers, by service, sampled every second.",
+      "route" },
+    { NULL, WFA_PROM_COUNTER, NULL, NULL }
+};
+
 static void
 s_declare_metrics (void)
 {
     wfa_prom_t *prom = wfa_prom ();
-    wfa_prom_declare (prom, "wfa_broker_calls_total", WFA_PROM_COUNTER,
-                      "Calls received from clients, by route: the service the command goes to, "
-                      "broker for SYSTEM.*, none when nobody serves it.", "route", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_routed_total", WFA_PROM_COUNTER,
-                      "Calls handed to a live worker, by service.", "route", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_replies_total", WFA_PROM_COUNTER,
-                      "Replies sent to clients, by who answered: a service (relayed from its "
-                      "worker) or broker (its own answers).", "route", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_errors_total", WFA_PROM_COUNTER,
-                      "Error replies the broker gave itself, by reply code (BAD_FRAME, "
-                      "TOO_LARGE, UNKNOWN_COMMAND, SERVICE_UNAVAILABLE, ...).", "code", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_heartbeats_total", WFA_PROM_COUNTER,
-                      "READY messages received from workers, by service.", "route", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_dropped_total", WFA_PROM_COUNTER,
-                      "Malformed messages from workers, dropped.", "", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_refused_total", WFA_PROM_COUNTER,
-                      "Messages the broker refused for who sent them, by reason: client_key (a "
-                      "key that is no client's: a service's, or none), worker_key (a READY whose "
-                      "key is not that service's), prefix_taken (a READY announcing a command "
-                      "prefix another service announced), revoked (a key revoked since its "
-                      "connection opened), stray_reply (a reply from a worker the call did not "
-                      "go to, or to a call no longer in flight).", "reason", NULL, 0);
-    wfa_prom_declare (prom, "wfa_broker_workers", WFA_PROM_GAUGE,
-                      "Live workers, by service, sampled every second.", "route", NULL, 0);
+    for (int metric_nbr = 0; s_metrics [metric_nbr].name; metric_nbr++)
+        wfa_prom_declare (prom, s_metrics [metric_nbr].name, s_metrics [metric_nbr].kind,
+                          s_metrics [metric_nbr].help, s_metrics [metric_nbr].label, NULL, 0);
     const char *reasons [] = { "client_key", "worker_key", "prefix_taken", "revoked", "stray_reply",
                                NULL };
     for (int reason_nbr = 0; reasons [reason_nbr]; reason_nbr++)
@@ -431,15 +442,10 @@ s_route (s_broker_t *self, const char *service, const char *prefix, zframe_t *cl
     return false;
 }
 
-//  A message from a client.
-static int
-s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
+//  A message from a client (the caller destroys msg).
+static void
+s_client_message (s_broker_t *self, zmsg_t *msg)
 {
-    (void) loop; (void) frontend;
-    s_broker_t *self = (s_broker_t *) arg;
-    zmsg_t *msg = zmsg_recv (self->frontend);
-    if (!msg)
-        return 0;
     zframe_t *client = zmsg_pop (msg);
     zframe_t *head = zmsg_pop (msg);
     zframe_t *body = zmsg_pop (msg);
@@ -510,19 +516,12 @@ s_on_frontend (zloop_t *loop, zsock_t *frontend, void *arg)
     zframe_destroy (&client);
     zframe_destroy (&head);
     zframe_destroy (&body);
-    zmsg_destroy (&msg);
-    return 0;
 }
 
-//  A message from a worker.
-static int
-s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
+//  A message from a worker (the caller destroys msg).
+static void
+s_worker_message (s_broker_t *self, zmsg_t *msg)
 {
-    (void) loop; (void) backend;
-    s_broker_t *self = (s_broker_t *) arg;
-    zmsg_t *msg = zmsg_recv (self->backend);
-    if (!msg)
-        return 0;
     zframe_t *identity = zmsg_pop (msg);
     //  Only a service's own key may serve, and only that service (the
     //  routing id the ROUTER made carries no metadata; the frames do)
@@ -590,6 +589,20 @@ s_on_backend (zloop_t *loop, zsock_t *backend, void *arg)
     }
     free (kind);
     zframe_destroy (&identity);
+}
+
+//  A message on either port.
+static int
+s_on_message (zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    s_broker_t *self = (s_broker_t *) arg;
+    zmsg_t *msg = zmsg_recv (sock);
+    if (msg && sock == self->frontend)
+        s_client_message (self, msg);
+    else
+    if (msg)
+        s_worker_message (self, msg);
     zmsg_destroy (&msg);
     return 0;
 }
@@ -684,8 +697,8 @@ main (int argc, char *argv [])
     self.started = zclock_mono ();
     self.keyed = wfa_keys_services (keys);
     zloop_t *loop = zloop_new ();
-    zloop_reader (loop, self.frontend, s_on_frontend, &self);
-    zloop_reader (loop, self.backend, s_on_backend, &self);
+    zloop_reader (loop, self.frontend, s_on_message, &self);
+    zloop_reader (loop, self.backend, s_on_message, &self);
     zloop_timer (loop, 1000, 0, s_on_timer, &self);
     zloop_timer (loop, 100, 0, s_on_interrupt, &self);
     wfa_log ("I", "broker ready (CURVE, keys %s): clients %s, workers %s", keys,

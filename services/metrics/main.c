@@ -77,10 +77,8 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *from = wfa_call_str (call, "from", 10, false);
     const char *to = wfa_call_str (call, "to", 10, false);
     int from_day = 0, to_day = 0;
-    if (from && wfa_date_parse (from, &from_day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
-    if (to && wfa_date_parse (to, &to_day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "to", to, -1);
+    wfa_call_check_date (call, "from", from, &from_day);
+    wfa_call_check_date (call, "to", to, &to_day);
     if (wfa_call_failed (call))
         return;
     //  A pemda's figures for its BKD, admin, integrators and Kemendagri;

@@ -168,19 +168,30 @@ s_rhk_fold (s_rhk_figures_t *figures, const redisReply *entry, int64_t working_d
     }
 }
 
+//  A pemda's key prefix, and the prefix of a scope's kept figures within it:
+//  an employee's (n:NIP:), an OPD's (o:OPD:) or the whole pemda's ("").
+static void
+s_scope (const char *pemda, const char *opd, const char *nip, char prefix [WFA_PREFIX_MAX],
+         char scope [64])
+{
+    wfa_store_prefix (pemda, prefix, WFA_PREFIX_MAX);
+    if (nip)
+        snprintf (scope, 64, "n:%s:", nip);
+    else
+    if (opd)
+        snprintf (scope, 64, "o:%s:", opd);
+    else
+        *scope = 0;
+}
+
 //  Add one pemda's figures of a scope over days into buckets.
 static int
 s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *opd, const char *nip,
            int from, int to, const char *by, s_bucket_t *buckets, size_t *bucket_count,
            zhashx_t *policies)
 {
-    char prefix [WFA_PREFIX_MAX], scope [64] = "";
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    if (nip)
-        snprintf (scope, sizeof scope, "n:%s:", nip);
-    else
-    if (opd)
-        snprintf (scope, sizeof scope, "o:%s:", opd);
+    char prefix [WFA_PREFIX_MAX], scope [64];
+    s_scope (pemda, opd, nip, prefix, scope);
     int64_t version = 0;
     wfa_policy_t *policy = wfa_store_policy_current (policies, redis, pemda, &version);
     if (!policy) {
@@ -365,13 +376,8 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
                 int from, int to, s_before_after_t *result)
 {
     memset (result, 0, sizeof *result);
-    char prefix [WFA_PREFIX_MAX], scope [64] = "";
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    if (nip)
-        snprintf (scope, sizeof scope, "n:%s:", nip);
-    else
-    if (opd)
-        snprintf (scope, sizeof scope, "o:%s:", opd);
+    char prefix [WFA_PREFIX_MAX], scope [64];
+    s_scope (pemda, opd, nip, prefix, scope);
     const char *first_argv [] = { prefix, "first", scope };
     redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, 3, first_argv, NULL);
     if (wfa_call_redis_down (call, reply))
@@ -500,6 +506,34 @@ s_average (double sum, int64_t count)
     return count > 0? sum / (double) count: -1;
 }
 
+//  An employee's RHKs as "by_rhk": each one's quantity per day before and
+//  after its first flexible day (before_after), or its attainment and its
+//  quantity per flexible and per office day.
+static void
+s_pack_by_rhk (msgpack_packer *pk, const s_rhk_t *list, size_t count, bool before_after)
+{
+    wfa_mp_pack_str (pk, "by_rhk");
+    msgpack_pack_array (pk, count);
+    for (size_t item_nbr = 0; item_nbr < count; item_nbr++) {
+        const s_rhk_t *item = &list [item_nbr];
+        msgpack_pack_map (pk, before_after? 4: 7);
+        wfa_mp_pack_kv_str (pk, "rhk", item->rhk);
+        if (before_after) {
+            s_pack_rounded (pk, "before_per_day", item->per_office_day);
+            s_pack_rounded (pk, "after_per_day", item->per_flexible_day);
+            s_pack_rounded (pk, "pct", item->per_office_day > 0?
+                            100.0 * item->per_flexible_day / item->per_office_day: -1);
+            continue;
+        }
+        wfa_mp_pack_kv_int (pk, "realized", item->realized);
+        wfa_mp_pack_kv_int (pk, "realized_flexible", item->realized_flex);
+        wfa_mp_pack_kv_int (pk, "target", item->target);
+        s_pack_percent (pk, "pct", item->realized, item->target);
+        s_pack_rounded (pk, "per_flexible_day", item->per_flexible_day);
+        s_pack_rounded (pk, "per_office_day", item->per_office_day);
+    }
+}
+
 static void
 s_pack_before_after (msgpack_packer *pk, const s_before_after_t *result, bool person)
 {
@@ -526,19 +560,20 @@ s_pack_before_after (msgpack_packer *pk, const s_before_after_t *result, bool pe
     }
     wfa_mp_pack_kv_int (pk, "rhk_compared", result->compared);
     s_pack_rounded (pk, "after_vs_before_pct", s_average (result->index_sum, result->compared));
-    if (person) {
-        wfa_mp_pack_str (pk, "by_rhk");
-        msgpack_pack_array (pk, result->count);
-        for (size_t item_nbr = 0; item_nbr < result->count; item_nbr++) {
-            const s_rhk_t *item = &result->list [item_nbr];
-            msgpack_pack_map (pk, 4);
-            wfa_mp_pack_kv_str (pk, "rhk", item->rhk);
-            s_pack_rounded (pk, "before_per_day", item->per_office_day);
-            s_pack_rounded (pk, "after_per_day", item->per_flexible_day);
-            s_pack_rounded (pk, "pct", item->per_office_day > 0?
-                            100.0 * item->per_flexible_day / item->per_office_day: -1);
-        }
-    }
+    if (person)
+        s_pack_by_rhk (pk, result->list, result->count, true);
+}
+
+//  Under key, a map of size entries that begins with the counts of names
+//  (NULL-terminated), values in the same order; the caller packs the rest.
+static void
+s_pack_counts (msgpack_packer *pk, const char *key, size_t size, const char **names,
+               const int64_t *values)
+{
+    wfa_mp_pack_str (pk, key);
+    msgpack_pack_map (pk, size);
+    for (size_t name_nbr = 0; names [name_nbr]; name_nbr++)
+        wfa_mp_pack_kv_int (pk, names [name_nbr], values [name_nbr]);
 }
 
 //  One period's figures as a map.
@@ -551,22 +586,15 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
     int64_t office_days = t->working_days - t->flex;
     msgpack_pack_map (pk, person? 7: 9);
     wfa_mp_pack_kv_str (pk, "period", bucket->label);
-    wfa_mp_pack_str (pk, "flexible");
-    msgpack_pack_map (pk, 7);
-    wfa_mp_pack_kv_int (pk, "days", t->flex);
-    wfa_mp_pack_kv_int (pk, "location_days", t->flex_loc);
-    wfa_mp_pack_kv_int (pk, "judged_days", t->judged);
-    wfa_mp_pack_kv_int (pk, "working_days", t->working_days);
-    wfa_mp_pack_kv_int (pk, "cap_days", bucket->cap_days);
+    s_pack_counts (pk, "flexible", 7,
+                   (const char *[]) { "days", "location_days", "judged_days", "working_days", "cap_days", NULL },
+                   (int64_t []) { t->flex, t->flex_loc, t->judged, t->working_days, bucket->cap_days });
     s_pack_percent (pk, "cap_use_pct", t->flex_loc, bucket->cap_days);
     wfa_mp_pack_kv_int (pk, "unapproved_days", t->unapproved);
     if (!person) {
         //  Approvals: outcomes, and how long each step waited
-        wfa_mp_pack_str (pk, "approvals");
-        msgpack_pack_map (pk, 6);
-        wfa_mp_pack_kv_int (pk, "approved", bucket->approved);
-        wfa_mp_pack_kv_int (pk, "rejected", bucket->rejected);
-        wfa_mp_pack_kv_int (pk, "revoked", bucket->revoked);
+        s_pack_counts (pk, "approvals", 6, (const char *[]) { "approved", "rejected", "revoked", NULL },
+                       (int64_t []) { bucket->approved, bucket->rejected, bucket->revoked });
         s_pack_percent (pk, "rejection_pct", bucket->rejected, bucket->approved + bucket->rejected);
         s_pack_percent (pk, "revocation_pct", bucket->revoked, bucket->approved);
         wfa_mp_pack_str (pk, "steps");
@@ -597,44 +625,20 @@ s_pack_bucket (msgpack_packer *pk, s_bucket_t *bucket, bool person, bool nation)
         s_pack_percent (pk, "peak_pct", bucket->peak_away, bucket->capacity);
         //  (the nation's figures are sums; a peak over pemdas is not: peak_away is nil then)
     }
-    wfa_mp_pack_str (pk, "checkins");
-    msgpack_pack_map (pk, 5);
-    wfa_mp_pack_kv_int (pk, "on_time", t->on_time);
-    wfa_mp_pack_kv_int (pk, "late", t->late);
-    wfa_mp_pack_kv_int (pk, "missing", missing > 0? missing: 0);
-    wfa_mp_pack_kv_int (pk, "flagged", t->flagged);
+    s_pack_counts (pk, "checkins", 5, (const char *[]) { "on_time", "late", "missing", "flagged", NULL },
+                   (int64_t []) { t->on_time, t->late, missing > 0? missing: 0, t->flagged });
     s_pack_percent (pk, "compliance_pct", t->on_time, t->judged);
-    wfa_mp_pack_str (pk, "reports");
-    msgpack_pack_map (pk, 6);
-    wfa_mp_pack_kv_int (pk, "submitted", t->rep_sub);
-    wfa_mp_pack_kv_int (pk, "late", t->rep_late);
-    wfa_mp_pack_kv_int (pk, "accepted", t->rep_acc);
-    wfa_mp_pack_kv_int (pk, "returned", t->rep_ret);
+    s_pack_counts (pk, "reports", 6, (const char *[]) { "submitted", "late", "accepted", "returned", NULL },
+                   (int64_t []) { t->rep_sub, t->rep_late, t->rep_acc, t->rep_ret });
     s_pack_percent (pk, "submission_pct", t->rep_sub, t->judged);
     s_pack_percent (pk, "verification_pct", t->rep_acc, t->rep_sub);
     //  Attainment: each RHK against its own target, the ratios averaged
     double attainment = s_average (rhk->ratio_sum, rhk->with_target);
-    wfa_mp_pack_str (pk, "attainment");
-    msgpack_pack_map (pk, person? 5: 4);
-    wfa_mp_pack_kv_int (pk, "rhks", rhk->pairs);
-    wfa_mp_pack_kv_int (pk, "with_target", rhk->with_target);
-    wfa_mp_pack_kv_int (pk, "met", rhk->met);
+    s_pack_counts (pk, "attainment", person? 5: 4, (const char *[]) { "rhks", "with_target", "met", NULL },
+                   (int64_t []) { rhk->pairs, rhk->with_target, rhk->met });
     s_pack_rounded (pk, "pct", attainment);
-    if (person) {
-        wfa_mp_pack_str (pk, "by_rhk");
-        msgpack_pack_array (pk, rhk->count);
-        for (size_t item_nbr = 0; item_nbr < rhk->count; item_nbr++) {
-            const s_rhk_t *item = &rhk->list [item_nbr];
-            msgpack_pack_map (pk, 7);
-            wfa_mp_pack_kv_str (pk, "rhk", item->rhk);
-            wfa_mp_pack_kv_int (pk, "realized", item->realized);
-            wfa_mp_pack_kv_int (pk, "realized_flexible", item->realized_flex);
-            wfa_mp_pack_kv_int (pk, "target", item->target);
-            s_pack_percent (pk, "pct", item->realized, item->target);
-            s_pack_rounded (pk, "per_flexible_day", item->per_flexible_day);
-            s_pack_rounded (pk, "per_office_day", item->per_office_day);
-        }
-    }
+    if (person)
+        s_pack_by_rhk (pk, rhk->list, rhk->count, false);
     //  The pemda's benchmarks: met, below, or nothing to judge (nil)
     wfa_mp_pack_str (pk, "benchmarks");
     msgpack_pack_map (pk, 3);
@@ -693,10 +697,8 @@ monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int from = 0, to = 0;
     if (nip && *nip && !wfa_nip_valid (nip))
         wfa_call_error (call, WFA_E_BAD_NIP, "nip", nip, -1);
-    if (from_text && wfa_date_parse (from_text, &from))
-        wfa_call_error (call, WFA_E_BAD_DATE, "from", from_text, -1);
-    if (to_text && wfa_date_parse (to_text, &to))
-        wfa_call_error (call, WFA_E_BAD_DATE, "to", to_text, -1);
+    wfa_call_check_date (call, "from", from_text, &from);
+    wfa_call_check_date (call, "to", to_text, &to);
     if (by && !streq (by, "total") && !streq (by, "day") && !streq (by, "week") && !streq (by, "month"))
         wfa_call_error (call, WFA_E_BAD_VALUE, "by", "total | day | week | month", -1);
     if (!wfa_call_failed (call) && (to < from || to - from >= S_RANGE_MAX))

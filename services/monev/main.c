@@ -11,7 +11,6 @@
     else its province). docs/monev.md explains each figure. */
 #include "monev.h"
 
-
 #define S_DONE_KEEP_MS (7LL * 24 * 3600 * 1000)
 
 //  Fold an approved, cancelled or revoked request into the flexible days,
@@ -20,22 +19,22 @@ static int
 s_on_request (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
-    char *from_state = wfa_mp_strdup (wfa_mp_get (event->data, "from_state"));
-    char *from_date = wfa_mp_strdup (wfa_mp_get (event->data, "from_date"));
-    int rc = 0;
-    if (request_id) {
-        char prefix [WFA_PREFIX_MAX], now [24];
-        wfa_store_prefix (event->pemda, prefix, sizeof prefix);
-        snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-        const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1, request_id,
-                                from_state? from_state: "", from_date? from_date: "" };
-        rc = wfa_consumer_step (redis, &wfa_script_monev_flex, 7, argv, NULL);
+    //  The event's fields the step reads, "" when absent
+    static const char *fields [] = { "request_id", "from_state", "from_date" };
+    char values [3][96];
+    for (int field_nbr = 0; field_nbr < 3; field_nbr++) {
+        char *value = wfa_mp_strdup (wfa_mp_get (event->data, fields [field_nbr]));
+        snprintf (values [field_nbr], sizeof values [field_nbr], "%s", value? value: "");
+        free (value);
     }
-    free (request_id);
-    free (from_state);
-    free (from_date);
-    return rc;
+    if (!*values [0])
+        return 0;               //  Names no request: nothing to fold
+    char prefix [WFA_PREFIX_MAX], now [24];
+    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1,
+                            values [0], values [1], values [2] };
+    return wfa_consumer_step (redis, &wfa_script_monev_flex, 7, argv, NULL);
 }
 
 //  Every second the time-driven part; once a minute, forget the events

@@ -199,6 +199,42 @@ s_item_str (wfa_call_t *call, const msgpack_object *map, const char *field, size
     return buf;
 }
 
+//  A new buffer with pk writing into it, an array of size begun: the
+//  checked items of a call, packed for its Lua step.
+static msgpack_sbuffer *
+s_array_begin (msgpack_packer *pk, uint32_t size)
+{
+    msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
+    msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (pk, size);
+    return buffer;
+}
+
+//  Item item_nbr of the array of field, or NULL (recorded as an error)
+//  when it is not a map.
+static const msgpack_object *
+s_item_map (wfa_call_t *call, const msgpack_object *list, uint32_t item_nbr, const char *field)
+{
+    const msgpack_object *item = &list->via.array.ptr [item_nbr];
+    if (item->type == MSGPACK_OBJECT_MAP)
+        return item;
+    wfa_call_error (call, WFA_E_WRONG_TYPE, field, NULL, (int) item_nbr);
+    return NULL;
+}
+
+//  The quantity of an item, 0 to S_QUANTITY_MAX, into *quantity; an error
+//  recorded when it is absent or out of range.
+static void
+s_item_quantity (wfa_call_t *call, const msgpack_object *item, int index, int64_t *quantity)
+{
+    const msgpack_object *value = wfa_mp_get (item, "quantity");
+    if (!value)
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
+    else
+    if (wfa_mp_int (value, quantity) || *quantity < 0 || *quantity > S_QUANTITY_MAX)
+        wfa_call_error (call, WFA_E_BAD_VALUE, "quantity", "0..1000000", index);
+}
+
 //  Check the activities of a report and pack them for the Lua step; the
 //  total quantity into *quantity. Returns the packed bytes (caller frees).
 static msgpack_sbuffer *
@@ -207,16 +243,13 @@ s_activities (wfa_call_t *call, int64_t *quantity)
     const msgpack_object *list = wfa_call_array (call, "activities", S_ACTIVITIES_MAX, true, false);
     if (!list)
         return NULL;
-    msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
     msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_array (&pk, list->via.array.size);
+    msgpack_sbuffer *buffer = s_array_begin (&pk, list->via.array.size);
     *quantity = 0;
     for (uint32_t item_nbr = 0; item_nbr < list->via.array.size; item_nbr++) {
-        const msgpack_object *item = &list->via.array.ptr [item_nbr];
+        const msgpack_object *item = s_item_map (call, list, item_nbr, "activities");
         int index = (int) item_nbr;
-        if (item->type != MSGPACK_OBJECT_MAP) {
-            wfa_call_error (call, WFA_E_WRONG_TYPE, "activities", NULL, index);
+        if (!item) {
             msgpack_pack_nil (&pk);
             continue;
         }
@@ -228,12 +261,7 @@ s_activities (wfa_call_t *call, int64_t *quantity)
         if (!rhk_text && !plan_text)
             wfa_call_error (call, WFA_E_MISSING_FIELD, "rhk", "rhk or plan: what the activity serves", index);
         int64_t amount = 0;
-        const msgpack_object *value = wfa_mp_get (item, "quantity");
-        if (!value)
-            wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
-        else
-        if (wfa_mp_int (value, &amount) || amount < 0 || amount > S_QUANTITY_MAX)
-            wfa_call_error (call, WFA_E_BAD_VALUE, "quantity", "0..1000000", index);
+        s_item_quantity (call, item, index, &amount);
         const msgpack_object *evidence = wfa_mp_get (item, "evidence");
         bool evidence_ok = !evidence || evidence->type == MSGPACK_OBJECT_NIL
                         || (evidence->type == MSGPACK_OBJECT_ARRAY && evidence->via.array.size <= S_EVIDENCE_MAX);
@@ -272,10 +300,8 @@ s_date_field (wfa_call_t *call, const char *field, int today, int *day)
 {
     const char *text = wfa_call_str (call, field, 10, false);
     *day = today;
-    if (text && wfa_date_parse (text, day)) {
-        wfa_call_error (call, WFA_E_BAD_DATE, field, text, -1);
+    if (wfa_call_check_date (call, field, text, day))
         return -1;
-    }
     return text || !wfa_call_failed (call)? 0: -1;
 }
 
@@ -343,8 +369,7 @@ monev_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *decision = wfa_call_str (call, "decision", 16, true);
     const char *note = wfa_call_str (call, "note", 2000, false);
     int day = 0;
-    if (date && wfa_date_parse (date, &day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "date", date, -1);
+    wfa_call_check_date (call, "date", date, &day);
     if (decision && !streq (decision, "accept") && !streq (decision, "return"))
         wfa_call_error (call, WFA_E_BAD_VALUE, "decision", "accept | return", -1);
     if (decision && streq (decision, "return") && (!note || !*note))
@@ -435,8 +460,7 @@ monev_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *nip = wfa_call_nip (call, "nip", true);
     const char *date = wfa_call_str (call, "date", 10, true);
     int day = 0;
-    if (date && wfa_date_parse (date, &day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "date", date, -1);
+    wfa_call_check_date (call, "date", date, &day);
     if (wfa_call_failed (call))
         return;
     char pemda [16];
@@ -487,17 +511,13 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     if (wfa_authz_check (call, &actor, WFA_ACT_IMPORT, &target))
         return;
-    msgpack_sbuffer *buffer = msgpack_sbuffer_new ();
     msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_array (&pk, items->via.array.size);
+    msgpack_sbuffer *buffer = s_array_begin (&pk, items->via.array.size);
     for (uint32_t item_nbr = 0; item_nbr < items->via.array.size; item_nbr++) {
-        const msgpack_object *item = &items->via.array.ptr [item_nbr];
+        const msgpack_object *item = s_item_map (call, items, item_nbr, "items");
         int index = (int) item_nbr;
-        if (item->type != MSGPACK_OBJECT_MAP) {
-            wfa_call_error (call, WFA_E_WRONG_TYPE, "items", NULL, index);
+        if (!item)
             continue;
-        }
         char id [65], type [8], nip [19], period [8], date [11], rhk [65], predikat [24];
         const char *id_text = s_item_str (call, item, "id", 64, true, index, id, sizeof id);
         const char *type_text = s_item_str (call, item, "type", 6, true, index, type, sizeof type);
@@ -530,12 +550,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
             rhk_text = s_item_str (call, item, "rhk", 64, true, index, rhk, sizeof rhk);
             if (rhk_text && strchr (rhk_text, '|'))
                 wfa_call_error (call, WFA_E_BAD_VALUE, "rhk", "no '|' in an RHK code", index);
-            const msgpack_object *value = wfa_mp_get (item, "quantity");
-            if (!value)
-                wfa_call_error (call, WFA_E_MISSING_FIELD, "quantity", NULL, index);
-            else
-            if (wfa_mp_int (value, &quantity) || quantity < 0 || quantity > S_QUANTITY_MAX)
-                wfa_call_error (call, WFA_E_BAD_VALUE, "quantity", "0..1000000", index);
+            s_item_quantity (call, item, index, &quantity);
         }
         if (is_rating) {
             predikat_text = s_item_str (call, item, "predikat", 20, true, index, predikat, sizeof predikat);
