@@ -400,6 +400,15 @@ monev_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (reply);
 }
 
+//  An employee's stored report of a date (HGET), NULL if Redis is out of reach.
+static redisReply *
+s_stored_report (wfa_redis_t *redis, const char *pemda, const char *nip, const char *date)
+{
+    char key [WFA_KEY_MAX];
+    wfa_store_key (key, sizeof key, pemda, "mv:rep:%s", nip);
+    return wfa_redis_command (redis, "HGET %s %s", key, date);
+}
+
 //  Pack a stored report (msgpack from the Lua step) under its nip and date.
 static void
 s_pack_report (msgpack_packer *pk, const char *nip, const char *date, const redisReply *stored)
@@ -434,8 +443,9 @@ monev_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char pemda [16];
     if (wfa_call_failed (call) || wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
         return;
-    redisReply *pending = wfa_redis_command (redis, "ZRANGE wfa:{%s}:mv:rep:pending:%s 0 %" PRId64,
-                                             pemda, actor, limit - 1);
+    char key [WFA_KEY_MAX];
+    wfa_store_key (key, sizeof key, pemda, "mv:rep:pending:%s", actor);
+    redisReply *pending = wfa_redis_command (redis, "ZRANGE %s 0 %" PRId64, key, limit - 1);
     if (wfa_call_redis_down (call, pending))
         return;
     size_t count = pending->type == REDIS_REPLY_ARRAY? pending->elements: 0;
@@ -444,7 +454,7 @@ monev_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (size_t item_nbr = 0; item_nbr < count; item_nbr++) {
         char nip [20] = "", date [11] = "";
         sscanf (pending->element [item_nbr]->str, "%19[^|]|%10s", nip, date);
-        redisReply *stored = wfa_redis_command (redis, "HGET wfa:{%s}:mv:rep:%s %s", pemda, nip, date);
+        redisReply *stored = s_stored_report (redis, pemda, nip, date);
         s_pack_report (pk, nip, date, stored);
         if (stored)
             freeReplyObject (stored);
@@ -474,7 +484,7 @@ monev_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (person);
     if (denied)
         return;
-    redisReply *stored = *pemda? wfa_redis_command (redis, "HGET wfa:{%s}:mv:rep:%s %s", pemda, nip, date): NULL;
+    redisReply *stored = *pemda? s_stored_report (redis, pemda, nip, date): NULL;
     if (*pemda && wfa_call_redis_down (call, stored))
         return;
     if (!stored || stored->type != REDIS_REPLY_STRING)
