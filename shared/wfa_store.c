@@ -282,6 +282,28 @@ s_compare_day (const void *left, const void *right)
     return one < two? -1: one > two;
 }
 
+//  Two fields of an employee's record.
+int
+wfa_store_employee_fields (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                           const char *nip, const char *first, char *first_buf,
+                           size_t first_size, const char *second, char *second_buf,
+                           size_t second_size)
+{
+    char key [WFA_KEY_MAX];
+    wfa_store_key (key, sizeof key, pemda, "emp:%s", nip);
+    redisReply *reply = wfa_redis_command (redis, "HMGET %s %s %s", key, first, second);
+    if (wfa_call_redis_down (call, reply))
+        return -1;
+    bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements == 2;
+    const redisReply *values [2] = { shaped? reply->element [0]: NULL, shaped? reply->element [1]: NULL };
+    snprintf (first_buf, first_size, "%s",
+              values [0] && values [0]->type == REDIS_REPLY_STRING? values [0]->str: "");
+    snprintf (second_buf, second_size, "%s",
+              values [1] && values [1]->type == REDIS_REPLY_STRING? values [1]->str: "");
+    freeReplyObject (reply);
+    return 0;
+}
+
 const char *
 wfa_store_hash_field (const redisReply *hash, const char *name)
 {

@@ -116,6 +116,14 @@ wfa_policy_t *wfa_store_policy (zhashx_t *cache, wfa_redis_t *redis, const char 
 wfa_policy_t *wfa_store_policy_current (zhashx_t *cache, wfa_redis_t *redis, const char *pemda,
                                         int64_t *version);
 
+//  Two fields of an employee's record (HMGET wfa:{PEMDA}:emp:NIP first
+//  second) into the buffers, each "" when absent. -1, answered on call
+//  (REDIS_UNAVAILABLE), when Redis is out of reach.
+int wfa_store_employee_fields (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                               const char *nip, const char *first, char *first_buf,
+                               size_t first_size, const char *second, char *second_buf,
+                               size_t second_size);
+
 //  Field of a flat HGETALL reply, or "" when absent.
 const char *wfa_store_hash_field (const redisReply *hash, const char *name);
 

@@ -136,35 +136,31 @@ s_count_answer (wfa_code_t code)
         wfa_prom_add (wfa_prom (), "wfa_broker_errors_total", 1, wfa_error_name (code), NULL);
 }
 
-//  The broker's metrics: name, kind, help, label.
-static const struct {
-    const char *name;
-    wfa_prom_kind_t kind;
-    const char *help;
-    const char *label;
-} s_metrics [] = {
-    { "wfa_broker_calls_total", WFA_PROM_COUNTER,
+//  The broker's metrics.
+static const wfa_prom_family_t s_metrics [] = {
+    { "wfa_broker_calls_total", WFA_PROM_COUNTER, "route",
       "Calls received from clients, by route: the service the command goes to, broker for "
-      "SYSTEM.*, none when nobody serves it.", "route" },
-    { "wfa_broker_routed_total", WFA_PROM_COUNTER, "Calls handed to a live worker, by service.",
-      "route" },
-    { "wfa_broker_replies_total", WFA_PROM_COUNTER,
+      "SYSTEM.*, none when nobody serves it." },
+    { "wfa_broker_routed_total", WFA_PROM_COUNTER, "route",
+      "Calls handed to a live worker, by service." },
+    { "wfa_broker_replies_total", WFA_PROM_COUNTER, "route",
       "Replies sent to clients, by who answered: a service (relayed from its worker) or broker "
-      "(its own answers).", "route" },
-    { "wfa_broker_errors_total", WFA_PROM_COUNTER,
+      "(its own answers)." },
+    { "wfa_broker_errors_total", WFA_PROM_COUNTER, "code",
       "Error replies the broker gave itself, by reply code (BAD_FRAME, TOO_LARGE, "
-      "UNKNOWN_COMMAND, SERVICE_UNAVAILABLE, ...).", "code" },
-    { "wfa_broker_heartbeats_total", WFA_PROM_COUNTER,
-      "READY messages received from workers, by service.", "route" },
-    { "wfa_broker_dropped_total", WFA_PROM_COUNTER, "Malformed messages from workers, dropped.", "" },
-    { "wfa_broker_refused_total", WFA_PROM_COUNTER,
+      "UNKNOWN_COMMAND, SERVICE_UNAVAILABLE, ...)." },
+    { "wfa_broker_heartbeats_total", WFA_PROM_COUNTER, "route",
+      "READY messages received from workers, by service." },
+    { "wfa_broker_dropped_total", WFA_PROM_COUNTER, "",
+      "Malformed messages from workers, dropped." },
+    { "wfa_broker_refused_total", WFA_PROM_COUNTER, "reason",
       "Messages the broker refused for who sent them, by reason: client_key (a key that is no "
       "client's: a service's, or none), worker_key (a READY whose key is not that service's), "
       "prefix_taken (a READY announcing a command prefix another service announced), revoked "
       "(a key revoked since its connection opened), stray_reply (a reply from a worker the "
-      "call did not go to, or to a call no longer in flight).", "reason" },
-    { "wfa_broker_workers", WFA_PROM_GAUGE, "Live workers, by service, sampled every second.",
-      "route" },
+      "call did not go to, or to a call no longer in flight)." },
+    { "wfa_broker_workers", WFA_PROM_GAUGE, "route",
+      "Live workers, by service, sampled every second." },
     { NULL, WFA_PROM_COUNTER, NULL, NULL }
 };
 
@@ -172,9 +168,7 @@ static void
 s_declare_metrics (void)
 {
     wfa_prom_t *prom = wfa_prom ();
-    for (int metric_nbr = 0; s_metrics [metric_nbr].name; metric_nbr++)
-        wfa_prom_declare (prom, s_metrics [metric_nbr].name, s_metrics [metric_nbr].kind,
-                          s_metrics [metric_nbr].help, s_metrics [metric_nbr].label, NULL, 0);
+    wfa_prom_declare_all (prom, s_metrics);
     const char *reasons [] = { "client_key", "worker_key", "prefix_taken", "revoked", "stray_reply",
                                NULL };
     for (int reason_nbr = 0; reasons [reason_nbr]; reason_nbr++)

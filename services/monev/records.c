@@ -36,18 +36,10 @@ s_context (monev_t *self, wfa_call_t *call, wfa_redis_t *redis, const char *nip,
     memset (context, 0, sizeof *context);
     if (wfa_store_call_pemda (call, redis, "as", nip, context->pemda, sizeof context->pemda))
         return -1;
-    char key [WFA_KEY_MAX];
-    wfa_store_key (key, sizeof key, context->pemda, "emp:%s", nip);
-    redisReply *reply = wfa_redis_command (redis, "HMGET %s opd supervisor_nip", key);
-    if (wfa_call_redis_down (call, reply))
+    if (wfa_store_employee_fields (call, redis, context->pemda, nip, "opd", context->opd,
+                                   sizeof context->opd, "supervisor_nip", context->supervisor,
+                                   sizeof context->supervisor))
         return -1;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
-        if (reply->element [0]->type == REDIS_REPLY_STRING)
-            snprintf (context->opd, sizeof context->opd, "%s", reply->element [0]->str);
-        if (reply->element [1]->type == REDIS_REPLY_STRING)
-            snprintf (context->supervisor, sizeof context->supervisor, "%s", reply->element [1]->str);
-    }
-    freeReplyObject (reply);
     int64_t version = 0;
     context->policy = wfa_store_policy_current (self->policies, redis, context->pemda, &version);
     if (!context->policy) {
@@ -62,6 +54,7 @@ s_context (monev_t *self, wfa_call_t *call, wfa_redis_t *redis, const char *nip,
     context->minute = (int) (((local % 86400000) + 86400000) % 86400000 / 60000);
     return 0;
 }
+
 //  An optional number field (int or float) into *value; false if absent.
 static bool
 s_number (wfa_call_t *call, const msgpack_object *map, const char *field, double min, double max,
