@@ -1,6 +1,6 @@
 #!lua
 -- monev_tick.lua: the time-driven part of monev for one pemda, each part
--- done once however many metrics instances run it.
+-- done once however many monev instances run it.
 -- KEYS[1]  key prefix of the pemda
 -- ARGV     action "remind": today (local), now_ms, due ("1" when the pemda's
 --            reminder time has come), then OPD=0|1 for each OPD with its own
