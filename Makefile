@@ -37,11 +37,16 @@ LUA_LIBRARIES := wfa
 LUA_DIRS_wfa  := shared/lua services/monev/lua
 LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
-.PHONY: all deps test memcheck asan run demo bench clean check-deps
+.PHONY: all deps test memcheck asan run demo bench clean check-deps FORCE
 all: $(PROGRAMS)
 
-$(BUILD)/libwfa.a: $(SHARED_OBJ)
-	$(Q)ar rcs $@ $^
+# The archive is made anew whenever its list of modules changes, so a module
+# moved out of shared/ leaves no stale member behind in an old build folder
+$(BUILD)/libwfa.list: FORCE
+	$(Q)mkdir -p $(@D) && echo '$(SHARED_OBJ)' | cmp -s - $@ || echo '$(SHARED_OBJ)' > $@
+$(BUILD)/libwfa.a: $(SHARED_OBJ) $(BUILD)/libwfa.list
+	$(Q)rm -f $@ && ar rcs $@ $(SHARED_OBJ)
+FORCE:
 
 # Quiet by default; make V=1 shows the commands
 Q := $(if $(V),,@)
