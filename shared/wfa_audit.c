@@ -61,7 +61,6 @@ struct _wfa_audit_t {
     zhashx_t *pemdas;               //  s_pemda_t by pemda code
     char (*seals) [WFA_AUDIT_SEAL_SIZE];    //  S_CHUNK seals on their way to Redis
     int64_t tick_started;           //  When this second's sealing began (zclock_mono)
-    const char **argv;              //  The seal call's arguments
 };
 
 // ---------------------------------------------------------------------
@@ -682,15 +681,28 @@ s_seal_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     for (int chunk_nbr = 0; chunk_nbr <= S_CHUNKS_PER_TICK; chunk_nbr++) {
         bool last = chunk_nbr == S_CHUNKS_PER_TICK || *problem
                  || (chunk_nbr > 0 && zclock_mono () - self->tick_started > S_TICK_MS);
-        const char **argv = self->argv;
-        argv [0] = prefix;
-        argv [1] = wfa_instance_id ();
-        argv [2] = lease;
-        argv [3] = last? "0": chunk;
-        argv [4] = follows;
-        for (size_t seal_nbr = 0; seal_nbr < count; seal_nbr++)
-            argv [5 + seal_nbr] = self->seals [seal_nbr];
-        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_audit_seal, 1, 5 + (int) count, argv, NULL);
+        //  {instance, lease_ms, count, sealed, seals = [SEAL, ...]}
+        char keys_text [3][WFA_KEY_MAX];
+        const char *keys [] = { prefix,
+            wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "audit:lease"),
+            wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "audit:mac"),
+            wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "audit") };
+        msgpack_sbuffer map;
+        msgpack_packer pk;
+        wfa_mp_writer_init (&map, &pk);
+        msgpack_pack_map (&pk, *follows? 5: 3);
+        wfa_mp_pack_kv_str (&pk, "instance", wfa_instance_id ());
+        wfa_mp_pack_kv_str (&pk, "lease_ms", lease);
+        wfa_mp_pack_kv_str (&pk, "count", last? "0": chunk);
+        if (*follows) {
+            wfa_mp_pack_kv_str (&pk, "sealed", follows);
+            wfa_mp_pack_str (&pk, "seals");
+            msgpack_pack_array (&pk, count);
+            for (size_t seal_nbr = 0; seal_nbr < count; seal_nbr++)
+                wfa_mp_pack_str (&pk, self->seals [seal_nbr]);
+        }
+        redisReply *reply = wfa_store_step_map (redis, &wfa_script_audit_seal, 4, keys, &map);
+        msgpack_sbuffer_destroy (&map);
         bool shaped = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
                    && reply->element [0]->type == REDIS_REPLY_STRING;
         bool ok = shaped && streq (reply->element [0]->str, "ok") && reply->elements >= 4
@@ -783,8 +795,7 @@ wfa_audit_new (const char *keys_dir, const char *anchors_path, int64_t anchor_ms
     self->pemdas = zhashx_new ();
     zhashx_set_destructor (self->pemdas, s_pemda_free);
     self->seals = calloc (S_CHUNK, WFA_AUDIT_SEAL_SIZE);
-    self->argv = (const char **) calloc (5 + S_CHUNK, sizeof (char *));
-    assert (self->keys_dir && self->anchors_path && self->pemdas && self->seals && self->argv);
+    assert (self->keys_dir && self->anchors_path && self->pemdas && self->seals);
     wfa_prom_t *prom = wfa_prom ();
     wfa_prom_declare (prom, "wfa_audit_seals_total", WFA_PROM_COUNTER,
                       "Audit entries sealed (HMAC-SHA256) by this instance, by pemda.", "pemda",
@@ -812,7 +823,6 @@ wfa_audit_destroy (wfa_audit_t **self_p)
         explicit_bzero (self->keys, sizeof self->keys);
         zhashx_destroy (&self->pemdas);
         free (self->seals);
-        free (self->argv);
         free (self->keys_dir);
         free (self->anchors_path);
         free (self);
@@ -844,15 +854,19 @@ wfa_audit_verify (wfa_audit_t *self, wfa_redis_t *redis, const char *pemda,
         qsort (anchors.points, anchors.count, sizeof *anchors.points, s_point_compare);
     s_check_t check;
     s_check_init (&check, self->keys, self->key_count, pemda, anchors.points, anchors.count, report);
-    char prefix [WFA_PREFIX_MAX], start [24], count [16];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    char prefix [WFA_PREFIX_MAX], start [24], count [16], keys_text [4][WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "audit"),
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "audit:mac"),
+        wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "audit:head"),
+        wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "audit:seq") };
     snprintf (count, sizeof count, "%d", S_CHUNK);
     int rc = 0;
     //  Chunks of S_CHUNK entries, so one check never holds Redis long
     while (true) {
         snprintf (start, sizeof start, "%" PRId64, check.seq);
-        const char *argv [] = { prefix, start, count };
-        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_audit_verify, 1, 3, argv, NULL);
+        const char *args [] = { "start", start, "count", count };
+        redisReply *reply = wfa_store_step (redis, &wfa_script_audit_verify, 5, keys, 2, args, NULL);
         if (!reply) {
             rc = -1;
             break;

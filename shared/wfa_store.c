@@ -110,17 +110,25 @@ wfa_store_step (wfa_redis_t *redis, const wfa_script_t *script, int nkeys, const
         wfa_mp_pack_str (&pk, pairs [2 * pair_nbr]);
         wfa_mp_pack_strn (&pk, value, lens? lens [pair_nbr]: strlen (value));
     }
+    redisReply *reply = wfa_store_step_map (redis, script, nkeys, keys, &buffer);
+    msgpack_sbuffer_destroy (&buffer);
+    return reply;
+}
+
+//  Run a Lua step with nkeys keys and the msgpack map the caller packed.
+redisReply *
+wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, int nkeys, const char **keys,
+                    const msgpack_sbuffer *map)
+{
     const char *argv [nkeys + 1];
     size_t argv_lens [nkeys + 1];
     for (int key_nbr = 0; key_nbr < nkeys; key_nbr++) {
         argv [key_nbr] = keys [key_nbr];
         argv_lens [key_nbr] = strlen (keys [key_nbr]);
     }
-    argv [nkeys] = buffer.data;
-    argv_lens [nkeys] = buffer.size;
-    redisReply *reply = wfa_redis_fcall (redis, script, nkeys, nkeys + 1, argv, argv_lens);
-    msgpack_sbuffer_destroy (&buffer);
-    return reply;
+    argv [nkeys] = map->data;
+    argv_lens [nkeys] = map->size;
+    return wfa_redis_fcall (redis, script, nkeys, nkeys + 1, argv, argv_lens);
 }
 
 //  Read a Lua step's {"ok"|"dup", value, ...} or {"err", CODE, detail} reply.
@@ -147,18 +155,35 @@ wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *fi
     return NULL;
 }
 
+//  True if a Lua step answered {"ok"|"dup", ...}.
+bool
+wfa_store_step_ok (const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
+        && reply->element [0]->type == REDIS_REPLY_STRING
+        && (streq (reply->element [0]->str, "ok") || streq (reply->element [0]->str, "dup"));
+}
+
+//  Run list.lua on an index of pemda (filters NULL or "": any).
+static redisReply *
+s_list (wfa_redis_t *redis, const char *pemda, const char *index, int64_t limit,
+        const char *state, const char *opd, const char *nip)
+{
+    char prefix [WFA_PREFIX_MAX], index_key [WFA_KEY_MAX], limit_text [24];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (index_key, sizeof index_key, pemda, "%s", index) };
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *args [] = { "limit", limit_text, "state", state, "opd", opd, "nip", nip };
+    return wfa_store_step (redis, &wfa_script_list, 2, keys, 4, args, NULL);
+}
+
 //  Answer a call with requests from an index.
 void
 wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *index, int64_t limit, const char *state,
                       const char *opd, const char *nip)
 {
-    char prefix [WFA_PREFIX_MAX], limit_text [24];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
-    const char *argv [] = { prefix, index, limit_text, state? state: "", opd? opd: "",
-                            nip? nip: "" };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_list, 1, 6, argv, NULL);
+    redisReply *reply = s_list (redis, pemda, index, limit, state, opd, nip);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -175,11 +200,7 @@ void
 wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *index, int64_t limit, const char *state, const char *key)
 {
-    char prefix [WFA_PREFIX_MAX], limit_text [24];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
-    const char *argv [] = { prefix, index, limit_text, state, "", "" };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_list, 1, 6, argv, NULL);
+    redisReply *reply = s_list (redis, pemda, index, limit, state, NULL, NULL);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -376,10 +397,10 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
 {
     if (wfa_config_int (WFA_CFG_SLA_HOUR_MS) != 3600000)
         return 0;               //  Elapsed time: the calendar moves nothing
-    char prefix [WFA_PREFIX_MAX];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    const char *argv [] = { prefix };
-    redisReply *waiting = wfa_redis_fcall (redis, &wfa_script_timers_waiting, 1, 1, argv, NULL);
+    char prefix [WFA_PREFIX_MAX], timers_key [WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (timers_key, sizeof timers_key, pemda, "timers") };
+    redisReply *waiting = wfa_store_step (redis, &wfa_script_timers_waiting, 2, keys, 0, NULL, NULL);
     if (!waiting || waiting->type != REDIS_REPLY_ARRAY) {
         if (waiting)
             freeReplyObject (waiting);
@@ -390,11 +411,19 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     assert (sorted);
     memcpy (sorted, days_off, count * sizeof (int));
     qsort (sorted, count, sizeof (int), s_compare_day);
-    const char **moves = (const char **) calloc (2 * timers + 1, sizeof (char *));
-    char (*dues) [24] = calloc (timers + 1, sizeof *dues);
-    assert (moves && dues);
-    moves [0] = prefix;
-    size_t argc = 1;
+    //  {dues = {TIMER = DUE, ...}}: each timer's new due time
+    msgpack_sbuffer buffer;
+    msgpack_packer pk;
+    wfa_mp_writer_init (&buffer, &pk);
+    msgpack_pack_map (&pk, 1);
+    wfa_mp_pack_str (&pk, "dues");
+    size_t given = 0;
+    for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {
+        redisReply **item = waiting->element + 3 * timer_nbr;
+        given += item [0]->type == REDIS_REPLY_STRING && item [1]->type == REDIS_REPLY_STRING
+              && item [2]->type == REDIS_REPLY_STRING;
+    }
+    msgpack_pack_map (&pk, given);
     for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {
         redisReply **item = waiting->element + 3 * timer_nbr;
         if (item [0]->type != REDIS_REPLY_STRING || item [1]->type != REDIS_REPLY_STRING
@@ -402,20 +431,17 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
             continue;
         int64_t due = wfa_calendar_deadline (atoll (item [1]->str), atoll (item [2]->str), sorted,
                                              count, tz_minutes);
-        snprintf (dues [timer_nbr], sizeof dues [timer_nbr], "%" PRId64, due);
-        moves [argc++] = item [0]->str;
-        moves [argc++] = dues [timer_nbr];
+        wfa_mp_pack_kv_int (&pk, item [0]->str, due);
     }
     int moved = 0;
-    if (argc > 1) {
-        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_timers_move, 1, (int) argc, moves, NULL);
+    if (given) {
+        redisReply *reply = wfa_store_step_map (redis, &wfa_script_timers_move, 2, keys, &buffer);
         moved = reply && reply->type == REDIS_REPLY_INTEGER? (int) reply->integer: -1;
         if (reply)
             freeReplyObject (reply);
     }
+    msgpack_sbuffer_destroy (&buffer);
     free (sorted);
-    free (dues);
-    free (moves);
     freeReplyObject (waiting);
     return moved;
 }

@@ -55,11 +55,20 @@ redisReply *wfa_store_step (wfa_redis_t *redis, const wfa_script_t *script, int 
                             const char **keys, size_t pair_count, const char **pairs,
                             const size_t *lens);
 
+//  Run a Lua step with nkeys keys and one argument, the msgpack map the
+//  caller packed into map (for a step whose map holds arrays or maps).
+redisReply *wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, int nkeys,
+                                const char **keys, const msgpack_sbuffer *map);
+
 //  Read the reply of a Lua step that answers {"ok"|"dup", value, ...} or
 //  {"err", CODE, detail}: returns value, or NULL after recording the error
 //  on call (REDIS_UNAVAILABLE for no reply, the step's code about field,
 //  INTERNAL for any other shape). The value lives as long as reply.
 const char *wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field);
+
+//  True if a Lua step answered {"ok"|"dup", ...}: for a step no caller
+//  answers (a consumer's, a timer's), whose errors only go to the log.
+bool wfa_store_step_ok (const redisReply *reply);
 
 //  Answer call with requests from an index of pemda (list.lua): fields
 //  "requests" and "count". Filters may be NULL or "".

@@ -28,8 +28,12 @@ static int
 s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, s_context_t *context)
 {
     memset (context, 0, sizeof *context);
-    const char *argv [] = { prefix, request_id };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_step_context, 1, 2, argv, NULL);
+    char pemda [16], rkey [WFA_KEY_MAX], calendar [WFA_KEY_MAX];
+    if (wfa_store_pemda_of_request (request_id, pemda, sizeof pemda))
+        return -1;
+    const char *keys [] = { prefix, wfa_store_key (rkey, sizeof rkey, pemda, "req:%s", request_id),
+                            wfa_store_key (calendar, sizeof calendar, pemda, "calendar") };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_step_context, 3, keys, 0, NULL, NULL);
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
     ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [0]->elements != 6) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
@@ -228,15 +232,20 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_policy_t *policy = wfa_store_policy_current (self->policies, redis, pemda, &version);
     int tz = policy? wfa_policy_rules (policy, NULL).tz_minutes: wfa_pemda_tz (pemda);
     wfa_date_format (wfa_date_today (tz), today);
-    char prefix [WFA_PREFIX_MAX];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    const char *argv [] = { prefix, actor, today };
-    redisReply *principals = wfa_redis_fcall (redis, &wfa_script_acting_index, 1, 3, argv, NULL);
-    if (wfa_call_redis_down (call, principals))
+    char prefix [WFA_PREFIX_MAX], keys_text [3][WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idx:approver:%s", actor),
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "delegated_to:%s", actor),
+        wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "idx:acting:%s", actor) };
+    const char *args [] = { "nip", actor, "today", today };
+    redisReply *principals = wfa_store_step (redis, &wfa_script_acting_index, 4, keys, 2, args, NULL);
+    const char *acting = wfa_store_step_result (call, principals, "as");
+    if (acting)
+        snprintf (index, sizeof index, "%s", acting);
+    if (principals)
+        freeReplyObject (principals);
+    if (!acting)
         return;
-    if (principals->type == REDIS_REPLY_STRING)
-        snprintf (index, sizeof index, "%s", principals->str);
-    freeReplyObject (principals);
     wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL);
     //  The BKD and admin pemda also see what waits for a role nobody holds
     //  (NO_APPROVER): nobody can decide it until someone holds that role

@@ -44,12 +44,27 @@ s_on_event (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     snprintf (day_nbr, sizeof day_nbr, "%d", day);
     snprintf (sub_day_nbr, sizeof sub_day_nbr, "%d", sub_day);
     snprintf (lead, sizeof lead, "%" PRId64, at - submitted_at);
-    char prefix [WFA_PREFIX_MAX];
-    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
-    const char *kind = strchr (event->type, '.') + 1;
-    const char *argv [] = { prefix, event->id, now, kind, day_text, sub_day_text,
-                            day_nbr, sub_day_nbr, opd, request_id, lead, undecided? "1": "0" };
-    int rc = wfa_consumer_step (redis, &wfa_script_count, 12, argv, NULL);
+    const char *pemda = event->pemda;
+    char prefix [WFA_PREFIX_MAX], keys_text [7][WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "done:metrics"),
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "m:days"),
+        wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "m:opds"),
+        wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "m:day:%s", day_text),
+        wfa_store_key (keys_text [4], WFA_KEY_MAX, pemda, "m:day:%s", sub_day_text),
+        wfa_store_key (keys_text [5], WFA_KEY_MAX, pemda, "m:lead:%s", day_text),
+        wfa_store_key (keys_text [6], WFA_KEY_MAX, pemda, "m:lead:%s:%s", day_text, opd) };
+    const char *args [] = { "event_id", event->id, "now", now, "type", strchr (event->type, '.') + 1,
+                            "day", day_text, "submitted_day", sub_day_text, "day_number", day_nbr,
+                            "submitted_day_number", sub_day_nbr, "opd", opd, "request_id", request_id,
+                            "lead", lead, "undecided", undecided? "1": "0" };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_count, 8, keys, sizeof args / sizeof *args / 2,
+                                        args, NULL);
+    int rc = wfa_store_step_ok (reply)? 0: -1;
+    if (rc)
+        wfa_log ("E", "count: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
+    if (reply)
+        freeReplyObject (reply);
     free (request_id);
     free (opd);
     return rc;
@@ -97,20 +112,26 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     }
     int day_count = from || to? to_day - from_day + 1: 0;
-    const char **argv = (const char **) calloc (day_count + 2, sizeof (char *));
-    char (*days) [11] = calloc (day_count + 1, 11);
-    assert (argv && days);
-    char prefix [WFA_PREFIX_MAX];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
-    argv [0] = prefix;
-    argv [1] = opd? opd: "";
+    char prefix [WFA_PREFIX_MAX], days_key [WFA_KEY_MAX], waiting_key [WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (days_key, sizeof days_key, pemda, "m:days"),
+        opd && *opd? wfa_store_key (waiting_key, sizeof waiting_key, pemda, "idx:opd:%s:no_approver", opd):
+             wfa_store_key (waiting_key, sizeof waiting_key, pemda, "idx:no_approver") };
+    //  {opd, days = [DATE, ...]}
+    msgpack_sbuffer map;
+    msgpack_packer map_pk;
+    wfa_mp_writer_init (&map, &map_pk);
+    msgpack_pack_map (&map_pk, opd && *opd? 2: 1);
+    if (opd && *opd)
+        wfa_mp_pack_kv_str (&map_pk, "opd", opd);
+    wfa_mp_pack_str (&map_pk, "days");
+    msgpack_pack_array (&map_pk, day_count);
     for (int day_nbr = 0; day_nbr < day_count; day_nbr++) {
-        wfa_date_format (from_day + day_nbr, days [day_nbr]);
-        argv [day_nbr + 2] = days [day_nbr];
+        char day [11];
+        wfa_mp_pack_str (&map_pk, wfa_date_format (from_day + day_nbr, day));
     }
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_metrics_get, 1, day_count + 2, argv, NULL);
-    free (argv);
-    free (days);
+    redisReply *reply = wfa_store_step_map (redis, &wfa_script_metrics_get, 3, keys, &map);
+    msgpack_sbuffer_destroy (&map);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3

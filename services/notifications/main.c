@@ -30,16 +30,17 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     wfa_mp_pack_kv_str (&pk, "request_id", request_id);
     wfa_mp_pack_kv_str (&pk, "message_id", message_id);
     wfa_mp_pack_kv_str (&pk, "message_en", message_en);
-    char prefix [WFA_PREFIX_MAX], at_text [24];
-    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    char prefix [WFA_PREFIX_MAX], inbox [WFA_KEY_MAX], order [WFA_KEY_MAX], at_text [24];
+    const char *keys [] = { wfa_store_prefix (event->pemda, prefix, sizeof prefix),
+                            wfa_store_key (inbox, sizeof inbox, event->pemda, "inbox:%s", nip),
+                            wfa_store_key (order, sizeof order, event->pemda, "inboxz:%s", nip) };
     snprintf (at_text, sizeof at_text, "%" PRId64, at);
-    const char *argv [] = { prefix, nip, event->id, buffer.data, at_text };
-    size_t lens [] = { strlen (prefix), strlen (nip), strlen (event->id), buffer.size,
-                       strlen (at_text) };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_inbox_add, 1, 5, argv, lens);
-    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
-    if (reply && reply->type == REDIS_REPLY_ERROR)
-        wfa_log ("E", "inbox_add: %s", reply->str);
+    const char *args [] = { "entry_id", event->id, "entry", buffer.data, "at", at_text };
+    const size_t lens [] = { strlen (event->id), buffer.size, strlen (at_text) };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_inbox_add, 3, keys, 3, args, lens);
+    int rc = wfa_store_step_ok (reply)? 0: -1;
+    if (rc)
+        wfa_log ("E", "inbox_add: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
     if (reply)
         freeReplyObject (reply);
     msgpack_sbuffer_destroy (&buffer);

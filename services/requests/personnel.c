@@ -204,38 +204,48 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         if (moved) {
             //  Leave the old pemda first: a crash later leaves wfa:nip on the
             //  old pemda, so the retry takes this path again
-            wfa_store_prefix (old_pemda, prefix, sizeof prefix);
-            const char *argv [] = { prefix, employee->nip };
-            reply = wfa_redis_fcall (redis, &wfa_script_leave, 1, 2, argv, NULL);
-            if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
+            char ekey [WFA_KEY_MAX];
+            const char *keys [] = { wfa_store_prefix (old_pemda, prefix, sizeof prefix),
+                                    wfa_store_key (ekey, sizeof ekey, old_pemda, "emp:%s", employee->nip) };
+            const char *args [] = { "nip", employee->nip };
+            reply = wfa_store_step (redis, &wfa_script_leave, 2, keys, 1, args, NULL);
+            if (!wfa_store_step_result (call, reply, "nip")) {
                 if (reply)
                     freeReplyObject (reply);
                 return;
             }
             freeReplyObject (reply);
         }
-        wfa_store_prefix (employee->pemda, prefix, sizeof prefix);
-        //  The 7 required fields, then name/value pairs of the optional ones given
-        const char *argv [8 + 2 * WFA_EMPLOYEE_FIELDS];
-        int argc = 0;
-        argv [argc++] = prefix;
+        //  {employee = {FIELD = VALUE, ...}}: the 7 required fields, then the optional ones given
+        const char *pemda = employee->pemda;
+        char keys_text [3][WFA_KEY_MAX];
+        const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+            wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "emp:%s", employee->nip),
+            wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "opd:%s", employee->opd? employee->opd: ""),
+            wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "opds") };
+        msgpack_sbuffer map;
+        msgpack_packer pk;
+        wfa_mp_writer_init (&map, &pk);
+        size_t given = 0;
+        for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++)
+            given += field_nbr < 7 || *wfa_employee_field (employee, field_nbr);
+        msgpack_pack_map (&pk, 1);
+        wfa_mp_pack_str (&pk, "employee");
+        msgpack_pack_map (&pk, given);
         for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {
             const char *value = *wfa_employee_field (employee, field_nbr);
-            if (field_nbr < 7)
-                argv [argc++] = value? value: "";
-            else
-            if (value) {
-                argv [argc++] = wfa_employee_field_name (field_nbr);
-                argv [argc++] = value;
-            }
+            if (field_nbr < 7 || value)
+                wfa_mp_pack_kv_str (&pk, wfa_employee_field_name (field_nbr), value? value: "");
         }
-        reply = wfa_redis_fcall (redis, &wfa_script_import, 1, argc, argv, NULL);
-        if (!s_reply_is (call, reply, REDIS_REPLY_INTEGER)) {
+        reply = wfa_store_step_map (redis, &wfa_script_import, 4, keys, &map);
+        msgpack_sbuffer_destroy (&map);
+        const char *outcome = wfa_store_step_result (call, reply, "nip");
+        if (!outcome) {
             if (reply)
                 freeReplyObject (reply);
             return;
         }
-        if (reply->integer == 1 || moved)
+        if (streq (outcome, "created") || moved)
             created++;
         else
             updated++;

@@ -162,9 +162,13 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_policy_t *policy = NULL;
     char prefix [WFA_PREFIX_MAX], policy_version [24] = "0";
     if (*pemda) {
-        wfa_store_prefix (pemda, prefix, sizeof prefix);
-        const char *argv [] = { prefix, nip };
-        context = wfa_redis_fcall (redis, &wfa_script_context, 1, 2, argv, NULL);
+        char keys_text [4][WFA_KEY_MAX];
+        const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+            wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "policy:current"),
+            wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "emp:%s", nip? nip: ""),
+            wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "calendar"),
+            wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "ramadan") };
+        context = wfa_store_step (redis, &wfa_script_context, 5, keys, 0, NULL, NULL);
         if (wfa_call_redis_down (call, context))
             return;
         if (context->type != REDIS_REPLY_ARRAY || context->elements != 4) {

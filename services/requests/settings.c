@@ -6,17 +6,6 @@
 // ---------------------------------------------------------------------
 //  POLICY.SET and POLICY.GET
 
-//  A settings step that did not answer its success: its refusal (the
-//  actor's role), or INTERNAL for any other shape.
-static void
-s_refused (wfa_call_t *call, const redisReply *reply)
-{
-    if (reply->type == REDIS_REPLY_ARRAY)
-        wfa_store_step_result (call, reply, "as");
-    else
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-}
-
 //  The "pemda" of a call that reads a whole pemda, once the actor in "as"
 //  may do action there; NULL with the error on call.
 const char *
@@ -68,21 +57,22 @@ settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char tz [16];
     snprintf (tz, sizeof tz, "%d", wfa_policy_rules (policy, NULL).tz_minutes);
     wfa_policy_destroy (&policy);
-    char prefix [WFA_PREFIX_MAX], now [24];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    char prefix [WFA_PREFIX_MAX], now [24], ttl [24], keys_text [4][WFA_KEY_MAX];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    char ttl [24];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    const char *argv [] = { prefix, canonical, actor, now, key, ttl, tz };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_policy_set, 1, 7, argv, NULL);
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idem:policy:%s:%s", actor, key),
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "policy:seq"),
+        wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "policy:current"),
+        wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "policy:tz") };
+    const char *args [] = { "text", canonical, "as", actor, "now", now, "ttl", ttl, "tz", tz };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_policy_set, 5, keys, 5, args, NULL);
     free (canonical);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type == REDIS_REPLY_INTEGER)
-        msgpack_pack_int64 (wfa_call_reply (call, "version"), reply->integer);
-    else
-        s_refused (call, reply);
-    freeReplyObject (reply);
+    const char *version = wfa_store_step_result (call, reply, "as");
+    if (version)
+        msgpack_pack_int64 (wfa_call_reply (call, "version"), atoll (version));
+    if (reply)
+        freeReplyObject (reply);
 }
 
 void
@@ -166,28 +156,33 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     size_t entries = 0;
     for (size_t day_nbr = 0; day_nbr < count; day_nbr++)
         entries += (size_t) (holidays [day_nbr].last_day - holidays [day_nbr].day + 1);
-    const char **argv = (const char **) calloc (3 * entries + 6, sizeof (char *));
-    char (*dates) [11] = (char (*) [11]) calloc (entries + 1, 11);
-    char prefix [WFA_PREFIX_MAX], now [24], ttl [24];
+    char prefix [WFA_PREFIX_MAX], now [24], ttl [24], keys_text [3][WFA_KEY_MAX];
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    int argc = 0;
-    argv [argc++] = prefix;
-    argv [argc++] = actor;
-    argv [argc++] = now;
-    argv [argc++] = key;
-    argv [argc++] = ttl;
-    size_t entry_nbr = 0;
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+        wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idem:calendar:%s:%s", actor, key),
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "calendar"),
+        wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "ramadan") };
+    //  {as, now, ttl, days = [[DATE, KIND, NAME], ...]}
+    msgpack_sbuffer map;
+    msgpack_packer pk;
+    wfa_mp_writer_init (&map, &pk);
+    msgpack_pack_map (&pk, 4);
+    wfa_mp_pack_kv_str (&pk, "as", actor);
+    wfa_mp_pack_kv_str (&pk, "now", now);
+    wfa_mp_pack_kv_str (&pk, "ttl", ttl);
+    wfa_mp_pack_str (&pk, "days");
+    msgpack_pack_array (&pk, entries);
     for (size_t day_nbr = 0; day_nbr < count; day_nbr++)
         for (int day = holidays [day_nbr].day; day <= holidays [day_nbr].last_day; day++) {
-            argv [argc++] = wfa_date_format (day, dates [entry_nbr++]);
-            argv [argc++] = holidays [day_nbr].kind;
-            argv [argc++] = holidays [day_nbr].name;
+            char date [11];
+            msgpack_pack_array (&pk, 3);
+            wfa_mp_pack_str (&pk, wfa_date_format (day, date));
+            wfa_mp_pack_str (&pk, holidays [day_nbr].kind);
+            wfa_mp_pack_str (&pk, holidays [day_nbr].name);
         }
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_calendar_set, 1, argc, argv, NULL);
-    free (argv);
-    free (dates);
+    redisReply *reply = wfa_store_step_map (redis, &wfa_script_calendar_set, 4, keys, &map);
+    msgpack_sbuffer_destroy (&map);
     //  The days off as day numbers (Ramadan days are working days), for the
     //  deadlines still waiting
     int *days_off = (int *) calloc (count + 1, sizeof (int));
@@ -197,15 +192,11 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (!streq (holidays [day_nbr].kind, "ramadan"))
             days_off [off_count++] = holidays [day_nbr].day;
     free (holidays);
-    if (wfa_call_redis_down (call, reply)) {
-        free (days_off);
-        return;
-    }
-    //  {days off, Ramadan days} stored
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
-    &&  reply->element [0]->type == REDIS_REPLY_INTEGER && reply->element [1]->type == REDIS_REPLY_INTEGER) {
-        msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [0]->integer);
-        msgpack_pack_int64 (wfa_call_reply (call, "ramadan_days"), reply->element [1]->integer);
+    //  {"ok"|"dup", days off, Ramadan days} stored
+    const char *stored = wfa_store_step_result (call, reply, "as");
+    if (stored && reply->elements == 3 && reply->element [2]->type == REDIS_REPLY_STRING) {
+        msgpack_pack_int64 (wfa_call_reply (call, "days"), atoll (stored));
+        msgpack_pack_int64 (wfa_call_reply (call, "ramadan_days"), atoll (reply->element [2]->str));
         //  A step waiting now counts its working time by the new calendar,
         //  from its opening: its deadline moves (earlier or later)
         requests_t *self = (requests_t *) state;
@@ -218,8 +209,10 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_pack_int64 (wfa_call_reply (call, "deadlines_moved"), moved > 0? moved: 0);
     }
     else
-        s_refused (call, reply);
-    freeReplyObject (reply);
+    if (stored)
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    if (reply)
+        freeReplyObject (reply);
     free (days_off);
 }
 

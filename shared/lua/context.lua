@@ -1,11 +1,9 @@
 #!lua flags=no-writes
 -- context.lua: what judging a submission needs, in one round trip.
--- KEYS[1]  key prefix of the pemda
--- ARGV     nip
+-- KEYS     the pemda's prefix, its policy version (policy:current), the
+--          employee (emp:NIP), the calendar, the Ramadan days (ramadan)
+-- ARGV[1]  a msgpack map (empty: the keys say it all)
 -- Returns  {policy version ("0": none set), employee HGETALL, calendar HGETALL,
 --          Ramadan days HGETALL (date -> name)}
-local p = KEYS[1]
-return {redis.call('GET', p .. 'policy:current') or '0',
-        redis.call('HGETALL', p .. 'emp:' .. ARGV[1]),
-        redis.call('HGETALL', p .. 'calendar'),
-        redis.call('HGETALL', p .. 'ramadan')}
+return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[3]),
+        redis.call('HGETALL', KEYS[4]), redis.call('HGETALL', KEYS[5])}

@@ -1,23 +1,26 @@
 #!lua
 -- count.lua: fold one event into the monev counters, once per event.
--- KEYS[1]  key prefix of the pemda
--- ARGV     event_id, now_ms (when counted: the done mark's age), type ("submitted"|"approved"|"rejected"),
---          event_day, submitted_day, day_number_event, day_number_submitted,
---          opd, request_id, lead_ms, undecided ("1" when a cancelled request
---          had not been decided yet: it leaves the pending figure)
--- Returns  1 if counted, 0 if this event was counted before
-local p = KEYS[1]
-local event_id, now, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local day, sub_day, day_nbr, sub_day_nbr = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local opd, request_id, lead = ARGV[8], ARGV[9], ARGV[10]
+-- KEYS     the pemda's prefix, its done marks (done:metrics), days (m:days),
+--          OPDs (m:opds), the figures of the event's day (m:day:DAY) and of
+--          its submission's day (m:day:SUBMITTED_DAY), the lead times of the
+--          event's day (m:lead:DAY) and of its OPD (m:lead:DAY:OPD)
+-- ARGV[1]  a msgpack map: event_id, now (ms, when counted: the done mark's
+--          age), type ("submitted"|"approved"|"rejected"|"cancelled"|
+--          "revoked"|"expired"), day, submitted_day (YYYY-MM-DD),
+--          day_number, submitted_day_number, opd, request_id, lead (ms),
+--          undecided ("1" when a cancelled request had not been decided
+--          yet: it leaves the pending figure)
+-- Returns  {"ok", event_id} if counted, {"dup", event_id} if counted before
+local done, days, opds, h, hs, lead_day, lead_opd =
+    KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local a = cmsgpack.unpack(ARGV[1])
+local kind, opd = a.type, a.opd
 
-if redis.call('ZADD', p .. 'done:metrics', 'NX', now, event_id) == 0 then return 0 end
-local h = p .. 'm:day:' .. day
-local hs = p .. 'm:day:' .. sub_day
+if redis.call('ZADD', done, 'NX', tonumber(a.now), a.event_id) == 0 then return {'dup', a.event_id} end
 local o = 'opd:' .. opd .. ':'
-redis.call('ZADD', p .. 'm:days', day_nbr, day)
-redis.call('ZADD', p .. 'm:days', sub_day_nbr, sub_day)
-redis.call('SADD', p .. 'm:opds', opd)
+redis.call('ZADD', days, a.day_number, a.day)
+redis.call('ZADD', days, a.submitted_day_number, a.submitted_day)
+redis.call('SADD', opds, opd)
 if kind == 'submitted' then
     redis.call('HINCRBY', h, 'submitted', 1)
     redis.call('HINCRBY', h, o .. 'submitted', 1)
@@ -26,7 +29,7 @@ if kind == 'submitted' then
 elseif kind == 'cancelled' or kind == 'revoked' or kind == 'expired' then
     redis.call('HINCRBY', h, kind, 1)
     redis.call('HINCRBY', h, o .. kind, 1)
-    if ARGV[11] == '1' then
+    if a.undecided == '1' then
         redis.call('HINCRBY', hs, 'pending', -1)
         redis.call('HINCRBY', hs, o .. 'pending', -1)
     end
@@ -35,7 +38,7 @@ else
     redis.call('HINCRBY', h, o .. kind, 1)
     redis.call('HINCRBY', hs, 'pending', -1)
     redis.call('HINCRBY', hs, o .. 'pending', -1)
-    redis.call('ZADD', p .. 'm:lead:' .. day, tonumber(lead), request_id)
-    redis.call('ZADD', p .. 'm:lead:' .. day .. ':' .. opd, tonumber(lead), request_id)
+    redis.call('ZADD', lead_day, tonumber(a.lead), a.request_id)
+    redis.call('ZADD', lead_opd, tonumber(a.lead), a.request_id)
 end
-return 1
+return {'ok', a.event_id}

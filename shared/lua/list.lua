@@ -1,17 +1,18 @@
 #!lua flags=no-writes
 -- list.lua: requests from an index, newest first, filtered, with their fields.
--- KEYS[1]  key prefix of the pemda
--- ARGV     index key suffix (e.g. "idx:opd:DINKES"), limit, state, opd, nip
---          (filters: "" matches anything)
+-- KEYS     the pemda's prefix, the index (e.g. idx:opd:DINKES)
+-- ARGV[1]  a msgpack map: limit, state, opd, nip (filters: absent or ""
+--          matches anything)
 -- Scans at most 10,000 ids of the index, so one call never holds Redis
 -- long; the callers pick the narrowest index, where the rest rarely filters.
 -- Returns  array of HGETALL arrays
-local p = KEYS[1]
-local index, limit, state, opd, nip = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local p, index = KEYS[1], KEYS[2]
+local a = cmsgpack.unpack(ARGV[1])
+local limit, state, opd, nip = tonumber(a.limit), a.state or '', a.opd or '', a.nip or ''
 local out = {}
 local start = 0
 while #out < limit and start < 10000 do
-    local ids = redis.call('ZREVRANGE', p .. index, start, start + 199)
+    local ids = redis.call('ZREVRANGE', index, start, start + 199)
     if #ids == 0 then break end
     for _, id in ipairs(ids) do
         local r = wfa_hmget(p .. 'req:' .. id, 'state', 'opd', 'nip')

@@ -1,11 +1,14 @@
 #!lua flags=no-writes
 -- step_context.lua: what opening a step and judging a final approval need
 -- of a request, in one round trip (reads only).
--- KEYS[1]  key prefix of the pemda
--- ARGV     request_id
--- Returns  {request (HMGET: opd, policy_version, chain, nip, dates, position),
---           the employee's HGETALL, the calendar's days off (HKEYS)}
-local p = KEYS[1]
-local r = redis.call('HMGET', p .. 'req:' .. ARGV[1], 'opd', 'policy_version', 'chain', 'nip',
-                     'dates', 'position')
-return {r, redis.call('HGETALL', p .. 'emp:' .. (r[4] or '')), redis.call('HKEYS', p .. 'calendar')}
+-- KEYS     the pemda's prefix, the request (req:ID), the calendar
+-- ARGV[1]  a msgpack map (empty: the keys say it all)
+-- Returns  {request {opd, policy_version, chain, nip, dates, position} (in
+--           that order, false where absent), the employee's HGETALL, the
+--           calendar's days off (HKEYS)}
+local p, rkey, calendar = KEYS[1], KEYS[2], KEYS[3]
+local names = {'opd', 'policy_version', 'chain', 'nip', 'dates', 'position'}
+local r = wfa_hmget(rkey, unpack(names))
+local fields = {}
+for i, name in ipairs(names) do fields[i] = r[name] or false end
+return {fields, redis.call('HGETALL', p .. 'emp:' .. (r.nip or '')), redis.call('HKEYS', calendar)}
