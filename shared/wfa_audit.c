@@ -871,9 +871,10 @@ wfa_audit_verify (wfa_audit_t *self, wfa_redis_t *redis, const char *pemda,
             rc = -1;
             break;
         }
-        redisReply **parts = reply->element;
-        bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements == 6
-                   && parts [0]->type == REDIS_REPLY_ARRAY && parts [1]->type == REDIS_REPLY_ARRAY
+        //  {"ok", entries, seals, length, sealed, head, seq}
+        bool ok = wfa_store_step_ok (reply) && reply->elements == 7;
+        redisReply **parts = ok? reply->element + 1: NULL;
+        bool shaped = ok && parts [0]->type == REDIS_REPLY_ARRAY && parts [1]->type == REDIS_REPLY_ARRAY
                    && parts [3]->type == REDIS_REPLY_INTEGER && parts [4]->type == REDIS_REPLY_STRING
                    && parts [5]->type == REDIS_REPLY_STRING;
         if (!shaped) {

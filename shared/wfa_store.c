@@ -132,27 +132,41 @@ wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, int nkeys, c
 }
 
 //  Read a Lua step's {"ok"|"dup", value, ...} or {"err", CODE, detail} reply.
-const char *
-wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field)
+const redisReply *
+wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *field)
 {
     if (wfa_call_redis_down (call, reply))
         return NULL;
-    bool shaped = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
-               && reply->element [0]->type == REDIS_REPLY_STRING
-               && reply->element [1]->type == REDIS_REPLY_STRING;
-    if (!shaped) {
+    if (wfa_store_step_ok (reply))
+        return reply;
+    bool refused = reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
+                && reply->element [0]->type == REDIS_REPLY_STRING
+                && reply->element [1]->type == REDIS_REPLY_STRING;
+    if (!refused) {
         wfa_log ("E", "unexpected reply from a Lua step: %s",
                  reply->type == REDIS_REPLY_ERROR? reply->str: "?");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         return NULL;
     }
-    if (!streq (reply->element [0]->str, "err"))
-        return reply->element [1]->str;
     int code = wfa_error_lookup (reply->element [1]->str);
     const char *detail = reply->elements > 2 && reply->element [2]->type == REDIS_REPLY_STRING?
                          reply->element [2]->str: NULL;
     wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
     return NULL;
+}
+
+//  The value of a Lua step's reply, when it is a string.
+const char *
+wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field)
+{
+    if (!wfa_store_step_reply (call, reply, field))
+        return NULL;
+    if (reply->elements < 2 || reply->element [1]->type != REDIS_REPLY_STRING) {
+        wfa_log ("E", "unexpected reply from a Lua step: no value");
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+        return NULL;
+    }
+    return reply->element [1]->str;
 }
 
 //  True if a Lua step answered {"ok"|"dup", ...}.
@@ -177,6 +191,19 @@ s_list (wfa_redis_t *redis, const char *pemda, const char *index, int64_t limit,
     return wfa_store_step (redis, &wfa_script_list, 2, keys, 4, args, NULL);
 }
 
+//  The requests of list.lua's {"ok", requests} reply, or NULL after
+//  recording the error on call.
+static const redisReply *
+s_list_requests (wfa_call_t *call, const redisReply *reply)
+{
+    if (!wfa_store_step_reply (call, reply, NULL))
+        return NULL;
+    if (reply->elements == 2 && reply->element [1]->type == REDIS_REPLY_ARRAY)
+        return reply->element [1];
+    wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    return NULL;
+}
+
 //  Answer a call with requests from an index.
 void
 wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
@@ -184,15 +211,13 @@ wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *opd, const char *nip)
 {
     redisReply *reply = s_list (redis, pemda, index, limit, state, opd, nip);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else {
-        wfa_store_pack_requests (wfa_call_reply (call, "requests"), reply);
-        msgpack_pack_uint64 (wfa_call_reply (call, "count"), reply->elements);
+    const redisReply *requests = s_list_requests (call, reply);
+    if (requests) {
+        wfa_store_pack_requests (wfa_call_reply (call, "requests"), requests);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), requests->elements);
     }
-    freeReplyObject (reply);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  Add to a call's reply, under key, the requests of an index in state.
@@ -201,13 +226,11 @@ wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *index, int64_t limit, const char *state, const char *key)
 {
     redisReply *reply = s_list (redis, pemda, index, limit, state, NULL, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-    else
-        wfa_store_pack_requests (wfa_call_reply (call, key), reply);
-    freeReplyObject (reply);
+    const redisReply *requests = s_list_requests (call, reply);
+    if (requests)
+        wfa_store_pack_requests (wfa_call_reply (call, key), requests);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  Call fn for every pemda in the registry.
@@ -401,12 +424,13 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
                             wfa_store_key (timers_key, sizeof timers_key, pemda, "timers") };
     redisReply *waiting = wfa_store_step (redis, &wfa_script_timers_waiting, 2, keys, 0, NULL, NULL);
-    if (!waiting || waiting->type != REDIS_REPLY_ARRAY) {
+    if (!wfa_store_step_ok (waiting)) {
         if (waiting)
             freeReplyObject (waiting);
         return -1;
     }
-    size_t timers = waiting->elements / 3;
+    //  {"ok", timer, opened_ms, sla_ms, ...}
+    size_t timers = (waiting->elements - 1) / 3;
     int *sorted = (int *) calloc (count + 1, sizeof (int));
     assert (sorted);
     memcpy (sorted, days_off, count * sizeof (int));
@@ -419,13 +443,13 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     wfa_mp_pack_str (&pk, "dues");
     size_t given = 0;
     for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {
-        redisReply **item = waiting->element + 3 * timer_nbr;
+        redisReply **item = waiting->element + 1 + 3 * timer_nbr;
         given += item [0]->type == REDIS_REPLY_STRING && item [1]->type == REDIS_REPLY_STRING
               && item [2]->type == REDIS_REPLY_STRING;
     }
     msgpack_pack_map (&pk, given);
     for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {
-        redisReply **item = waiting->element + 3 * timer_nbr;
+        redisReply **item = waiting->element + 1 + 3 * timer_nbr;
         if (item [0]->type != REDIS_REPLY_STRING || item [1]->type != REDIS_REPLY_STRING
         ||  item [2]->type != REDIS_REPLY_STRING)
             continue;
@@ -436,7 +460,8 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     int moved = 0;
     if (given) {
         redisReply *reply = wfa_store_step_map (redis, &wfa_script_timers_move, 2, keys, &buffer);
-        moved = reply && reply->type == REDIS_REPLY_INTEGER? (int) reply->integer: -1;
+        moved = wfa_store_step_ok (reply) && reply->elements == 2
+             && reply->element [1]->type == REDIS_REPLY_INTEGER? (int) reply->element [1]->integer: -1;
         if (reply)
             freeReplyObject (reply);
     }

@@ -60,10 +60,15 @@ redisReply *wfa_store_step (wfa_redis_t *redis, const wfa_script_t *script, int 
 redisReply *wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, int nkeys,
                                 const char **keys, const msgpack_sbuffer *map);
 
-//  Read the reply of a Lua step that answers {"ok"|"dup", value, ...} or
-//  {"err", CODE, detail}: returns value, or NULL after recording the error
-//  on call (REDIS_UNAVAILABLE for no reply, the step's code about field,
-//  INTERNAL for any other shape). The value lives as long as reply.
+//  Read the reply of a Lua step, which answers {"ok"|"dup", value, ...} or
+//  {"err", CODE, detail}: returns reply for "ok" or "dup", or NULL after
+//  recording the error on call (REDIS_UNAVAILABLE for no reply, the step's
+//  code about field, INTERNAL for any other shape).
+const redisReply *wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *field);
+
+//  The same, for a step whose value is a string: returns value, or NULL
+//  after recording the error on call (INTERNAL when the value is not a
+//  string). The value lives as long as reply.
 const char *wfa_store_step_result (wfa_call_t *call, const redisReply *reply, const char *field);
 
 //  True if a Lua step answered {"ok"|"dup", ...}: for a step no caller

@@ -34,15 +34,16 @@ s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, 
     const char *keys [] = { prefix, wfa_store_key (rkey, sizeof rkey, pemda, "req:%s", request_id),
                             wfa_store_key (calendar, sizeof calendar, pemda, "calendar") };
     redisReply *reply = wfa_store_step (redis, &wfa_script_step_context, 3, keys, 0, NULL, NULL);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
-    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [0]->elements != 6) {
+    //  {"ok", request fields, employee, calendar}
+    if (!wfa_store_step_ok (reply) || reply->elements != 4
+    ||  reply->element [1]->type != REDIS_REPLY_ARRAY || reply->element [1]->elements != 6) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             wfa_log ("E", "step_context %s: %s", request_id, reply->str);
         if (reply)
             freeReplyObject (reply);
         return -1;
     }
-    const redisReply *fields = reply->element [0];
+    const redisReply *fields = reply->element [1];
     const char **slots [] = { &context->opd, NULL, &context->chain, &context->nip, &context->dates,
                               &context->position };
     for (size_t field_nbr = 0; field_nbr < 6; field_nbr++) {
@@ -54,8 +55,8 @@ s_context_read (wfa_redis_t *redis, const char *prefix, const char *request_id, 
             context->policy_version = value? atoll (value): 0;
     }
     context->reply = reply;
-    context->employee = reply->element [1];
-    context->calendar = reply->element [2];
+    context->employee = reply->element [2];
+    context->calendar = reply->element [3];
     return 0;
 }
 
@@ -338,10 +339,8 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *order_ref = withdraw? NULL: wfa_call_str (call, "order_ref", 100, true);
     const char *reason = wfa_call_str (call, "reason", 500, false);
     int from_day = 0, until_day = 0;
-    if (from && wfa_date_parse (from, &from_day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "from", from, -1);
-    if (until && wfa_date_parse (until, &until_day))
-        wfa_call_error (call, WFA_E_BAD_DATE, "until", until, -1);
+    wfa_call_check_date (call, "from", from, &from_day);
+    wfa_call_check_date (call, "until", until, &until_day);
     if (from && until && !wfa_call_failed (call) && until_day < from_day)
         wfa_call_error (call, WFA_E_BAD_VALUE, "until", "until >= from", -1);
     if (to && approver && streq (to, approver))
@@ -381,10 +380,13 @@ s_fire_timers (wfa_redis_t *redis, const char *pemda, const char *prefix, void *
     const char *keys [] = { prefix, wfa_store_key (timers, sizeof timers, pemda, "timers") };
     const char *args [] = { "now", (const char *) arg, "max", "100" };
     redisReply *reply = wfa_store_step (redis, &wfa_script_timers_due, 2, keys, 2, args, NULL);
-    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-        wfa_log ("I", "%s: %lld timers fired", pemda, reply->integer);
+    //  {"ok", timers that acted}
+    bool ok = wfa_store_step_ok (reply) && reply->elements == 2
+           && reply->element [1]->type == REDIS_REPLY_INTEGER;
+    if (ok && reply->element [1]->integer > 0)
+        wfa_log ("I", "%s: %lld timers fired", pemda, reply->element [1]->integer);
     else
-    if (reply && reply->type == REDIS_REPLY_ERROR)
+    if (!ok && reply && reply->type == REDIS_REPLY_ERROR)
         wfa_log ("E", "timers of %s: %s", pemda, reply->str);
     if (reply)
         freeReplyObject (reply);
@@ -402,10 +404,11 @@ s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, co
     const char *keys [] = { prefix, wfa_store_key (waiting, sizeof waiting, pemda, "idx:no_approver") };
     const char *find [] = { "now", now, "max", "100" };
     redisReply *reply = wfa_store_step (redis, &wfa_script_reopen_waiting, 2, keys, 2, find, NULL);
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2
-    &&  reply->element [1]->type == REDIS_REPLY_INTEGER) {
+    //  {"ok", reopened, still waiting, REQUEST...}
+    if (wfa_store_step_ok (reply) && reply->elements >= 3
+    &&  reply->element [2]->type == REDIS_REPLY_INTEGER) {
         wfa_prom_set (wfa_prom (), "wfa_requests_no_approver",
-                      (double) reply->element [1]->integer, pemda, NULL);
+                      (double) reply->element [2]->integer, pemda, NULL);
         //  {now, max, dues = {REQUEST = "DUE,DUE,...", ...}}: each request whose step can open
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
@@ -418,7 +421,7 @@ s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, co
         size_t opening = 0;
         char step_dues [reply->elements][128];
         const char *opening_ids [reply->elements];
-        for (size_t ready_nbr = 2; ready_nbr < reply->elements; ready_nbr++) {
+        for (size_t ready_nbr = 3; ready_nbr < reply->elements; ready_nbr++) {
             const redisReply *id = reply->element [ready_nbr];
             s_context_t context;
             if (id->type != REDIS_REPLY_STRING || s_context_read (redis, prefix, id->str, &context))
@@ -437,12 +440,10 @@ s_reopen_waiting (s_approvals_t *self, wfa_redis_t *redis, const char *pemda, co
         for (size_t open_nbr = 0; open_nbr < opening; open_nbr++)
             wfa_mp_pack_kv_str (&pk, opening_ids [open_nbr], step_dues [open_nbr]);
         if (opening) {
-            const char *open_argv [] = { keys [0], keys [1], buffer.data };
-            const size_t open_lens [] = { strlen (keys [0]), strlen (keys [1]), buffer.size };
-            redisReply *opened = wfa_redis_fcall (redis, &wfa_script_reopen_waiting, 2, 3, open_argv, open_lens);
-            if (opened && opened->type == REDIS_REPLY_ARRAY && opened->elements >= 2
-            &&  opened->element [0]->type == REDIS_REPLY_INTEGER && opened->element [0]->integer > 0)
-                wfa_log ("I", "%s: %lld waiting steps opened", pemda, opened->element [0]->integer);
+            redisReply *opened = wfa_store_step_map (redis, &wfa_script_reopen_waiting, 2, keys, &buffer);
+            if (wfa_store_step_ok (opened) && opened->elements >= 3
+            &&  opened->element [1]->type == REDIS_REPLY_INTEGER && opened->element [1]->integer > 0)
+                wfa_log ("I", "%s: %lld waiting steps opened", pemda, opened->element [1]->integer);
             else
             if (opened && opened->type == REDIS_REPLY_ERROR)
                 wfa_log ("E", "waiting steps of %s: %s", pemda, opened->str);

@@ -132,17 +132,21 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     redisReply *reply = wfa_store_step_map (redis, &wfa_script_metrics_get, 3, keys, &map);
     msgpack_sbuffer_destroy (&map);
-    if (wfa_call_redis_down (call, reply))
+    //  {"ok", rows, leads, no_approver}
+    if (!wfa_store_step_reply (call, reply, NULL)) {
+        if (reply)
+            freeReplyObject (reply);
         return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
-    ||  reply->element [0]->type != REDIS_REPLY_ARRAY || reply->element [1]->type != REDIS_REPLY_ARRAY
-    ||  reply->element [2]->type != REDIS_REPLY_INTEGER) {
+    }
+    if (reply->elements != 4
+    ||  reply->element [1]->type != REDIS_REPLY_ARRAY || reply->element [2]->type != REDIS_REPLY_ARRAY
+    ||  reply->element [3]->type != REDIS_REPLY_INTEGER) {
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
         return;
     }
-    const redisReply *rows = reply->element [0];
-    const redisReply *leads = reply->element [1];
+    const redisReply *rows = reply->element [1];
+    const redisReply *leads = reply->element [2];
     int64_t totals [S_FIGURES] = { 0 };
     static const char *names [S_FIGURES] = { "submitted", "approved", "rejected", "pending",
                                              "cancelled", "revoked", "expired" };
@@ -154,7 +158,7 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (int field_nbr = 0; field_nbr < S_FIGURES; field_nbr++)
         msgpack_pack_int64 (wfa_call_reply (call, names [field_nbr]), totals [field_nbr]);
     //  Now, not in the range: requests waiting for a role nobody holds
-    msgpack_pack_int64 (wfa_call_reply (call, "no_approver"), reply->element [2]->integer);
+    msgpack_pack_int64 (wfa_call_reply (call, "no_approver"), reply->element [3]->integer);
 
     size_t lead_count = leads->elements;
     double *seconds = (double *) calloc (lead_count + 1, sizeof (double));

@@ -169,15 +169,18 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
             wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "calendar"),
             wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "ramadan") };
         context = wfa_store_step (redis, &wfa_script_context, 5, keys, 0, NULL, NULL);
-        if (wfa_call_redis_down (call, context))
-            return;
-        if (context->type != REDIS_REPLY_ARRAY || context->elements != 4) {
+        //  {"ok", policy version, employee, calendar, Ramadan days}
+        const char *version = wfa_store_step_result (call, context, NULL);
+        if (version && context->elements != 5) {
             wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-            freeReplyObject (context);
+            version = NULL;
+        }
+        if (!version) {
+            if (context)
+                freeReplyObject (context);
             return;
         }
-        if (context->element [0]->type == REDIS_REPLY_STRING)
-            snprintf (policy_version, sizeof policy_version, "%s", context->element [0]->str);
+        snprintf (policy_version, sizeof policy_version, "%s", version);
         policy = wfa_store_policy (self->policies, redis, pemda, atoll (policy_version));
         if (!policy) {
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
@@ -188,9 +191,9 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  Everything read: judge it, purely (wfa_judge.h)
     wfa_policy_t *fallback = policy? NULL: wfa_policy_default ("35");
     wfa_judge_employee_t employee;
-    wfa_store_judge_employee (context? context->element [1]: NULL, nip? nip: "", NULL, &employee);
+    wfa_store_judge_employee (context? context->element [2]: NULL, nip? nip: "", NULL, &employee);
     wfa_judge_calendar_t calendar;
-    s_calendar_read (context? context->element [2]: NULL, context? context->element [3]: NULL, &calendar);
+    s_calendar_read (context? context->element [3]: NULL, context? context->element [4]: NULL, &calendar);
     wfa_judge_ask_t ask = { kind, time_kind, asked, 0, NULL, 0, false, wfa_call_failed (call) };
     for (char *date = dates? (char *) zlist_first (dates): NULL; date && ask.date_count < S_DATES_MAX;
          date = (char *) zlist_next (dates))
@@ -223,7 +226,7 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  its steps in the pemda's working time, by the calendar read above
     int64_t now_ms = wfa_now_ms ();
     char dues [WFA_POLICY_STEPS_MAX * 24];
-    wfa_store_step_dues (chain, now_ms, context? context->element [2]: NULL, rules.tz_minutes, dues, sizeof dues);
+    wfa_store_step_dues (chain, now_ms, context? context->element [3]: NULL, rules.tz_minutes, dues, sizeof dues);
     s_schedule_free (&ask);
     free ((void *) calendar.days_off);
     free ((void *) calendar.ramadan);

@@ -5,7 +5,7 @@
 --          matches anything)
 -- Scans at most 10,000 ids of the index, so one call never holds Redis
 -- long; the callers pick the narrowest index, where the rest rarely filters.
--- Returns  array of HGETALL arrays
+-- Returns  {"ok", array of HGETALL arrays}
 local p, index = KEYS[1], KEYS[2]
 local a = cmsgpack.unpack(ARGV[1])
 local limit, state, opd, nip = tonumber(a.limit), a.state or '', a.opd or '', a.nip or ''
@@ -24,4 +24,4 @@ while #out < limit and start < 10000 do
     end
     start = start + 200
 end
-return out
+return {'ok', out}

@@ -6,7 +6,7 @@
 --          array of YYYY-MM-DD; absent or empty: every day that has figures)
 -- A day's figures (m:day:DAY) and lead times (m:lead:DAY[:OPD]) are read by
 -- the day's name: up to 3,661 days, too many to pass each as a key.
--- Returns  {rows, leads, no_approver}: rows are {date, submitted, approved, rejected,
+-- Returns  {"ok", rows, leads, no_approver}: rows are {date, submitted, approved, rejected,
 --          pending, cancelled, revoked, expired}; leads are every lead time in ms, in
 --          the days given; no_approver: requests waiting now at a step whose
 --          role nobody holds
@@ -31,4 +31,4 @@ for _, day in ipairs(days) do
     local l = redis.call('ZRANGE', p .. 'm:lead:' .. day .. suffix, 0, -1, 'WITHSCORES')
     for i = 2, #l, 2 do leads[#leads + 1] = l[i] end
 end
-return {rows, leads, redis.call('ZCARD', waiting)}
+return {'ok', rows, leads, redis.call('ZCARD', waiting)}

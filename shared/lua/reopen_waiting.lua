@@ -9,7 +9,7 @@
 -- ARGV[1]  a msgpack map: now (ms), max (requests to open), and to find,
 --          nothing more; to open, dues: the steps to open, request id ->
 --          "DUE,DUE,..." (each step's deadline if opened now)
--- Returns  {reopened, still waiting, REQUEST...}: the requests whose step can
+-- Returns  {"ok", reopened, still waiting, REQUEST...}: the requests whose step can
 --          open now (finding), or none (opening: reopened counts them)
 local p, waiting = KEYS[1], KEYS[2]
 local a = cmsgpack.unpack(ARGV[1])
@@ -33,12 +33,12 @@ end
 if not dues then
     -- Every waiting request is looked at (up to 10,000), so the ones that can
     -- open are found behind any number that cannot; at most max are opened
-    local out = {0, 0}
+    local out = {'ok', 0, 0}
     for _, id in ipairs(redis.call('ZRANGE', waiting, 0, 9999)) do
-        if #out - 2 >= max then break end
+        if #out - 3 >= max then break end
         if ready(id) then out[#out + 1] = id end
     end
-    out[2] = redis.call('ZCARD', waiting)
+    out[3] = redis.call('ZCARD', waiting)
     return out
 end
 
@@ -55,4 +55,4 @@ for id, due in pairs(dues) do
         reopened = reopened + 1
     end
 end
-return {reopened, redis.call('ZCARD', waiting)}
+return {'ok', reopened, redis.call('ZCARD', waiting)}

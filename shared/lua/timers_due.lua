@@ -7,7 +7,7 @@
 -- first day has begun. Removing the
 -- timer and acting on it are one step, so with several instances polling,
 -- each timer fires once; a timer whose request moved on does nothing.
--- Returns  the number of timers that acted
+-- Returns  {"ok", the number of timers that acted}
 local p, timers = KEYS[1], KEYS[2]
 local a = cmsgpack.unpack(ARGV[1])
 local now, max = a.now, tonumber(a.max)
@@ -66,4 +66,4 @@ for _, timer in ipairs(redis.call('ZRANGEBYSCORE', timers, '-inf', now, 'LIMIT',
         end
     end
 end
-return acted
+return {'ok', acted}

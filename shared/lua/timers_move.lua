@@ -5,7 +5,7 @@
 -- (step_due) follows when the step is still the one the timer was set for.
 -- KEYS     the pemda's prefix, its timers (timers)
 -- ARGV[1]  a msgpack map: dues (a map: timer -> due, ms)
--- Returns  the number of deadlines moved
+-- Returns  {"ok", the number of deadlines moved}
 local p, timers = KEYS[1], KEYS[2]
 local moved = 0
 for timer, due in pairs(cmsgpack.unpack(ARGV[1]).dues or {}) do
@@ -19,4 +19,4 @@ for timer, due in pairs(cmsgpack.unpack(ARGV[1]).dues or {}) do
         moved = moved + 1
     end
 end
-return moved
+return {'ok', moved}

@@ -4,12 +4,12 @@
 -- each is moved to where the new calendar puts it (timers_move.lua).
 -- KEYS     the pemda's prefix, its timers (timers)
 -- ARGV[1]  a msgpack map (empty: the keys say it all)
--- Returns  {timer, opened_ms, sla_ms, ...} for each live step timer
+-- Returns  {"ok", timer, opened_ms, sla_ms, ...} for each live step timer
 --          ("REQUEST|STEP|ACTION|OPENED_AT"; first-day timers left out, and
 --          so are the timers of a step already decided or closed, which
 --          timers_due.lua drops unfired when they come due)
 local p, timers = KEYS[1], KEYS[2]
-local out = {}
+local out = {'ok'}
 for _, timer in ipairs(redis.call('ZRANGE', timers, 0, -1)) do
     local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
     local r = id and wfa_hmget(p .. 'req:' .. id, 'chain', 'state', 'step', 'step_opened_at')
