@@ -713,7 +713,7 @@ s_seal_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
             if (reply && !shaped)
                 wfa_log ("E", "audit of %s: unexpected reply to the seal step", pemda);
             freeReplyObject (reply);
-            return;                         //  Busy (another instance), moved, or Redis down
+            return;                         //  BUSY (another instance), MOVED, or Redis down
         }
         int64_t sealed = reply->element [1]->integer;
         if (count) {

@@ -230,7 +230,7 @@ wfa_authz_tenant (wfa_call_t *call, wfa_redis_t *redis, const char *nip, const c
         return -1;
     if (streq (own, pemda))
         return 0;
-    wfa_call_error (call, WFA_E_FORBIDDEN, "as", "another pemda / pemda lain", -1);
+    wfa_call_error (call, WFA_E_FORBIDDEN, "as", wfa_text (WFA_T_DETAIL_ANOTHER_PEMDA, wfa_call_lang (call)), -1);
     return -1;
 }
 

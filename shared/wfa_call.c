@@ -356,9 +356,9 @@ wfa_call_actor (wfa_call_t *self)
     if (kind == WFA_PRINCIPAL_NONE)
         wfa_call_error (self, WFA_E_UNAUTHENTICATED, "as", NULL, -1);
     else {
-        char detail [WFA_PRINCIPAL_MAX + 64];
-        wfa_principal_format (&self->principal, detail, sizeof detail);
-        strcat (detail, ": acts for no employee / bukan pegawai");
+        char principal [WFA_PRINCIPAL_MAX], detail [WFA_PRINCIPAL_MAX + 64];
+        wfa_principal_format (&self->principal, principal, sizeof principal);
+        wfa_text_format (WFA_T_DETAIL_NO_EMPLOYEE, wfa_call_lang (self), detail, sizeof detail, principal);
         wfa_call_error (self, WFA_E_FORBIDDEN, "as", detail, -1);
     }
     return self->actor;
@@ -376,9 +376,7 @@ wfa_call_check_as (wfa_call_t *self)
             && memcmp (as->via.str.ptr, self->principal.nip, as->via.str.size) == 0;
     if (own)
         return 0;
-    wfa_call_error (self, WFA_E_FORBIDDEN, "as",
-                    "as: only the gateway acts for others / hanya gateway yang bertindak atas "
-                    "nama orang lain", -1);
+    wfa_call_error (self, WFA_E_FORBIDDEN, "as", wfa_text (WFA_T_DETAIL_ONLY_GATEWAY, wfa_call_lang (self)), -1);
     self->actor_asked = true;       //  Said once: the actor stays unknown
     return -1;
 }

@@ -341,6 +341,15 @@ static const char *s_texts [WFA_T_COUNT][2] = {
         "mis. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)",
         "no longer read: the dates of Ramadan now go in the pemda calendar (CALENDAR.SET, "
         "kind ramadan, e.g. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)" },
+    [WFA_T_DETAIL_ANOTHER_PEMDA] = { "pemda lain", "another pemda" },
+    [WFA_T_DETAIL_ON_RECORD_ELSEWHERE] = { "terdaftar di pemda lain", "on record in another pemda" },
+    [WFA_T_DETAIL_OWN_ROLES] = { "peran sendiri", "your own roles" },
+    [WFA_T_DETAIL_YOURSELF] = { "diri sendiri", "yourself" },
+    [WFA_T_DETAIL_DUPLICATE_NIP] = { "NIP ganda dalam batch", "duplicate NIP in batch" },
+    [WFA_T_DETAIL_NO_EMPLOYEE] = { "%s: bukan pegawai", "%s: acts for no employee" },
+    [WFA_T_DETAIL_ONLY_GATEWAY] = {
+        "as: hanya gateway yang bertindak atas nama orang lain",
+        "as: only the gateway acts for others" },
     [WFA_T_NOTICE_PENDING] = {
         "Pengajuan %s dari %s (%s) menunggu keputusan Anda",
         "Request %s from %s (%s) awaits your decision" },

@@ -132,6 +132,14 @@ typedef enum {
     //  The articles and moves those details cite
     WFA_T_LEGAL_WEEKLY_LOCATION_DAYS,
     WFA_T_RETIRED_RAMADAN,
+    //  Details of a refusal, in the caller's language
+    WFA_T_DETAIL_ANOTHER_PEMDA,
+    WFA_T_DETAIL_ON_RECORD_ELSEWHERE,
+    WFA_T_DETAIL_OWN_ROLES,
+    WFA_T_DETAIL_YOURSELF,
+    WFA_T_DETAIL_DUPLICATE_NIP,
+    WFA_T_DETAIL_NO_EMPLOYEE,           //  %s principal
+    WFA_T_DETAIL_ONLY_GATEWAY,
     //  Inbox notices (notifications)
     WFA_T_NOTICE_PENDING,               //  %s request, %s name, %s nip
     WFA_T_NOTICE_REMINDER,              //  %s request, %s nip

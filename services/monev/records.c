@@ -373,7 +373,7 @@ monev_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
     ||  wfa_store_call_pemda (call, redis, "nip", nip, nip_pemda, sizeof nip_pemda))
         return;
     if (!streq (nip_pemda, context.pemda)) {
-        wfa_call_error (call, WFA_E_FORBIDDEN, "as", "another pemda / pemda lain", -1);
+        wfa_call_error (call, WFA_E_FORBIDDEN, "as", wfa_text (WFA_T_DETAIL_ANOTHER_PEMDA, wfa_call_lang (call)), -1);
         return;
     }
     char at [24], ttl [24], today [11];
@@ -588,7 +588,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
             wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
         else
         if (found == 0 && !streq (pemda, actor.pemda))
-            wfa_call_error (call, WFA_E_FORBIDDEN, "nip", "another pemda / pemda lain", (int) item_nbr);
+            wfa_call_error (call, WFA_E_FORBIDDEN, "nip", wfa_text (WFA_T_DETAIL_ANOTHER_PEMDA, wfa_call_lang (call)), (int) item_nbr);
         free (text);
     }
     if (wfa_call_failed (call)) {

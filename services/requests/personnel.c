@@ -125,13 +125,15 @@ s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor
         }
         if (found == 0 && !streq (old_pemda, employee->pemda)) {
             wfa_call_error (call, WFA_E_FORBIDDEN, "nip",
-                            "on record in another pemda / terdaftar di pemda lain", index);
+                            wfa_text (WFA_T_DETAIL_ON_RECORD_ELSEWHERE, wfa_call_lang (call)), index);
             continue;
         }
         char roles [256] = "", supervisor [24] = "";
         if (found == 0) {
-            redisReply *stored = wfa_redis_command (redis, "HMGET wfa:{%s}:emp:%s roles supervisor_nip",
-                                                    employee->pemda, employee->nip);
+            char employee_key [WFA_KEY_MAX];
+            redisReply *stored = wfa_redis_command (redis, "HMGET %s roles supervisor_nip",
+                                                    wfa_store_key (employee_key, sizeof employee_key,
+                                                                   employee->pemda, "emp:%s", employee->nip));
             if (wfa_call_redis_down (call, stored))
                 return;
             if (stored->type == REDIS_REPLY_ARRAY && stored->elements == 2) {
@@ -148,13 +150,13 @@ s_import_allowed (wfa_call_t *call, wfa_redis_t *redis, const wfa_actor_t *actor
                   || s_same_roles (employee->roles, "pegawai;atasan") || s_same_roles (employee->roles, "atasan");
         //  (an integrator account is no person: it has no roles or team of its own)
         if (*actor->nip && streq (employee->nip, actor->nip) && !same)
-            wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "your own roles / peran sendiri", index);
+            wfa_call_error (call, WFA_E_FORBIDDEN, "roles", wfa_text (WFA_T_DETAIL_OWN_ROLES, wfa_call_lang (call)), index);
         else
         if (!admin && !same && (found == 0 || !plain))
             wfa_call_error (call, WFA_E_FORBIDDEN, "roles", "only an admin_pemda grants roles", index);
         if (*actor->nip && employee->supervisor_nip && streq (employee->supervisor_nip, actor->nip)
         &&  !streq (supervisor, actor->nip))
-            wfa_call_error (call, WFA_E_FORBIDDEN, "supervisor_nip", "yourself / diri sendiri", index);
+            wfa_call_error (call, WFA_E_FORBIDDEN, "supervisor_nip", wfa_text (WFA_T_DETAIL_YOURSELF, wfa_call_lang (call)), index);
     }
 }
 
@@ -198,7 +200,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         if (moved && !operator) {
             //  Another import moved this NIP in since the check: refused
             wfa_call_error (call, WFA_E_FORBIDDEN, "nip",
-                            "on record in another pemda / terdaftar di pemda lain", (int) row_nbr);
+                            wfa_text (WFA_T_DETAIL_ON_RECORD_ELSEWHERE, wfa_call_lang (call)), (int) row_nbr);
             return;
         }
         if (moved) {
@@ -310,7 +312,7 @@ personnel_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
             continue;
         if (wfa_employee_validate (employee, s_row_problem, &import) == 0) {
             if (zhash_insert (seen, employee->nip, employee) != 0)
-                wfa_call_error (call, WFA_E_BAD_VALUE, "nip", "NIP ganda dalam batch / duplicate NIP in batch",
+                wfa_call_error (call, WFA_E_BAD_VALUE, "nip", wfa_text (WFA_T_DETAIL_DUPLICATE_NIP, wfa_call_lang (call)),
                                 (int) row_nbr);
         }
     }

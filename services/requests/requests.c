@@ -157,7 +157,7 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char again_pemda [16];
     if (resubmit && again && *pemda && wfa_store_pemda_of_request (again, again_pemda, sizeof again_pemda) == 0
     &&  !streq (again_pemda, pemda))
-        wfa_call_error (call, WFA_E_FORBIDDEN, "request_id", "another pemda / pemda lain", -1);
+        wfa_call_error (call, WFA_E_FORBIDDEN, "request_id", wfa_text (WFA_T_DETAIL_ANOTHER_PEMDA, wfa_call_lang (call)), -1);
     redisReply *context = NULL;
     wfa_policy_t *policy = NULL;
     char prefix [WFA_PREFIX_MAX], policy_version [24] = "0";

@@ -223,10 +223,13 @@ settings_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *pemda = settings_pemda_read (call, redis, WFA_ACT_SETTINGS_READ);
     if (!pemda)
         return;
-    redisReply *reply = wfa_redis_command (redis, "HGETALL wfa:{%s}:calendar", pemda);
+    char calendar_key [WFA_KEY_MAX], ramadan_key [WFA_KEY_MAX];
+    redisReply *reply = wfa_redis_command (redis, "HGETALL %s",
+                                           wfa_store_key (calendar_key, sizeof calendar_key, pemda, "calendar"));
     if (wfa_call_redis_down (call, reply))
         return;
-    redisReply *ramadan = wfa_redis_command (redis, "HGETALL wfa:{%s}:ramadan", pemda);
+    redisReply *ramadan = wfa_redis_command (redis, "HGETALL %s",
+                                             wfa_store_key (ramadan_key, sizeof ramadan_key, pemda, "ramadan"));
     if (wfa_call_redis_down (call, ramadan)) {
         freeReplyObject (reply);
         return;

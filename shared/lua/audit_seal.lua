@@ -8,19 +8,21 @@
 -- ARGV[1]  a msgpack map: instance (the lease holder), lease_ms, count
 --          (entries to hand out), sealed (how many entries the new seals
 --          follow; absent when none), seals (an array)
--- Returns  {'busy'} while another instance holds the lease;
---          {'moved', sealed} when the seals do not follow (nothing written);
+-- Returns  the one reply shape of every step (lib/workflow.lua):
+--          {'err', 'BUSY', holder} while another instance holds the lease;
+--          {'err', 'MOVED', sealed} when the seals do not follow (nothing
+--          written: another sealer was here);
 --          {'ok', sealed, the last seal or '', the last sealed entry or '',
 --           the next entries...}
 local lease, seals, log = KEYS[2], KEYS[3], KEYS[4]
 local a = cmsgpack.unpack(ARGV[1])
 local holder = redis.call('GET', lease)
-if holder and holder ~= a.instance then return {'busy'} end
+if holder and holder ~= a.instance then return {'err', 'BUSY', holder} end
 redis.call('SET', lease, a.instance, 'PX', a.lease_ms)
 local sealed = redis.call('LLEN', seals)
 if a.sealed then
     local new = a.seals or {}
-    if sealed ~= tonumber(a.sealed) then return {'moved', sealed} end
+    if sealed ~= tonumber(a.sealed) then return {'err', 'MOVED', tostring(sealed)} end
     if #new > 0 then redis.call('RPUSH', seals, unpack(new)) end
     sealed = sealed + #new
 end
