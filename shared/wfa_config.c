@@ -41,6 +41,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "append-only file the audit chain heads are anchored in, outside Redis" },
     [WFA_CFG_AUDIT_ANCHOR_MS] = { "audit-anchor-ms", "WFA_AUDIT_ANCHOR_MS", "60000",
         "ms between two anchors of a pemda's audit seal (only when it moved)" },
+    [WFA_CFG_LIBRARY_CHECK_MS] = { "library-check-ms", "WFA_LIBRARY_CHECK_MS", "10000",
+        "ms between two checks that the Lua library in Redis is this build's, word for word" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -25,6 +25,7 @@ typedef enum {
     WFA_CFG_REDIS_PASSWORD_FILE,//  File holding that user's password
     WFA_CFG_AUDIT_ANCHORS,      //  Append-only file the audit chain heads are anchored in
     WFA_CFG_AUDIT_ANCHOR_MS,    //  How often the audit seals are anchored there
+    WFA_CFG_LIBRARY_CHECK_MS,   //  How often a connection checks the Lua library is its own
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

@@ -21,7 +21,7 @@ struct _wfa_redis_t {
     int port;                   //  Redis port
     int timeout_ms;             //  Connect and command timeout
     redisContext *context;      //  NULL while disconnected
-    zhash_t *libraries;         //  Library name -> version, checked loaded on this connection
+    zhash_t *libraries;         //  Library name -> when (zclock_mono) its code was checked
     uint64_t connects;          //  Successful connects
     int64_t next_try_ms;        //  No reconnect attempt before this (zclock_mono)
     bool sign_in_refused;       //  The last AUTH was refused (logged once)
@@ -312,25 +312,76 @@ wfa_redis_is_error (const redisReply *reply, const char *prefix)
         && strncmp (reply->str, prefix, strlen (prefix)) == 0;
 }
 
-//  Make sure a library is loaded, in this version, on this connection:
-//  asked once (NAME_version), loaded when missing or another version. Every
-//  service ships the same text, so whichever loads it first loads it for all.
-//  Returns 0 when it is there; -1 when Redis cannot be reached or refuses it.
+//  The code of library name as Redis holds it (FUNCTION LIST ... WITHCODE):
+//  0 and *code (within reply, which the caller frees) when loaded, 1 when
+//  not loaded, -1 when Redis cannot be reached or answers otherwise.
+static int
+s_library_code (wfa_redis_t *self, const char *name, redisReply **reply, const redisReply **code)
+{
+    const char *list [] = { "FUNCTION", "LIST", "LIBRARYNAME", name, "WITHCODE" };
+    *reply = wfa_redis_argv (self, 5, list, NULL);
+    *code = NULL;
+    if (!*reply || (*reply)->type != REDIS_REPLY_ARRAY)
+        return -1;
+    //  LIBRARYNAME is a pattern: take the library of exactly this name
+    for (size_t lib_nbr = 0; lib_nbr < (*reply)->elements; lib_nbr++) {
+        const redisReply *fields = (*reply)->element [lib_nbr];
+        if (fields->type != REDIS_REPLY_ARRAY)
+            continue;
+        const redisReply *lib_name = NULL, *lib_code = NULL;
+        for (size_t field_nbr = 0; field_nbr + 1 < fields->elements; field_nbr += 2) {
+            const redisReply *key = fields->element [field_nbr];
+            if (key->type != REDIS_REPLY_STRING)
+                continue;
+            if (streq (key->str, "library_name"))
+                lib_name = fields->element [field_nbr + 1];
+            else
+            if (streq (key->str, "library_code"))
+                lib_code = fields->element [field_nbr + 1];
+        }
+        if (lib_name && lib_name->type == REDIS_REPLY_STRING && streq (lib_name->str, name)
+        &&  lib_code && lib_code->type == REDIS_REPLY_STRING) {
+            *code = lib_code;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+//  Make sure a library is loaded, word for word this build's, on this
+//  connection: its code is compared with ours at the first call and again
+//  every WFA_LIBRARY_CHECK_MS; missing, it is loaded; different (another
+//  version, or code someone else put there: every service may load it), it
+//  is loaded again, logged and counted (wfa_redis_library_replaced_total).
+//  The check compares the code, not what the library says of itself, so a
+//  replacement cannot pass by answering our version. Returns 0 when it is
+//  there; -1 when Redis cannot be reached or refuses it.
 static int
 s_library_ready (wfa_redis_t *self, const wfa_lua_library_t *library)
 {
-    if (zhash_lookup (self->libraries, library->name))
+    const char *checked = (const char *) zhash_lookup (self->libraries, library->name);
+    int64_t now = zclock_mono ();
+    if (checked && now - atoll (checked) < wfa_config_int (WFA_CFG_LIBRARY_CHECK_MS))
         return 0;
-    char version_function [64];
-    snprintf (version_function, sizeof version_function, "%s_version", library->name);
-    const char *ask [] = { "FCALL_RO", version_function, "0" };
-    redisReply *reply = wfa_redis_argv (self, 3, ask, NULL);
-    if (!reply)
+    redisReply *reply = NULL;
+    const redisReply *code = NULL;
+    int found = s_library_code (self, library->name, &reply, &code);
+    if (found < 0) {
+        if (reply)
+            freeReplyObject (reply);
         return -1;
-    bool current = reply->type == REDIS_REPLY_STRING && streq (reply->str, library->version);
-    if (reply->type == REDIS_REPLY_STRING && !current)
-        wfa_log ("W", "Lua library %s %s in Redis replaced by %s", library->name, reply->str,
-                 library->version);
+    }
+    size_t size = strlen (library->source);
+    bool current = found == 0 && code->len == size && memcmp (code->str, library->source, size) == 0;
+    if (found == 0 && !current) {
+        wfa_log ("E", "Lua library %s in Redis is not this build's code (another version, or "
+                 "replaced by someone else): loading ours, version %s", library->name, library->version);
+        wfa_prom_t *prom = wfa_prom ();
+        wfa_prom_declare (prom, "wfa_redis_library_replaced_total", WFA_PROM_COUNTER,
+                          "Times this process found the Lua library in Redis not word for word "
+                          "its own and loaded its own again.", "library", NULL, 0);
+        wfa_prom_add (prom, "wfa_redis_library_replaced_total", 1, library->name, NULL);
+    }
     freeReplyObject (reply);
     if (!current) {
         const char *load [] = { "FUNCTION", "LOAD", "REPLACE", library->source };
@@ -345,7 +396,9 @@ s_library_ready (wfa_redis_t *self, const wfa_lua_library_t *library)
         if (!current)
             return -1;
     }
-    zhash_insert (self->libraries, library->name, (void *) library->version);
+    char when [24];
+    snprintf (when, sizeof when, "%" PRId64, now);
+    zhash_update (self->libraries, library->name, when);
     return 0;
 }
 
@@ -487,6 +540,26 @@ wfa_redis_test (bool verbose)
     freeReplyObject (reply);
     reply = wfa_redis_command (redis, "FCALL_RO wfatest_version 0");
     assert (reply && reply->type == REDIS_REPLY_STRING && streq (reply->str, "v2"));
+    freeReplyObject (reply);
+    //  Code put there by someone else that answers our version: found at the
+    //  next check (here: every call), loaded over, counted
+    wfa_config_set (WFA_CFG_LIBRARY_CHECK_MS, "0");
+    const char *forged [] = { "FUNCTION", "LOAD", "REPLACE", "#!lua name=wfatest\n"
+        "redis.register_function{function_name = 'add', callback = function(KEYS, ARGV)\n"
+        "    return redis.call('INCRBY', KEYS[1], ARGV[1] * 100) end}\n"
+        "redis.register_function{function_name = 'wfatest_version', flags = {'no-writes'},\n"
+        "    callback = function() return 'v2' end}\n" };
+    reply = wfa_redis_argv (redis, 4, forged, NULL);
+    assert (reply && reply->type == REDIS_REPLY_STRING);
+    freeReplyObject (reply);
+    double replaced = wfa_prom_value (wfa_prom (), "wfa_redis_library_replaced_total", "wfatest", NULL);
+    reply = wfa_redis_fcall (redis, &doubled, 1, 2, argv, NULL);
+    assert (reply && reply->integer == 40);                         //  30 + 5 * 2, not + 500
+    freeReplyObject (reply);
+    assert (wfa_prom_value (wfa_prom (), "wfa_redis_library_replaced_total", "wfatest", NULL)
+            == (replaced > 0? replaced: 0) + 1);
+    wfa_config_set (WFA_CFG_LIBRARY_CHECK_MS, "10000");
+    reply = wfa_redis_command (redis, "DECRBY wfa:test:n 10");
     freeReplyObject (reply);
     reply = wfa_redis_command (redis, "DECRBY wfa:test:n 20");
     freeReplyObject (reply);

@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import time
 import urllib.request
 
 from harness import (BIN, ROOT, SERVICES, Org, System, approve_chain, import_rows, ok, redis_ping,
@@ -376,3 +377,47 @@ def test_the_alert_rules_watch_the_memory_gauges():
         assert "| `%s` | gauge |" % name in documented, name
     for rule in memory:
         assert rule["alert"] in documented, "%s is not in docs/operations.md" % rule["alert"]
+
+
+# ---------------------------------------------------------------- the Lua library
+
+def test_a_library_replaced_with_a_service_password_is_put_back():
+    """Every service may load the Lua library, so a stolen service password could replace the
+    code the others run. The replacement here answers the right version (wfa_version), so only
+    a comparison of the code finds it: within the check interval (WFA_LIBRARY_CHECK_MS) the
+    services load their own over it, log it and count it. Twice: the second time every
+    connection has long made its first call, so only the periodic check can find it."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=3)
+    with System(verbose=False, extra_env={"WFA_LIBRARY_CHECK_MS": "500"}) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        ok(client.call("REQUEST.SUBMIT", submit_body(org.staff[0]["nip"], workdays(1), "before")))
+        ours = open(os.path.join(ROOT, "build", "gen", "lua", "wfa.lua")).read()
+        version = system.redis("FCALL_RO", "wfa_version", "0").strip()
+        marker = "redis.register_function{function_name = 'submit', flags = {},\n" \
+                 "callback = function(KEYS, ARGV)\n"
+        assert marker in ours
+        forged = ours.replace(marker, marker + "do return {'err', 'FORBIDDEN', 'forged'} end\n")
+        stream = "wfa:{%s}:events" % org.pemda
+        for round_nbr, employee in enumerate(org.staff[1:]):
+            # Every consumer has taken every event (so each connection made its calls), and
+            # more than one check interval has passed
+            wait_until("the outbox delivered", lambda: "pending\n0\n" in system.redis(
+                "XINFO", "GROUPS", stream) and "lag\n1\n" not in system.redis("XINFO", "GROUPS", stream), 15)
+            time.sleep(1.5)
+            assert cli(system, "FUNCTION", "LOAD", "REPLACE", forged, user="notifications") == "wfa"
+            assert system.redis("FCALL_RO", "wfa_version", "0").strip() == version
+
+            def submitted():
+                reply = client.call("REQUEST.SUBMIT", submit_body(employee["nip"], workdays(1),
+                                                                  "after-%d" % round_nbr))
+                return reply if reply["status"] == "ok" else None
+            reply = wait_until("the services to load their own library over the forged one",
+                               submitted, 15)
+            assert reply["state"] == "pending", reply
+            code = system.redis("FUNCTION", "LIST", "LIBRARYNAME", "wfa", "WITHCODE")
+            assert "forged" not in code and marker in code
+            assert wait_until("the replacement counted", lambda: sum(
+                metric(system, service, "wfa_redis_library_replaced_total") or 0
+                for service in SERVICES) >= round_nbr + 1, 10)
+        assert any("is not this build's code" in system.log_text(service) for service in SERVICES)
