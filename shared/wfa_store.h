@@ -24,7 +24,7 @@ char *wfa_store_prefix (const char *pemda, char *buf, size_t size);
 //  the printf-formatted rest, e.g. wfa_store_key (buf, sizeof buf, "35.08",
 //  "emp:%s", nip). Returns buf. Pass the result as an argument (%s, or in an
 //  argv), never as a format.
-#define WFA_KEY_MAX 160
+#define WFA_KEY_MAX 256
 char *wfa_store_key (char *buf, size_t size, const char *pemda, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
