@@ -5,13 +5,17 @@
     with the command prefixes their route table serves. The broker has no
     table of services of its own: a call goes, round robin, to the next
     live worker of the service that announced the longest prefix of its
-    command. A prefix belongs to the first service that announced it; a
-    READY claiming one of another service's is refused. A worker silent
-    for three seconds is forgotten, its service's prefixes are not: a call
-    the broker cannot place gets SERVICE_UNAVAILABLE at once, a command
-    nobody announced UNKNOWN_COMMAND (SERVICE_UNAVAILABLE in the first
-    three seconds after a start, until every service with a key has
-    announced itself: a client then retries rather than fails).
+    command. A prefix belongs to the first service that announced it, for
+    as long as the broker runs; a READY claiming one of another service's
+    is refused, and so is one that would take a service past
+    S_SERVICE_PREFIXES_MAX prefixes or the broker past S_OWNERS_MAX, so
+    the table stays small whatever a key announces. A worker silent for
+    three seconds is forgotten, its service's prefixes are not: a call the
+    broker cannot place gets SERVICE_UNAVAILABLE at once. A command nobody
+    announced gets SERVICE_UNAVAILABLE too while some service with a
+    trusted key has not announced itself since the broker started (it may
+    be that service's, down or not heard yet: a client retries), and
+    UNKNOWN_COMMAND once every one has (then nobody serves it).
 
     Both ports are CURVE servers (Ironhouse): the ZAP handler admits only
     the certificates in WFA_KEYS/trusted, and each connection carries the
@@ -30,6 +34,8 @@
 
 #define S_WORKER_TTL_MS 3000
 #define S_PREFIXES_MAX 32       //  Prefixes one READY may announce
+#define S_SERVICE_PREFIXES_MAX 32   //  Prefixes one service may own in all
+#define S_OWNERS_MAX 256        //  Prefixes all services may own in all
 //  Calls in flight the broker remembers; a call older than the last
 //  S_SLOTS calls has long been retried by its client, so its slot is reused
 #define S_SLOTS 65536
@@ -55,7 +61,6 @@ typedef struct {
     zhash_t *workers;           //  Identity (hex) -> s_worker_t
     zhash_t *rings;             //  Service -> zlist of identities (hex), round robin
     zhash_t *owners;            //  Command prefix -> the service that announced it
-    int64_t started;            //  zclock_mono at start
     zlist_t *keyed;             //  The services with a trusted key (wfa_keys_services)
     int64_t next_refusal_log;   //  Refused READYs are logged once per 10 s
     uint64_t routed;            //  Calls routed
@@ -114,13 +119,12 @@ s_route_label (s_broker_t *self, const char *command)
     return service? service: "none";
 }
 
-//  Whether the broker may not have heard every service yet: in its first
-//  S_WORKER_TTL_MS, until each service with a trusted key has announced.
+//  Whether some service with a trusted key has not announced itself since
+//  the broker started: a command nobody announced may then be its (it is
+//  down, or not heard yet), so the broker cannot call the command unknown.
 static bool
-s_starting (s_broker_t *self)
+s_unheard (s_broker_t *self)
 {
-    if (zclock_mono () - self->started >= S_WORKER_TTL_MS)
-        return false;
     for (char *name = (char *) zlist_first (self->keyed); name; name = (char *) zlist_next (self->keyed))
         if (!zhash_lookup (self->rings, name))
             return true;
@@ -156,7 +160,9 @@ static const wfa_prom_family_t s_metrics [] = {
     { "wfa_broker_refused_total", WFA_PROM_COUNTER, "reason",
       "Messages the broker refused for who sent them, by reason: client_key (a key that is no "
       "client's: a service's, or none), worker_key (a READY whose key is not that service's), "
-      "prefix_taken (a READY announcing a command prefix another service announced), revoked "
+      "prefix_taken (a READY announcing a command prefix another service announced), "
+      "too_many_prefixes (a READY whose new prefixes would take its service past 32 or the broker "
+      "past 256), revoked "
       "(a key revoked since its connection opened), stray_reply (a reply from a worker the "
       "call did not go to, or to a call no longer in flight)." },
     { "wfa_broker_workers", WFA_PROM_GAUGE, "route",
@@ -169,8 +175,8 @@ s_declare_metrics (void)
 {
     wfa_prom_t *prom = wfa_prom ();
     wfa_prom_declare_all (prom, s_metrics);
-    const char *reasons [] = { "client_key", "worker_key", "prefix_taken", "revoked", "stray_reply",
-                               NULL };
+    const char *reasons [] = { "client_key", "worker_key", "prefix_taken", "too_many_prefixes",
+                               "revoked", "stray_reply", NULL };
     for (int reason_nbr = 0; reasons [reason_nbr]; reason_nbr++)
         wfa_prom_add (prom, "wfa_broker_refused_total", 0, reasons [reason_nbr], NULL);
 }
@@ -192,8 +198,8 @@ s_declare_service (const char *service)
     wfa_prom_set (prom, "wfa_broker_workers", 0, service, NULL);
 }
 
-//  A worker said READY with its prefixes (ownership moves): remember or
-//  refresh it.
+//  A worker said READY with its prefixes (the worker keeps the list, the
+//  caller's pointer is nulled): remember or refresh it.
 static void
 s_worker_ready (s_broker_t *self, zframe_t *identity, const char *service, const char *instance,
                 zlist_t **prefixes_p)
@@ -265,29 +271,56 @@ s_ready_prefixes (zmsg_t *msg)
     return prefixes;
 }
 
+//  Refuse a READY for reason: counted, and logged once per 10 s.
+static void
+s_refuse_ready (s_broker_t *self, const char *reason, const char *instance, const char *service,
+                const char *why)
+{
+    s_refuse (reason);
+    if (zclock_mono () >= self->next_refusal_log) {
+        wfa_log ("W", "worker %s (%s) refused: %s", instance, service, why);
+        self->next_refusal_log = zclock_mono () + 10000;
+    }
+}
+
 //  Whether service may serve every prefix it announced: none overlaps a
 //  prefix of another service (equal to it, or one the start of the other:
-//  "REQUEST." and "REQUEST.EXPORT."), so no service takes another's calls.
-//  Refusals are counted, and logged once per 10 s.
+//  "REQUEST." and "REQUEST.EXPORT."), so no service takes another's calls;
+//  and those it does not own yet keep it within S_SERVICE_PREFIXES_MAX and
+//  the broker within S_OWNERS_MAX, so no key can grow the table (and the
+//  scans of it) without end.
 static bool
 s_worker_claims (s_broker_t *self, const char *service, const char *instance, zlist_t *prefixes)
 {
+    size_t owned = 0;
+    for (const char *owner = (const char *) zhash_first (self->owners); owner;
+         owner = (const char *) zhash_next (self->owners))
+        if (streq (owner, service))
+            owned++;
+    size_t fresh = 0;
+    char why [3 * WFA_COMMAND_MAX + 64];
     for (char *prefix = (char *) zlist_first (prefixes); prefix;
-         prefix = (char *) zlist_next (prefixes))
+         prefix = (char *) zlist_next (prefixes)) {
+        if (!zhash_lookup (self->owners, prefix))
+            fresh++;
         for (const char *owner = (const char *) zhash_first (self->owners); owner;
              owner = (const char *) zhash_next (self->owners)) {
             const char *taken = zhash_cursor (self->owners);
             size_t shorter = MIN (strlen (prefix), strlen (taken));
             if (streq (owner, service) || strncmp (prefix, taken, shorter) != 0)
                 continue;
-            s_refuse ("prefix_taken");
-            if (zclock_mono () >= self->next_refusal_log) {
-                wfa_log ("W", "worker %s (%s) refused: %s overlaps %s, served by %s", instance,
-                         service, prefix, taken, owner);
-                self->next_refusal_log = zclock_mono () + 10000;
-            }
+            snprintf (why, sizeof why, "%s overlaps %s, served by %s", prefix, taken, owner);
+            s_refuse_ready (self, "prefix_taken", instance, service, why);
             return false;
         }
+    }
+    if (owned + fresh > S_SERVICE_PREFIXES_MAX || zhash_size (self->owners) + fresh > S_OWNERS_MAX) {
+        snprintf (why, sizeof why, "%zu new prefixes, its service owns %zu (at most %d), "
+                  "all services %zu (at most %d)", fresh, owned, S_SERVICE_PREFIXES_MAX,
+                  zhash_size (self->owners), S_OWNERS_MAX);
+        s_refuse_ready (self, "too_many_prefixes", instance, service, why);
+        return false;
+    }
     return true;
 }
 
@@ -498,10 +531,9 @@ s_client_message (s_broker_t *self, zmsg_t *msg)
         //  The principal as the broker understood it, never the raw metadata
         char text [WFA_PRINCIPAL_MAX];
         wfa_principal_format (&principal, text, sizeof text);
-        //  Just started, the broker cannot tell an unknown command from one
-        //  whose workers have not announced themselves yet
+        //  While a keyed service is unheard, an unclaimed command may be its
         if (!service)
-            s_reply_error (self, &client, command, body, s_starting (self)?
+            s_reply_error (self, &client, command, body, s_unheard (self)?
                            WFA_E_SERVICE_UNAVAILABLE: WFA_E_UNKNOWN_COMMAND, command);
         else
         if (!s_route (self, service, prefix, client, text, command, body))
@@ -688,7 +720,6 @@ main (int argc, char *argv [])
     self.workers = zhash_new ();
     self.rings = zhash_new ();
     self.owners = zhash_new ();
-    self.started = zclock_mono ();
     self.keyed = wfa_keys_services (keys);
     zloop_t *loop = zloop_new ();
     zloop_reader (loop, self.frontend, s_on_message, &self);
