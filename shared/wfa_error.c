@@ -370,6 +370,37 @@ static const char *s_texts [WFA_T_COUNT][2] = {
     [WFA_T_OUTCOME_RETURNED] = { "dikembalikan untuk diperbaiki", "returned for revision" },
     [WFA_T_OUTCOME_REVOKED] = { "dicabut", "revoked" },
     [WFA_T_OUTCOME_EXPIRED] = { "kedaluwarsa tanpa keputusan", "expired undecided" },
+    [WFA_T_NOTICE_NO_APPROVER] = {
+        "Pengajuan %s dari %s (%s) menunggu: tidak ada pemegang peran %s yang dapat memutuskan tahap %d",
+        "Request %s from %s (%s) waits: nobody on record holds %s to decide step %d" },
+    [WFA_T_NOTICE_NO_APPROVER_OPD] = {
+        "Pengajuan %s dari %s (%s) menunggu: tidak ada pemegang peran %s of %s yang dapat memutuskan "
+        "tahap %d",
+        "Request %s from %s (%s) waits: nobody on record holds %s of %s to decide step %d" },
+    [WFA_T_NOTICE_REPORT_SUBMITTED] = {
+        "Laporan kinerja harian %s dari %s menunggu verifikasi Anda",
+        "The daily report of %s from %s awaits your verification" },
+    [WFA_T_NOTICE_REPORT_VERIFIED] = {
+        "Laporan kinerja harian %s %s oleh %s%s%s",
+        "Your daily report of %s was %s by %s%s%s" },
+    [WFA_T_OUTCOME_ACCEPTED] = { "diterima", "accepted" },
+    [WFA_T_NOTICE_REPORT_REMINDER] = {
+        "Pengingat: laporan kinerja harian %s belum dikirim",
+        "Reminder: the daily report of %s has not been sent" },
+    [WFA_T_NOTICE_FLAGGED] = {
+        "Pegawai %s (%s) di bawah tolok ukur monev %d minggu berturut-turut (%s)",
+        "Employee %s (%s) stayed below the monev benchmarks for %d weeks running (%s)" },
+    [WFA_T_NOTICE_SUSPENDED] = {
+        "; kerja fleksibel ditangguhkan sampai %s",
+        "; flexible work suspended until %s" },
+    [WFA_T_NOTICE_LIFTED] = {
+        "Penangguhan kerja fleksibel Anda telah berakhir",
+        "Your suspension from flexible work has ended" },
+    [WFA_T_NOTICE_UNILATERAL] = {
+        "Pegawai %s (%s) bekerja fleksibel tanpa persetujuan pada %s (%s)",
+        "Employee %s (%s) worked flexibly without approval on %s (%s)" },
+    [WFA_T_REFUSED_CHECKIN] = { "check-in ditolak", "check-in refused" },
+    [WFA_T_REFUSED_REPORT] = { "laporan harian ditolak", "daily report refused" },
 };
 
 //  The template of a text in a language.

@@ -151,6 +151,19 @@ typedef enum {
     WFA_T_OUTCOME_RETURNED,
     WFA_T_OUTCOME_REVOKED,
     WFA_T_OUTCOME_EXPIRED,
+    WFA_T_NOTICE_NO_APPROVER,           //  %s request, %s name, %s nip, %s role, %d step
+    WFA_T_NOTICE_NO_APPROVER_OPD,       //  %s request, %s name, %s nip, %s role, %s opd, %d step
+    //  Monev notices (notifications, from wfa-monev's events)
+    WFA_T_NOTICE_REPORT_SUBMITTED,      //  %s date, %s nip
+    WFA_T_NOTICE_REPORT_VERIFIED,       //  %s date, %s outcome, %s by, %s ": ", %s note
+    WFA_T_OUTCOME_ACCEPTED,
+    WFA_T_NOTICE_REPORT_REMINDER,       //  %s date
+    WFA_T_NOTICE_FLAGGED,               //  %s name, %s nip, %d weeks, %s week
+    WFA_T_NOTICE_SUSPENDED,             //  %s until (follows a flag)
+    WFA_T_NOTICE_LIFTED,
+    WFA_T_NOTICE_UNILATERAL,            //  %s name, %s nip, %s date, %s what was refused
+    WFA_T_REFUSED_CHECKIN,
+    WFA_T_REFUSED_REPORT,
     WFA_T_COUNT
 } wfa_text_t;
 

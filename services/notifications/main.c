@@ -5,7 +5,8 @@
     is past its deadline), request.approved / rejected / returned / revoked /
     expired (the employee is told what happened, with the approval number),
     and the notices that name who to tell and carry their own text
-    (approval.no_approver for the BKD and admin pemda, report.*, monev.*).
+    (approval.no_approver for the BKD and admin pemda, report.*, monev.*),
+    each with the facts its sentence is made of.
     Each becomes an in-app inbox entry whose texts come from the message
     table (wfa_error.c). The entry id is the event id and the write is
     HSETNX (shared/lua/inbox_add.lua), so a redelivered event never makes a
@@ -80,18 +81,88 @@ s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name,
     return 0;
 }
 
-//  Monev notices (report.*, monev.*): the event names who to tell and says
-//  it in both languages.
+//  An int field of the event data (0 if absent).
+static int
+s_int_field (const wfa_event_t *event, const char *name)
+{
+    int64_t value = 0;
+    wfa_mp_int (wfa_mp_get (event->data, name), &value);
+    return value < INT_MIN || value > INT_MAX? 0: (int) value;
+}
+
+//  The sentence of a notice that names who to tell (approval.no_approver,
+//  report.*, monev.*), from its facts, in one language.
+static void
+s_notice_text (const wfa_event_t *event, wfa_lang_t lang, char *text, size_t size)
+{
+    char request_id [64], name [256], nip [32], role [32], opd [64], date [16], by [32];
+    char note [512], week [16], until [16], what [16], suspended [128] = "";
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "name", name, sizeof name);
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "date", date, sizeof date);
+    if (streq (event->type, "approval.no_approver")) {
+        s_field (event, "role", role, sizeof role);
+        s_field (event, "opd", opd, sizeof opd);
+        int step = s_int_field (event, "step");
+        //  A kepala OPD is named with the OPD that has none
+        if (streq (role, "kepala_opd"))
+            wfa_text_format (WFA_T_NOTICE_NO_APPROVER_OPD, lang, text, size, request_id, name, nip,
+                             role, opd, step);
+        else
+            wfa_text_format (WFA_T_NOTICE_NO_APPROVER, lang, text, size, request_id, name, nip, role,
+                             step);
+    }
+    else
+    if (streq (event->type, "report.submitted"))
+        wfa_text_format (WFA_T_NOTICE_REPORT_SUBMITTED, lang, text, size, date, nip);
+    else
+    if (streq (event->type, "report.accepted") || streq (event->type, "report.returned")) {
+        s_field (event, "by", by, sizeof by);
+        s_field (event, "note", note, sizeof note);
+        //  A long note is cut for the inbox line, never inside a character
+        note [wfa_utf8_cut (note, strlen (note), 300)] = 0;
+        wfa_text_t outcome = streq (event->type, "report.accepted")? WFA_T_OUTCOME_ACCEPTED:
+                                                                     WFA_T_OUTCOME_RETURNED;
+        wfa_text_format (WFA_T_NOTICE_REPORT_VERIFIED, lang, text, size, date,
+                         wfa_text (outcome, lang), by, *note? ": ": "", note);
+    }
+    else
+    if (streq (event->type, "report.reminder"))
+        wfa_text_format (WFA_T_NOTICE_REPORT_REMINDER, lang, text, size, date);
+    else
+    if (streq (event->type, "monev.flagged")) {
+        s_field (event, "week", week, sizeof week);
+        if (*s_field (event, "suspended_until", until, sizeof until))
+            wfa_text_format (WFA_T_NOTICE_SUSPENDED, lang, suspended, sizeof suspended, until);
+        wfa_text_format (WFA_T_NOTICE_FLAGGED, lang, text, size, name, nip,
+                         s_int_field (event, "weeks"), week);
+        snprintf (text + strlen (text), size - strlen (text), "%s", suspended);
+    }
+    else
+    if (streq (event->type, "monev.lifted"))
+        wfa_text_format (WFA_T_NOTICE_LIFTED, lang, text, size);
+    else {
+        assert (streq (event->type, "monev.unilateral"));
+        s_field (event, "what", what, sizeof what);
+        wfa_text_format (WFA_T_NOTICE_UNILATERAL, lang, text, size, name, nip, date,
+                         wfa_text (streq (what, "report")? WFA_T_REFUSED_REPORT: WFA_T_REFUSED_CHECKIN,
+                                   lang));
+    }
+}
+
+//  A notice that names who to tell in notify (approval.no_approver,
+//  report.*, monev.*): its facts, said in both languages.
 static int
 s_on_notice (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char text_id [512], text_en [512];
-    s_field (event, "message_id", text_id, sizeof text_id);
-    s_field (event, "message_en", text_en, sizeof text_en);
-    text_id [wfa_utf8_cut (text_id, strlen (text_id), 500)] = 0;
-    text_en [wfa_utf8_cut (text_en, strlen (text_en), 500)] = 0;
-    return s_tell_each (event, redis, "notify", text_id, text_en);
+    char text [2][1024];
+    for (int lang = WFA_LANG_ID; lang <= WFA_LANG_EN; lang++) {
+        s_notice_text (event, (wfa_lang_t) lang, text [lang], sizeof text [lang]);
+        text [lang][wfa_utf8_cut (text [lang], strlen (text [lang]), 500)] = 0;
+    }
+    return s_tell_each (event, redis, "notify", text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
 //  approval.pending: tell the approver.

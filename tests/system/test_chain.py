@@ -181,6 +181,14 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
             wait_until("%s told" % watcher, lambda: any(
                 e["type"] == "approval.no_approver" and e["request_id"] == rid
                 for e in ok(client.call("INBOX.LIST", {"as": watcher}))["entries"]), 15)
+            # The sentences, made by wfa-notifications from the event's facts
+            told = [e for e in ok(client.call("INBOX.LIST", {"as": watcher}))["entries"]
+                    if e["type"] == "approval.no_approver"]
+            assert [(e["message_id"], e["message_en"]) for e in told] == [(
+                "Pengajuan %s dari %s (%s) menunggu: tidak ada pemegang peran kepala_opd of DISDIK "
+                "yang dapat memutuskan tahap 2" % (rid, staff["name"], staff["nip"]),
+                "Request %s from %s (%s) waits: nobody on record holds kepala_opd of DISDIK to "
+                "decide step 2" % (rid, staff["name"], staff["nip"]))], told
         # Not to whoever has no part in it
         assert "no_approver" not in ok(client.call("APPROVAL.LIST", {"as": first["approver"]}))
         figures = ok(client.call("METRICS.GET", {"pemda": org.pemda, "as": org.bkd["nip"]}))

@@ -218,6 +218,12 @@ def test_monev_unilateral_work_is_visible(tmp_path=None):
         texts = sorted(e["message_en"] for e in told(boss))
         assert len(texts) == 3 and sum(alone["nip"] in t for t in texts) == 2, texts
         assert any(waiting["nip"] in t and day in t for t in texts), texts
+        # The sentences, made by wfa-notifications from the event's facts
+        assert sorted((e["message_id"], e["message_en"]) for e in told(boss) if alone["nip"] in e["message_en"]) == [
+            ("Pegawai %s (%s) bekerja fleksibel tanpa persetujuan pada %s (%s)" % (alone["name"], alone["nip"], d, w_id),
+             "Employee %s (%s) worked flexibly without approval on %s (%s)" % (alone["name"], alone["nip"], d, w_en))
+            for d, w_id, w_en in ((day, "check-in ditolak", "check-in refused"),
+                                  (next_day, "laporan harian ditolak", "daily report refused"))], texts
         assert told(allowed["nip"]) == [] and told(alone["nip"]) == [], "the atasan is told, not the employee"
         # (never approved: it expired when its day began)
         assert ok(client.call("REQUEST.GET", {"request_id": pending}))["request"]["state"] != "approved"

@@ -31,9 +31,7 @@ if action == 'remind' then
         if time_has_come and redis.call('HEXISTS', p .. 'mv:rep:' .. nip, today) == 0 and wfa_mv_flex_day(p, nip, today)
         and redis.call('SADD', p .. 'mv:reminded:' .. today, nip) == 1 then
             redis.call('XADD', p .. 'events', '*', 'type', 'report.reminder', 'data', cmsgpack.pack({
-                nip = nip, date = today, notify = {nip}, request_id = '', at = now,
-                message_id = 'Pengingat: laporan kinerja harian ' .. today .. ' belum dikirim',
-                message_en = 'Reminder: the daily report of ' .. today .. ' has not been sent'}))
+                nip = nip, date = today, notify = {nip}, request_id = '', at = now}))
             count = count + 1
         end
     end
@@ -59,9 +57,7 @@ for _, nip in ipairs(redis.call('SMEMBERS', p .. 'mv:suspended')) do
         wfa_audit(p, now, '', 'system', 'system', nip, 'suspension_lifted', 'suspended', 'eligible',
                   'until ' .. (until_ or '?'), policy)
         redis.call('XADD', p .. 'events', '*', 'type', 'monev.lifted', 'data', cmsgpack.pack({
-            nip = nip, notify = {nip}, request_id = '', at = now,
-            message_id = 'Penangguhan kerja fleksibel Anda telah berakhir',
-            message_en = 'Your suspension from flexible work has ended'}))
+            nip = nip, notify = {nip}, request_id = '', at = now}))
         lifted = lifted + 1
     end
 end
@@ -107,23 +103,17 @@ for _, nip in ipairs(people) do
             local why = string.format('%s: %d weeks below (compliance %.0f%% < %d%% or reports %.0f%% < %d%%)',
                                       week, streak, compliance, rules[1], rate, rules[2])
             wfa_audit(p, now, '', 'system', 'system', nip, 'monev_flag', '', '', why, policy)
-            local text_id = string.format('Pegawai %s (%s) di bawah tolok ukur monev %d minggu berturut-turut (%s)',
-                                          e[2] or '', nip, streak, week)
-            local text_en = string.format('Employee %s (%s) stayed below the monev benchmarks for %d weeks running (%s)',
-                                          e[2] or '', nip, streak, week)
             local until_ = rules[4]
             if until_ ~= '' then
                 redis.call('HSET', p .. 'emp:' .. nip, 'suspended_until', until_)
                 redis.call('SADD', p .. 'mv:suspended', nip)
                 wfa_audit(p, now, '', 'system', 'system', nip, 'suspend', 'eligible', 'suspended',
                           'until ' .. until_ .. ': ' .. why, policy)
-                text_id = text_id .. '; kerja fleksibel ditangguhkan sampai ' .. until_
-                text_en = text_en .. '; flexible work suspended until ' .. until_
                 notify[#notify + 1] = nip
             end
             redis.call('XADD', p .. 'events', '*', 'type', 'monev.flagged', 'data', cmsgpack.pack({
-                nip = nip, week = week, notify = notify, request_id = '', at = now,
-                suspended_until = until_, message_id = text_id, message_en = text_en}))
+                nip = nip, name = e[2] or '', week = week, weeks = streak, notify = notify,
+                request_id = '', at = now, suspended_until = until_}))
         end
     end
 end

@@ -161,15 +161,10 @@ local function wfa_open_step(p, id, k, now, actor, dues)
         redis.call('ZADD', p .. 'idx:opd:' .. r.opd .. ':no_approver', tonumber(now), id)
         wfa_audit(p, tonumber(now), id, actor, 'system', '', 'no_approver', 'pending', 'pending',
                   'step ' .. k .. ': no ' .. role .. ' on record', r.policy_version or '0')
-        local what = role
-        if role == 'kepala_opd' then what = role .. ' of ' .. r.opd end
         redis.call('XADD', p .. 'events', '*', 'type', 'approval.no_approver', 'data', cmsgpack.pack({
-            request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, role = role, step = k,
-            steps = #chain, at = tonumber(now), notify = wfa_no_approver_watchers(p, r.nip),
-            message_id = 'Pengajuan ' .. id .. ' dari ' .. (r.name or '') .. ' (' .. r.nip ..
-                ') menunggu: tidak ada pemegang peran ' .. what .. ' yang dapat memutuskan tahap ' .. k,
-            message_en = 'Request ' .. id .. ' from ' .. (r.name or '') .. ' (' .. r.nip ..
-                ') waits: nobody on record holds ' .. what .. ' to decide step ' .. k}))
+            request_id = id, pemda = r.pemda, nip = r.nip, name = r.name or '', opd = r.opd,
+            role = role, step = k, steps = #chain, at = tonumber(now),
+            notify = wfa_no_approver_watchers(p, r.nip)}))
         return 0
     end
     if r.waiting then

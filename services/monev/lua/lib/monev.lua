@@ -184,12 +184,7 @@ local function wfa_mv_unilateral(p, nip, date, at, what)
     wfa_mv_add(p, date, e[1], nip, 'uni', 1)
     local notify = {}
     if e[2] and e[2] ~= '' then notify[1] = e[2] end
-    local words = {checkin = {'check-in ditolak', 'check-in refused'}, report = {'laporan harian ditolak', 'daily report refused'}}
     redis.call('XADD', p .. 'events', '*', 'type', 'monev.unilateral', 'data', cmsgpack.pack({
-        nip = nip, date = date, what = what, opd = e[1], supervisor_nip = e[2] or '', notify = notify,
-        request_id = '', at = tonumber(at),
-        message_id = string.format('Pegawai %s (%s) bekerja fleksibel tanpa persetujuan pada %s (%s)',
-                                   e[3] or '', nip, date, words[what][1]),
-        message_en = string.format('Employee %s (%s) worked flexibly without approval on %s (%s)',
-                                   e[3] or '', nip, date, words[what][2])}))
+        nip = nip, name = e[3] or '', date = date, what = what, opd = e[1],
+        supervisor_nip = e[2] or '', notify = notify, request_id = '', at = tonumber(at)}))
 end
