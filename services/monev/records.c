@@ -131,9 +131,22 @@ monev_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (lat_text, sizeof lat_text, "%.6f", lat);
         snprintf (lon_text, sizeof lon_text, "%.6f", lon);
     }
-    const char *argv [] = { context.prefix, nip, date, in? "in": "out", at, minute, start, grace,
-                            lat_text, lon_text, radius, office_text, key, ttl, ramadan_start, before };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_checkin, 1, 16, argv, NULL);
+    const char *action = in? "in": "out";
+    char checkins_key [WFA_KEY_MAX], employee_key [WFA_KEY_MAX], ramadan_key [WFA_KEY_MAX];
+    char idem_key [WFA_KEY_MAX];
+    const char *keys [] = { context.prefix,
+                            wfa_store_key (checkins_key, sizeof checkins_key, context.pemda, "mv:ci:%s", nip),
+                            wfa_store_key (employee_key, sizeof employee_key, context.pemda, "emp:%s", nip),
+                            wfa_store_key (ramadan_key, sizeof ramadan_key, context.pemda, "ramadan"),
+                            wfa_store_key (idem_key, sizeof idem_key, context.pemda, "idem:checkin:%s:%s:%s",
+                                           nip, action, key) };
+    const char *args [] = { "nip", nip, "date", date, "action", action, "at", at, "minute", minute,
+                            "work_start", start, "grace", grace,
+                            "lat", *lat_text? lat_text: NULL, "lon", *lon_text? lon_text: NULL,
+                            "radius", radius, "offices", office_text, "ttl", ttl,
+                            "ramadan_start", ramadan_start, "before", before };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_monev_checkin, 5, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     const char *value = wfa_store_step_result (call, reply, "as");
     if (value) {
         //  The day recorded (a retry may come a day later): the answer's last field
@@ -331,12 +344,18 @@ monev_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (at, sizeof at, "%" PRId64, context.now);
     snprintf (amount, sizeof amount, "%" PRId64, quantity);
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
-    const char *argv [] = { context.prefix, "submit", nip, date, at, late? "1": "0",
-                            activities->data, amount, key, ttl, context.supervisor };
-    size_t lens [11];
-    for (int arg_nbr = 0; arg_nbr < 11; arg_nbr++)
-        lens [arg_nbr] = arg_nbr == 6? activities->size: strlen (argv [arg_nbr]);
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_report, 1, 11, argv, lens);
+    char reports_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { context.prefix,
+                            wfa_store_key (reports_key, sizeof reports_key, context.pemda, "mv:rep:%s", nip),
+                            wfa_store_key (idem_key, sizeof idem_key, context.pemda, "idem:report:%s:%s:%s",
+                                           nip, date, key) };
+    const char *args [] = { "action", "submit", "nip", nip, "date", date, "at", at, "ttl", ttl,
+                            "late", late? "1": "0", "activities", activities->data, "quantity", amount,
+                            "supervisor", context.supervisor };
+    size_t pair_count = sizeof args / sizeof *args / 2, lens [sizeof args / sizeof *args / 2];
+    for (size_t pair_nbr = 0; pair_nbr < pair_count; pair_nbr++)
+        lens [pair_nbr] = pair_nbr == 6? activities->size: strlen (args [2 * pair_nbr + 1]);
+    redisReply *reply = wfa_store_step (redis, &wfa_script_monev_report, 3, keys, pair_count, args, lens);
     msgpack_sbuffer_free (activities);
     const char *value = wfa_store_step_result (call, reply, "date");
     if (value) {
@@ -380,9 +399,15 @@ monev_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
     snprintf (at, sizeof at, "%" PRId64, context.now);
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     wfa_date_format (context.today, today);
-    const char *argv [] = { context.prefix, "verify", nip, date, at, actor, decision,
-                            note? note: "", key, ttl, today };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_report, 1, 11, argv, NULL);
+    char reports_key [WFA_KEY_MAX], idem_key [WFA_KEY_MAX];
+    const char *keys [] = { context.prefix,
+                            wfa_store_key (reports_key, sizeof reports_key, context.pemda, "mv:rep:%s", nip),
+                            wfa_store_key (idem_key, sizeof idem_key, context.pemda, "idem:verify:%s:%s:%s:%s",
+                                           actor, nip, date, key) };
+    const char *args [] = { "action", "verify", "nip", nip, "date", date, "at", at, "ttl", ttl,
+                            "as", actor, "decision", decision, "note", note? note: "", "today", today };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_monev_report, 3, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     const char *value = wfa_store_step_result (call, reply, "date");
     if (value) {
         wfa_mp_pack_str (wfa_call_reply (call, "nip"), nip);

@@ -197,6 +197,19 @@ def test_reports_and_ekinerja(tmp_path=None, at_end=None, **options):
             "INBOX.LIST", {"as": alice["nip"]}))["entries"]) == 2, 15)
         wait_until("atasan told", lambda: sum(e["type"] == "report.submitted" for e in ok(client.call(
             "INBOX.LIST", {"as": boss}))["entries"]) == 2, 15)
+        # The sentences, made by wfa-notifications from the events' facts
+        d = day.isoformat()
+        heard = sorted((e["type"], e["message_id"], e["message_en"]) for e in ok(client.call(
+            "INBOX.LIST", {"as": alice["nip"]}))["entries"] if e["type"].startswith("report."))
+        assert heard == [
+            ("report.accepted", "Laporan kinerja harian %s diterima oleh %s" % (d, bob["nip"]),
+             "Your daily report of %s was accepted by %s" % (d, bob["nip"])),
+            ("report.returned", "Laporan kinerja harian %s dikembalikan untuk diperbaiki oleh %s: Lengkapi bukti"
+             % (d, boss), "Your daily report of %s was returned for revision by %s: Lengkapi bukti" % (d, boss))], heard
+        assert {(e["message_id"], e["message_en"]) for e in ok(client.call("INBOX.LIST", {"as": boss}))["entries"]
+                if e["type"] == "report.submitted"} == {(
+            "Laporan kinerja harian %s dari %s menunggu verifikasi Anda" % (d, alice["nip"]),
+            "The daily report of %s from %s awaits your verification" % (d, alice["nip"]))}
 
         # e-kinerja: idempotent by the sender's ids, conflicts reported, nothing overwritten
         month = day.isoformat()[:7]

@@ -1,13 +1,16 @@
 #!lua
 -- monev_checkin.lua: check in or out on an approved flexible day, once.
--- KEYS[1]  key prefix of the pemda
--- ARGV     nip, date (the pemda's local day), action ("in"|"out"), at (ms),
---          minute (local minutes since midnight), work_start (minutes),
---          grace (minutes), lat, lon (degrees, "" when not given),
---          radius (m), offices ("LAT,LON;..." in degrees: the OPD's office
---          first, then every office of the pemda), idem_key, idem_ttl,
---          ramadan_start (minutes: the start on a Ramadan day of the calendar),
---          the local day before date (a check-out after a night shift closes it)
+-- KEYS     the pemda's prefix, the employee's check-ins (mv:ci:NIP), the
+--          employee (emp:NIP), the pemda's Ramadan days (ramadan), the
+--          idempotency key (idem:checkin:NIP:ACTION:KEY)
+-- ARGV[1]  a msgpack map: nip, date (the pemda's local day), action
+--          ("in"|"out"), at (ms), minute (local minutes since midnight),
+--          work_start (minutes), grace (minutes), lat, lon (degrees, absent
+--          when not given), radius (m), offices ("LAT,LON;..." in degrees:
+--          the OPD's office first, then every office of the pemda), ttl (of
+--          the idempotency key, s), ramadan_start (minutes: the start on a
+--          Ramadan day of the calendar), before (the local day before date:
+--          a check-out after a night shift closes it)
 -- A check-in refused with NOT_FLEXIBLE_DAY is recorded as unilateral work
 -- (wfa_mv_unilateral: once per employee and day, the atasan told).
 -- Returns  {"ok"|"dup", "STATUS|WHERE|DISTANCE|DATE"} for "in", {"ok"|"dup",
@@ -15,19 +18,18 @@
 --          WHERE: inside | outside | no_location (no coordinates sent) |
 --          no_reference (no home or office on record) | none (no geofence
 --          for the kind); DISTANCE in whole metres, -1 when not measured.
-local p = KEYS[1]
-local nip, date, action, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local minute, start, grace = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local lat, lon, radius, offices = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
-local idem = p .. 'idem:checkin:' .. nip .. ':' .. action .. ':' .. ARGV[12]
+local p, ck, ekey, ramadan, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local a = cmsgpack.unpack(ARGV[1])
+local nip, date, action, at = a.nip, a.date, a.action, a.at
+local minute, start, grace = tonumber(a.minute), tonumber(a.work_start), tonumber(a.grace)
+local lat, lon, radius, offices = tonumber(a.lat), tonumber(a.lon), tonumber(a.radius), a.offices or ''
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 
 -- After a night shift (a schedule that ends before it starts, dated by its start) the
 -- check-out falls on the next local day: it closes the open check-in of the day before
-local ck = p .. 'mv:ci:' .. nip
-if action == 'out' and (ARGV[15] or '') ~= '' and not redis.call('HGET', ck, date) then
-    local before = ARGV[15]
+if action == 'out' and (a.before or '') ~= '' and not redis.call('HGET', ck, date) then
+    local before = a.before
     local prior = wfa_mv_flex_day(p, nip, before)
     local open = redis.call('HGET', ck, before)
     if prior and open and wfa_split_bar(open)[2] == '' then
@@ -53,14 +55,14 @@ if action == 'out' then
     if f[2] ~= '' then return {'err', 'ALREADY_RECORDED', 'check-out ' .. date} end
     f[2] = at
     redis.call('HSET', ck, date, table.concat(f, '|'))
-    redis.call('SET', idem, 'out|' .. date, 'EX', ARGV[13])
+    redis.call('SET', idem, 'out|' .. date, 'EX', a.ttl)
     return {'ok', 'out|' .. date}
 end
 if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
 -- A Ramadan day of the pemda calendar starts at the Ramadan start; a time
 -- kind's day starts when its schedule says
 -- (the date's '-' would be a pattern operator: found as plain text first)
-if ARGV[14] and redis.call('HEXISTS', p .. 'ramadan', date) == 1 then start = tonumber(ARGV[14]) end
+if a.ramadan_start and redis.call('HEXISTS', ramadan, date) == 1 then start = tonumber(a.ramadan_start) end
 local hh, mm
 local at_date = string.find(day[4], date .. '=', 1, true)
 if at_date then hh, mm = string.match(day[4], '^(%d%d):(%d%d)', at_date + #date + 1) end
@@ -72,11 +74,11 @@ local where, distance = 'none', -1
 if kind == 'rumah' or kind == 'kantor_lain' then
     local refs = {}
     if kind == 'rumah' then
-        local home = redis.call('HGET', p .. 'emp:' .. nip, 'home_geo') or ''
-        local a, b = string.match(home, '^%s*([-%d.]+)%s*,%s*([-%d.]+)%s*$')
-        if a then refs[1] = {tonumber(a), tonumber(b)} end
+        local home = redis.call('HGET', ekey, 'home_geo') or ''
+        local y, x = string.match(home, '^%s*([-%d.]+)%s*,%s*([-%d.]+)%s*$')
+        if y then refs[1] = {tonumber(y), tonumber(x)} end
     else
-        for a, b in string.gmatch(offices, '([-%d.]+),([-%d.]+)') do refs[#refs + 1] = {tonumber(a), tonumber(b)} end
+        for y, x in string.gmatch(offices, '([-%d.]+),([-%d.]+)') do refs[#refs + 1] = {tonumber(y), tonumber(x)} end
     end
     if not lat or not lon then
         where = 'no_location'
@@ -93,9 +95,9 @@ if kind == 'rumah' or kind == 'kantor_lain' then
     end
 end
 redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(distance), kind, day[1],
-                                           ARGV[8], ARGV[9]}, '|'))
+                                           a.lat or '', a.lon or ''}, '|'))
 wfa_mv_add(p, date, opd, nip, 'ci_' .. status, 1)
 if where ~= 'inside' and where ~= 'none' then wfa_mv_add(p, date, opd, nip, 'ci_flagged', 1) end
 local answer = status .. '|' .. where .. '|' .. distance .. '|' .. date
-redis.call('SET', idem, answer, 'EX', ARGV[13])
+redis.call('SET', idem, answer, 'EX', a.ttl)
 return {'ok', answer}

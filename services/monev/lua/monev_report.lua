@@ -1,32 +1,33 @@
 #!lua
 -- monev_report.lua: a daily report (LKH) on an approved flexible day, and
 -- its verification by the atasan.
--- KEYS[1]  key prefix of the pemda
--- ARGV     action "submit": nip, date, at (ms), late ("1" past the pemda's
---            deadline), activities (msgpack array of maps), quantity (the
---            sum of the activities' quantities: each is tied to an RHK or a
---            plan item), idem_key,
---            idem_ttl, supervisor
---          action "verify": nip, date, at, actor, decision ("accept" |
---            "return"), note, idem_key, idem_ttl, today (the pemda's local
---            day: a Plt/Plh the atasan named for today verifies for them)
+-- KEYS     the pemda's prefix, the employee's reports (mv:rep:NIP), the
+--          idempotency key (idem:report:NIP:DATE:KEY for "submit",
+--          idem:verify:ACTOR:NIP:DATE:KEY for "verify")
+-- ARGV[1]  a msgpack map: action, nip, date, at (ms), ttl (of the
+--          idempotency key, s), then
+--          for action "submit": late ("1" past the pemda's deadline),
+--            activities (msgpack array of maps), quantity (the sum of the
+--            activities' quantities: each is tied to an RHK or a plan item),
+--            supervisor (the atasan who verifies it)
+--          for action "verify": as (the verifier), decision ("accept" |
+--            "return"), note, today (the pemda's local day: a Plt/Plh the
+--            atasan named for today verifies for them)
 -- Returns  {"ok"|"dup", state} or {"err", CODE, detail}. States: submitted,
 --          accepted, returned. A returned report may be submitted again; it
 --          is counted once. An accepted report adds its quantities, RHK by
 --          RHK, to the figures of its day (q:, qf:; wfa_mv_rhk_move), once
 --          with e-kinerja logs of the same RHK and day. A report refused
 --          with NOT_FLEXIBLE_DAY is recorded as unilateral work.
-local p = KEYS[1]
-local action = ARGV[1]
-local nip, date, at = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local rk = p .. 'mv:rep:' .. nip
-if action == 'submit' then
-    local idem = p .. 'idem:report:' .. nip .. ':' .. date .. ':' .. ARGV[8]
+local p, rk, idem = KEYS[1], KEYS[2], KEYS[3]
+local a = cmsgpack.unpack(ARGV[1])
+local nip, date, at = a.nip, a.date, tonumber(a.at)
+if a.action == 'submit' then
     local previous = redis.call('GET', idem)
     if previous then return {'dup', previous} end
     local day = wfa_mv_flex_day(p, nip, date)
     if not day then
-        wfa_mv_unilateral(p, nip, date, ARGV[4], 'report')
+        wfa_mv_unilateral(p, nip, date, a.at, 'report')
         return {'err', 'NOT_FLEXIBLE_DAY', date}
     end
     local old = redis.call('HGET', rk, date)
@@ -37,39 +38,35 @@ if action == 'submit' then
     else
         report = {history = {}}
         wfa_mv_add(p, date, day[3], nip, 'rep_sub', 1)
-        if ARGV[5] == '1' then wfa_mv_add(p, date, day[3], nip, 'rep_late', 1) end
-        report.late = ARGV[5] == '1'
+        if a.late == '1' then wfa_mv_add(p, date, day[3], nip, 'rep_late', 1) end
+        report.late = a.late == '1'
         report.opd = day[3]
         report.request_id = day[1]
     end
     report.state = 'submitted'
     report.submitted_at = at
-    report.activities = cmsgpack.unpack(ARGV[6])
-    report.quantity = tonumber(ARGV[7])
-    report.supervisor = ARGV[10]
+    report.activities = cmsgpack.unpack(a.activities)
+    report.quantity = tonumber(a.quantity)
+    report.supervisor = a.supervisor
     report.history[#report.history + 1] = {at = at, actor = nip, action = 'submit', note = ''}
     redis.call('HSET', rk, date, cmsgpack.pack(report))
-    redis.call('ZADD', p .. 'mv:rep:pending:' .. ARGV[10], at, nip .. '|' .. date)
+    redis.call('ZADD', p .. 'mv:rep:pending:' .. a.supervisor, at, nip .. '|' .. date)
     redis.call('XADD', p .. 'events', '*', 'type', 'report.submitted', 'data', cmsgpack.pack({
-        nip = nip, date = date, supervisor_nip = ARGV[10], opd = day[3], at = at,
-        notify = {ARGV[10]}, request_id = day[1],
-        message_id = 'Laporan kinerja harian ' .. date .. ' dari ' .. nip .. ' menunggu verifikasi Anda',
-        message_en = 'The daily report of ' .. date .. ' from ' .. nip .. ' awaits your verification'}))
-    redis.call('SET', idem, 'submitted', 'EX', ARGV[9])
+        nip = nip, date = date, supervisor_nip = a.supervisor, opd = day[3], at = at,
+        notify = {a.supervisor}, request_id = day[1]}))
+    redis.call('SET', idem, 'submitted', 'EX', a.ttl)
     return {'ok', 'submitted'}
 end
 -- verify
-local actor, decision, note = ARGV[5], ARGV[6], ARGV[7]
-local idem = p .. 'idem:verify:' .. actor .. ':' .. nip .. ':' .. date .. ':' .. ARGV[8]
+local actor, decision, note = a.as, a.decision, a.note or ''
 local previous = redis.call('GET', idem)
 if previous then return {'dup', previous} end
 local old = redis.call('HGET', rk, date)
 if not old then return {'err', 'NOT_FOUND', 'report ' .. nip .. ' ' .. date} end
 local report = cmsgpack.unpack(old)
 local on_behalf = ''
-if actor ~= report.supervisor then
-    local d = redis.call('HMGET', p .. 'delegation:' .. report.supervisor, 'to', 'from', 'until')
-    if d[1] == actor and d[2] <= ARGV[10] and ARGV[10] <= d[3] then on_behalf = report.supervisor end
+if actor ~= report.supervisor and wfa_delegated(p, report.supervisor, actor, a.today or '') then
+    on_behalf = report.supervisor
 end
 if (actor ~= report.supervisor and on_behalf == '') or actor == nip then
     return {'err', 'NOT_YOUR_DECISION', 'report ' .. date}
@@ -96,13 +93,8 @@ if state == 'accepted' then
 else
     wfa_mv_add(p, date, report.opd, nip, 'rep_ret', 1)
 end
-local words = {accepted = {'diterima', 'accepted'}, returned = {'dikembalikan untuk diperbaiki', 'returned for revision'}}
-local tail = ''
-if note ~= '' then tail = ': ' .. string.sub(note, 1, 300) end
 redis.call('XADD', p .. 'events', '*', 'type', 'report.' .. state, 'data', cmsgpack.pack({
     nip = nip, date = date, by = actor, note = note, opd = report.opd, at = at,
-    notify = {nip}, request_id = report.request_id or '',
-    message_id = 'Laporan kinerja harian ' .. date .. ' ' .. words[state][1] .. ' oleh ' .. actor .. tail,
-    message_en = 'Your daily report of ' .. date .. ' was ' .. words[state][2] .. ' by ' .. actor .. tail}))
-redis.call('SET', idem, state, 'EX', ARGV[9])
+    notify = {nip}, request_id = report.request_id or ''}))
+redis.call('SET', idem, state, 'EX', a.ttl)
 return {'ok', state}
