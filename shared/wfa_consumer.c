@@ -471,20 +471,6 @@ s_declare_metrics (const wfa_event_route_t *routes)
     }
 }
 
-//  Run an event's Lua step: 0 done, -1 again later.
-int
-wfa_consumer_step (wfa_redis_t *redis, const wfa_script_t *script, int argc,
-                   const char **argv, const size_t *lens)
-{
-    redisReply *reply = wfa_redis_fcall (redis, script, 1, argc, argv, lens);
-    int rc = reply && reply->type == REDIS_REPLY_INTEGER? 0: -1;
-    if (reply && reply->type == REDIS_REPLY_ERROR)
-        wfa_log ("E", "%s: %s", script->name, reply->str);
-    if (reply)
-        freeReplyObject (reply);
-    return rc;
-}
-
 typedef struct {
     const char *group;
     int64_t before;             //  Marks older than this go

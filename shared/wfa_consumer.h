@@ -22,12 +22,6 @@ int wfa_outbox_register (wfa_redis_t *redis, const char *pemda);
 //  group has acknowledged. Returns entries removed, or -1.
 int wfa_outbox_trim (wfa_redis_t *redis, const char *pemda, int64_t retention_ms);
 
-//  Run an event handler's Lua step (one key, argc arguments, lens as in
-//  wfa_redis_fcall): 0 when it answered an integer (done, or done before),
-//  -1 to have the event delivered again; an error Redis gave is logged.
-int wfa_consumer_step (wfa_redis_t *redis, const wfa_script_t *script, int argc,
-                       const char **argv, const size_t *lens);
-
 //  A consumer that records each event it handled in the sorted set
 //  {pemda}done:GROUP (scored by when) forgets, on every pemda, the marks
 //  older than keep_ms: an event is acknowledged right after it is handled,

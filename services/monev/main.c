@@ -29,12 +29,22 @@ s_on_request (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     }
     if (!*values [0])
         return 0;               //  Names no request: nothing to fold
-    char prefix [WFA_PREFIX_MAX], now [24];
-    wfa_store_prefix (event->pemda, prefix, sizeof prefix);
+    const char *pemda = event->pemda;
+    char prefix [WFA_PREFIX_MAX], done_key [WFA_KEY_MAX], request_key [WFA_KEY_MAX], now [24];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *argv [] = { prefix, event->id, now, strchr (event->type, '.') + 1,
-                            values [0], values [1], values [2] };
-    return wfa_consumer_step (redis, &wfa_script_monev_flex, 7, argv, NULL);
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (done_key, sizeof done_key, pemda, "done:monev"),
+                            wfa_store_key (request_key, sizeof request_key, pemda, "req:%s", values [0]) };
+    const char *args [] = { "event_id", event->id, "now", now, "type", strchr (event->type, '.') + 1,
+                            "from_state", values [1], "from_date", values [2] };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_monev_flex, 3, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
+    int rc = wfa_store_step_ok (reply)? 0: -1;
+    if (rc)
+        wfa_log ("E", "monev_flex: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
 }
 
 //  Every second the time-driven part; once a minute, forget the events

@@ -622,18 +622,29 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_sbuffer_free (buffer);
         return;
     }
-    char prefix [WFA_PREFIX_MAX];
-    wfa_store_prefix (actor.pemda, prefix, sizeof prefix);
-    const char *argv [] = { prefix, source, buffer->data };
-    size_t lens [] = { strlen (prefix), strlen (source), buffer->size };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_ekinerja, 1, 3, argv, lens);
+    //  The step's map: the source, and the items array packed above
+    msgpack_sbuffer map;
+    msgpack_packer map_pk;
+    wfa_mp_writer_init (&map, &map_pk);
+    msgpack_pack_map (&map_pk, 2);
+    wfa_mp_pack_kv_str (&map_pk, "source", source);
+    wfa_mp_pack_str (&map_pk, "items");
+    msgpack_sbuffer_write (&map, buffer->data, buffer->size);
     msgpack_sbuffer_free (buffer);
-    if (wfa_call_redis_down (call, reply))
+    char prefix [WFA_PREFIX_MAX];
+    const char *keys [] = { wfa_store_prefix (actor.pemda, prefix, sizeof prefix) };
+    redisReply *answer = wfa_store_step_map (redis, &wfa_script_monev_ekinerja, 1, keys, &map);
+    msgpack_sbuffer_destroy (&map);
+    if (!wfa_store_step_reply (call, answer, NULL)) {
+        if (answer)
+            freeReplyObject (answer);
         return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != items->via.array.size) {
-        wfa_log ("E", "monev_ekinerja: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+    }
+    const redisReply *reply = answer->elements >= 2? answer->element [1]: NULL;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != items->via.array.size) {
+        wfa_log ("E", "monev_ekinerja: not one result per item");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
-        freeReplyObject (reply);
+        freeReplyObject (answer);
         return;
     }
     int64_t created = 0, duplicates = 0, conflicts = 0, unknown = 0;
@@ -657,5 +668,5 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_int64 (wfa_call_reply (call, "duplicates"), duplicates);
     msgpack_pack_int64 (wfa_call_reply (call, "conflicts"), conflicts);
     msgpack_pack_int64 (wfa_call_reply (call, "unknown"), unknown);
-    freeReplyObject (reply);
+    freeReplyObject (answer);
 }

@@ -1,12 +1,14 @@
 #!lua
 -- monev_ekinerja.lua: a batch of e-kinerja items from an integrator.
--- KEYS[1]  key prefix of the pemda
--- ARGV     source (the sending system), items (msgpack array of maps, each
---          checked by the caller: id, type "target"|"log"|"rating", nip,
---          fp (the item's canonical text), and by type: period YYYY-MM,
---          rhk, quantity (target); date, rhk, quantity (log); period,
---          predikat (rating))
--- Returns  an array with one result per item: "created", "duplicate" (the
+-- KEYS     the pemda's prefix (each item's keys are made from it: a batch
+--          names many employees)
+-- ARGV[1]  a msgpack map: source (the sending system), items (an array of
+--          maps, each checked by the caller: id, type "target"|"log"|
+--          "rating", nip, fp (the item's canonical text), and by type: period
+--          YYYY-MM, rhk, quantity (target); date, rhk, quantity (log);
+--          period, predikat (rating))
+-- Returns  {"ok", results}, results an array with one result per item:
+--          "created", "duplicate" (the
 --          same id with the same content: nothing changes), "conflict:WHY"
 --          (the same id with other content, or another value on record for
 --          the same target or rating: nothing is overwritten), or
@@ -17,20 +19,20 @@
 -- RHK's figures of the day once with an accepted LKH of the same RHK and day
 -- (wfa_mv_rhk_move): the same work reported twice counts once.
 local p = KEYS[1]
-local source = ARGV[1]
-local items = cmsgpack.unpack(ARGV[2])
+local a = cmsgpack.unpack(ARGV[1])
+local source, items = a.source, a.items
 local results = {}
 for i, item in ipairs(items) do
     local ek = p .. 'mv:ek:' .. source .. ':' .. item.id
     local old = redis.call('GET', ek)
-    local e = redis.call('HMGET', p .. 'emp:' .. item.nip, 'opd', 'roles')
-    local opd = e[1]
+    local e = wfa_hmget(p .. 'emp:' .. item.nip, 'opd', 'roles')
+    local opd = e.opd
     local result = 'created'
     if old then
         if old == item.fp then result = 'duplicate' else result = 'conflict:id ' .. item.id .. ' was sent before with other content' end
     elseif not opd then
         result = 'unknown_employee'
-    elseif wfa_mv_service(e[2]) then
+    elseif wfa_mv_service(e.roles) then
         result = 'service_account'
     elseif item.type == 'target' then
         local tk = p .. 'mv:tgt:' .. item.nip
@@ -87,4 +89,4 @@ for i, item in ipairs(items) do
     end
     results[i] = result
 end
-return results
+return {'ok', results}
