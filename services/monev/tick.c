@@ -47,26 +47,20 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     //  Two hours before the report deadline (the pemda's, or an OPD's own),
     //  the reminders; done for the day once every deadline's time has come
     size_t opd_count = zlistx_size (codes);
-    const char **argv = (const char **) calloc (opd_count + 12, sizeof (char *));
-    char (*entries) [WFA_CODE_MAX + 64] = calloc (opd_count + 1, WFA_CODE_MAX + 64);
+    size_t opds_size = opd_count * (WFA_CODE_MAX + 4) + 1, opds_used = 0;
+    char *opds = (char *) calloc (1, opds_size);      //  "OPD=0|1;..."
+    assert (opds);
     bool all_due = minute >= (rules->report_deadline > 120? rules->report_deadline - 120: 0);
-    int argc = 0;
-    argv [argc++] = prefix;
-    argv [argc++] = "remind";
-    argv [argc++] = today_text;
-    argv [argc++] = now_text;
-    argv [argc++] = all_due? "1": "0";
+    const char *due_all_text = all_due? "1": "0";
     bool any_due = all_due;
     char overrides [4096] = "";
     size_t used = 0;
-    size_t opd_nbr = 0;
     for (const char *opd = (const char *) zlistx_first (codes); opd;
-         opd = (const char *) zlistx_next (codes), opd_nbr++) {
+         opd = (const char *) zlistx_next (codes)) {
         wfa_rules_t own = wfa_policy_rules (policy, opd);
         if (own.report_deadline != rules->report_deadline) {
             bool due = minute >= (own.report_deadline > 120? own.report_deadline - 120: 0);
-            snprintf (entries [opd_nbr], WFA_CODE_MAX + 64, "%s=%d", opd, due);
-            argv [argc++] = entries [opd_nbr];
+            opds_used += snprintf (opds + opds_used, opds_size - opds_used, "%s=%d;", opd, due);
             any_due = any_due || due;
             all_due = all_due && due;
         }
@@ -83,14 +77,24 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
         }
     }
     if (any_due && !streq (tick->reminded, today_text)) {
-        redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_tick, 1, argc, argv, NULL);
-        if (reply && reply->type == REDIS_REPLY_INTEGER && all_due)
+        char flexset_key [WFA_KEY_MAX], reminded_key [WFA_KEY_MAX];
+        const char *keys [] = { prefix,
+                                wfa_store_key (flexset_key, sizeof flexset_key, pemda, "mv:flexset:%s", today_text),
+                                wfa_store_key (reminded_key, sizeof reminded_key, pemda, "mv:reminded:%s",
+                                               today_text) };
+        const char *args [] = { "action", "remind", "now", now_text, "today", today_text,
+                                "due", due_all_text, "opds", opds };
+        redisReply *reply = wfa_store_step (redis, &wfa_script_monev_tick, 3, keys,
+                                            sizeof args / sizeof *args / 2, args, NULL);
+        if (wfa_store_step_ok (reply) && all_due)
             snprintf (tick->reminded, sizeof tick->reminded, "%s", today_text);
+        else
+        if (reply && !wfa_store_step_ok (reply))
+            wfa_log ("E", "monev_tick: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
         if (reply)
             freeReplyObject (reply);
     }
-    free (argv);
-    free (entries);
+    free (opds);
     zlistx_destroy (&codes);
     //  The last whole ISO week, Monday to Sunday
     int monday = today - (wfa_date_weekday (today) + 6) % 7;
@@ -98,29 +102,42 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
     wfa_date_iso_week (monday - 7, week);
     if (streq (tick->evaluated, week))
         return;
-    char dates [7][11], suspend [11] = "", min_c [8], min_r [8], after [8], version [24];
-    for (int day_nbr = 0; day_nbr < 7; day_nbr++)
-        wfa_date_format (monday - 7 + day_nbr, dates [day_nbr]);
+    char dates [7 * 11] = "", suspend [11] = "", min_c [8], min_r [8], after [8], version [24];
+    for (int day_nbr = 0; day_nbr < 7; day_nbr++) {
+        char date [11];
+        wfa_date_format (monday - 7 + day_nbr, date);
+        snprintf (dates + strlen (dates), sizeof dates - strlen (dates), "%s%s", day_nbr? ",": "", date);
+    }
     if (rules->suspend_weeks > 0)
         wfa_date_format (monday + 7 * rules->suspend_weeks - 1, suspend);
     snprintf (min_c, sizeof min_c, "%d", rules->min_checkin_compliance);
     snprintf (min_r, sizeof min_r, "%d", rules->min_report_rate);
     snprintf (after, sizeof after, "%d", rules->flag_after_weeks);
     snprintf (version, sizeof version, "%" PRId64, tick->version);
-    const char *evaluate [] = { prefix, "evaluate", week, now_text, min_c, min_r, after, suspend,
-                                today_text, version, overrides, dates [0], dates [1], dates [2],
-                                dates [3], dates [4], dates [5], dates [6] };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_tick, 1, 18, evaluate, NULL);
-    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+    char evaluated_key [WFA_KEY_MAX], suspended_key [WFA_KEY_MAX], streak_key [WFA_KEY_MAX];
+    const char *keys [] = { prefix,
+                            wfa_store_key (evaluated_key, sizeof evaluated_key, pemda, "mv:evaluated:%s", week),
+                            wfa_store_key (suspended_key, sizeof suspended_key, pemda, "mv:suspended"),
+                            wfa_store_key (streak_key, sizeof streak_key, pemda, "mv:streak") };
+    const char *args [] = { "action", "evaluate", "now", now_text, "today", today_text, "week", week,
+                            "min_compliance", min_c, "min_report", min_r, "flag_after", after,
+                            "suspend_until", suspend, "policy_version", version, "own", overrides,
+                            "dates", dates };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_monev_tick, 4, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
+    if (wfa_store_step_ok (reply)) {
         snprintf (tick->evaluated, sizeof tick->evaluated, "%s", week);
-        if (reply->elements == 4)
+        bool counted = reply->elements == 5;
+        for (size_t count_nbr = 1; counted && count_nbr < 5; count_nbr++)
+            counted = reply->element [count_nbr]->type == REDIS_REPLY_INTEGER;
+        if (counted)
             wfa_log ("I", "monev %s %s: %lld judged, %lld below, %lld flagged, %lld lifted", pemda, week,
-                     reply->element [0]->integer, reply->element [1]->integer,
-                     reply->element [2]->integer, reply->element [3]->integer);
+                     reply->element [1]->integer, reply->element [2]->integer,
+                     reply->element [3]->integer, reply->element [4]->integer);
     }
     else
-    if (reply && reply->type == REDIS_REPLY_ERROR)
-        wfa_log ("E", "monev_tick: %s", reply->str);
+    if (reply)
+        wfa_log ("E", "monev_tick: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
     if (reply)
         freeReplyObject (reply);
 }
