@@ -184,6 +184,51 @@ s_scope (const char *pemda, const char *opd, const char *nip, char prefix [WFA_P
         *scope = 0;
 }
 
+//  Run monev_get.lua in mode for scope: fields, the days with the 1-based
+//  period of each, the months with theirs (0: in none). Returns the reply
+//  {"ok", ...}, or NULL after recording the error on call.
+static redisReply *
+s_get (wfa_call_t *call, wfa_redis_t *redis, const char *prefix, const char *mode, const char *scope,
+       const char *const *fields, int field_count, const char (*dates) [11], const int *day_buckets,
+       int day_count, const char (*months) [8], const int *month_buckets, int month_count)
+{
+    msgpack_sbuffer map;
+    msgpack_packer pk;
+    wfa_mp_writer_init (&map, &pk);
+    msgpack_pack_map (&pk, 7);
+    wfa_mp_pack_kv_str (&pk, "mode", mode);
+    wfa_mp_pack_kv_str (&pk, "scope", scope);
+    wfa_mp_pack_str (&pk, "fields");
+    msgpack_pack_array (&pk, field_count);
+    for (int field_nbr = 0; field_nbr < field_count; field_nbr++)
+        wfa_mp_pack_str (&pk, fields [field_nbr]);
+    wfa_mp_pack_str (&pk, "days");
+    msgpack_pack_array (&pk, day_count);
+    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
+        wfa_mp_pack_str (&pk, dates [day_nbr]);
+    wfa_mp_pack_str (&pk, "day_buckets");
+    msgpack_pack_array (&pk, day_count);
+    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
+        msgpack_pack_int (&pk, day_buckets [day_nbr]);
+    wfa_mp_pack_str (&pk, "months");
+    msgpack_pack_array (&pk, month_count);
+    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
+        wfa_mp_pack_str (&pk, months [month_nbr]);
+    wfa_mp_pack_str (&pk, "month_buckets");
+    msgpack_pack_array (&pk, month_count);
+    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
+        msgpack_pack_int (&pk, month_buckets [month_nbr]);
+    const char *keys [] = { prefix };
+    redisReply *reply = wfa_store_step_map (redis, &wfa_script_monev_get, 1, keys, &map);
+    msgpack_sbuffer_destroy (&map);
+    if (!wfa_store_step_reply (call, reply, NULL)) {
+        if (reply)
+            freeReplyObject (reply);
+        return NULL;
+    }
+    return reply;
+}
+
 //  Add one pemda's figures of a scope over days into buckets.
 static int
 s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *opd, const char *nip,
@@ -206,70 +251,48 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         return -1;
     //  Each day's period, and each month's (whose targets it carries)
     int day_count = to - from + 1;
-    const char **argv = (const char **) calloc (2 * day_count + S_FIELD_COUNT + 2 * (day_count / 28 + 3) + 16,
-                                                sizeof (char *));
     char (*dates) [11] = calloc (day_count + 1, 11);
     char (*months) [8] = calloc (day_count / 28 + 3, 8);
-    char (*day_buckets) [12] = calloc (day_count + 1, 12);
-    char (*month_buckets) [12] = calloc (day_count / 28 + 3, 12);
+    int *day_buckets = (int *) calloc (day_count + 1, sizeof (int));
+    int *month_buckets = (int *) calloc (day_count / 28 + 3, sizeof (int));
     char (*last_week) [12] = calloc (day_count + 2, 12);    //  By bucket, this pemda
     int64_t *person_days = (int64_t *) calloc (day_count + 2, sizeof (int64_t));    //  By bucket
     size_t *bucket_of = (size_t *) calloc (day_count + 1, sizeof (size_t));
-    assert (argv && dates && months && day_buckets && month_buckets && last_week && person_days && bucket_of);
+    assert (dates && months && day_buckets && month_buckets && last_week && person_days && bucket_of);
     int month_count = 0;
     for (int day = from; day <= to; day++) {
         wfa_date_format (day, dates [day - from]);
         char label [16];
         s_bucket_label (by, day, label);
         bucket_of [day - from] = s_bucket_of (buckets, bucket_count, label);
-        snprintf (day_buckets [day - from], 12, "%d", (int) bucket_of [day - from] + 1);
+        day_buckets [day - from] = (int) bucket_of [day - from] + 1;
         if (month_count == 0 || strncmp (months [month_count - 1], dates [day - from], 7) != 0) {
             snprintf (months [month_count], 8, "%.7s", dates [day - from]);
             size_t month_bucket = 0;
             for (size_t bucket_nbr = 0; bucket_nbr < *bucket_count; bucket_nbr++)
                 if (streq (buckets [bucket_nbr].label, months [month_count]) || streq (buckets [bucket_nbr].label, "total"))
                     month_bucket = bucket_nbr + 1;
-            snprintf (month_buckets [month_count], 12, "%d", (int) month_bucket);
+            month_buckets [month_count] = (int) month_bucket;
             month_count++;
         }
     }
-    int argc = 0;
-    char field_count [8], day_total [16], month_total [16];
-    snprintf (field_count, sizeof field_count, "%d", S_FIELD_COUNT);
-    snprintf (day_total, sizeof day_total, "%d", day_count);
-    snprintf (month_total, sizeof month_total, "%d", month_count);
-    argv [argc++] = prefix;
-    argv [argc++] = "all";
-    argv [argc++] = scope;
-    argv [argc++] = field_count;
-    for (int field_nbr = 0; field_nbr < S_FIELD_COUNT; field_nbr++)
-        argv [argc++] = s_fields [field_nbr];
-    argv [argc++] = day_total;
-    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
-        argv [argc++] = dates [day_nbr];
-    for (int day_nbr = 0; day_nbr < day_count; day_nbr++)
-        argv [argc++] = day_buckets [day_nbr];
-    argv [argc++] = month_total;
-    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
-        argv [argc++] = months [month_nbr];
-    for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
-        argv [argc++] = month_buckets [month_nbr];
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
-    free (argv);
+    redisReply *reply = s_get (call, redis, prefix, "all", scope, s_fields, S_FIELD_COUNT,
+                               (const char (*) [11]) dates, day_buckets, day_count,
+                               (const char (*) [8]) months, month_buckets, month_count);
     int rc = 0;
-    if (wfa_call_redis_down (call, reply))
+    if (!reply)
         rc = -1;
     else
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5
-    ||  reply->element [0]->elements != (size_t) day_count
-    ||  reply->element [3]->type != REDIS_REPLY_INTEGER) {
-        wfa_log ("E", "monev_get: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+    if (reply->elements != 6 || reply->element [1]->type != REDIS_REPLY_ARRAY
+    ||  reply->element [1]->elements != (size_t) day_count
+    ||  reply->element [4]->type != REDIS_REPLY_INTEGER) {
+        wfa_log ("E", "monev_get: bad reply");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         rc = -1;
     }
     //  Headcount: one employee, an OPD's people, or the pemda's (service
     //  accounts are no people)
-    int64_t heads = rc == 0? reply->element [3]->integer: 0;
+    int64_t heads = rc == 0? reply->element [4]->integer: 0;
     //  The OPD's capacity a day, as decide.lua takes it (-1: no limit)
     int64_t capacity = -1;
     if (opd && !nip) {
@@ -282,18 +305,18 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         }
     }
     for (int day = from; rc == 0 && day <= to; day++) {
-        const redisReply *row = reply->element [0]->element [day - from];
+        const redisReply *row = reply->element [1]->element [day - from];
         size_t bucket_nbr = bucket_of [day - from];
         s_bucket_t *bucket = &buckets [bucket_nbr];
         s_totals_t *t = &bucket->totals;
         //  Approvals decided that day: waits by role, and the request counters
-        const redisReply *steps = reply->element [1]->element [day - from];
+        const redisReply *steps = reply->element [2]->element [day - from];
         for (int role = 0; role < S_ROLES && steps->type == REDIS_REPLY_ARRAY && (size_t) role < steps->elements; role++) {
             const redisReply *waits = steps->element [role];
             for (size_t wait_nbr = 0; wait_nbr + 1 < waits->elements; wait_nbr += 2)
                 s_bucket_wait (bucket, role, waits->element [wait_nbr]->integer, waits->element [wait_nbr + 1]->integer);
         }
-        const redisReply *requests = reply->element [2]->element [day - from];
+        const redisReply *requests = reply->element [3]->element [day - from];
         if (requests->type == REDIS_REPLY_ARRAY && requests->elements == 3) {
             bucket->approved += requests->element [0]->integer;
             bucket->rejected += requests->element [1]->integer;
@@ -336,7 +359,7 @@ s_collect (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const char *
         }
     }
     //  The RHK figures of each period
-    const redisReply *rhk = rc == 0? reply->element [4]: NULL;
+    const redisReply *rhk = rc == 0? reply->element [5]: NULL;
     for (size_t bucket_nbr = 0; rhk && rhk->type == REDIS_REPLY_ARRAY && bucket_nbr < rhk->elements
          && bucket_nbr < *bucket_count; bucket_nbr++) {
         const redisReply *entries = rhk->element [bucket_nbr];
@@ -378,13 +401,12 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
     memset (result, 0, sizeof *result);
     char prefix [WFA_PREFIX_MAX], scope [64];
     s_scope (pemda, opd, nip, prefix, scope);
-    const char *first_argv [] = { prefix, "first", scope };
-    redisReply *reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, 3, first_argv, NULL);
-    if (wfa_call_redis_down (call, reply))
+    redisReply *reply = s_get (call, redis, prefix, "first", scope, NULL, 0, NULL, NULL, 0, NULL, NULL, 0);
+    if (!reply)
         return -1;
     int first = 0;
-    if (reply->type == REDIS_REPLY_STRING && reply->len == 10)
-        snprintf (result->first, sizeof result->first, "%s", reply->str);
+    if (reply->elements == 2 && reply->element [1]->type == REDIS_REPLY_STRING && reply->element [1]->len == 10)
+        snprintf (result->first, sizeof result->first, "%s", reply->element [1]->str);
     freeReplyObject (reply);
     if (!*result->first || wfa_date_parse (result->first, &first) || to < first)
         return 0;
@@ -397,23 +419,15 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
     if (wfa_call_redis_down (call, calendar))
         return -1;
     int day_count = (result->before_to - result->before_from + 1) + (result->after_to - result->after_from + 1);
-    const char **argv = (const char **) calloc (2 * day_count + 8, sizeof (char *));
     char (*dates) [11] = calloc (day_count, 11);
-    assert (argv && dates);
-    int argc = 0;
-    char day_total [16];
-    snprintf (day_total, sizeof day_total, "%d", day_count);
-    argv [argc++] = prefix;
-    argv [argc++] = "rhk";
-    argv [argc++] = scope;
-    argv [argc++] = "0";
-    argv [argc++] = day_total;
+    int *windows = (int *) calloc (day_count, sizeof (int));     //  Period 1 before, 2 after
+    assert (dates && windows);
     int day_nbr = 0;
     for (int window = 0; window < 2; window++)
         for (int day = window? result->after_from: result->before_from;
              day <= (window? result->after_to: result->before_to); day++) {
+            windows [day_nbr] = window + 1;
             wfa_date_format (day, dates [day_nbr++]);
-            argv [argc++] = dates [day_nbr - 1];
             if (s_working_day (calendar, day)) {
                 if (window)
                     result->after_days++;
@@ -421,25 +435,21 @@ s_before_after (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, const c
                     result->before_days++;
             }
         }
-    for (int window = 0; window < 2; window++)
-        for (int day = window? result->after_from: result->before_from;
-             day <= (window? result->after_to: result->before_to); day++)
-            argv [argc++] = window? "2": "1";
-    argv [argc++] = "0";
-    reply = wfa_redis_fcall (redis, &wfa_script_monev_get, 1, argc, argv, NULL);
-    free (argv);
+    reply = s_get (call, redis, prefix, "rhk", scope, NULL, 0, (const char (*) [11]) dates, windows,
+                   day_count, NULL, NULL, 0);
     free (dates);
+    free (windows);
     freeReplyObject (calendar);
-    if (wfa_call_redis_down (call, reply))
+    if (!reply)
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5) {
-        wfa_log ("E", "monev_get: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+    if (reply->elements != 6) {
+        wfa_log ("E", "monev_get: bad reply");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
         return -1;
     }
     //  Both windows' pairs come sorted: walk them together
-    const redisReply *rhk = reply->element [4];
+    const redisReply *rhk = reply->element [5];
     const redisReply *before = rhk->type == REDIS_REPLY_ARRAY && rhk->elements > 0? rhk->element [0]: NULL;
     const redisReply *after = rhk->type == REDIS_REPLY_ARRAY && rhk->elements > 1? rhk->element [1]: NULL;
     size_t before_count = before && before->type == REDIS_REPLY_ARRAY? before->elements: 0;

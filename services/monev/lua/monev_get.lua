@@ -1,15 +1,18 @@
 #!lua flags=no-writes
 -- monev_get.lua: kept figures of one scope over days and months.
--- KEYS[1]  key prefix of the pemda
--- ARGV     mode ("all" | "rhk": the RHK figures only | "first": the
---          pemda's first flexible day), scope ("" the pemda, "o:OPD:" an
---          OPD, "n:NIP:" an employee), field count N, N field names, day
---          count D, D days (YYYY-MM-DD), D bucket numbers (1-based: the
---          period each day is in), month count M, M months (YYYY-MM), M
---          bucket numbers (0: the month's targets are in no period)
--- Returns  "first": the first day (YYYY-MM-DD) with an approved flexible
---          day in the pemda, or "". Else {day rows, steps, requests, heads,
---          rhk}: a row per day, the N values in order (0 when absent); per
+-- KEYS     the pemda's prefix (the figures' keys are made from it, one per
+--          day and month of the span)
+-- ARGV[1]  a msgpack map: mode ("all" | "rhk": the RHK figures only |
+--          "first": the pemda's first flexible day), scope ("" the pemda,
+--          "o:OPD:" an OPD, "n:NIP:" an employee), and but for "first":
+--          fields (an array of field names), days (an array of YYYY-MM-DD),
+--          day_buckets (per day, the 1-based number of the period it is in),
+--          months (an array of YYYY-MM), month_buckets (per month; 0: the
+--          month's targets are in no period)
+-- Returns  "first": {"ok", the first day (YYYY-MM-DD) with an approved
+--          flexible day in the pemda, or ""}. Else {"ok", day rows, steps,
+--          requests, heads, rhk}: a row per day, the values of the fields in
+--          order (0 when absent); per
 --          day and approval role (atasan, kepala_opd, bkd) the waits of the
 --          steps decided that day, as {wait_ms, sla_ms} pairs (not for an
 --          employee's scope); per day the request counters (approved,
@@ -19,28 +22,20 @@
 --          {pair, realized, realized on flexible days, target, the NIP's
 --          flexible days in the period}. In "rhk" mode the first three are
 --          empty.
-local p, mode, scope = KEYS[1], ARGV[1], ARGV[2]
+local p = KEYS[1]
+local a = cmsgpack.unpack(ARGV[1])
+local mode, scope = a.mode, a.scope or ''
 if mode == 'first' then
     for _, day in ipairs(redis.call('ZRANGE', p .. 'mv:days', 0, -1)) do
-        if tonumber(redis.call('HGET', p .. 'mv:c:' .. day, 'flex') or '0') > 0 then return day end
+        if tonumber(redis.call('HGET', p .. 'mv:c:' .. day, 'flex') or '0') > 0 then return {'ok', day} end
     end
-    return ''
+    return {'ok', ''}
 end
-local n = tonumber(ARGV[3])
 local fields = {}
-for i = 1, n do fields[i] = scope .. ARGV[3 + i] end
-local at = 4 + n
--- A count, then that many periods, then as many buckets; and where the next list starts
-local function periods(from)
-    local count, names, buckets = tonumber(ARGV[from]), {}, {}
-    for i = 1, count do
-        names[i] = ARGV[from + i]
-        buckets[i] = tonumber(ARGV[from + count + i])
-    end
-    return names, buckets, from + 2 * count + 1
-end
-local days, day_bucket, next_at = periods(at)
-local months, month_bucket = periods(next_at)
+for i, field in ipairs(a.fields or {}) do fields[i] = scope .. field end
+local n = #fields
+local days, day_bucket = a.days or {}, a.day_buckets or {}
+local months, month_bucket = a.months or {}, a.month_buckets or {}
 local d, m = #days, #months
 
 local opd = string.match(scope, '^o:(.+):$')
@@ -161,4 +156,4 @@ for b = 1, buckets do
     end
     rhk[b] = list
 end
-return {rows, steps, requests, heads, rhk}
+return {'ok', rows, steps, requests, heads, rhk}
