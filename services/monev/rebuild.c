@@ -30,16 +30,37 @@ s_add_members (wfa_redis_t *redis, zhashx_t *set, const char *format, const char
         freeReplyObject (members);
 }
 
-//  Run a Lua step unless the call has failed already.
+//  Run monev_rebuild.lua or monev_compare.lua (keys: the prefix and the
+//  write count) with its map, unless the call has failed already. Returns
+//  the reply {"ok", ...}, or NULL after recording the error on call.
 static redisReply *
-s_failed_or_eval (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script, int argc, const char **argv)
+s_step (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script, const char *pemda,
+        const msgpack_sbuffer *map)
 {
     if (wfa_call_failed (call))
         return NULL;
-    redisReply *reply = wfa_redis_fcall (redis, script, 1, argc, argv, NULL);
-    if (wfa_call_redis_down (call, reply))
+    char prefix [WFA_PREFIX_MAX], writes_key [WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (writes_key, sizeof writes_key, pemda, "mv:writes") };
+    redisReply *reply = wfa_store_step_map (redis, script, 2, keys, map);
+    if (!wfa_store_step_reply (call, reply, NULL)) {
+        if (reply)
+            freeReplyObject (reply);
         return NULL;
+    }
     return reply;
+}
+
+//  The map {action, NAME: VALUE} (value NULL: action only) into map.
+static void
+s_map (msgpack_sbuffer *map, const char *action, const char *name, const char *value)
+{
+    msgpack_packer pk;
+    wfa_mp_writer_init (map, &pk);
+    msgpack_pack_map (&pk, value? 2: 1);
+    wfa_mp_pack_kv_str (&pk, "action", action);
+    if (value)
+        wfa_mp_pack_kv_str (&pk, name, value);
 }
 
 void
@@ -81,11 +102,13 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     int64_t pending = s_events_pending (redis, pemda);
     if (apply && pending != 0)
         wfa_call_error (call, WFA_E_BUSY, "pemda", "request events still being counted", -1);
-    const char *clear [] = { prefix, "clear" };
-    reply = s_failed_or_eval (call, redis, &wfa_script_monev_rebuild, 2, clear);
+    msgpack_sbuffer map;
+    s_map (&map, "clear", NULL, NULL);
+    reply = s_step (call, redis, &wfa_script_monev_rebuild, pemda, &map);
+    msgpack_sbuffer_destroy (&map);
     char writes [24] = "0";
-    if (reply && reply->type == REDIS_REPLY_INTEGER)
-        snprintf (writes, sizeof writes, "%lld", reply->integer);
+    if (reply && reply->elements == 2 && reply->element [1]->type == REDIS_REPLY_INTEGER)
+        snprintf (writes, sizeof writes, "%lld", reply->element [1]->integer);
     if (reply)
         freeReplyObject (reply);
     //  Everyone with records (people since moved away too) and everyone on
@@ -99,22 +122,29 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (opds);
     int64_t records = 0;
     zlistx_t *nips = zhashx_keys (people);
-    const char *argv_batch [S_REBUILD_BATCH + 2];
-    int argc = 0;
+    const char *batch [S_REBUILD_BATCH];
+    int batch_size = 0;
     for (const char *nip = (const char *) zlistx_first (nips); !wfa_call_failed (call); nip = (const char *) zlistx_next (nips)) {
         if (nip)
-            argv_batch [2 + argc++] = nip;
-        if (argc == S_REBUILD_BATCH || (!nip && argc > 0)) {
-            argv_batch [0] = prefix;
-            argv_batch [1] = "employees";
-            reply = wfa_redis_fcall (redis, &wfa_script_monev_rebuild, 1, argc + 2, argv_batch, NULL);
-            argc = 0;
-            if (wfa_call_redis_down (call, reply))
+            batch [batch_size++] = nip;
+        if (batch_size == S_REBUILD_BATCH || (!nip && batch_size > 0)) {
+            msgpack_packer pk;
+            wfa_mp_writer_init (&map, &pk);
+            msgpack_pack_map (&pk, 2);
+            wfa_mp_pack_kv_str (&pk, "action", "employees");
+            wfa_mp_pack_str (&pk, "nips");
+            msgpack_pack_array (&pk, batch_size);
+            for (int nip_nbr = 0; nip_nbr < batch_size; nip_nbr++)
+                wfa_mp_pack_str (&pk, batch [nip_nbr]);
+            reply = s_step (call, redis, &wfa_script_monev_rebuild, pemda, &map);
+            msgpack_sbuffer_destroy (&map);
+            batch_size = 0;
+            if (!reply)
                 break;
-            if (reply->type == REDIS_REPLY_INTEGER)
-                records += reply->integer;
+            if (reply->elements == 2 && reply->element [1]->type == REDIS_REPLY_INTEGER)
+                records += reply->element [1]->integer;
             else {
-                wfa_log ("E", "monev_rebuild: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+                wfa_log ("E", "monev_rebuild: bad reply");
                 wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
             }
             freeReplyObject (reply);
@@ -124,50 +154,46 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     }
     zlistx_destroy (&nips);
     zhashx_destroy (&people);
-    reply = NULL;
-    if (!wfa_call_failed (call)) {
-        const char *argv [] = { prefix, apply? "apply": "check", writes };
-        reply = wfa_redis_fcall (redis, &wfa_script_monev_compare, 1, 3, argv, NULL);
-    }
+    s_map (&map, apply? "apply": "check", "writes", writes);
+    reply = s_step (call, redis, &wfa_script_monev_compare, pemda, &map);
+    msgpack_sbuffer_destroy (&map);
     redisReply *unlock = wfa_redis_command (redis, "EVAL %s 1 %smv:rebuild:lock %s",
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
         prefix, token);
     if (unlock)
         freeReplyObject (unlock);
-    if (wfa_call_failed (call)) {
+    if (wfa_call_failed (call) || !reply) {
         if (reply)
             freeReplyObject (reply);
         return;
     }
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
-        wfa_log ("E", "monev_compare: %s", reply->type == REDIS_REPLY_ERROR? reply->str: "bad reply");
+    if (reply->elements != 7 || reply->element [4]->type != REDIS_REPLY_ARRAY) {
+        wfa_log ("E", "monev_compare: bad reply");
         wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
         return;
     }
-    int64_t differences = reply->element [2]->integer;
+    int64_t differences = reply->element [3]->integer;
     msgpack_pack_int64 (wfa_call_reply (call, "records"), records);
-    msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [0]->integer);
-    msgpack_pack_int64 (wfa_call_reply (call, "months"), reply->element [1]->integer);
+    msgpack_pack_int64 (wfa_call_reply (call, "days"), reply->element [1]->integer);
+    msgpack_pack_int64 (wfa_call_reply (call, "months"), reply->element [2]->integer);
     msgpack_pack_int64 (wfa_call_reply (call, "differences"), differences);
     if (differences == 0)
         msgpack_pack_true (wfa_call_reply (call, "equal"));
     else
         msgpack_pack_false (wfa_call_reply (call, "equal"));
-    if (reply->element [4]->integer)
+    if (reply->element [5]->integer)
         msgpack_pack_true (wfa_call_reply (call, "applied"));
     else
         msgpack_pack_false (wfa_call_reply (call, "applied"));
     //  Figures written meanwhile make differences that are no error: said
-    if (reply->element [5]->integer)
+    if (reply->element [6]->integer)
         msgpack_pack_true (wfa_call_reply (call, "moved"));
     else
         msgpack_pack_false (wfa_call_reply (call, "moved"));
     msgpack_pack_int64 (wfa_call_reply (call, "events_pending"), pending);
     msgpack_packer *pk = wfa_call_reply (call, "examples");
-    const redisReply *examples = reply->element [3];
+    const redisReply *examples = reply->element [4];
     msgpack_pack_array (pk, examples->elements);
     for (size_t item_nbr = 0; item_nbr < examples->elements; item_nbr++)
         wfa_mp_pack_str (pk, examples->element [item_nbr]->str? examples->element [item_nbr]->str: "");

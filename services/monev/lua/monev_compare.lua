@@ -1,14 +1,18 @@
 #!lua
 -- monev_compare.lua: compare the recomputed figures (mv:r:) with the kept
 -- ones (mv:c:, mv:t:), and with "apply" put the recomputed ones in force.
--- KEYS[1]  key prefix of the pemda
--- ARGV     "check" | "apply", then the write count the rebuild began with:
---          "apply" puts nothing in force when the kept figures moved since
--- Returns  {days compared, months compared, difference count, up to 50
---          differences "DAY FIELD kept=N rebuilt=M", 1 if applied, 1 if the
---          kept figures moved during the rebuild}. A field that is 0 on
+-- KEYS     the pemda's prefix (the figures' keys are made from it, one per
+--          day and month), the count of writes to the kept figures
+--          (mv:writes)
+-- ARGV[1]  a msgpack map: action ("check" | "apply"), writes (the count
+--          the rebuild began with: "apply" puts nothing in force when the
+--          kept figures moved since)
+-- Returns  {"ok", days compared, months compared, difference count, up to
+--          50 differences "DAY FIELD kept=N rebuilt=M", 1 if applied, 1 if
+--          the kept figures moved during the rebuild}. A field that is 0 on
 --          one side and absent on the other is no difference.
-local p = KEYS[1]
+local p, writes = KEYS[1], KEYS[2]
+local args = cmsgpack.unpack(ARGV[1])
 local diffs, count = {}, 0
 local function compare(kind, ns)
     local seen = {}
@@ -41,8 +45,8 @@ local function compare(kind, ns)
 end
 local days = compare('c:', 'days')
 local months = compare('t:', 'months')
-local moved = tonumber(redis.call('GET', p .. 'mv:writes') or '0') ~= tonumber(ARGV[2] or '0')
-if ARGV[1] == 'apply' and not moved then
+local moved = tonumber(redis.call('GET', writes) or '0') ~= tonumber(args.writes or '0')
+if args.action == 'apply' and not moved then
     for _, pair in ipairs({{'c:', 'days', days}, {'t:', 'months', months}}) do
         for _, d in ipairs(pair[3]) do
             if redis.call('EXISTS', p .. 'mv:r:' .. pair[1] .. d) == 1 then
@@ -57,7 +61,7 @@ if ARGV[1] == 'apply' and not moved then
     end
 end
 local applied = 0
-if ARGV[1] == 'apply' and not moved then applied = 1 end
+if args.action == 'apply' and not moved then applied = 1 end
 local moved_flag = 0
 if moved then moved_flag = 1 end
-return {#days, #months, count, diffs, applied, moved_flag}
+return {'ok', #days, #months, count, diffs, applied, moved_flag}

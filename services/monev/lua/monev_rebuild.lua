@@ -3,12 +3,17 @@
 -- records into the mv:r: namespace (monev_compare.lua compares it with the
 -- kept figures). The caller first clears mv:r: (action "clear"), then runs
 -- "employees" over every employee of the pemda, a batch at a time.
--- KEYS[1]  key prefix of the pemda
--- ARGV     "clear" | "employees", then NIPs
--- Returns  for "clear", the count of writes to the kept figures so far
---          (mv:writes); for "employees", the number of raw records read
-local p = KEYS[1]
-if ARGV[1] == 'clear' then
+-- KEYS     the pemda's prefix, the count of writes to the kept figures
+--          (mv:writes); the figures' and the records' keys are made from the
+--          prefix (a batch names many employees and days)
+-- ARGV[1]  a msgpack map: action ("clear" | "employees"), nips (for
+--          "employees": an array of NIPs)
+-- Returns  {"ok", writes} for "clear", the count of writes to the kept
+--          figures so far; {"ok", read} for "employees", the number of raw
+--          records read
+local p, writes = KEYS[1], KEYS[2]
+local a = cmsgpack.unpack(ARGV[1])
+if a.action == 'clear' then
     -- (the caller holds the pemda's rebuild lock: one rebuild at a time)
     for _, ns in ipairs({'days', 'months'}) do
         local list = redis.call('ZRANGE', p .. 'mv:r:' .. ns, 0, -1)
@@ -17,15 +22,14 @@ if ARGV[1] == 'clear' then
         for _, d in ipairs(list) do redis.call('DEL', p .. 'mv:r:' .. kind .. d) end
         redis.call('DEL', p .. 'mv:r:' .. ns)
     end
-    return tonumber(redis.call('GET', p .. 'mv:writes') or '0')
+    return {'ok', tonumber(redis.call('GET', writes) or '0')}
 end
 -- The library's namespace is kept between calls (one Lua state runs every
 -- step): set for this step only, and put back even when a command fails
 wfa_mv_ns = 'mv:r:'
 local read = 0
 local done, failure = pcall(function()
-for i = 2, #ARGV do
-    local nip = ARGV[i]
+for _, nip in ipairs(a.nips or {}) do
     -- Flexible days, from the requests (a service account has none)
     local requests = redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)
     if wfa_mv_service(redis.call('HGET', p .. 'emp:' .. nip, 'roles')) then requests = {} end
@@ -115,4 +119,4 @@ end
 end)
 wfa_mv_ns = 'mv:'
 if not done then error(failure) end
-return read
+return {'ok', read}
