@@ -33,10 +33,10 @@ if action == 'out' and (a.before or '') ~= '' and not redis.call('HGET', ck, dat
     local prior = wfa_mv_flex_day(p, nip, before)
     local open = redis.call('HGET', ck, before)
     if prior and open and wfa_split_bar(open)[2] == '' then
-        local at_before = string.find(prior[4], before .. '=', 1, true)
+        local at_before = string.find(prior.schedule, before .. '=', 1, true)
         local h1, m1, h2, m2
         if at_before then
-            h1, m1, h2, m2 = string.match(prior[4], '^(%d%d):(%d%d)%-(%d%d):(%d%d)', at_before + #before + 1)
+            h1, m1, h2, m2 = string.match(prior.schedule, '^(%d%d):(%d%d)%-(%d%d):(%d%d)', at_before + #before + 1)
         end
         if h1 and tonumber(h2) * 60 + tonumber(m2) <= tonumber(h1) * 60 + tonumber(m1) then date = before end
     end
@@ -64,12 +64,12 @@ if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
 -- (the date's '-' would be a pattern operator: found as plain text first)
 if a.ramadan_start and redis.call('HEXISTS', ramadan, date) == 1 then start = tonumber(a.ramadan_start) end
 local hh, mm
-local at_date = string.find(day[4], date .. '=', 1, true)
-if at_date then hh, mm = string.match(day[4], '^(%d%d):(%d%d)', at_date + #date + 1) end
+local at_date = string.find(day.schedule, date .. '=', 1, true)
+if at_date then hh, mm = string.match(day.schedule, '^(%d%d):(%d%d)', at_date + #date + 1) end
 if hh then start = tonumber(hh) * 60 + tonumber(mm) end
 local status = 'on_time'
 if minute > start + grace then status = 'late' end
-local kind, opd = day[2], day[3]
+local kind, opd = day.kind, day.opd
 local where, distance = 'none', -1
 if kind == 'rumah' or kind == 'kantor_lain' then
     local refs = {}
@@ -94,7 +94,7 @@ if kind == 'rumah' or kind == 'kantor_lain' then
         if distance <= radius then where = 'inside' end
     end
 end
-redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(distance), kind, day[1],
+redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(distance), kind, day.request_id,
                                            a.lat or '', a.lon or ''}, '|'))
 wfa_mv_add(p, date, opd, nip, 'ci_' .. status, 1)
 if where ~= 'inside' and where ~= 'none' then wfa_mv_add(p, date, opd, nip, 'ci_flagged', 1) end

@@ -34,16 +34,16 @@ for _, nip in ipairs(a.nips or {}) do
     local requests = redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)
     if wfa_mv_service(redis.call('HGET', p .. 'emp:' .. nip, 'roles')) then requests = {} end
     for _, id in ipairs(requests) do
-        local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'dates', 'ended_from', 'kind', 'opd')
-        local approved = r[1] == 'approved'
-        if not approved and (r[1] == 'cancelled' or r[1] == 'revoked') then
+        local r = wfa_hmget(p .. 'req:' .. id, 'state', 'dates', 'ended_from', 'kind', 'opd')
+        local approved = r.state == 'approved'
+        if not approved and (r.state == 'cancelled' or r.state == 'revoked') then
             for _, h in ipairs(redis.call('LRANGE', p .. 'req:' .. id .. ':hist', 0, -1)) do
                 if cmsgpack.unpack(h).to == 'approved' then approved = true end
             end
         end
         for _, date in ipairs(wfa_mv_request_days(r, approved)) do
-            wfa_mv_add(p, date, r[5], nip, 'flex', 1)
-            if wfa_mv_location(r[4]) then wfa_mv_add(p, date, r[5], nip, 'flex_loc', 1) end
+            wfa_mv_add(p, date, r.opd, nip, 'flex', 1)
+            if wfa_mv_location(r.kind) then wfa_mv_add(p, date, r.opd, nip, 'flex_loc', 1) end
         end
         read = read + 1
     end

@@ -37,11 +37,11 @@ if a.action == 'submit' then
         if report.state ~= 'returned' then return {'err', 'ALREADY_RECORDED', 'report ' .. date .. ': ' .. report.state} end
     else
         report = {history = {}}
-        wfa_mv_add(p, date, day[3], nip, 'rep_sub', 1)
-        if a.late == '1' then wfa_mv_add(p, date, day[3], nip, 'rep_late', 1) end
+        wfa_mv_add(p, date, day.opd, nip, 'rep_sub', 1)
+        if a.late == '1' then wfa_mv_add(p, date, day.opd, nip, 'rep_late', 1) end
         report.late = a.late == '1'
-        report.opd = day[3]
-        report.request_id = day[1]
+        report.opd = day.opd
+        report.request_id = day.request_id
     end
     report.state = 'submitted'
     report.submitted_at = at
@@ -52,8 +52,8 @@ if a.action == 'submit' then
     redis.call('HSET', rk, date, cmsgpack.pack(report))
     redis.call('ZADD', p .. 'mv:rep:pending:' .. a.supervisor, at, nip .. '|' .. date)
     redis.call('XADD', p .. 'events', '*', 'type', 'report.submitted', 'data', cmsgpack.pack({
-        nip = nip, date = date, supervisor_nip = a.supervisor, opd = day[3], at = at,
-        notify = {a.supervisor}, request_id = day[1]}))
+        nip = nip, date = date, supervisor_nip = a.supervisor, opd = day.opd, at = at,
+        notify = {a.supervisor}, request_id = day.request_id}))
     redis.call('SET', idem, 'submitted', 'EX', a.ttl)
     return {'ok', 'submitted'}
 end

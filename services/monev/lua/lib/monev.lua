@@ -36,7 +36,7 @@ local function wfa_mv_target(p, month, opd, nip, field, n)
 end
 
 -- The approved request that makes date a flexible day of nip, or nil:
--- {request_id, kind, opd, schedule}. A request cancelled or revoked from
+-- a table of request_id, kind, opd, schedule. A request cancelled or revoked from
 -- a later date keeps the days before it. A service account (an
 -- integrator) has no flexible day: it is no person.
 local function wfa_mv_flex_day(p, nip, date)
@@ -44,10 +44,11 @@ local function wfa_mv_flex_day(p, nip, date)
     if not id then return nil end
     local roles = redis.call('HGET', p .. 'emp:' .. nip, 'roles') or ''
     if string.find(';' .. roles .. ';', ';integrator;', 1, true) then return nil end
-    local r = redis.call('HMGET', p .. 'req:' .. id, 'state', 'kind', 'opd', 'schedule', 'ended_from')
-    local kept = (r[1] == 'cancelled' or r[1] == 'revoked') and (r[5] or '') ~= '' and date < r[5]
-    if r[1] ~= 'approved' and not kept then return nil end
-    return {id, r[2], r[3], r[4] or ''}
+    local r = wfa_hmget(p .. 'req:' .. id, 'state', 'kind', 'opd', 'schedule', 'ended_from')
+    local kept = (r.state == 'cancelled' or r.state == 'revoked') and (r.ended_from or '') ~= ''
+                 and date < r.ended_from
+    if r.state ~= 'approved' and not kept then return nil end
+    return {request_id = id, kind = r.kind, opd = r.opd, schedule = r.schedule or ''}
 end
 
 -- Metres between two points given in degrees (haversine, mean Earth radius).
@@ -67,13 +68,13 @@ end
 
 -- A request's flexible days as the figures count them: every date of an
 -- approved request; of one cancelled or revoked after approval, the dates
--- before it ended. r: HMGET of state, dates, ended_from; approved: whether
--- it was ever approved.
+-- before it ended. r: the request's state, dates, ended_from (by name);
+-- approved: whether it was ever approved.
 local function wfa_mv_request_days(r, approved)
     local out = {}
     if not approved then return out end
-    for date in string.gmatch(r[2] or '', '[^,]+') do
-        if r[1] == 'approved' or (r[3] or '') ~= '' and date < r[3] then out[#out + 1] = date end
+    for date in string.gmatch(r.dates or '', '[^,]+') do
+        if r.state == 'approved' or (r.ended_from or '') ~= '' and date < r.ended_from then out[#out + 1] = date end
     end
     return out
 end
@@ -178,13 +179,13 @@ end
 -- mv:uni:NIP (date -> "at|what|opd"), counted as uni, and the atasan is
 -- told by a monev.unilateral event. Service accounts are not recorded.
 local function wfa_mv_unilateral(p, nip, date, at, what)
-    local e = redis.call('HMGET', p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name', 'roles')
-    if not e[1] or wfa_mv_service(e[4]) then return end
-    if redis.call('HSETNX', p .. 'mv:uni:' .. nip, date, at .. '|' .. what .. '|' .. e[1]) == 0 then return end
-    wfa_mv_add(p, date, e[1], nip, 'uni', 1)
+    local e = wfa_hmget(p .. 'emp:' .. nip, 'opd', 'supervisor_nip', 'name', 'roles')
+    if not e.opd or wfa_mv_service(e.roles) then return end
+    if redis.call('HSETNX', p .. 'mv:uni:' .. nip, date, at .. '|' .. what .. '|' .. e.opd) == 0 then return end
+    wfa_mv_add(p, date, e.opd, nip, 'uni', 1)
     local notify = {}
-    if e[2] and e[2] ~= '' then notify[1] = e[2] end
+    if e.supervisor_nip and e.supervisor_nip ~= '' then notify[1] = e.supervisor_nip end
     redis.call('XADD', p .. 'events', '*', 'type', 'monev.unilateral', 'data', cmsgpack.pack({
-        nip = nip, name = e[3] or '', date = date, what = what, opd = e[1],
-        supervisor_nip = e[2] or '', notify = notify, request_id = '', at = tonumber(at)}))
+        nip = nip, name = e.name or '', date = date, what = what, opd = e.opd,
+        supervisor_nip = e.supervisor_nip or '', notify = notify, request_id = '', at = tonumber(at)}))
 end
