@@ -88,7 +88,9 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  One rebuild of a pemda at a time: they share the mv:r: workspace
     char token [32];
     snprintf (token, sizeof token, "%" PRId64 "-%d", zclock_usecs (), (int) getpid ());
-    redisReply *reply = wfa_redis_command (redis, "SET %smv:rebuild:lock %s NX PX 600000", prefix, token);
+    char lock_key [WFA_KEY_MAX];
+    wfa_store_key (lock_key, sizeof lock_key, pemda, "mv:rebuild:lock");
+    redisReply *reply = wfa_redis_command (redis, "SET %s %s NX PX 600000", lock_key, token);
     if (wfa_call_redis_down (call, reply))
         return;
     bool locked = reply->type == REDIS_REPLY_STATUS;
@@ -157,9 +159,9 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
     s_map (&map, apply? "apply": "check", "writes", writes);
     reply = s_step (call, redis, &wfa_script_monev_compare, pemda, &map);
     msgpack_sbuffer_destroy (&map);
-    redisReply *unlock = wfa_redis_command (redis, "EVAL %s 1 %smv:rebuild:lock %s",
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-        prefix, token);
+    const char *unlock_keys [] = { prefix, lock_key };
+    const char *unlock_args [] = { "token", token };
+    redisReply *unlock = wfa_store_step (redis, &wfa_script_monev_unlock, 2, unlock_keys, 1, unlock_args, NULL);
     if (unlock)
         freeReplyObject (unlock);
     if (wfa_call_failed (call) || !reply) {
