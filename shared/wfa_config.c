@@ -21,6 +21,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "seconds an idempotency key and its answer are remembered" },
     [WFA_CFG_RETENTION_H] = { "retention-h", "WFA_RETENTION_H", "24",
         "hours an event acknowledged by every group stays in the outbox" },
+    [WFA_CFG_TRIM_MS] = { "trim-ms", "WFA_TRIM_MS", "60000",
+        "ms between two trims of the outboxes by each consumer (tests shorten it)" },
     [WFA_CFG_TIMEOUT_MS] = { "timeout-ms", "WFA_TIMEOUT_MS", "3000",
         "clients: ms to wait for a reply before retrying" },
     [WFA_CFG_RETRIES] = { "retries", "WFA_RETRIES", "3",

@@ -15,6 +15,7 @@ typedef enum {
     WFA_CFG_REDELIVER_MS,       //  Idle time before an unacknowledged event is reclaimed
     WFA_CFG_IDEM_TTL,           //  Seconds an idempotency key is remembered
     WFA_CFG_RETENTION_H,        //  Hours an acknowledged event stays in the outbox
+    WFA_CFG_TRIM_MS,            //  How often each consumer trims the outboxes
     WFA_CFG_TIMEOUT_MS,         //  Client: reply timeout per try
     WFA_CFG_RETRIES,            //  Client: tries before TIMEOUT
     WFA_CFG_SLA_HOUR_MS,        //  Length of an SLA hour in ms (tests shorten it)

@@ -11,6 +11,10 @@
 //  The consumer groups every outbox has, created with the stream.
 extern const char *wfa_outbox_groups [];
 
+//  Groups of older versions that no service reads: wfa_outbox_trim
+//  destroys them.
+extern const char *wfa_outbox_retired [];
+
 //  Stream key of a pemda's outbox into buf.
 char *wfa_outbox_key (const char *pemda, char *buf, size_t size);
 
@@ -19,7 +23,8 @@ char *wfa_outbox_key (const char *pemda, char *buf, size_t size);
 int wfa_outbox_register (wfa_redis_t *redis, const char *pemda);
 
 //  Trim a pemda's outbox: drop entries older than the retention that every
-//  group has acknowledged. Returns entries removed, or -1.
+//  group has acknowledged, after destroying any retired group (XGROUP
+//  DESTROY). Returns entries removed, or -1.
 int wfa_outbox_trim (wfa_redis_t *redis, const char *pemda, int64_t retention_ms);
 
 //  A consumer that records each event it handled in the sorted set
