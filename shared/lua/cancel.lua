@@ -19,7 +19,7 @@ local r = wfa_hmget(rkey, 'state', 'nip', 'opd', 'approver', 'dates', 'policy_ve
                     'submitted_at')
 if not r.state then return {'err', 'NOT_FOUND', id} end
 local state = wfa_next_state(r.state, action)
-if not state then return {'err', 'BAD_STATE', r.state .. ' -/-> ' .. action} end
+if not state then return wfa_bad_state(r.state, action) end
 -- The request's first day after today (nil: none left); true if it has begun
 local dates = wfa_split(r.dates)
 local begun = dates[1] ~= nil and dates[1] <= today
@@ -56,11 +56,12 @@ if begun and from == '' then
 end
 
 local score = tonumber(a.now)
-wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = action, from = r.state, to = state,
-    actor = actor, role = role, at = score, policy = r.policy_version, approvers = r.approver,
+local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = action,
+    from = r.state, to = state, actor = actor, role = role, at = score, policy = r.policy_version, approvers = r.approver,
     fields = {'ended_from', from, 'ended_by', actor, 'end_reason', reason}, note = reason,
     release = from, event = 'request.' .. state, data = {
         request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, by = actor, reason = reason,
         from_state = r.state, from_date = from, submitted_at = tonumber(r.submitted_at), at = score}})
+if refused then return refused end
 redis.call('SET', idem, state, 'EX', a.ttl)
 return {'ok', state}

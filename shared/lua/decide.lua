@@ -80,9 +80,11 @@ end
 if state == 'approved' and ineligible ~= '' then
     -- Recorded once: a retry, or the same refusal again, writes nothing more
     if r.held == ineligible then return {'ineligible', ineligible} end
-    wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'refuse_final', from = r.state,
-        to = r.state, actor = actor, role = role, on_behalf = on_behalf, at = score, policy = policy,
+    local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'refuse_final',
+        from = r.state, to = wfa_next_state(r.state, 'refuse_final'), actor = actor, role = role,
+        on_behalf = on_behalf, at = score, policy = policy,
         note = 'not eligible at final approval: ' .. ineligible, fields = {'held', ineligible}})
+    if refused then return refused end
     return {'ineligible', ineligible}
 end
 -- Flexible work suspended by the monev evaluation: no day up to its end
@@ -203,7 +205,7 @@ if next(record) then
     redis.call('HSET', rkey, field, cmsgpack.pack(record))
 end
 
-local t = {id = id, nip = r.nip, opd = r.opd, action = decision, from = r.state, to = state,
+local t = {id = id, nip = r.nip, opd = r.opd, action = action, from = r.state, to = state,
     actor = actor, role = role, on_behalf = on_behalf, at = score, policy = policy,
     approvers = r.approver, note = written, reason = reason, hist = {role = role, step = step}}
 if state ~= 'pending' then
@@ -217,7 +219,8 @@ if state ~= 'pending' then
         request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, decided_by = actor, note = note,
         submitted_at = tonumber(r.submitted_at), at = score, approval_number = number}
 end
-wfa_transition(p, t)
+local refused = wfa_transition(p, t)
+if refused then return refused end
 if state == 'pending' then
     wfa_open_step(p, id, step + 1, now, actor, dues)    -- the next step of the chain
 else

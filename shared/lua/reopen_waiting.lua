@@ -49,9 +49,12 @@ for id, due in pairs(dues) do
         local k = tonumber(r.step)
         wfa_open_step(p, id, k, now, 'system', due)
         local approver = redis.call('HGET', p .. 'req:' .. id, 'approver') or ''
-        wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step', from = 'pending',
-            to = 'pending', actor = 'system', role = 'system', at = score, policy = r.policy_version,
+        -- ready() found it pending, where open_step is listed: this is not refused
+        local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step',
+            from = r.state, to = wfa_next_state(r.state, 'open_step'), actor = 'system',
+            role = 'system', at = score, policy = r.policy_version,
             note = 'step ' .. k .. ': ' .. approver .. ' (a ' .. r.step_role .. ' now on record)'})
+        if refused then return refused end
         reopened = reopened + 1
     end
 end

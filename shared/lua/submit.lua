@@ -46,9 +46,7 @@ if again ~= '' then
     local was = wfa_hmget(p .. 'req:' .. again, 'state', 'nip')
     if not was.state then return {'err', 'NOT_FOUND', again} end
     if was.nip ~= nip then return {'err', 'FORBIDDEN', 'only the employee resubmits'} end
-    if not wfa_next_state(was.state, 'resubmit') then
-        return {'err', 'BAD_STATE', was.state .. ' -/-> resubmit'}
-    end
+    if not wfa_next_state(was.state, 'resubmit') then return wfa_bad_state(was.state, 'resubmit') end
     previous_state = was.state
 end
 
@@ -111,11 +109,12 @@ else
     -- A resubmission opens the chain again, and is not counted as a new request
     action, event = 'resubmit', 'request.resubmitted'
 end
-wfa_transition(p, {id = id, nip = nip, opd = opd, action = action, from = previous_state,
-    to = 'submitted', actor = nip, role = 'pegawai', at = score, policy = a.policy,
+local refused = wfa_transition(p, {id = id, nip = nip, opd = opd, action = action,
+    from = previous_state, to = 'submitted', actor = nip, role = 'pegawai', at = score, policy = a.policy,
     fields = fields, reason = a.reason, event = event, data = {
         request_id = id, pemda = a.pemda, nip = nip, name = name, opd = opd, kind = kind,
         time_kind = a.time_kind or '', dates = date_list, supervisor_nip = supervisor, at = score}})
+if refused then return refused end
 
 -- The chain opens here, in the same step: step 1 for its approver (or
 -- waiting, NO_APPROVER, when nobody holds its role)
@@ -123,9 +122,10 @@ local found = wfa_open_step(p, id, 1, now, 'system', a.dues)
 local step = wfa_hmget(rkey, 'approver', 'step_role')
 local note = 'step 1: ' .. (step.approver or '')
 if found == 0 then note = 'step 1: NO_APPROVER (no ' .. (step.step_role or '') .. ' on record)' end
-wfa_transition(p, {id = id, nip = nip, opd = opd, action = 'open_step', from = 'submitted',
-    to = wfa_next_state('submitted', 'open_step'), actor = 'system', role = 'system', at = score,
-    policy = a.policy, note = note})
+refused = wfa_transition(p, {id = id, nip = nip, opd = opd, action = 'open_step',
+    from = 'submitted', to = wfa_next_state('submitted', 'open_step'), actor = 'system',
+    role = 'system', at = score, policy = a.policy, note = note})
+if refused then return refused end
 
 redis.call('SET', idem, id, 'EX', a.ttl)
 return answer('ok', id)

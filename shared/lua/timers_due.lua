@@ -56,13 +56,13 @@ for _, timer in ipairs(redis.call('ZRANGEBYSCORE', timers, '-inf', now, 'LIMIT',
         if to then
             local reason = 'step ' .. k .. ' SLA'
             if action == 'start' then reason = 'undecided when the first day began' end
-            wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'expire', from = r.state,
-                to = to, actor = 'system', role = 'system', at = score, policy = r.policy_version,
+            local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'expire',
+                from = r.state, to = to, actor = 'system', role = 'system', at = score, policy = r.policy_version,
                 approvers = r.approver, note = action, reason = reason, release = '',
                 event = 'request.expired', data = {
                     request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, from_state = r.state,
                     submitted_at = tonumber(r.submitted_at), by = 'system', reason = action, at = score}})
-            acted = acted + 1
+            if not refused then acted = acted + 1 end
         end
     end
 end

@@ -16,20 +16,35 @@
 -- wfa_store_step_result reads; a read-only step answers its data.
 --
 -- The request's state machine is this one table: a transition not listed here
--- does not happen, whichever service asks for it.
+-- does not happen, whichever service asks for it (wfa_transition refuses it,
+-- before it writes anything). The actions that keep the state are listed
+-- too: approve_step (a step before the last approved: the next one opens),
+-- open_step (a step that waited, NO_APPROVER, opens once someone holds its
+-- role), refuse_final (a final approval refused: no longer eligible),
+-- escalate. '' is the state of a request not yet submitted.
 local WFA_TRANSITIONS = {
+    ['']      = { submit = 'submitted' },
     submitted = { open_step = 'pending', cancel = 'cancelled', expire = 'expired' },
     pending   = { approve_step = 'pending', approve = 'approved', reject = 'rejected',
                   ['return'] = 'returned', cancel = 'cancelled', escalate = 'pending',
-                  expire = 'expired' },
+                  expire = 'expired', open_step = 'pending', refuse_final = 'pending' },
     returned  = { resubmit = 'submitted', cancel = 'cancelled', expire = 'expired' },
     approved  = { cancel = 'cancelled', revoke = 'revoked' },
 }
+
+-- The name the history and the audit log give an action, where it is not
+-- the table's: an approval is "approve" at every step of the chain.
+local WFA_RECORDED_AS = { approve_step = 'approve' }
 
 -- The state `action` leads to from `state`, or nil if it is not allowed.
 local function wfa_next_state(state, action)
     local row = WFA_TRANSITIONS[state]
     return row and row[action]
+end
+
+-- The one refusal of a transition the table does not list.
+local function wfa_bad_state(state, action)
+    return {'err', 'BAD_STATE', (state or '') .. ' -/-> ' .. action}
 end
 
 -- The fields of hash `key` as a table by name (a field not stored: nil).
@@ -251,7 +266,12 @@ end
 -- (t.event, its data t.data; nil: none). t also names the request (id, nip,
 -- opd), the move (action, from, to), who (actor, role, on_behalf), when (at,
 -- ms) and under which policy version (policy).
+-- Returns nil, or the refusal (BAD_STATE, nothing written) when the state
+-- table does not lead from t.from to t.to by t.action: the caller answers it.
 local function wfa_transition(p, t)
+    local to = wfa_next_state(t.from, t.action)
+    if not to or to ~= t.to then return wfa_bad_state(t.from, t.action) end
+    local recorded = WFA_RECORDED_AS[t.action] or t.action
     local rkey = p .. 'req:' .. t.id
     for _, approver in ipairs(wfa_split(t.approvers)) do
         redis.call('ZREM', p .. 'idx:approver:' .. approver, t.id)
@@ -263,13 +283,13 @@ local function wfa_transition(p, t)
     end
     if #fields > 0 then redis.call('HSET', rkey, unpack(fields)) end
     redis.call('HINCRBY', rkey, 'version', 1)
-    local entry = {at = t.at, actor = t.actor, action = t.action, from = t.from, to = t.to,
+    local entry = {at = t.at, actor = t.actor, action = recorded, from = t.from, to = t.to,
                    note = t.note or ''}
     for name, value in pairs(t.hist or {}) do entry[name] = value end
     redis.call('RPUSH', rkey .. ':hist', cmsgpack.pack(entry))
     if t.from ~= t.to then wfa_reindex(p, t.id, t.opd, t.from, t.to, t.at) end
     if t.release then wfa_release_days(p, t.nip, t.id, t.release) end
-    wfa_audit(p, t.at, t.id, t.actor, t.role, t.on_behalf or '', t.action, t.from, t.to,
+    wfa_audit(p, t.at, t.id, t.actor, t.role, t.on_behalf or '', recorded, t.from, t.to,
               t.reason or t.note or '', t.policy or '0')
     if t.event then
         redis.call('XADD', p .. 'events', '*', 'type', t.event, 'data', cmsgpack.pack(t.data))
