@@ -118,9 +118,21 @@ wfa_outbox_trim (wfa_redis_t *redis, const char *pemda, int64_t retention_ms)
             break;
         }
         if (s_retired (name->str)) {
+            //  Not drained before the upgrade (docs/operations.md): what it
+            //  had not handled is not handled by anyone now; say so
+            const redisReply *lag_value = s_kv (info, "lag");
+            long long lag = lag_value && lag_value->type == REDIS_REPLY_INTEGER?
+                            lag_value->integer: -1;     //  -1: Redis cannot tell
+            bool drained = pending->integer == 0 && lag == 0;
             redisReply *reply = wfa_redis_command (redis, "XGROUP DESTROY %s %s", key, name->str);
-            if (reply && reply->type == REDIS_REPLY_INTEGER)
-                wfa_log ("I", "outbox %s: retired group %s destroyed", key, name->str);
+            if (reply && reply->type == REDIS_REPLY_INTEGER) {
+                if (drained)
+                    wfa_log ("I", "outbox %s: retired group %s destroyed", key, name->str);
+                else
+                    wfa_log ("W", "outbox %s: retired group %s destroyed before it was drained "
+                             "(%lld pending, lag %lld): requests it did not open may stay submitted",
+                             key, name->str, (long long) pending->integer, lag);
+            }
             else
                 rc = -1;    //  Still there: it holds its entries back
             if (reply)
