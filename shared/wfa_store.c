@@ -132,6 +132,18 @@ wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, int nkeys, c
 }
 
 //  Read a Lua step's {"ok"|"dup", value, ...} or {"err", CODE, detail} reply.
+redisReply *
+wfa_store_call_step (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script,
+                     int nkeys, const char **keys, const msgpack_sbuffer *map)
+{
+    redisReply *reply = wfa_store_step_map (redis, script, nkeys, keys, map);
+    if (wfa_store_step_reply (call, reply, NULL))
+        return reply;
+    if (reply)
+        freeReplyObject (reply);
+    return NULL;
+}
+
 const redisReply *
 wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *field)
 {

@@ -66,6 +66,12 @@ redisReply *wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, 
 //  code about field, INTERNAL for any other shape).
 const redisReply *wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *field);
 
+//  Run a Lua step for a call (wfa_store_step_map) and read its reply
+//  (wfa_store_step_reply): the reply for "ok" or "dup", which the caller
+//  frees; NULL, with the error recorded on call and nothing to free.
+redisReply *wfa_store_call_step (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script,
+                                 int nkeys, const char **keys, const msgpack_sbuffer *map);
+
 //  The same, for a step whose value is a string: returns value, or NULL
 //  after recording the error on call (INTERNAL when the value is not a
 //  string). The value lives as long as reply.

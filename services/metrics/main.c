@@ -130,14 +130,11 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         char day [11];
         wfa_mp_pack_str (&map_pk, wfa_date_format (from_day + day_nbr, day));
     }
-    redisReply *reply = wfa_store_step_map (redis, &wfa_script_metrics_get, 3, keys, &map);
+    redisReply *reply = wfa_store_call_step (call, redis, &wfa_script_metrics_get, 3, keys, &map);
     msgpack_sbuffer_destroy (&map);
     //  {"ok", rows, leads, no_approver}
-    if (!wfa_store_step_reply (call, reply, NULL)) {
-        if (reply)
-            freeReplyObject (reply);
+    if (!reply)
         return;
-    }
     if (reply->elements != 4
     ||  reply->element [1]->type != REDIS_REPLY_ARRAY || reply->element [2]->type != REDIS_REPLY_ARRAY
     ||  reply->element [3]->type != REDIS_REPLY_INTEGER) {

@@ -219,13 +219,8 @@ s_get (wfa_call_t *call, wfa_redis_t *redis, const char *prefix, const char *mod
     for (int month_nbr = 0; month_nbr < month_count; month_nbr++)
         msgpack_pack_int (&pk, month_buckets [month_nbr]);
     const char *keys [] = { prefix };
-    redisReply *reply = wfa_store_step_map (redis, &wfa_script_monev_get, 1, keys, &map);
+    redisReply *reply = wfa_store_call_step (call, redis, &wfa_script_monev_get, 1, keys, &map);
     msgpack_sbuffer_destroy (&map);
-    if (!wfa_store_step_reply (call, reply, NULL)) {
-        if (reply)
-            freeReplyObject (reply);
-        return NULL;
-    }
     return reply;
 }
 

@@ -42,13 +42,7 @@ s_step (wfa_call_t *call, wfa_redis_t *redis, const wfa_script_t *script, const 
     char prefix [WFA_PREFIX_MAX], writes_key [WFA_KEY_MAX];
     const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
                             wfa_store_key (writes_key, sizeof writes_key, pemda, "mv:writes") };
-    redisReply *reply = wfa_store_step_map (redis, script, 2, keys, map);
-    if (!wfa_store_step_reply (call, reply, NULL)) {
-        if (reply)
-            freeReplyObject (reply);
-        return NULL;
-    }
-    return reply;
+    return wfa_store_call_step (call, redis, script, 2, keys, map);
 }
 
 //  The map {action, NAME: VALUE} (value NULL: action only) into map.

@@ -633,13 +633,10 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_sbuffer_free (buffer);
     char prefix [WFA_PREFIX_MAX];
     const char *keys [] = { wfa_store_prefix (actor.pemda, prefix, sizeof prefix) };
-    redisReply *answer = wfa_store_step_map (redis, &wfa_script_monev_ekinerja, 1, keys, &map);
+    redisReply *answer = wfa_store_call_step (call, redis, &wfa_script_monev_ekinerja, 1, keys, &map);
     msgpack_sbuffer_destroy (&map);
-    if (!wfa_store_step_reply (call, answer, NULL)) {
-        if (answer)
-            freeReplyObject (answer);
+    if (!answer)
         return;
-    }
     const redisReply *reply = answer->elements >= 2? answer->element [1]: NULL;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != items->via.array.size) {
         wfa_log ("E", "monev_ekinerja: not one result per item");
