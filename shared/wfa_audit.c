@@ -689,8 +689,7 @@ s_seal_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
             wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "audit") };
         msgpack_sbuffer map;
         msgpack_packer pk;
-        wfa_mp_writer_init (&map, &pk);
-        msgpack_pack_map (&pk, *follows? 5: 3);
+        wfa_mp_writer_map (&map, &pk, *follows? 5: 3);
         wfa_mp_pack_kv_str (&pk, "instance", wfa_instance_id ());
         wfa_mp_pack_kv_str (&pk, "lease_ms", lease);
         wfa_mp_pack_kv_str (&pk, "count", last? "0": chunk);

@@ -548,8 +548,7 @@ wfa_call_test (bool verbose)
     wfa_call_destroy (&dated);
     msgpack_sbuffer buffer;
     msgpack_packer pk;
-    wfa_mp_writer_init (&buffer, &pk);
-    msgpack_pack_map (&pk, 6);
+    wfa_mp_writer_map (&buffer, &pk, 6);
     wfa_mp_pack_kv_int (&pk, "v", 1);
     wfa_mp_pack_kv_int (&pk, "id", 7);
     wfa_mp_pack_kv_str (&pk, "lang", "en");

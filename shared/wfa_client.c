@@ -90,8 +90,7 @@ s_send (wfa_client_t *self, const char *command, uint64_t id)
 {
     msgpack_sbuffer body;
     msgpack_packer pk;
-    wfa_mp_writer_init (&body, &pk);
-    msgpack_pack_map (&pk, self->field_count + 2);
+    wfa_mp_writer_map (&body, &pk, self->field_count + 2);
     wfa_mp_pack_kv_int (&pk, "v", 1);
     wfa_mp_pack_str (&pk, "id");
     msgpack_pack_uint64 (&pk, id);
@@ -195,8 +194,7 @@ wfa_client_test (bool verbose)
     zmsg_destroy (&msg);
     msgpack_sbuffer buffer;
     msgpack_packer pk;
-    wfa_mp_writer_init (&buffer, &pk);
-    msgpack_pack_map (&pk, 2);
+    wfa_mp_writer_map (&buffer, &pk, 2);
     wfa_mp_pack_str (&pk, "id");
     msgpack_pack_uint64 (&pk, id);
     wfa_mp_pack_kv_str (&pk, "status", "ok");

@@ -279,6 +279,13 @@ wfa_mp_writer_init (msgpack_sbuffer *buffer, msgpack_packer *pk)
     msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
 }
 
+void
+wfa_mp_writer_map (msgpack_sbuffer *buffer, msgpack_packer *pk, size_t count)
+{
+    wfa_mp_writer_init (buffer, pk);
+    msgpack_pack_map (pk, count);
+}
+
 //  Pack a string, or nil for NULL.
 void
 wfa_mp_pack_str (msgpack_packer *pk, const char *text)

@@ -46,6 +46,10 @@ size_t wfa_utf8_cut (const char *text, size_t len, size_t max);
 //  frees what was packed.
 void wfa_mp_writer_init (msgpack_sbuffer *buffer, msgpack_packer *pk);
 
+//  The same, the first thing packed a map of count pairs (a call's body, a
+//  Lua step's argument).
+void wfa_mp_writer_map (msgpack_sbuffer *buffer, msgpack_packer *pk, size_t count);
+
 //  Pack a NUL-terminated string (NULL packs nil).
 void wfa_mp_pack_str (msgpack_packer *pk, const char *text);
 //  Pack len bytes as a str.

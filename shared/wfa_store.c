@@ -450,8 +450,7 @@ wfa_store_move_deadlines (wfa_redis_t *redis, const char *pemda, const int *days
     //  {dues = {TIMER = DUE, ...}}: each timer's new due time
     msgpack_sbuffer buffer;
     msgpack_packer pk;
-    wfa_mp_writer_init (&buffer, &pk);
-    msgpack_pack_map (&pk, 1);
+    wfa_mp_writer_map (&buffer, &pk, 1);
     wfa_mp_pack_str (&pk, "dues");
     size_t given = 0;
     for (size_t timer_nbr = 0; timer_nbr < timers; timer_nbr++) {

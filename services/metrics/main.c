@@ -120,8 +120,7 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  {opd, days = [DATE, ...]}
     msgpack_sbuffer map;
     msgpack_packer map_pk;
-    wfa_mp_writer_init (&map, &map_pk);
-    msgpack_pack_map (&map_pk, opd && *opd? 2: 1);
+    wfa_mp_writer_map (&map, &map_pk, opd && *opd? 2: 1);
     if (opd && *opd)
         wfa_mp_pack_kv_str (&map_pk, "opd", opd);
     wfa_mp_pack_str (&map_pk, "days");

@@ -194,8 +194,7 @@ s_get (wfa_call_t *call, wfa_redis_t *redis, const char *prefix, const char *mod
 {
     msgpack_sbuffer map;
     msgpack_packer pk;
-    wfa_mp_writer_init (&map, &pk);
-    msgpack_pack_map (&pk, 7);
+    wfa_mp_writer_map (&map, &pk, 7);
     wfa_mp_pack_kv_str (&pk, "mode", mode);
     wfa_mp_pack_kv_str (&pk, "scope", scope);
     wfa_mp_pack_str (&pk, "fields");

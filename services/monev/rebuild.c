@@ -50,8 +50,7 @@ static void
 s_map (msgpack_sbuffer *map, const char *action, const char *name, const char *value)
 {
     msgpack_packer pk;
-    wfa_mp_writer_init (map, &pk);
-    msgpack_pack_map (&pk, value? 2: 1);
+    wfa_mp_writer_map (map, &pk, value? 2: 1);
     wfa_mp_pack_kv_str (&pk, "action", action);
     if (value)
         wfa_mp_pack_kv_str (&pk, name, value);
@@ -125,8 +124,7 @@ monev_rebuild (wfa_call_t *call, wfa_redis_t *redis, void *state)
             batch [batch_size++] = nip;
         if (batch_size == S_REBUILD_BATCH || (!nip && batch_size > 0)) {
             msgpack_packer pk;
-            wfa_mp_writer_init (&map, &pk);
-            msgpack_pack_map (&pk, 2);
+            wfa_mp_writer_map (&map, &pk, 2);
             wfa_mp_pack_kv_str (&pk, "action", "employees");
             wfa_mp_pack_str (&pk, "nips");
             msgpack_pack_array (&pk, batch_size);

@@ -625,8 +625,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  The step's map: the source, and the items array packed above
     msgpack_sbuffer map;
     msgpack_packer map_pk;
-    wfa_mp_writer_init (&map, &map_pk);
-    msgpack_pack_map (&map_pk, 2);
+    wfa_mp_writer_map (&map, &map_pk, 2);
     wfa_mp_pack_kv_str (&map_pk, "source", source);
     wfa_mp_pack_str (&map_pk, "items");
     msgpack_sbuffer_write (&map, buffer->data, buffer->size);

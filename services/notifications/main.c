@@ -23,8 +23,7 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     wfa_mp_int (wfa_mp_get (event->data, "at"), &at);
     msgpack_sbuffer buffer;
     msgpack_packer pk;
-    wfa_mp_writer_init (&buffer, &pk);
-    msgpack_pack_map (&pk, 6);
+    wfa_mp_writer_map (&buffer, &pk, 6);
     wfa_mp_pack_kv_str (&pk, "entry_id", event->id);
     wfa_mp_pack_kv_int (&pk, "at", at);
     wfa_mp_pack_kv_str (&pk, "type", event->type);

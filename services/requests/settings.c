@@ -166,8 +166,7 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  {as, now, ttl, days = [[DATE, KIND, NAME], ...]}
     msgpack_sbuffer map;
     msgpack_packer pk;
-    wfa_mp_writer_init (&map, &pk);
-    msgpack_pack_map (&pk, 4);
+    wfa_mp_writer_map (&map, &pk, 4);
     wfa_mp_pack_kv_str (&pk, "as", actor);
     wfa_mp_pack_kv_str (&pk, "now", now);
     wfa_mp_pack_kv_str (&pk, "ttl", ttl);
