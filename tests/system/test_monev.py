@@ -485,6 +485,30 @@ def test_simulated_month(tmp_path=None):
             wait_until("%s told of the flag" % person, lambda: any(
                 e["type"] == "monev.flagged" and flagged_nip in e["message_en"]
                 for e in ok(client.call("INBOX.LIST", {"as": person, "limit": 1000}))["entries"]), 15)
+        # The notices say what they said when the Lua wrote them, word for word (the
+        # sentences now come from the text table in wfa-notifications)
+        notice = next(e for e in ok(client.call("INBOX.LIST", {"as": boss, "limit": 1000}))["entries"]
+                      if e["type"] == "monev.flagged" and flagged_nip in e["message_en"])
+        name = re.escape(next(p["name"] for p in staff if p["nip"] == flagged_nip))
+        tail_id, tail_en = r"(; kerja fleksibel ditangguhkan sampai \d{4}-\d\d-\d\d)?", \
+            r"(; flexible work suspended until \d{4}-\d\d-\d\d)?"
+        assert re.fullmatch(r"Pegawai %s \(%s\) di bawah tolok ukur monev \d+ minggu berturut-turut "
+                            r"\(\d{4}-W\d\d\)%s" % (name, flagged_nip, tail_id), notice["message_id"]), notice
+        assert re.fullmatch(r"Employee %s \(%s\) stayed below the monev benchmarks for \d+ weeks running "
+                            r"\(\d{4}-W\d\d\)%s" % (name, flagged_nip, tail_en), notice["message_en"]), notice
+        for nip in expected_lifts:
+            lifts = [(e["message_id"], e["message_en"]) for e in ok(client.call(
+                "INBOX.LIST", {"as": nip, "limit": 1000}))["entries"] if e["type"] == "monev.lifted"]
+            assert lifts and set(lifts) == {("Penangguhan kerja fleksibel Anda telah berakhir",
+                                             "Your suspension from flexible work has ended")}, (nip, lifts)
+        reminders = {(e["message_id"], e["message_en"])
+                     for k in range(60) for e in ok(client.call(
+                         "INBOX.LIST", {"as": staff[k]["nip"], "limit": 1000}))["entries"]
+                     if e["type"] == "report.reminder"}
+        assert reminders and reminders <= {
+            ("Pengingat: laporan kinerja harian %s belum dikirim" % d.isoformat(),
+             "Reminder: the daily report of %s has not been sent" % d.isoformat())
+            for d in reminded_expected if reminded_expected[d]}, reminders
 
         # The figures, against the test's own account
         def expected(members):
