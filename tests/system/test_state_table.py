@@ -10,7 +10,7 @@ import time
 
 import msgpack
 
-from harness import REDIS_ADMIN, System, import_rows, ok, Org, weekly_monday
+from harness import REDIS_ADMIN, System, Org, ok, staffed, weekly_monday
 
 
 def fcall(system, function, keys, args):
@@ -36,10 +36,8 @@ def snapshot(system, pemda, rid):
 
 
 def test_a_transition_the_table_does_not_list_is_refused_and_writes_nothing():
-    org = Org(opds=("DINKES",), supervisors=1, staff=1)
     with System(verbose=False) as system:
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=1))
         staff = org.staff[0]
         rid = ok(client.call("REQUEST.SUBMIT", {
             "key": "s", "as": staff["nip"], "kind": "rumah", "dates": [weekly_monday(2)],

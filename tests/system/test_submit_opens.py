@@ -5,7 +5,7 @@ request.submitted and approval.pending from that one step. A resubmission opens 
 again the same way; a step whose role nobody holds waits visibly (NO_APPROVER) from the
 first reply on."""
 
-from harness import System, Org, import_rows, ok, weekly_monday
+from harness import System, Org, import_rows, ok, staffed, weekly_monday
 
 KEPALA_FIRST = """[chain]
 step = kepala_opd, sla_hours=24, on_timeout=remind
@@ -29,10 +29,8 @@ def outbox_types(system, pemda):
 
 
 def test_submit_reply_is_pending_with_its_approver_without_approvals_running():
-    org = Org(opds=("DINKES",), supervisors=1, staff=2)
     with System(verbose=False) as system:
-        client = system.client()
-        import_rows(client, org.rows)
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=2))
         staff = org.staff[0]
         atasan = staff["supervisor_nip"]
         # Nobody consumes anything from here on: approvals is down
