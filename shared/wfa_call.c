@@ -29,6 +29,7 @@ struct _wfa_call_t {
     wfa_principal_t principal;  //  Who the broker authenticated
     const char *actor;          //  The NIP it acts as, once asked
     bool actor_asked;           //  wfa_call_actor ran (its error is recorded once)
+    char fingerprint [17];      //  Of the body, once asked ("" before)
 };
 
 static void
@@ -167,6 +168,156 @@ wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
     problem->message = strdup (message);
     problem->index = index;
     zlistx_add_end (self->problems, problem);
+}
+
+//  True when the len bytes at name are one of the space-separated words.
+static bool
+s_word_in (const char *words, const char *name, size_t len)
+{
+    const char *cursor = words;
+    while (cursor && *cursor) {
+        size_t word = strcspn (cursor, " ");
+        if (word == len && memcmp (cursor, name, len) == 0)
+            return true;
+        cursor += word;
+        cursor += strspn (cursor, " ");
+    }
+    return false;
+}
+
+//  Check the keys of map against the accepted words (and the common ones
+//  when common): record BAD_FIELD for each unknown or repeated one.
+static int
+s_check_keys (wfa_call_t *self, const msgpack_object *map, const char *common,
+              const char *fields, const char *where, int index)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return 0;
+    int rc = 0;
+    for (uint32_t key_nbr = 0; key_nbr < map->via.map.size; key_nbr++) {
+        const msgpack_object *key = &map->via.map.ptr [key_nbr].key;
+        char detail [160];
+        const char *prefix = where? where: "", *dot = where? ".": "";
+        bool printable = key->type == MSGPACK_OBJECT_STR && key->via.str.size > 0
+                      && key->via.str.size <= 64
+                      && wfa_utf8_valid (key->via.str.ptr, key->via.str.size);
+        for (uint32_t byte_nbr = 0; printable && byte_nbr < key->via.str.size; byte_nbr++) {
+            unsigned char letter = (unsigned char) key->via.str.ptr [byte_nbr];
+            printable = letter >= 0x20 && letter != 0x7f;
+        }
+        if (!printable) {
+            snprintf (detail, sizeof detail, "%s%s#%u (%s)", prefix, dot, key_nbr + 1,
+                      key->type == MSGPACK_OBJECT_STR? "not 1-64 printable UTF-8 bytes": "not a str");
+            wfa_call_error (self, WFA_E_BAD_FIELD, NULL, detail, index);
+            rc = -1;
+            continue;
+        }
+        const char *name = key->via.str.ptr;
+        size_t len = key->via.str.size;
+        char field [65];
+        snprintf (field, sizeof field, "%.*s", (int) len, name);
+        bool repeated = false;
+        for (uint32_t other_nbr = 0; other_nbr < key_nbr && !repeated; other_nbr++) {
+            const msgpack_object *other = &map->via.map.ptr [other_nbr].key;
+            repeated = other->type == MSGPACK_OBJECT_STR && other->via.str.size == len
+                    && memcmp (other->via.str.ptr, name, len) == 0;
+        }
+        if (repeated) {
+            snprintf (detail, sizeof detail, "%s%s%s (twice)", prefix, dot, field);
+            wfa_call_error (self, WFA_E_BAD_FIELD, field, detail, index);
+            rc = -1;
+        }
+        else
+        if (!(common && s_word_in (common, name, len)) && !s_word_in (fields, name, len)) {
+            snprintf (detail, sizeof detail, "%s%s%s", prefix, dot, field);
+            wfa_call_error (self, WFA_E_BAD_FIELD, field, detail, index);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+//  Refuse the body's fields that the command does not accept.
+int
+wfa_call_check_fields (wfa_call_t *self, const char *fields)
+{
+    return s_check_keys (self, self->body, WFA_CALL_COMMON_FIELDS, fields, NULL, -1);
+}
+
+//  Refuse a nested map's fields that the command does not accept.
+int
+wfa_call_check_map (wfa_call_t *self, const msgpack_object *map, const char *fields,
+                    const char *where, int index)
+{
+    return s_check_keys (self, map, NULL, fields, where, index);
+}
+
+//  Compare two map entries by their keys' bytes (qsort).
+static int
+s_entry_compare (const void *left, const void *right)
+{
+    const msgpack_object *one = &((const msgpack_object_kv *) left)->key;
+    const msgpack_object *two = &((const msgpack_object_kv *) right)->key;
+    if (one->type != MSGPACK_OBJECT_STR || two->type != MSGPACK_OBJECT_STR)
+        return (int) one->type - (int) two->type;
+    size_t common = one->via.str.size < two->via.str.size? one->via.str.size: two->via.str.size;
+    int rc = memcmp (one->via.str.ptr, two->via.str.ptr, common);
+    if (rc)
+        return rc;
+    return one->via.str.size < two->via.str.size? -1: one->via.str.size > two->via.str.size;
+}
+
+//  Pack value canonically: maps with sorted keys; at the top level
+//  without the fields that do not make the call what it is.
+static void
+s_pack_canonical (msgpack_packer *pk, const msgpack_object *value, bool top)
+{
+    if (value->type == MSGPACK_OBJECT_ARRAY) {
+        msgpack_pack_array (pk, value->via.array.size);
+        for (uint32_t item_nbr = 0; item_nbr < value->via.array.size; item_nbr++)
+            s_pack_canonical (pk, &value->via.array.ptr [item_nbr], false);
+        return;
+    }
+    if (value->type != MSGPACK_OBJECT_MAP) {
+        msgpack_pack_object (pk, *value);
+        return;
+    }
+    uint32_t size = value->via.map.size, kept = 0;
+    msgpack_object_kv *entries = (msgpack_object_kv *) calloc (size + 1, sizeof (msgpack_object_kv));
+    assert (entries);
+    for (uint32_t entry_nbr = 0; entry_nbr < size; entry_nbr++) {
+        const msgpack_object_kv *entry = &value->via.map.ptr [entry_nbr];
+        bool ignored = top && (entry->val.type == MSGPACK_OBJECT_NIL
+                    || (entry->key.type == MSGPACK_OBJECT_STR
+                    &&  s_word_in ("v id lang key as", entry->key.via.str.ptr, entry->key.via.str.size)));
+        if (!ignored)
+            entries [kept++] = *entry;
+    }
+    qsort (entries, kept, sizeof (msgpack_object_kv), s_entry_compare);
+    msgpack_pack_map (pk, kept);
+    for (uint32_t entry_nbr = 0; entry_nbr < kept; entry_nbr++) {
+        s_pack_canonical (pk, &entries [entry_nbr].key, false);
+        s_pack_canonical (pk, &entries [entry_nbr].val, false);
+    }
+    free (entries);
+}
+
+//  The fingerprint of the call's body.
+const char *
+wfa_call_fingerprint (wfa_call_t *self)
+{
+    if (*self->fingerprint || !self->body)
+        return self->fingerprint;
+    msgpack_sbuffer buffer;
+    msgpack_packer pk;
+    wfa_mp_writer_init (&buffer, &pk);
+    s_pack_canonical (&pk, self->body, true);
+    uint8_t digest [SHA256_DIGEST_LENGTH];
+    SHA256 ((const uint8_t *) buffer.data, buffer.size, digest);
+    msgpack_sbuffer_destroy (&buffer);
+    for (int byte_nbr = 0; byte_nbr < 8; byte_nbr++)
+        snprintf (self->fingerprint + 2 * byte_nbr, 3, "%02x", digest [byte_nbr]);
+    return self->fingerprint;
 }
 
 //  Forget every recorded error (the handler found a better answer).
@@ -636,6 +787,44 @@ wfa_call_test (bool verbose)
     assert (wfa_call_code (call) == WFA_E_BAD_FRAME);
     assert (streq (wfa_call_command (call), ""));
     wfa_call_destroy (&call);
+
+    //  Fields: common ones pass, unknown and repeated ones are BAD_FIELD
+    call = wfa_call_new ("REQUEST.SUBMIT", buffer.data, buffer.size);
+    assert (wfa_call_check_fields (call, "kind dates") == 0 && !wfa_call_failed (call));
+    assert (wfa_call_check_fields (call, "kind") == -1);
+    assert (wfa_call_code (call) == WFA_E_BAD_FIELD);
+    reply = wfa_call_encode_reply (call);
+    map = s_decode (reply, &unpacked);
+    assert (wfa_mp_streq (wfa_mp_get (map, "field"), "dates"));
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+    call = wfa_call_new ("X", "\x83\xa1v\x01\xa1v\x01\xa2\xff\xfe\x01", 11);
+    assert (wfa_call_check_fields (call, "") == -1);
+    reply = wfa_call_encode_reply (call);
+    map = s_decode (reply, &unpacked);
+    errors = wfa_mp_get (map, "errors");
+    assert (errors && errors->via.array.size == 2);
+    assert (wfa_mp_streq (wfa_mp_get (&errors->via.array.ptr [0], "message"),
+                          "Kolom tidak dikenal untuk perintah ini: v (twice)"));
+    assert (wfa_mp_get (&errors->via.array.ptr [1], "field") == NULL);
+    zframe_destroy (&reply);
+    wfa_call_destroy (&call);
+    call = wfa_call_new ("X", "\x81\xa1v\x01", 4);
+    msgpack_object row = map->via.map.ptr [0].val;     //  any non-map: nothing to check
+    assert (wfa_call_check_map (call, &row, "nip", "rows", 2) == 0);
+    wfa_call_destroy (&call);
+
+    //  The fingerprint: key order, v, id, lang, key and as do not count
+    call = wfa_call_new ("X", "\x84\xa1v\x01\xa3key\xa1k\xa1" "a\x01\xa1" "b\x81\xa1y\x02", 19);
+    wfa_call_t *same = wfa_call_new ("X", "\x84\xa1" "b\x81\xa1y\x02\xa1" "a\x01\xa1v\x01\xa2id\x07", 17);
+    wfa_call_t *other = wfa_call_new ("X", "\x83\xa1" "b\x81\xa1y\x03\xa1" "a\x01\xa1v\x01", 13);
+    assert (!wfa_call_failed (call) && !wfa_call_failed (same) && !wfa_call_failed (other));
+    assert (strlen (wfa_call_fingerprint (call)) == 16);
+    assert (streq (wfa_call_fingerprint (call), wfa_call_fingerprint (same)));
+    assert (!streq (wfa_call_fingerprint (call), wfa_call_fingerprint (other)));
+    wfa_call_destroy (&call);
+    wfa_call_destroy (&same);
+    wfa_call_destroy (&other);
 
     reply = wfa_call_error_reply (WFA_E_BAD_FRAME, NULL, WFA_LANG_ID);
     map = s_decode (reply, &unpacked);

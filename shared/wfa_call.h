@@ -40,6 +40,27 @@ wfa_code_t wfa_call_code (wfa_call_t *self);
 void wfa_call_error (wfa_call_t *self, wfa_code_t code, const char *field,
                      const char *detail, int index);
 
+//  The fields every call may carry: v, id, lang, as.
+#define WFA_CALL_COMMON_FIELDS "v id lang as"
+
+//  Refuse every field of the body that is neither common nor in fields
+//  (space-separated names) as BAD_FIELD, field naming it (a name that is
+//  not UTF-8 of at most 64 bytes is described, not echoed), and a name
+//  given twice. Returns -1 when any was refused.
+int wfa_call_check_fields (wfa_call_t *self, const char *fields);
+
+//  The same for a nested map of the body (an import row, an item): each
+//  unknown field is recorded with index (or -1) as BAD_FIELD "ARRAY.NAME".
+int wfa_call_check_map (wfa_call_t *self, const msgpack_object *map, const char *fields,
+                        const char *where, int index);
+
+//  The fingerprint of the call's body, what an idempotency record keeps
+//  beside its answer to tell a retry from a reuse of its key: 16 hex
+//  digits of the SHA-256 of the body re-encoded canonically (every map's
+//  keys sorted by their bytes; at the top level v, id, lang, key, as and
+//  nil-valued fields left out). Key order does not change it.
+const char *wfa_call_fingerprint (wfa_call_t *self);
+
 //  Forget every recorded error, e.g. when a retried call turns out to have
 //  been answered already.
 void wfa_call_clear (wfa_call_t *self);

@@ -130,6 +130,8 @@ s_dispatch (s_worker_t *self, const char *command, zframe_t *body, const char *p
     wfa_principal_parse (principal_text, &principal);
     wfa_call_set_principal (call, &principal);
     if (!wfa_call_failed (call) && route)
+        wfa_call_check_fields (call, route->fields);
+    if (!wfa_call_failed (call) && route)
         wfa_call_check_as (call);
     if (!wfa_call_failed (call)) {
         if (route)
@@ -361,15 +363,16 @@ wfa_service_test (bool verbose)
     wfa_config_set (WFA_CFG_BROKER, endpoint);
     wfa_config_set (WFA_CFG_REDIS, "127.0.0.1:1");  //  Nothing there
     //  A worker announces each command prefix of its table once, in table order
-    static const wfa_route_t several [] = { { "REQUEST.SUBMIT", s_echo }, { "KEYS.ISSUE", s_echo },
-                                            { "REQUEST.GET", s_echo }, { NULL, NULL } };
+    static const wfa_route_t several [] = { { "REQUEST.SUBMIT", s_echo, "" },
+                                            { "KEYS.ISSUE", s_echo, "" },
+                                            { "REQUEST.GET", s_echo, "" }, { NULL, NULL, NULL } };
     zlist_t *prefixes = wfa_service_prefixes (several);
     assert (zlist_size (prefixes) == 2);
     assert (streq ((char *) zlist_first (prefixes), "REQUEST."));
     assert (streq ((char *) zlist_next (prefixes), "KEYS."));
     zlist_destroy (&prefixes);
 
-    static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo }, { NULL, NULL } };
+    static const wfa_route_t routes [] = { { "TEST.ECHO", s_echo, "text" }, { NULL, NULL, NULL } };
     int handled = 0;
     wfa_service_def_t def = { "requests", routes, NULL, &handled, NULL };
     zactor_t *worker = wfa_service_new (&def);
@@ -392,15 +395,17 @@ wfa_service_test (bool verbose)
     free (prefix);
     zmsg_destroy (&msg);
 
-    //  A good call, an unknown command, a bad body, and a call whose
-    //  principal the broker could not name (acts as nobody)
-    const char *commands [] = { "TEST.ECHO", "TEST.NOPE", "TEST.ECHO", "TEST.ECHO" };
+    //  A good call, an unknown command, a bad body, a call whose principal
+    //  the broker could not name (acts as nobody), and a field the route
+    //  does not accept (refused before the handler)
+    const char *commands [] = { "TEST.ECHO", "TEST.NOPE", "TEST.ECHO", "TEST.ECHO", "TEST.ECHO" };
     const char *bodies [] = { "\x82\xa1v\x01\xa4text\xa2hi", "\x81\xa1v\x01", "\x93",
-                              "\x82\xa1v\x01\xa4text\xa2hi" };
-    size_t sizes [] = { 12, 4, 1, 12 };
-    const char *principals [] = { "employee:198507142010011003", "operator", "operator", "" };
-    const char *codes [] = { "OK", "UNKNOWN_COMMAND", "BAD_MSGPACK", "UNAUTHENTICATED" };
-    for (int call_nbr = 0; call_nbr < 4; call_nbr++) {
+                              "\x82\xa1v\x01\xa4text\xa2hi", "\x83\xa1v\x01\xa4text\xa2hi\xa3zzz\x01" };
+    size_t sizes [] = { 12, 4, 1, 12, 17 };
+    const char *principals [] = { "employee:198507142010011003", "operator", "operator", "",
+                                  "employee:198507142010011003" };
+    const char *codes [] = { "OK", "UNKNOWN_COMMAND", "BAD_MSGPACK", "UNAUTHENTICATED", "BAD_FIELD" };
+    for (int call_nbr = 0; call_nbr < 5; call_nbr++) {
         msg = zmsg_new ();
         zmsg_append (msg, &(zframe_t *) { zframe_dup (identity) });
         zmsg_addstr (msg, "CALL");
@@ -441,15 +446,16 @@ wfa_service_test (bool verbose)
         free (command);
         zmsg_destroy (&msg);
     }
-    assert (handled == 2);
+    assert (handled == 2);         //  Not the unknown field's call
     zframe_destroy (&identity);
     zactor_destroy (&worker);
     //  Metrics by command; commands we do not have count as "other"
     wfa_prom_t *prom = wfa_prom ();
-    assert (wfa_prom_value (prom, "wfa_messages_in_total", "TEST.ECHO", NULL) == 3);
+    assert (wfa_prom_value (prom, "wfa_messages_in_total", "TEST.ECHO", NULL) == 4);
     assert (wfa_prom_value (prom, "wfa_messages_in_total", "other", NULL) == 1);
-    assert (wfa_prom_value (prom, "wfa_messages_out_total", "TEST.ECHO", NULL) == 3);
-    assert (wfa_prom_value (prom, "wfa_call_duration_seconds", "TEST.ECHO", NULL) == 3);
+    assert (wfa_prom_value (prom, "wfa_messages_out_total", "TEST.ECHO", NULL) == 4);
+    assert (wfa_prom_value (prom, "wfa_call_duration_seconds", "TEST.ECHO", NULL) == 4);
+    assert (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "BAD_FIELD", NULL) == 1);
     assert (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "BAD_MSGPACK", NULL) == 1);
     assert (wfa_prom_value (prom, "wfa_errors_total", "other", "UNKNOWN_COMMAND", NULL) == 1);
     assert (isnan (wfa_prom_value (prom, "wfa_errors_total", "TEST.ECHO", "OK", NULL)));

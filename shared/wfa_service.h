@@ -22,9 +22,15 @@
 //  record errors on call. Must not block beyond Redis calls.
 typedef void (wfa_handler_fn) (wfa_call_t *call, wfa_redis_t *redis, void *state);
 
+//  A route: a command, its handler, and the call fields the command
+//  accepts besides the common ones (v, id, lang, as), space-separated,
+//  "key" among them where the command takes an idempotency key. The
+//  worker refuses a call with any other field (BAD_FIELD) before the
+//  handler runs (wfa_call_check_fields).
 typedef struct {
     const char *command;        //  e.g. "REQUEST.SUBMIT"
     wfa_handler_fn *handler;
+    const char *fields;         //  e.g. "key request_id reason from"
 } wfa_route_t;
 
 typedef struct {

@@ -485,11 +485,15 @@ s_housekeeping (wfa_redis_t *redis, void *state)
 }
 
 static const wfa_route_t s_routes [] = {
-    { "APPROVAL.DECIDE", s_decide },
-    { "APPROVAL.LIST", s_list },
-    { "APPROVAL.DECIDE_MANY", s_decide_many },
-    { "APPROVAL.DELEGATE", s_delegate },
-    { NULL, NULL }
+    { "APPROVAL.DECIDE", s_decide,
+      "key request_id decision note tasks_fit targets_measurable service_continues capacity_ok" },
+    { "APPROVAL.LIST", s_list,
+      "limit" },
+    { "APPROVAL.DECIDE_MANY", s_decide_many,
+      "key items" },
+    { "APPROVAL.DELEGATE", s_delegate,
+      "key approver to from until order_ref reason withdraw" },
+    { NULL, NULL, NULL }
 };
 
 int

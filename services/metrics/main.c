@@ -197,8 +197,9 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 static const wfa_route_t s_routes [] = {
-    { "METRICS.GET", s_metrics_get },
-    { NULL, NULL }
+    { "METRICS.GET", s_metrics_get,
+      "pemda opd from to" },
+    { NULL, NULL, NULL }
 };
 
 static const wfa_event_route_t s_events [] = {

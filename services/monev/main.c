@@ -61,16 +61,25 @@ s_housekeeping (wfa_redis_t *redis, void *state)
 }
 
 static const wfa_route_t s_routes [] = {
-    { "CHECKIN.IN", monev_checkin },
-    { "CHECKIN.OUT", monev_checkin },
-    { "REPORT.SUBMIT", monev_report_submit },
-    { "REPORT.VERIFY", monev_report_verify },
-    { "REPORT.LIST", monev_report_list },
-    { "REPORT.GET", monev_report_get },
-    { "EKINERJA.PUSH", monev_ekinerja_push },
-    { "MONEV.GET", monev_get },
-    { "MONEV.REBUILD", monev_rebuild },
-    { NULL, NULL }
+    { "CHECKIN.IN", monev_checkin,
+      "key lat lon" },
+    { "CHECKIN.OUT", monev_checkin,
+      "key lat lon" },
+    { "REPORT.SUBMIT", monev_report_submit,
+      "key date activities" },
+    { "REPORT.VERIFY", monev_report_verify,
+      "key nip date decision note" },
+    { "REPORT.LIST", monev_report_list,
+      "limit" },
+    { "REPORT.GET", monev_report_get,
+      "nip date" },
+    { "EKINERJA.PUSH", monev_ekinerja_push,
+      "key source items" },
+    { "MONEV.GET", monev_get,
+      "pemda opd nip from to by" },
+    { "MONEV.REBUILD", monev_rebuild,
+      "key pemda apply" },
+    { NULL, NULL, NULL }
 };
 
 static const wfa_event_route_t s_events [] = {

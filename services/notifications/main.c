@@ -288,8 +288,9 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 static const wfa_route_t s_routes [] = {
-    { "INBOX.LIST", s_inbox_list },
-    { NULL, NULL }
+    { "INBOX.LIST", s_inbox_list,
+      "limit" },
+    { NULL, NULL, NULL }
 };
 
 static const wfa_event_route_t s_events [] = {

@@ -38,7 +38,9 @@ INPUT_CODES = {"OK", "BAD_FRAME", "BAD_MSGPACK", "TOO_LARGE", "BAD_VERSION", "UN
                "MISSING_FIELD", "WRONG_TYPE", "BAD_VALUE", "BAD_NIP", "BAD_PEMDA", "BAD_DATE",
                "DATE_NOT_FUTURE", "NOT_WORKING_DAY", "DUPLICATE_DATE", "BAD_KIND",
                "UNKNOWN_EMPLOYEE", "NO_APPROVER", "NOT_FOUND", "NOT_YOUR_DECISION",
-               "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN"}
+               "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN",
+               # a field the command does not accept (random bodies mix every command's fields)
+               "BAD_FIELD"}
 FIELDS = ["v", "id", "lang", "key", "as", "rows", "nip", "kind", "dates", "location", "reason",
           "plan", "request_id", "decision", "note", "pemda", "opd", "state", "limit", "from", "to",
           "dry_run"]
