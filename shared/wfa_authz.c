@@ -21,6 +21,7 @@ static const wfa_scope_t s_matrix [WFA_ACT_COUNT][WFA_ROLE_COUNT] = {
     [WFA_ACT_AUDIT_VERIFY]  = { N, N, N, P, P, N, A },
     [WFA_ACT_SETTINGS_READ] = { P, P, P, P, P, P, A },
     [WFA_ACT_IMPORT]        = { N, N, N, N, P, P, N },
+    [WFA_ACT_DEACTIVATE]    = { N, N, N, P, P, P, N },
 };
 
 #undef N
@@ -36,7 +37,7 @@ static const char *s_role_names [WFA_ROLE_COUNT] = {
 
 static const char *s_action_names [WFA_ACT_COUNT] = {
     "request.read", "request.list", "employee.read", "metrics.read",
-    "audit.verify", "settings.read", "employee.import"
+    "audit.verify", "settings.read", "employee.import", "employee.deactivate"
 };
 
 static const char *s_scope_names [] = {
@@ -144,10 +145,19 @@ wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, wfa_actor_t *actor)
     }
     char key [WFA_KEY_MAX];
     wfa_store_key (key, sizeof key, actor->pemda, "emp:%s", nip);
-    redisReply *reply = wfa_redis_command (redis, "HMGET %s opd roles", key);
+    redisReply *reply = wfa_redis_command (redis, "HMGET %s opd roles active", key);
     if (wfa_call_redis_down (call, reply))
         return -1;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+    //  A deactivated employee (EMPLOYEE.DEACTIVATE) reaches their own records only
+    bool inactive = reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+                 && reply->element [2]->type == REDIS_REPLY_STRING && streq (reply->element [2]->str, "0");
+    if (inactive) {
+        if (reply->element [0]->type == REDIS_REPLY_STRING)
+            snprintf (actor->opd, sizeof actor->opd, "%s", reply->element [0]->str);
+        actor->roles = 1u << WFA_ROLE_PEGAWAI;
+    }
+    else
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3) {
         if (reply->element [0]->type == REDIS_REPLY_STRING)
             snprintf (actor->opd, sizeof actor->opd, "%s", reply->element [0]->str);
         //  Everyone on record is a pegawai, and an atasan of their direct

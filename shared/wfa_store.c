@@ -193,43 +193,104 @@ wfa_store_step_ok (const redisReply *reply)
 //  Run list.lua on an index of pemda (filters NULL or "": any).
 static redisReply *
 s_list (wfa_redis_t *redis, const char *pemda, const char *index, int64_t limit,
-        const char *state, const char *opd, const char *nip)
+        const char *state, const char *opd, const char *nip, const char *cursor, bool changed)
 {
     char prefix [WFA_PREFIX_MAX], index_key [WFA_KEY_MAX], limit_text [24];
     const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
                             wfa_store_key (index_key, sizeof index_key, pemda, "%s", index) };
     snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
-    const char *args [] = { "limit", limit_text, "state", state, "opd", opd, "nip", nip };
-    return wfa_store_step (redis, &wfa_script_list, 2, keys, 4, args, NULL);
+    const char *args [] = { "limit", limit_text, "state", state, "opd", opd, "nip", nip,
+                            "cursor", cursor? cursor: "", "changed", changed? "1": "0" };
+    return wfa_store_step (redis, &wfa_script_list, 2, keys, 6, args, NULL);
 }
 
-//  The requests of list.lua's {"ok", requests} reply, or NULL after
-//  recording the error on call.
+//  The requests of list.lua's {"ok", requests, next_cursor[, sync_cursor]}
+//  reply, or NULL after recording the error on call.
 static const redisReply *
-s_list_requests (wfa_call_t *call, const redisReply *reply)
+s_list_requests (wfa_call_t *call, const redisReply *reply, const char *field)
 {
-    if (!wfa_store_step_reply (call, reply, NULL))
+    if (!wfa_store_step_reply (call, reply, field))
         return NULL;
-    if (reply->elements == 2 && reply->element [1]->type == REDIS_REPLY_ARRAY)
+    if (reply->elements >= 3 && reply->element [1]->type == REDIS_REPLY_ARRAY
+    &&  reply->element [2]->type == REDIS_REPLY_STRING)
         return reply->element [1];
     wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
     return NULL;
+}
+
+//  Answer a list call with the requests of a list.lua reply.
+static void
+s_reply_requests (wfa_call_t *call, redisReply *reply, const char *field)
+{
+    const redisReply *requests = s_list_requests (call, reply, field);
+    if (requests) {
+        wfa_store_pack_requests (wfa_call_reply (call, "requests"), requests);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), requests->elements);
+        wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), reply->element [2]->str);
+        if (reply->elements > 3 && reply->element [3]->type == REDIS_REPLY_STRING)
+            wfa_mp_pack_str (wfa_call_reply (call, "sync_cursor"), reply->element [3]->str);
+    }
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  Answer a call with requests from an index.
 void
 wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *index, int64_t limit, const char *state,
-                      const char *opd, const char *nip)
+                      const char *opd, const char *nip, const char *cursor)
 {
-    redisReply *reply = s_list (redis, pemda, index, limit, state, opd, nip);
-    const redisReply *requests = s_list_requests (call, reply);
-    if (requests) {
-        wfa_store_pack_requests (wfa_call_reply (call, "requests"), requests);
-        msgpack_pack_uint64 (wfa_call_reply (call, "count"), requests->elements);
+    s_reply_requests (call, s_list (redis, pemda, index, limit, state, opd, nip, cursor, false), "cursor");
+}
+
+//  Answer a call with the requests changed after a sync cursor.
+void
+wfa_store_reply_changes (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                         int64_t limit, const char *state, const char *opd,
+                         const char *nip, const char *changed_since)
+{
+    s_reply_requests (call, s_list (redis, pemda, "idx:changed", limit, state, opd, nip,
+                                    changed_since, true), "changed_since");
+}
+
+//  One page of a sorted set.
+redisReply *
+wfa_store_page (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                const char *index, const char *cursor, int64_t limit, bool desc)
+{
+    char prefix [WFA_PREFIX_MAX], index_key [WFA_KEY_MAX], limit_text [24];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (index_key, sizeof index_key, pemda, "%s", index) };
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *args [] = { "cursor", cursor? cursor: "", "limit", limit_text, "order", desc? "desc": "asc" };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_page, 2, keys, 3, args, NULL);
+    if (!wfa_store_step_reply (call, reply, "cursor")) {
+        if (reply)
+            freeReplyObject (reply);
+        return NULL;
     }
-    if (reply)
+    if (reply->elements != 3 || reply->element [1]->type != REDIS_REPLY_ARRAY
+    ||  reply->element [2]->type != REDIS_REPLY_STRING) {
+        wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
         freeReplyObject (reply);
+        return NULL;
+    }
+    return reply;
+}
+
+//  A list call's cursor field ("" when absent).
+const char *
+wfa_store_call_cursor (wfa_call_t *call, const char *field)
+{
+    const char *cursor = wfa_call_str (call, field, 512, false);
+    if (!cursor)
+        return wfa_call_failed (call)? NULL: "";
+    for (const char *digit = cursor; *digit; digit++)
+        if (!isdigit ((unsigned char) *digit) && !(*digit >= 'a' && *digit <= 'f')) {
+            wfa_call_error (call, WFA_E_BAD_CURSOR, field, NULL, -1);
+            return NULL;
+        }
+    return cursor;
 }
 
 //  Add to a call's reply, under key, the requests of an index in state.
@@ -237,8 +298,8 @@ void
 wfa_store_pack_index (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                       const char *index, int64_t limit, const char *state, const char *key)
 {
-    redisReply *reply = s_list (redis, pemda, index, limit, state, NULL, NULL);
-    const redisReply *requests = s_list_requests (call, reply);
+    redisReply *reply = s_list (redis, pemda, index, limit, state, NULL, NULL, NULL, false);
+    const redisReply *requests = s_list_requests (call, reply, NULL);
     if (requests)
         wfa_store_pack_requests (wfa_call_reply (call, key), requests);
     if (reply)
@@ -670,7 +731,7 @@ wfa_store_test (bool verbose)
     const wfa_script_t *scripts [] = { &wfa_script_submit,
         &wfa_script_decide, &wfa_script_list, &wfa_script_import, &wfa_script_leave, &wfa_script_inbox_add,
         &wfa_script_count, &wfa_script_metrics_get, &wfa_script_audit_verify, &wfa_script_calendar_set, &wfa_script_policy_set, &wfa_script_context, &wfa_script_cancel, &wfa_script_delegate, &wfa_script_acting_index, &wfa_script_timers_due, &wfa_script_reopen_waiting, &wfa_script_step_context,
-        &wfa_script_timers_waiting, &wfa_script_timers_move, NULL };
+        &wfa_script_timers_waiting, &wfa_script_timers_move, &wfa_script_page, NULL };
     for (int script_nbr = 0; scripts [script_nbr]; script_nbr++) {
         char registered [96];
         snprintf (registered, sizeof registered, "function_name = '%s'", scripts [script_nbr]->name);

@@ -82,10 +82,30 @@ const char *wfa_store_step_result (wfa_call_t *call, const redisReply *reply, co
 bool wfa_store_step_ok (const redisReply *reply);
 
 //  Answer call with requests from an index of pemda (list.lua): fields
-//  "requests" and "count". Filters may be NULL or "".
+//  "requests", "count" and "next_cursor", the page after cursor (NULL or
+//  "": the first). Filters may be NULL or "".
 void wfa_store_reply_list (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
                            const char *index, int64_t limit, const char *state,
-                           const char *opd, const char *nip);
+                           const char *opd, const char *nip, const char *cursor);
+
+//  Answer call with the requests of pemda changed after the sync cursor
+//  changed_since ("" or "0": from the beginning), in the order of change:
+//  "requests", "count", "next_cursor" and "sync_cursor". Filters as above.
+void wfa_store_reply_changes (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                              int64_t limit, const char *state, const char *opd,
+                              const char *nip, const char *changed_since);
+
+//  One page of a sorted set of pemda (page.lua): its members after cursor
+//  ("" for the first page), highest score first when desc. Returns the
+//  step's reply ({"ok", members, next_cursor}: element 1 the members,
+//  element 2 the next cursor; the caller frees it), or NULL with the error
+//  on call.
+redisReply *wfa_store_page (wfa_call_t *call, wfa_redis_t *redis, const char *pemda,
+                            const char *index, const char *cursor, int64_t limit, bool desc);
+
+//  The optional "cursor" field of a list call (a next_cursor: lowercase
+//  hex, at most 512 bytes), "" when absent; NULL after BAD_CURSOR.
+const char *wfa_store_call_cursor (wfa_call_t *call, const char *field);
 
 //  Add to a call's reply, under key, the requests of index in state (e.g.
 //  "idx:no_approver", "pending", "no_approver").

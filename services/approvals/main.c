@@ -218,6 +218,7 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     const char *actor = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
     if (wfa_call_failed (call))
         return;
     char pemda [16], index [64];
@@ -247,7 +248,7 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (principals);
     if (!acting)
         return;
-    wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL);
+    wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL, cursor);
     //  The BKD and admin pemda also see what waits for a role nobody holds
     //  (NO_APPROVER): nobody can decide it until someone holds that role
     wfa_actor_t watcher;

@@ -458,15 +458,17 @@ monev_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *actor = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
     char pemda [16];
     if (wfa_call_failed (call) || wfa_store_call_pemda (call, redis, "as", actor, pemda, sizeof pemda))
         return;
-    char key [WFA_KEY_MAX];
-    wfa_store_key (key, sizeof key, pemda, "mv:rep:pending:%s", actor);
-    redisReply *pending = wfa_redis_command (redis, "ZRANGE %s 0 %" PRId64, key, limit - 1);
-    if (wfa_call_redis_down (call, pending))
+    char index [64];
+    snprintf (index, sizeof index, "mv:rep:pending:%s", actor);
+    redisReply *page = wfa_store_page (call, redis, pemda, index, cursor, limit, false);
+    if (!page)
         return;
-    size_t count = pending->type == REDIS_REPLY_ARRAY? pending->elements: 0;
+    const redisReply *pending = page->element [1];
+    size_t count = pending->elements;
     msgpack_packer *pk = wfa_call_reply (call, "reports");
     msgpack_pack_array (pk, count);
     for (size_t item_nbr = 0; item_nbr < count; item_nbr++) {
@@ -478,7 +480,8 @@ monev_report_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
             freeReplyObject (stored);
     }
     msgpack_pack_uint64 (wfa_call_reply (call, "count"), count);
-    freeReplyObject (pending);
+    wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), page->element [2]->str);
+    freeReplyObject (page);
 }
 
 void

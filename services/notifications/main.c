@@ -252,20 +252,23 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     (void) state;
     const char *nip = wfa_call_actor (call);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
     if (wfa_call_failed (call))
         return;
     char pemda [16];
     if (wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda))
         return;
-    char index_key [WFA_KEY_MAX], inbox_key [WFA_KEY_MAX];
+    char index [64], index_key [WFA_KEY_MAX], inbox_key [WFA_KEY_MAX];
+    snprintf (index, sizeof index, "inboxz:%s", nip);
     wfa_store_key (index_key, sizeof index_key, pemda, "inboxz:%s", nip);
     wfa_store_key (inbox_key, sizeof inbox_key, pemda, "inbox:%s", nip);
-    redisReply *ids = wfa_redis_command (redis, "ZREVRANGE %s 0 %" PRId64, index_key, limit - 1);
-    if (wfa_call_redis_down (call, ids))
+    redisReply *page = wfa_store_page (call, redis, pemda, index, cursor, limit, true);
+    if (!page)
         return;
+    const redisReply *ids = page->element [1];
     redisReply *total = wfa_redis_command (redis, "ZCARD %s", index_key);
     redisReply *entries = NULL;
-    if (!wfa_call_redis_down (call, total) && ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+    if (!wfa_call_redis_down (call, total) && ids->elements > 0) {
         const char **argv = (const char **) calloc (ids->elements + 2, sizeof (char *));
         argv [0] = "HMGET";
         argv [1] = inbox_key;
@@ -279,8 +282,9 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_pack_blobs (wfa_call_reply (call, "entries"), entries);
         msgpack_pack_int64 (wfa_call_reply (call, "count"),
                             total->type == REDIS_REPLY_INTEGER? total->integer: 0);
+        wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), page->element [2]->str);
     }
-    freeReplyObject (ids);
+    freeReplyObject (page);
     if (total)
         freeReplyObject (total);
     if (entries)

@@ -404,6 +404,38 @@ personnel_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 // ---------------------------------------------------------------------
+//  An employee as EMPLOYEE.GET and EMPLOYEE.LIST answer it
+
+//  Pack a stored employee (an HGETALL array) as a map: roles as an array,
+//  active as a bool (true unless deactivated), the rest as stored.
+static void
+s_pack_employee (msgpack_packer *pk, const redisReply *reply)
+{
+    bool active = true;
+    for (size_t item_nbr = 0; item_nbr + 1 < reply->elements; item_nbr += 2)
+        if (streq (reply->element [item_nbr]->str, "active"))
+            active = !streq (reply->element [item_nbr + 1]->str, "0");
+    bool stored = !active;      //  The field is only stored while inactive
+    msgpack_pack_map (pk, reply->elements / 2 + (stored? 0: 1));
+    for (size_t item_nbr = 0; item_nbr + 1 < reply->elements; item_nbr += 2) {
+        const redisReply *name = reply->element [item_nbr];
+        const redisReply *value = reply->element [item_nbr + 1];
+        wfa_mp_pack_strn (pk, name->str, name->len);
+        if (streq (name->str, "roles"))
+            wfa_store_pack_list (pk, value->str, value->len, ';');     //  Stored ';'-separated
+        else
+        if (streq (name->str, "active"))
+            msgpack_pack_false (pk);
+        else
+            wfa_mp_pack_strn (pk, value->str, value->len);
+    }
+    if (!stored) {
+        wfa_mp_pack_str (pk, "active");
+        msgpack_pack_true (pk);
+    }
+}
+
+// ---------------------------------------------------------------------
 //  EMPLOYEE.GET
 
 void
@@ -435,19 +467,164 @@ personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
         wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
-    else {
-        msgpack_packer *pk = wfa_call_reply (call, "employee");
-        msgpack_pack_map (pk, reply->elements / 2);
-        for (size_t item_nbr = 0; item_nbr + 1 < reply->elements; item_nbr += 2) {
-            const redisReply *name = reply->element [item_nbr];
-            const redisReply *value = reply->element [item_nbr + 1];
-            wfa_mp_pack_strn (pk, name->str, name->len);
-            if (streq (name->str, "roles"))
-                wfa_store_pack_list (pk, value->str, value->len, ';');     //  Stored ';'-separated
-            else
-                wfa_mp_pack_strn (pk, value->str, value->len);
-        }
-    }
+    else
+        s_pack_employee (wfa_call_reply (call, "employee"), reply);
     freeReplyObject (reply);
 }
 
+// ---------------------------------------------------------------------
+//  EMPLOYEE.LIST
+
+//  The pemda and OPD a list call reads ("pemda", default the actor's;
+//  "opd", default a kepala OPD's own), once the actor may do action there
+//  (the whole pemda, or the OPD); -1 with the error on call. pemda is
+//  WFA_CODE_MAX, opd WFA_CODE_MAX + 1.
+int
+personnel_list_reach (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action, char *pemda, char *opd)
+{
+    const char *asked_pemda = wfa_call_pemda (call, "pemda", false);
+    const char *asked_opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
+    wfa_actor_t actor;
+    if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
+        return -1;
+    snprintf (pemda, 16, "%s", asked_pemda && *asked_pemda? asked_pemda: actor.pemda);
+    if (!*pemda) {
+        wfa_call_error (call, WFA_E_MISSING_FIELD, "pemda", NULL, -1);
+        return -1;
+    }
+    //  A reader of one OPD lists their OPD unless they name one
+    bool narrow = wfa_authz_scope (actor.roles, action) == WFA_SCOPE_OPD;
+    snprintf (opd, WFA_CODE_MAX + 1, "%s", asked_opd && *asked_opd? asked_opd: narrow? actor.opd: "");
+    wfa_target_t target = { pemda, *opd? opd: NULL, NULL, NULL, false };
+    return wfa_authz_check (call, &actor, action, &target);
+}
+
+void
+personnel_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    bool inactive_too = wfa_call_bool (call, "include_inactive", false);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
+    char pemda [16], opd [WFA_CODE_MAX + 1];
+    if (wfa_call_failed (call) || personnel_list_reach (call, redis, WFA_ACT_EMPLOYEE_READ, pemda, opd))
+        return;
+    char prefix [WFA_PREFIX_MAX], list [WFA_KEY_MAX], limit_text [24];
+    if (*opd)
+        wfa_store_key (list, sizeof list, pemda, "emps:opd:%s%s", opd, inactive_too? "": ":active");
+    else
+        wfa_store_key (list, sizeof list, pemda, "emps%s", inactive_too? "": ":active");
+    snprintf (limit_text, sizeof limit_text, "%" PRId64, limit);
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix), list };
+    const char *args [] = { "cursor", cursor, "limit", limit_text };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_employees, 2, keys, 2, args, NULL);
+    if (wfa_store_step_reply (call, reply, "cursor")) {
+        if (reply->elements == 3 && reply->element [1]->type == REDIS_REPLY_ARRAY
+        &&  reply->element [2]->type == REDIS_REPLY_STRING) {
+            const redisReply *employees = reply->element [1];
+            msgpack_packer *pk = wfa_call_reply (call, "employees");
+            msgpack_pack_array (pk, employees->elements);
+            for (size_t item_nbr = 0; item_nbr < employees->elements; item_nbr++)
+                s_pack_employee (pk, employees->element [item_nbr]);
+            msgpack_pack_uint64 (wfa_call_reply (call, "count"), employees->elements);
+            wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), reply->element [2]->str);
+        }
+        else
+            wfa_call_error (call, WFA_E_INTERNAL, NULL, NULL, -1);
+    }
+    if (reply)
+        freeReplyObject (reply);
+}
+
+// ---------------------------------------------------------------------
+//  EMPLOYEE.DEACTIVATE and EMPLOYEE.REACTIVATE
+
+//  Why an employee leaves: the reasons EMPLOYEE.DEACTIVATE takes.
+static const char *s_leave_reasons [] = {
+    "pindah", "mutasi", "pensiun", "berhenti", "meninggal", "cuti_luar_tanggungan", NULL
+};
+
+void
+personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    bool deactivate = streq (wfa_call_command (call), "EMPLOYEE.DEACTIVATE");
+    const char *key = wfa_call_str (call, "key", 64, true);
+    const char *nip = wfa_call_nip (call, "nip", true);
+    const char *reason = deactivate? wfa_call_str (call, "reason", 32, true): "";
+    const char *from = deactivate? wfa_call_str (call, "from", 10, false): NULL;
+    const char *note = wfa_call_str (call, "note", 500, false);
+    int from_day = 0;
+    if (from)
+        wfa_call_check_date (call, "from", from, &from_day);
+    bool known = !deactivate;
+    for (size_t reason_nbr = 0; !known && reason && s_leave_reasons [reason_nbr]; reason_nbr++)
+        known = streq (reason, s_leave_reasons [reason_nbr]);
+    if (reason && !known)
+        wfa_call_error (call, WFA_E_BAD_VALUE, "reason",
+                        "pindah | mutasi | pensiun | berhenti | meninggal | cuti_luar_tanggungan", -1);
+    if (wfa_call_failed (call))
+        return;
+    //  Who: the operator, or employee.deactivate of the employee's pemda
+    bool operator = wfa_call_principal (call)->kind == WFA_PRINCIPAL_OPERATOR;
+    char pemda [16];
+    wfa_target_t target;
+    redisReply *held;
+    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &held))
+        return;
+    wfa_actor_t actor;
+    int denied = 0;
+    char who [WFA_PRINCIPAL_MAX], role [24] = "operator";
+    if (operator)
+        wfa_principal_format (wfa_call_principal (call), who, sizeof who);
+    else {
+        denied = wfa_authz_call (call, redis, WFA_ACT_DEACTIVATE, &target, &actor);
+        if (!denied && *actor.nip)
+            snprintf (who, sizeof who, "%s", actor.nip);
+        else
+        if (!denied)
+            wfa_principal_format (wfa_call_principal (call), who, sizeof who);
+        //  The widest role that allows it, for the record
+        for (int role_nbr = WFA_ROLE_COUNT - 1; !denied && role_nbr >= 0; role_nbr--)
+            if ((actor.roles & (1u << role_nbr))
+            &&  wfa_authz_cell (WFA_ACT_DEACTIVATE, (wfa_role_t) role_nbr) >= WFA_SCOPE_PEMDA) {
+                snprintf (role, sizeof role, "%s", wfa_role_name ((wfa_role_t) role_nbr));
+                break;
+            }
+    }
+    if (held)
+        freeReplyObject (held);
+    if (denied)
+        return;
+    if (!*pemda) {
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        return;
+    }
+    char today [11], ttl [24], now [24];
+    if (!from) {
+        wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
+        from = today;
+    }
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *action = deactivate? "deactivate": "reactivate";
+    char prefix [WFA_PREFIX_MAX], ekey [WFA_KEY_MAX], idem [WFA_KEY_MAX];
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (ekey, sizeof ekey, pemda, "emp:%s", nip),
+                            wfa_store_key (idem, sizeof idem, pemda, "idem:employee:%s:%s:%s", action, nip, key) };
+    const char *args [] = { "action", action, "nip", nip, "reason", reason, "from", from,
+                            "note", note? note: "", "actor", who, "role", role, "now", now, "ttl", ttl };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_deactivate, 3, keys, sizeof args / sizeof *args / 2,
+                                        args, NULL);
+    if (wfa_store_step_result (call, reply, "nip")) {
+        wfa_mp_pack_str (wfa_call_reply (call, "nip"), nip);
+        msgpack_pack_object (wfa_call_reply (call, "active"),
+                             (msgpack_object) { .type = MSGPACK_OBJECT_BOOLEAN, .via.boolean = !deactivate });
+        if (deactivate && reply->elements == 3 && reply->element [2]->type == REDIS_REPLY_STRING) {
+            msgpack_pack_int64 (wfa_call_reply (call, "cancelled"), atoll (reply->element [1]->str));
+            msgpack_pack_int64 (wfa_call_reply (call, "reopened"), atoll (reply->element [2]->str));
+        }
+    }
+    if (reply)
+        freeReplyObject (reply);
+}

@@ -471,6 +471,10 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *nip = wfa_call_str (call, "nip", 18, false);
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
+    //  A sync: the requests changed since a point, in the order of change
+    bool sync = wfa_mp_get (wfa_call_body (call), "changed_since") != NULL;
+    const char *changed_since = sync? wfa_store_call_cursor (call, "changed_since"): NULL;
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
     if (!pemda || !*pemda) {
@@ -503,6 +507,10 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (held);
     if (denied)
         return;
+    if (sync) {
+        wfa_store_reply_changes (call, redis, pemda, limit, wanted, opd, nip, changed_since);
+        return;
+    }
     char index [128];
     if (nip && *nip)
         snprintf (index, sizeof index, "idx:nip:%s", nip);
@@ -517,6 +525,6 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         snprintf (index, sizeof index, "idx:state:%s", wanted);
     else
         snprintf (index, sizeof index, "idx:all");
-    wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip);
+    wfa_store_reply_list (call, redis, pemda, index, limit, wanted, opd, nip, cursor);
 }
 

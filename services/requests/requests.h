@@ -2,7 +2,7 @@
 
     The service is split by domain: main.c (setup, route table,
     housekeeping), personnel.c (EMPLOYEE.*, KEYS.ALLOW), requests.c
-    (REQUEST.*), settings.c (POLICY.*, CALENDAR.*) and audit.c (AUDIT.*).
+    (REQUEST.*), schedule.c (SCHEDULE.GET), settings.c (POLICY.*, CALENDAR.*) and audit.c (AUDIT.*).
     Each handler is a wfa_route_t function; state is the requests_t below. */
 #ifndef REQUESTS_H_INCLUDED
 #define REQUESTS_H_INCLUDED
@@ -16,9 +16,19 @@ typedef struct {
     wfa_judge_verdict_t *verdict;   //  The judge's answer to the submission in hand
 } requests_t;
 
-//  personnel.c: EMPLOYEE.IMPORT, EMPLOYEE.GET, KEYS.ALLOW
+//  personnel.c: EMPLOYEE.IMPORT, GET, LIST, DEACTIVATE and REACTIVATE, KEYS.ALLOW
 void personnel_import (wfa_call_t *call, wfa_redis_t *redis, void *state);
 void personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void personnel_list (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state);
+//  The pemda (16 bytes) and OPD (WFA_CODE_MAX + 1, "" for all) a list call
+//  reads: "pemda" (default the actor's) and "opd" (default a one-OPD
+//  reader's own), once the actor may do action there; -1 with the error on
+//  call.
+int personnel_list_reach (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action, char *pemda, char *opd);
+
+//  schedule.c: SCHEDULE.GET
+void schedule_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
 void personnel_keys_allow (wfa_call_t *call, wfa_redis_t *redis, void *state);
 
 //  requests.c: REQUEST.SUBMIT and RESUBMIT, CANCEL and REVOKE, GET, LIST

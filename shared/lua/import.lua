@@ -7,13 +7,23 @@
 --          optional ones, such as service_start, sanctions, predikat,
 --          position_eligible, field_based, home, unit, working_days, only
 --          when given: those not given keep their stored values)
+-- The lists of people (EMPLOYEE.LIST, in NIP order): emps and emps:opd:OPD
+-- hold everyone on record, emps:active and emps:opd:OPD:active those not
+-- deactivated. A deactivated employee (active = "0", EMPLOYEE.DEACTIVATE)
+-- is updated like anyone, but counts in no OPD or unit and holds no role
+-- set until reactivated (the roles stay in the record).
 -- Returns  {"ok", "created"} | {"ok", "updated"}
 local p, ekey, people, opds = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local e = cmsgpack.unpack(ARGV[1]).employee
 local nip, opd = e.nip, e.opd
-local old = wfa_hmget(ekey, 'opd', 'roles', 'unit')
+local old = wfa_hmget(ekey, 'opd', 'roles', 'unit', 'active')
 local old_opd = old.opd
-if old_opd and old_opd ~= opd then redis.call('SREM', p .. 'opd:' .. old_opd, nip) end
+local active = old.active ~= '0'
+if old_opd and old_opd ~= opd then
+    redis.call('SREM', p .. 'opd:' .. old_opd, nip)
+    redis.call('ZREM', p .. 'emps:opd:' .. old_opd, nip)
+    redis.call('ZREM', p .. 'emps:opd:' .. old_opd .. ':active', nip)
+end
 -- Sub-units: the people of each unit of an OPD (unit capacity, decide.lua)
 if (old.unit or '') ~= '' then redis.call('SREM', p .. 'unit:' .. old_opd .. ':' .. old.unit, nip) end
 -- Role indexes: who holds a role in the pemda, and in each OPD
@@ -21,14 +31,20 @@ for role in string.gmatch(old.roles or '', '[^;]+') do
     redis.call('SREM', p .. 'role:' .. role, nip)
     redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. (old_opd or ''), nip)
 end
-for role in string.gmatch(e.roles, '[^;]+') do
+for role in string.gmatch(active and e.roles or '', '[^;]+') do
     redis.call('SADD', p .. 'role:' .. role, nip)
     redis.call('SADD', p .. 'role:' .. role .. ':opd:' .. opd, nip)
 end
 for name, value in pairs(e) do redis.call('HSET', ekey, name, value) end
-redis.call('SADD', people, nip)
+if active then redis.call('SADD', people, nip) end
 redis.call('SADD', opds, opd)
 local unit = redis.call('HGET', ekey, 'unit') or ''
-if unit ~= '' then redis.call('SADD', p .. 'unit:' .. opd .. ':' .. unit, nip) end
+if unit ~= '' and active then redis.call('SADD', p .. 'unit:' .. opd .. ':' .. unit, nip) end
+redis.call('ZADD', p .. 'emps', 0, nip)
+redis.call('ZADD', p .. 'emps:opd:' .. opd, 0, nip)
+if active then
+    redis.call('ZADD', p .. 'emps:active', 0, nip)
+    redis.call('ZADD', p .. 'emps:opd:' .. opd .. ':active', 0, nip)
+end
 if old_opd then return {'ok', 'updated'} end
 return {'ok', 'created'}

@@ -14,5 +14,8 @@ for role in string.gmatch(old.roles or '', '[^;]+') do
     redis.call('SREM', p .. 'role:' .. role, nip)
     redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. opd, nip)
 end
+for _, list in ipairs({'emps', 'emps:active', 'emps:opd:' .. opd, 'emps:opd:' .. opd .. ':active'}) do
+    redis.call('ZREM', p .. list, nip)
+end
 redis.call('DEL', ekey)
 return {'ok', '1'}

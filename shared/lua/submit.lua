@@ -30,8 +30,9 @@ end
 local previous = redis.call('GET', idem)
 if previous then return answer('dup', previous) end
 
-local employee = wfa_hmget(ekey, 'opd', 'supervisor_nip', 'name', 'position')
+local employee = wfa_hmget(ekey, 'opd', 'supervisor_nip', 'name', 'position', 'active')
 if not employee.opd then return {'err', 'UNKNOWN_EMPLOYEE'} end
+if employee.active == '0' then return {'err', 'EMPLOYEE_INACTIVE'} end
 if (employee.supervisor_nip or '') == '' then return {'err', 'NO_APPROVER'} end
 -- The atasan must be on record in the same pemda to see and decide it
 if redis.call('EXISTS', p .. 'emp:' .. employee.supervisor_nip) == 0 then return {'err', 'NO_APPROVER'} end

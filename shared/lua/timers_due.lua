@@ -36,13 +36,14 @@ for _, timer in ipairs(redis.call('ZRANGEBYSCORE', timers, '-inf', now, 'LIMIT',
         local added = {}
         for _, approver in ipairs(current) do
             local up = redis.call('HGET', p .. 'emp:' .. approver, 'supervisor_nip')
-            if up and up ~= '' and up ~= r.nip and not wfa_listed(r.approver, up) then
+            if up and up ~= '' and up ~= r.nip and not wfa_listed(r.approver, up) and not wfa_inactive(p, up) then
                 added[#added + 1] = up
             end
         end
         if #added > 0 then
             local list = r.approver .. ',' .. table.concat(added, ',')
             redis.call('HSET', rkey, 'approver', list)
+            wfa_changed(p, id)
             for _, up in ipairs(added) do redis.call('ZADD', p .. 'idx:approver:' .. up, score, id) end
             redis.call('XADD', p .. 'events', '*', 'type', 'approval.escalated', 'data', cmsgpack.pack({
                 request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, approvers = added,

@@ -15,7 +15,10 @@ for timer, due in pairs(cmsgpack.unpack(ARGV[1]).dues or {}) do
         redis.call('ZADD', timers, 'XX', due, timer)
         local id, k, opened = string.match(timer, '^([^|]+)|([^|]+)|[^|]+|(%d+)$')
         local r = wfa_hmget(p .. 'req:' .. id, 'step', 'step_opened_at')
-        if r.step == k and r.step_opened_at == opened then redis.call('HSET', p .. 'req:' .. id, 'step_due', due) end
+        if r.step == k and r.step_opened_at == opened then
+            redis.call('HSET', p .. 'req:' .. id, 'step_due', due)
+            wfa_changed(p, id)
+        end
         moved = moved + 1
     end
 end

@@ -73,6 +73,131 @@ local function wfa_listed(list, item)
     return false
 end
 
+-- ---------------------------------------------------------------------
+-- Cursors: every list pages by the position of its last item in its index
+-- (sort score and member), exclusive, so a list that grows while it is
+-- paged through loses and repeats nothing that was in it (docs/protocol.md,
+-- "Lists and cursors"). The cursor a client sees is that position in
+-- lowercase hex: opaque, and never anything a client could inject.
+
+-- A position as its cursor ('' stays '').
+local function wfa_cursor_encode(text)
+    return (string.gsub(text or '', '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+
+-- The position of a cursor ('' for none), or nil if it is no cursor.
+local function wfa_cursor_decode(cursor)
+    cursor = cursor or ''
+    if #cursor % 2 == 1 or string.find(cursor, '[^0-9a-f]') then return nil end
+    return (string.gsub(cursor, '..', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+-- True if a sorts before b byte by byte (Lua's '<' follows the locale).
+local function wfa_bytes_before(a, b)
+    for i = 1, math.min(#a, #b) do
+        local x, y = string.byte(a, i), string.byte(b, i)
+        if x ~= y then return x < y end
+    end
+    return #a < #b
+end
+
+-- One page of the sorted set `index` after the position `after` ('' for the
+-- start; "SCORE:MEMBER"), newest first (`reverse`) or oldest first: the
+-- members `keep` accepts (nil: all), at most `want` of them, looking at
+-- `scan` members at most. Returns the members and the next cursor ('' when
+-- nothing is left after them), or nil for a position that is none.
+local function wfa_page(index, after, want, reverse, keep, scan)
+    local score, member
+    if after ~= '' then
+        score, member = string.match(after, '^(%-?[%d.e+]+):(.+)$')
+        if not score or not tonumber(score) then return nil end
+        score = tonumber(score)
+    end
+    local out, looked, last = {}, 0, nil
+    local offset = 0
+    local bound = score and string.format('%.17g', score) or (reverse and '+inf' or '-inf')
+    while true do
+        local batch
+        if reverse then
+            batch = redis.call('ZREVRANGEBYSCORE', index, bound, '-inf', 'WITHSCORES', 'LIMIT', offset, 200)
+        else
+            batch = redis.call('ZRANGEBYSCORE', index, bound, '+inf', 'WITHSCORES', 'LIMIT', offset, 200)
+        end
+        if #batch == 0 then return out, '' end
+        for i = 1, #batch, 2 do
+            local each, at = batch[i], batch[i + 1]
+            -- Of the members of the cursor's own score, only those after it
+            local beyond = not score or tonumber(at) ~= score
+                or (reverse and wfa_bytes_before(each, member))
+                or (not reverse and wfa_bytes_before(member, each))
+            if beyond then
+                if #out >= want or looked >= scan then return out, wfa_cursor_encode(last or after) end
+                looked = looked + 1
+                if not keep or keep(each) then out[#out + 1] = each end
+                last = at .. ':' .. each
+            end
+        end
+        offset = offset + 200
+    end
+end
+
+-- One page of the sorted set `index` whose members all score 0 (in byte
+-- order: EMPLOYEE.LIST, SCHEDULE.GET) after the member `after` ('' for the
+-- start): at most `want` members and the next cursor ('' when nothing is
+-- left after them).
+local function wfa_lex_page(index, after, want)
+    local from = '-'
+    if after ~= '' then from = '(' .. after end
+    local members = redis.call('ZRANGEBYLEX', index, from, '+', 'LIMIT', 0, want + 1)
+    if #members <= want then return members, '' end
+    members[#members] = nil
+    return members, wfa_cursor_encode(members[#members])
+end
+
+-- Requests changed, for REQUEST.LIST changed_since: each request once in
+-- idx:changed, scored by the pemda's change counter (chg:seq) at its latest
+-- change. Kept bounded: past WFA_CHANGES_KEPT requests the least recently
+-- changed go, and chg:floor remembers the highest counter dropped, so an
+-- older sync cursor is refused (CURSOR_EXPIRED) rather than silently short.
+local WFA_CHANGES_KEPT = 100000
+
+local function wfa_changed(p, id)
+    local seq = redis.call('INCR', p .. 'chg:seq')
+    redis.call('ZADD', p .. 'idx:changed', seq, id)
+    -- Trimmed once in a thousand changes, to the bound
+    if seq % 1000 == 0 then
+        local over = redis.call('ZCARD', p .. 'idx:changed') - WFA_CHANGES_KEPT
+        if over > 0 then
+            local dropped = redis.call('ZRANGE', p .. 'idx:changed', over - 1, over - 1, 'WITHSCORES')
+            redis.call('ZREMRANGEBYRANK', p .. 'idx:changed', 0, over - 1)
+            redis.call('SET', p .. 'chg:floor', dropped[2])
+        end
+    end
+end
+
+-- The schedule of a day (SCHEDULE.GET): sched:DATE and sched:opd:OPD:DATE
+-- hold "NIP|REQUEST_ID" (score 0, in NIP order) for every approved request
+-- holding that date. Added at the final approval, taken away when the
+-- request is cancelled or revoked from a date on (`from`; '' for all).
+local function wfa_schedule(p, id, add, from)
+    local r = wfa_hmget(p .. 'req:' .. id, 'dates', 'opd', 'nip')
+    local member = (r.nip or '') .. '|' .. id
+    for _, date in ipairs(wfa_split(r.dates)) do
+        if add then
+            redis.call('ZADD', p .. 'sched:' .. date, 0, member)
+            redis.call('ZADD', p .. 'sched:opd:' .. (r.opd or '') .. ':' .. date, 0, member)
+        elseif (from or '') == '' or date >= from then
+            redis.call('ZREM', p .. 'sched:' .. date, member)
+            redis.call('ZREM', p .. 'sched:opd:' .. (r.opd or '') .. ':' .. date, member)
+        end
+    end
+end
+
+-- True if the employee `nip` was deactivated (EMPLOYEE.DEACTIVATE).
+local function wfa_inactive(p, nip)
+    return redis.call('HGET', p .. 'emp:' .. nip, 'active') == '0'
+end
+
 -- The audit log of a pemda: a list whose every entry is chained to the one
 -- before by SHA-1, so altering, inserting or removing any entry breaks the
 -- chain (audit_verify.lua). An entry is 13 fields joined by the unit
@@ -97,7 +222,8 @@ local function wfa_audit(p, at, id, actor, role, on_behalf, action, from, to, re
 end
 
 -- Who may decide a step of role `role`: the employee's atasan; the OPD's
--- kepala_opd; any bkd officer of the pemda. Never the employee.
+-- kepala_opd; any bkd officer of the pemda. Never the employee, nor anyone
+-- deactivated.
 local function wfa_step_approvers(p, role, supervisor, opd, nip)
     local list
     if role == 'atasan' then
@@ -109,7 +235,8 @@ local function wfa_step_approvers(p, role, supervisor, opd, nip)
     end
     local out = {}
     for _, each in ipairs(list) do
-        if each ~= '' and each ~= nip then out[#out + 1] = each end
+        -- A deactivated employee decides nothing (their roles stay on record)
+        if each ~= '' and each ~= nip and not wfa_inactive(p, each) then out[#out + 1] = each end
     end
     table.sort(out)
     return out
@@ -262,7 +389,8 @@ end
 -- (t.approvers, comma-separated), the state and t.fields (name, value, ...),
 -- the version, the history entry (t.note, plus t.hist's fields), the state
 -- indexes, the days given back (t.release: '' all, a date: from it on; nil:
--- kept), the audit entry (t.reason, else t.note) and the outbox event
+-- kept) and the day schedules (wfa_schedule), the change index
+-- (wfa_changed), the audit entry (t.reason, else t.note) and the outbox event
 -- (t.event, its data t.data; nil: none). t also names the request (id, nip,
 -- opd), the move (action, from, to), who (actor, role, on_behalf), when (at,
 -- ms) and under which policy version (policy).
@@ -291,7 +419,11 @@ local function wfa_transition(p, t)
     if t.release then wfa_release_days(p, t.nip, t.id, t.release) end
     wfa_audit(p, t.at, t.id, t.actor, t.role, t.on_behalf or '', recorded, t.from, t.to,
               t.reason or t.note or '', t.policy or '0')
+    if t.to == 'approved' and t.from ~= 'approved' then wfa_schedule(p, t.id, true) end
+    if t.from == 'approved' and t.to ~= 'approved' then wfa_schedule(p, t.id, false, t.release) end
+    wfa_changed(p, t.id)
     if t.event then
         redis.call('XADD', p .. 'events', '*', 'type', t.event, 'data', cmsgpack.pack(t.data))
     end
 end
+

@@ -1,0 +1,113 @@
+#!lua
+-- deactivate.lua: an employee leaves (EMPLOYEE.DEACTIVATE: moved out,
+-- retired, ...) or comes back (EMPLOYEE.REACTIVATE), atomically. Nothing is
+-- deleted: the record stays, marked active = "0" with why and from when.
+-- Inactive, the employee counts in no OPD or unit (opd:OPD, unit:...), holds
+-- no role set (so no step awaits them: wfa_step_approvers), and leaves the
+-- active lists (emps:active, emps:opd:OPD:active). Their requests not
+-- decided yet are cancelled by the system, an approved one from `from` on;
+-- the steps that awaited them open anew without them (NO_APPROVER when
+-- nobody else may decide).
+-- KEYS     the pemda's prefix, the employee (emp:NIP), the idempotency key
+--          (idem:employee:ACTION:NIP:KEY)
+-- ARGV[1]  a msgpack map: action ("deactivate"|"reactivate"), nip, reason,
+--          from (YYYY-MM-DD, the first day gone), note, actor (who, for the
+--          record), role (theirs, or "operator"), now (ms), ttl (of the
+--          idempotency key, s)
+-- Returns  {"ok"|"dup", cancelled, reopened} | {"err", CODE, detail}
+local p, ekey, idem = KEYS[1], KEYS[2], KEYS[3]
+local a = cmsgpack.unpack(ARGV[1])
+local nip, now, actor = a.nip, tonumber(a.now), a.actor
+local previous = redis.call('GET', idem)
+if previous then
+    local cancelled, reopened = string.match(previous, '^(%d+),(%d+)$')
+    return {'dup', cancelled, reopened}
+end
+local e = wfa_hmget(ekey, 'opd', 'roles', 'unit', 'active')
+if not e.opd then return {'err', 'UNKNOWN_EMPLOYEE', nip} end
+local opd, unit = e.opd, e.unit or ''
+local roles = wfa_split((string.gsub(e.roles or '', ';', ',')))
+
+if a.action == 'reactivate' then
+    if e.active ~= '0' then return {'err', 'BAD_STATE', 'active -/-> reactivate'} end
+    redis.call('HDEL', ekey, 'active', 'deactivated_from', 'deactivation_reason', 'deactivation_note',
+               'deactivated_by', 'deactivated_at')
+    redis.call('SADD', p .. 'opd:' .. opd, nip)
+    if unit ~= '' then redis.call('SADD', p .. 'unit:' .. opd .. ':' .. unit, nip) end
+    for _, role in ipairs(roles) do
+        redis.call('SADD', p .. 'role:' .. role, nip)
+        redis.call('SADD', p .. 'role:' .. role .. ':opd:' .. opd, nip)
+    end
+    redis.call('ZADD', p .. 'emps:active', 0, nip)
+    redis.call('ZADD', p .. 'emps:opd:' .. opd .. ':active', 0, nip)
+    wfa_audit(p, now, '', actor, a.role, '', 'employee_reactivate', 'inactive', 'active',
+              nip .. ((a.note or '') ~= '' and (': ' .. a.note) or ''), '0')
+    redis.call('SET', idem, '0,0', 'EX', a.ttl)
+    return {'ok', '0', '0'}
+end
+
+if e.active == '0' then return {'err', 'BAD_STATE', 'inactive -/-> deactivate'} end
+local from, reason = a.from, a.reason
+redis.call('HSET', ekey, 'active', '0', 'deactivated_from', from, 'deactivation_reason', reason,
+           'deactivation_note', a.note or '', 'deactivated_by', actor, 'deactivated_at', now)
+redis.call('SREM', p .. 'opd:' .. opd, nip)
+if unit ~= '' then redis.call('SREM', p .. 'unit:' .. opd .. ':' .. unit, nip) end
+for _, role in ipairs(roles) do
+    redis.call('SREM', p .. 'role:' .. role, nip)
+    redis.call('SREM', p .. 'role:' .. role .. ':opd:' .. opd, nip)
+end
+redis.call('ZREM', p .. 'emps:active', nip)
+redis.call('ZREM', p .. 'emps:opd:' .. opd .. ':active', nip)
+local why = 'employee deactivated: ' .. reason .. ' from ' .. from
+wfa_audit(p, now, '', actor, a.role, '', 'employee_deactivate', 'active', 'inactive',
+          nip .. ': ' .. reason .. ' from ' .. from .. ((a.note or '') ~= '' and (': ' .. a.note) or ''), '0')
+
+-- Their requests: not decided yet, cancelled whole; approved, from `from` on
+local cancelled = 0
+for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
+    local r = wfa_hmget(p .. 'req:' .. id, 'state', 'opd', 'approver', 'dates', 'policy_version',
+                        'pemda', 'submitted_at')
+    local release
+    if r.state == 'submitted' or r.state == 'pending' or r.state == 'returned' then
+        release = ''
+    elseif r.state == 'approved' then
+        local dates = wfa_split(r.dates)
+        if dates[1] and dates[1] >= from then
+            release = ''
+        elseif dates[#dates] and dates[#dates] >= from then
+            release = from
+        end
+    end
+    if release then
+        local refused = wfa_transition(p, {id = id, nip = nip, opd = r.opd, action = 'cancel',
+            from = r.state, to = 'cancelled', actor = 'system', role = 'system', at = now,
+            policy = r.policy_version, approvers = r.approver,
+            fields = {'ended_from', release, 'ended_by', 'system', 'end_reason', why}, note = why,
+            release = release, event = 'request.cancelled', data = {
+                request_id = id, pemda = r.pemda, nip = nip, opd = r.opd, by = 'system', reason = why,
+                from_state = r.state, from_date = release, submitted_at = tonumber(r.submitted_at),
+                at = now}})
+        if refused then return refused end
+        cancelled = cancelled + 1
+    end
+end
+
+-- The steps that awaited them open anew, without them
+local reopened = 0
+for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:approver:' .. nip, 0, -1)) do
+    local r = wfa_hmget(p .. 'req:' .. id, 'state', 'step', 'nip', 'opd', 'policy_version')
+    if r.state == 'pending' then
+        local found = wfa_open_step(p, id, tonumber(r.step), now, 'system')
+        local note = 'step ' .. r.step .. ': ' .. nip .. ' deactivated'
+        if found == 0 then note = note .. ', NO_APPROVER' end
+        local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step',
+            from = 'pending', to = 'pending', actor = 'system', role = 'system', at = now,
+            policy = r.policy_version, approvers = nip, note = note})
+        if refused then return refused end
+        reopened = reopened + 1
+    else
+        redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
+    end
+end
+redis.call('SET', idem, cancelled .. ',' .. reopened, 'EX', a.ttl)
+return {'ok', tostring(cancelled), tostring(reopened)}
