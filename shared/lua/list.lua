@@ -27,6 +27,7 @@ local function fields(ids)
     return out
 end
 local after = wfa_cursor_decode(a.cursor)
+if a.changed == '1' and a.cursor == '0' then after = '' end
 if not after then return {'err', 'BAD_CURSOR', 'cursor'} end
 if a.changed ~= '1' then
     local ids, next_cursor = wfa_page(index, after, limit, true, wanted, 10000)
@@ -34,7 +35,6 @@ if a.changed ~= '1' then
     return {'ok', fields(ids), next_cursor}
 end
 -- Changes: the position is the change counter, one request per value
-if after == '0' then after = '' end
 local seq = 0
 if after ~= '' then
     seq = tonumber(string.match(after, '^c(%d+)$') or '')

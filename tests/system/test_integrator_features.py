@@ -1,0 +1,277 @@
+"""What integrators asked for (issue 11, item 5), over the native protocol: cursors on every
+list that lose and repeat nothing while the list grows, REQUEST.LIST changed_since as a
+sync cursor, EMPLOYEE.LIST, EMPLOYEE.DEACTIVATE and REACTIVATE, SCHEDULE.GET for a date."""
+
+from harness import (System, Org, employee, import_rows, ok, error_codes, staffed, make_nip,
+                     week_days, weekly_monday, approve_chain, approve_chains,
+                     submit_body, wait_until)
+
+
+def pages(client, cmd, body, array, limit, between=None):
+    """Every page of a list, following next_cursor; between(page_nbr) runs after each page.
+    Returns the items of every page in order."""
+    items, cursor, page_nbr = [], None, 0
+    while True:
+        call = dict(body, limit=limit)
+        if cursor:
+            call["cursor"] = cursor
+        reply = ok(client.call(cmd, call, timeout=10), cmd)
+        assert len(reply[array]) <= limit, reply
+        if cmd != "INBOX.LIST":     # its count is all the entries the person has
+            assert reply["count"] == len(reply[array]), reply
+        items.extend(reply[array])
+        cursor = reply["next_cursor"]
+        page_nbr += 1
+        if between:
+            between(page_nbr)
+        if cursor == "":
+            return items
+
+
+def test_employee_list_pages_2500_people_while_more_arrive():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=1))
+        atasan = org.supervisors[0]["nip"]
+        rows = [employee(make_nip(10_000 + n), "Pegawai %d" % n, org.pemda,
+                         ("DINKES", "DISDIK")[n % 2], "Analis", atasan) for n in range(2500)]
+        import_rows(client, rows, "bulk")
+        before = {row["nip"] for row in org.rows + rows}
+        late = [employee(make_nip(20_000 + n), "Baru %d" % n, org.pemda, "DINKES", "Analis", atasan)
+                for n in range(60)]
+
+        def arrive(page_nbr):
+            # People imported while the list is paged through
+            if page_nbr in (3, 9):
+                half = late[:30] if page_nbr == 3 else late[30:]
+                import_rows(client, half, "late-%d" % page_nbr)
+
+        listed = pages(client, "EMPLOYEE.LIST", {"as": org.bkd["nip"]}, "employees", 97, arrive)
+        nips = [e["nip"] for e in listed]
+        assert len(nips) == len(set(nips)), "an employee repeated"
+        assert before <= set(nips), sorted(before - set(nips))[:5]
+        assert set(nips) <= before | {row["nip"] for row in late}
+        assert nips == sorted(nips), "in NIP order"
+        assert all(e["active"] is True and e["pemda"] == org.pemda for e in listed)
+        # One OPD: its people only, the same maps as EMPLOYEE.GET
+        dinkes = pages(client, "EMPLOYEE.LIST", {"as": org.bkd["nip"], "opd": "DINKES"},
+                       "employees", 1000)
+        assert {e["nip"] for e in dinkes} == {r["nip"] for r in org.rows + rows + late
+                                              if r["opd"] == "DINKES"}
+        one = ok(client.call("EMPLOYEE.GET", {"as": org.bkd["nip"], "nip": dinkes[0]["nip"]}))
+        assert one["employee"] == dinkes[0]
+        # A kepala OPD lists their OPD by default, and no other; a pegawai nothing
+        kepala = org.kepala["DISDIK"]["nip"]
+        first = ok(client.call("EMPLOYEE.LIST", {"as": kepala, "limit": 1000}))
+        assert {e["opd"] for e in first["employees"]} == {"DISDIK"}, first["next_cursor"]
+        other = client.call("EMPLOYEE.LIST", {"as": kepala, "opd": "DINKES"})
+        assert error_codes(other) == {"FORBIDDEN"}, other
+        assert error_codes(client.call("EMPLOYEE.LIST", {"as": rows[0]["nip"]})) == {"FORBIDDEN"}
+        # A cursor no reply gave
+        for bad in ("zz", "abc", "41"):
+            assert error_codes(client.call("EMPLOYEE.LIST", {"as": org.bkd["nip"], "cursor": bad})) \
+                == {"BAD_CURSOR"}, bad
+        # An employee moved to another OPD moves in the lists at once
+        moved = dict(rows[0], opd="DISDIK")
+        import_rows(client, [moved], "move")
+        dinkes_now = {e["nip"] for e in pages(client, "EMPLOYEE.LIST", {
+            "as": org.bkd["nip"], "opd": "DINKES"}, "employees", 1000)}
+        disdik_now = {e["nip"] for e in pages(client, "EMPLOYEE.LIST", {
+            "as": org.bkd["nip"], "opd": "DISDIK"}, "employees", 1000)}
+        assert moved["nip"] in disdik_now and moved["nip"] not in dinkes_now
+
+
+def test_request_lists_page_and_changes_sync_once_in_order():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=40))
+        atasan = org.supervisors[0]["nip"]
+        bkd = org.bkd["nip"]
+        staff = [s["nip"] for s in org.staff]
+        calls = [("REQUEST.SUBMIT", submit_body(nip, [weekly_monday(j)], "s-%s-%d" % (nip, j)))
+                 for j in range(3) for nip in staff]
+        ids = [ok(r)["request_id"] for r in client.call_many(calls, timeout=10)]
+        assert len(set(ids)) == 120
+        extra = iter(range(3, 9))
+
+        def arrive(page_nbr):
+            # More requests while paging: newer, so before the first page; never repeated
+            if page_nbr % 4 == 1:
+                j = next(extra)
+                ok(client.call("REQUEST.SUBMIT", submit_body(staff[page_nbr], [weekly_monday(j)],
+                                                             "late-%d" % page_nbr)))
+        maps = pages(client, "REQUEST.LIST", {"as": bkd}, "requests", 7, arrive)
+        listed = [r["request_id"] for r in maps]
+        assert len(listed) == len(set(listed)) and set(ids) <= set(listed), \
+            (len(listed), len(set(listed)), len(set(ids) - set(listed)))
+        at = [int(r["submitted_at"]) for r in maps]
+        assert at == sorted(at, reverse=True), "newest first"
+        # The approver's list, paged
+        awaiting_atasan = [r["request_id"] for r in
+                           pages(client, "APPROVAL.LIST", {"as": atasan}, "requests", 13)]
+        assert len(awaiting_atasan) == len(set(awaiting_atasan)) and set(ids) <= set(awaiting_atasan)
+        # Notifications: the atasan's inbox, once it holds the 120 notices at least
+        wait_until("notices", lambda: ok(client.call("INBOX.LIST", {"as": atasan, "limit": 1}))
+                   ["count"] >= 120, timeout=30)
+        total = ok(client.call("INBOX.LIST", {"as": atasan, "limit": 1}))["count"]
+        entries = [e["entry_id"] for e in pages(client, "INBOX.LIST", {"as": atasan}, "entries", 9)]
+        assert len(entries) == len(set(entries)) >= total
+
+        # Sync: everything once from the beginning, then only what changed, in order
+        def sync(since, limit=11):
+            out = []
+            while True:
+                reply = ok(client.call("REQUEST.LIST", {"as": bkd, "changed_since": since,
+                                                        "limit": limit}))
+                out.extend((r["request_id"], r["state"]) for r in reply["requests"])
+                since = reply["sync_cursor"]
+                if reply["next_cursor"] == "":
+                    return out, since
+                assert reply["next_cursor"] == since
+        everything, cursor = sync("0")
+        now = ok(client.call("REQUEST.LIST", {"as": bkd, "limit": 1000}))["requests"]
+        assert len(everything) == len({rid for rid, _ in everything}) == len(now), len(everything)
+        assert {(r["request_id"], r["state"]) for r in now} == set(everything)
+        assert sync(cursor) == ([], cursor), "nothing changed since"
+        changed = [ids[5], ids[2], ids[9]]
+        for n, rid in enumerate(changed):
+            ok(client.call("APPROVAL.DECIDE", {"key": "d%d" % n, "as": atasan, "request_id": rid,
+                                               "decision": "return", "note": "Perbaiki"}))
+        ok(client.call("REQUEST.CANCEL", {"key": "c", "as": org.staff[0]["nip"], "request_id": ids[0]}))
+        since, cursor = sync(cursor, limit=2)
+        assert since == [(ids[5], "returned"), (ids[2], "returned"), (ids[9], "returned"),
+                         (ids[0], "cancelled")], since
+        # Changed again: it comes again, later, with its state then
+        ok(client.call("REQUEST.CANCEL", {"key": "c2", "as": staff[2], "request_id": ids[2]}))
+        assert sync(cursor)[0] == [(ids[2], "cancelled")]
+        # A narrower reader syncs what they reach only: the employee their own
+        own, _ = sync_as(client, staff[1])
+        assert sorted(rid for rid, _ in own) == sorted(r["request_id"] for r in now
+                                                        if r["nip"] == staff[1]), own
+        # Bad and expired sync cursors say so
+        assert error_codes(client.call("REQUEST.LIST", {"as": bkd, "changed_since": "xyz"})) == {"BAD_CURSOR"}
+        assert error_codes(client.call("REQUEST.LIST", {"as": bkd, "changed_since": "41"})) == {"BAD_CURSOR"}
+        # What the bound's trim writes when it drops changes (chg:floor): older cursors expire
+        system.redis("SET", "wfa:{%s}:chg:floor" % org.pemda, "100000")
+        expired = client.call("REQUEST.LIST", {"as": bkd, "changed_since": cursor})
+        assert error_codes(expired) == {"CURSOR_EXPIRED"} and expired["field"] == "changed_since"
+        ok(client.call("REQUEST.LIST", {"as": bkd, "changed_since": "0"}))
+
+
+def sync_as(client, nip):
+    out, since = [], "0"
+    while True:
+        reply = ok(client.call("REQUEST.LIST", {"as": nip, "changed_since": since}))
+        out.extend((r["request_id"], r["state"]) for r in reply["requests"])
+        since = reply["sync_cursor"]
+        if reply["next_cursor"] == "":
+            return out, since
+
+
+def test_deactivation_keeps_history_and_takes_the_employee_out():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=2))
+        leaver, stayer = org.staff[0]["nip"], org.staff[1]["nip"]
+        atasan = org.supervisors[0]["nip"]
+        bkd = org.bkd["nip"]
+        days = week_days(1, 2)
+        approved = ok(client.call("REQUEST.SUBMIT", submit_body(leaver, days, "a")))["request_id"]
+        assert approve_chain(client, approved)["state"] == "approved"
+        pending = ok(client.call("REQUEST.SUBMIT", submit_body(leaver, [weekly_monday(3)], "p")))["request_id"]
+        waiting = ok(client.call("REQUEST.SUBMIT", submit_body(stayer, [weekly_monday(3)], "w")))["request_id"]
+        assert [e["nip"] for e in ok(client.call("SCHEDULE.GET", {"as": bkd, "date": days[1]}))["entries"]] \
+            == [leaver]
+        # Who may: not the employee's atasan, nor with an unknown reason
+        body = {"key": "k1", "nip": leaver, "reason": "pensiun", "from": days[1], "note": "SK 123"}
+        # (days: the weekly cap of location days allows two)
+        assert error_codes(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": atasan}))) == {"FORBIDDEN"}
+        assert error_codes(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": bkd, "reason": "x"}))) \
+            == {"BAD_VALUE"}
+        reply = ok(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": bkd})))
+        assert (reply["nip"], reply["active"], reply["cancelled"], reply["reopened"]) == \
+            (leaver, False, 2, 0), reply
+        again = ok(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": bkd})))
+        assert again["cancelled"] == 2, "a retry gets the first answer"
+        assert error_codes(client.call("EMPLOYEE.DEACTIVATE", dict(body, key="k2", **{"as": bkd}))) \
+            == {"BAD_STATE"}
+        person = ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": leaver}))["employee"]
+        assert (person["active"], person["deactivated_from"], person["deactivation_reason"],
+                person["deactivation_note"], person["deactivated_by"]) == \
+            (False, days[1], "pensiun", "SK 123", bkd), person
+        assert "bkd" not in person["roles"] and person["roles"], "roles stay on record"
+        # History kept: the approved request keeps its first day, the pending one is cancelled
+        first = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": approved}))["request"]
+        assert (first["state"], first["ended_from"], first["ended_by"]) == ("cancelled", days[1], "system")
+        assert first["history"][-1]["note"].startswith("employee deactivated: pensiun")
+        second = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": pending}))["request"]
+        assert second["state"] == "cancelled" and second["ended_from"] == ""
+        assert [e["nip"] for e in ok(client.call("SCHEDULE.GET", {"as": bkd, "date": days[0]}))["entries"]] \
+            == [leaver], "the day before stays"
+        assert ok(client.call("SCHEDULE.GET", {"as": bkd, "date": days[1]}))["entries"] == []
+        # Cannot submit; out of the lists and the OPD's people unless asked for
+        refused = client.call("REQUEST.SUBMIT", submit_body(leaver, [weekly_monday(5)], "n"))
+        assert error_codes(refused) == {"EMPLOYEE_INACTIVE"}, refused
+        active = {e["nip"] for e in ok(client.call("EMPLOYEE.LIST", {"as": bkd}))["employees"]}
+        everyone = {e["nip"] for e in ok(client.call("EMPLOYEE.LIST", {"as": bkd,
+                                                                       "include_inactive": True}))["employees"]}
+        assert leaver not in active and leaver in everyone and everyone - active == {leaver}
+        assert system.redis("SISMEMBER", "wfa:{%s}:opd:DINKES" % org.pemda, leaver).strip() == "0"
+        assert ok(client.call("AUDIT.VERIFY", {"as": bkd, "pemda": org.pemda}))["valid"] is True
+
+        # The atasan leaves: the step that awaited them waits for nobody (NO_APPROVER)
+        reply = ok(client.call("EMPLOYEE.DEACTIVATE", {"key": "k3", "as": bkd, "nip": atasan,
+                                                       "reason": "pindah"}))
+        assert (reply["cancelled"], reply["reopened"]) == (0, 1), reply
+        held = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": waiting}))["request"]
+        assert (held["state"], held["approver"], held.get("waiting")) == ("pending", "", "NO_APPROVER"), held
+        assert ok(client.call("APPROVAL.LIST", {"as": atasan}))["requests"] == []
+        # Back again: the step opens for them
+        reply = ok(client.call("EMPLOYEE.REACTIVATE", {"key": "k4", "as": bkd, "nip": atasan, "note": "batal"}))
+        assert reply["active"] is True
+        wait_until("the waiting step to open", lambda: ok(client.call("REQUEST.GET", {
+            "as": bkd, "request_id": waiting}))["request"]["approver"] == atasan, timeout=10)
+        assert ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": atasan}))["employee"]["active"] is True
+        audit = system.redis("LRANGE", "wfa:{%s}:audit" % org.pemda, "0", "-1")
+        assert audit.count("employee_deactivate") == 2 and audit.count("employee_reactivate") == 1
+
+
+def test_schedule_of_a_date_by_opd_with_a_revoked_day():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=2))
+        bkd = org.bkd["nip"]
+        days = week_days(2, 2)
+        rids = {}
+        for n, person in enumerate(org.staff):
+            body = submit_body(person["nip"], days, "s%d" % n)
+            rids[person["nip"]] = ok(client.call("REQUEST.SUBMIT", body))["request_id"]
+        approve_chains(client, list(rids.values()))
+        # Revoked from the second day on: the first day stays in the schedule
+        revoked = org.staff[0]
+        ok(client.call("REQUEST.REVOKE", {"key": "r", "as": org.kepala[revoked["opd"]]["nip"],
+                                          "request_id": rids[revoked["nip"]], "from": days[1],
+                                          "reason": "Tugas kantor"}))
+        everyone = sorted(rids)
+        first = ok(client.call("SCHEDULE.GET", {"as": bkd, "date": days[0]}))
+        assert first["date"] == days[0] and [e["nip"] for e in first["entries"]] == everyone
+        assert first["next_cursor"] == ""
+        entry = first["entries"][0]
+        person = [p for p in org.staff if p["nip"] == entry["nip"]][0]
+        assert entry == {"nip": person["nip"], "name": person["name"], "opd": person["opd"], "unit": "",
+                         "kind": "rumah", "location": "Rumah, Lumajang", "time_kind": "",
+                         "request_id": rids[person["nip"]]}, entry
+        later = ok(client.call("SCHEDULE.GET", {"as": bkd, "date": days[1]}))
+        assert [e["nip"] for e in later["entries"]] == [n for n in everyone if n != revoked["nip"]]
+        # One OPD, and page by page
+        dinkes = sorted(p["nip"] for p in org.staff if p["opd"] == "DINKES")
+        paged = pages(client, "SCHEDULE.GET", {"as": bkd, "date": days[0], "opd": "DINKES"}, "entries", 1)
+        assert [e["nip"] for e in paged] == dinkes
+        # A kepala OPD sees their OPD by default and no other; a pegawai none
+        kepala = org.kepala["DISDIK"]["nip"]
+        own = ok(client.call("SCHEDULE.GET", {"as": kepala, "date": days[0]}))
+        assert {e["opd"] for e in own["entries"]} == {"DISDIK"} and len(own["entries"]) == 2
+        assert error_codes(client.call("SCHEDULE.GET", {"as": kepala, "date": days[0], "opd": "DINKES"})) \
+            == {"FORBIDDEN"}
+        assert error_codes(client.call("SCHEDULE.GET", {"as": org.staff[1]["nip"], "date": days[0]})) \
+            == {"FORBIDDEN"}
+        assert error_codes(client.call("SCHEDULE.GET", {"as": bkd, "date": "2026-02-30"})) == {"BAD_DATE"}
+        assert error_codes(client.call("SCHEDULE.GET", {"as": bkd})) == {"MISSING_FIELD"}
+        # A day nobody is away
+        assert ok(client.call("SCHEDULE.GET", {"as": bkd, "date": weekly_monday(6)}))["entries"] == []
