@@ -1,7 +1,7 @@
 /*  wfa-monev - monitoring and evaluation (monev): check-ins, daily reports
     (LKH), e-kinerja data in, the figures, and their rebuild.
 
-    Serves CHECKIN.*, REPORT.*, EKINERJA.PUSH, MONEV.GET and MONEV.REBUILD
+    Serves CHECKIN.*, REPORT.*, EKINERJA.PUSH and GET, MONEV.GET and MONEV.REBUILD
     (records.c, figures.c, rebuild.c), consumes request.approved,
     request.cancelled and request.revoked into the flexible days of the
     figures, and every second runs the time-driven part (tick.c). Every raw
@@ -70,11 +70,13 @@ static const wfa_route_t s_routes [] = {
     { "REPORT.VERIFY", monev_report_verify,
       "key nip date decision note" },
     { "REPORT.LIST", monev_report_list,
-      "limit" },
+      "limit cursor" },
     { "REPORT.GET", monev_report_get,
       "nip date" },
     { "EKINERJA.PUSH", monev_ekinerja_push,
       "key source items" },
+    { "EKINERJA.GET", monev_ekinerja_get,
+      "nip limit cursor" },
     { "MONEV.GET", monev_get,
       "pemda opd nip from to by" },
     { "MONEV.REBUILD", monev_rebuild,

@@ -16,9 +16,9 @@ typedef struct {
     zhashx_t *ticks;            //  Per pemda: what this instance's tick did last (tick.c)
 } monev_t;
 
-//  CHECKIN.IN, CHECKIN.OUT, REPORT.*, EKINERJA.PUSH (records.c)
+//  CHECKIN.IN, CHECKIN.OUT, REPORT.*, EKINERJA.PUSH and GET (records.c)
 wfa_handler_fn monev_checkin, monev_report_submit, monev_report_verify, monev_report_list,
-               monev_report_get, monev_ekinerja_push;
+               monev_report_get, monev_ekinerja_push, monev_ekinerja_get;
 //  MONEV.GET (figures.c) and MONEV.REBUILD (rebuild.c)
 wfa_handler_fn monev_get, monev_rebuild;
 

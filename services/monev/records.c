@@ -1,6 +1,6 @@
 /*  records.c - the raw records in: check-ins (CHECKIN.IN, CHECKIN.OUT),
     daily reports (REPORT.SUBMIT, REPORT.VERIFY, REPORT.LIST, REPORT.GET)
-    and e-kinerja data (EKINERJA.PUSH).
+    and e-kinerja data (EKINERJA.PUSH, EKINERJA.GET: the items with their history).
 
     Each write is one Lua step (lua/monev_checkin.lua, monev_report.lua,
     monev_ekinerja.lua) that checks, writes the raw record and moves the
@@ -588,14 +588,25 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
             if (predikat_text && wfa_predikat_rank (predikat_text) < 0)
                 wfa_call_error (call, WFA_E_BAD_VALUE, "predikat", predikat_text, index);
         }
+        //  A correction: the id of the earlier item it replaces, and why
+        char replaces [65], reason [501];
+        const char *replaces_text = s_item_str (call, item, "replaces", 64, false, index, replaces, sizeof replaces);
+        const char *reason_text = s_item_str (call, item, "reason", 500, replaces_text != NULL, index,
+                                              reason, sizeof reason);
+        if (replaces_text && id_text && streq (replaces_text, id_text))
+            wfa_call_error (call, WFA_E_BAD_VALUE, "replaces", "an earlier item's id, not its own", index);
         if (wfa_call_failed (call))
             continue;
         //  The canonical text: the same content always gives the same text
-        char fp [320];
-        snprintf (fp, sizeof fp, "%s|%s|%s|%s|%s|%" PRId64 "|%s", type_text, nip_text,
+        //  (a correction's also names what it replaces)
+        char fp [400];
+        snprintf (fp, sizeof fp, "%s|%s|%s|%s|%s|%" PRId64 "|%s%s%s", type_text, nip_text,
                   period_text? period_text: "", date_text? date_text: "", rhk_text? rhk_text: "",
-                  quantity, predikat_text? predikat_text: "");
-        msgpack_pack_map (&pk, 9);
+                  quantity, predikat_text? predikat_text: "", replaces_text? "|replaces ": "",
+                  replaces_text? replaces_text: "");
+        msgpack_pack_map (&pk, 11);
+        wfa_mp_pack_kv_str (&pk, "replaces", replaces_text? replaces_text: "");
+        wfa_mp_pack_kv_str (&pk, "reason", reason_text? reason_text: "");
         wfa_mp_pack_kv_str (&pk, "id", id_text);
         wfa_mp_pack_kv_str (&pk, "type", type_text);
         wfa_mp_pack_kv_str (&pk, "nip", nip_text);
@@ -628,8 +639,16 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  The step's map: the source, and the items array packed above
     msgpack_sbuffer map;
     msgpack_packer map_pk;
-    wfa_mp_writer_map (&map, &map_pk, 2);
+    char who [WFA_PRINCIPAL_MAX], now [24];
+    if (*actor.nip)
+        snprintf (who, sizeof who, "%s", actor.nip);
+    else
+        wfa_principal_format (wfa_call_principal (call), who, sizeof who);
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    wfa_mp_writer_map (&map, &map_pk, 4);
     wfa_mp_pack_kv_str (&map_pk, "source", source);
+    wfa_mp_pack_kv_str (&map_pk, "actor", who);
+    wfa_mp_pack_kv_str (&map_pk, "now", now);
     wfa_mp_pack_str (&map_pk, "items");
     msgpack_sbuffer_write (&map, buffer->data, buffer->size);
     msgpack_sbuffer_free (buffer);
@@ -646,7 +665,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         freeReplyObject (answer);
         return;
     }
-    int64_t created = 0, duplicates = 0, conflicts = 0, unknown = 0;
+    int64_t created = 0, duplicates = 0, conflicts = 0, unknown = 0, replaced = 0;
     msgpack_packer *out = wfa_call_reply (call, "results");
     msgpack_pack_array (out, reply->elements);
     for (size_t item_nbr = 0; item_nbr < reply->elements; item_nbr++) {
@@ -659,6 +678,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (why)
             wfa_mp_pack_kv_str (out, "detail", why + 1);
         created += streq (result, "created");
+        replaced += streq (result, "replaced");
         duplicates += streq (result, "duplicate");
         conflicts += strncmp (result, "conflict", 8) == 0;
         unknown += streq (result, "unknown_employee") || streq (result, "service_account");
@@ -667,5 +687,64 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_int64 (wfa_call_reply (call, "duplicates"), duplicates);
     msgpack_pack_int64 (wfa_call_reply (call, "conflicts"), conflicts);
     msgpack_pack_int64 (wfa_call_reply (call, "unknown"), unknown);
+    if (replaced)       //  Only beside corrections: the replies of plain pushes stay as they were
+        msgpack_pack_int64 (wfa_call_reply (call, "replaced"), replaced);
     freeReplyObject (answer);
+}
+
+//  ---------------------------------------------------------------------
+//  EKINERJA.GET
+
+void
+monev_ekinerja_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    const char *nip = wfa_call_nip (call, "nip", true);
+    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    const char *cursor = wfa_store_call_cursor (call, "cursor");
+    if (wfa_call_failed (call))
+        return;
+    char pemda [16];
+    wfa_target_t target;
+    redisReply *person;
+    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
+        return;
+    wfa_actor_t actor;
+    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    if (person)
+        freeReplyObject (person);
+    if (denied)
+        return;
+    if (!*pemda) {
+        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        return;
+    }
+    //  The items in order of arrival, each with its history
+    char index [64], history [WFA_KEY_MAX];
+    snprintf (index, sizeof index, "mv:ekhz:%s", nip);
+    wfa_store_key (history, sizeof history, pemda, "mv:ekh:%s", nip);
+    redisReply *page = wfa_store_page (call, redis, pemda, index, cursor, limit, false);
+    if (!page)
+        return;
+    const redisReply *ids = page->element [1];
+    redisReply *items = NULL;
+    if (ids->elements > 0) {
+        const char **argv = (const char **) calloc (ids->elements + 2, sizeof (char *));
+        assert (argv);
+        argv [0] = "HMGET";
+        argv [1] = history;
+        for (size_t id_nbr = 0; id_nbr < ids->elements; id_nbr++)
+            argv [id_nbr + 2] = ids->element [id_nbr]->str;
+        items = wfa_redis_argv (redis, (int) ids->elements + 2, argv, NULL);
+        free (argv);
+    }
+    if (ids->elements == 0 || !wfa_call_redis_down (call, items)) {
+        wfa_mp_pack_str (wfa_call_reply (call, "nip"), nip);
+        wfa_store_pack_blobs (wfa_call_reply (call, "items"), items);
+        msgpack_pack_uint64 (wfa_call_reply (call, "count"), ids->elements);
+        wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), page->element [2]->str);
+    }
+    if (items)
+        freeReplyObject (items);
+    freeReplyObject (page);
 }

@@ -275,3 +275,67 @@ def test_schedule_of_a_date_by_opd_with_a_revoked_day():
         assert error_codes(client.call("SCHEDULE.GET", {"as": bkd})) == {"MISSING_FIELD"}
         # A day nobody is away
         assert ok(client.call("SCHEDULE.GET", {"as": bkd, "date": weekly_monday(6)}))["entries"] == []
+
+
+def test_ekinerja_corrections_kept_in_history_never_silent():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=1))
+        pusher, person, bkd = org.sekda["nip"], org.staff[0]["nip"], org.bkd["nip"]
+        day = week_days(1)[0]
+        month = day[:7]
+
+        def push(*items):
+            return ok(client.call("EKINERJA.PUSH", {"as": pusher, "source": "ekinerja", "items": list(items)}))
+
+        def rhk_a():
+            reply = ok(client.call("MONEV.GET", {"as": bkd, "nip": person, "from": day, "to": day}))
+            by_rhk = {r["rhk"]: r for r in reply["periods"][0]["attainment"]["by_rhk"]}
+            return by_rhk["RHK-A"]["realized"], by_rhk["RHK-A"]["target"]
+
+        log = {"type": "log", "nip": person, "date": day, "rhk": "RHK-A"}
+        target = {"type": "target", "nip": person, "period": month, "rhk": "RHK-A"}
+        rating = {"type": "rating", "nip": person, "period": month}
+        first = push(dict(log, id="l1", quantity=3), dict(target, id="t1", quantity=10),
+                     dict(rating, id="r1", predikat="baik"))
+        assert [r["result"] for r in first["results"]] == ["created"] * 3 and "replaced" not in first
+        assert rhk_a() == (3, 10)
+        # The same id with other content and no `replaces`: refused, nothing overwritten
+        refused = push(dict(log, id="l1", quantity=5))
+        assert refused["results"] == [{"index": 0, "result": "conflict",
+                                       "detail": "id l1 was sent before with other content"}], refused
+        assert rhk_a() == (3, 10)
+        # A correction needs its reason
+        bad = client.call("EKINERJA.PUSH", {"as": pusher, "source": "ekinerja",
+                                            "items": [dict(log, id="l2", quantity=5, replaces="l1")]})
+        assert error_codes(bad) == {"IMPORT_INVALID", "MISSING_FIELD"}, bad
+        # Corrections: the latest counts, the earlier stays in the history
+        fixed = push(dict(log, id="l2", quantity=5, replaces="l1", reason="salah input"),
+                     dict(target, id="t2", quantity=12, replaces="t1", reason="revisi SKP"),
+                     dict(rating, id="r2", predikat="sangat_baik", replaces="r1", reason="banding"))
+        assert [r["result"] for r in fixed["results"]] == ["replaced"] * 3 and fixed["replaced"] == 3, fixed
+        assert rhk_a() == (5, 12)
+        assert ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": person}))["employee"]["predikat"] == "sangat_baik"
+        # A retry of a correction changes nothing; an item replaced already is not replaced again
+        assert [r["result"] for r in push(dict(log, id="l2", quantity=5, replaces="l1",
+                                               reason="salah input"))["results"]] == ["duplicate"]
+        again = push(dict(log, id="l3", quantity=7, replaces="l1", reason="lagi"),
+                     dict(log, id="l4", quantity=7, replaces="nope", reason="lagi"),
+                     dict(target, id="t3", quantity=1, replaces="l2", reason="lagi"))
+        assert [r.get("detail") for r in again["results"]] == [
+            "item l1 was replaced by l2", "item nope is not on record", "item l2 is of another employee or type"]
+        assert rhk_a() == (5, 12)
+        # The history: every item, in order, the replaced ones marked by whom, when and why
+        history = ok(client.call("EKINERJA.GET", {"as": bkd, "nip": person}))
+        by_id = {item["id"]: item for item in history["items"]}
+        assert [item["id"] for item in history["items"]] == ["l1", "t1", "r1", "l2", "t2", "r2"], history
+        assert (by_id["l1"]["quantity"], by_id["l1"]["superseded_by"], by_id["l1"]["superseded_actor"],
+                by_id["l1"]["superseded_reason"]) == (3, "l2", pusher, "salah input"), by_id["l1"]
+        assert by_id["l1"]["superseded_at"] >= by_id["l1"]["at"] > 0
+        assert (by_id["l2"]["replaces"], by_id["l2"]["reason"]) == ("l1", "salah input")
+        assert "superseded_by" not in by_id["l2"]
+        paged = pages(client, "EKINERJA.GET", {"as": bkd, "nip": person}, "items", 4)
+        assert [item["id"] for item in paged] == ["l1", "t1", "r1", "l2", "t2", "r2"]
+        assert error_codes(client.call("EKINERJA.GET", {"as": org.staff[0]["nip"], "nip": bkd})) == {"FORBIDDEN"}
+        # The kept figures are what the raw records say
+        rebuilt = ok(client.call("MONEV.REBUILD", {"as": bkd, "pemda": org.pemda}, timeout=30))
+        assert rebuilt["equal"] is True, rebuilt
