@@ -46,6 +46,7 @@ DATE_DEPENDENT = (
     "test_sla.test_expiry_once", "test_sla_calendar.", "test_eligibility.",
     "test_monev.test_checkin_rules_time_zones_and_geofence",
     "test_monev.test_reports_and_ekinerja", "test_monev_sound.",
+    "test_integrator_features.test_deactivation", "test_integrator_features.test_schedule",
 )
 
 

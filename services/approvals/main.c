@@ -489,7 +489,7 @@ static const wfa_route_t s_routes [] = {
     { "APPROVAL.DECIDE", s_decide,
       "key request_id decision note tasks_fit targets_measurable service_continues capacity_ok" },
     { "APPROVAL.LIST", s_list,
-      "limit" },
+      "limit cursor" },
     { "APPROVAL.DECIDE_MANY", s_decide_many,
       "key items" },
     { "APPROVAL.DELEGATE", s_delegate,

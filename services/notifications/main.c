@@ -293,7 +293,7 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 
 static const wfa_route_t s_routes [] = {
     { "INBOX.LIST", s_inbox_list,
-      "limit" },
+      "limit cursor" },
     { NULL, NULL, NULL }
 };
 
