@@ -312,6 +312,12 @@ wfa_authz_test (bool verbose)
     assert (wfa_authz_allows (&pusat, WFA_ACT_REQUEST_READ, &other_pemda));
     assert (wfa_authz_allows (&pusat, WFA_ACT_METRICS_READ, &far));
     assert (!wfa_authz_allows (&pusat, WFA_ACT_IMPORT, &far));
+    //  Deactivating an employee: the pemda's BKD, admin pemda, integrators
+    assert (wfa_authz_allows (&bkd, WFA_ACT_DEACTIVATE, &whole));
+    assert (wfa_authz_allows (&admin, WFA_ACT_DEACTIVATE, &whole));
+    assert (!wfa_authz_allows (&admin, WFA_ACT_DEACTIVATE, &far));
+    assert (!wfa_authz_allows (&kepala, WFA_ACT_DEACTIVATE, &dinkes));
+    assert (!wfa_authz_allows (&pusat, WFA_ACT_DEACTIVATE, &far));
     //  No roles at all reach nothing, not even with a matching NIP
     wfa_actor_t nobody = { "198609262015051001", "35.08", "DINKES", 0 };
     assert (!wfa_authz_allows (&nobody, WFA_ACT_REQUEST_READ, &dewi));

@@ -2,6 +2,8 @@
 list that lose and repeat nothing while the list grows, REQUEST.LIST changed_since as a
 sync cursor, EMPLOYEE.LIST, EMPLOYEE.DEACTIVATE and REACTIVATE, SCHEDULE.GET for a date."""
 
+import json
+
 from harness import (System, Org, employee, import_rows, ok, error_codes, staffed, make_nip,
                      week_days, weekly_monday, approve_chain, approve_chains,
                      submit_body, wait_until)
@@ -223,9 +225,11 @@ def test_deactivation_keeps_history_and_takes_the_employee_out():
         held = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": waiting}))["request"]
         assert (held["state"], held["approver"], held.get("waiting")) == ("pending", "", "NO_APPROVER"), held
         assert ok(client.call("APPROVAL.LIST", {"as": atasan}))["requests"] == []
-        # Back again: the step opens for them
-        reply = ok(client.call("EMPLOYEE.REACTIVATE", {"key": "k4", "as": bkd, "nip": atasan, "note": "batal"}))
-        assert reply["active"] is True
+        # Back again, by the operator with wfactl: the step opens for them
+        out = system.wfactl("employee", "reactivate", atasan, "--note", "batal")
+        assert out.stdout == "Employee %s is active\n" % atasan, out.stdout
+        again = system.wfactl("employee", "reactivate", atasan, check=False)
+        assert again.returncode == 1 and "BAD_STATE" in again.stdout + again.stderr, again
         wait_until("the waiting step to open", lambda: ok(client.call("REQUEST.GET", {
             "as": bkd, "request_id": waiting}))["request"]["approver"] == atasan, timeout=10)
         assert ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": atasan}))["employee"]["active"] is True
@@ -273,6 +277,18 @@ def test_schedule_of_a_date_by_opd_with_a_revoked_day():
             == {"FORBIDDEN"}
         assert error_codes(client.call("SCHEDULE.GET", {"as": bkd, "date": "2026-02-30"})) == {"BAD_DATE"}
         assert error_codes(client.call("SCHEDULE.GET", {"as": bkd})) == {"MISSING_FIELD"}
+        # The same through wfactl, and page by page with its --cursor
+        system.issue_keys([bkd])
+        listed = json.loads(system.wfactl("--json", "schedule", "--as", bkd, "--date", days[0]).stdout)
+        assert listed["entries"] == first["entries"]
+        text = system.wfactl("schedule", "--as", bkd, "--date", days[0], "--limit", "1").stdout
+        assert text.startswith(everyone[0] + "  ") and "\n1 away on %s\nmore: --cursor " % days[0] in text, text
+        cursor = text.rsplit("--cursor ", 1)[1].strip()
+        second = json.loads(system.wfactl("--json", "schedule", "--as", bkd, "--date", days[0], "--limit", "1",
+                                          "--cursor", cursor).stdout)
+        assert [e["nip"] for e in second["entries"]] == [everyone[1]]
+        names = system.wfactl("employees", "--as", bkd, "--opd", "DISDIK").stdout
+        assert names.splitlines()[-1] == "%d employee(s)" % sum(r["opd"] == "DISDIK" for r in org.rows), names
         # A day nobody is away
         assert ok(client.call("SCHEDULE.GET", {"as": bkd, "date": weekly_monday(6)}))["entries"] == []
 

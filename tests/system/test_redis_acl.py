@@ -40,15 +40,19 @@ def acl_users():
     return users
 
 
-def cli(system, *args, user=None, password=None):
-    """redis-cli's answer, as a plain client would get it: no sign-in unless user is given."""
+def cli(system, *args, user=None, password=None, last_from_stdin=None):
+    """redis-cli's answer, as a plain client would get it: no sign-in unless user is given.
+    last_from_stdin: a last argument too long for a command line (a whole Lua library is
+    over the kernel's 128 KiB per argument), sent on stdin (redis-cli -x)."""
     argv = ["redis-cli", "-p", str(system.redis_port)]
     env = {k: v for k, v in os.environ.items() if k != "REDISCLI_AUTH"}
     if user:
         argv += ["--user", user]
         env["REDISCLI_AUTH"] = password if password is not None else system.redis_password(user)
+    if last_from_stdin is not None:
+        argv.append("-x")
     out = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True,
-                         timeout=10, env=env)
+                         timeout=10, env=env, input=last_from_stdin)
     return (out.stdout + out.stderr).strip()
 
 
@@ -404,7 +408,7 @@ def test_a_library_replaced_with_a_service_password_is_put_back():
             wait_until("the outbox delivered", lambda: "pending\n0\n" in system.redis(
                 "XINFO", "GROUPS", stream) and "lag\n1\n" not in system.redis("XINFO", "GROUPS", stream), 15)
             time.sleep(1.5)
-            assert cli(system, "FUNCTION", "LOAD", "REPLACE", forged, user="notifications") == "wfa"
+            assert cli(system, "FUNCTION", "LOAD", "REPLACE", user="notifications", last_from_stdin=forged) == "wfa"
             assert system.redis("FCALL_RO", "wfa_version", "0").strip() == version
 
             def submitted():

@@ -886,6 +886,82 @@ s_print_metrics (const msgpack_object *reply, s_args_t *args)
 }
 
 //  cancel, revoke: the state the request is in now
+//  One employee of a list: NIP, OPD, name, and "(inactive)" for one deactivated.
+static void
+s_print_employee_line (const msgpack_object *employee, const void *context)
+{
+    (void) context;
+    static const char *keys [] = { "nip", "opd", "name", NULL };
+    s_print_fields (employee, "", "  ", keys);
+    const msgpack_object *active = wfa_mp_get (employee, "active");
+    if (active && active->type == MSGPACK_OBJECT_BOOLEAN && !active->via.boolean)
+        printf ("  (inactive)");
+    printf ("\n");
+}
+
+//  The next page's cursor, when there is one: how to ask for it.
+static void
+s_print_next (const msgpack_object *reply)
+{
+    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
+    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size > 0)
+        printf ("more: --cursor %.*s\n", (int) next->via.str.size, next->via.str.ptr);
+}
+
+static int
+s_print_employees (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    printf ("%u employee(s)\n", s_each (reply, "employees", s_print_employee_line, NULL));
+    s_print_next (reply);
+    return 0;
+}
+
+//  One entry of a day's schedule: NIP, OPD, kind, hours, location, request.
+static void
+s_print_schedule_line (const msgpack_object *entry, const void *context)
+{
+    (void) context;
+    static const char *keys [] = { "nip", "opd", "kind", NULL };
+    s_print_fields (entry, "", "  ", keys);
+    if (wfa_mp_get (entry, "start")) {
+        static const char *hours [] = { "start", "end", NULL };
+        s_print_fields (entry, "  ", "-", hours);
+    }
+    static const char *rest [] = { "location", "request_id", NULL };
+    s_print_fields (entry, "  ", "  ", rest);
+    printf ("\n");
+}
+
+static int
+s_print_schedule (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    printf ("%u away on ", s_each (reply, "entries", s_print_schedule_line, NULL));
+    s_print_field (reply, "date");
+    printf ("\n");
+    s_print_next (reply);
+    return 0;
+}
+
+static int
+s_print_employee_state (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    printf ("Employee ");
+    s_print_field (reply, "nip");
+    printf (s_true (reply, "active")? " is active\n": " is inactive\n");
+    const msgpack_object *cancelled = wfa_mp_get (reply, "cancelled");
+    if (cancelled) {
+        printf ("  requests cancelled ");
+        s_print_value (cancelled);
+        printf (", steps reopened ");
+        s_print_field (reply, "reopened");
+        printf ("\n");
+    }
+    return 0;
+}
+
 static int
 s_print_ended (const msgpack_object *reply, s_args_t *args)
 {
@@ -1970,6 +2046,19 @@ static const s_command_t s_commands [] = {
     { "import employees", "FILE.csv",
       "load personnel data (as an admin_pemda/integrator, or the operator); a bad row loads nothing",
       "", "file~", s_cmd_import, "EMPLOYEE.IMPORT", NULL, S_OPERATOR },
+    { "employees", "--as NIP [--pemda CODE] [--opd CODE] [--inactive] [--limit N] [--cursor C]",
+      "the employees of a pemda or OPD, in NIP order (--inactive: the deactivated too)",
+      "pemda opd inactive!>include_inactive limit# cursor", "", s_cmd_call, "EMPLOYEE.LIST",
+      s_print_employees, 0 },
+    { "employee deactivate", "NIP --reason pindah|mutasi|pensiun|berhenti|meninggal|cuti_luar_tanggungan\n"
+      "[--from YYYY-MM-DD] [--note TEXT] [--key KEY]",
+      "an employee leaves, history kept (as BKD/admin_pemda/integrator, or the operator)",
+      "reason^ from note key", "nip", s_cmd_call, "EMPLOYEE.DEACTIVATE", s_print_employee_state, S_OPERATOR },
+    { "employee reactivate", "NIP [--note TEXT] [--key KEY]", "a deactivated employee is active again",
+      "note key", "nip", s_cmd_call, "EMPLOYEE.REACTIVATE", s_print_employee_state, S_OPERATOR },
+    { "schedule", "--as NIP --date YYYY-MM-DD [--pemda CODE] [--opd CODE] [--limit N] [--cursor C]",
+      "who works where on a date: the approved flexible work of a pemda or OPD",
+      "date^ pemda opd limit# cursor", "", s_cmd_call, "SCHEDULE.GET", s_print_schedule, 0 },
     { "submit", "--as NIP --kind rumah|kantor_lain|lokasi_lain|sif|dinamis --dates YYYY-MM-DD[,...]\n"
       "--location TEXT --reason TEXT [--plan TEXT]... [--key KEY]\n"
       "[--time-kind sif|dinamis] [--schedule YYYY-MM-DD=HH:MM-HH:MM]...",
