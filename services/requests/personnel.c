@@ -601,10 +601,9 @@ personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     }
     char today [11], ttl [24], now [24];
-    if (!from) {
-        wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
+    wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
+    if (!from)
         from = today;
-    }
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     const char *action = deactivate? "deactivate": "reactivate";
@@ -613,7 +612,8 @@ personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             wfa_store_key (ekey, sizeof ekey, pemda, "emp:%s", nip),
                             wfa_store_key (idem, sizeof idem, pemda, "idem:employee:%s:%s:%s", action, nip, key) };
     const char *args [] = { "action", action, "nip", nip, "reason", reason, "from", from,
-                            "note", note? note: "", "actor", who, "role", role, "now", now, "ttl", ttl };
+                            "note", note? note: "", "actor", who, "role", role, "now", now, "today", today,
+                            "ttl", ttl };
     redisReply *reply = wfa_store_step (redis, &wfa_script_deactivate, 3, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     if (wfa_store_step_result (call, reply, "nip")) {

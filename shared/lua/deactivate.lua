@@ -5,15 +5,16 @@
 -- Inactive, the employee counts in no OPD or unit (opd:OPD, unit:...), holds
 -- no role set (so no step awaits them: wfa_step_approvers), and leaves the
 -- active lists (emps:active, emps:opd:OPD:active). Their requests not
--- decided yet are cancelled by the system, an approved one from `from` on;
+-- decided yet are cancelled by the system, an approved one from `from` on
+-- (its days already behind are kept);
 -- the steps that awaited them open anew without them (NO_APPROVER when
 -- nobody else may decide).
 -- KEYS     the pemda's prefix, the employee (emp:NIP), the idempotency key
 --          (idem:employee:ACTION:NIP:KEY)
 -- ARGV[1]  a msgpack map: action ("deactivate"|"reactivate"), nip, reason,
 --          from (YYYY-MM-DD, the first day gone), note, actor (who, for the
---          record), role (theirs, or "operator"), now (ms), ttl (of the
---          idempotency key, s)
+--          record), role (theirs, or "operator"), now (ms), today (the
+--          pemda's local day), ttl (of the idempotency key, s)
 -- Returns  {"ok"|"dup", cancelled, reopened} | {"err", CODE, detail}
 local p, ekey, idem = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
@@ -71,11 +72,14 @@ for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
     if r.state == 'submitted' or r.state == 'pending' or r.state == 'returned' then
         release = ''
     elseif r.state == 'approved' then
+        -- From the first of its days that is on or after `from` and still
+        -- ahead (the days behind stay, as a cancel by the employee keeps them)
         local dates = wfa_split(r.dates)
-        if dates[1] and dates[1] >= from then
-            release = ''
-        elseif dates[#dates] and dates[#dates] >= from then
-            release = from
+        for n, date in ipairs(dates) do
+            if date >= from and date > a.today then
+                release = n == 1 and '' or date
+                break
+            end
         end
     end
     if release then
