@@ -225,6 +225,9 @@ def test_deactivation_keeps_history_and_takes_the_employee_out():
         held = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": waiting}))["request"]
         assert (held["state"], held["approver"], held.get("waiting")) == ("pending", "", "NO_APPROVER"), held
         assert ok(client.call("APPROVAL.LIST", {"as": atasan}))["requests"] == []
+        # Inactive, they reach their own records only: no longer their team's requests
+        assert error_codes(client.call("REQUEST.GET", {"as": atasan, "request_id": waiting})) == {"FORBIDDEN"}
+        ok(client.call("EMPLOYEE.GET", {"as": atasan, "nip": atasan}))
         # Back again, by the operator with wfactl: the step opens for them
         out = system.wfactl("employee", "reactivate", atasan, "--note", "batal")
         assert out.stdout == "Employee %s is active\n" % atasan, out.stdout
@@ -232,6 +235,7 @@ def test_deactivation_keeps_history_and_takes_the_employee_out():
         assert again.returncode == 1 and "BAD_STATE" in again.stdout + again.stderr, again
         wait_until("the waiting step to open", lambda: ok(client.call("REQUEST.GET", {
             "as": bkd, "request_id": waiting}))["request"]["approver"] == atasan, timeout=10)
+        ok(client.call("REQUEST.GET", {"as": atasan, "request_id": waiting}))
         assert ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": atasan}))["employee"]["active"] is True
         audit = system.redis("LRANGE", "wfa:{%s}:audit" % org.pemda, "0", "-1")
         assert audit.count("employee_deactivate") == 2 and audit.count("employee_reactivate") == 1
