@@ -190,6 +190,18 @@ wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action
 }
 
 int
+wfa_authz_check_person (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
+                        const wfa_target_t *target, const char *field)
+{
+    if (wfa_authz_scope (actor->roles, action) == WFA_SCOPE_NONE)
+        return wfa_authz_check (call, actor, action, target);
+    if (target->pemda && *target->pemda && wfa_authz_allows (actor, action, target))
+        return 0;
+    wfa_call_error (call, WFA_E_NOT_FOUND, field, target->nip, -1);
+    return -1;
+}
+
+int
 wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
                 const wfa_target_t *target, wfa_actor_t *actor)
 {

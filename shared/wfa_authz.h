@@ -90,6 +90,15 @@ int wfa_authz_actor (wfa_call_t *call, wfa_redis_t *redis, wfa_actor_t *actor);
 int wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
                      const wfa_target_t *target);
 
+//  Check a read of one employee, target (from wfa_authz_employee: pemda ""
+//  when the NIP is on record nowhere): a NIP on record nowhere and one
+//  outside the actor's reach both answer NOT_FOUND about field, the NIP as
+//  detail, so the reply says nothing of who is on record elsewhere; an
+//  actor who reaches nobody at all for action gets FORBIDDEN, whatever the
+//  NIP. Returns 0 or -1.
+int wfa_authz_check_person (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
+                            const wfa_target_t *target, const char *field);
+
 //  Load the call's actor and check action on target: 0, or -1 with the
 //  error (UNKNOWN_EMPLOYEE, FORBIDDEN, REDIS_UNAVAILABLE) on call.
 int wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,

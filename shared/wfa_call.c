@@ -17,6 +17,7 @@ struct _wfa_call_t {
     msgpack_unpacked unpacked;  //  Owns the decoded body
     const msgpack_object *body; //  The body map, or NULL
     const msgpack_object *id;   //  Correlation id to echo, or NULL
+    msgpack_unpacked peeked;    //  Owns an id read from a body that did not decode
     wfa_lang_t lang;            //  Language of messages
     zlistx_t *problems;         //  s_problem_t items, in order found
     wfa_code_t summary;         //  Top-level code if set by the handler
@@ -50,6 +51,53 @@ s_list_destroy (void **item_p)
     zlist_destroy ((zlist_t **) item_p);
 }
 
+//  True for an id to echo: an int, or a str of 1-64 bytes of UTF-8 with
+//  no control characters.
+static bool
+s_id_valid (const msgpack_object *id)
+{
+    if (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER || id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        return true;
+    if (id->type != MSGPACK_OBJECT_STR || id->via.str.size < 1 || id->via.str.size > 64
+    ||  !wfa_utf8_valid (id->via.str.ptr, id->via.str.size))
+        return false;
+    for (uint32_t byte_nbr = 0; byte_nbr < id->via.str.size; byte_nbr++) {
+        unsigned char letter = (unsigned char) id->via.str.ptr [byte_nbr];
+        if (letter < 0x20 || letter == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+//  True for a lang the messages are in: "id" or "en" (any case).
+static bool
+s_lang_valid (const msgpack_object *lang)
+{
+    return lang->type == MSGPACK_OBJECT_STR && lang->via.str.size == 2
+        && (strncasecmp (lang->via.str.ptr, "id", 2) == 0 || strncasecmp (lang->via.str.ptr, "en", 2) == 0);
+}
+
+//  Read id and lang from the leading entries of a body that does not
+//  decode (wfa_mp_peek): the reply echoes a valid id, in the language asked.
+static void
+s_peek (wfa_call_t *self, const void *body, size_t size)
+{
+    size_t offset = 0, len = 0, used = 0;
+    if (wfa_mp_peek (body, size, "lang", &offset, &len) == 0) {
+        msgpack_unpacked lang;
+        msgpack_unpacked_init (&lang);
+        if (msgpack_unpack_next (&lang, (const char *) body + offset, len, &used) == MSGPACK_UNPACK_SUCCESS
+        &&  s_lang_valid (&lang.data))
+            self->lang = wfa_lang_parse (lang.data.via.str.ptr, lang.data.via.str.size);
+        msgpack_unpacked_destroy (&lang);
+    }
+    used = 0;
+    if (wfa_mp_peek (body, size, "id", &offset, &len) == 0
+    &&  msgpack_unpack_next (&self->peeked, (const char *) body + offset, len, &used) == MSGPACK_UNPACK_SUCCESS
+    &&  s_id_valid (&self->peeked.data))
+        self->id = &self->peeked.data;
+}
+
 //  Decode a call from a command and a body.
 wfa_call_t *
 wfa_call_new (const char *command, const void *body, size_t size)
@@ -70,19 +118,19 @@ wfa_call_new (const char *command, const void *body, size_t size)
     zlistx_set_destructor (self->lists, s_list_destroy);
     wfa_mp_writer_init (&self->data, &self->packer);
     msgpack_unpacked_init (&self->unpacked);
+    msgpack_unpacked_init (&self->peeked);
 
-    wfa_code_t rc = wfa_mp_check (body, size, &wfa_mp_protocol_limits);
-    if (rc != WFA_OK) {
-        char detail [64];
-        snprintf (detail, sizeof detail, "%zu bytes", size);
-        wfa_call_error (self, rc, NULL, rc == WFA_E_TOO_LARGE? detail: NULL, -1);
-        return self;
-    }
+    char detail [128] = "";
+    wfa_code_t rc = wfa_mp_check_detail (body, size, &wfa_mp_protocol_limits, detail, sizeof detail);
     size_t offset = 0;
-    if (msgpack_unpack_next (&self->unpacked, (const char *) body, size, &offset)
-            != MSGPACK_UNPACK_SUCCESS
-    ||  offset != size || self->unpacked.data.type != MSGPACK_OBJECT_MAP) {
-        wfa_call_error (self, WFA_E_BAD_MSGPACK, NULL, NULL, -1);
+    if (rc == WFA_OK
+    && (msgpack_unpack_next (&self->unpacked, (const char *) body, size, &offset) != MSGPACK_UNPACK_SUCCESS
+    ||  offset != size || self->unpacked.data.type != MSGPACK_OBJECT_MAP))
+        rc = WFA_E_BAD_MSGPACK;
+    if (rc != WFA_OK) {
+        //  The id and lang, when the body's leading entries give them cheaply
+        s_peek (self, body, size);
+        wfa_call_error (self, rc, NULL, rc == WFA_E_TOO_LARGE && *detail? detail: NULL, -1);
         return self;
     }
     self->body = &self->unpacked.data;
@@ -90,10 +138,14 @@ wfa_call_new (const char *command, const void *body, size_t size)
     if (lang && lang->type == MSGPACK_OBJECT_STR)
         self->lang = wfa_lang_parse (lang->via.str.ptr, lang->via.str.size);
     const msgpack_object *id = wfa_mp_get (self->body, "id");
-    if (id && (id->type == MSGPACK_OBJECT_POSITIVE_INTEGER
-           ||  id->type == MSGPACK_OBJECT_NEGATIVE_INTEGER
-           || (id->type == MSGPACK_OBJECT_STR && id->via.str.size <= 64)))
+    if (id && s_id_valid (id))
         self->id = id;
+    else
+    if (id)
+        wfa_call_error (self, WFA_E_BAD_ID, "id", NULL, -1);
+    if (lang && !s_lang_valid (lang))
+        wfa_call_error (self, lang->type == MSGPACK_OBJECT_STR? WFA_E_BAD_VALUE: WFA_E_WRONG_TYPE,
+                        "lang", "lang: id | en", -1);
     int64_t version = 0;
     if (wfa_mp_int (wfa_mp_get (self->body, "v"), &version) || version != 1)
         wfa_call_error (self, WFA_E_BAD_VERSION, "v", NULL, -1);
@@ -115,6 +167,7 @@ wfa_call_destroy (wfa_call_t **self_p)
         free (self->summary_detail);
         msgpack_sbuffer_destroy (&self->data);
         msgpack_unpacked_destroy (&self->unpacked);
+        msgpack_unpacked_destroy (&self->peeked);
         free (self);
         *self_p = NULL;
     }
@@ -365,7 +418,7 @@ s_size (wfa_call_t *self, const msgpack_object *value, msgpack_object_type type,
     size_t size = is_str? value->via.str.size: value->via.array.size;
     if (size > max) {
         char detail [128];
-        snprintf (detail, sizeof detail, "%s > %zu %s", field, max, is_str? "bytes": "items");
+        snprintf (detail, sizeof detail, "%s: %zu > %zu %s", field, size, max, is_str? "bytes": "items");
         wfa_call_error (self, WFA_E_TOO_LARGE, field, detail, -1);
         return -1;
     }

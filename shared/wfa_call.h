@@ -95,7 +95,7 @@ zlist_t *wfa_call_strs (wfa_call_t *self, const char *field, size_t max_items,
 //  Returns -1 when it was bad.
 int wfa_call_check_date (wfa_call_t *self, const char *field, const char *text, int *day);
 
-//  A NIP in field (18 digits, valid birth date), or NULL with an error.
+//  A NIP in field (wfa_nip_valid), or NULL with an error.
 const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
 
 //  Who the broker authenticated this call as (wfa_keys.h); the worker

@@ -85,7 +85,17 @@ s_sanctions_valid (const char *text)
     return valid;
 }
 
-//  True for 18 digits whose first 8 are a valid birth date.
+//  The number of the len digits at text.
+static int
+s_digits (const char *text, int len)
+{
+    int value = 0;
+    for (int digit_nbr = 0; digit_nbr < len; digit_nbr++)
+        value = value * 10 + (text [digit_nbr] - '0');
+    return value;
+}
+
+//  True for a NIP: birth date, appointment, sex digit, serial.
 bool
 wfa_nip_valid (const char *nip)
 {
@@ -97,7 +107,16 @@ wfa_nip_valid (const char *nip)
     char birth [11];
     snprintf (birth, sizeof birth, "%.4s-%.2s-%.2s", nip, nip + 4, nip + 6);
     int days;
-    return wfa_date_parse (birth, &days) == 0;
+    if (wfa_date_parse (birth, &days))
+        return false;
+    //  Months since year 0 of the birth and of the appointment
+    int born = s_digits (nip, 4) * 12 + s_digits (nip + 4, 2) - 1;
+    int month = s_digits (nip + 12, 2);
+    int appointed = s_digits (nip + 8, 4) * 12 + month - 1;
+    if (month < 1 || month > 12
+    ||  appointed < born + WFA_NIP_AGE_MIN * 12 || appointed > born + WFA_NIP_AGE_MAX * 12)
+        return false;
+    return nip [14] == '1' || nip [14] == '2';
 }
 
 //  True for a known role name of len bytes.
@@ -311,6 +330,15 @@ wfa_employee_test (bool verbose)
     assert (!wfa_nip_valid ("198613262015051001"));     //  Month 13
     assert (!wfa_nip_valid ("19860926201505100"));      //  17 digits
     assert (!wfa_nip_valid ("19860926201505100x"));
+    assert (!wfa_nip_valid ("198609262015001001"));     //  Appointed in month 00
+    assert (!wfa_nip_valid ("198609262015131001"));     //  ... or 13
+    assert (!wfa_nip_valid ("198609262015053001"));     //  Sex digit 3
+    assert (!wfa_nip_valid ("198609262015050001"));     //  ... or 0
+    assert (!wfa_nip_valid ("198609261985051001"));     //  Appointed before birth
+    assert (!wfa_nip_valid ("198609262004081001"));     //  At 17
+    assert (wfa_nip_valid ("198609262004091001"));      //  At 18
+    assert (wfa_nip_valid ("198609262046092001"));      //  At 60
+    assert (!wfa_nip_valid ("198609262046101001"));     //  Past 60
 
     const char *text =
         "\xEF\xBB\xBFnip,name,pemda,opd,position,supervisor_nip,roles,extra\r\n"

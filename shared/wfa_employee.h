@@ -37,7 +37,12 @@ typedef struct {
 typedef void (wfa_employee_problem_fn) (void *arg, const wfa_employee_t *row,
                                         wfa_code_t code, const char *field);
 
-//  True for 18 digits whose first 8 are a valid birth date.
+//  True for a NIP as BKN gives them: 18 digits, a valid birth date
+//  YYYYMMDD, the appointment (TMT CPNS) YYYYMM with a month 01-12 at an
+//  age of 18 to 60 (WFA_NIP_AGE_MIN, _MAX: so after the birth), a sex
+//  digit 1 or 2, a 3-digit serial. The one check of every NIP.
+#define WFA_NIP_AGE_MIN 18
+#define WFA_NIP_AGE_MAX 60
 bool wfa_nip_valid (const char *nip);
 
 //  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes.

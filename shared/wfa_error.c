@@ -43,8 +43,8 @@ static const s_error_t s_errors [WFA_E_COUNT] = {
         "Kunci idempotensi ini sudah dipakai untuk panggilan dengan isi lain%s",
         "This idempotency key was already used for a call with another body%s" },
     [WFA_E_BAD_NIP] = { "BAD_NIP",
-        "NIP harus 18 digit dengan tanggal lahir yang sah%s",
-        "NIP must be 18 digits with a valid birth date%s" },
+        "NIP harus 18 digit: tanggal lahir, TMT CPNS (usia 18-60), jenis kelamin 1/2, nomor urut%s",
+        "NIP must be 18 digits: birth date, appointment (TMT CPNS, at 18-60), sex 1/2, serial%s" },
     [WFA_E_BAD_PEMDA] = { "BAD_PEMDA",
         "Kode pemda harus PP atau PP.KK%s",
         "Pemda code must be PP or PP.KK%s" },
@@ -360,6 +360,7 @@ static const char *s_texts [WFA_T_COUNT][2] = {
         "no longer read: the dates of Ramadan now go in the pemda calendar (CALENDAR.SET, "
         "kind ramadan, e.g. 2027-02-08..2027-03-09,ramadan,Ramadan 1448 H)" },
     [WFA_T_DETAIL_ANOTHER_PEMDA] = { "pemda lain", "another pemda" },
+    [WFA_T_DETAIL_NOT_THE_EMPLOYEES] = { "bukan milik pegawai itu", "not the employee's" },
     [WFA_T_DETAIL_ON_RECORD_ELSEWHERE] = { "terdaftar di pemda lain", "on record in another pemda" },
     [WFA_T_DETAIL_OWN_ROLES] = { "peran sendiri", "your own roles" },
     [WFA_T_DETAIL_YOURSELF] = { "diri sendiri", "yourself" },

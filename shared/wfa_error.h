@@ -140,6 +140,7 @@ typedef enum {
     WFA_T_RETIRED_RAMADAN,
     //  Details of a refusal, in the caller's language
     WFA_T_DETAIL_ANOTHER_PEMDA,
+    WFA_T_DETAIL_NOT_THE_EMPLOYEES,     //  A pemda or OPD beside a NIP that is not theirs
     WFA_T_DETAIL_ON_RECORD_ELSEWHERE,
     WFA_T_DETAIL_OWN_ROLES,
     WFA_T_DETAIL_YOURSELF,

@@ -18,7 +18,26 @@ typedef struct {
     size_t size;                //  Bytes in buffer
     size_t offset;              //  Cursor
     const wfa_mp_limits_t *limits;
+    char *detail;               //  What was over its limit, or NULL
+    size_t detail_size;
+    const uint8_t *field;       //  The top-level field being checked, or NULL
+    size_t field_len;
 } s_cursor_t;
+
+//  Say what was over its limit: "FIELD: COUNT > MAX UNIT".
+static wfa_code_t
+s_too_large (s_cursor_t *cursor, uint64_t count, uint64_t max, const char *unit)
+{
+    if (cursor->detail) {
+        bool named = cursor->field && cursor->field_len > 0 && cursor->field_len <= 64;
+        for (size_t byte_nbr = 0; named && byte_nbr < cursor->field_len; byte_nbr++)
+            named = isgraph (cursor->field [byte_nbr]) && cursor->field [byte_nbr] < 0x7f;
+        snprintf (cursor->detail, cursor->detail_size, "%.*s%s%" PRIu64 " > %" PRIu64 " %s",
+                  named? (int) cursor->field_len: 0, named? (const char *) cursor->field: "",
+                  named? ": ": "", count, max, unit);
+    }
+    return WFA_E_TOO_LARGE;
+}
 
 //  Read an n-byte big-endian unsigned integer; -1 if past the end.
 static int
@@ -48,28 +67,47 @@ s_skip (s_cursor_t *cursor, uint64_t len)
 static wfa_code_t
 s_skip_bytes (s_cursor_t *cursor, uint64_t len, bool is_bin)
 {
-    if (len > (is_bin? cursor->limits->max_bin: cursor->limits->max_str))
-        return WFA_E_TOO_LARGE;
+    uint64_t max = is_bin? cursor->limits->max_bin: cursor->limits->max_str;
+    if (len > max)
+        return s_too_large (cursor, len, max, "bytes");
     return s_skip (cursor, len);
 }
 
 static wfa_code_t s_check_value (s_cursor_t *cursor, int depth);
 
-//  A container of items values (a map passes items = 2 * entries).
+//  The payload of the str at offset (its bytes after the header), or NULL
+//  when it is no str.
+static const uint8_t *
+s_str_at (const s_cursor_t *cursor, size_t offset, size_t end, size_t *len)
+{
+    uint8_t tag = cursor->data [offset];
+    size_t header = (tag >= 0xa0 && tag <= 0xbf)? 1: tag == 0xd9? 2: tag == 0xda? 3: tag == 0xdb? 5: 0;
+    if (!header || offset + header > end)
+        return NULL;
+    *len = end - offset - header;
+    return cursor->data + offset + header;
+}
+
+//  A container of items values (a map passes items = 2 * entries). The
+//  keys of the top map name the field a limit is about.
 static wfa_code_t
 s_check_container (s_cursor_t *cursor, uint64_t entries, uint64_t items, int depth)
 {
     if (depth >= cursor->limits->max_depth)
         return WFA_E_BAD_MSGPACK;
+    bool is_map = items == 2 * entries && entries > 0;
     if (entries > cursor->limits->max_items)
-        return WFA_E_TOO_LARGE;
+        return s_too_large (cursor, entries, cursor->limits->max_items, is_map? "entries": "items");
     //  Each value takes at least one byte: a claim beyond that is a lie
     if (items > cursor->size - cursor->offset)
         return WFA_E_BAD_MSGPACK;
     for (uint64_t item_nbr = 0; item_nbr < items; item_nbr++) {
+        size_t start = cursor->offset;
         wfa_code_t rc = s_check_value (cursor, depth + 1);
         if (rc != WFA_OK)
             return rc;
+        if (depth == 0 && is_map && item_nbr % 2 == 0)
+            cursor->field = s_str_at (cursor, start, cursor->offset, &cursor->field_len);
     }
     return WFA_OK;
 }
@@ -132,11 +170,19 @@ s_check_value (s_cursor_t *cursor, int depth)
 wfa_code_t
 wfa_mp_check (const void *data, size_t size, const wfa_mp_limits_t *limits)
 {
+    return wfa_mp_check_detail (data, size, limits, NULL, 0);
+}
+
+//  The same, saying what was too large.
+wfa_code_t
+wfa_mp_check_detail (const void *data, size_t size, const wfa_mp_limits_t *limits,
+                     char *detail, size_t detail_size)
+{
+    s_cursor_t cursor = { data, size, 0, limits, detail, detail_size, NULL, 0 };
     if (size > limits->max_size)
-        return WFA_E_TOO_LARGE;
+        return s_too_large (&cursor, size, limits->max_size, "bytes");
     if (size == 0)
         return WFA_E_BAD_MSGPACK;
-    s_cursor_t cursor = { data, size, 0, limits };
     uint8_t tag = cursor.data [0];
     if (!((tag >= 0x80 && tag <= 0x8f) || tag == 0xde || tag == 0xdf))
         return WFA_E_BAD_MSGPACK;
@@ -144,6 +190,87 @@ wfa_mp_check (const void *data, size_t size, const wfa_mp_limits_t *limits)
     if (rc == WFA_OK && cursor.offset != size)
         rc = WFA_E_BAD_MSGPACK;                     //  Trailing bytes
     return rc;
+}
+
+//  The length of the one scalar value at offset (header and payload), or 0
+//  for a container, an ext type, or one that runs past size.
+static size_t
+s_scalar_len (const uint8_t *data, size_t size, size_t offset)
+{
+    uint8_t tag = data [offset];
+    size_t len = 0;
+    if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 || tag == 0xc3)
+        len = 1;
+    else
+    if (tag >= 0xa0 && tag <= 0xbf)
+        len = 1 + (tag & 0x1f);
+    else
+    if (tag == 0xcc || tag == 0xd0) len = 2;
+    else if (tag == 0xcd || tag == 0xd1) len = 3;
+    else if (tag == 0xce || tag == 0xd2 || tag == 0xca) len = 5;
+    else if (tag == 0xcf || tag == 0xd3 || tag == 0xcb) len = 9;
+    else
+    if (tag == 0xd9 || tag == 0xda || tag == 0xdb || tag == 0xc4 || tag == 0xc5 || tag == 0xc6) {
+        int width = (tag == 0xd9 || tag == 0xc4)? 1: (tag == 0xda || tag == 0xc5)? 2: 4;
+        if (size - offset < (size_t) (1 + width))
+            return 0;
+        uint64_t payload = 0;
+        for (int byte_nbr = 0; byte_nbr < width; byte_nbr++)
+            payload = (payload << 8) | data [offset + 1 + byte_nbr];
+        if (payload > size)
+            return 0;
+        len = 1 + (size_t) width + (size_t) payload;
+    }
+    return len && len <= size - offset? len: 0;
+}
+
+//  Find key among the leading entries of the map at data.
+int
+wfa_mp_peek (const void *data, size_t size, const char *key, size_t *offset, size_t *len)
+{
+    const uint8_t *bytes = (const uint8_t *) data;
+    if (!bytes || size < 1)
+        return -1;
+    size_t cursor = 1;
+    uint64_t entries = 0;
+    uint8_t tag = bytes [0];
+    if (tag >= 0x80 && tag <= 0x8f)
+        entries = tag & 0x0f;
+    else
+    if ((tag == 0xde && size >= 3) || (tag == 0xdf && size >= 5)) {
+        int width = tag == 0xde? 2: 4;
+        for (int byte_nbr = 0; byte_nbr < width; byte_nbr++)
+            entries = (entries << 8) | bytes [1 + byte_nbr];
+        cursor += width;
+    }
+    else
+        return -1;
+    size_t key_len = strlen (key);
+    for (uint64_t entry_nbr = 0; entry_nbr < entries && entry_nbr < WFA_MP_PEEK_ENTRIES; entry_nbr++) {
+        if (cursor >= size)
+            return -1;
+        uint8_t key_tag = bytes [cursor];
+        size_t key_size = s_scalar_len (bytes, size, cursor);
+        bool is_str = (key_tag >= 0xa0 && key_tag <= 0xbf) || key_tag == 0xd9
+                   || key_tag == 0xda || key_tag == 0xdb;
+        if (!key_size || !is_str)
+            return -1;
+        size_t header = key_tag <= 0xbf? 1: key_tag == 0xd9? 2: key_tag == 0xda? 3: 5;
+        bool found = key_size - header == key_len && memcmp (bytes + cursor + header, key, key_len) == 0;
+        cursor += key_size;
+        if (cursor >= size)
+            return -1;
+        size_t value_size = s_scalar_len (bytes, size, cursor);
+        if (!value_size)
+            return -1;              //  A container: what follows is not cheap to find
+        if (found) {
+            *offset = cursor;
+            *len = value_size;
+            return 0;
+        }
+        cursor += value_size;
+    }
+    return -1;
 }
 
 //  Value of key in a map object, or NULL.
@@ -348,6 +475,22 @@ wfa_mp_test (bool verbose)
     assert (s_check_hex ("81a161dd000003e8") == WFA_E_BAD_MSGPACK);
     assert (s_check_hex ("81a161dbffffffff") == WFA_E_TOO_LARGE);
     assert (s_check_hex ("81a161c6ffffffff") == WFA_E_TOO_LARGE);     //  bin over 64 KiB
+    //  What was too large, with the top-level field it is in
+    char detail [96] = "";
+    assert (wfa_mp_check_detail ("\x82\xa1v\x01\xa4rows\xdd\x00\x00\x04\x4c", 14,
+                                 &wfa_mp_protocol_limits, detail, sizeof detail) == WFA_E_TOO_LARGE);
+    assert (streq (detail, "rows: 1100 > 1024 items"));
+    assert (wfa_mp_check_detail ("\xdf\xff\xff\xff\xff", 5, &wfa_mp_protocol_limits,
+                                 detail, sizeof detail) == WFA_E_TOO_LARGE);
+    assert (streq (detail, "4294967295 > 1024 entries"));
+    //  Peeking at the leading entries of a body that does not check out
+    size_t offset = 0, len = 0;
+    const char *peeked = "\x83\xa1v\x01\xa2id\xa3" "abc\xa4rows\xdd\xff\xff\xff\xff";
+    assert (wfa_mp_peek (peeked, 21, "id", &offset, &len) == 0 && offset == 7 && len == 4);
+    assert (wfa_mp_peek (peeked, 21, "rows", &offset, &len) == -1);     //  A container
+    assert (wfa_mp_peek (peeked, 8, "id", &offset, &len) == -1);        //  Cut short
+    assert (wfa_mp_peek ("\x82\xa1" "a\x91\x01\xa2id\x07", 9, "id", &offset, &len) == -1);
+    assert (wfa_mp_peek ("\x92\xa2id\x07", 5, "id", &offset, &len) == -1);
     assert (s_check_hex ("81a161c6000010000000") == WFA_E_BAD_MSGPACK); //  4 KiB bin claimed, 3 bytes there
     assert (s_check_hex ("81a161db00000010") == WFA_E_BAD_MSGPACK);
     //  Ext types, the reserved byte, too deep
@@ -368,7 +511,7 @@ wfa_mp_test (bool verbose)
     assert (wfa_mp_check (buffer.data, buffer.size, &wfa_mp_protocol_limits) == WFA_OK);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
-    size_t offset = 0;
+    offset = 0;
     int rc = msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset);
     assert (rc == MSGPACK_UNPACK_SUCCESS && offset == buffer.size);
     const msgpack_object *map = &unpacked.data;

@@ -22,6 +22,22 @@ extern const wfa_mp_limits_t wfa_mp_protocol_limits;
 //  WFA_OK, WFA_E_BAD_MSGPACK or WFA_E_TOO_LARGE.
 wfa_code_t wfa_mp_check (const void *data, size_t size, const wfa_mp_limits_t *limits);
 
+//  The same, and on TOO_LARGE what was over its limit into detail (when
+//  not NULL): "rows: 1100 > 1024 items", the top-level field it is in
+//  when known ("FIELD: "), the count and the limit ("bytes" of a body or
+//  str, "items" of an array, "entries" of a map).
+wfa_code_t wfa_mp_check_detail (const void *data, size_t size, const wfa_mp_limits_t *limits,
+                                char *detail, size_t detail_size);
+
+//  Find key among the leading entries of the map at data without decoding
+//  it (for a body that failed wfa_mp_check: too large, malformed further
+//  on): the entries are read in order while each key is a str and each
+//  value a scalar, at most WFA_MP_PEEK_ENTRIES of them, every length checked
+//  against size. Returns 0 with the value's bytes (one scalar, header
+//  included) at offset, len; -1 when not found so.
+#define WFA_MP_PEEK_ENTRIES 16
+int wfa_mp_peek (const void *data, size_t size, const char *key, size_t *offset, size_t *len);
+
 //  Value of key in a map object, or NULL.
 const msgpack_object *wfa_mp_get (const msgpack_object *map, const char *key);
 

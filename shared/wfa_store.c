@@ -79,6 +79,23 @@ wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *field,
     return found == 0? 0: -1;
 }
 
+//  An OPD filter of a call: known in the pemda, or NOT_FOUND.
+int
+wfa_store_call_opd (wfa_call_t *call, wfa_redis_t *redis, const char *field, const char *pemda,
+                    const char *opd)
+{
+    char opds [WFA_KEY_MAX];
+    const char *argv [] = { "SISMEMBER", wfa_store_key (opds, sizeof opds, pemda, "opds"), opd };
+    redisReply *reply = wfa_redis_argv (redis, 3, argv, NULL);
+    if (wfa_call_redis_down (call, reply))
+        return -1;
+    bool known = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    freeReplyObject (reply);
+    if (!known)
+        wfa_call_error (call, WFA_E_NOT_FOUND, field, opd, -1);
+    return known? 0: -1;
+}
+
 //  Pemda of a request id in a call, or NOT_FOUND on the call.
 int
 wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *buf, size_t size)
@@ -163,8 +180,33 @@ wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *fie
     int code = wfa_error_lookup (reply->element [1]->str);
     const char *detail = reply->elements > 2 && reply->element [2]->type == REDIS_REPLY_STRING?
                          reply->element [2]->str: NULL;
+    //  A step may name the field itself: {"err", CODE, detail, field}
+    if (reply->elements > 3 && reply->element [3]->type == REDIS_REPLY_STRING && reply->element [3]->len > 0)
+        field = reply->element [3]->str;
     wfa_call_error (call, code < 0? WFA_E_INTERNAL: (wfa_code_t) code, field, detail, -1);
     return NULL;
+}
+
+//  The answer an idempotency record keeps, or NULL on a reused key.
+const char *
+wfa_store_idem_answer (wfa_call_t *call, const char *stored)
+{
+    size_t hex = strspn (stored, "0123456789abcdef");
+    if (hex != 16 || stored [16] != '=')
+        return stored;              //  Written before fingerprints
+    if (memcmp (stored, wfa_call_fingerprint (call), 16) != 0) {
+        wfa_call_error (call, WFA_E_IDEMPOTENCY_MISMATCH, "key", "key", -1);
+        return NULL;
+    }
+    return stored + 17;
+}
+
+//  An idempotency record's value for answer.
+const char *
+wfa_store_idem_value (wfa_call_t *call, const char *answer, char *buf, size_t size)
+{
+    snprintf (buf, size, "%s=%s", wfa_call_fingerprint (call), answer);
+    return buf;
 }
 
 //  The value of a Lua step's reply, when it is a string.

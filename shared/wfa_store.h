@@ -47,6 +47,12 @@ int wfa_store_call_pemda (wfa_call_t *call, wfa_redis_t *redis, const char *fiel
 //  its getter) returns -1 and records nothing.
 int wfa_store_call_request_pemda (wfa_call_t *call, const char *request_id, char *buf, size_t size);
 
+//  An OPD a call's field (a filter) names in pemda: known when an employee
+//  was ever imported into it (the pemda's set opds). Returns 0, or -1 with
+//  NOT_FOUND about field (or REDIS_UNAVAILABLE) on call.
+int wfa_store_call_opd (wfa_call_t *call, wfa_redis_t *redis, const char *field, const char *pemda,
+                        const char *opd);
+
 //  Run a Lua step with nkeys keys and one argument, a msgpack map of the
 //  pair_count name/value pairs in pairs (name, value, name, value, ...; a
 //  NULL value is left out; lens: per pair, the value's length, or NULL for
@@ -61,10 +67,22 @@ redisReply *wfa_store_step_map (wfa_redis_t *redis, const wfa_script_t *script, 
                                 const char **keys, const msgpack_sbuffer *map);
 
 //  Read the reply of a Lua step, which answers {"ok"|"dup", value, ...} or
-//  {"err", CODE, detail}: returns reply for "ok" or "dup", or NULL after
-//  recording the error on call (REDIS_UNAVAILABLE for no reply, the step's
-//  code about field, INTERNAL for any other shape).
+//  {"err", CODE, detail[, field]}: returns reply for "ok" or "dup", or NULL
+//  after recording the error on call (REDIS_UNAVAILABLE for no reply, the
+//  step's code about the step's field or else field, INTERNAL for any other
+//  shape).
 const redisReply *wfa_store_step_reply (wfa_call_t *call, const redisReply *reply, const char *field);
+
+//  The answer an idempotency record (idem:...) keeps, as the Lua steps
+//  write it (shared/lua/lib/idem.lua): "FINGERPRINT=ANSWER", or a bare
+//  answer written before fingerprints. Returns the answer (within stored),
+//  or NULL with IDEMPOTENCY_MISMATCH (field key) recorded on call when the
+//  fingerprint is not the call's (wfa_call_fingerprint).
+const char *wfa_store_idem_answer (wfa_call_t *call, const char *stored);
+
+//  The value of an idempotency record for call's answer, into buf:
+//  "FINGERPRINT=ANSWER".
+const char *wfa_store_idem_value (wfa_call_t *call, const char *answer, char *buf, size_t size);
 
 //  Run a Lua step for a call (wfa_store_step_map) and read its reply
 //  (wfa_store_step_reply): the reply for "ok" or "dup", which the caller

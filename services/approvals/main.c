@@ -188,7 +188,8 @@ s_decide (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             "min_present", min_present, "unit_min_present", unit_min_present,
                             s_attested [0], attested [0], s_attested [1], attested [1],
                             s_attested [2], attested [2], s_attested [3], attested [3],
-                            "dues", dues, "ineligible", ineligible };
+                            "dues", dues, "ineligible", ineligible,
+                            "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_decide, 4, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
@@ -267,6 +268,14 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *key = wfa_call_str (call, "key", 48, true);
     const char *actor = wfa_call_writer (call);
     const msgpack_object *items = wfa_call_array (call, "items", 100, true, true);
+    if (wfa_call_failed (call))
+        return;
+    //  Every item's fields are checked before any is decided
+    char accepted [160] = "request_id decision note";
+    for (int field_nbr = 0; field_nbr < S_ATTESTED; field_nbr++)
+        snprintf (accepted + strlen (accepted), sizeof accepted - strlen (accepted), " %s", s_attested [field_nbr]);
+    for (uint32_t item_nbr = 0; item_nbr < items->via.array.size; item_nbr++)
+        wfa_call_check_map (call, &items->via.array.ptr [item_nbr], accepted, "items", (int) item_nbr);
     if (wfa_call_failed (call))
         return;
     const msgpack_object *lang = wfa_mp_get (wfa_call_body (call), "lang");
@@ -363,7 +372,8 @@ s_delegate (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             wfa_store_key (delegation_key, sizeof delegation_key, pemda, "delegation:%s", approver),
                             wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:delegate:%s:%s", actor, key) };
     const char *args [] = { "as", actor, "approver", approver, "to", to, "from", from, "until", until,
-                            "reason", reason, "now", now, "ttl", ttl, "order_ref", order_ref };
+                            "reason", reason, "now", now, "ttl", ttl, "order_ref", order_ref,
+                            "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_delegate, 4, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     const char *outcome = wfa_store_step_result (call, reply, s_refused_field (reply, "to"));

@@ -372,12 +372,17 @@ s_reply (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t **
         zmsg_destroy (&msg);
 }
 
-//  Answer a call with an error code, echoing its id and language.
+//  Answer a call with an error code, echoing its id and language (read
+//  from the body's leading entries when it does not decode). A problem of
+//  the body itself comes first, unless the code is about the frames.
 static void
 s_reply_error (s_broker_t *self, zframe_t **client_p, const char *command, zframe_t *body,
                wfa_code_t code, const char *detail)
 {
-    wfa_call_t *call = wfa_call_new (command, zframe_data (body), zframe_size (body));
+    wfa_call_t *call = wfa_call_new (command, body? zframe_data (body): NULL, body? zframe_size (body): 0);
+    bool framing = code == WFA_E_BAD_FRAME || code == WFA_E_TOO_LARGE;
+    if (framing)
+        wfa_call_clear (call);
     if (!wfa_call_failed (call))
         wfa_call_error (call, code, NULL, detail, -1);
     s_count_answer (wfa_call_code (call));
@@ -509,18 +514,14 @@ s_client_message (s_broker_t *self, zmsg_t *msg)
             snprintf (detail, sizeof detail, "frame 0: 1-64 ASCII");
         else
             snprintf (detail, sizeof detail, "%zu frames", zmsg_size (msg) + (head? 1: 0) + (body? 1: 0));
-        zframe_t *reply = wfa_call_error_reply (WFA_E_BAD_FRAME, detail, WFA_LANG_ID);
-        s_count_answer (WFA_E_BAD_FRAME);
-        s_reply (self, &client, command, &reply);
+        s_reply_error (self, &client, command, body, WFA_E_BAD_FRAME, detail);
     }
     else
     if (zframe_size (body) > wfa_mp_protocol_limits.max_size) {
         char detail [64];
         snprintf (detail, sizeof detail, "%zu > %zu bytes", zframe_size (body),
                   wfa_mp_protocol_limits.max_size);
-        zframe_t *reply = wfa_call_error_reply (WFA_E_TOO_LARGE, detail, WFA_LANG_ID);
-        s_count_answer (WFA_E_TOO_LARGE);
-        s_reply (self, &client, command, &reply);
+        s_reply_error (self, &client, command, body, WFA_E_TOO_LARGE, detail);
     }
     else
     if (strncmp (command, "SYSTEM.", 7) == 0)

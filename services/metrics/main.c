@@ -100,7 +100,8 @@ s_metrics_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     //  an OPD's also for its head
     wfa_target_t target = { pemda, opd && *opd? opd: NULL, NULL, NULL, false };
     wfa_actor_t actor;
-    if (wfa_authz_call (call, redis, WFA_ACT_METRICS_READ, &target, &actor))
+    if (wfa_authz_call (call, redis, WFA_ACT_METRICS_READ, &target, &actor)
+    ||  (opd && *opd && wfa_store_call_opd (call, redis, "opd", pemda, opd)))
         return;
     //  With one end only, the range reaches a year from it
     if (from && !to)

@@ -733,17 +733,24 @@ monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (!target.pemda)
         denied = wfa_authz_check (call, &actor, WFA_ACT_METRICS_READ, &target);   //  The nation
     else
-        denied = wfa_authz_check (call, &actor, nip? WFA_ACT_EMPLOYEE_READ: WFA_ACT_METRICS_READ, &target);
+    if (nip)
+        denied = wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
+    else
+        denied = wfa_authz_check (call, &actor, WFA_ACT_METRICS_READ, &target);
     char scope_pemda [16];
     snprintf (scope_pemda, sizeof scope_pemda, "%s", target.pemda? target.pemda: "");
     char scope_opd [WFA_CODE_MAX + 1];
     snprintf (scope_opd, sizeof scope_opd, "%s", target.opd? target.opd: "");
     if (person)
         freeReplyObject (person);
-    if (denied)
+    if (denied || (!nip && opd && *scope_pemda && wfa_store_call_opd (call, redis, "opd", scope_pemda, opd)))
         return;
-    if (nip && !*nip_pemda) {
-        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+    //  One employee's figures are of their own pemda and OPD: another
+    //  pemda or OPD beside the NIP would be a filter that does nothing
+    bool other_opd = nip && opd && !streq (opd, scope_opd);
+    if (nip && (other_opd || (pemda && *pemda && !streq (pemda, scope_pemda)))) {
+        wfa_call_error (call, WFA_E_BAD_VALUE, other_opd? "opd": "pemda", wfa_text (WFA_T_DETAIL_NOT_THE_EMPLOYEES,
+                        wfa_call_lang (call)), -1);
         return;
     }
     size_t bucket_max = (size_t) (to - from + 2);

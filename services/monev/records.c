@@ -144,7 +144,7 @@ monev_checkin (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             "work_start", start, "grace", grace,
                             "lat", *lat_text? lat_text: NULL, "lon", *lon_text? lon_text: NULL,
                             "radius", radius, "offices", office_text, "ttl", ttl,
-                            "ramadan_start", ramadan_start, "before", before };
+                            "ramadan_start", ramadan_start, "before", before, "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_monev_checkin, 5, keys,
                                         sizeof args / sizeof *args / 2, args, NULL);
     const char *value = wfa_store_step_result (call, reply, "as");
@@ -259,6 +259,7 @@ s_activities (wfa_call_t *call, int64_t *quantity)
             msgpack_pack_nil (&pk);
             continue;
         }
+        wfa_call_check_map (call, item, "activity output quantity rhk plan evidence", "activities", index);
         char activity [501], output [201], rhk [65], plan [501];
         const char *activity_text = s_item_str (call, item, "activity", 500, true, index, activity, sizeof activity);
         const char *output_text = s_item_str (call, item, "output", 200, true, index, output, sizeof output);
@@ -351,7 +352,7 @@ monev_report_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
                                            nip, date, key) };
     const char *args [] = { "action", "submit", "nip", nip, "date", date, "at", at, "ttl", ttl,
                             "late", late? "1": "0", "activities", activities->data, "quantity", amount,
-                            "supervisor", context.supervisor };
+                            "supervisor", context.supervisor, "fp", wfa_call_fingerprint (call) };
     size_t pair_count = sizeof args / sizeof *args / 2, lens [sizeof args / sizeof *args / 2];
     for (size_t pair_nbr = 0; pair_nbr < pair_count; pair_nbr++)
         lens [pair_nbr] = pair_nbr == 6? activities->size: strlen (args [2 * pair_nbr + 1]);
@@ -405,7 +406,7 @@ monev_report_verify (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             wfa_store_key (idem_key, sizeof idem_key, context.pemda, "idem:verify:%s:%s:%s:%s",
                                            actor, nip, date, key) };
     const char *args [] = { "action", "verify", "nip", nip, "date", date, "at", at, "ttl", ttl,
-                            "as", actor, "decision", decision, "note", note? note: "", "today", today };
+                            "as", actor, "decision", decision, "note", note? note: "", "today", today, "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_monev_report, 3, keys,
                                         sizeof args / sizeof *args / 2, args, NULL);
     const char *value = wfa_store_step_result (call, reply, "date");
@@ -500,13 +501,14 @@ monev_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
         return;
     wfa_actor_t actor;
-    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    int denied = wfa_authz_actor (call, redis, &actor)
+              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
     if (person)
         freeReplyObject (person);
     if (denied)
         return;
-    redisReply *stored = *pemda? s_stored_report (redis, pemda, nip, date): NULL;
-    if (*pemda && wfa_call_redis_down (call, stored))
+    redisReply *stored = s_stored_report (redis, pemda, nip, date);
+    if (wfa_call_redis_down (call, stored))
         return;
     if (!stored || stored->type != REDIS_REPLY_STRING)
         wfa_call_error (call, WFA_E_NOT_FOUND, "date", date, -1);
@@ -523,6 +525,7 @@ void
 monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
+    const char *key = wfa_call_str (call, "key", 64, false);
     const char *source = wfa_call_str (call, "source", 64, true);
     const msgpack_object *items = wfa_call_array (call, "items", S_ITEMS_MAX, true, false);
     if (source)
@@ -549,6 +552,7 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         int index = (int) item_nbr;
         if (!item)
             continue;
+        wfa_call_check_map (call, item, "id type nip period date rhk quantity predikat replaces reason", "items", index);
         char id [65], type [8], nip [19], period [8], date [11], rhk [65], predikat [24];
         const char *id_text = s_item_str (call, item, "id", 64, true, index, id, sizeof id);
         const char *type_text = s_item_str (call, item, "type", 6, true, index, type, sizeof type);
@@ -636,7 +640,8 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
         msgpack_sbuffer_free (buffer);
         return;
     }
-    //  The step's map: the source, and the items array packed above
+    //  The step's map: the source, the items array packed above, and with
+    //  a key its idempotency record (the actor's: a NIP, or the account)
     msgpack_sbuffer map;
     msgpack_packer map_pk;
     char who [WFA_PRINCIPAL_MAX], now [24];
@@ -645,10 +650,18 @@ monev_ekinerja_push (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
         wfa_principal_format (wfa_call_principal (call), who, sizeof who);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    wfa_mp_writer_map (&map, &map_pk, 4);
+    wfa_mp_writer_map (&map, &map_pk, key && *key? 7: 4);
     wfa_mp_pack_kv_str (&map_pk, "source", source);
     wfa_mp_pack_kv_str (&map_pk, "actor", who);
     wfa_mp_pack_kv_str (&map_pk, "now", now);
+    if (key && *key) {
+        char idem [WFA_KEY_MAX], ttl [24];
+        snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+        wfa_mp_pack_kv_str (&map_pk, "idem", wfa_store_key (idem, sizeof idem, actor.pemda, "idem:ekinerja:%s:%s",
+                                                            who, key));
+        wfa_mp_pack_kv_str (&map_pk, "fp", wfa_call_fingerprint (call));
+        wfa_mp_pack_kv_str (&map_pk, "ttl", ttl);
+    }
     wfa_mp_pack_str (&map_pk, "items");
     msgpack_sbuffer_write (&map, buffer->data, buffer->size);
     msgpack_sbuffer_free (buffer);

@@ -172,7 +172,12 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
     if (wfa_call_redis_down (call, reply))
         return;
     int created = 0, updated = 0;
-    if (reply->type == REDIS_REPLY_STRING && sscanf (reply->str, "%d,%d", &created, &updated) == 2) {
+    const char *first = reply->type == REDIS_REPLY_STRING? wfa_store_idem_answer (call, reply->str): NULL;
+    if (reply->type == REDIS_REPLY_STRING && !first) {
+        freeReplyObject (reply);        //  The key was used for another batch
+        return;
+    }
+    if (first && sscanf (first, "%d,%d", &created, &updated) == 2) {
         freeReplyObject (reply);
         msgpack_pack_int (wfa_call_reply (call, "imported"), created + updated);
         msgpack_pack_int (wfa_call_reply (call, "created"), created);
@@ -260,8 +265,11 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         }
         freeReplyObject (reply);
     }
-    reply = wfa_redis_command (redis, "SET wfa:idem:import:%s:%s %d,%d EX %" PRId64, importer, key, created,
-                               updated, wfa_config_int (WFA_CFG_IDEM_TTL));
+    char answer [48], value [72];
+    snprintf (answer, sizeof answer, "%d,%d", created, updated);
+    reply = wfa_redis_command (redis, "SET wfa:idem:import:%s:%s %s EX %" PRId64, importer, key,
+                               wfa_store_idem_value (call, answer, value, sizeof value),
+                               wfa_config_int (WFA_CFG_IDEM_TTL));
     if (reply)
         freeReplyObject (reply);
     msgpack_pack_int (wfa_call_reply (call, "imported"), (int) count);
@@ -288,6 +296,11 @@ personnel_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_employee_t *employees = (wfa_employee_t *) calloc (count + 1, sizeof (wfa_employee_t));
     assert (employees);
     s_import_t import = { call };
+    //  The fields a row may have: the columns of the CSV
+    char columns [WFA_EMPLOYEE_FIELDS * 24] = "";
+    for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++)
+        snprintf (columns + strlen (columns), sizeof columns - strlen (columns), "%s%s",
+                  field_nbr? " ": "", wfa_employee_field_name (field_nbr));
     zhash_t *seen = zhash_new ();
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
         const msgpack_object *row = &rows->via.array.ptr [row_nbr];
@@ -297,7 +310,7 @@ personnel_import (wfa_call_t *call, wfa_redis_t *redis, void *state)
             wfa_call_error (call, WFA_E_WRONG_TYPE, "rows", NULL, (int) row_nbr);
             continue;
         }
-        bool bad = false;
+        bool bad = wfa_call_check_map (call, row, columns, "rows", (int) row_nbr) != 0;
         //  Required fields ("" when absent), then roles, then the optional
         //  ones (NULL when absent: left as they are)
         for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {
@@ -451,22 +464,19 @@ personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *held;
     if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &held))
         return;
-    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    int denied = wfa_authz_actor (call, redis, &actor)
+              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
     if (held)
         freeReplyObject (held);
     if (denied)
         return;
-    if (!*pemda) {
-        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
-        return;
-    }
     char record [WFA_KEY_MAX];
     wfa_store_key (record, sizeof record, pemda, "emp:%s", nip);
     redisReply *reply = wfa_redis_command (redis, "HGETALL %s", record);
     if (wfa_call_redis_down (call, reply))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
-        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        wfa_call_error (call, WFA_E_NOT_FOUND, "nip", nip, -1);
     else
         s_pack_employee (wfa_call_reply (call, "employee"), reply);
     freeReplyObject (reply);

@@ -39,11 +39,18 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
     if (!reply)
         return -1;
     int answered = reply->type == REDIS_REPLY_STRING? 1: 0;
+    const char *first = answered? wfa_store_idem_answer (call, reply->str): NULL;
+    if (answered && !first) {
+        //  The key was used for another body: that is the answer
+        wfa_call_clear (call);
+        wfa_call_error (call, WFA_E_IDEMPOTENCY_MISMATCH, "key", "key", -1);
+    }
+    else
     if (answered) {
         //  The first answer: the request as it stands, its approver and step
         char request_key [WFA_KEY_MAX];
         const char *argv [] = { "HMGET", wfa_store_key (request_key, sizeof request_key, pemda, "req:%s",
-                                                        reply->str), "state", "approver", "step" };
+                                                        first), "state", "approver", "step" };
         redisReply *request = wfa_redis_argv (redis, 5, argv, NULL);
         if (!request || request->type != REDIS_REPLY_ARRAY || request->elements != 3) {
             if (request)
@@ -52,7 +59,7 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
             return -1;
         }
         wfa_call_clear (call);
-        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), reply->str);
+        wfa_mp_pack_str (wfa_call_reply (call, "request_id"), first);
         const char *names [] = { "state", "approver" };
         for (size_t field_nbr = 0; field_nbr < 2; field_nbr++)
             wfa_mp_pack_str (wfa_call_reply (call, names [field_nbr]),
@@ -113,6 +120,7 @@ s_schedule_read (wfa_call_t *call, wfa_judge_ask_t *ask, wfa_judge_shift_t *shif
     for (uint32_t entry_nbr = 0; entry_nbr < schedule->via.array.size && entry_nbr < WFA_JUDGE_SHIFTS_MAX;
          entry_nbr++) {
         const msgpack_object *entry = &schedule->via.array.ptr [entry_nbr];
+        wfa_call_check_map (call, entry, "date start end", "schedule", (int) entry_nbr);
         shifts [ask->shift_count++] = (wfa_judge_shift_t) { wfa_mp_strdup (wfa_mp_get (entry, "date")),
             wfa_mp_strdup (wfa_mp_get (entry, "start")), wfa_mp_strdup (wfa_mp_get (entry, "end")) };
     }
@@ -276,7 +284,7 @@ requests_submit (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             "location", location, "reason", reason, "plan", plan_buffer.data,
                             "now", now, "weeks", weeks, "cap", cap_text, "policy", policy_version,
                             "chain", chain, "again", again? again: "", "starts", starts,
-                            "schedule", schedule, "time_kind", time_kind? time_kind: "", "dues", dues };
+                            "schedule", schedule, "time_kind", time_kind? time_kind: "", "dues", dues, "fp", wfa_call_fingerprint (call) };
     size_t lens [sizeof args / sizeof *args / 2];
     for (size_t pair_nbr = 0; pair_nbr < sizeof lens / sizeof *lens; pair_nbr++)
         lens [pair_nbr] = pair_nbr == 7? plan_buffer.size: strlen (args [2 * pair_nbr + 1]);
@@ -348,7 +356,7 @@ requests_end (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             wfa_store_key (idem_key, sizeof idem_key, pemda, "idem:%s:%s:%s:%s", action,
                                            actor, request_id, key) };
     const char *args [] = { "id", request_id, "as", actor, "action", action, "from", from,
-                            "reason", reason, "ttl", ttl, "now", now, "today", today };
+                            "reason", reason, "ttl", ttl, "now", now, "today", today, "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_cancel, 3, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     const char *outcome = wfa_store_step_result (call, reply, "request_id");
@@ -468,15 +476,23 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_actor_t actor;          //  Who lists, and so what they reach
     const char *pemda = wfa_call_pemda (call, "pemda", false);
     const char *opd = wfa_call_str (call, "opd", WFA_CODE_MAX, false);
-    const char *nip = wfa_call_str (call, "nip", 18, false);
+    const char *nip = wfa_call_nip (call, "nip", false);
     const char *wanted = wfa_call_str (call, "state", 32, false);
     int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
+    //  A state filter names a state of the state table, or lists nothing
+    static const char *s_states = " submitted pending returned approved rejected cancelled revoked expired ";
+    char padded [40];
+    snprintf (padded, sizeof padded, " %s ", wanted? wanted: "");
+    if (wanted && *wanted && (strchr (wanted, ' ') || !strstr (s_states, padded)))
+        wfa_call_error (call, WFA_E_BAD_VALUE, "state",
+                        "state: submitted | pending | returned | approved | rejected | cancelled | revoked | expired", -1);
     const char *cursor = wfa_store_call_cursor (call, "cursor");
     //  A sync: the requests changed since a point, in the order of change
     bool sync = wfa_mp_get (wfa_call_body (call), "changed_since") != NULL;
     const char *changed_since = sync? wfa_store_call_cursor (call, "changed_since"): NULL;
     if (wfa_call_failed (call) || wfa_authz_actor (call, redis, &actor))
         return;
+    bool opd_given = opd && *opd, nip_given = nip && *nip;
     if (!pemda || !*pemda) {
         pemda = actor.pemda;    //  By default, the actor's own pemda
         if (!*pemda) {
@@ -497,15 +513,23 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
     wfa_target_t target = { pemda, opd && *opd? opd: NULL, NULL, NULL, false };
     redisReply *held = NULL;
     char nip_pemda [16];
+    int denied = 0;
     if (nip && *nip) {
         if (wfa_authz_employee (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
             return;
-        target.pemda = pemda;   //  What is listed is this pemda's index
+        //  What is listed is this pemda's index; a NIP asked for on record
+        //  nowhere and one out of reach are both NOT_FOUND
+        target.pemda = pemda;
+        if (nip_given && !*nip_pemda)
+            target.pemda = "";
+        denied = nip_given? wfa_authz_check_person (call, &actor, WFA_ACT_REQUEST_LIST, &target, "nip"):
+                            wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
     }
-    int denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
+    else
+        denied = wfa_authz_check (call, &actor, WFA_ACT_REQUEST_LIST, &target);
     if (held)
         freeReplyObject (held);
-    if (denied)
+    if (denied || (opd_given && wfa_store_call_opd (call, redis, "opd", pemda, opd)))
         return;
     if (sync) {
         wfa_store_reply_changes (call, redis, pemda, limit, wanted, opd, nip, changed_since);

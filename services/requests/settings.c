@@ -65,8 +65,10 @@ settings_policy_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "policy:seq"),
         wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "policy:current"),
         wfa_store_key (keys_text [3], WFA_KEY_MAX, pemda, "policy:tz") };
-    const char *args [] = { "text", canonical, "as", actor, "now", now, "ttl", ttl, "tz", tz };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_policy_set, 5, keys, 5, args, NULL);
+    const char *args [] = { "text", canonical, "as", actor, "now", now, "ttl", ttl, "tz", tz,
+                            "fp", wfa_call_fingerprint (call) };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_policy_set, 5, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     free (canonical);
     const char *version = wfa_store_step_result (call, reply, "as");
     if (version)
@@ -125,6 +127,11 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const msgpack_object *days = wfa_call_array (call, "days", WFA_CALENDAR_MAX, true, true);
     if (wfa_call_failed (call))
         return;
+    //  Each day a map of these fields, and no other (index: its line)
+    for (uint32_t day_nbr = 0; day_nbr < days->via.array.size; day_nbr++)
+        wfa_call_check_map (call, &days->via.array.ptr [day_nbr], "date kind name", "days", (int) day_nbr + 1);
+    if (wfa_call_failed (call))
+        return;
     //  Each day as its text line, through the same parser as the file
     zchunk_t *text = zchunk_new (NULL, 1024);
     for (uint32_t day_nbr = 0; day_nbr < days->via.array.size; day_nbr++) {
@@ -163,11 +170,12 @@ settings_calendar_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idem:calendar:%s:%s", actor, key),
         wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "calendar"),
         wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "ramadan") };
-    //  {as, now, ttl, days = [[DATE, KIND, NAME], ...]}
+    //  {as, now, ttl, fp, days = [[DATE, KIND, NAME], ...]}
     msgpack_sbuffer map;
     msgpack_packer pk;
-    wfa_mp_writer_map (&map, &pk, 4);
+    wfa_mp_writer_map (&map, &pk, 5);
     wfa_mp_pack_kv_str (&pk, "as", actor);
+    wfa_mp_pack_kv_str (&pk, "fp", wfa_call_fingerprint (call));
     wfa_mp_pack_kv_str (&pk, "now", now);
     wfa_mp_pack_kv_str (&pk, "ttl", ttl);
     wfa_mp_pack_str (&pk, "days");

@@ -11,7 +11,8 @@
 --          or bkd officer of this pemda
 local p, idem, calendar, ramadan_days = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local a = cmsgpack.unpack(ARGV[1])
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then
     local days, ramadan = string.match(previous, '^(%d+)|?(%d*)$')
     return {'dup', days or '0', ramadan ~= '' and ramadan or '0'}
@@ -35,5 +36,5 @@ end
 local summary = days .. ' days off'
 if ramadan > 0 then summary = summary .. ', ' .. ramadan .. ' Ramadan days' end
 wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'calendar_set', '', '', summary, '0')
-redis.call('SET', idem, days .. '|' .. ramadan, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, days .. '|' .. ramadan, a.ttl)
 return {'ok', tostring(days), tostring(ramadan)}

@@ -12,7 +12,8 @@ local p, rkey, idem = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
 local id, actor, action, from, reason, today = a.id, a.as, a.action, a.from or '', a.reason or '', a.today
 
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 
 local r = wfa_hmget(rkey, 'state', 'nip', 'opd', 'approver', 'dates', 'policy_version', 'pemda',
@@ -63,5 +64,5 @@ local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = a
         request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, by = actor, reason = reason,
         from_state = r.state, from_date = from, submitted_at = tonumber(r.submitted_at), at = score}})
 if refused then return refused end
-redis.call('SET', idem, state, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, state, a.ttl)
 return {'ok', state}

@@ -32,7 +32,8 @@ local attested = {tasks_fit = a.tasks_fit or '', targets_measurable = a.targets_
                   service_continues = a.service_continues or '', capacity_ok = a.capacity_ok or ''}
 local dues, ineligible = a.dues or '', a.ineligible or ''
 
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then
     local was, number = string.match(previous, '^([^|]*)|?(.*)$')
     return {'dup', was, number}
@@ -226,5 +227,5 @@ if state == 'pending' then
 else
     redis.call('HDEL', rkey, 'held')
 end
-redis.call('SET', idem, state .. '|' .. number, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, state .. '|' .. number, a.ttl)
 return {'ok', state, number}

@@ -15,7 +15,8 @@ local p, akey, key, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local a = cmsgpack.unpack(ARGV[1])
 local actor, approver, to, from, until_, now = a.as, a.approver, a.to or '', a.from or '', a['until'] or '', a.now
 local reason, order = a.reason or '', a.order_ref or ''
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 -- Every refusal before any write
 local opd = redis.call('HGET', akey, 'opd')
@@ -46,7 +47,7 @@ if to == '' then
     redis.call('DEL', key)
     wfa_audit(p, tonumber(now), '', actor, role, approver, 'delegation_withdrawn', '', '',
               'from ' .. old .. ' ' .. reason, '0')
-    redis.call('SET', idem, 'withdrawn', 'EX', a.ttl)
+    wfa_idem_set(idem, a.fp, 'withdrawn', a.ttl)
     return {'ok', 'withdrawn'}
 end
 redis.call('HSET', key, 'to', to, 'from', from, 'until', until_, 'reason', reason,
@@ -54,5 +55,5 @@ redis.call('HSET', key, 'to', to, 'from', from, 'until', until_, 'reason', reaso
 redis.call('SADD', p .. 'delegated_to:' .. to, approver)
 wfa_audit(p, tonumber(now), '', actor, role, approver, 'delegate', '', '',
           to .. ' ' .. from .. '..' .. until_ .. ' surat ' .. order .. ' ' .. reason, '0')
-redis.call('SET', idem, 'delegated', 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, 'delegated', a.ttl)
 return {'ok', 'delegated'}

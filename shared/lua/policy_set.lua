@@ -11,7 +11,8 @@
 --          actor is a bkd officer or admin pemda of this pemda
 local p, idem, seq, current, tz = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local a = cmsgpack.unpack(ARGV[1])
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 local role = wfa_holds(p, a.as, {'bkd', 'admin_pemda'})
 if not role then return {'err', 'FORBIDDEN', 'bkd or admin_pemda of this pemda'} end
@@ -21,5 +22,5 @@ redis.call('SET', current, version)
 if a.tz then redis.call('SET', tz, a.tz) end
 wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'policy_set', '', '',
           'version ' .. version, tostring(version))
-redis.call('SET', idem, version, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, version, a.ttl)
 return {'ok', tostring(version)}

@@ -27,7 +27,8 @@ local function answer(status, id)
     local r = wfa_hmget(p .. 'req:' .. id, 'state', 'approver', 'step')
     return {status, id, r.state or '', r.approver or '', r.step or '0'}
 end
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return answer('dup', previous) end
 
 local employee = wfa_hmget(ekey, 'opd', 'supervisor_nip', 'name', 'position', 'active')
@@ -128,5 +129,5 @@ refused = wfa_transition(p, {id = id, nip = nip, opd = opd, action = 'open_step'
     role = 'system', at = score, policy = a.policy, note = note})
 if refused then return refused end
 
-redis.call('SET', idem, id, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, id, a.ttl)
 return answer('ok', id)

@@ -171,7 +171,7 @@ def vectors():
          {"v": 1, "id": "vec-import-bad", "key": "vec-import-2", "rows": [ROWS[0], bad_row]},
          {"v": 1, "id": "vec-import-bad", "status": "error", "code": "IMPORT_INVALID",
           "message": "Data impor memiliki baris yang salah; tidak ada yang disimpan",
-          "errors": [{"code": "BAD_NIP", "message": "NIP harus 18 digit dengan tanggal lahir yang sah: nip",
+          "errors": [{"code": "BAD_NIP", "message": "NIP harus 18 digit: tanggal lahir, TMT CPNS (usia 18-60), jenis kelamin 1/2, nomor urut: nip",
                       "field": "nip", "index": 1}]})
     pair("employee.get", "EMPLOYEE.GET", {"v": 1, "id": "vec-emp", "as": PEGAWAI, "nip": PEGAWAI},
          ok("vec-emp", employee=ROWS[1]))

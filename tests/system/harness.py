@@ -838,7 +838,9 @@ def make_nip(n, gender=None):
     """A valid, unique NIP for every n in 0 .. 9,999,999:
     YYYYMMDD birth + YYYYMM appointment + gender (1/2) + 3-digit sequence."""
     birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=n // 1000)
-    appointed = "%04d%02d" % (1995 + (n // 1000) % 25, 1 + n % 12)
+    # Appointed (TMT CPNS) at 18 to 60, as wfa_nip_valid asks: from 1995, or at 19 for
+    # those born after 1976 (n from 2,600,000 on)
+    appointed = "%04d%02d" % (max(1995 + (n // 1000) % 25, birth.year + 19), 1 + n % 12)
     gender = gender or (1 + n % 2)
     return "%s%s%d%03d" % (birth.strftime("%Y%m%d"), appointed, gender, n % 1000)
 

@@ -36,6 +36,13 @@ step = bkd, sla_hours=72, on_timeout=remind
 DENIED = ("FORBIDDEN",)
 
 
+def person_denied(scope):
+    """What a read of one person out of the reader's reach answers: NOT_FOUND, as for a NIP
+    on record nowhere (docs/protocol.md, "no oracle"); FORBIDDEN for a reader whose scope
+    for the action is none (who reaches nobody)."""
+    return DENIED if scope == "none" else ("NOT_FOUND",)
+
+
 def docs_matrix():
     """{action: {role: scope}} from the table in docs/rules.md."""
     text = open(os.path.join(ROOT, "docs", "rules.md")).read()
@@ -203,9 +210,11 @@ def test_every_role_action_and_reach():
                                   ("AUDIT.REQUEST", {"request_id": t["rid"]})):
                     check(cmd, role, relation, scope_reaches(reach["request.read"], "person", relation, boss),
                           client.call(cmd, dict(body, **as_)))
+                # A person out of reach reads as one on record nowhere (no oracle)
                 check("REQUEST.LIST nip", role, relation,
                       scope_reaches(reach["request.list"], "person", relation, boss),
-                      client.call("REQUEST.LIST", dict(as_, pemda=t["pemda"], nip=t["nip"])))
+                      client.call("REQUEST.LIST", dict(as_, pemda=t["pemda"], nip=t["nip"])),
+                      denied=person_denied(reach["request.list"]))
                 check("REQUEST.LIST opd", role, relation,
                       scope_reaches(reach["request.list"], "opd", relation, boss),
                       client.call("REQUEST.LIST", dict(as_, pemda=t["pemda"], opd=t["opd"])))
@@ -218,7 +227,8 @@ def test_every_role_action_and_reach():
                     assert {r["opd"] for r in listed["requests"]} == {"DINKES"}, (role, listed)
                 check("EMPLOYEE.GET", role, relation,
                       scope_reaches(reach["employee.read"], "person", relation, boss),
-                      client.call("EMPLOYEE.GET", dict(as_, nip=t["nip"])))
+                      client.call("EMPLOYEE.GET", dict(as_, nip=t["nip"])),
+                      denied=person_denied(reach["employee.read"]))
                 check("METRICS.GET opd", role, relation,
                       scope_reaches(reach["metrics.read"], "opd", relation, boss),
                       client.call("METRICS.GET", dict(as_, pemda=t["pemda"], opd=t["opd"])))

@@ -40,7 +40,7 @@ INPUT_CODES = {"OK", "BAD_FRAME", "BAD_MSGPACK", "TOO_LARGE", "BAD_VERSION", "UN
                "UNKNOWN_EMPLOYEE", "NO_APPROVER", "NOT_FOUND", "NOT_YOUR_DECISION",
                "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN",
                # a field the command does not accept (random bodies mix every command's fields)
-               "BAD_FIELD"}
+               "BAD_FIELD", "BAD_ID"}
 FIELDS = ["v", "id", "lang", "key", "as", "rows", "nip", "kind", "dates", "location", "reason",
           "plan", "request_id", "decision", "note", "pemda", "opd", "state", "limit", "from", "to",
           "dry_run"]

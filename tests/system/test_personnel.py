@@ -79,4 +79,4 @@ def test_personnel_bad_values_refused_with_lines():
                          (3, "position_eligible")}, report
         client = system.client()
         reply = client.call("EMPLOYEE.GET", {"nip": make_nip(3)})
-        assert reply["code"] == "UNKNOWN_EMPLOYEE", reply     # nothing was loaded
+        assert reply["code"] == "NOT_FOUND", reply     # nothing was loaded (a NIP on record nowhere)

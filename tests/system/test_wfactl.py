@@ -99,7 +99,7 @@ def test_wfactl_import_csv():
         assert {(4, "BAD_NIP"), (6, "BAD_PEMDA")} <= lines, data
         for row in (fresh[0], fresh[5]):
             got = client.call("EMPLOYEE.GET", {"nip": row["nip"]})
-            assert got["status"] == "error" and got["code"] == "UNKNOWN_EMPLOYEE", got
+            assert got["status"] == "error" and got["code"] == "NOT_FOUND", got   # on record nowhere
 
         # A short row lacking a required column, a wrong header, a missing file.
         with open(bad, "w") as f:
@@ -108,7 +108,7 @@ def test_wfactl_import_csv():
             f.write("%s,Nama,35.08\n" % make_nip(601))
         p = ctl.run("import", "employees", bad)
         assert p.returncode != 0 and re.search(r"\b3\b", p.output) and "opd" in p.output, p.output
-        assert client.call("EMPLOYEE.GET", {"nip": make_nip(600)})["code"] == "UNKNOWN_EMPLOYEE"
+        assert client.call("EMPLOYEE.GET", {"nip": make_nip(600)})["code"] == "NOT_FOUND"
         with open(bad, "w") as f:
             f.write("nip;name;pemda\n%s;Nama;35.08\n" % make_nip(602))
         assert ctl.run("import", "employees", bad).returncode != 0

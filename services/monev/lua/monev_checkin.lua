@@ -23,7 +23,8 @@ local a = cmsgpack.unpack(ARGV[1])
 local nip, date, action, at = a.nip, a.date, a.action, a.at
 local minute, start, grace = tonumber(a.minute), tonumber(a.work_start), tonumber(a.grace)
 local lat, lon, radius, offices = tonumber(a.lat), tonumber(a.lon), tonumber(a.radius), a.offices or ''
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 
 -- After a night shift (a schedule that ends before it starts, dated by its start) the
@@ -55,7 +56,7 @@ if action == 'out' then
     if f[2] ~= '' then return {'err', 'ALREADY_RECORDED', 'check-out ' .. date} end
     f[2] = at
     redis.call('HSET', ck, date, table.concat(f, '|'))
-    redis.call('SET', idem, 'out|' .. date, 'EX', a.ttl)
+    wfa_idem_set(idem, a.fp, 'out|' .. date, a.ttl)
     return {'ok', 'out|' .. date}
 end
 if record then return {'err', 'ALREADY_RECORDED', 'check-in ' .. date} end
@@ -99,5 +100,5 @@ redis.call('HSET', ck, date, table.concat({at, '', status, where, tostring(dista
 wfa_mv_add(p, date, opd, nip, 'ci_' .. status, 1)
 if where ~= 'inside' and where ~= 'none' then wfa_mv_add(p, date, opd, nip, 'ci_flagged', 1) end
 local answer = status .. '|' .. where .. '|' .. distance .. '|' .. date
-redis.call('SET', idem, answer, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, answer, a.ttl)
 return {'ok', answer}

@@ -31,6 +31,11 @@
 local p = KEYS[1]
 local a = cmsgpack.unpack(ARGV[1])
 local source, items, now = a.source, a.items, tonumber(a.now)
+if a.idem then
+    local previous, reused = wfa_idem_get(a.idem, a.fp)
+    if reused then return reused end
+    if previous then return {'ok', wfa_split_on(previous, '\31')} end
+end
 local results = {}
 
 -- An item's fields from its canonical text (type|nip|period|date|rhk|
@@ -247,4 +252,5 @@ for i, item in ipairs(items) do
     end
     results[i] = result
 end
+if a.idem then wfa_idem_set(a.idem, a.fp, table.concat(results, '\31'), a.ttl) end
 return {'ok', results}

@@ -23,7 +23,8 @@ local p, rk, idem = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
 local nip, date, at = a.nip, a.date, tonumber(a.at)
 if a.action == 'submit' then
-    local previous = redis.call('GET', idem)
+    local previous, reused = wfa_idem_get(idem, a.fp)
+    if reused then return reused end
     if previous then return {'dup', previous} end
     local day = wfa_mv_flex_day(p, nip, date)
     if not day then
@@ -54,12 +55,13 @@ if a.action == 'submit' then
     redis.call('XADD', p .. 'events', '*', 'type', 'report.submitted', 'data', cmsgpack.pack({
         nip = nip, date = date, supervisor_nip = a.supervisor, opd = day.opd, at = at,
         notify = {a.supervisor}, request_id = day.request_id}))
-    redis.call('SET', idem, 'submitted', 'EX', a.ttl)
+    wfa_idem_set(idem, a.fp, 'submitted', a.ttl)
     return {'ok', 'submitted'}
 end
 -- verify
 local actor, decision, note = a.as, a.decision, a.note or ''
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 local old = redis.call('HGET', rk, date)
 if not old then return {'err', 'NOT_FOUND', 'report ' .. nip .. ' ' .. date} end
@@ -96,5 +98,5 @@ end
 redis.call('XADD', p .. 'events', '*', 'type', 'report.' .. state, 'data', cmsgpack.pack({
     nip = nip, date = date, by = actor, note = note, opd = report.opd, at = at,
     notify = {nip}, request_id = report.request_id or ''}))
-redis.call('SET', idem, state, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, state, a.ttl)
 return {'ok', state}
