@@ -47,12 +47,13 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
     }
     else
     if (answered) {
-        //  The first answer: the request as it stands, its approver and step
+        //  The first answer: the request as it stands, its approver and
+        //  step, and the policy it was judged by (the fields of a first reply)
         char request_key [WFA_KEY_MAX];
         const char *argv [] = { "HMGET", wfa_store_key (request_key, sizeof request_key, pemda, "req:%s",
-                                                        first), "state", "approver", "step" };
-        redisReply *request = wfa_redis_argv (redis, 5, argv, NULL);
-        if (!request || request->type != REDIS_REPLY_ARRAY || request->elements != 3) {
+                                                        first), "state", "approver", "step", "policy_version" };
+        redisReply *request = wfa_redis_argv (redis, 6, argv, NULL);
+        if (!request || request->type != REDIS_REPLY_ARRAY || request->elements != 4) {
             if (request)
                 freeReplyObject (request);
             freeReplyObject (reply);
@@ -67,6 +68,8 @@ s_submit_answered (wfa_call_t *call, wfa_redis_t *redis, const char *pemda, cons
                              request->element [field_nbr]->str: "");
         msgpack_pack_int64 (wfa_call_reply (call, "step"), request->element [2]->type == REDIS_REPLY_STRING?
                             atoll (request->element [2]->str): 0);
+        wfa_mp_pack_str (wfa_call_reply (call, "policy_version"), request->element [3]->type == REDIS_REPLY_STRING?
+                         request->element [3]->str: "0");
         freeReplyObject (request);
     }
     freeReplyObject (reply);
