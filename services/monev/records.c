@@ -195,9 +195,15 @@ s_item_str (wfa_call_t *call, const msgpack_object *map, const char *field, size
         wfa_call_error (call, WFA_E_WRONG_TYPE, field, NULL, index);
         return NULL;
     }
-    if (value->via.str.size > max || value->via.str.size >= size
-    ||  !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
-        wfa_call_error (call, WFA_E_TOO_LARGE, field, NULL, index);
+    if (value->via.str.size > max || value->via.str.size >= size) {
+        char detail [96];
+        snprintf (detail, sizeof detail, "%s: %u > %zu bytes", field, value->via.str.size, max);
+        wfa_call_error (call, WFA_E_TOO_LARGE, field, detail, index);
+        return NULL;
+    }
+    if (memchr (value->via.str.ptr, 0, value->via.str.size)
+    || !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
+        wfa_call_error (call, WFA_E_BAD_VALUE, field, NULL, index);
         return NULL;
     }
     memcpy (buf, value->via.str.ptr, value->via.str.size);

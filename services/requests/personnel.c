@@ -33,8 +33,17 @@ s_row_str (wfa_call_t *call, const msgpack_object *row, const char *field, int i
         *bad = true;
         return NULL;
     }
-    if (value->via.str.size > 1000 || memchr (value->via.str.ptr, 0, value->via.str.size)) {
-        wfa_call_error (call, WFA_E_TOO_LARGE, field, NULL, index);
+    if (value->via.str.size > 1000) {
+        char detail [96];
+        snprintf (detail, sizeof detail, "%s: %u > 1000 bytes", field, value->via.str.size);
+        wfa_call_error (call, WFA_E_TOO_LARGE, field, detail, index);
+        *bad = true;
+        return NULL;
+    }
+    //  Every value is echoed in replies one day (EMPLOYEE.GET): UTF-8 only
+    if (memchr (value->via.str.ptr, 0, value->via.str.size)
+    || !wfa_utf8_valid (value->via.str.ptr, value->via.str.size)) {
+        wfa_call_error (call, WFA_E_BAD_VALUE, field, NULL, index);
         *bad = true;
         return NULL;
     }

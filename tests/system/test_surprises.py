@@ -193,6 +193,18 @@ def test_unknown_fields_are_refused_at_every_route_and_inside_maps():
              "unit": "x"}]})
         assert ("BAD_FIELD", "unit", 0) in {(e["code"], e.get("field"), e.get("index"))
                                             for e in reply["errors"]}, reply
+        # A value that is not UTF-8 inside a map is BAD_VALUE there (never echoed later)
+        with RawSocket(system.frontend) as raw:
+            for command, body, field in (
+                    ("EMPLOYEE.IMPORT", {"v": 1, "key": "u8", "as": org.sekda["nip"],
+                                         "rows": [dict(org.rows[1], home="ZZ")]}, "home"),
+                    ("EKINERJA.PUSH", {"v": 1, "as": org.sekda["nip"], "source": "s", "items": [
+                        {"id": "1", "type": "log", "nip": staff, "date": "2026-01-05", "rhk": "ZZ",
+                         "quantity": 1}]}, "rhk")):
+                frame = P(body).replace(b"\xa2ZZ", b"\xa2\xff\xfe")
+                reply = strict(raw.exchange([command.encode(), frame]))
+                assert ("BAD_VALUE", field, 0) in {(e["code"], e.get("field"), e.get("index"))
+                                                   for e in reply["errors"]}, (command, reply)
         # A field given twice (msgpack allows it, a dict cannot say it)
         twice = b"\x83\xa1v\x01\xaarequest_id\xa1x\xaarequest_id\xa1y"
         with RawSocket(system.frontend) as raw:
