@@ -515,7 +515,10 @@ personnel_list_reach (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
     bool narrow = wfa_authz_scope (actor.roles, action) == WFA_SCOPE_OPD;
     snprintf (opd, WFA_CODE_MAX + 1, "%s", asked_opd && *asked_opd? asked_opd: narrow? actor.opd: "");
     wfa_target_t target = { pemda, *opd? opd: NULL, NULL, NULL, false };
-    return wfa_authz_check (call, &actor, action, &target);
+    if (wfa_authz_check (call, &actor, action, &target))
+        return -1;
+    //  An OPD asked for is one of the pemda's (NOT_FOUND otherwise)
+    return asked_opd && *asked_opd? wfa_store_call_opd (call, redis, "opd", pemda, opd): 0;
 }
 
 void
@@ -632,7 +635,7 @@ personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state)
                             wfa_store_key (idem, sizeof idem, pemda, "idem:employee:%s:%s:%s", action, nip, key) };
     const char *args [] = { "action", action, "nip", nip, "reason", reason, "from", from,
                             "note", note? note: "", "actor", who, "role", role, "now", now, "today", today,
-                            "ttl", ttl };
+                            "ttl", ttl, "fp", wfa_call_fingerprint (call) };
     redisReply *reply = wfa_store_step (redis, &wfa_script_deactivate, 3, keys, sizeof args / sizeof *args / 2,
                                         args, NULL);
     if (wfa_store_step_result (call, reply, "nip")) {

@@ -19,7 +19,8 @@
 local p, ekey, idem = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
 local nip, now, actor = a.nip, tonumber(a.now), a.actor
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then
     local cancelled, reopened = string.match(previous, '^(%d+),(%d+)$')
     return {'dup', cancelled, reopened}
@@ -43,7 +44,7 @@ if a.action == 'reactivate' then
     redis.call('ZADD', p .. 'emps:opd:' .. opd .. ':active', 0, nip)
     wfa_audit(p, now, '', actor, a.role, '', 'employee_reactivate', 'inactive', 'active',
               nip .. ((a.note or '') ~= '' and (': ' .. a.note) or ''), '0')
-    redis.call('SET', idem, '0,0', 'EX', a.ttl)
+    wfa_idem_set(idem, a.fp, '0,0', a.ttl)
     return {'ok', '0', '0'}
 end
 
@@ -113,5 +114,5 @@ for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:approver:' .. nip, 0, -1)) do
         redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
     end
 end
-redis.call('SET', idem, cancelled .. ',' .. reopened, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, cancelled .. ',' .. reopened, a.ttl)
 return {'ok', tostring(cancelled), tostring(reopened)}

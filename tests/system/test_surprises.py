@@ -34,7 +34,11 @@ ROUTE_FIELDS = {
     "REQUEST.CANCEL": "key request_id reason from",
     "REQUEST.REVOKE": "key request_id reason from",
     "REQUEST.GET": "request_id",
-    "REQUEST.LIST": "pemda opd nip state limit",
+    "EMPLOYEE.LIST": "pemda opd include_inactive limit cursor",
+    "EMPLOYEE.DEACTIVATE": "key nip reason from note",
+    "EMPLOYEE.REACTIVATE": "key nip note",
+    "SCHEDULE.GET": "pemda opd date limit cursor",
+    "REQUEST.LIST": "pemda opd nip state limit cursor changed_since",
     "POLICY.SET": "key pemda text",
     "POLICY.GET": "pemda",
     "CALENDAR.SET": "key pemda days",
@@ -43,18 +47,19 @@ ROUTE_FIELDS = {
     "AUDIT.VERIFY": "pemda",
     "APPROVAL.DECIDE": "key request_id decision note tasks_fit targets_measurable "
                        "service_continues capacity_ok",
-    "APPROVAL.LIST": "limit",
+    "APPROVAL.LIST": "limit cursor",
     "APPROVAL.DECIDE_MANY": "key items",
     "APPROVAL.DELEGATE": "key approver to from until order_ref reason withdraw",
-    "INBOX.LIST": "limit",
+    "INBOX.LIST": "limit cursor",
     "METRICS.GET": "pemda opd from to",
     "CHECKIN.IN": "key lat lon",
     "CHECKIN.OUT": "key lat lon",
     "REPORT.SUBMIT": "key date activities",
     "REPORT.VERIFY": "key nip date decision note",
-    "REPORT.LIST": "limit",
+    "REPORT.LIST": "limit cursor",
     "REPORT.GET": "nip date",
     "EKINERJA.PUSH": "key source items",
+    "EKINERJA.GET": "nip limit cursor",
     "MONEV.GET": "pemda opd nip from to by",
     "MONEV.REBUILD": "key pemda apply",
 }
@@ -221,6 +226,7 @@ def test_unknown_fields_are_refused_at_every_route_and_inside_maps():
                                                 "request_id": "REQ-35.08-000001", "decision": "maybe"})
         assert (reply["code"], reply["field"]) == ("BAD_VALUE", "decision"), reply
         for command, extra in (("REQUEST.LIST", {}), ("METRICS.GET", {"pemda": org.pemda}),
+                               ("EMPLOYEE.LIST", {}), ("SCHEDULE.GET", {"date": dates[0]}),
                                ("MONEV.GET", {"pemda": org.pemda, "from": "2026-01-01",
                                               "to": "2026-01-31"})):
             reply = client.call(command, dict(extra, **{"as": org.sekda["nip"], "opd": "DINKEZ"}))
@@ -286,6 +292,10 @@ def test_a_key_reused_with_another_body_is_refused_in_every_command():
         same_then_other("EKINERJA.PUSH", {"key": "ek", "as": sekda, "source": "s", "items": [
             {"id": "t1", "type": "target", "nip": staff[2], "period": "2026-01", "rhk": "RHK-1",
              "quantity": 10}]}, {"source": "t"})
+        leaver = org.staff[1]["nip"]
+        same_then_other("EMPLOYEE.DEACTIVATE", {"key": "off", "as": sekda, "nip": leaver, "reason": "pindah"},
+                        {"note": "Lain"})
+        same_then_other("EMPLOYEE.REACTIVATE", {"key": "on", "as": sekda, "nip": leaver}, {"note": "Lain"})
         # The monev records of an approved flexible day: check in and out, the daily report
         # and its verification
         third = ok(client.call("REQUEST.SUBMIT", submit_body(staff[2], dates[1:], "sub3")))["request_id"]
