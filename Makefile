@@ -24,7 +24,8 @@ LDFLAGS  := $(SAN)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
-                python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev
+                python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
+                python3-jsonschema python3-requests curl
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
