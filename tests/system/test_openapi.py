@@ -344,7 +344,7 @@ def test_every_route_answers_with_the_documented_shapes():
         native = system.client()
         ok(native.call("EMPLOYEE.IMPORT", {"key": "openapi-org", "rows": org.rows}))
         token = system.integrator_token(org.pemda, "openapi")
-        person = {nip: system.person_token(nip, org.pemda)
+        person = {nip: system.person_token(nip, org.pemda, lifetime=90 * 86400)
                   for nip in (staff["nip"], other["nip"], sup["nip"], kepala["nip"],
                               admin["nip"], bkd["nip"])}
         call = Caller(spec, system.url)
