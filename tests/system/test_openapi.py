@@ -519,3 +519,42 @@ def test_every_route_answers_with_the_documented_shapes():
                             if "200" not in statuses)
         assert not unanswered, "operations that never answered 200: %r" % unanswered
         system.assert_alive()
+
+
+def command_fields():
+    """The fields each command's route table row names (wfa_route_t.fields), by command."""
+    fields = {}
+    for path in glob.glob(os.path.join(ROOT, "services", "*", "*.c")):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for command, names in re.findall(
+                r'\{\s*"([A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*)"\s*,\s*\w+\s*,\s*"([^"]*)"\s*\}', text):
+            fields[command] = set(names.split())
+    return fields
+
+
+def test_every_route_takes_exactly_the_fields_of_its_command():
+    """What a route sends (path and query parameters, the body's properties, and `key` from
+    the Idempotency-Key of a POST) is what its command accepts, no more, no less."""
+    spec = load_spec()
+    accepted = command_fields()
+    unnamed = {c for c in served_commands() if not c.startswith("SYSTEM.")} - set(accepted)
+    assert not unnamed, "commands whose route table row names no fields: %r" % sorted(unnamed)
+    problems = []
+    for path, method, op in operations(spec):
+        command = op.get("x-fleksi-command")
+        if command is None:
+            continue
+        sent = {p["name"] for p in (resolve(spec, p) for p in op.get("parameters", []))
+                if p["in"] in ("path", "query")}
+        if method == "post":
+            sent.add("key")
+            body = resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
+            sent |= set(body.get("properties", {}))
+        if command not in accepted:
+            problems.append("%s: no fields in its route table" % command)
+        elif sent != accepted[command]:
+            problems.append("%s %s (%s): the spec sends %s more and %s less" % (
+                method.upper(), path, command, sorted(sent - accepted[command]),
+                sorted(accepted[command] - sent)))
+    assert not problems, "\n  ".join(problems)
