@@ -5,10 +5,10 @@ An example is a fenced ```sh or ```python block after `<!-- example: NAME -->`; 
 prints is the ```text block after `<!-- output: NAME -->`, line for line, where `…` stands for
 any text (ids, times). Shell examples run in bash (-e, pipefail); the Python examples run one
 after the other in one namespace, as the document says (a reader's one session). The
-environment they read is set here as the document's table says: FLEKSI_URL, FLEKSI_TOKEN
-(made with `wfactl token create --json`, as an operator would), DAY, and for the native
-example FLEKSI_ENDPOINT, FLEKSI_KEY (an integrator key from `wfactl keys issue`) and
-FLEKSI_BROKER_CERT.
+environment they read is set here as the document's table says: FLEKSI_URL, FLEKSI_TOKEN (the
+token the first example, `wfactl token create` in the operator's shell, prints), DAY, and for
+the native example FLEKSI_ENDPOINT, FLEKSI_KEY (an integrator key from `wfactl keys issue`)
+and FLEKSI_BROKER_CERT.
 
 Two things an integrator does not do themselves are set up here, before the examples that
 need them: the people an admin pemda grants roles to (a kepala OPD and a BKD officer, so the
@@ -110,16 +110,19 @@ def approved_request(client, day):
 def test_integration_examples_run_as_written():
     found = examples()
     names = [name for name, _, _, _ in found]
+    assert names[0] == "token", names
     assert {"health", "import-curl", "python-client", "ekinerja", "schedule", "sync",
             "idempotency", "native"} <= set(names), names
     assert any(lang == "sh" for _, lang, _, _ in found) and \
         any(lang == "python" for _, lang, _, _ in found)
     day = week_days(1)[0]
     with System(verbose=False, gateway=True) as system:
-        token = system.integrator_token(PEMDA, "simpeg")
         system.issue_key("integrator", "simpeg", pemda=PEMDA)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WFA_", "FLEKSI_"))}
-        env.update({"FLEKSI_URL": system.url, "FLEKSI_TOKEN": token, "DAY": day,
+        # The operator's shell, for the token example: wfactl with the operator's key
+        operator = dict(env, PATH=os.path.join(ROOT, "build", "bin") + os.pathsep + env["PATH"],
+                        WFA_ENDPOINT=system.frontend, WFA_KEYS=system.keys)
+        env.update({"FLEKSI_URL": system.url, "DAY": day,
                     "FLEKSI_ENDPOINT": system.frontend,
                     "FLEKSI_KEY": key_path(system.keys, "integrator", "simpeg", PEMDA),
                     "FLEKSI_BROKER_CERT": os.path.join(system.keys, "broker.cert")})
@@ -131,13 +134,18 @@ def test_integration_examples_run_as_written():
                 if name == "schedule":
                     approved_request(staff_the_chain(system), day)
                 try:
-                    printed = run_sh(code, env) if lang == "sh" else run_python(code, namespace)
+                    if name == "token":
+                        printed = run_sh(code, operator)
+                    else:
+                        printed = run_sh(code, env) if lang == "sh" else run_python(code, namespace)
                 except Exception as e:
                     raise AssertionError("example %s failed: %r" % (name, e)) from e
                 lines = printed.rstrip("\n").splitlines()
                 assert matches(expected, lines), \
                     "example %s printed:\n%s\nthe document shows:\n%s" \
                     % (name, "\n".join(lines), "\n".join(expected))
+                if name == "token":         # the integrator's credential from here on
+                    env["FLEKSI_TOKEN"] = os.environ["FLEKSI_TOKEN"] = lines[0]
         finally:
             os.environ.clear()
             os.environ.update(saved)
