@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import subprocess
 import tempfile
 
 import jsonschema
@@ -558,3 +559,52 @@ def test_every_route_takes_exactly_the_fields_of_its_command():
                 method.upper(), path, command, sorted(sent - accepted[command]),
                 sorted(accepted[command] - sent)))
     assert not problems, "\n  ".join(problems)
+
+
+def gateway_statuses():
+    """code -> HTTP status, as wfa-gateway answers: its table (`wfa-gateway --statuses`)."""
+    out = subprocess.run([os.path.join(ROOT, "build", "bin", "wfa-gateway"), "--statuses"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    table = dict(line.split() for line in out.stdout.splitlines() if line.strip())
+    assert len(table) > 40, table
+    return table
+
+
+def status_of(table, code):
+    """A code's status: the gateway's table, else its rule for codes newer than the table
+    (docs/protocol.md, "HTTP"): BAD_* 400, UNKNOWN_* 404, any other 422."""
+    if code in table:
+        return table[code]
+    return "400" if code.startswith("BAD_") else "404" if code.startswith("UNKNOWN_") else "422"
+
+
+def test_error_codes_have_the_gateways_statuses():
+    """Each error response lists its codes (x-fleksi-codes); each is the status the gateway
+    gives that code, every code of the gateway's table is listed, and so is every error code
+    docs/protocol.md documents (but wfactl's own)."""
+    spec = load_spec()
+    table = gateway_statuses()
+    listed = {}
+    for name, response in spec["components"]["responses"].items():
+        statuses = {status for _, _, op in operations(spec)
+                    for status, r in op["responses"].items()
+                    if r == {"$ref": "#/components/responses/" + name}}
+        assert len(statuses) == 1, (name, statuses)
+        status, = statuses
+        for code in response["x-fleksi-codes"]:
+            assert code not in listed, "%s listed twice" % code
+            listed[code] = status
+            assert code in response["description"], (name, code)
+    wrong = {code: (status, status_of(table, code)) for code, status in listed.items()
+             if status != status_of(table, code)}
+    assert not wrong, "code: (spec, gateway) %r" % wrong
+    unlisted = {code for code in table if code != "OK"} - set(listed)
+    assert not unlisted, "in the gateway's table, not in the spec: %r" % sorted(unlisted)
+    with open(PROTOCOL, encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("## Error codes"):text.index("## Test vectors")]
+    documented = {code for code, meaning in re.findall(r"^\| `([A-Z_]+)` \| (.*)$", section, re.M)
+                  if not meaning.startswith("(wfactl)")}
+    assert not documented - set(listed), \
+        "error codes of docs/protocol.md the spec does not list: %r" % sorted(documented - set(listed))
