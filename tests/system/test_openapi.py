@@ -608,3 +608,38 @@ def test_error_codes_have_the_gateways_statuses():
                   if not meaning.startswith("(wfactl)")}
     assert not documented - set(listed), \
         "error codes of docs/protocol.md the spec does not list: %r" % sorted(documented - set(listed))
+
+
+def test_files_go_through_as_bin_up_to_64_kib():
+    """A body field marked x-fleksi-bin (a policy file, a JWKS) is a JSON string the gateway
+    sends on as msgpack bin, so it may hold more than a str's 4,096 bytes: the shipped example
+    policy (deploy/policy.example.ini, some 10 KB) is set through HTTP and read back in force."""
+    spec = load_spec()
+    marked = {(path, name) for path, method, op in operations(spec) if method == "post"
+              for name, prop in resolve(spec, op["requestBody"]["content"]["application/json"]
+                                        ["schema"]).get("properties", {}).items()
+              if prop.get("x-fleksi-bin")}
+    assert marked == {("/v1/pemda/{pemda}/policy", "text"), ("/v1/pemda/{pemda}/idp", "jwks")}, \
+        marked
+    with open(os.path.join(ROOT, "deploy", "policy.example.ini"), encoding="utf-8") as f:
+        policy = f.read()
+    assert len(policy.encode()) > 4096, len(policy)
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    with System(verbose=False, gateway=True) as system:
+        ok(system.client().call("EMPLOYEE.IMPORT", {"key": "bin-org", "rows": org.rows}))
+        admin = system.person_token(org.sekda["nip"], org.pemda)
+        call = Caller(spec, system.url)
+        version = call("setPolicy", admin, pemda=org.pemda, body={"text": policy})["version"]
+        got = call("getPolicy", admin, pemda=org.pemda)
+        assert got["version"] == version >= 1, got
+        # A JWKS of several keys, past 4 KiB, as an identity provider with key rotation has
+        idp = call("getIdp", admin, pemda=org.pemda)
+        keys = json.loads(idp["jwks"])["keys"]
+        big = {"keys": keys + [dict(keys[0], kid="old-%d" % n) for n in range(12)]}
+        assert len(json.dumps(big)) > 4096
+        call("setIdp", admin, pemda=org.pemda, body={
+            "issuer": idp["issuer"], "audience": idp["audience"], "nip_claim": idp["nip_claim"],
+            "jwks": json.dumps(big)})
+        assert len(call("getIdp", admin, pemda=org.pemda)["jwks"]) > 4096
+        # And the person signs in still, with the key of the first kid
+        call("getPolicy", system.person_token(org.staff[0]["nip"], org.pemda), pemda=org.pemda)
