@@ -25,17 +25,17 @@ LDFLAGS  := $(SAN)
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
                 python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
-                python3-jsonschema python3-requests curl
+                libcurl4-openssl-dev python3-jsonschema python3-requests curl
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
-SERVICES   := broker requests approvals notifications metrics monev
+SERVICES   := broker requests approvals notifications metrics monev gateway
 SERVICE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(SERVICES:%=services/%/*.c)))
 PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/wfa-selftest \
               $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
 # The Lua libraries (Redis Functions): each is made of the steps of its folders
 LUA_LIBRARIES := wfa
-LUA_DIRS_wfa  := shared/lua services/monev/lua
+LUA_DIRS_wfa  := shared/lua services/monev/lua services/gateway/lua
 LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
 .PHONY: all deps test memcheck asan run demo bench clean check-deps FORCE
@@ -104,6 +104,14 @@ $(BUILD)/gen/pemda.inc: shared/data/pemda.csv
 	@mkdir -p $(dir $@)
 	$(Q)tail -n +2 $< | LC_ALL=C sort -t, -k1,1 | awk -F, 'NF == 5 && $$1 ~ /^[0-9][0-9](\.[0-9][0-9])?$$/ \
 	    { printf "    { \"%s\", \"%s\", \"%s\", WFA_TZ_%s, %sL },\n", $$1, $$2, $$3, $$4, $$5 }' > $@
+
+# The gateway's routes and the file it serves: docs/openapi.yaml -> build/gen/gateway_*.inc
+GATEWAY_GEN := $(BUILD)/gen/gateway_routes.inc $(BUILD)/gen/gateway_openapi.inc
+$(GATEWAY_GEN) &: docs/openapi.yaml tools/build/routes.py
+	@mkdir -p $(BUILD)/gen
+	@$(if $(V),,echo "  ROUTES  $<")
+	$(Q)python3 tools/build/routes.py $< $(BUILD)/gen/gateway_routes.inc $(BUILD)/gen/gateway_openapi.inc
+$(BUILD)/services/gateway/route.o: $(GATEWAY_GEN)
 
 $(SERVICE_OBJ) $(SHARED_OBJ) $(BUILD)/shared/wfa_selftest.o \
 $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/tools/bench/wfa_curve_bench.o: \

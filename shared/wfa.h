@@ -27,5 +27,6 @@
 #include "wfa_authz.h"
 #include "wfa_stats.h"
 #include "wfa_audit.h"
+#include "wfa_auth.h"
 
 #endif

@@ -84,16 +84,19 @@ wfa_client_sock (wfa_client_t *self)
     return self->dealer;
 }
 
-//  Send the current body under id.
+//  Send the current body under id (a number, or the string name when given).
 static void
-s_send (wfa_client_t *self, const char *command, uint64_t id)
+s_send (wfa_client_t *self, const char *command, uint64_t id, const char *name)
 {
     msgpack_sbuffer body;
     msgpack_packer pk;
     wfa_mp_writer_map (&body, &pk, self->field_count + 2);
     wfa_mp_pack_kv_int (&pk, "v", 1);
     wfa_mp_pack_str (&pk, "id");
-    msgpack_pack_uint64 (&pk, id);
+    if (name)
+        wfa_mp_pack_str (&pk, name);
+    else
+        msgpack_pack_uint64 (&pk, id);
     msgpack_sbuffer_write (&body, self->fields.data, self->fields.size);
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, command);
@@ -107,7 +110,7 @@ uint64_t
 wfa_client_send (wfa_client_t *self, const char *command)
 {
     uint64_t id = ++self->next_id;
-    s_send (self, command, id);
+    s_send (self, command, id, NULL);
     return id;
 }
 
@@ -144,12 +147,32 @@ wfa_client_call (wfa_client_t *self, const char *command, msgpack_unpacked *unpa
 {
     uint64_t id = ++self->next_id;
     for (int try_nbr = 0; try_nbr < self->retries; try_nbr++) {
-        s_send (self, command, id);
+        s_send (self, command, id, NULL);
         int64_t deadline = wfa_now_ms () + self->timeout_ms;
         int64_t left = self->timeout_ms;
         while (left > 0) {
             uint64_t reply_id = 0;
             if (wfa_client_recv (self, (int) left, &reply_id, unpacked) == 0 && reply_id == id)
+                return 0;
+            left = deadline - wfa_now_ms ();
+        }
+    }
+    return -1;
+}
+
+int
+wfa_client_call_named (wfa_client_t *self, const char *command, const char *id,
+                       msgpack_unpacked *unpacked)
+{
+    assert (id && *id);
+    for (int try_nbr = 0; try_nbr < self->retries; try_nbr++) {
+        s_send (self, command, 0, id);
+        int64_t deadline = wfa_now_ms () + self->timeout_ms;
+        int64_t left = self->timeout_ms;
+        while (left > 0) {
+            uint64_t reply_id = 0;
+            if (wfa_client_recv (self, (int) left, &reply_id, unpacked) == 0
+            &&  wfa_mp_streq (wfa_mp_get (&unpacked->data, "id"), id))
                 return 0;
             left = deadline - wfa_now_ms ();
         }

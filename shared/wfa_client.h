@@ -38,6 +38,11 @@ int wfa_client_recv (wfa_client_t *self, int timeout_ms, uint64_t *id, msgpack_u
 //  after every try timed out.
 int wfa_client_call (wfa_client_t *self, const char *command, msgpack_unpacked *unpacked);
 
+//  The same, with a string correlation id (1-64 bytes, e.g. an HTTP request
+//  id) that the reply must echo.
+int wfa_client_call_named (wfa_client_t *self, const char *command, const char *id,
+                           msgpack_unpacked *unpacked);
+
 //  The zsock of the client, for polling.
 zsock_t *wfa_client_sock (wfa_client_t *self);
 

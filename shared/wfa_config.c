@@ -45,6 +45,18 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "ms between two anchors of a pemda's audit seal (only when it moved)" },
     [WFA_CFG_LIBRARY_CHECK_MS] = { "library-check-ms", "WFA_LIBRARY_CHECK_MS", "10000",
         "ms between two checks that the Lua library in Redis is this build's, word for word" },
+    [WFA_CFG_HTTP] = { "http", "WFA_HTTP", "127.0.0.1:7480",
+        "gateway: host:port to serve HTTP/JSON on (/v1/)" },
+    [WFA_CFG_HTTP_THREADS] = { "http-threads", "WFA_HTTP_THREADS", "16",
+        "gateway: threads serving HTTP, each with its own broker socket and Redis connection" },
+    [WFA_CFG_RATE_TOKEN] = { "rate-token", "WFA_RATE_TOKEN", "20",
+        "gateway: requests per second one credential may make, over every gateway (0: no limit)" },
+    [WFA_CFG_RATE_TOKEN_BURST] = { "rate-token-burst", "WFA_RATE_TOKEN_BURST", "40",
+        "gateway: requests one credential may make at once beyond its rate" },
+    [WFA_CFG_RATE_PEMDA] = { "rate-pemda", "WFA_RATE_PEMDA", "200",
+        "gateway: requests per second all the credentials of one pemda may make (0: no limit)" },
+    [WFA_CFG_RATE_PEMDA_BURST] = { "rate-pemda-burst", "WFA_RATE_PEMDA_BURST", "400",
+        "gateway: requests one pemda's credentials may make at once beyond its rate" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -27,6 +27,12 @@ typedef enum {
     WFA_CFG_AUDIT_ANCHORS,      //  Append-only file the audit chain heads are anchored in
     WFA_CFG_AUDIT_ANCHOR_MS,    //  How often the audit seals are anchored there
     WFA_CFG_LIBRARY_CHECK_MS,   //  How often a connection checks the Lua library is its own
+    WFA_CFG_HTTP,               //  Gateway: host:port to serve HTTP/JSON on
+    WFA_CFG_HTTP_THREADS,       //  Gateway: threads, each with its broker socket and Redis connection
+    WFA_CFG_RATE_TOKEN,         //  Gateway: requests per second per credential
+    WFA_CFG_RATE_TOKEN_BURST,   //  Gateway: burst per credential
+    WFA_CFG_RATE_PEMDA,         //  Gateway: requests per second per pemda
+    WFA_CFG_RATE_PEMDA_BURST,   //  Gateway: burst per pemda
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

@@ -185,6 +185,15 @@ static const s_error_t s_errors [WFA_E_COUNT] = {
         "Internal error; please retry%s" },
     [WFA_E_TIMEOUT] = { "TIMEOUT",
         "Tidak ada jawaban dari server%s", "No answer from the server%s" },
+    [WFA_E_BAD_JSON] = { "BAD_JSON",
+        "Isi permintaan bukan JSON yang sah%s",
+        "The request body is not well-formed JSON%s" },
+    [WFA_E_BAD_FIELD] = { "BAD_FIELD",
+        "Kolom tidak dikenal atau tidak boleh diisi di sini%s",
+        "Unknown field, or one that may not be given here%s" },
+    [WFA_E_RATE_LIMITED] = { "RATE_LIMITED",
+        "Terlalu banyak permintaan; coba lagi setelah beberapa detik (Retry-After)%s",
+        "Too many requests; try again after a few seconds (Retry-After)%s" },
 };
 
 //  Stable machine name of a code.

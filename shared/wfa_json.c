@@ -153,6 +153,91 @@ wfa_json_print (json_t **json_p)
     *json_p = NULL;
 }
 
+//  Pack one value at depth (its container's), recording the top key in field.
+static wfa_code_t
+s_pack (const json_t *json, msgpack_packer *pk, const wfa_mp_limits_t *limits, int depth,
+        char *field, size_t field_size)
+{
+    switch (json_typeof (json)) {
+        case JSON_STRING:
+            if (json_string_length (json) > limits->max_str)
+                return WFA_E_TOO_LARGE;
+            wfa_mp_pack_strn (pk, json_string_value (json), json_string_length (json));
+            return WFA_OK;
+        case JSON_INTEGER:
+            msgpack_pack_int64 (pk, json_integer_value (json));
+            return WFA_OK;
+        case JSON_REAL:
+            msgpack_pack_double (pk, json_real_value (json));
+            return WFA_OK;
+        case JSON_TRUE:
+            msgpack_pack_true (pk);
+            return WFA_OK;
+        case JSON_FALSE:
+            msgpack_pack_false (pk);
+            return WFA_OK;
+        case JSON_NULL:
+            return WFA_E_WRONG_TYPE;
+        default:
+            break;
+    }
+    if (depth + 1 > limits->max_depth)
+        return WFA_E_BAD_JSON;
+    if (json_is_array (json)) {
+        size_t size = json_array_size (json);
+        if (size > limits->max_items)
+            return WFA_E_TOO_LARGE;
+        msgpack_pack_array (pk, size);
+        for (size_t item_nbr = 0; item_nbr < size; item_nbr++) {
+            wfa_code_t code = s_pack (json_array_get (json, item_nbr), pk, limits, depth + 1,
+                                      field, field_size);
+            if (code != WFA_OK)
+                return code;
+        }
+        return WFA_OK;
+    }
+    size_t size = json_object_size (json);
+    if (size > limits->max_items)
+        return WFA_E_TOO_LARGE;
+    msgpack_pack_map (pk, size);
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) json, key, value) {
+        if (depth == 0)
+            snprintf (field, field_size, "%s", key);
+        if (strlen (key) > limits->max_str)
+            return WFA_E_TOO_LARGE;
+        wfa_mp_pack_str (pk, key);
+        wfa_code_t code = s_pack (value, pk, limits, depth + 1, field, field_size);
+        if (code != WFA_OK)
+            return code;
+    }
+    return WFA_OK;
+}
+
+wfa_code_t
+wfa_json_pack (const json_t *json, msgpack_packer *pk, const wfa_mp_limits_t *limits,
+               char *field, size_t field_size)
+{
+    assert (json && pk && limits && field && field_size);
+    *field = 0;
+    return s_pack (json, pk, limits, 0, field, field_size);
+}
+
+//  Pack text as JSON into a fresh buffer: the code, and the field in field.
+static wfa_code_t
+s_pack_text (const char *text, msgpack_sbuffer *buffer, char *field, size_t field_size)
+{
+    json_error_t error;
+    json_t *json = json_loads (text, JSON_REJECT_DUPLICATES, &error);
+    assert (json);
+    msgpack_packer pk;
+    wfa_mp_writer_init (buffer, &pk);
+    wfa_code_t code = wfa_json_pack (json, &pk, &wfa_mp_protocol_limits, field, field_size);
+    json_decref (json);
+    return code;
+}
+
 //  The JSON text of one msgpack value packed by pack_fn, for the selftest.
 static char *
 s_text_of_packed (void (*pack_fn) (msgpack_packer *pk))
@@ -263,6 +348,40 @@ wfa_json_test (bool verbose)
         printf ("%s\n", text);
     assert (streq (text, "[\"max=3\\n\xEF\xBF\xBD\",null,\"\"]"));
     free (text);
+
+    //  JSON to msgpack and back again, one to one
+    msgpack_sbuffer buffer;
+    char field [64];
+    const char *json_text = "{\"a\":\"x\",\"n\":-3,\"f\":2.5,\"l\":[true,false,{\"k\":1}]}";
+    assert (s_pack_text (json_text, &buffer, field, sizeof field) == WFA_OK);
+    assert (wfa_mp_check (buffer.data, buffer.size, &wfa_mp_protocol_limits) == WFA_OK);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    assert (msgpack_unpack_next (&unpacked, buffer.data, buffer.size, &offset) == MSGPACK_UNPACK_SUCCESS);
+    text = wfa_json_text (&unpacked.data);
+    assert (streq (text, json_text));
+    free (text);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buffer);
+    //  A null is a wrong type, named by its top key; too deep; too long
+    assert (s_pack_text ("{\"a\":1,\"b\":[null]}", &buffer, field, sizeof field) == WFA_E_WRONG_TYPE);
+    assert (streq (field, "b"));
+    msgpack_sbuffer_destroy (&buffer);
+    assert (s_pack_text ("{\"d\":[[[[1]]]]}", &buffer, field, sizeof field) == WFA_E_BAD_JSON);
+    assert (streq (field, "d"));
+    msgpack_sbuffer_destroy (&buffer);
+    assert (s_pack_text ("{\"d\":[[[1]]]}", &buffer, field, sizeof field) == WFA_OK);
+    msgpack_sbuffer_destroy (&buffer);
+    char *long_text = (char *) malloc (5000);
+    assert (long_text);
+    memcpy (long_text, "{\"s\":\"", 6);
+    memset (long_text + 6, 'x', 4097);
+    memcpy (long_text + 6 + 4097, "\"}", 3);
+    assert (s_pack_text (long_text, &buffer, field, sizeof field) == WFA_E_TOO_LARGE);
+    assert (streq (field, "s"));
+    msgpack_sbuffer_destroy (&buffer);
+    free (long_text);
 
     //  Strings made from C text go the same way
     json_t *string = wfa_json_string ("ok\xC3", 3);

@@ -1,4 +1,5 @@
-/*  wfa_json.h - msgpack objects as JSON, through jansson, for wfactl --json.
+/*  wfa_json.h - msgpack objects as JSON, through jansson, for wfactl --json
+    and the HTTP gateway; and JSON as msgpack, for the gateway's calls.
 
     What comes out is always valid JSON that any reader accepts:
     - strings are valid UTF-8: each byte that does not begin a valid UTF-8
@@ -26,6 +27,16 @@ char *wfa_json_text (const msgpack_object *obj);
 //  Print *json_p as one compact line on stdout and drop it (takes ownership;
 //  a NULL value prints null).
 void wfa_json_print (json_t **json_p);
+
+//  Pack json as msgpack within limits (max_str, max_items, max_depth: the
+//  outermost container is depth 1), one to one: string to str, integer to
+//  int, real to float64, true/false to bool, array, object to map. WFA_OK;
+//  WRONG_TYPE for a null, TOO_LARGE for a string or container over its
+//  limit, BAD_JSON for nesting deeper than the limit, with the outermost
+//  object key above the offending value (or "") in field. A failed pack
+//  leaves part of the value in pk: the caller drops the buffer.
+wfa_code_t wfa_json_pack (const json_t *json, msgpack_packer *pk, const wfa_mp_limits_t *limits,
+                          char *field, size_t field_size);
 
 void wfa_json_test (bool verbose);
 

@@ -10,6 +10,7 @@ Run with /usr/bin/python3 (python3-zmq, python3-msgpack, python3-yaml).
 import csv
 import datetime
 import itertools
+import json
 import math
 import os
 import re
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import msgpack
 import zmq
@@ -34,6 +37,7 @@ PROGRAMS = {
     "notifications": "wfa-notifications",
     "metrics": "wfa-metrics",
     "monev": "wfa-monev",
+    "gateway": "wfa-gateway",
 }
 # Reply codes after which a client should send the same call again later.
 RETRYABLE = ("SERVICE_UNAVAILABLE", "REDIS_UNAVAILABLE", "INTERNAL")
@@ -136,11 +140,13 @@ class System:
             client = system.client()
             ...
 
-    counts: instances per service (default 1 each).
+    counts: instances per service (default 1 each). gateway: also start wfa-gateway
+    (System.url is its http://127.0.0.1:PORT, System.http() calls it; gateway_env: its
+    extra environment, e.g. rate limits).
     """
 
     def __init__(self, counts=None, redeliver_ms=1000, verbose=True, extra_env=None,
-                 bin_dir=None, wrapper=None, redis_args=None):
+                 bin_dir=None, wrapper=None, redis_args=None, gateway=False, gateway_env=None):
         self.counts = {name: 1 for name in SERVICES}
         self.counts.update(counts or {})
         self.redeliver_ms = redeliver_ms
@@ -161,6 +167,12 @@ class System:
         self.metrics = {}        # (name, index) -> "127.0.0.1:PORT" its /metrics is served on
         self.killed = set()      # Popen objects we killed on purpose
         self.clients = []
+        self.gateway = gateway
+        self.gateway_env = dict(gateway_env or {})
+        self.http_port = spare_port() if gateway else None
+        self.url = "http://127.0.0.1:%d" % self.http_port if gateway else None
+        self.tokens_path = os.path.join(self.tmp, "gateway-tokens")    # the auth stand-in's
+        self._tokens = itertools.count(1)
 
     # -- context manager
 
@@ -270,6 +282,37 @@ class System:
         self.wait_ready()
         if self.counts["requests"]:      # who may hold a key is the requests service's say
             self.issue_key("kemendagri", KEMENDAGRI)
+        if self.gateway:
+            self.start_gateway()
+
+    def start_gateway(self, index=None):
+        """Start wfa-gateway on self.url (its slot index to restart one) and wait until it
+        answers GET /v1/health."""
+        env = {"WFA_HTTP": "127.0.0.1:%d" % self.http_port, "WFA_ENDPOINT": self.frontend,
+               "WFA_AUTH_TEST_TOKENS": self.tokens_path}
+        env.update(self.gateway_env)
+        index = self.start("gateway", index, env)
+        wait_until("the gateway to answer /v1/health",
+                   lambda: _http_status(self.url + "/v1/health") == 200, 15)
+        return index
+
+    def person_token(self, nip, pemda="35.08"):
+        """A bearer credential that signs the person with this NIP in at the gateway."""
+        return self._token("employee", pemda, nip)
+
+    def integrator_token(self, pemda, name):
+        """A bearer credential of pemda's integrator account NAME."""
+        return self._token("integrator", pemda, "integrator:%s:%s" % (pemda, name))
+
+    def _token(self, kind, pemda, who):
+        token = "test-%s-%d-%s" % (kind, next(self._tokens), os.urandom(8).hex())
+        with open(self.tokens_path, "a") as f:
+            f.write("%s %s %s %s\n" % (token, kind, pemda, who))
+        return token
+
+    def http(self, method, path, body=None, token=None, headers=None, data=None, timeout=30):
+        """One HTTP request to the gateway: (status, headers, JSON body or text)."""
+        return http_call(method, self.url + path, body, token, headers, data, timeout)
 
     def wfactl(self, *args, identity=None, check=True):
         """Run wfactl against this system (signed in with identity, a secret
@@ -318,7 +361,7 @@ class System:
         assert current is None or current.poll() is not None, "%s #%d still running" % (group, index)
         if name != "redis":
             env = self._metrics_env(group, index, env)
-        if name in SERVICES:
+        if name in SERVICES or name == "gateway":
             env.setdefault("WFA_REDIS_PASSWORD_FILE", self.redis_password_file(name))
         slots[index] = self._spawn(group, index, self._argv(name), env)
         return index
@@ -1058,3 +1101,38 @@ def wfactl_env(system, args=(), people=(), **extra):
 
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- HTTP
+
+def http_call(method, url, body=None, token=None, headers=None, data=None, timeout=30):
+    """One HTTP request with urllib: body (JSON-encoded) or data (bytes as they are),
+    token as Authorization: Bearer. Returns (status, headers (lower-case names), the
+    parsed JSON body, or its text when it is not JSON)."""
+    head = {}
+    if body is not None:
+        data = json.dumps(body).encode()
+        head["Content-Type"] = "application/json"
+    if token:
+        head["Authorization"] = "Bearer " + token
+    head.update(headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=head)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, got, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        status, got, raw = e.code, e.headers, e.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = text
+    return status, {k.lower(): v for k, v in got.items()}, parsed
+
+
+def _http_status(url):
+    """The status of GET url, or None when nothing answers."""
+    try:
+        return http_call("GET", url, timeout=2)[0]
+    except (OSError, urllib.error.URLError):
+        return None

@@ -1,0 +1,50 @@
+/*  rate.c - the gateway's rate limits, per credential and per pemda, kept in
+    Redis (services/gateway/lua/gateway_rate.lua) so that every instance of
+    the gateway counts the same requests. */
+#include "gateway.h"
+
+//  ms between two requests at rate per second (0: no limit)
+static int64_t
+s_interval_ms (wfa_cfg_t option)
+{
+    int64_t rate = wfa_config_int (option);
+    return rate > 0? (1000 + rate - 1) / rate: 0;
+}
+
+int
+gw_rate_take (wfa_redis_t *redis, const char *subject, const char *pemda, int *retry_after)
+{
+    *retry_after = 0;
+    int64_t cred_ms = s_interval_ms (WFA_CFG_RATE_TOKEN);
+    int64_t pemda_ms = s_interval_ms (WFA_CFG_RATE_PEMDA);
+    if (!cred_ms && !pemda_ms)
+        return 0;
+    char prefix [WFA_PREFIX_MAX], cred_key [WFA_KEY_MAX], pemda_key [WFA_KEY_MAX];
+    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    wfa_store_key (cred_key, sizeof cred_key, pemda, "rate:cred:%s", subject);
+    wfa_store_key (pemda_key, sizeof pemda_key, pemda, "rate:pemda");
+    const char *keys [] = { prefix, cred_key, pemda_key };
+    char now [24], cred [24], cred_burst [24], pemda_rate [24], pemda_burst [24];
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    snprintf (cred, sizeof cred, "%" PRId64, cred_ms);
+    snprintf (cred_burst, sizeof cred_burst, "%" PRId64, wfa_config_int (WFA_CFG_RATE_TOKEN_BURST));
+    snprintf (pemda_rate, sizeof pemda_rate, "%" PRId64, pemda_ms);
+    snprintf (pemda_burst, sizeof pemda_burst, "%" PRId64, wfa_config_int (WFA_CFG_RATE_PEMDA_BURST));
+    const char *pairs [] = { "now", now, "cred_ms", cred, "cred_burst", cred_burst,
+                             "pemda_ms", pemda_rate, "pemda_burst", pemda_burst };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_gateway_rate, 3, keys, 5, pairs, NULL);
+    int rc = -1;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+    &&  reply->element [0]->type == REDIS_REPLY_STRING && streq (reply->element [0]->str, "ok")
+    &&  reply->element [1]->type == REDIS_REPLY_INTEGER) {
+        long long wait_ms = reply->element [1]->integer;
+        rc = wait_ms > 0;
+        *retry_after = wait_ms > 0? (int) ((wait_ms + 999) / 1000): 0;
+    }
+    else
+    if (reply)
+        wfa_log ("E", "gateway_rate: unexpected reply (type %d)", reply->type);
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
