@@ -50,11 +50,11 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
     [WFA_CFG_HTTP_THREADS] = { "http-threads", "WFA_HTTP_THREADS", "16",
         "gateway: threads serving HTTP, each with its own broker socket and Redis connection" },
     [WFA_CFG_RATE_TOKEN] = { "rate-token", "WFA_RATE_TOKEN", "20",
-        "gateway: requests per second one credential may make, over every gateway (0: no limit)" },
+        "gateway: requests per second one credential may make, over every gateway (a decimal; 0: no limit)" },
     [WFA_CFG_RATE_TOKEN_BURST] = { "rate-token-burst", "WFA_RATE_TOKEN_BURST", "40",
         "gateway: requests one credential may make at once beyond its rate" },
     [WFA_CFG_RATE_PEMDA] = { "rate-pemda", "WFA_RATE_PEMDA", "200",
-        "gateway: requests per second all the credentials of one pemda may make (0: no limit)" },
+        "gateway: requests per second all the credentials of one pemda may make (a decimal; 0: no limit)" },
     [WFA_CFG_RATE_PEMDA_BURST] = { "rate-pemda-burst", "WFA_RATE_PEMDA_BURST", "400",
         "gateway: requests one pemda's credentials may make at once beyond its rate" },
 };

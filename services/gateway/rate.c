@@ -3,12 +3,12 @@
     the gateway counts the same requests. */
 #include "gateway.h"
 
-//  ms between two requests at rate per second (0: no limit)
+//  ms between two requests at a rate per second (a decimal, "0.5"; 0: no limit)
 static int64_t
 s_interval_ms (wfa_cfg_t option)
 {
-    int64_t rate = wfa_config_int (option);
-    return rate > 0? (1000 + rate - 1) / rate: 0;
+    double rate = strtod (wfa_config_get (option), NULL);
+    return rate > 0? (int64_t) ceil (1000 / rate): 0;
 }
 
 int
