@@ -83,10 +83,11 @@ $(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The bench alone drives HTTP as a client: only it links libcurl
 $(BUILD)/bin/wfa-bench: $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libcurl) -o $@
 
 $(BUILD)/bin/wfa-curve-bench: $(BUILD)/tools/bench/wfa_curve_bench.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)

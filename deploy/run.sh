@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make run: a private redis-server (AOF on, data in var/) and one instance of
-# the broker and of each service, logging to this terminal. Ctrl-C stops all.
-# Ports: Redis 7379, broker 7400 (clients) and 7401 (workers); override with
-# WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND; the data folder with WFA_VAR.
+# the broker, of each service and of the HTTP gateway, logging to this terminal.
+# Ctrl-C stops all. Ports: Redis 7379, broker 7400 (clients) and 7401 (workers),
+# HTTP 7480; override with WFA_REDIS_PORT, WFA_FRONTEND, WFA_BACKEND, WFA_HTTP; the
+# data folder with WFA_VAR.
 # Redis is locked: one user per service (deploy/redis-users.acl), passwords in
 # var/redis/<user>.password, the default user off; maxmemory WFA_REDIS_MAXMEMORY
 # (deploy/redis.conf: 1gb), past which writes are refused rather than data evicted.
@@ -17,6 +18,7 @@ export WFA_REDIS="127.0.0.1:$port"
 export WFA_FRONTEND=${WFA_FRONTEND:-tcp://127.0.0.1:7400}
 export WFA_BACKEND=${WFA_BACKEND:-tcp://127.0.0.1:7401}
 export WFA_BROKER=${WFA_BROKER:-$WFA_BACKEND}
+export WFA_HTTP=${WFA_HTTP:-127.0.0.1:7480}
 # Every socket runs CURVE: the keys (the broker's, each service's, the operator's,
 # the gateway's, the audit key) are made in var/keys on first start, mode 0600;
 # make demo issues the demo people theirs. Nothing of it is ever committed.
@@ -59,7 +61,10 @@ for service in requests approvals notifications metrics monev; do
     "$bin/wfa-$service" & pids+=($!)
   n=$((n + 1))
 done
-echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log, users and passwords: var/redis/*.password), broker $WFA_FRONTEND. Ctrl-C stops."
+# The HTTP gateway: a client of the broker's frontend with the gateway's key
+WFA_METRICS_ADDR=$(metrics_addr $n) WFA_REDIS_PASSWORD_FILE="$var/redis/gateway.password" \
+  WFA_ENDPOINT=${WFA_ENDPOINT:-$WFA_FRONTEND} "$bin/wfa-gateway" & pids+=($!)
+echo "fleksi: running. Redis 127.0.0.1:$port (log: var/redis/redis.log, users and passwords: var/redis/*.password), broker $WFA_FRONTEND, HTTP http://$WFA_HTTP/v1/ (curl http://$WFA_HTTP/v1/ready). Ctrl-C stops."
 echo "fleksi: in another terminal: make demo, then build/bin/wfactl status"
 wait -n
 echo "fleksi: a process exited; stopping the rest" >&2

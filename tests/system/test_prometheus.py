@@ -18,7 +18,7 @@ from harness import (ROOT, Org, approve_chain, RawSocket, System, import_rows, o
                      wait_until, workdays)
 
 PEMDA = "35.08"
-PROCESSES = ("broker", "requests", "approvals", "notifications", "metrics", "monev")
+PROCESSES = ("broker", "requests", "approvals", "notifications", "metrics", "monev", "gateway")
 CONSUMERS = ("notifications", "metrics", "monev")     # approvals consumes no event
 SERVICE_OF_PREFIX = {"EMPLOYEE": "requests", "REQUEST": "requests", "AUDIT": "requests",
                      "CALENDAR": "requests", "POLICY": "requests", "APPROVAL": "approvals",
@@ -33,6 +33,8 @@ FAMILIES = {
                 "wfa_errors_total": "counter", "wfa_call_duration_seconds": "histogram",
                 "wfa_redis_reconnects_total": "counter", "wfa_redis_connected": "gauge",
                 "wfa_redis_used_memory_bytes": "gauge", "wfa_redis_maxmemory_bytes": "gauge"},
+    "gateway": {"wfa_gateway_requests_total": "counter", "wfa_gateway_request_seconds": "histogram",
+                "wfa_gateway_rate_limited_total": "counter"},
     "consumer": {"wfa_events_handled_total": "counter", "wfa_events_failed_total": "counter",
                  "wfa_events_malformed_total": "counter", "wfa_event_duration_seconds": "histogram",
                  "wfa_events_redelivered_total": "counter", "wfa_outbox_lag": "gauge",
@@ -239,7 +241,7 @@ def scrape_all(system):
 def check_families(scrapes):
     for name, got in scrapes.items():
         wanted = dict(FAMILIES["all"])
-        wanted.update(FAMILIES["broker" if name == "broker" else "service"])
+        wanted.update(FAMILIES[name if name in ("broker", "gateway") else "service"])
         if name in CONSUMERS:
             wanted.update(FAMILIES["consumer"])
         elif name != "broker":
@@ -281,7 +283,7 @@ class Tally:
 
 def test_metrics_format_and_exact_counts():
     org = Org(pemda=PEMDA, opds=("DINKES", "DISDIK"), supervisors=1, staff=3)
-    with System(verbose=False) as system:
+    with System(verbose=False, gateway=True) as system:
         before = scrape_all(system)
         for name in PROCESSES:
             assert before[name].get("wfa_process_start_time_seconds") > 1e9, name

@@ -75,8 +75,10 @@ def test_readme_make_run_and_walkthrough():
     var = tempfile.mkdtemp(prefix="fleksi-readme-")
     front, back = spare_port(), spare_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFA_")}
-    metrics_base = spare_ports(6)
+    metrics_base = spare_ports(7)
+    http_port = spare_port()
     env.update({"WFA_REDIS_PORT": str(spare_port()), "WFA_VAR": var, "WFA_METRICS_PORT": str(metrics_base),
+                "WFA_HTTP": "127.0.0.1:%d" % http_port,
                 "WFA_FRONTEND": "tcp://127.0.0.1:%d" % front,
                 "WFA_BACKEND": "tcp://127.0.0.1:%d" % back})
     client_env = {k: v for k, v in env.items() if not k.startswith("WFA_")}
@@ -126,9 +128,12 @@ def test_readme_make_run_and_walkthrough():
                 return False
             return 'service="%s"' % name in text
         for offset, name in enumerate(("broker", "requests", "approvals", "notifications", "metrics",
-                                       "monev")):
+                                       "monev", "gateway")):
             wait_until("%s metrics on port %d" % (name, metrics_base + offset),
                        lambda: scraped(metrics_base + offset, name), 15)
+        # make run serves HTTP too, on WFA_HTTP: ready, with a worker of every service
+        ready = urllib.request.urlopen("http://127.0.0.1:%d/v1/ready" % http_port, timeout=10)
+        assert ready.status == 200 and json.loads(ready.read())["ready"] is True
         # The figures reflect the walk-through, once the metrics service has
         # consumed its events (a consumer of the outbox, behind the replies)
         def figures():

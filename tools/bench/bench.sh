@@ -7,8 +7,11 @@
 # then measure Redis's own ceiling for the same Lua step shape
 # (HSET + RPUSH + 4 ZADD + XADD + SET) with redis-benchmark, pipelined, and
 # print the ratio; last, the cost of CURVE (wfa-curve-bench: the same broker
-# pattern with and without it).
+# pattern with and without it). Between the two, the same workflow through the
+# HTTP gateway (wfa-gateway, wfa-bench --gateway: libcurl, the same number in flight),
+# its rate printed beside the native one.
 # Knobs: BENCH_REQUESTS (default 5000), BENCH_CONCURRENCY (default 64),
+# BENCH_HTTP_REQUESTS (default 2000; 0 skips the HTTP run),
 # BENCH_CURVE_ARGS (wfa-curve-bench's options, e.g. "--calls 20000").
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +28,8 @@ cleanup() {
 trap cleanup EXIT
 
 spare_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-redis_port=$(spare_port); front=$(spare_port); back=$(spare_port)
+redis_port=$(spare_port); front=$(spare_port); back=$(spare_port); http_port=$(spare_port)
+http_requests=${BENCH_HTTP_REQUESTS:-2000}
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
   --appendfsync everysec --save "" --daemonize no --logfile "$work/redis.log" &
 pids+=($!)
@@ -86,6 +90,23 @@ fi
 echo "== where Redis spent its time during the run (INFO commandstats: calls, usec per call)"
 redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(fcall|fcall_ro|get|xreadgroup|xack|xautoclaim|hgetall|zrevrange|hmget)' \
   | sed -E 's/cmdstat_([a-z_]+):calls=([0-9]+),usec=([0-9]+),usec_per_call=([0-9.]+).*/  \1: \2 calls, \4 usec each/'
+
+if [ "$http_requests" -gt 0 ]; then
+  # The gateway, without rate limits (the bench is one pemda's thousand callers); each
+  # person signs in with the bearer credential bench-NIP. Its requests ask for weeks
+  # after every native one's (--first-week), so the two runs never overlap.
+  tokens="$work/gateway-tokens"
+  tail -n +2 "$csv" | cut -d, -f1 | awk '{ print "bench-" $1 " employee 35.08 " $1 }' > "$tokens"
+  WFA_HTTP="127.0.0.1:$http_port" WFA_AUTH_TEST_TOKENS="$tokens" WFA_RATE_TOKEN=0 WFA_RATE_PEMDA=0 \
+    WFA_HTTP_THREADS=$concurrency "$bin/wfa-gateway" 2>>"$work/gateway.log" & pids+=($!)
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$http_port/v1/ready" >/dev/null && break; sleep 0.1; done
+  echo "== the same workflow through the HTTP gateway (JSON over HTTP/1.1, libcurl, $concurrency in flight)"
+  "$bin/wfa-bench" --employees "$csv" --requests "$http_requests" --concurrency "$concurrency" \
+    --gateway "http://127.0.0.1:$http_port" --first-week 30 | tee "$work/bench-http.out"
+  native_flow=$(awk '/^flow/ {print $(NF-1)}' "$work/bench.out")
+  http_flow=$(awk '/^http-flow/ {print $(NF-1)}' "$work/bench-http.out")
+  echo "== HTTP beside native, same run: ${http_flow} flows/s through the gateway, ${native_flow} flows/s native ($(awk -v a="$http_flow" -v b="$native_flow" 'BEGIN{printf "%.0f", b ? 100*a/b : 0}')%)"
+fi
 
 echo "== Redis ceiling: the same Lua step shape, redis-benchmark -c 50 -P 16"
 script="redis.call('HSET',KEYS[1],'state','submitted','nip',ARGV[1],'opd','OPD1','dates','2026-12-01','v',1)

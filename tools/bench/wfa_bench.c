@@ -13,8 +13,17 @@
     of their OPD (with the proposal), a BKD officer (the decision).
     --after-flow runs COMMAND (through the shell) once the flows are done
     and before the monev phases: bench.sh uses it to read what Redis did
-    for the workflows alone. */
+    for the workflows alone.
+    --gateway URL drives the same flows through the HTTP gateway at URL
+    instead (libcurl, the same number in flight; each person signs in with
+    the bearer credential "bench-NIP", which bench.sh lists for the
+    gateway), without the monev phases; --first-week W moves every
+    request W weeks later, so a second run in the same system asks for
+    days of its own. */
 #include "wfa.h"
+
+//  libcurl is the bench's alone: no other program links it
+#include <curl/curl.h>
 
 typedef struct {
     char nip [19];              //  Employee
@@ -28,6 +37,8 @@ typedef struct {
     bool done;                  //  Current phase done for it
     int week;                   //  This employee's n-th request: its own week
 } s_flow_t;
+
+static int s_first_week;        //  --first-week: weeks every request moves later
 
 static int64_t
 s_now_us (void)
@@ -70,7 +81,7 @@ s_send (wfa_client_t *client, int phase, s_flow_t *flow, int flow_nbr, const cha
         //  requests (flow_nbr / employees), so the load keeps the weekly cap
         int today = wfa_date_today (WFA_TZ_WIB);
         int monday = today + 7 - (wfa_date_weekday (today) + 6) % 7;
-        int day = monday + 7 * (flow->week + 1);
+        int day = monday + 7 * (flow->week + s_first_week + 1);
         char date [11];
         wfa_date_format (day, date);
         msgpack_packer *pk = wfa_client_field (client, "dates");
@@ -269,12 +280,228 @@ s_phase (wfa_client_t *client, int phase, s_flow_t *flows, int count, int concur
     return failures? -1: 0;
 }
 
+//  -------------------------------------------------------------------------
+//  The same flows through the HTTP gateway (--gateway)
+
+typedef struct {
+    CURL *easy;                 //  The transfer, while in flight
+    struct curl_slist *headers;
+    char *body;                 //  The request's JSON
+    char *reply;                //  The response so far
+    size_t reply_size;
+    int flow_nbr;
+} s_transfer_t;
+
+static size_t
+s_on_data (char *data, size_t size, size_t count, void *arg)
+{
+    s_transfer_t *transfer = (s_transfer_t *) arg;
+    size_t bytes = size * count;
+    char *grown = (char *) realloc (transfer->reply, transfer->reply_size + bytes + 1);
+    assert (grown);
+    transfer->reply = grown;
+    memcpy (transfer->reply + transfer->reply_size, data, bytes);
+    transfer->reply_size += bytes;
+    transfer->reply [transfer->reply_size] = 0;
+    return bytes;
+}
+
+//  Start the request of a phase for one flow on multi.
+static void
+s_http_send (CURLM *multi, s_transfer_t *transfer, const char *base, int phase, s_flow_t *flow,
+             int flow_nbr, const char *run_key)
+{
+    char url [512], header [128], key [64];
+    const char *as = flow->nip;
+    json_t *body = NULL;
+    key [0] = 0;
+    if (phase == 0) {
+        int today = wfa_date_today (WFA_TZ_WIB);
+        int monday = today + 7 - (wfa_date_weekday (today) + 6) % 7;
+        char date [11];
+        wfa_date_format (monday + 7 * (flow->week + s_first_week + 1), date);
+        body = json_pack ("{s:s, s:[s], s:s, s:s, s:[s,s]}", "kind", "rumah", "dates", date,
+                          "location", "Rumah, sesuai data kepegawaian",
+                          "reason", "Penyusunan laporan triwulan",
+                          "plan", "Draf laporan bab 1-2", "Rekap data capaian");
+        snprintf (url, sizeof url, "%s/v1/requests", base);
+        snprintf (key, sizeof key, "%s-s-%d", run_key, flow_nbr);
+    }
+    else
+    if (phase == 1) {
+        as = flow->step == 0? flow->supervisor: flow->step == 1? flow->kepala: flow->bkd;
+        body = json_pack ("{s:s}", "decision", flow_nbr % 5? "approve": "reject");
+        if (flow->step == 0) {
+            json_object_set_new (body, "tasks_fit", json_true ());
+            json_object_set_new (body, "targets_measurable", json_true ());
+        }
+        else
+        if (flow->step == 1) {
+            json_object_set_new (body, "service_continues", json_true ());
+            json_object_set_new (body, "capacity_ok", json_true ());
+        }
+        snprintf (url, sizeof url, "%s/v1/requests/%s/decision", base, flow->request_id);
+        snprintf (key, sizeof key, "%s-d-%d-%d", run_key, flow_nbr, flow->step);
+    }
+    else
+        snprintf (url, sizeof url, "%s/v1/inbox?limit=1000", base);
+    memset (transfer, 0, sizeof *transfer);
+    transfer->flow_nbr = flow_nbr;
+    transfer->easy = curl_easy_init ();
+    assert (transfer->easy);
+    snprintf (header, sizeof header, "Authorization: Bearer bench-%s", as);
+    transfer->headers = curl_slist_append (NULL, header);
+    if (body) {
+        transfer->body = json_dumps (body, JSON_COMPACT);
+        json_decref (body);
+        snprintf (header, sizeof header, "Idempotency-Key: %s", key);
+        transfer->headers = curl_slist_append (transfer->headers, header);
+        transfer->headers = curl_slist_append (transfer->headers, "Content-Type: application/json");
+        curl_easy_setopt (transfer->easy, CURLOPT_POSTFIELDS, transfer->body);
+    }
+    curl_easy_setopt (transfer->easy, CURLOPT_URL, url);
+    curl_easy_setopt (transfer->easy, CURLOPT_HTTPHEADER, transfer->headers);
+    curl_easy_setopt (transfer->easy, CURLOPT_WRITEFUNCTION, s_on_data);
+    curl_easy_setopt (transfer->easy, CURLOPT_WRITEDATA, transfer);
+    curl_easy_setopt (transfer->easy, CURLOPT_PRIVATE, transfer);
+    curl_easy_setopt (transfer->easy, CURLOPT_TIMEOUT_MS, 10000L);
+    flow->sent_at = s_now_us ();
+    flow->attempts++;
+    curl_multi_add_handle (multi, transfer->easy);
+}
+
+//  True if an inbox response holds a decision entry for request_id.
+static bool
+s_http_inbox_has (const json_t *reply, const char *request_id)
+{
+    size_t index;
+    json_t *entry;
+    json_array_foreach (json_object_get (reply, "entries"), index, entry) {
+        const char *type = json_string_value (json_object_get (entry, "type"));
+        const char *id = json_string_value (json_object_get (entry, "request_id"));
+        if (id && streq (id, request_id) && !(type && streq (type, "approval.pending")))
+            return true;
+    }
+    return false;
+}
+
+//  s_phase through the gateway: the same flows, the same rules for what
+//  ends a flow's phase, one connection per transfer in flight (kept alive).
+static int
+s_http_phase (const char *base, int phase, s_flow_t *flows, int count, int concurrency,
+              const char *run_key, const char *name)
+{
+    CURLM *multi = curl_multi_init ();
+    curl_multi_setopt (multi, CURLMOPT_MAXCONNECTS, (long) concurrency);
+    s_transfer_t *transfers = (s_transfer_t *) calloc (concurrency, sizeof (s_transfer_t));
+    int *free_slots = (int *) calloc (concurrency, sizeof (int));
+    int free_count = concurrency;
+    for (int slot_nbr = 0; slot_nbr < concurrency; slot_nbr++)
+        free_slots [slot_nbr] = concurrency - 1 - slot_nbr;
+    int64_t *latencies = (int64_t *) calloc (count + 1, sizeof (int64_t));
+    size_t latency_count = 0;
+    int next = 0, finished = 0, failures = 0, retries = 0;
+    for (int flow_nbr = 0; flow_nbr < count; flow_nbr++) {
+        flows [flow_nbr].done = false;
+        flows [flow_nbr].attempts = 0;
+    }
+    zlistx_t *again = zlistx_new ();
+    int64_t started = s_now_us ();
+    while (finished + failures < count) {
+        while (free_count && (next < count || zlistx_size (again))) {
+            int flow_nbr = zlistx_size (again)?
+                (int) (intptr_t) zlistx_detach (again, NULL) - 1: next++;
+            s_http_send (multi, &transfers [free_slots [--free_count]], base, phase,
+                         &flows [flow_nbr], flow_nbr, run_key);
+        }
+        int running = 0;
+        curl_multi_perform (multi, &running);
+        CURLMsg *message;
+        int left = 0;
+        bool progressed = false;
+        while ((message = curl_multi_info_read (multi, &left))) {
+            if (message->msg != CURLMSG_DONE)
+                continue;
+            progressed = true;
+            s_transfer_t *transfer = NULL;
+            curl_easy_getinfo (message->easy_handle, CURLINFO_PRIVATE, (char **) &transfer);
+            long status = 0;
+            curl_easy_getinfo (message->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+            int flow_nbr = transfer->flow_nbr;
+            s_flow_t *flow = &flows [flow_nbr];
+            int64_t latency = s_now_us () - flow->sent_at;
+            json_error_t error;
+            json_t *reply = transfer->reply? json_loads (transfer->reply, 0, &error): NULL;
+            const char *code = json_string_value (json_object_get (reply, "code"));
+            const char *state = json_string_value (json_object_get (reply, "state"));
+            const char *request_id = json_string_value (json_object_get (reply, "request_id"));
+            int finished_before = finished + failures;
+            if (phase == 0 && status == 200 && request_id) {
+                snprintf (flow->request_id, sizeof flow->request_id, "%s", request_id);
+                finished++;
+            }
+            else
+            if (phase == 1 && (status == 200 || (code && streq (code, "NOT_PENDING")
+                                                 && flow->attempts < 200))) {
+                if (status == 200 && state && streq (state, "pending") && flow->step < 2) {
+                    flow->step++;
+                    zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+                }
+                else
+                if (status == 200)
+                    finished++;
+                else {
+                    retries++;
+                    zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+                }
+            }
+            else
+            if (phase == 2 && status == 200 && s_http_inbox_has (reply, flow->request_id))
+                finished++;
+            else
+            if (phase == 2 && status == 200 && flow->attempts < 500) {
+                retries++;
+                zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
+            }
+            else {
+                fprintf (stderr, "wfa-bench: %s flow %d failed: HTTP %ld %s\n", name, flow_nbr,
+                         status, code? code: curl_easy_strerror (message->data.result));
+                failures++;
+            }
+            if (finished + failures > finished_before && latency_count < (size_t) count)
+                latencies [latency_count++] = latency;
+            json_decref (reply);
+            curl_multi_remove_handle (multi, message->easy_handle);
+            curl_easy_cleanup (message->easy_handle);
+            curl_slist_free_all (transfer->headers);
+            free (transfer->body);
+            free (transfer->reply);
+            free_slots [free_count++] = (int) (transfer - transfers);
+        }
+        if (!progressed)
+            curl_multi_poll (multi, NULL, 0, 100, NULL);
+    }
+    int64_t elapsed = s_now_us () - started;
+    qsort (latencies, latency_count, sizeof (int64_t), s_compare_i64);
+    double rate = elapsed > 0? (double) finished * 1e6 / (double) elapsed: 0;
+    printf ("http-%-6s %6d ok %4d failed  %8.0f/s  p50 %7.2f ms  p99 %7.2f ms  (%d re-polls)\n",
+            name, finished, failures, rate,
+            latency_count? latencies [latency_count / 2] / 1000.0: 0,
+            latency_count? latencies [(latency_count * 99) / 100] / 1000.0: 0, retries);
+    zlistx_destroy (&again);
+    free (latencies);
+    free (free_slots);
+    free (transfers);
+    curl_multi_cleanup (multi);
+    return failures? -1: 0;
+}
+
 int
 main (int argc, char *argv [])
 {
     argc = wfa_config_load (argc, argv);
     int requests = 2000, concurrency = 64;
-    const char *employees_file = NULL, *after_flow = NULL;
+    const char *employees_file = NULL, *after_flow = NULL, *http = NULL;
     for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
         if (streq (argv [arg_nbr], "--requests") && arg_nbr + 1 < argc)
             requests = atoi (argv [++arg_nbr]);
@@ -287,9 +514,16 @@ main (int argc, char *argv [])
         else
         if (streq (argv [arg_nbr], "--after-flow") && arg_nbr + 1 < argc)
             after_flow = argv [++arg_nbr];
+        else
+        if (streq (argv [arg_nbr], "--gateway") && arg_nbr + 1 < argc)
+            http = argv [++arg_nbr];
+        else
+        if (streq (argv [arg_nbr], "--first-week") && arg_nbr + 1 < argc)
+            s_first_week = atoi (argv [++arg_nbr]);
         else {
             fprintf (stderr, "usage: wfa-bench [--endpoint E] --employees FILE.csv "
-                     "[--requests N] [--concurrency C] [--after-flow COMMAND]\n");
+                     "[--requests N] [--concurrency C] [--after-flow COMMAND] [--gateway URL] "
+                     "[--first-week W]\n");
             return 2;
         }
     }
@@ -342,6 +576,25 @@ main (int argc, char *argv [])
     }
     zlistx_destroy (&askers);
     zlistx_destroy (&rows);
+    char run_key [32];
+    snprintf (run_key, sizeof run_key, "bench-%" PRId64, wfa_now_ms ());
+    if (http) {
+        curl_global_init (CURL_GLOBAL_DEFAULT);
+        printf ("wfa-bench: %d requests, %d in flight, through the gateway at %s\n", requests,
+                concurrency, http);
+        int64_t started = s_now_us ();
+        int rc = s_http_phase (http, 0, flows, requests, concurrency, run_key, "submit");
+        if (rc == 0)
+            rc = s_http_phase (http, 1, flows, requests, concurrency, run_key, "decide");
+        if (rc == 0)
+            rc = s_http_phase (http, 2, flows, requests, concurrency, run_key, "inbox");
+        double seconds = (double) (s_now_us () - started) / 1e6;
+        printf ("http-flow %6d requests through submit -> decide -> inbox in %.2f s: %.0f flows/s\n",
+                requests, seconds, requests / seconds);
+        curl_global_cleanup ();
+        free (flows);
+        return rc? 1: 0;
+    }
     zsys_init ();
     zsys_set_logstream (NULL);
     //  The bench acts for thousands of people: it signs in as the gateway,
@@ -356,8 +609,6 @@ main (int argc, char *argv [])
         free (flows);
         return 2;
     }
-    char run_key [32];
-    snprintf (run_key, sizeof run_key, "bench-%" PRId64, wfa_now_ms ());
     printf ("wfa-bench: %d requests, %d in flight, endpoint %s\n", requests, concurrency,
             wfa_config_get (WFA_CFG_ENDPOINT));
     int64_t started = s_now_us ();
