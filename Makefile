@@ -3,9 +3,9 @@
 #   make            build everything into build/ (warnings are errors)
 #   make deps       install missing Debian packages (apt-get)
 #   make test       deps + build + every test; ends with "N passed, N failed"
-#   make memcheck   the shared selftests (and wfa-monev's) under valgrind
+#   make memcheck   the shared selftests (and wfa-monev's, wfa-gateway's) under valgrind
 #   make asan       build with -fsanitize=address,undefined into build-asan/
-#   make run        start redis + broker + the five services (Ctrl-C stops)
+#   make run        start redis + broker + the five services + the HTTP gateway (Ctrl-C stops)
 #   make demo       load the Kabupaten Lumajang demo data and policy into a running system
 #   make bench      load generator against a fresh system, with Redis's ceiling
 
@@ -142,6 +142,9 @@ memcheck: deps all
 	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
 	  $(BUILD)/bin/wfa-monev --selftest >/dev/null || { echo "memcheck: wfa-monev FAILED"; exit 1; }
 	@echo "memcheck: wfa-monev clean"
+	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+	  $(BUILD)/bin/wfa-gateway --selftest >/dev/null || { echo "memcheck: wfa-gateway FAILED"; exit 1; }
+	@echo "memcheck: wfa-gateway clean"
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"

@@ -547,7 +547,7 @@ main (int argc, char *argv [])
     int64_t threads = wfa_config_int (WFA_CFG_HTTP_THREADS);
     threads = threads < 1? 1: threads > 256? 256: threads;
     struct MHD_Daemon *daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_on_request, NULL,
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
         MHD_OPTION_CONNECTION_LIMIT, 4096u,

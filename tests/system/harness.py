@@ -285,16 +285,22 @@ class System:
         if self.gateway:
             self.start_gateway()
 
-    def start_gateway(self, index=None):
-        """Start wfa-gateway on self.url (its slot index to restart one) and wait until it
-        answers GET /v1/health."""
+    def start_gateway(self, index=None, wrapper=None):
+        """Start wfa-gateway on self.url (its slot index to restart one; wrapper before the
+        program, e.g. valgrind) and wait until it answers GET /v1/health."""
         env = {"WFA_HTTP": "127.0.0.1:%d" % self.http_port, "WFA_ENDPOINT": self.frontend,
                "WFA_AUTH_TEST_TOKENS": self.tokens_path}
         env.update(self.gateway_env)
-        index = self.start("gateway", index, env)
+        index = self.start("gateway", index, env, wrapper=wrapper)
         wait_until("the gateway to answer /v1/health",
-                   lambda: _http_status(self.url + "/v1/health") == 200, 15)
+                   lambda: _http_status(self.url + "/v1/health") == 200, 60)
         return index
+
+    def stop_gateway(self, index=0):
+        """Stop a gateway (SIGTERM) and wait for it to exit."""
+        proc = self.procs["gateway"][index]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
 
     def person_token(self, nip, pemda="35.08"):
         """A bearer credential that signs the person with this NIP in at the gateway."""
@@ -344,7 +350,7 @@ class System:
             self.wfactl(*args)
         return paths
 
-    def start(self, name, index=None, env=None, group=None):
+    def start(self, name, index=None, env=None, group=None, wrapper=None):
         """Start one instance of a service (or the broker, or redis).
 
         With index, (re)start that slot, which must not be running; otherwise add one.
@@ -363,7 +369,10 @@ class System:
             env = self._metrics_env(group, index, env)
         if name in SERVICES or name == "gateway":
             env.setdefault("WFA_REDIS_PASSWORD_FILE", self.redis_password_file(name))
-        slots[index] = self._spawn(group, index, self._argv(name), env)
+        argv = self._argv(name)
+        if wrapper:
+            argv = list(wrapper) + argv
+        slots[index] = self._spawn(group, index, argv, env)
         return index
 
     def kill9(self, name, index=0):

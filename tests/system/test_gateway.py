@@ -326,3 +326,57 @@ def test_status_table_is_the_documented_one():
         for code in re.findall(r"`([A-Z_]+)`", codes):
             documented[code] = status
     assert documented == table, (sorted(set(documented.items()) ^ set(table.items())))
+
+
+ASAN_BIN = os.path.join(ROOT, "build-asan", "bin")
+CHECKER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
+                            r"definitely lost|indirectly lost|Invalid (read|write|free)|"
+                            r"uninitialised|ERROR SUMMARY: [1-9]")
+
+
+def exercise(system):
+    """Every way through the gateway once: answered calls, refusals at each stage."""
+    _, org = staffed(system)
+    nip = org.staff[0]["nip"]
+    token = system.person_token(nip)
+    assert system.http("GET", "/v1/ready")[0] == 200
+    assert system.http("GET", "/v1/openapi.yaml")[0] == 200
+    assert submit(system, token, nip, "x-1")[0] == 200
+    assert system.http("GET", "/v1/requests?nip=%s&limit=3" % nip, token=token)[0] == 200
+    assert system.http("GET", "/v1/inbox", token="nope")[0] == 401
+    assert system.http("POST", "/v1/requests", token=token, data=b"{x",
+                       headers={"Idempotency-Key": "x-2"})[0] == 400
+    assert system.http("POST", "/v1/requests", {"plan": [[[["x"]]]]}, token,
+                       {"Idempotency-Key": "x-3"})[0] == 400
+    assert raw_request(system, "POST /v1/requests", token, 2 * 1024 * 1024)[0] == 413
+    assert system.http("PATCH", "/v1/inbox", token=token)[0] == 405
+    assert system.http("GET", "/v1/none", token=token)[0] == 404
+
+
+def stopped_clean(system):
+    """Stop the system; the gateway's log holds no checker report and it exited itself."""
+    system.stop(timeout=30)
+    for index, proc in enumerate(system.procs["gateway"]):
+        text = system.log_text("gateway", index)
+        found = [line for line in text.splitlines() if CHECKER_REPORT.search(line)]
+        assert not found and proc.returncode == 0, (proc.returncode, found[:20] or text[-3000:])
+
+
+def test_gateway_under_address_and_undefined_sanitizers():
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-gateway")), "run make asan first"
+    env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=99"}
+    with System(bin_dir=ASAN_BIN, extra_env=env, verbose=False, gateway=True) as system:
+        exercise(system)
+        stopped_clean(system)
+
+
+def test_gateway_under_valgrind():
+    wrapper = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+               "--show-leak-kinds=definite,indirect", "--error-exitcode=99"]
+    with System(verbose=False, gateway=True) as system:
+        # Only the gateway under valgrind: the services have their own test
+        system.stop_gateway()
+        system.start_gateway(0, wrapper)
+        exercise(system)
+        stopped_clean(system)
