@@ -70,7 +70,6 @@ typedef enum {
     WFA_E_INTERNAL,
     WFA_E_TIMEOUT,
     WFA_E_BAD_JSON,
-    WFA_E_BAD_FIELD,
     WFA_E_RATE_LIMITED,
     WFA_E_COUNT
 } wfa_code_t;
