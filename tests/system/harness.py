@@ -55,6 +55,17 @@ KEMENDAGRI = "196901011990031001"
 READS = ("REQUEST.GET", "REQUEST.LIST", "EMPLOYEE.GET", "METRICS.GET", "AUDIT.REQUEST",
          "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET", "MONEV.GET", "REPORT.GET")
 
+# The gateway's credentials (System.person_token, System.integrator_token): API tokens
+# and OIDC JWTs of a test identity provider once shared/wfa_auth.c checks them (its JWT
+# module is there); before, the stand-in's test credentials.
+REAL_CREDENTIALS = os.path.exists(os.path.join(ROOT, "shared", "wfa_jwt.h"))
+IDP_AUDIENCE = "fleksi"
+
+
+def idp_issuer(pemda):
+    return "https://sso.test/%s/realms/asn" % pemda
+
+
 # Text the runner prints after a failing test's traceback (log tails).
 failure_notes = []
 
@@ -173,6 +184,7 @@ class System:
         self.url = "http://127.0.0.1:%d" % self.http_port if gateway else None
         self.tokens_path = os.path.join(self.tmp, "gateway-tokens")    # the auth stand-in's
         self._tokens = itertools.count(1)
+        self._idps = {}         # pemda -> (private key, kid) of its test identity provider
 
     # -- context manager
 
@@ -303,14 +315,51 @@ class System:
         proc.wait(30)
 
     def person_token(self, nip, pemda="35.08"):
-        """A bearer credential that signs the person with this NIP in at the gateway."""
-        return self._token("employee", pemda, nip)
+        """A bearer credential that signs the person with this NIP in at the gateway: an
+        OIDC access token (RS256) of the pemda's test identity provider, set up on first
+        use (IDP.SET)."""
+        if not REAL_CREDENTIALS:
+            return self._test_token("employee", pemda, nip)
+        import jwt
+        key, kid = self._identity_provider(pemda)
+        now = int(time.time() + clock_offset_ms() / 1000)
+        claims = {"iss": idp_issuer(pemda), "aud": IDP_AUDIENCE, "sub": "u-" + nip, "nip": nip,
+                  "iat": now, "nbf": now - 30, "exp": now + 3600}
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
     def integrator_token(self, pemda, name):
-        """A bearer credential of pemda's integrator account NAME."""
-        return self._token("integrator", pemda, "integrator:%s:%s" % (pemda, name))
+        """A bearer credential of pemda's integrator account NAME: an API token made by the
+        operator (wfactl token create)."""
+        if not REAL_CREDENTIALS:
+            return self._test_token("integrator", pemda, "integrator:%s:%s" % (pemda, name))
+        out = self.wfactl("--json", "token", "create", "--pemda", pemda, "--role", "integrator",
+                          "--name", name)
+        return json.loads(out.stdout)["token"]
 
-    def _token(self, kind, pemda, who):
+    def _identity_provider(self, pemda):
+        """(private key, kid) of pemda's test identity provider, its JWKS set by the operator."""
+        if pemda in self._idps:
+            return self._idps[pemda]
+        import jwt
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        kid = "test-%s" % pemda
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        public.update({"kid": kid, "use": "sig", "alg": "RS256"})
+        operator = Client(self.frontend, keys=self.keys, identity=key_path(self.keys, "operator"))
+        try:
+            reply = operator.call("IDP.SET", {"key": "idp-" + pemda, "pemda": pemda,
+                                              "issuer": idp_issuer(pemda), "audience": IDP_AUDIENCE,
+                                              "nip_claim": "nip",
+                                              "jwks": json.dumps({"keys": [public]})})
+        finally:
+            operator.close()
+        ok(reply, "IDP.SET %s" % pemda)
+        self._idps[pemda] = (key, kid)
+        return self._idps[pemda]
+
+    def _test_token(self, kind, pemda, who):
+        """The auth stand-in's credential: a line of the file WFA_AUTH_TEST_TOKENS."""
         token = "test-%s-%d-%s" % (kind, next(self._tokens), os.urandom(8).hex())
         with open(self.tokens_path, "a") as f:
             f.write("%s %s %s %s\n" % (token, kind, pemda, who))
