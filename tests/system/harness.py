@@ -314,17 +314,18 @@ class System:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
 
-    def person_token(self, nip, pemda="35.08"):
+    def person_token(self, nip, pemda="35.08", lifetime=3600):
         """A bearer credential that signs the person with this NIP in at the gateway: an
         OIDC access token (RS256) of the pemda's test identity provider, set up on first
-        use (IDP.SET)."""
+        use (IDP.SET), valid for lifetime seconds from now (negative: expired)."""
         if not REAL_CREDENTIALS:
             return self._test_token("employee", pemda, nip)
         import jwt
         key, kid = self._identity_provider(pemda)
         now = int(time.time() + clock_offset_ms() / 1000)
         claims = {"iss": idp_issuer(pemda), "aud": IDP_AUDIENCE, "sub": "u-" + nip, "nip": nip,
-                  "iat": now, "nbf": now - 30, "exp": now + 3600}
+                  "iat": now + min(0, lifetime) - 60, "nbf": now + min(0, lifetime) - 60,
+                  "exp": now + lifetime}
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
     def integrator_token(self, pemda, name):

@@ -2,6 +2,7 @@
 credentials, the one error shape and its statuses, idempotency keys, limits, rate limits,
 request ids, languages, health and readiness."""
 
+import concurrent.futures
 import http.client
 import json
 import os
@@ -307,6 +308,31 @@ def test_rate_limits_per_credential_and_per_pemda_across_gateways():
         assert status == 429 and int(headers["retry-after"]) >= 1, (status, body)
         # No credential is limited on health and ready
         assert all(system.http("GET", "/v1/health")[0] == 200 for _ in range(10))
+
+
+def test_many_connections_at_once_and_a_slow_client_blocks_nobody():
+    with System(verbose=False, gateway=True, gateway_env={"WFA_RATE_TOKEN": "0",
+                                                          "WFA_RATE_PEMDA": "0"}) as system:
+        _, org = staffed(system)
+        tokens = [system.person_token(person["nip"]) for person in org.staff]
+        # Clients that send half a request and wait: each holds a connection
+        slow = []
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", system.http_port), timeout=10)
+            sock.sendall(b"GET /v1/inbox HTTP/1.1\r\nHost: gateway\r\n")
+            slow.append(sock)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=48) as pool:
+                got = list(pool.map(lambda n: system.http("GET", "/v1/inbox",
+                                                          token=tokens[n % len(tokens)]),
+                                    range(300)))
+        finally:
+            for sock in slow:
+                sock.close()
+        assert [status for status, _, _ in got] == [200] * 300, \
+            sorted(set((status, json.dumps(body)[:200]) for status, _, body in got))
+        assert len({headers["x-request-id"] for _, headers, _ in got}) == 300
+        system.assert_alive()
 
 
 def _status(url):
