@@ -224,6 +224,74 @@ wfa_json_pack (const json_t *json, msgpack_packer *pk, const wfa_mp_limits_t *li
     return s_pack (json, pk, limits, 0, field, field_size);
 }
 
+wfa_code_t
+wfa_json_precheck (const char *text, size_t size, const wfa_mp_limits_t *limits,
+                   char *field, size_t field_size)
+{
+    assert (text || !size);
+    assert (limits->max_depth < 64 && field && field_size);
+    *field = 0;
+    uint32_t items [64];        //  Entries so far of each open container
+    bool empty [64];            //  Nothing in it yet
+    int depth = 0;
+    bool in_string = false, escaped = false, want_key = false, in_key = false;
+    size_t key_size = 0;
+    for (size_t at = 0; at < size; at++) {
+        char ch = text [at];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else
+            if (ch == '\\')
+                escaped = true;
+            else
+            if (ch == '"') {
+                in_string = in_key = false;
+                if (key_size < field_size)
+                    field [key_size] = 0;
+                continue;
+            }
+            if (in_key && key_size + 1 < field_size)
+                field [key_size++] = ch;
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        if (depth && empty [depth] && ch != ']' && ch != '}') {
+            empty [depth] = false;
+            items [depth] = 1;
+        }
+        if (ch == '"') {
+            in_string = true;
+            if (depth == 1 && want_key) {
+                in_key = true;
+                want_key = false;
+                key_size = 0;
+            }
+        }
+        else
+        if (ch == '{' || ch == '[') {
+            if (++depth > limits->max_depth)
+                return WFA_E_BAD_JSON;
+            items [depth] = 0;
+            empty [depth] = true;
+            want_key = depth == 1 && ch == '{';
+        }
+        else
+        if (ch == '}' || ch == ']') {
+            if (depth)
+                depth--;
+        }
+        else
+        if (ch == ',' && depth) {
+            if (++items [depth] > limits->max_items)
+                return WFA_E_TOO_LARGE;
+            want_key = depth == 1;
+        }
+    }
+    return WFA_OK;
+}
+
 //  Pack text as JSON into a fresh buffer: the code, and the field in field.
 static wfa_code_t
 s_pack_text (const char *text, msgpack_sbuffer *buffer, char *field, size_t field_size)
@@ -382,6 +450,26 @@ wfa_json_test (bool verbose)
     assert (streq (field, "s"));
     msgpack_sbuffer_destroy (&buffer);
     free (long_text);
+
+    //  The pass before parsing: depth, entries, and the key they are under
+    const wfa_mp_limits_t *limits = &wfa_mp_protocol_limits;
+    const char *deep = "{\"a\": \"[[[[[\", \"b\\\"\": 1, \"plan\": [[[[\"x\"]]]]}";
+    assert (wfa_json_precheck (deep, strlen (deep), limits, field, sizeof field) == WFA_E_BAD_JSON);
+    assert (streq (field, "plan"));
+    const char *fine = "{\"plan\": [[[\"x\"]]], \"n\": [1, 2, {}]}";
+    assert (wfa_json_precheck (fine, strlen (fine), limits, field, sizeof field) == WFA_OK);
+    char *wide = (char *) malloc (4000);
+    assert (wide);
+    size_t wide_size = (size_t) sprintf (wide, "{\"k\": 1, \"rows\": [");
+    for (int item_nbr = 0; item_nbr < 1025; item_nbr++)
+        wide_size += (size_t) sprintf (wide + wide_size, "%s1", item_nbr? ",": "");
+    wide_size += (size_t) sprintf (wide + wide_size, "]}");
+    assert (wfa_json_precheck (wide, wide_size, limits, field, sizeof field) == WFA_E_TOO_LARGE);
+    assert (streq (field, "rows"));
+    wide_size -= 4;             //  1,024 entries: within the limit
+    wide_size += (size_t) sprintf (wide + wide_size, "]}");
+    assert (wfa_json_precheck (wide, wide_size, limits, field, sizeof field) == WFA_OK);
+    free (wide);
 
     //  Strings made from C text go the same way
     json_t *string = wfa_json_string ("ok\xC3", 3);

@@ -38,6 +38,15 @@ void wfa_json_print (json_t **json_p);
 wfa_code_t wfa_json_pack (const json_t *json, msgpack_packer *pk, const wfa_mp_limits_t *limits,
                           char *field, size_t field_size);
 
+//  Before parsing size bytes of JSON text: nesting deeper than
+//  limits->max_depth (BAD_JSON) and a container of more than max_items
+//  entries (TOO_LARGE) are found by one pass over the bytes, so the parser
+//  never builds them; field gets the outermost object key above the
+//  offending container (or ""). WFA_OK when neither is there (the text may
+//  still be malformed: the parser says so).
+wfa_code_t wfa_json_precheck (const char *text, size_t size, const wfa_mp_limits_t *limits,
+                              char *field, size_t field_size);
+
 void wfa_json_test (bool verbose);
 
 #endif

@@ -62,6 +62,7 @@ s_thread_state (void)
         s_thread = (s_thread_t *) zmalloc (sizeof (s_thread_t));
         assert (s_thread);
         char why [PATH_MAX + 64] = "";
+        //  NULL if the key became unreadable since the start: every call is then 503
         s_thread->client = wfa_client_new (wfa_config_get (WFA_CFG_ENDPOINT), s_secret,
                                            (int) wfa_config_int (WFA_CFG_TIMEOUT_MS),
                                            (int) wfa_config_int (WFA_CFG_RETRIES), why, sizeof why);
@@ -188,6 +189,9 @@ static enum MHD_Result
 s_ready (struct MHD_Connection *connection, s_request_t *request, const char *lang)
 {
     s_thread_t *thread = s_thread_state ();
+    if (!thread->client)
+        return s_send_error (connection, request, WFA_E_SERVICE_UNAVAILABLE, lang, "gateway key",
+                             NULL, NULL);
     json_t *problems = json_array ();
     redisReply *pong = wfa_redis_command (thread->redis, "PING");
     bool redis_ok = pong && pong->type == REDIS_REPLY_STATUS && streq (pong->str, "PONG");
@@ -285,6 +289,9 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
            const gw_match_t *match, const char *lang)
 {
     s_thread_t *thread = s_thread_state ();
+    if (!thread->client)
+        return s_send_error (connection, request, WFA_E_SERVICE_UNAVAILABLE, lang, "gateway key",
+                             NULL, NULL);
     const char *unauthenticated [] = { "WWW-Authenticate", "Bearer", NULL };
     const char *bearer = s_bearer (connection);
     if (!bearer)
@@ -321,6 +328,11 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     //  The body: one JSON object
     json_t *body = NULL;
     if (route->body) {
+        char field [256];
+        code = wfa_json_precheck (request->body, request->body_size, &wfa_mp_protocol_limits,
+                                  field, sizeof field);
+        if (code != WFA_OK)
+            return s_send_error (connection, request, code, lang, field, field, NULL);
         json_error_t error;
         body = request->body_size? json_loadb (request->body, request->body_size,
                                                JSON_REJECT_DUPLICATES, &error): NULL;

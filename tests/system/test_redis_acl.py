@@ -104,18 +104,22 @@ def code_commands(names):
     return found
 
 
+# Who signs in to Redis: every service, and the HTTP gateway (services/gateway)
+REDIS_USERS = tuple(SERVICES) + ("gateway",)
+
+
 def test_allow_lists_are_the_code_commands():
     """Every service user: the wfa:* keys, no channel, nothing but its + commands, none of
     the forbidden ones; together they grant exactly what the code sends. (That each
     service has all it sends is checked by every system test: harness.py fails a test
     whose services Redis refused anything.) The default user cannot sign in."""
     users = acl_users()
-    assert set(users) == {"default", "admin"} | set(SERVICES), users
+    assert set(users) == {"default", "admin"} | set(REDIS_USERS), users
     default = users["default"]
     assert "off" in default and "on" not in default and "nopass" not in default, default
     assert not any(rule.startswith((">", "#")) for rule in default), default
     granted = set()
-    for service in SERVICES:
+    for service in REDIS_USERS:
         rules = users[service]
         assert rules[:4] == ["on", "~wfa:*", "resetchannels", "-@all"], (service, rules)
         commands = rules[4:]
