@@ -93,16 +93,18 @@ redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(fc
 
 if [ "$http_requests" -gt 0 ]; then
   # The gateway, without rate limits (the bench is one pemda's thousand callers); each
-  # person signs in with the bearer credential bench-NIP. Its requests ask for weeks
-  # after every native one's (--first-week), so the two runs never overlap.
-  tokens="$work/gateway-tokens"
-  tail -n +2 "$csv" | cut -d, -f1 | awk '{ print "bench-" $1 " employee 35.08 " $1 }' > "$tokens"
-  WFA_HTTP="127.0.0.1:$http_port" WFA_AUTH_TEST_TOKENS="$tokens" WFA_RATE_TOKEN=0 WFA_RATE_PEMDA=0 \
+  # person signs in with a bearer credential of their own (bench_tokens.py: an OIDC
+  # access token of a test provider once shared/wfa_auth checks them, else the
+  # stand-in's). Its requests ask for weeks after every native one's (--first-week),
+  # so the two runs never overlap.
+  mode=test; [ -f "$top/shared/wfa_jwt.h" ] && mode=real
+  WFA_BIN="$bin" /usr/bin/python3 "$top/tools/bench/bench_tokens.py" $mode "$csv" "$work/bearers" "$work"
+  WFA_HTTP="127.0.0.1:$http_port" WFA_AUTH_TEST_TOKENS="$work/gateway-tokens" WFA_RATE_TOKEN=0 WFA_RATE_PEMDA=0 \
     WFA_HTTP_THREADS=$concurrency "$bin/wfa-gateway" 2>>"$work/gateway.log" & pids+=($!)
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$http_port/v1/ready" >/dev/null && break; sleep 0.1; done
   echo "== the same workflow through the HTTP gateway (JSON over HTTP/1.1, libcurl, $concurrency in flight)"
   "$bin/wfa-bench" --employees "$csv" --requests "$http_requests" --concurrency "$concurrency" \
-    --gateway "http://127.0.0.1:$http_port" --first-week 30 | tee "$work/bench-http.out"
+    --gateway "http://127.0.0.1:$http_port" --tokens "$work/bearers" --first-week 30 | tee "$work/bench-http.out"
   native_flow=$(awk '/^flow/ {print $(NF-1)}' "$work/bench.out")
   http_flow=$(awk '/^http-flow/ {print $(NF-1)}' "$work/bench-http.out")
   echo "== HTTP beside native, same run: ${http_flow} flows/s through the gateway, ${native_flow} flows/s native ($(awk -v a="$http_flow" -v b="$native_flow" 'BEGIN{printf "%.0f", b ? 100*a/b : 0}')%)"

@@ -16,8 +16,8 @@
     for the workflows alone.
     --gateway URL drives the same flows through the HTTP gateway at URL
     instead (libcurl, the same number in flight; each person signs in with
-    the bearer credential "bench-NIP", which bench.sh lists for the
-    gateway), without the monev phases; --first-week W moves every
+    their bearer credential from the --tokens FILE, lines "NIP TOKEN",
+    which tools/bench/bench_tokens.py makes), without the monev phases; --first-week W moves every
     request W weeks later, so a second run in the same system asks for
     days of its own. */
 #include "wfa.h"
@@ -39,6 +39,7 @@ typedef struct {
 } s_flow_t;
 
 static int s_first_week;        //  --first-week: weeks every request moves later
+static zhashx_t *s_bearers;     //  --tokens: NIP -> bearer credential
 
 static int64_t
 s_now_us (void)
@@ -349,8 +350,10 @@ s_http_send (CURLM *multi, s_transfer_t *transfer, const char *base, int phase, 
     transfer->flow_nbr = flow_nbr;
     transfer->easy = curl_easy_init ();
     assert (transfer->easy);
-    snprintf (header, sizeof header, "Authorization: Bearer bench-%s", as);
-    transfer->headers = curl_slist_append (NULL, header);
+    const char *bearer = (const char *) zhashx_lookup (s_bearers, as);
+    char authorization [2048];
+    snprintf (authorization, sizeof authorization, "Authorization: Bearer %s", bearer? bearer: "-");
+    transfer->headers = curl_slist_append (NULL, authorization);
     if (body) {
         transfer->body = json_dumps (body, JSON_COMPACT);
         json_decref (body);
@@ -464,8 +467,10 @@ s_http_phase (const char *base, int phase, s_flow_t *flows, int count, int concu
                 zlistx_add_end (again, (void *) (intptr_t) (flow_nbr + 1));
             }
             else {
-                fprintf (stderr, "wfa-bench: %s flow %d failed: HTTP %ld %s\n", name, flow_nbr,
-                         status, code? code: curl_easy_strerror (message->data.result));
+                const char *text = json_string_value (json_object_get (reply, "message"));
+                fprintf (stderr, "wfa-bench: %s flow %d failed: HTTP %ld %s %s\n", name, flow_nbr,
+                         status, code? code: curl_easy_strerror (message->data.result),
+                         text? text: "");
                 failures++;
             }
             if (finished + failures > finished_before && latency_count < (size_t) count)
@@ -501,7 +506,7 @@ main (int argc, char *argv [])
 {
     argc = wfa_config_load (argc, argv);
     int requests = 2000, concurrency = 64;
-    const char *employees_file = NULL, *after_flow = NULL, *http = NULL;
+    const char *employees_file = NULL, *after_flow = NULL, *http = NULL, *tokens_file = NULL;
     for (int arg_nbr = 1; arg_nbr < argc; arg_nbr++) {
         if (streq (argv [arg_nbr], "--requests") && arg_nbr + 1 < argc)
             requests = atoi (argv [++arg_nbr]);
@@ -520,10 +525,13 @@ main (int argc, char *argv [])
         else
         if (streq (argv [arg_nbr], "--first-week") && arg_nbr + 1 < argc)
             s_first_week = atoi (argv [++arg_nbr]);
+        else
+        if (streq (argv [arg_nbr], "--tokens") && arg_nbr + 1 < argc)
+            tokens_file = argv [++arg_nbr];
         else {
             fprintf (stderr, "usage: wfa-bench [--endpoint E] --employees FILE.csv "
-                     "[--requests N] [--concurrency C] [--after-flow COMMAND] [--gateway URL] "
-                     "[--first-week W]\n");
+                     "[--requests N] [--concurrency C] [--after-flow COMMAND] [--gateway URL "
+                     "--tokens FILE] [--first-week W]\n");
             return 2;
         }
     }
@@ -579,6 +587,21 @@ main (int argc, char *argv [])
     char run_key [32];
     snprintf (run_key, sizeof run_key, "bench-%" PRId64, wfa_now_ms ());
     if (http) {
+        //  Each person's bearer credential
+        s_bearers = zhashx_new ();
+        zhashx_set_destructor (s_bearers, (zhashx_destructor_fn *) zstr_free);
+        FILE *tokens = tokens_file? fopen (tokens_file, "r"): NULL;
+        if (!tokens) {
+            fprintf (stderr, "wfa-bench: --gateway needs --tokens FILE (lines \"NIP TOKEN\")\n");
+            zhashx_destroy (&s_bearers);
+            free (flows);
+            return 2;
+        }
+        char line [2200], nip [32], bearer [2048];
+        while (fgets (line, sizeof line, tokens))
+            if (sscanf (line, "%31s %2047s", nip, bearer) == 2)
+                zhashx_update (s_bearers, nip, strdup (bearer));
+        fclose (tokens);
         curl_global_init (CURL_GLOBAL_DEFAULT);
         printf ("wfa-bench: %d requests, %d in flight, through the gateway at %s\n", requests,
                 concurrency, http);
@@ -592,6 +615,7 @@ main (int argc, char *argv [])
         printf ("http-flow %6d requests through submit -> decide -> inbox in %.2f s: %.0f flows/s\n",
                 requests, seconds, requests / seconds);
         curl_global_cleanup ();
+        zhashx_destroy (&s_bearers);
         free (flows);
         return rc? 1: 0;
     }
