@@ -143,7 +143,8 @@ s_send_not_allowed (struct MHD_Connection *connection, s_request_t *request, con
 //  A native reply as HTTP: the data fields with 200, or the error shape with
 //  the status of its code.
 static enum MHD_Result
-s_send_reply (struct MHD_Connection *connection, s_request_t *request, const msgpack_object *reply)
+s_send_reply (struct MHD_Connection *connection, s_request_t *request, const msgpack_object *reply,
+              const char *lang)
 {
     json_t *json = wfa_json_of (reply);
     const char *code = json_string_value (json_object_get (json, "code"));
@@ -165,6 +166,14 @@ s_send_reply (struct MHD_Connection *connection, s_request_t *request, const msg
     if (!code) {
         code = "INTERNAL";
         json_object_set_new (error, "code", json_string (code));
+    }
+    if (!json_is_string (json_object_get (error, "message"))) {
+        //  Every error says something, in the caller's language
+        int known = wfa_error_lookup (code);
+        char message [256];
+        wfa_error_format (known < 0? WFA_E_INTERNAL: (wfa_code_t) known,
+                          wfa_lang_parse (lang, strlen (lang)), NULL, message, sizeof message);
+        json_object_set_new (error, "message", json_string (message));
     }
     int status = gw_status (code);
     json_decref (json);
@@ -365,7 +374,7 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     msgpack_unpacked_init (&reply);
     enum MHD_Result rc;
     if (wfa_client_call_named (thread->client, route->command, request->request_id, &reply) == 0)
-        rc = s_send_reply (connection, request, &reply.data);
+        rc = s_send_reply (connection, request, &reply.data, lang);
     else
         rc = s_send_error (connection, request, WFA_E_TIMEOUT, lang, NULL, NULL, NULL);
     msgpack_unpacked_destroy (&reply);
