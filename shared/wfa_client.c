@@ -162,13 +162,15 @@ wfa_client_call (wfa_client_t *self, const char *command, msgpack_unpacked *unpa
 
 int
 wfa_client_call_named (wfa_client_t *self, const char *command, const char *id,
-                       msgpack_unpacked *unpacked)
+                       int timeout_ms, int tries, msgpack_unpacked *unpacked)
 {
     assert (id && *id);
-    for (int try_nbr = 0; try_nbr < self->retries; try_nbr++) {
+    timeout_ms = timeout_ms > 0? timeout_ms: self->timeout_ms;
+    tries = tries > 0? tries: self->retries;
+    for (int try_nbr = 0; try_nbr < tries; try_nbr++) {
         s_send (self, command, 0, id);
-        int64_t deadline = wfa_now_ms () + self->timeout_ms;
-        int64_t left = self->timeout_ms;
+        int64_t deadline = wfa_now_ms () + timeout_ms;
+        int64_t left = timeout_ms;
         while (left > 0) {
             uint64_t reply_id = 0;
             if (wfa_client_recv (self, (int) left, &reply_id, unpacked) == 0

@@ -39,9 +39,10 @@ int wfa_client_recv (wfa_client_t *self, int timeout_ms, uint64_t *id, msgpack_u
 int wfa_client_call (wfa_client_t *self, const char *command, msgpack_unpacked *unpacked);
 
 //  The same, with a string correlation id (1-64 bytes, e.g. an HTTP request
-//  id) that the reply must echo.
+//  id) that the reply must echo, and tries of timeout_ms each (0 for either:
+//  the client's own).
 int wfa_client_call_named (wfa_client_t *self, const char *command, const char *id,
-                           msgpack_unpacked *unpacked);
+                           int timeout_ms, int tries, msgpack_unpacked *unpacked);
 
 //  The zsock of the client, for polling.
 zsock_t *wfa_client_sock (wfa_client_t *self);

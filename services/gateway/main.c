@@ -215,7 +215,8 @@ s_ready (struct MHD_Connection *connection, s_request_t *request, const char *la
     snprintf (call_id, sizeof call_id, "%s", request->request_id);
     wfa_client_begin (thread->client);
     const msgpack_object *listed = NULL;
-    if (wfa_client_call_named (thread->client, "SYSTEM.PING", call_id, &reply) == 0)
+    //  One short try: a load balancer asks often, and wants its answer now
+    if (wfa_client_call_named (thread->client, "SYSTEM.PING", call_id, 1000, 1, &reply) == 0)
         listed = wfa_mp_get (&reply.data, "services");
     zlist_t *expected = wfa_keys_services (wfa_config_get (WFA_CFG_KEYS));
     if (!listed)
@@ -373,7 +374,7 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     enum MHD_Result rc;
-    if (wfa_client_call_named (thread->client, route->command, request->request_id, &reply) == 0)
+    if (wfa_client_call_named (thread->client, route->command, request->request_id, 0, 0, &reply) == 0)
         rc = s_send_reply (connection, request, &reply.data, lang);
     else
         rc = s_send_error (connection, request, WFA_E_TIMEOUT, lang, NULL, NULL, NULL);

@@ -7,8 +7,10 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import time
 import urllib.request
 
 import yaml
@@ -104,6 +106,12 @@ def test_health_ready_openapi_request_ids_and_metrics():
         missing = [e for e in body["errors"] if e["code"] == "SERVICE_UNAVAILABLE"]
         assert [e["field"] for e in missing] == ["monev"], body
         assert system.http("GET", "/v1/health")[0] == 200
+        # No broker: not ready, said within about a second; a call times out (503)
+        system.kill9("broker")
+        started = time.monotonic()
+        status, _, body = system.http("GET", "/v1/ready")
+        assert status == 503 and time.monotonic() - started < 3, (status, body)
+        assert [(e["code"], e["field"]) for e in body["errors"]] == [("TIMEOUT", "broker")], body
 
 
 def test_credentials_routes_and_methods():
@@ -275,6 +283,34 @@ def test_idempotent_retry_gets_the_first_answer():
         assert other[0] == 422, other
         status, _, body = system.http("GET", "/v1/requests?nip=" + nip, token=token)
         assert [r["request_id"] for r in body["requests"]] == [first[2]["request_id"]], body
+
+
+def test_a_call_that_times_out_is_sent_again_with_the_same_key():
+    """Lazy Pirate through the gateway: the requests service stalls, each try of the gateway
+    times out and goes again with the same bytes; once it wakes, every try is answered once,
+    with the same request, and the client sees one answer."""
+    with System(verbose=False, gateway=True,
+                gateway_env={"WFA_TIMEOUT_MS": "400", "WFA_RETRIES": "5"}) as system:
+        _, org = staffed(system)
+        nip = org.staff[0]["nip"]
+        token = system.person_token(nip)
+        requests = system.procs["requests"][0]
+        requests.send_signal(signal.SIGSTOP)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(submit, system, token, nip, "stalled")
+                time.sleep(1.0)             # two or three tries go out meanwhile
+                requests.send_signal(signal.SIGCONT)
+                status, _, body = pending.result(30)
+        finally:
+            requests.send_signal(signal.SIGCONT)
+        assert status == 200 and body["state"] == "pending", (status, body)
+        status, _, listed = system.http("GET", "/v1/requests?nip=" + nip, token=token)
+        assert [r["request_id"] for r in listed["requests"]] == [body["request_id"]], listed
+        with urllib.request.urlopen("http://%s/metrics" % system.metrics_addr("requests")) as r:
+            metrics = r.read().decode()
+        tries = re.search(r'wfa_messages_in_total\{[^}]*command="REQUEST.SUBMIT"[^}]*\} (\d+)', metrics)
+        assert tries and int(tries.group(1)) >= 2, metrics
 
 
 def test_rate_limits_per_credential_and_per_pemda_across_gateways():
