@@ -32,6 +32,7 @@ typedef struct {
     const char *command;        //  Native command (x-fleksi-command), or NULL
     const char *local;          //  The gateway's own handler (x-fleksi-local), or NULL
     bool body;                  //  A JSON object body is expected
+    const char *bins;           //  Body fields sent as bin (x-fleksi-bin), space-separated, or NULL
     const gw_param_t *params;   //  Ends with a NULL name
 } gw_route_t;
 

@@ -167,6 +167,21 @@ s_param (const gw_route_t *route, const char *name, gw_in_t in)
     return NULL;
 }
 
+//  True if the route sends its body's field name as bin.
+static bool
+s_is_bin (const gw_route_t *route, const char *name)
+{
+    size_t len = strlen (name);
+    for (const char *at = route->bins; at && *at; ) {
+        const char *end = strchr (at, ' ');
+        size_t word = end? (size_t) (end - at): strlen (at);
+        if (word == len && memcmp (at, name, len) == 0)
+            return true;
+        at = end? end + 1: at + word;
+    }
+    return false;
+}
+
 static wfa_code_t
 s_problem (wfa_code_t code, const char *name, char *field, size_t field_size)
 {
@@ -231,31 +246,32 @@ gw_route_fields (const gw_route_t *route, const gw_match_t *match,
         if (json_is_null (value))
             return s_problem (WFA_E_WRONG_TYPE, key, field, field_size);
     }
-    //  Packed as one map into a scratch buffer first: a value over the limits
-    //  leaves nothing half-packed in the call
-    msgpack_sbuffer scratch;
-    msgpack_packer pk;
-    wfa_mp_writer_init (&scratch, &pk);
-    wfa_code_t code = wfa_json_pack (body, &pk, &wfa_mp_protocol_limits, field, field_size);
-    if (code == WFA_OK) {
-        msgpack_unpacked unpacked;
-        msgpack_unpacked_init (&unpacked);
-        size_t offset = 0;
-        if (msgpack_unpack_next (&unpacked, scratch.data, scratch.size, &offset)
-            == MSGPACK_UNPACK_SUCCESS) {
-            const msgpack_object_map *map = &unpacked.data.via.map;
-            for (uint32_t entry_nbr = 0; entry_nbr < map->size; entry_nbr++) {
-                char name [256];
-                snprintf (name, sizeof name, "%.*s", (int) map->ptr [entry_nbr].key.via.str.size,
-                          map->ptr [entry_nbr].key.via.str.ptr);
-                msgpack_pack_object (wfa_client_field (client, name), map->ptr [entry_nbr].val);
-            }
+    //  Each member: a file's text (x-fleksi-bin) as bin, within the bin limit; any
+    //  other value one to one within the str, entry and depth limits (the body
+    //  itself is the first level). A failed pack leaves the call half-packed: it
+    //  is never sent, and wfa_client_begin starts the next one afresh.
+    wfa_mp_limits_t limits = wfa_mp_protocol_limits;
+    limits.max_depth--;
+    wfa_code_t code = WFA_OK;
+    json_object_foreach ((json_t *) body, key, value) {
+        if (strlen (key) > wfa_mp_protocol_limits.max_str)
+            return s_problem (WFA_E_TOO_LARGE, "", field, field_size);
+        msgpack_packer *pk = wfa_client_field (client, key);
+        if (s_is_bin (route, key)) {
+            if (!json_is_string (value))
+                return s_problem (WFA_E_WRONG_TYPE, key, field, field_size);
+            size_t size = json_string_length (value);
+            if (size > wfa_mp_protocol_limits.max_bin)
+                return s_problem (WFA_E_TOO_LARGE, key, field, field_size);
+            msgpack_pack_bin (pk, size);
+            msgpack_pack_bin_body (pk, json_string_value (value), size);
+            continue;
         }
-        else
-            code = WFA_E_BAD_JSON;
-        msgpack_unpacked_destroy (&unpacked);
+        char inner [256];
+        code = wfa_json_pack (value, pk, &limits, inner, sizeof inner);
+        if (code != WFA_OK)
+            return s_problem (code, key, field, field_size);
     }
-    msgpack_sbuffer_destroy (&scratch);
     return code;
 }
 

@@ -4,7 +4,9 @@
 Each operation of the file becomes one row of OUT_ROUTES (build/gen/gateway_routes.inc):
 its method, path template, operationId, the native command (x-fleksi-command) or the
 gateway's own handler (x-fleksi-local: health, ready, openapi), whether a JSON body is
-expected (requestBody), and each path and query parameter: name, location, type (from
+expected (requestBody), the body's fields sent on as msgpack bin (a string property marked
+x-fleksi-bin: a file such as a policy, past the 4,096 bytes of a str), and each path and
+query parameter: name, location, type (from
 its schema: string, integer or boolean) and whether it is required. Header parameters
 (Idempotency-Key, Accept-Language) are the gateway's own business and are left out.
 Path-level parameters apply to every operation under the path; $ref to
@@ -93,10 +95,19 @@ def routes(doc):
                     fail("%s: {%s} has no parameter" % (where, name))
             if len(out) > MAX_PARAMS:
                 fail("%s: more than %d parameters" % (where, MAX_PARAMS))
+            bins = []
+            body = resolve(doc, op.get("requestBody") or {})
+            schema = resolve(doc, ((body.get("content") or {}).get("application/json") or {})
+                             .get("schema") or {})
+            for name, prop in (schema.get("properties") or {}).items():
+                if resolve(doc, prop).get("x-fleksi-bin"):
+                    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                        fail("%s: x-fleksi-bin field %r is not a field name" % (where, name))
+                    bins.append(name)
             rows.append({"method": method.upper(), "path": path,
                          "operation": op.get("operationId") or where,
                          "command": command, "local": local,
-                         "body": "requestBody" in op, "params": out})
+                         "body": "requestBody" in op, "bins": " ".join(bins), "params": out})
     return rows
 
 
@@ -118,12 +129,13 @@ def main():
         lines.append("};")
     lines.append("static const gw_route_t s_routes [] = {")
     for number, row in enumerate(rows):
-        lines.append("    { %s, %s, %s, %s, %s, %s, s_params_%d }," % (
+        lines.append("    { %s, %s, %s, %s, %s, %s, %s, s_params_%d }," % (
             c_string(row["method"]), c_string(row["path"]), c_string(row["operation"]),
             c_string(row["command"]) if row["command"] else "NULL",
             c_string(row["local"]) if row["local"] else "NULL",
-            "true" if row["body"] else "false", number))
-    lines.append("    { NULL, NULL, NULL, NULL, NULL, false, NULL }")
+            "true" if row["body"] else "false",
+            c_string(row["bins"]) if row["bins"] else "NULL", number))
+    lines.append("    { NULL, NULL, NULL, NULL, NULL, false, NULL, NULL }")
     lines.append("};")
     with open(out_routes, "w") as f:
         f.write("\n".join(lines) + "\n")
