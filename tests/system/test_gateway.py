@@ -11,12 +11,13 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 
 import yaml
 
-from harness import (BIN, ROOT, Org, STEP_FIELDS, System, http_call, spare_port, staffed,
-                     wait_until, workdays)
+from harness import (BIN, ROOT, Org, STEP_FIELDS, System, employee, http_call, import_rows,
+                     make_nip, spare_port, staffed, wait_until, workdays)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -369,6 +370,38 @@ def test_many_connections_at_once_and_a_slow_client_blocks_nobody():
             sorted(set((status, json.dumps(body)[:200]) for status, _, body in got))
         assert len({headers["x-request-id"] for _, headers, _ in got}) == 300
         system.assert_alive()
+
+
+def test_paging_2500_employees_over_http_loses_and_repeats_nothing():
+    """EMPLOYEE.LIST through GET /v1/employees: limit and cursor pass through, next_cursor
+    comes back; following it from "" to "" yields every one of 2,500 employees once."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    extra = [employee(make_nip(100000 + n), "Pegawai %d" % n, org.pemda, "DINKES", "Analis",
+                      org.supervisors[0]["nip"]) for n in range(2500 - len(org.rows))]
+    with System(verbose=False, gateway=True) as system:
+        import_rows(system.client(), org.rows + extra)
+        admin = system.person_token(org.sekda["nip"])
+        seen, cursor, pages = [], "", 0
+        while True:
+            query = "/v1/employees?pemda=35.08&limit=300" + (
+                "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else "")
+            status, _, body = system.http("GET", query, token=admin)
+            assert status == 200, body
+            seen += [e["nip"] for e in body["employees"]]
+            pages += 1
+            cursor = body["next_cursor"]
+            assert isinstance(cursor, str), body
+            if not cursor:
+                break
+            assert pages < 50, "the cursor never ends"
+        everyone = [r["nip"] for r in org.rows + extra]
+        assert len(seen) == len(set(seen)) == 2500, (len(seen), len(set(seen)))
+        assert set(seen) == set(everyone)
+        assert pages == 9, pages
+        # A cursor that is not one the service made: refused, not a silent first page
+        status, _, body = system.http("GET", "/v1/employees?pemda=35.08&cursor=garbage",
+                                      token=admin)
+        assert status == 400, (status, body)
 
 
 def _status(url):
