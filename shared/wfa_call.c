@@ -30,6 +30,7 @@ struct _wfa_call_t {
     wfa_principal_t principal;  //  Who the broker authenticated
     const char *actor;          //  The NIP it acts as, once asked
     bool actor_asked;           //  wfa_call_actor ran (its error is recorded once)
+    bool gateway_as;            //  An integrator named by the gateway's "as"
     char fingerprint [17];      //  Of the body, once asked ("" before)
 };
 
@@ -528,6 +529,22 @@ wfa_call_set_principal (wfa_call_t *self, const wfa_principal_t *principal)
     self->principal = *principal;
     self->actor_asked = false;
     self->actor = NULL;
+    self->gateway_as = false;
+    //  The gateway acting for an integrator account it authenticated (an API
+    //  token): the call is that integrator principal's, as if it came with
+    //  the account's own key
+    const msgpack_object *as = self->body? wfa_mp_get (self->body, "as"): NULL;
+    if (principal->kind == WFA_PRINCIPAL_GATEWAY && as && as->type == MSGPACK_OBJECT_STR
+    &&  as->via.str.size < WFA_PRINCIPAL_MAX && as->via.str.size > 11
+    &&  memcmp (as->via.str.ptr, "integrator:", 11) == 0) {
+        char text [WFA_PRINCIPAL_MAX];
+        wfa_principal_t integrator;
+        snprintf (text, sizeof text, "%.*s", (int) as->via.str.size, as->via.str.ptr);
+        if (wfa_principal_parse (text, &integrator) == 0) {
+            self->principal = integrator;
+            self->gateway_as = true;
+        }
+    }
 }
 
 const wfa_principal_t *
@@ -573,7 +590,7 @@ wfa_call_check_as (wfa_call_t *self)
 {
     const msgpack_object *as = s_field (self, "as", false);
     wfa_principal_kind_t kind = self->principal.kind;
-    if (!as || kind == WFA_PRINCIPAL_GATEWAY || kind == WFA_PRINCIPAL_NONE)
+    if (!as || kind == WFA_PRINCIPAL_GATEWAY || kind == WFA_PRINCIPAL_NONE || self->gateway_as)
         return 0;
     bool own = (kind == WFA_PRINCIPAL_EMPLOYEE || kind == WFA_PRINCIPAL_KEMENDAGRI)
             && as->type == MSGPACK_OBJECT_STR && as->via.str.size == strlen (self->principal.nip)
@@ -883,6 +900,28 @@ wfa_call_test (bool verbose)
     map = s_decode (reply, &unpacked);
     assert (wfa_mp_streq (wfa_mp_get (map, "code"), "BAD_FRAME"));
     zframe_destroy (&reply);
+
+    //  The gateway's "as" naming an integrator account: the call is that
+    //  integrator's; from anyone else the same "as" is FORBIDDEN
+    msgpack_sbuffer as_buffer;
+    wfa_mp_writer_map (&as_buffer, &pk, 2);
+    wfa_mp_pack_kv_int (&pk, "v", 1);
+    wfa_mp_pack_kv_str (&pk, "as", "integrator:35.08:simpeg.sync");
+    wfa_principal_t gateway = { .kind = WFA_PRINCIPAL_GATEWAY }, operator = { .kind = WFA_PRINCIPAL_OPERATOR };
+    call = wfa_call_new ("EMPLOYEE.IMPORT", as_buffer.data, as_buffer.size);
+    wfa_call_set_principal (call, &gateway);
+    assert (wfa_call_check_as (call) == 0);
+    assert (wfa_call_principal (call)->kind == WFA_PRINCIPAL_INTEGRATOR);
+    assert (streq (wfa_call_principal (call)->pemda, "35.08"));
+    assert (streq (wfa_call_principal (call)->name, "simpeg.sync"));
+    assert (wfa_call_actor (call) == NULL && wfa_call_code (call) == WFA_E_FORBIDDEN);
+    wfa_call_destroy (&call);
+    call = wfa_call_new ("EMPLOYEE.IMPORT", as_buffer.data, as_buffer.size);
+    wfa_call_set_principal (call, &operator);
+    assert (wfa_call_check_as (call) == -1 && wfa_call_code (call) == WFA_E_FORBIDDEN);
+    assert (wfa_call_principal (call)->kind == WFA_PRINCIPAL_OPERATOR);
+    wfa_call_destroy (&call);
+    msgpack_sbuffer_destroy (&as_buffer);
 
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buffer);

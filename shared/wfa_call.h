@@ -99,7 +99,9 @@ int wfa_call_check_date (wfa_call_t *self, const char *field, const char *text, 
 const char *wfa_call_nip (wfa_call_t *self, const char *field, bool required);
 
 //  Who the broker authenticated this call as (wfa_keys.h); the worker
-//  sets it from the frame the broker adds to every call.
+//  sets it from the frame the broker adds to every call. From the gateway
+//  with "as" = "integrator:PEMDA:NAME" (an API token it checked), the call's
+//  principal is that integrator account, exactly as with its own key.
 void wfa_call_set_principal (wfa_call_t *self, const wfa_principal_t *principal);
 const wfa_principal_t *wfa_call_principal (wfa_call_t *self);
 

@@ -22,18 +22,25 @@ wfa_principal_kind_name (wfa_principal_kind_t kind)
     return kind < WFA_PRINCIPAL_COUNT? s_kind_names [kind]: "none";
 }
 
-//  A name of an integrator or service: [a-z0-9_-], 1 to 47 characters.
+//  A name of an integrator or service: [a-z0-9._-], 1 to 64 characters
+//  (an API token's account name is an integrator name; docs/security.md).
 static bool
 s_name_valid (const char *name)
 {
     size_t len = strlen (name);
-    if (len == 0 || len > 47)
+    if (len == 0 || len > 64 || *name == '.')
         return false;
     for (const char *letter = name; *letter; letter++)
         if (!(islower ((unsigned char) *letter) || isdigit ((unsigned char) *letter)
-        ||  *letter == '-' || *letter == '_'))
+        ||  *letter == '-' || *letter == '_' || *letter == '.'))
             return false;
     return true;
+}
+
+bool
+wfa_principal_name_valid (const char *name)
+{
+    return name && s_name_valid (name);
 }
 
 int

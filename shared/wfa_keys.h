@@ -40,11 +40,15 @@ typedef struct {
     wfa_principal_kind_t kind;
     char nip [20];              //  Employee and Kemendagri
     char pemda [16];            //  Integrator
-    char name [48];             //  Integrator and service: [a-z0-9_-], 1-47
+    char name [72];             //  Integrator and service: [a-z0-9._-], 1-64
 } wfa_principal_t;
 
 //  Longest principal text, with its terminator.
 #define WFA_PRINCIPAL_MAX 96
+
+//  True for a name an integrator account or service may have: [a-z0-9._-],
+//  1-64 characters, not starting with '.'.
+bool wfa_principal_name_valid (const char *name);
 
 //  Parse "employee:NIP" etc.; 0, or -1 if malformed (principal zeroed).
 int wfa_principal_parse (const char *text, wfa_principal_t *principal);
