@@ -27,6 +27,7 @@
 #include "wfa_authz.h"
 #include "wfa_stats.h"
 #include "wfa_audit.h"
+#include "wfa_jwt.h"
 #include "wfa_auth.h"
 
 #endif

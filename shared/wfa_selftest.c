@@ -38,6 +38,7 @@ static const s_test_t s_tests [] = {
     { "wfa_authz", wfa_authz_test },
     { "wfa_stats", wfa_stats_test },
     { "wfa_audit", wfa_audit_test },
+    { "wfa_jwt", wfa_jwt_test },
     { "wfa_auth", wfa_auth_test },
     { NULL, NULL }
 };
