@@ -15,7 +15,7 @@ OPT      ?= -O2
 SAN      ?=
 # Every library comes from pkg-config. The flags are expanded when a recipe runs (=,
 # not :=), so that `make test` on a fresh machine first installs them (deps), then asks
-PKGS     := libczmq libzmq msgpack hiredis libcrypto libmicrohttpd jansson
+PKGS     := libczmq libzmq msgpack hiredis libcrypto libmicrohttpd jansson libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 CFLAGS   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) \
             -Ishared -I$(BUILD)/gen $(PKG_CFLAGS)
@@ -25,7 +25,8 @@ LDFLAGS  := $(SAN)
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
                 python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
-                libcurl4-openssl-dev python3-jsonschema python3-requests curl
+                python3-jsonschema python3-requests curl libcurl4-openssl-dev python3-jwt \
+                python3-cryptography
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -83,11 +84,12 @@ $(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The bench alone drives HTTP as a client: only it links libcurl
+# libcurl is in PKGS: the gateway fetches identity providers' JWKS (shared/wfa_auth.c),
+# the bench drives HTTP as a client
 $(BUILD)/bin/wfa-bench: $(BUILD)/tools/bench/wfa_bench.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libcurl) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bin/wfa-curve-bench: $(BUILD)/tools/bench/wfa_curve_bench.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)

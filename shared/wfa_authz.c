@@ -22,6 +22,7 @@ static const wfa_scope_t s_matrix [WFA_ACT_COUNT][WFA_ROLE_COUNT] = {
     [WFA_ACT_SETTINGS_READ] = { P, P, P, P, P, P, A },
     [WFA_ACT_IMPORT]        = { N, N, N, N, P, P, N },
     [WFA_ACT_DEACTIVATE]    = { N, N, N, P, P, P, N },
+    [WFA_ACT_CREDENTIALS]   = { N, N, N, N, P, N, N },
 };
 
 #undef N
@@ -37,7 +38,8 @@ static const char *s_role_names [WFA_ROLE_COUNT] = {
 
 static const char *s_action_names [WFA_ACT_COUNT] = {
     "request.read", "request.list", "employee.read", "metrics.read",
-    "audit.verify", "settings.read", "employee.import", "employee.deactivate"
+    "audit.verify", "settings.read", "employee.import", "employee.deactivate",
+    "credentials.manage"
 };
 
 static const char *s_scope_names [] = {
@@ -320,6 +322,12 @@ wfa_authz_test (bool verbose)
     assert (wfa_authz_allows (&admin, WFA_ACT_IMPORT, &whole));
     wfa_target_t far = { "35.09", NULL, NULL, NULL, false };
     assert (!wfa_authz_allows (&admin, WFA_ACT_IMPORT, &far));
+    //  Tokens and identity providers: the admin pemda of that pemda alone
+    assert (wfa_authz_allows (&admin, WFA_ACT_CREDENTIALS, &whole));
+    assert (!wfa_authz_allows (&admin, WFA_ACT_CREDENTIALS, &far));
+    assert (!wfa_authz_allows (&bkd, WFA_ACT_CREDENTIALS, &whole));
+    wfa_actor_t account = { "", "35.08", "", 1u << WFA_ROLE_INTEGRATOR };
+    assert (!wfa_authz_allows (&account, WFA_ACT_CREDENTIALS, &whole));
 
     assert (wfa_authz_allows (&pusat, WFA_ACT_REQUEST_READ, &other_pemda));
     assert (wfa_authz_allows (&pusat, WFA_ACT_METRICS_READ, &far));

@@ -36,6 +36,7 @@ typedef enum {
     WFA_ACT_SETTINGS_READ,      //  POLICY.GET, CALENDAR.GET
     WFA_ACT_IMPORT,             //  EMPLOYEE.IMPORT
     WFA_ACT_DEACTIVATE,         //  EMPLOYEE.DEACTIVATE, EMPLOYEE.REACTIVATE
+    WFA_ACT_CREDENTIALS,        //  TOKEN.*, IDP.* (and the operator, who is no role)
     WFA_ACT_COUNT
 } wfa_action_t;
 

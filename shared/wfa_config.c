@@ -57,6 +57,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "gateway: requests per second all the credentials of one pemda may make (a decimal; 0: no limit)" },
     [WFA_CFG_RATE_PEMDA_BURST] = { "rate-pemda-burst", "WFA_RATE_PEMDA_BURST", "400",
         "gateway: requests one pemda's credentials may make at once beyond its rate" },
+    [WFA_CFG_JWT_LEEWAY_S] = { "jwt-leeway-s", "WFA_JWT_LEEWAY_S", "60",
+        "gateway: seconds of clock leeway for an OIDC token's exp and nbf" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -426,11 +426,11 @@ wfa_jwt_reason (wfa_jwt_result_t result)
 }
 
 // ---------------------------------------------------------------------
-//  Selftest: keys made here, tokens signed here
+//  Signing, for selftests and test tools: the other side of the above
 
 //  A BIGNUM parameter of pkey as base64url, at least pad bytes long.
 static char *
-s_test_b64_param (EVP_PKEY *pkey, const char *name, int pad)
+s_b64_param (EVP_PKEY *pkey, const char *name, int pad)
 {
     BIGNUM *number = NULL;
     assert (EVP_PKEY_get_bn_param (pkey, name, &number) == 1);
@@ -443,12 +443,12 @@ s_test_b64_param (EVP_PKEY *pkey, const char *name, int pad)
     return text;
 }
 
-//  A JWK of pkey's public half, with kid.
-static json_t *
-s_test_jwk (EVP_PKEY *pkey, const char *kid, bool ec)
+json_t *
+wfa_jwk_of (EVP_PKEY *pkey, const char *kid)
 {
-    char *first = s_test_b64_param (pkey, ec? OSSL_PKEY_PARAM_EC_PUB_X: OSSL_PKEY_PARAM_RSA_N, ec? 32: 0);
-    char *second = s_test_b64_param (pkey, ec? OSSL_PKEY_PARAM_EC_PUB_Y: OSSL_PKEY_PARAM_RSA_E, ec? 32: 0);
+    bool ec = EVP_PKEY_is_a (pkey, "EC");
+    char *first = s_b64_param (pkey, ec? OSSL_PKEY_PARAM_EC_PUB_X: OSSL_PKEY_PARAM_RSA_N, ec? 32: 0);
+    char *second = s_b64_param (pkey, ec? OSSL_PKEY_PARAM_EC_PUB_Y: OSSL_PKEY_PARAM_RSA_E, ec? 32: 0);
     json_t *jwk = ec? json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256",
                                  "kid", kid, "x", first, "y", second)
                     : json_pack ("{s:s, s:s, s:s, s:s, s:s}", "kty", "RSA", "kid", kid, "use", "sig",
@@ -458,10 +458,8 @@ s_test_jwk (EVP_PKEY *pkey, const char *kid, bool ec)
     return jwk;
 }
 
-//  A compact token: header {alg, kid}, the claims, signed with pkey (ES256
-//  as raw r||s); a NULL pkey leaves the signature "AA".
-static char *
-s_test_token (EVP_PKEY *pkey, const char *alg, const char *kid, json_t *claims)
+char *
+wfa_jwt_sign (EVP_PKEY *pkey, const char *alg, const char *kid, json_t *claims)
 {
     json_t *header = json_pack ("{s:s, s:s, s:s}", "alg", alg, "typ", "JWT", "kid", kid);
     char *header_text = json_dumps (header, JSON_COMPACT);
@@ -504,12 +502,15 @@ s_test_token (EVP_PKEY *pkey, const char *alg, const char *kid, json_t *claims)
     return token;
 }
 
+// ---------------------------------------------------------------------
+//  Selftest: keys made here, tokens signed here
+
 //  Check a token made from these claims; returns what verify found.
 static wfa_jwt_result_t
 s_test_check (wfa_jwks_t *jwks, const wfa_jwt_expect_t *expect, EVP_PKEY *pkey,
               const char *alg, const char *kid, json_t *claims)
 {
-    char *token = s_test_token (pkey, alg, kid, claims);
+    char *token = wfa_jwt_sign (pkey, alg, kid, claims);
     json_t *found = NULL;
     wfa_jwt_result_t result = wfa_jwt_verify (token, jwks, expect, &found);
     assert ((result == WFA_JWT_OK) == (found != NULL));
@@ -542,8 +543,8 @@ wfa_jwt_test (bool verbose)
     EVP_PKEY *ec = EVP_EC_gen ("P-256");
     EVP_PKEY *other = EVP_EC_gen ("P-256");
     assert (rsa && ec && other);
-    json_t *keys = json_pack ("{s:[o, o, {s:s, s:s, s:s}]}", "keys", s_test_jwk (rsa, "rsa-1", false),
-                              s_test_jwk (ec, "ec-1", true), "kty", "oct", "kid", "hmac", "k", "c2VjcmV0");
+    json_t *keys = json_pack ("{s:[o, o, {s:s, s:s, s:s}]}", "keys", wfa_jwk_of (rsa, "rsa-1"),
+                              wfa_jwk_of (ec, "ec-1"), "kty", "oct", "kid", "hmac", "k", "c2VjcmV0");
     char *text = json_dumps (keys, JSON_COMPACT);
     wfa_jwks_t *jwks = wfa_jwks_new (text, strlen (text));
     assert (jwks && wfa_jwks_size (jwks) == 2);     //  The symmetric key is left out
@@ -560,7 +561,7 @@ wfa_jwt_test (bool verbose)
     //  Good tokens, both algorithms; claims handed back
     assert (s_test_check (jwks, &expect, rsa, "RS256", "rsa-1", claims) == WFA_JWT_OK);
     assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_OK);
-    char *token = s_test_token (ec, "ES256", "ec-1", claims);
+    char *token = wfa_jwt_sign (ec, "ES256", "ec-1", claims);
     json_t *found = NULL;
     assert (wfa_jwt_verify (token, jwks, &expect, &found) == WFA_JWT_OK);
     assert (streq (json_string_value (json_object_get (found, "nip")), "198609262015051001"));

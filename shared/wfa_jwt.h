@@ -68,6 +68,15 @@ unsigned char *wfa_base64url_decode (const char *text, size_t len, size_t *size)
 //  Encode bytes as base64url without padding: a new string, caller frees.
 char *wfa_base64url_encode (const unsigned char *bytes, size_t size);
 
+//  For selftests and test tools, the signing side: the public JWK of pkey
+//  (RSA or P-256) with kid, a new JSON object.
+json_t *wfa_jwk_of (EVP_PKEY *pkey, const char *kid);
+
+//  A compact token of claims with header {alg, typ, kid}, signed with pkey
+//  (SHA-256; ES256 as raw r||s); a NULL pkey leaves the signature "AA".
+//  A new string, caller frees.
+char *wfa_jwt_sign (EVP_PKEY *pkey, const char *alg, const char *kid, json_t *claims);
+
 void wfa_jwt_test (bool verbose);
 
 #endif

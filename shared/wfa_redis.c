@@ -433,11 +433,11 @@ wfa_redis_fcall (wfa_redis_t *self, const wfa_script_t *script,
     return NULL;
 }
 
-//  Start a throwaway redis-server for the selftest; returns its pid.
+//  Start a throwaway redis-server for a selftest; returns its pid.
 //  Locked: the default user is off and user "tester" signs in with
 //  password "secret" to the wfa:* keys.
-static pid_t
-s_start_redis (int port, const char *dir, bool locked)
+pid_t
+wfa_redis_test_server (int port, const char *dir, bool locked)
 {
     pid_t pid = fork ();
     assert (pid >= 0);
@@ -494,7 +494,7 @@ wfa_redis_test (bool verbose)
     assert (wfa_redis_command (redis, "PING") == NULL);
     assert (!wfa_redis_connected (redis));
 
-    pid_t pid = s_start_redis (port, dir, false);
+    pid_t pid = wfa_redis_test_server (port, dir, false);
     redisReply *reply = NULL;
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
@@ -593,7 +593,7 @@ wfa_redis_test (bool verbose)
     waitpid (pid, NULL, 0);
     reply = wfa_redis_command (redis, "PING");
     assert (reply == NULL);
-    pid = s_start_redis (port, dir, false);
+    pid = wfa_redis_test_server (port, dir, false);
     for (int try_nbr = 0; try_nbr < 100 && !reply; try_nbr++) {
         zclock_sleep (50);
         reply = wfa_redis_fcall (redis, &script, 1, 2, argv, NULL);
@@ -614,7 +614,7 @@ wfa_redis_test (bool verbose)
     //  A locked Redis: without a sign-in every call is NULL (not an error
     //  reply); with the right password it works, keys outside wfa:* are
     //  refused; a wrong password is NULL again, never a crash
-    pid = s_start_redis (port, dir, true);
+    pid = wfa_redis_test_server (port, dir, true);
     redis = wfa_redis_new (address, 500);
     for (int try_nbr = 0; try_nbr < 100 && !wfa_redis_connected (redis); try_nbr++) {
         zclock_sleep (50);

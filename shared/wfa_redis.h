@@ -83,6 +83,11 @@ bool wfa_redis_is_error (const redisReply *reply, const char *prefix);
 //  redis-server); 0 if none could be found.
 int wfa_spare_port (void);
 
+//  Start a throwaway redis-server on port, in dir, for a selftest (locked:
+//  default user off, user "tester" with password "secret"); its pid, which
+//  the caller kills and waits for. Ping it before use: it starts async.
+pid_t wfa_redis_test_server (int port, const char *dir, bool locked);
+
 void wfa_redis_test (bool verbose);
 
 #endif

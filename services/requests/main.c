@@ -1,7 +1,7 @@
 /*  wfa-requests - personnel data and flexible-work requests.
 
-    Serves EMPLOYEE.*, KEYS.ALLOW, REQUEST.*, POLICY.*, CALENDAR.* and
-    AUDIT.*, one file per domain (requests.h). This file: the route table,
+    Serves EMPLOYEE.*, KEYS.ALLOW, REQUEST.*, POLICY.*, CALENDAR.*, TOKEN.*,
+    IDP.* and AUDIT.*, one file per domain (requests.h). This file: the route table,
     the service's state and its housekeeping timer. A submission is checked
     completely (every problem is reported at once), then stored with its
     request.submitted event in one Lua step (shared/lua/submit.lua): the
@@ -50,6 +50,16 @@ static const wfa_route_t s_routes [] = {
     { "CALENDAR.SET", settings_calendar_set,
       "key pemda days" },
     { "CALENDAR.GET", settings_calendar_get,
+      "pemda" },
+    { "TOKEN.CREATE", tokens_create,
+      "key pemda role name expires_days" },
+    { "TOKEN.LIST", tokens_list,
+      "pemda limit cursor" },
+    { "TOKEN.REVOKE", tokens_revoke,
+      "key pemda token_id" },
+    { "IDP.SET", idp_set,
+      "key pemda issuer audience nip_claim jwks jwks_uri" },
+    { "IDP.GET", idp_get,
       "pemda" },
     { "AUDIT.REQUEST", audit_request,
       "request_id" },

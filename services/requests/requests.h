@@ -2,7 +2,8 @@
 
     The service is split by domain: main.c (setup, route table,
     housekeeping), personnel.c (EMPLOYEE.*, KEYS.ALLOW), requests.c
-    (REQUEST.*), schedule.c (SCHEDULE.GET), settings.c (POLICY.*, CALENDAR.*) and audit.c (AUDIT.*).
+    (REQUEST.*), schedule.c (SCHEDULE.GET), settings.c (POLICY.*, CALENDAR.*), tokens.c
+    (TOKEN.*), idp.c (IDP.*) and audit.c (AUDIT.*).
     Each handler is a wfa_route_t function; state is the requests_t below. */
 #ifndef REQUESTS_H_INCLUDED
 #define REQUESTS_H_INCLUDED
@@ -57,6 +58,26 @@ void settings_calendar_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
 //  The "pemda" of a call that reads a whole pemda, once the actor in "as"
 //  may do action there; NULL with the error on call.
 const char *settings_pemda_read (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action);
+
+//  tokens.c: TOKEN.CREATE, LIST and REVOKE
+void tokens_create (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void tokens_list (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void tokens_revoke (wfa_call_t *call, wfa_redis_t *redis, void *state);
+//  Who manages a pemda's credentials (TOKEN.*, IDP.*).
+typedef struct {
+    char pemda [16];            //  The pemda whose credentials
+    char as [WFA_PRINCIPAL_MAX];    //  The admin pemda's NIP, or "operator"
+    bool operator;              //  The operator's key
+} credentials_manager_t;
+//  The pemda of a credentials call ("pemda"; a person's own when absent
+//  and not pemda_required), once the caller may manage its credentials:
+//  the operator, or an admin pemda of it. NULL with the error on call.
+const char *credentials_manager (wfa_call_t *call, wfa_redis_t *redis, bool pemda_required,
+                                 credentials_manager_t *manager);
+
+//  idp.c: IDP.SET and IDP.GET
+void idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state);
+void idp_get (wfa_call_t *call, wfa_redis_t *redis, void *state);
 
 //  audit.c: AUDIT.REQUEST and AUDIT.VERIFY
 void audit_request (wfa_call_t *call, wfa_redis_t *redis, void *state);

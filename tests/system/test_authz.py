@@ -66,7 +66,7 @@ def test_docs_matrix_is_the_built_one():
     matrix = docs_matrix()
     assert set(matrix) == {"request.read", "request.list", "employee.read", "metrics.read",
                            "audit.verify", "settings.read", "employee.import",
-                           "employee.deactivate"}, matrix
+                           "employee.deactivate", "credentials.manage"}, matrix
 
 
 class People:

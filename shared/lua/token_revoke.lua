@@ -1,0 +1,28 @@
+#!lua
+-- token_revoke.lua: an API token stops working, and the revocation is
+-- audited (once: revoking again answers the first revocation's time).
+-- KEYS     the pemda's prefix, the idempotency key (idem:token_revoke:AS:KEY),
+--          the token's record (token:ID)
+-- ARGV[1]  a msgpack map: id (the token id), now (ms), as (the admin pemda's
+--          NIP, or "operator"), operator ("1" for the operator's key), ttl
+--          (of the idempotency key, s)
+-- Returns  {"ok"|"dup", revoked_at} | {"err", "NOT_FOUND", id} |
+--          {"err", "FORBIDDEN", detail}
+local p, idem, record = KEYS[1], KEYS[2], KEYS[3]
+local a = cmsgpack.unpack(ARGV[1])
+local previous = redis.call('GET', idem)
+if previous then return {'dup', previous} end
+local role = 'operator'
+if a.operator ~= '1' then
+    role = wfa_holds(p, a.as, {'admin_pemda'})
+    if not role then return {'err', 'FORBIDDEN', 'admin_pemda of this pemda, or the operator'} end
+end
+local revoked = redis.call('HGET', record, 'revoked_at')
+if not revoked then return {'err', 'NOT_FOUND', a.id} end
+if revoked == '0' then
+    revoked = a.now
+    redis.call('HSET', record, 'revoked_at', revoked, 'revoked_by', a.as)
+    wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'token_revoke', '', '', 'token ' .. a.id, '')
+end
+redis.call('SET', idem, revoked, 'EX', a.ttl)
+return {'ok', revoked}
