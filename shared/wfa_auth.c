@@ -379,7 +379,7 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
     s_idp_at (self, pemda, stamp, &fresh);
     pthread_mutex_unlock (&self->lock);
     if (fresh) {
-        redisReply *inline_keys = wfa_redis_command (redis, "HGET %s jwks", record);
+        redisReply *inline_keys = wfa_redis_command (redis, "HMGET %s jwks", record);
         if (!inline_keys || inline_keys->type == REDIS_REPLY_ERROR) {
             if (inline_keys)
                 freeReplyObject (inline_keys);
@@ -387,8 +387,10 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
             *detail = "redis unavailable";
             return WFA_E_REDIS_UNAVAILABLE;
         }
-        wfa_jwks_t *jwks = inline_keys->type == REDIS_REPLY_STRING && inline_keys->len?
-                           wfa_jwks_new (inline_keys->str, inline_keys->len): NULL;
+        const redisReply *text = inline_keys->type == REDIS_REPLY_ARRAY && inline_keys->elements == 1?
+                                 inline_keys->element [0]: NULL;
+        wfa_jwks_t *jwks = text && text->type == REDIS_REPLY_STRING && text->len?
+                           wfa_jwks_new (text->str, text->len): NULL;
         freeReplyObject (inline_keys);
         pthread_mutex_lock (&self->lock);
         s_idp_keys (self, pemda, stamp, &jwks, 0);

@@ -2021,6 +2021,156 @@ s_cmd_keys (s_args_t *args)
 }
 
 // ---------------------------------------------------------------------
+//  The HTTP gateway's credentials: API tokens and identity providers
+
+//  A time in ms as the pemda's local date and time, "never" for 0.
+static void
+s_print_ms (const msgpack_object *value, const char *pemda, const char *zero)
+{
+    int64_t ms = 0;
+    if (wfa_mp_int (value, &ms) || ms <= 0) {
+        printf ("%s", zero);
+        return;
+    }
+    int tz = wfa_pemda_tz (pemda);
+    int64_t in_day = ((ms + (int64_t) tz * 60000) % 86400000 + 86400000) % 86400000;
+    char date [11];
+    wfa_date_format (wfa_date_of_ms (ms, tz), date);
+    printf ("%s %02d:%02d %s", date, (int) (in_day / 3600000), (int) (in_day / 60000 % 60), wfa_tz_name (tz));
+}
+
+//  token create: the token on a line of its own, said this once
+static int
+s_print_token_created (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    const msgpack_object *token = wfa_mp_get (reply, "token");
+    char pemda [16] = "";
+    const msgpack_object *code = wfa_mp_get (reply, "pemda");
+    if (code && code->type == MSGPACK_OBJECT_STR && code->via.str.size < sizeof pemda)
+        snprintf (pemda, sizeof pemda, "%.*s", (int) code->via.str.size, code->via.str.ptr);
+    if (token && token->type == MSGPACK_OBJECT_STR && token->via.str.size) {
+        s_print_value (token);
+        printf ("\n");
+    }
+    printf ("Token ");
+    s_print_field (reply, "token_id");
+    printf (" of integrator:%s:", pemda);
+    s_print_field (reply, "name");
+    printf (", expires ");
+    s_print_ms (wfa_mp_get (reply, "expires_at"), pemda, "never");
+    if (token && token->type == MSGPACK_OBJECT_STR && token->via.str.size)
+        printf ("\nShown this once: keep it as a secret; only its hash is stored\n");
+    else
+        printf ("\nMade before with this --key; its secret is not shown again (revoke it and make another)\n");
+    return 0;
+}
+
+//  A token of token list, a line.
+static void
+s_print_token_line (const msgpack_object *item, const void *context)
+{
+    const char *pemda = (const char *) context;
+    s_print_field (item, "token_id");
+    printf ("  ");
+    s_print_field (item, "name");
+    printf ("  ");
+    s_print_field (item, "role");
+    printf ("  created ");
+    s_print_ms (wfa_mp_get (item, "created_at"), pemda, "-");
+    printf (" by ");
+    s_print_field (item, "created_by");
+    printf ("  expires ");
+    s_print_ms (wfa_mp_get (item, "expires_at"), pemda, "never");
+    int64_t revoked = 0;
+    if (wfa_mp_int (wfa_mp_get (item, "revoked_at"), &revoked) == 0 && revoked > 0) {
+        printf ("  REVOKED ");
+        s_print_ms (wfa_mp_get (item, "revoked_at"), pemda, "-");
+    }
+    printf ("\n");
+}
+
+static int
+s_print_tokens (const msgpack_object *reply, s_args_t *args)
+{
+    const char *pemda = s_opt (args, "pemda");
+    uint32_t count = s_each (reply, "tokens", s_print_token_line, pemda? pemda: "");
+    printf ("%u token(s)", count);
+    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
+    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size) {
+        printf (", more with --cursor ");
+        s_print_value (next);
+    }
+    printf ("\n");
+    return 0;
+}
+
+static int
+s_print_token_revoked (const msgpack_object *reply, s_args_t *args)
+{
+    printf ("Token %s of %s revoked at ", s_word (args, 0), s_opt (args, "pemda"));
+    s_print_ms (wfa_mp_get (reply, "revoked_at"), s_opt (args, "pemda"), "-");
+    printf ("\n");
+    return 0;
+}
+
+//  idp set: the JWKS file goes as it is (bin); the service checks it
+static int
+s_cmd_idp_set (s_args_t *args)
+{
+    const char *file = s_opt (args, "jwks");
+    if (!file == !s_opt (args, "jwks-uri")) {
+        fprintf (stderr, "wfactl: idp set needs --jwks FILE or --jwks-uri URL\n");
+        return 2;
+    }
+    zchunk_t *chunk = file? s_read_file (file, 64 * 1024 + 1): NULL;
+    if (file && !chunk)
+        return 2;
+    s_begin_args (args);
+    if (chunk) {
+        msgpack_packer *pk = wfa_client_field (s_client, "jwks");
+        msgpack_pack_bin (pk, zchunk_size (chunk));
+        msgpack_pack_bin_body (pk, zchunk_data (chunk), zchunk_size (chunk));
+        zchunk_destroy (&chunk);
+    }
+    return s_call_print (args, "IDP.SET", S_SHOW, args->command->print);
+}
+
+static int
+s_print_idp_set (const msgpack_object *reply, s_args_t *args)
+{
+    printf ("Identity provider of %s set: ", s_pemda_label (s_opt (args, "pemda")));
+    s_print_field (reply, "issuer");
+    printf ("\n");
+    return 0;
+}
+
+static int
+s_print_idp (const msgpack_object *reply, s_args_t *args)
+{
+    const char *pemda = s_opt (args, "pemda");
+    printf ("# identity provider of %s\n", s_pemda_label (pemda));
+    static const char *keys [] = { "issuer", "audience", "nip_claim", "jwks_uri", NULL };
+    for (int key_nbr = 0; keys [key_nbr]; key_nbr++) {
+        printf ("%s: ", keys [key_nbr]);
+        s_print_field (reply, keys [key_nbr]);
+        printf ("\n");
+    }
+    printf ("updated: ");
+    s_print_ms (wfa_mp_get (reply, "updated_at"), pemda, "-");
+    printf (" by ");
+    s_print_field (reply, "updated_by");
+    printf ("\njwks: ");
+    const msgpack_object *jwks = wfa_mp_get (reply, "jwks");
+    if (jwks && jwks->type == MSGPACK_OBJECT_STR && jwks->via.str.size)
+        s_print_value (jwks);
+    else
+        printf ("-");
+    printf ("\n");
+    return 0;
+}
+
+// ---------------------------------------------------------------------
 //  The commands, their help, and main
 
 static int s_cmd_help (s_args_t *args);
@@ -2043,6 +2193,22 @@ static const s_command_t s_commands [] = {
     { "keys revoke", "--nip NIP... | --kemendagri NIP | --integrator NAME --pemda CODE",
       "revoke keys: the broker refuses them from now on",
       "nip* kemendagri integrator pemda if-missing! public", "", s_cmd_keys, "KEYS.ALLOW", NULL, S_OPERATOR },
+    { "token create", "--pemda CODE --role integrator --name NAME [--expires DAYS] [--key KEY]",
+      "an API token for the HTTP gateway (by the operator, or --as an admin_pemda); printed this once",
+      "pemda^ role^ name^ expires#>expires_days key", "", s_cmd_call, "TOKEN.CREATE",
+      s_print_token_created, S_OPERATOR },
+    { "token list", "[--pemda CODE] [--limit N] [--cursor C]",
+      "the pemda's API tokens (an admin_pemda's own pemda by default), never their secrets",
+      "pemda limit# cursor", "", s_cmd_call, "TOKEN.LIST", s_print_tokens, S_OPERATOR },
+    { "token revoke", "ID --pemda CODE [--key KEY]", "an API token stops working, at once",
+      "pemda^ key", "token_id", s_cmd_call, "TOKEN.REVOKE", s_print_token_revoked, S_OPERATOR },
+    { "idp set", "--pemda CODE --issuer URL --audience AUD [--nip-claim C]\n"
+      "(--jwks FILE | --jwks-uri URL) [--key KEY]",
+      "the pemda's OpenID Connect provider, whose access tokens sign its people in to the gateway",
+      "pemda^ issuer^ audience^ nip-claim jwks~ jwks-uri key", "", s_cmd_idp_set, "IDP.SET",
+      s_print_idp_set, S_OPERATOR },
+    { "idp get", "--pemda CODE", "the pemda's identity provider",
+      "pemda^", "", s_cmd_call, "IDP.GET", s_print_idp, S_OPERATOR },
     { "import employees", "FILE.csv",
       "load personnel data (as an admin_pemda/integrator, or the operator); a bad row loads nothing",
       "", "file~", s_cmd_import, "EMPLOYEE.IMPORT", NULL, S_OPERATOR },
