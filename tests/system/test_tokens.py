@@ -1,0 +1,296 @@
+"""The HTTP gateway's credentials (issue 11, item 2), over the native protocol and wfactl:
+
+- TOKEN.CREATE prints the token once, as fleksi_PEMDA_ID_SECRET; Redis keeps its SHA-256
+  and nothing else of it (not in any key, not in the AOF); a retry with the same key answers
+  the same token without its secret; TOKEN.LIST pages by cursor and never shows a secret or
+  hash; TOKEN.REVOKE is at once, and once;
+- who may: the operator and the pemda's admin_pemda; a BKD officer, an employee, an
+  integrator account, Kemendagri and another pemda's admin_pemda get FORBIDDEN;
+- the gateway's "as" = integrator:PEMDA:NAME makes the call that integrator's, exactly as
+  its own key would; from any other principal it is FORBIDDEN;
+- IDP.SET/IDP.GET keep a pemda's identity provider (an issuer belongs to one pemda), audited;
+- wfactl token create|list|revoke and idp set|get drive them.
+"""
+
+import glob
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+
+from harness import (KEMENDAGRI, Org, System, import_rows, key_path, ok, wfactl_env)
+
+TOKEN = re.compile(r"^fleksi_(\d\d(?:\.\d\d)?)_([0-9a-f]{16})_([0-9a-f]{64})$")
+ISSUER = "https://sso.lumajangkab.go.id/realms/asn"
+
+
+def two_pemdas(system):
+    """35.08 and 35.09, each with its admin_pemda (the sekda), imported by the operator."""
+    a, b = Org("35.08", supervisors=1, staff=1), Org("35.09", supervisors=1, staff=1, base=100)
+    import_rows(system.client(), a.rows + b.rows)
+    return a, b
+
+
+def operator(system):
+    return system.client(identity=key_path(system.keys, "operator"), reader=None)
+
+
+def create(client, key, pemda="35.08", name="simpeg.sync", **extra):
+    body = {"key": key, "pemda": pemda, "role": "integrator", "name": name}
+    body.update(extra)
+    return client.call("TOKEN.CREATE", body)
+
+
+def redis_values(system):
+    """Every key and value in Redis, as one text (hashes, strings, lists, sets, zsets)."""
+    out = []
+    for key in system.redis("--scan").split():
+        kind = system.redis("TYPE", key).strip()
+        read = {"hash": ("HGETALL",), "string": ("GET",), "list": ("LRANGE", 0, -1),
+                "set": ("SMEMBERS",), "zset": ("ZRANGE", 0, -1)}.get(kind)
+        out.append(key)
+        if read:
+            out.append(system.redis(read[0], key, *read[1:]))
+    return "\n".join(out)
+
+
+def aof_text(system):
+    data = b""
+    for path in glob.glob(os.path.join(system.tmp, "redis", "**", "*.aof*"), recursive=True):
+        with open(path, "rb") as f:
+            data += f.read()
+    return data
+
+
+def test_tokens_made_once_kept_as_a_hash_listed_and_revoked():
+    with System(verbose=False) as system:
+        a, b = two_pemdas(system)
+        op = operator(system)
+        gateway = system.client()
+        admin, other_admin = a.sekda["nip"], b.sekda["nip"]
+
+        made = ok(create(op, "t1", expires_days=30), "operator creates")
+        m = TOKEN.match(made["token"])
+        assert m and m.group(1) == "35.08" and m.group(2) == made["token_id"], made
+        secret = m.group(3)
+        assert made["name"] == "simpeg.sync" and made["role"] == "integrator" and made["pemda"] == "35.08"
+        day = 86400000
+        assert abs(made["expires_at"] - made["created_at"] - 30 * day) < 1000, made
+
+        # Stored: the hash of the secret, and nowhere the secret itself
+        record = system.redis("HGETALL", "wfa:{35.08}:token:" + made["token_id"]).split()
+        fields = dict(zip(record[::2], record[1::2]))
+        assert fields["hash"] == hashlib.sha256(secret.encode()).hexdigest(), fields
+        assert fields["name"] == "simpeg.sync" and fields["revoked_at"] == "0", fields
+        time.sleep(1.5)             # the AOF is written every second
+        assert secret not in redis_values(system)
+        assert secret.encode() not in aof_text(system) and made["token"].encode() not in aof_text(system)
+
+        # A retry answers the same token, without the secret it no longer has
+        again = ok(create(op, "t1", expires_days=30))
+        assert again["token"] == "" and again["token_id"] == made["token_id"], again
+        assert again["created_at"] == made["created_at"] and again["name"] == "simpeg.sync"
+
+        # The admin pemda of 35.08 may too (through the gateway, as their NIP)
+        mine = ok(create(gateway, "t2", name="ekinerja", **{"as": admin}), "admin creates")
+        assert mine["expires_at"] == 0 and TOKEN.match(mine["token"]), mine
+
+        # Nobody else: a BKD officer, an employee, another pemda's admin, Kemendagri,
+        # an integrator account (its own key, or the gateway acting for it)
+        system.issue_key("integrator", "simpeg", pemda="35.08")
+        integrator = system.client(identity=key_path(system.keys, "integrator", "simpeg", "35.08"))
+        denied = [
+            gateway.call("TOKEN.CREATE", {"key": "d1", "pemda": "35.08", "role": "integrator",
+                                          "name": "x", "as": a.bkd["nip"]}),
+            gateway.call("TOKEN.CREATE", {"key": "d2", "pemda": "35.08", "role": "integrator",
+                                          "name": "x", "as": a.staff[0]["nip"]}),
+            gateway.call("TOKEN.CREATE", {"key": "d3", "pemda": "35.08", "role": "integrator",
+                                          "name": "x", "as": other_admin}),
+            gateway.call("TOKEN.CREATE", {"key": "d4", "pemda": "35.08", "role": "integrator",
+                                          "name": "x", "as": KEMENDAGRI}),
+            create(integrator, "d5"),
+            gateway.call("TOKEN.CREATE", {"key": "d6", "pemda": "35.08", "role": "integrator",
+                                          "name": "x", "as": "integrator:35.08:simpeg"}),
+            gateway.call("TOKEN.LIST", {"pemda": "35.08", "as": other_admin}),
+            gateway.call("TOKEN.LIST", {"pemda": "35.08", "as": a.bkd["nip"]}),
+            gateway.call("TOKEN.REVOKE", {"key": "d7", "pemda": "35.08", "token_id": made["token_id"],
+                                          "as": other_admin}),
+        ]
+        assert [r["code"] for r in denied] == ["FORBIDDEN"] * len(denied), denied
+        assert len(system.redis("ZRANGE", "wfa:{35.08}:tokens", 0, -1).split()) == 2
+
+        # Bad fields, each named
+        bad = create(op, "b1", name="Bad Name", role="admin_pemda", expires_days=0)
+        assert bad["code"] == "BAD_VALUE" and {e["field"] for e in bad["errors"]} == \
+            {"name", "role", "expires_days"}, bad
+        assert create(op, "b2", pemda="")["code"] == "MISSING_FIELD"
+
+        # The list: oldest first, paged, never a secret or a hash
+        page = ok(gateway.call("TOKEN.LIST", {"limit": 1, "as": admin}))
+        assert [t["token_id"] for t in page["tokens"]] == [made["token_id"]] and page["next_cursor"], page
+        rest = ok(gateway.call("TOKEN.LIST", {"limit": 1, "cursor": page["next_cursor"], "as": admin}))
+        assert [t["token_id"] for t in rest["tokens"]] == [mine["token_id"]] and rest["next_cursor"] == ""
+        listed = ok(op.call("TOKEN.LIST", {"pemda": "35.08"}))["tokens"]
+        assert [t["token_id"] for t in listed] == [made["token_id"], mine["token_id"]]
+        assert set(listed[0]) == {"token_id", "name", "role", "created_at", "created_by",
+                                  "expires_at", "revoked_at"}, listed[0]
+        assert listed[0]["created_by"] == "operator" and listed[1]["created_by"] == admin
+        assert op.call("TOKEN.LIST", {})["code"] == "MISSING_FIELD"     # the operator names one
+        assert ok(op.call("TOKEN.LIST", {"pemda": "35.09"}))["tokens"] == []
+        assert op.call("TOKEN.LIST", {"pemda": "35.08", "cursor": "x"})["code"] == "BAD_VALUE"
+
+        # Revoked at once, and once; an unknown id is NOT_FOUND
+        revoked = ok(gateway.call("TOKEN.REVOKE", {"key": "r1", "pemda": "35.08",
+                                                   "token_id": made["token_id"], "as": admin}))
+        assert revoked["token_id"] == made["token_id"] and revoked["revoked_at"] > 0
+        twice = ok(op.call("TOKEN.REVOKE", {"key": "r2", "pemda": "35.08", "token_id": made["token_id"]}))
+        assert twice["revoked_at"] == revoked["revoked_at"]
+        listed = ok(op.call("TOKEN.LIST", {"pemda": "35.08"}))["tokens"]
+        assert listed[0]["revoked_at"] == revoked["revoked_at"] and listed[1]["revoked_at"] == 0
+        assert op.call("TOKEN.REVOKE", {"key": "r3", "pemda": "35.08",
+                                        "token_id": "0" * 16})["code"] == "NOT_FOUND"
+        assert op.call("TOKEN.REVOKE", {"key": "r4", "pemda": "35.08",
+                                        "token_id": "nothex"})["code"] == "BAD_VALUE"
+
+        # Audited like the other admin actions: who, as what, which token
+        log = system.redis("LRANGE", "wfa:{35.08}:audit", 0, -1)
+        assert log.count("token_create") == 2 and log.count("token_revoke") == 1, log
+        assert "token %s integrator:35.08:simpeg.sync" % made["token_id"] in log
+        assert ok(gateway.call("AUDIT.VERIFY", {"pemda": "35.08", "as": admin}))["valid"]
+
+
+def test_the_gateway_acts_as_an_integrator_account_and_nobody_else_may():
+    with System(verbose=False) as system:
+        a, b = two_pemdas(system)
+        system.issue_key("integrator", "simpeg", pemda="35.08")
+        own = system.client(identity=key_path(system.keys, "integrator", "simpeg", "35.08"), reader=None)
+        gateway = system.client(reader=None)
+        as_account = {"as": "integrator:35.08:simpeg"}
+        mine, theirs = a.staff[0]["nip"], b.staff[0]["nip"]
+        # The same answers as with the account's own key: its pemda's people, not another's
+        for client, extra in ((own, {}), (gateway, as_account)):
+            got = ok(client.call("EMPLOYEE.GET", dict(extra, nip=mine)))
+            assert got["employee"]["nip"] == mine
+            assert client.call("EMPLOYEE.GET", dict(extra, nip=theirs))["code"] == "FORBIDDEN"
+            assert ok(client.call("REQUEST.LIST", dict(extra, pemda="35.08")))
+            assert client.call("REQUEST.LIST", dict(extra, pemda="35.09"))["code"] == "FORBIDDEN"
+            # An integrator imports its pemda's people, no other's; it is no person
+            row = dict(a.staff[0], name="Nama Baru")
+            assert ok(client.call("EMPLOYEE.IMPORT", dict(extra, key="i-%d" % id(client), rows=[row])))
+            far = dict(b.staff[0], name="Nama Lain")
+            assert client.call("EMPLOYEE.IMPORT", dict(extra, key="j-%d" % id(client), rows=[far]))["code"] \
+                == "FORBIDDEN"
+            assert client.call("REQUEST.SUBMIT", dict(extra, key="s", kind="rumah", dates=["2026-12-14"],
+                                                      location="x", reason="y"))["code"] == "FORBIDDEN"
+        # Any other principal naming an integrator in "as": FORBIDDEN, field as
+        system.issue_keys([mine])
+        person = system.client(identity=key_path(system.keys, "nip", mine), reader=None)
+        for client in (operator(system), person, own):
+            reply = client.call("EMPLOYEE.GET", dict(as_account, nip=mine))
+            assert reply["code"] == "FORBIDDEN" and reply["field"] == "as", reply
+        # A malformed account name stays the gateway's: no integrator at all
+        assert gateway.call("EMPLOYEE.GET", {"as": "integrator:35.08:Bad Name", "nip": mine})["code"] \
+            in ("BAD_NIP", "BAD_VALUE")
+        assert gateway.call("EMPLOYEE.GET", {"as": "integrator:99.99:simpeg", "nip": mine})["code"] \
+            in ("BAD_NIP", "BAD_VALUE")
+
+
+def jwks_text():
+    """A JWKS of a fresh RSA key, as an identity provider would publish it."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid="k1", use="sig", alg="RS256")
+    return json.dumps({"keys": [jwk]})
+
+
+def test_identity_provider_set_and_read_by_who_may():
+    with System(verbose=False) as system:
+        a, b = two_pemdas(system)
+        op, gateway = operator(system), system.client()
+        admin, other_admin = a.sekda["nip"], b.sekda["nip"]
+        keys = jwks_text()
+        body = {"key": "i1", "pemda": "35.08", "issuer": ISSUER, "audience": "fleksi", "jwks": keys}
+        got = ok(gateway.call("IDP.SET", dict(body, **{"as": admin})))
+        assert got["issuer"] == ISSUER and got["pemda"] == "35.08" and got["updated_at"] > 0
+        read = ok(op.call("IDP.GET", {"pemda": "35.08"}))
+        assert (read["issuer"], read["audience"], read["nip_claim"], read["jwks"], read["jwks_uri"],
+                read["updated_by"]) == (ISSUER, "fleksi", "nip", keys, "", admin), read
+        # The index the gateway finds the pemda by
+        index = "wfa:idp:" + hashlib.sha256(ISSUER.encode()).hexdigest()
+        assert system.redis("GET", index).strip() == "35.08"
+        # One issuer, one pemda: 35.09 cannot take it
+        taken = op.call("IDP.SET", dict(body, key="i2", pemda="35.09"))
+        assert taken["code"] == "BAD_STATE" and taken["field"] == "issuer", taken
+        # Who may: not a BKD officer, not another pemda's admin, not Kemendagri
+        for who in (a.bkd["nip"], other_admin, KEMENDAGRI):
+            assert gateway.call("IDP.SET", dict(body, key="i3" + who, **{"as": who}))["code"] == "FORBIDDEN"
+            assert gateway.call("IDP.GET", {"pemda": "35.08", "as": who})["code"] == "FORBIDDEN"
+        # Bad settings: a JWKS with no usable key, neither keys nor uri, an odd claim name
+        bad = op.call("IDP.SET", dict(body, key="i4", jwks='{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'))
+        assert bad["code"] == "BAD_VALUE" and bad["field"] == "jwks", bad
+        nothing = {k: v for k, v in body.items() if k != "jwks"}
+        assert op.call("IDP.SET", dict(nothing, key="i5"))["code"] == "MISSING_FIELD"
+        assert op.call("IDP.SET", dict(body, key="i6", nip_claim="a b"))["code"] == "BAD_VALUE"
+        assert op.call("IDP.SET", dict(nothing, key="i7", jwks_uri="file:///etc/passwd"))["code"] == "BAD_VALUE"
+        # A new issuer for 35.08 frees the old one, which 35.09 may then take
+        moved = "https://sso.lumajangkab.go.id/realms/pegawai"
+        ok(op.call("IDP.SET", dict(nothing, key="i8", issuer=moved, nip_claim="employee_nip",
+                                   jwks_uri="https://sso.lumajangkab.go.id/certs")))
+        assert system.redis("GET", index).strip() == ""
+        ok(op.call("IDP.SET", dict(body, key="i9", pemda="35.09")))
+        assert op.call("IDP.GET", {"pemda": "35.01"})["code"] == "NOT_FOUND"
+        log = system.redis("LRANGE", "wfa:{35.08}:audit", 0, -1)
+        assert log.count("idp_set") == 2 and "issuer " + moved in log, log
+
+
+def wfactl(system, *args, check=True):
+    out = subprocess.run([os.path.join(system.bin_dir, "wfactl")] + [str(a) for a in args],
+                         capture_output=True, text=True, timeout=30, env=wfactl_env(system, args, WFA_AS=""))
+    if check:
+        assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out
+
+
+def test_wfactl_token_and_idp_commands():
+    with System(verbose=False) as system:
+        a, b = two_pemdas(system)
+        admin = a.sekda["nip"]
+        # The operator's, printed once: the token alone on the first line
+        out = wfactl(system, "token", "create", "--pemda", "35.08", "--role", "integrator",
+                     "--name", "simpeg.sync", "--expires", "90")
+        first = out.stdout.splitlines()[0]
+        assert TOKEN.match(first), out.stdout
+        assert "Shown this once" in out.stdout and "integrator:35.08:simpeg.sync" in out.stdout
+        # --json: the token and its id
+        made = json.loads(wfactl(system, "--json", "token", "create", "--pemda", "35.08", "--role",
+                                 "integrator", "--name", "presensi", "--as", admin).stdout)
+        assert TOKEN.match(made["token"]) and made["token_id"] == TOKEN.match(made["token"]).group(2), made
+        # The list, by the admin pemda for their own pemda: no secret in it
+        listed = wfactl(system, "token", "list", "--as", admin).stdout
+        assert "simpeg.sync" in listed and "presensi" in listed and "2 token(s)" in listed, listed
+        assert first.rsplit("_", 1)[1] not in listed and made["token"] not in listed
+        # Revoked by id and pemda
+        out = wfactl(system, "token", "revoke", made["token_id"], "--pemda", "35.08", "--as", admin)
+        assert "revoked" in out.stdout, out.stdout
+        assert "REVOKED" in wfactl(system, "token", "list", "--pemda", "35.08").stdout
+        # Another pemda's admin may not
+        refused = wfactl(system, "token", "create", "--pemda", "35.08", "--role", "integrator",
+                         "--name", "x", "--as", b.sekda["nip"], check=False)
+        assert refused.returncode == 1 and "FORBIDDEN" in refused.stderr, refused
+        # The identity provider from a JWKS file, then read back
+        path = os.path.join(system.tmp, "jwks.json")
+        with open(path, "w") as f:
+            f.write(jwks_text())
+        out = wfactl(system, "idp", "set", "--pemda", "35.08", "--issuer", ISSUER, "--audience",
+                     "fleksi", "--nip-claim", "nip_asn", "--jwks", path, "--as", admin)
+        assert ISSUER in out.stdout, out.stdout
+        shown = wfactl(system, "idp", "get", "--pemda", "35.08").stdout
+        assert "issuer: " + ISSUER in shown and "nip_claim: nip_asn" in shown and '"kid":"k1"' in \
+            shown.replace(" ", ""), shown
+        both = wfactl(system, "idp", "set", "--pemda", "35.08", "--issuer", ISSUER, "--audience", "x",
+                      check=False)
+        assert both.returncode == 2 and "--jwks" in both.stderr, both
