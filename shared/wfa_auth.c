@@ -396,6 +396,8 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
         s_idp_keys (self, pemda, stamp, &jwks, 0);
         pthread_mutex_unlock (&self->lock);
     }
+    //  The system's clock, so that a test or demo clock (WFA_CLOCK_FILE) moves
+    //  the tokens' times with everything else
     wfa_jwt_expect_t expect = { issuer, audience, wfa_now_ms () / 1000, self->leeway };
     json_t *claims = NULL;
     wfa_jwt_result_t result = s_verify (self, pemda, bearer, &expect, &claims);
