@@ -255,13 +255,16 @@ s_fetch (const char *uri)
 }
 
 //  Under the lock: the cache entry of pemda at stamp, made anew (without
-//  keys) when missing or of another stamp. Sets *fresh when made.
+//  keys) when missing or of another stamp. Sets *keyless when it has no keys
+//  yet (new, or another thread is still loading them: both load them, since
+//  a request must not fail for being the second one).
 static s_idp_t *
-s_idp_at (wfa_auth_t *self, const char *pemda, const char *stamp, bool *fresh)
+s_idp_at (wfa_auth_t *self, const char *pemda, const char *stamp, bool *keyless)
 {
     s_idp_t *idp = (s_idp_t *) zhashx_lookup (self->idps, pemda);
-    *fresh = !idp || !streq (idp->stamp, stamp);
-    if (*fresh) {
+    bool fresh = !idp || !streq (idp->stamp, stamp);
+    *keyless = fresh || !idp->jwks;
+    if (fresh) {
         idp = (s_idp_t *) zmalloc (sizeof (s_idp_t));
         assert (idp);
         snprintf (idp->stamp, sizeof idp->stamp, "%s", stamp);
@@ -375,10 +378,10 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
     //  The keys: cached at this stamp, else the record's inline JWKS, else
     //  (or on a kid the inline keys lack) the jwks_uri's
     pthread_mutex_lock (&self->lock);
-    bool fresh = false;
-    s_idp_at (self, pemda, stamp, &fresh);
+    bool keyless = false;
+    s_idp_at (self, pemda, stamp, &keyless);
     pthread_mutex_unlock (&self->lock);
-    if (fresh) {
+    if (keyless) {
         redisReply *inline_keys = wfa_redis_command (redis, "HMGET %s jwks", record);
         if (!inline_keys || inline_keys->type == REDIS_REPLY_ERROR) {
             if (inline_keys)
@@ -517,6 +520,29 @@ s_test_argv (wfa_redis_t *redis, int argc, const char **argv)
     redisReply *reply = wfa_redis_argv (redis, argc, argv, NULL);
     assert (reply && reply->type != REDIS_REPLY_ERROR);
     freeReplyObject (reply);
+}
+
+//  Many threads checking one token at once, each with its own Redis.
+typedef struct {
+    wfa_auth_t *auth;
+    const char *address;
+    const char *token;
+    int passed;
+} s_test_thread_t;
+
+static void *
+s_test_thread (void *arg)
+{
+    s_test_thread_t *test = (s_test_thread_t *) arg;
+    wfa_redis_t *redis = wfa_redis_new (test->address, 1000);
+    for (int check_nbr = 0; check_nbr < 20; check_nbr++) {
+        wfa_auth_result_t out;
+        const char *detail = NULL;
+        if (wfa_auth_check (test->auth, redis, test->token, &out, &detail) == WFA_OK)
+            test->passed++;
+    }
+    wfa_redis_destroy (&redis);
+    return NULL;
 }
 
 void
@@ -663,6 +689,27 @@ wfa_auth_test (bool verbose)
     free (jwt);
     MHD_stop_daemon (daemon);
     free (served);
+
+    //  A provider just set, and eight threads with a token at once: none is
+    //  refused for being the second to find the keys missing
+    const char *again [] = { "HSET", record, "jwks_uri", "", "updated_at", "4" };
+    jwks_text = s_test_jwks (rsa, "rsa-1", NULL, NULL);
+    const char *inline_again [] = { "HSET", record, "jwks", jwks_text };
+    s_test_argv (redis, 4, inline_again);
+    s_test_argv (redis, 6, again);
+    free (jwks_text);
+    jwt = wfa_jwt_sign (rsa, "RS256", "rsa-1", claims);
+    pthread_t threads [8];
+    s_test_thread_t tests [8];
+    for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
+        tests [thread_nbr] = (s_test_thread_t) { auth, address, jwt, 0 };
+        assert (pthread_create (&threads [thread_nbr], NULL, s_test_thread, &tests [thread_nbr]) == 0);
+    }
+    for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
+        pthread_join (threads [thread_nbr], NULL);
+        assert (tests [thread_nbr].passed == 20);
+    }
+    free (jwt);
 
     //  Redis gone: said as such, not as a bad credential
     kill (pid, SIGTERM);
