@@ -320,13 +320,6 @@ s_may_fetch (wfa_auth_t *self, const char *pemda, bool unknown_kid)
     return may;
 }
 
-//  Reasons said for a refused JWT (static).
-static const char *
-s_jwt_detail (wfa_jwt_result_t result)
-{
-    return wfa_jwt_reason (result);
-}
-
 static wfa_code_t
 s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_result_t *out,
              const char **detail)
@@ -414,7 +407,7 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
             result = s_verify (self, pemda, bearer, &expect, &claims);
     }
     if (result != WFA_JWT_OK) {
-        *detail = s_jwt_detail (result);
+        *detail = wfa_jwt_reason (result);
         freeReplyObject (settings);
         return code;
     }
