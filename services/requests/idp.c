@@ -102,8 +102,10 @@ idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "idp") };
     const char *args [] = { "issuer", issuer, "audience", audience, "nip_claim", nip_claim,
                             "jwks", jwks_text, "jwks_uri", jwks_uri? jwks_uri: "", "now", now,
-                            "as", manager.as, "operator", manager.operator? "1": "", "ttl", ttl };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_idp_set, 3, keys, 9, args, NULL);
+                            "as", manager.as, "operator", manager.operator? "1": "", "ttl", ttl,
+                            "fp", wfa_call_fingerprint (call) };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_idp_set, 3, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     free (jwks_text);
     const char *updated = wfa_store_step_result (call, reply, "issuer");
     if (updated && reply->elements == 3 && reply->element [2]->type == REDIS_REPLY_STRING) {

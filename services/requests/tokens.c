@@ -123,8 +123,10 @@ tokens_create (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_key (keys_text [2], WFA_KEY_MAX, pemda, "tokens") };
     const char *args [] = { "id", id, "name", name, "role", role, "hash", hash, "now", now_text,
                             "expires_at", expires_text, "as", manager.as,
-                            "operator", manager.operator? "1": "", "ttl", ttl };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_token_create, 4, keys, 9, args, NULL);
+                            "operator", manager.operator? "1": "", "ttl", ttl,
+                            "fp", wfa_call_fingerprint (call) };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_token_create, 4, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     OPENSSL_cleanse (hash, sizeof hash);
     const char *stored = wfa_store_step_result (call, reply, "pemda");
     if (stored) {
@@ -249,8 +251,10 @@ tokens_revoke (wfa_call_t *call, wfa_redis_t *redis, void *state)
         wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idem:token_revoke:%s:%s", manager.as, key),
         wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "token:%s", id) };
     const char *args [] = { "id", id, "now", now, "as", manager.as,
-                            "operator", manager.operator? "1": "", "ttl", ttl };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_token_revoke, 3, keys, 5, args, NULL);
+                            "operator", manager.operator? "1": "", "ttl", ttl,
+                            "fp", wfa_call_fingerprint (call) };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_token_revoke, 3, keys,
+                                        sizeof args / sizeof *args / 2, args, NULL);
     const char *revoked = wfa_store_step_result (call, reply, "token_id");
     if (revoked) {
         wfa_mp_pack_str (wfa_call_reply (call, "token_id"), id);

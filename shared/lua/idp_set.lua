@@ -7,11 +7,13 @@
 --          ""), jwks_uri (or ""), now (ms), as (the admin pemda's NIP, or
 --          "operator"), operator ("1" for the operator's key), ttl (of the
 --          idempotency key, s)
+--          and fp (the call's fingerprint, kept with the answer)
 -- Returns  {"ok"|"dup", updated_at, the issuer it replaced ("" if none)} |
 --          {"err", "FORBIDDEN", detail}
 local p, idem, record = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous, ''} end
 local role = 'operator'
 if a.operator ~= '1' then
@@ -23,5 +25,5 @@ redis.call('DEL', record)
 redis.call('HSET', record, 'issuer', a.issuer, 'audience', a.audience, 'nip_claim', a.nip_claim,
            'jwks', a.jwks, 'jwks_uri', a.jwks_uri, 'updated_at', a.now, 'updated_by', a.as)
 wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'idp_set', '', '', 'issuer ' .. a.issuer, '')
-redis.call('SET', idem, a.now, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, a.now, a.ttl)
 return {'ok', a.now, replaced}

@@ -9,11 +9,13 @@
 --          expires_at (ms, 0: never), as (the admin pemda's NIP, or
 --          "operator"), operator ("1" for the operator's key), ttl (of the
 --          idempotency key, s)
+--          and fp (the call's fingerprint, kept with the answer)
 -- Returns  {"ok"|"dup", token id} | {"err", "FORBIDDEN", detail} unless the
 --          actor is the operator or an admin pemda of this pemda
 local p, idem, record, tokens = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local a = cmsgpack.unpack(ARGV[1])
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 local role = 'operator'
 if a.operator ~= '1' then
@@ -26,5 +28,5 @@ redis.call('HSET', record, 'name', a.name, 'role', a.role, 'hash', a.hash, 'crea
 redis.call('ZADD', tokens, tonumber(a.now), a.id)
 wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'token_create', '', '',
           'token ' .. a.id .. ' integrator:' .. string.match(p, '{(.*)}') .. ':' .. a.name, '')
-redis.call('SET', idem, a.id, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, a.id, a.ttl)
 return {'ok', a.id}

@@ -6,11 +6,13 @@
 -- ARGV[1]  a msgpack map: id (the token id), now (ms), as (the admin pemda's
 --          NIP, or "operator"), operator ("1" for the operator's key), ttl
 --          (of the idempotency key, s)
+--          and fp (the call's fingerprint, kept with the answer)
 -- Returns  {"ok"|"dup", revoked_at} | {"err", "NOT_FOUND", id} |
 --          {"err", "FORBIDDEN", detail}
 local p, idem, record = KEYS[1], KEYS[2], KEYS[3]
 local a = cmsgpack.unpack(ARGV[1])
-local previous = redis.call('GET', idem)
+local previous, reused = wfa_idem_get(idem, a.fp)
+if reused then return reused end
 if previous then return {'dup', previous} end
 local role = 'operator'
 if a.operator ~= '1' then
@@ -24,5 +26,5 @@ if revoked == '0' then
     redis.call('HSET', record, 'revoked_at', revoked, 'revoked_by', a.as)
     wfa_audit(p, tonumber(a.now), '', a.as, role, '', 'token_revoke', '', '', 'token ' .. a.id, '')
 end
-redis.call('SET', idem, revoked, 'EX', a.ttl)
+wfa_idem_set(idem, a.fp, revoked, a.ttl)
 return {'ok', revoked}

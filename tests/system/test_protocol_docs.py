@@ -143,6 +143,14 @@ def real_replies():
         call("EKINERJA.GET", {"as": sekda, "nip": staff}, twice=False)
         call("EMPLOYEE.DEACTIVATE", {"key": "x1", "as": sekda, "nip": other, "reason": "pindah"})
         call("EMPLOYEE.REACTIVATE", {"key": "x2", "as": sekda, "nip": other})
+        # The gateway's credentials, by the admin pemda
+        token = call("TOKEN.CREATE", {"key": "t1", "as": sekda, "pemda": org.pemda, "role": "integrator",
+                                      "name": "simpeg", "expires_days": 30})
+        call("TOKEN.LIST", {"as": sekda, "limit": 1}, twice=False)
+        call("TOKEN.REVOKE", {"key": "t2", "as": sekda, "pemda": org.pemda, "token_id": token["token_id"]})
+        call("IDP.SET", {"key": "o1", "as": sekda, "pemda": org.pemda, "issuer": "https://sso.test/docs",
+                         "audience": "fleksi", "jwks_uri": "https://sso.test/docs/certs"})
+        call("IDP.GET", {"as": sekda, "pemda": org.pemda}, twice=False)
     return replies
 
 
