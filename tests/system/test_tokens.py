@@ -303,3 +303,159 @@ def test_wfactl_token_and_idp_commands():
         both = wfactl(system, "idp", "set", "--pemda", "35.08", "--issuer", ISSUER, "--audience", "x",
                       check=False)
         assert both.returncode == 2 and "--jwks" in both.stderr, both
+
+
+# ---------------------------------------------------------------- through the HTTP gateway
+
+def refused(system, token, reason):
+    """A GET with this credential is 401 UNAUTHENTICATED, its message naming reason."""
+    status, headers, body = system.http("GET", "/v1/inbox", token=token)
+    assert status == 401 and body["code"] == "UNAUTHENTICATED" and body.get("field") == "Authorization", \
+        (reason, status, body)
+    assert reason in body["message"], (reason, body)
+    assert headers["www-authenticate"].startswith("Bearer"), headers
+
+
+def sign(claims, key, kid, alg="RS256"):
+    import jwt
+    return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
+
+
+def test_a_jwt_signs_a_person_in_and_bad_ones_are_refused():
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from harness import IDP_AUDIENCE, clock_offset_ms, idp_issuer
+    with System(verbose=False, gateway=True) as system:
+        a, b = two_pemdas(system)
+        nip = a.staff[0]["nip"]
+        status, _, body = system.http("GET", "/v1/employees/" + nip, token=system.person_token(nip))
+        assert status == 200 and body["employee"]["nip"] == nip, (status, body)
+        key, kid = system._identity_provider("35.08")
+        now = int(time.time() + clock_offset_ms() / 1000)
+        good = {"iss": idp_issuer("35.08"), "aud": IDP_AUDIENCE, "sub": "u-1", "nip": nip,
+                "iat": now, "exp": now + 600}
+        assert system.http("GET", "/v1/inbox", token=sign(good, key, kid))[0] == 200
+        assert system.http("GET", "/v1/inbox", token=sign(dict(good, aud=["account", IDP_AUDIENCE]),
+                                                          key, kid))[0] == 200
+        # Signed by another key under the provider's kid; a signature changed
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        refused(system, sign(good, stranger, kid), "bad signature")
+        token = sign(good, key, kid)
+        refused(system, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"), "bad signature")
+        # Another issuer; one that is another pemda's; another audience
+        refused(system, sign(dict(good, iss="https://sso.evil.example/"), key, kid), "unknown issuer")
+        system._identity_provider("35.09")
+        refused(system, sign(dict(good, iss=idp_issuer("35.09")), key, kid), "unknown kid")
+        refused(system, sign(dict(good, aud="another-app"), key, kid), "wrong audience")
+        # Expired (beyond the minute of leeway), not yet valid, and no exp at all
+        refused(system, sign(dict(good, exp=now - 120), key, kid), "expired")
+        refused(system, system.person_token(nip, lifetime=-600), "expired")
+        refused(system, sign(dict(good, nbf=now + 600), key, kid), "not yet valid")
+        refused(system, sign({k: v for k, v in good.items() if k != "exp"}, key, kid), "malformed")
+        # alg none, and HS256 keyed with the public JWK's text
+        unsigned = jwt.encode(good, None, algorithm="none", headers={"kid": kid})
+        refused(system, unsigned, "malformed" if unsigned.endswith(".") else "alg")
+        parts = [jwt.utils.base64url_encode(json.dumps(p).encode()).decode()
+                 for p in ({"alg": "none", "kid": kid}, good)]
+        refused(system, "%s.%s.AA" % tuple(parts), "alg not allowed")
+        public = json.dumps(json.loads(ok(operator(system).call("IDP.GET", {"pemda": "35.08"}))["jwks"]))
+        import hmac, hashlib as h
+        head = jwt.utils.base64url_encode(json.dumps({"alg": "HS256", "kid": kid}).encode()).decode()
+        mac = jwt.utils.base64url_encode(hmac.new(public.encode(), ("%s.%s" % (head, parts[1])).encode(),
+                                                  h.sha256).digest()).decode()
+        refused(system, "%s.%s.%s" % (head, parts[1], mac), "alg not allowed")
+        # A NIP of another pemda, a NIP nobody has, no NIP claim
+        refused(system, sign(dict(good, nip=b.staff[0]["nip"]), key, kid), "nip not of this pemda")
+        refused(system, sign(dict(good, nip=a.unknown_nip()), key, kid), "nip not of this pemda")
+        refused(system, sign({k: v for k, v in good.items() if k != "nip"}, key, kid), "no valid nip")
+
+
+def test_keys_from_a_jwks_uri_fetched_again_for_a_new_kid_at_most_once_a_minute():
+    import http.server
+    import threading
+    from cryptography.hazmat.primitives.asymmetric import ec
+    import jwt
+    from harness import clock_offset_ms, spare_port
+    served = {"jwks": "{}", "fetches": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            served["fetches"] += 1
+            data = served["jwks"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    port = spare_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def jwks(*pairs):
+        keys = []
+        for key, kid in pairs:
+            jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+            jwk.update(kid=kid, use="sig", alg="ES256")
+            keys.append(jwk)
+        return json.dumps({"keys": keys})
+
+    try:
+        with System(verbose=False, gateway=True) as system:
+            a, _ = two_pemdas(system)
+            first, second = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+            served["jwks"] = jwks((first, "k1"))
+            issuer = "https://sso.lumajangkab.go.id/realms/uri"
+            ok(operator(system).call("IDP.SET", {"key": "u1", "pemda": "35.08", "issuer": issuer,
+                                                 "audience": "fleksi", "nip_claim": "nip_asn",
+                                                 "jwks_uri": "http://127.0.0.1:%d/certs" % port}))
+            now = int(time.time() + clock_offset_ms() / 1000)
+            claims = {"iss": issuer, "aud": "fleksi", "sub": "x", "nip_asn": a.staff[0]["nip"],
+                      "exp": now + 600}
+            for _ in range(3):
+                assert system.http("GET", "/v1/inbox", token=sign(claims, first, "k1", "ES256"))[0] == 200
+            assert served["fetches"] == 1, served       # fetched once, then cached
+            # The provider rotates to k2: a token with k2 was fetched for within the minute,
+            # so it waits; a burst of unknown kids fetches nothing more
+            served["jwks"] = jwks((first, "k1"), (second, "k2"))
+            for made_up in ("k2", "k3", "k4"):
+                refused(system, sign(claims, second, made_up, "ES256"), "unknown kid")
+            assert served["fetches"] == 1, served
+            # A new IDP.SET starts anew: k2 is fetched at once; k1 still signs in
+            ok(operator(system).call("IDP.SET", {"key": "u2", "pemda": "35.08", "issuer": issuer,
+                                                 "audience": "fleksi", "nip_claim": "nip_asn",
+                                                 "jwks_uri": "http://127.0.0.1:%d/certs" % port}))
+            assert system.http("GET", "/v1/inbox", token=sign(claims, second, "k2", "ES256"))[0] == 200
+            assert system.http("GET", "/v1/inbox", token=sign(claims, first, "k1", "ES256"))[0] == 200
+            assert served["fetches"] == 2, served
+    finally:
+        server.shutdown()
+
+
+def test_api_tokens_at_the_gateway_expired_and_revoked_refused():
+    with System(verbose=False, gateway=True) as system:
+        a, b = two_pemdas(system)
+        token = system.integrator_token("35.08", "simpeg.sync")
+        mine, theirs = a.staff[0]["nip"], b.staff[0]["nip"]
+        # The integrator of 35.08: its pemda's people, not another's
+        status, _, body = system.http("GET", "/v1/employees/" + mine, token=token)
+        assert status == 200 and body["employee"]["nip"] == mine, (status, body)
+        assert system.http("GET", "/v1/employees/" + theirs, token=token)[0] in (403, 404)
+        # A wrong secret, another pemda in it, an id nobody has
+        m = TOKEN.match(token)
+        refused(system, token[:-1] + ("0" if token[-1] != "0" else "1"), "unknown token")
+        refused(system, "fleksi_35.09_%s_%s" % (m.group(2), m.group(3)), "unknown token")
+        refused(system, "fleksi_35.08_%s_%s" % ("0" * 16, m.group(3)), "unknown token")
+        refused(system, "fleksi_35.08_short", "malformed")
+        # Expired: its record says so (as it will, expires_days after it was made)
+        other = system.integrator_token("35.08", "presensi")
+        other_id = TOKEN.match(other).group(2)
+        assert system.http("GET", "/v1/inbox", token=other)[0] != 401
+        system.redis("HSET", "wfa:{35.08}:token:" + other_id, "expires_at", "1000")
+        refused(system, other, "expired")
+        # Revoked: refused at the next request
+        ok(operator(system).call("TOKEN.REVOKE", {"key": "r", "pemda": "35.08", "token_id": m.group(2)}))
+        refused(system, token, "revoked")
