@@ -55,10 +55,8 @@ KEMENDAGRI = "196901011990031001"
 READS = ("REQUEST.GET", "REQUEST.LIST", "EMPLOYEE.GET", "METRICS.GET", "AUDIT.REQUEST",
          "AUDIT.VERIFY", "POLICY.GET", "CALENDAR.GET", "MONEV.GET", "REPORT.GET")
 
-# The gateway's credentials (System.person_token, System.integrator_token): API tokens
-# and OIDC JWTs of a test identity provider once shared/wfa_auth.c checks them (its JWT
-# module is there); before, the stand-in's test credentials.
-REAL_CREDENTIALS = os.path.exists(os.path.join(ROOT, "shared", "wfa_jwt.h"))
+# The gateway's credentials (System.person_token, System.integrator_token): OIDC JWTs of
+# a test identity provider per pemda, and API tokens made by the operator.
 IDP_AUDIENCE = "fleksi"
 
 
@@ -182,8 +180,6 @@ class System:
         self.gateway_env = dict(gateway_env or {})
         self.http_port = spare_port() if gateway else None
         self.url = "http://127.0.0.1:%d" % self.http_port if gateway else None
-        self.tokens_path = os.path.join(self.tmp, "gateway-tokens")    # the auth stand-in's
-        self._tokens = itertools.count(1)
         self._idps = {}         # pemda -> (private key, kid) of its test identity provider
 
     # -- context manager
@@ -300,8 +296,7 @@ class System:
     def start_gateway(self, index=None, wrapper=None):
         """Start wfa-gateway on self.url (its slot index to restart one; wrapper before the
         program, e.g. valgrind) and wait until it answers GET /v1/health."""
-        env = {"WFA_HTTP": "127.0.0.1:%d" % self.http_port, "WFA_ENDPOINT": self.frontend,
-               "WFA_AUTH_TEST_TOKENS": self.tokens_path}
+        env = {"WFA_HTTP": "127.0.0.1:%d" % self.http_port, "WFA_ENDPOINT": self.frontend}
         env.update(self.gateway_env)
         index = self.start("gateway", index, env, wrapper=wrapper)
         wait_until("the gateway to answer /v1/health",
@@ -318,8 +313,6 @@ class System:
         """A bearer credential that signs the person with this NIP in at the gateway: an
         OIDC access token (RS256) of the pemda's test identity provider, set up on first
         use (IDP.SET), valid for lifetime seconds from now (negative: expired)."""
-        if not REAL_CREDENTIALS:
-            return self._test_token("employee", pemda, nip)
         import jwt
         key, kid = self._identity_provider(pemda)
         now = int(time.time() + clock_offset_ms() / 1000)
@@ -331,8 +324,6 @@ class System:
     def integrator_token(self, pemda, name):
         """A bearer credential of pemda's integrator account NAME: an API token made by the
         operator (wfactl token create)."""
-        if not REAL_CREDENTIALS:
-            return self._test_token("integrator", pemda, "integrator:%s:%s" % (pemda, name))
         out = self.wfactl("--json", "token", "create", "--pemda", pemda, "--role", "integrator",
                           "--name", name)
         return json.loads(out.stdout)["token"]
@@ -358,13 +349,6 @@ class System:
         ok(reply, "IDP.SET %s" % pemda)
         self._idps[pemda] = (key, kid)
         return self._idps[pemda]
-
-    def _test_token(self, kind, pemda, who):
-        """The auth stand-in's credential: a line of the file WFA_AUTH_TEST_TOKENS."""
-        token = "test-%s-%d-%s" % (kind, next(self._tokens), os.urandom(8).hex())
-        with open(self.tokens_path, "a") as f:
-            f.write("%s %s %s %s\n" % (token, kind, pemda, who))
-        return token
 
     def http(self, method, path, body=None, token=None, headers=None, data=None, timeout=30):
         """One HTTP request to the gateway: (status, headers, JSON body or text)."""

@@ -323,8 +323,7 @@ def test_rate_limits_per_credential_and_per_pemda_across_gateways():
         # A second gateway: the limits are kept in Redis, so both count the same requests
         first = system.url
         second_port = spare_port()
-        env = {"WFA_HTTP": "127.0.0.1:%d" % second_port, "WFA_ENDPOINT": system.frontend,
-               "WFA_AUTH_TEST_TOKENS": system.tokens_path}
+        env = {"WFA_HTTP": "127.0.0.1:%d" % second_port, "WFA_ENDPOINT": system.frontend}
         env.update(limits)
         system.start("gateway", None, env)
         second = "http://127.0.0.1:%d" % second_port

@@ -94,12 +94,10 @@ redis-cli -p "$redis_port" INFO commandstats | tr -d '\r' | grep -E 'cmdstat_(fc
 if [ "$http_requests" -gt 0 ]; then
   # The gateway, without rate limits (the bench is one pemda's thousand callers); each
   # person signs in with a bearer credential of their own (bench_tokens.py: an OIDC
-  # access token of a test provider once shared/wfa_auth checks them, else the
-  # stand-in's). Its requests ask for weeks after every native one's (--first-week),
+  # access token of a test provider). Its requests ask for weeks after every native one's (--first-week),
   # so the two runs never overlap.
-  mode=test; [ -f "$top/shared/wfa_jwt.h" ] && mode=real
-  WFA_BIN="$bin" /usr/bin/python3 "$top/tools/bench/bench_tokens.py" $mode "$csv" "$work/bearers" "$work"
-  WFA_HTTP="127.0.0.1:$http_port" WFA_AUTH_TEST_TOKENS="$work/gateway-tokens" WFA_RATE_TOKEN=0 WFA_RATE_PEMDA=0 \
+  WFA_BIN="$bin" /usr/bin/python3 "$top/tools/bench/bench_tokens.py" "$csv" "$work/bearers" "$work"
+  WFA_HTTP="127.0.0.1:$http_port" WFA_RATE_TOKEN=0 WFA_RATE_PEMDA=0 \
     WFA_HTTP_THREADS=$concurrency "$bin/wfa-gateway" 2>>"$work/gateway.log" & pids+=($!)
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$http_port/v1/ready" >/dev/null && break; sleep 0.1; done
   echo "== the same workflow through the HTTP gateway (JSON over HTTP/1.1, libcurl, $concurrency in flight)"

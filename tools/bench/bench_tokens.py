@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
-"""bench_tokens.py MODE CSV MAP [WORK] - a bearer credential for each person of the bench's
+"""bench_tokens.py CSV MAP [WORK] - a bearer credential for each person of the bench's
 employees file, for wfa-bench --gateway --tokens MAP (lines "NIP TOKEN").
 
-MODE real: the pemda 35.08 gets a test OpenID Connect provider (an RSA key made here, its
-JWKS set with `wfactl idp set`, which signs in as the operator with WFA_KEYS), and each
-person an RS256 access token of it, valid for a day on the services' clock (WFA_CLOCK_FILE
-holds its offset in ms). MODE test: the lines of the gateway's stand-in credential file
-(WORK/gateway-tokens, WFA_AUTH_TEST_TOKENS), one per person.
+The pemda 35.08 gets a test OpenID Connect provider (an RSA key made here, its JWKS, kept
+in WORK, set with `wfactl idp set`, which signs in as the operator with WFA_KEYS), and
+each person an RS256 access token of it, valid for a day on the services' clock
+(WFA_CLOCK_FILE holds its offset in ms).
 """
 
 import csv
@@ -34,7 +33,7 @@ def clock_now():
     return int(time.time() + offset / 1000)
 
 
-def real(people, out, work):
+def sign_tokens(people, out, work):
     import jwt
     from cryptography.hazmat.primitives.asymmetric import rsa
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -56,17 +55,10 @@ def real(people, out, work):
 
 
 def main():
-    mode, employees, map_path = sys.argv[1:4]
-    work = sys.argv[4] if len(sys.argv) > 4 else os.path.dirname(map_path)
-    people = nips(employees)
+    employees, map_path = sys.argv[1:3]
+    work = sys.argv[3] if len(sys.argv) > 3 else os.path.dirname(map_path)
     with open(map_path, "w") as out:
-        if mode == "real":
-            real(people, out, work)
-        else:
-            with open(os.path.join(work, "gateway-tokens"), "w") as standin:
-                for nip in people:
-                    standin.write("bench-%s employee 35.08 %s\n" % (nip, nip))
-                    out.write("%s bench-%s\n" % (nip, nip))
+        sign_tokens(nips(employees), out, work)
 
 
 if __name__ == "__main__":
