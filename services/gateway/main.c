@@ -140,6 +140,15 @@ s_send_not_allowed (struct MHD_Connection *connection, s_request_t *request, con
                         s_error_json (WFA_E_BAD_VALUE, lang, detail, "method"), headers);
 }
 
+//  An error's field "as" (the services' word for who acts) as "Authorization"
+static void
+s_rename_as (json_t *error)
+{
+    const char *field = json_string_value (json_object_get (error, "field"));
+    if (field && streq (field, "as"))
+        json_object_set_new (error, "field", json_string ("Authorization"));
+}
+
 //  A native reply as HTTP: the data fields with 200, or the error shape with
 //  the status of its code.
 static enum MHD_Result
@@ -163,6 +172,13 @@ s_send_reply (struct MHD_Connection *connection, s_request_t *request, const msg
         if (value)
             json_object_set (error, keep [key_nbr], value);
     }
+    //  Over HTTP the one who acts is the bearer credential's, never a field:
+    //  the services' "as" is named as the Authorization it came from
+    s_rename_as (error);
+    json_t *item;
+    size_t item_nbr;
+    json_array_foreach (json_object_get (error, "errors"), item_nbr, item)
+        s_rename_as (item);
     if (!code) {
         code = "INTERNAL";
         json_object_set_new (error, "code", json_string (code));

@@ -134,8 +134,13 @@ def test_credentials_routes_and_methods():
         assert set(body) == {"employee"}, body
         # Someone outside the person's reach, and nobody: the documented codes
         status, _, body = system.http("GET", "/v1/employees/" + org.staff[1]["nip"], token=token)
-        assert status in (403, 404), (status, body)
-        error_shape(body, body["code"])
+        assert status == 404, (status, body)
+        error_shape(body, "NOT_FOUND", "nip")
+        # A reach of none is 403, and names the credential that lacks it, not a native field
+        status, _, body = system.http("GET", "/v1/pemda/35.08/metrics", token=token)
+        assert status == 403, (status, body)
+        error_shape(body, "FORBIDDEN", "Authorization")
+        assert all(e.get("field") != "as" for e in body.get("errors", [])), body
         # No such route, a wrong method
         status, _, body = system.http("GET", "/v1/nothing/here", token=token)
         assert status == 404, (status, body)
