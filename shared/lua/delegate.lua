@@ -42,6 +42,8 @@ if to == '' and not old then return {'err', 'NOT_FOUND', 'no delegation', 'appro
 if to ~= '' and redis.call('EXISTS', p .. 'emp:' .. to) == 0 then
     return {'err', 'UNKNOWN_EMPLOYEE', to, 'to'}
 end
+-- A deactivated employee acts for nobody
+if to ~= '' and wfa_inactive(p, to) then return {'err', 'EMPLOYEE_INACTIVE', to, 'to'} end
 if old then redis.call('SREM', p .. 'delegated_to:' .. old, approver) end
 if to == '' then
     redis.call('DEL', key)

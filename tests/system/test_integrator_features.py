@@ -4,9 +4,13 @@ sync cursor, EMPLOYEE.LIST, EMPLOYEE.DEACTIVATE and REACTIVATE, SCHEDULE.GET for
 
 import json
 
-from harness import (System, Org, employee, import_rows, ok, error_codes, staffed, make_nip,
-                     week_days, weekly_monday, approve_chain, approve_chains,
-                     submit_body, wait_until)
+import datetime
+import os
+import tempfile
+
+from harness import (System, Org, Clock, employee, import_rows, ok, error_codes, staffed, make_nip,
+                     week_days, weekly_monday, approve_chain, approve_chains, awaiting,
+                     submit_body, today_wib, wait_until)
 
 
 def pages(client, cmd, body, array, limit, between=None):
@@ -239,6 +243,52 @@ def test_deactivation_keeps_history_and_takes_the_employee_out():
         assert ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": atasan}))["employee"]["active"] is True
         audit = system.redis("LRANGE", "wfa:{%s}:audit" % org.pemda, "0", "-1")
         assert audit.count("employee_deactivate") == 2 and audit.count("employee_reactivate") == 1
+
+
+def test_a_deactivated_employee_decides_and_verifies_nothing():
+    """Deactivated, a Plt/Plh acts for nobody, nobody is appointed one, an atasan verifies
+    no daily report and none queues for them: a pegawai over their own records only."""
+    clock = Clock(os.path.join(tempfile.mkdtemp(prefix="fleksi-inactive-"), "clock"))
+    org = Org(opds=("DINKES",), supervisors=1, staff=3)
+    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+        client, _ = staffed(system, org)
+        alice, bob, carol = (s["nip"] for s in org.staff)
+        boss, kepala, bkd = org.staff[0]["supervisor_nip"], org.kepala["DINKES"]["nip"], org.bkd["nip"]
+        day = datetime.date.fromisoformat(weekly_monday(1))
+        days = [day.isoformat(), (day + datetime.timedelta(days=1)).isoformat()]
+        plt = {"as": kepala, "approver": boss, "from": today_wib().isoformat(),
+               "until": weekly_monday(3), "order_ref": "800/1/2026"}
+        ok(client.call("APPROVAL.DELEGATE", dict(plt, key="plt", to=bob)))
+        rid = ok(client.call("REQUEST.SUBMIT", submit_body(alice, days, "a")))["request_id"]
+        assert approve_chain(client, rid)["state"] == "approved"
+        waiting = ok(client.call("REQUEST.SUBMIT", submit_body(carol, [weekly_monday(2)], "c")))["request_id"]
+        assert awaiting(client, waiting)["approver"] == boss
+        ok(client.call("EMPLOYEE.DEACTIVATE", {"key": "d1", "as": bkd, "nip": bob, "reason": "pensiun"}))
+        decide = {"key": "x", "as": bob, "request_id": waiting, "decision": "approve",
+                  "tasks_fit": True, "targets_measurable": True}
+        assert error_codes(client.call("APPROVAL.DECIDE", decide)) == {"NOT_YOUR_DECISION"}
+        assert waiting not in [r["request_id"] for r in ok(client.call(
+            "APPROVAL.LIST", {"as": bob}))["requests"]]
+        refused = client.call("APPROVAL.DELEGATE", dict(plt, key="plt2", to=bob))
+        assert (refused["code"], refused.get("field")) == ("EMPLOYEE_INACTIVE", "to"), refused
+        # Alice's daily report: her atasan's former Plt verifies nothing
+        wait_until("the approval to reach monev", lambda: ok(client.call("MONEV.GET", {
+            "pemda": org.pemda, "from": days[0], "to": days[0]}))["periods"][0]["flexible"]["days"] == 1, 20)
+        activities = [{"activity": "Menyusun laporan", "output": "Laporan", "quantity": 1, "rhk": "RHK-1"}]
+        clock.set(day, 16)
+        ok(client.call("REPORT.SUBMIT", {"key": "r1", "as": alice, "activities": activities}))
+        verify = {"key": "v", "nip": alice, "date": days[0], "decision": "accept"}
+        assert error_codes(client.call("REPORT.VERIFY", dict(verify, **{"as": bob}))) == {"NOT_YOUR_DECISION"}
+        # The atasan leaves: they verify nothing, and the next report queues for nobody
+        ok(client.call("EMPLOYEE.DEACTIVATE", {"key": "d2", "as": bkd, "nip": boss, "reason": "pindah"}))
+        assert error_codes(client.call("REPORT.VERIFY", dict(verify, **{"as": boss}))) == {"NOT_YOUR_DECISION"}
+        clock.set(day + datetime.timedelta(days=1), 16)
+        ok(client.call("REPORT.SUBMIT", {"key": "r2", "as": alice, "activities": activities}))
+        queue = "wfa:{%s}:mv:rep:pending:%s" % (org.pemda, boss)
+        assert system.redis("ZSCORE", queue, "%s|%s" % (alice, days[1])).strip() == "", \
+            "a report queued to a deactivated atasan"
+        report = ok(client.call("REPORT.GET", {"as": alice, "nip": alice, "date": days[1]}))["report"]
+        assert report["state"] == "submitted", report
 
 
 def test_schedule_of_a_date_by_opd_with_a_revoked_day():

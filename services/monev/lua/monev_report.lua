@@ -51,10 +51,16 @@ if a.action == 'submit' then
     report.supervisor = a.supervisor
     report.history[#report.history + 1] = {at = at, actor = nip, action = 'submit', note = ''}
     redis.call('HSET', rk, date, cmsgpack.pack(report))
-    redis.call('ZADD', p .. 'mv:rep:pending:' .. a.supervisor, at, nip .. '|' .. date)
+    -- A deactivated atasan verifies nothing: the report waits in nobody's
+    -- queue (nor notifies them) until the employee's atasan is active
+    local notify = {}
+    if not wfa_inactive(p, a.supervisor) then
+        redis.call('ZADD', p .. 'mv:rep:pending:' .. a.supervisor, at, nip .. '|' .. date)
+        notify = {a.supervisor}
+    end
     redis.call('XADD', p .. 'events', '*', 'type', 'report.submitted', 'data', cmsgpack.pack({
         nip = nip, date = date, supervisor_nip = a.supervisor, opd = day.opd, at = at,
-        notify = {a.supervisor}, request_id = day.request_id}))
+        notify = notify, request_id = day.request_id}))
     wfa_idem_set(idem, a.fp, 'submitted', a.ttl)
     return {'ok', 'submitted'}
 end
@@ -70,7 +76,8 @@ local on_behalf = ''
 if actor ~= report.supervisor and wfa_delegated(p, report.supervisor, actor, a.today or '') then
     on_behalf = report.supervisor
 end
-if (actor ~= report.supervisor and on_behalf == '') or actor == nip then
+-- A deactivated verifier, or the Plt of a deactivated atasan, verifies nothing
+if (actor ~= report.supervisor and on_behalf == '') or actor == nip or wfa_inactive(p, actor) then
     return {'err', 'NOT_YOUR_DECISION', 'report ' .. date}
 end
 if report.state ~= 'submitted' then return {'err', 'BAD_STATE', report.state .. ' -/-> ' .. decision} end

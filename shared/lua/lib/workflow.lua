@@ -242,15 +242,20 @@ local function wfa_step_approvers(p, role, supervisor, opd, nip)
     return out
 end
 
--- True if `principal` delegated to `actor` for `today` (Plt/Plh).
+-- True if `principal` delegated to `actor` for `today` (Plt/Plh), both of
+-- them active: a deactivated employee acts for nobody, and nobody acts for
+-- them (the delegation stays on record, inert, until either comes back).
 local function wfa_delegated(p, principal, actor, today)
     local d = wfa_hmget(p .. 'delegation:' .. principal, 'to', 'from', 'until')
     return d.to == actor and d.from <= today and today <= d['until']
+       and not wfa_inactive(p, actor) and not wfa_inactive(p, principal)
 end
 
 -- The approver `actor` acts for: themself if listed, else the listed
--- approver who delegated to them for `today` (Plt/Plh). nil if neither.
+-- approver who delegated to them for `today` (Plt/Plh). nil if neither, or
+-- if `actor` was deactivated (a deactivated employee decides nothing).
 local function wfa_acting_for(p, approvers, actor, today)
+    if wfa_inactive(p, actor) then return nil end
     if wfa_listed(approvers, actor) then return actor, '' end
     for _, approver in ipairs(wfa_split(approvers)) do
         if wfa_delegated(p, approver, actor, today) then return actor, approver end
