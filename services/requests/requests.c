@@ -521,7 +521,26 @@ requests_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         if (wfa_authz_employee (call, redis, nip, nip_pemda, sizeof nip_pemda, &target, &held))
             return;
         //  What is listed is this pemda's index; a NIP asked for on record
-        //  nowhere and one out of reach are both NOT_FOUND
+        //  nowhere and one out of reach are both NOT_FOUND. A NIP on record
+        //  in another pemda is on record nowhere here, unless it left
+        //  requests here (moved): then its OPD and atasan there reach
+        //  nothing here, only this pemda's wider readers do
+        if (nip_given && *nip_pemda && !streq (nip_pemda, pemda)) {
+            char index [WFA_KEY_MAX];
+            wfa_store_key (index, sizeof index, pemda, "idx:nip:%s", nip);
+            redisReply *here = wfa_redis_command (redis, "EXISTS %s", index);
+            if (wfa_call_redis_down (call, here)) {
+                if (held)
+                    freeReplyObject (held);
+                return;
+            }
+            bool left_requests = here->type == REDIS_REPLY_INTEGER && here->integer > 0;
+            freeReplyObject (here);
+            target.opd = NULL;
+            target.supervisor = NULL;
+            if (!left_requests)
+                *nip_pemda = 0;
+        }
         target.pemda = pemda;
         if (nip_given && !*nip_pemda)
             target.pemda = "";

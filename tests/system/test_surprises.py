@@ -344,17 +344,23 @@ def test_no_oracle_a_nip_out_of_reach_reads_as_one_on_record_nowhere():
         calls = [("EMPLOYEE.GET", {}), ("REPORT.GET", {"date": "2026-01-05"}),
                  ("MONEV.GET", {"from": "2026-01-01", "to": "2026-01-31"}),
                  ("REQUEST.LIST", {})]
+        # Wider readers: a BKD officer reaches their pemda, a kepala OPD their OPD; the
+        # employee abroad is in an OPD of the same name (DINKES) as the kepala's
+        bkd, kepala = here.bkd["nip"], here.kepala["DINKES"]["nip"]
+        readers = [(reader, (elsewhere, abroad, nowhere)), (bkd, (abroad, nowhere)),
+                   (kepala, (elsewhere, abroad, nowhere))]
         for command, extra in calls:
-            shapes = []
-            for nip in (elsewhere, abroad, nowhere):
-                reply = client.call(command, dict(extra, **{"as": reader, "nip": nip}))
-                assert (reply["code"], reply["field"]) == ("NOT_FOUND", "nip"), (command, nip, reply)
-                shape = {k: v for k, v in reply.items() if k != "id"}
-                shapes.append(repr(shape).replace(nip, "NIP"))
-            assert len(set(shapes)) == 1, (command, shapes)
-            # The reader's own NIP is within reach
-            reply = client.call(command, dict(extra, **{"as": reader, "nip": reader}))
-            assert reply["code"] != "NOT_FOUND" or reply.get("field") != "nip", (command, reply)
+            for who, out_of_reach in readers:
+                shapes = []
+                for nip in out_of_reach:
+                    reply = client.call(command, dict(extra, **{"as": who, "nip": nip}))
+                    assert (reply["code"], reply["field"]) == ("NOT_FOUND", "nip"), (command, who, nip, reply)
+                    shape = {k: v for k, v in reply.items() if k != "id"}
+                    shapes.append(repr(shape).replace(nip, "NIP"))
+                assert len(set(shapes)) == 1, (command, who, shapes)
+                # The reader's own NIP is within reach
+                reply = client.call(command, dict(extra, **{"as": who, "nip": who}))
+                assert reply["code"] != "NOT_FOUND" or reply.get("field") != "nip", (command, who, reply)
 
 
 def test_nip_structure_is_checked_and_the_harness_makes_valid_ones():
