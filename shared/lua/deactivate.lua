@@ -7,8 +7,7 @@
 -- active lists (emps:active, emps:opd:OPD:active). Their requests not
 -- decided yet are cancelled by the system, an approved one from `from` on
 -- (its days already behind are kept);
--- the steps that awaited them open anew without them (NO_APPROVER when
--- nobody else may decide).
+-- the steps that awaited them go on without them (below).
 -- KEYS     the pemda's prefix, the employee (emp:NIP), the idempotency key
 --          (idem:employee:ACTION:NIP:KEY)
 -- ARGV[1]  a msgpack map: action ("deactivate"|"reactivate"), nip, reason,
@@ -97,21 +96,42 @@ for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
     end
 end
 
--- The steps that awaited them open anew, without them
+-- The steps that awaited them go on without them: with the other approvers
+-- listed (an escalated step keeps whom it escalated to); when nobody else
+-- is listed, the step waits (NO_APPROVER) and the approvals housekeeping
+-- opens it anew to whoever holds its role, within a second, its deadline
+-- in the pemda's working time (reopen_waiting.lua); nobody holds it: it
+-- stays waiting, as any step of a role nobody holds (wfa_open_step)
 local reopened = 0
 for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:approver:' .. nip, 0, -1)) do
-    local r = wfa_hmget(p .. 'req:' .. id, 'state', 'step', 'nip', 'opd', 'policy_version')
-    if r.state == 'pending' then
-        local found = wfa_open_step(p, id, tonumber(r.step), now, 'system')
+    local rkey = p .. 'req:' .. id
+    local r = wfa_hmget(rkey, 'state', 'step', 'step_role', 'approver', 'supervisor_nip', 'nip',
+                        'opd', 'policy_version')
+    redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
+    if r.state == 'pending' and wfa_listed(r.approver, nip) then
+        local others = {}
+        for _, each in ipairs(wfa_split(r.approver)) do
+            if each ~= nip and not wfa_inactive(p, each) then others[#others + 1] = each end
+        end
         local note = 'step ' .. r.step .. ': ' .. nip .. ' deactivated'
-        if found == 0 then note = note .. ', NO_APPROVER' end
+        if #others > 0 then
+            redis.call('HSET', rkey, 'approver', table.concat(others, ','))
+            note = note .. ', ' .. table.concat(others, ',') .. ' decide'
+        elseif #wfa_step_approvers(p, r.step_role, r.supervisor_nip, r.opd, r.nip) == 0 then
+            wfa_open_step(p, id, tonumber(r.step), now, 'system')
+            note = note .. ', NO_APPROVER'
+        else
+            redis.call('HSET', rkey, 'approver', '', 'waiting', 'NO_APPROVER', 'waiting_since', now)
+            redis.call('HDEL', rkey, 'step_due')
+            redis.call('ZADD', p .. 'idx:no_approver', now, id)
+            redis.call('ZADD', p .. 'idx:opd:' .. r.opd .. ':no_approver', now, id)
+            note = note .. ', to reopen'
+        end
         local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step',
             from = 'pending', to = 'pending', actor = 'system', role = 'system', at = now,
             policy = r.policy_version, approvers = nip, note = note})
         if refused then return refused end
         reopened = reopened + 1
-    else
-        redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
     end
 end
 wfa_idem_set(idem, a.fp, cancelled .. ',' .. reopened, a.ttl)

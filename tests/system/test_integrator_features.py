@@ -291,6 +291,48 @@ def test_a_deactivated_employee_decides_and_verifies_nothing():
         assert report["state"] == "submitted", report
 
 
+def test_a_deactivated_approver_leaves_a_shared_step_to_the_others():
+    """An escalated step awaits the atasan and their own atasan: the atasan leaves, the
+    other decides. A step whose only listed approver leaves opens anew, by the approvals
+    housekeeping, to whoever holds its role now."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    policy = ("[chain]\nstep = atasan, sla_hours=1, on_timeout=escalate\n"
+              "step = kepala_opd, sla_hours=72, on_timeout=remind\n"
+              "step = bkd, sla_hours=72, on_timeout=remind\n")
+    with System(verbose=False, extra_env={"WFA_SLA_HOUR_MS": "1000"}) as system:
+        client, _ = staffed(system, org)
+        sekda, bkd, kepala = org.sekda["nip"], org.bkd["nip"], org.kepala["DINKES"]["nip"]
+        alice = org.staff[0]["nip"]
+        boss = org.staff[0]["supervisor_nip"]
+        ok(client.call("POLICY.SET", {"key": "p", "pemda": org.pemda, "as": sekda, "text": policy}))
+        rid = ok(client.call("REQUEST.SUBMIT", submit_body(alice, [weekly_monday(1)], "a")))["request_id"]
+        shared = wait_until("the escalation", lambda: ok(client.call("REQUEST.GET", {
+            "as": bkd, "request_id": rid}))["request"]["approver"] == "%s,%s" % (boss, kepala), 15)
+        ok(client.call("EMPLOYEE.DEACTIVATE", {"key": "d1", "as": bkd, "nip": boss, "reason": "pindah"}))
+        held = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": rid}))["request"]
+        assert (held["state"], held["approver"], held.get("waiting")) == ("pending", kepala, None), held
+        assert held["history"][-1]["note"] == "step 1: %s deactivated, %s decide" % (boss, kepala), held
+        assert [r["request_id"] for r in ok(client.call("APPROVAL.LIST", {"as": kepala}))["requests"]] == [rid]
+        ok(client.call("APPROVAL.DECIDE", {"key": "k", "as": kepala, "request_id": rid,
+                                            "decision": "approve", "tasks_fit": True,
+                                            "targets_measurable": True}))
+        ok(client.call("APPROVAL.DECIDE", {"key": "k2", "as": kepala, "request_id": rid,
+                                            "decision": "approve", "service_continues": True,
+                                            "capacity_ok": True}))
+        # The BKD step awaits the one officer; a second comes on record, then the first
+        # leaves: the step opens to the second, with a deadline
+        assert awaiting(client, rid)["approver"] == bkd
+        other = employee(make_nip(4_000), "Petugas BKD 2", org.pemda, "BKD", "Analis SDM Aparatur", sekda,
+                         ["pegawai", "bkd"])
+        import_rows(client, [other], "second-bkd")
+        ok(client.call("EMPLOYEE.DEACTIVATE", {"key": "d2", "as": sekda, "nip": bkd, "reason": "pensiun"}))
+        opened = wait_until("the step to open anew", lambda: (lambda r: r if r["approver"] == other["nip"]
+                            else None)(ok(client.call("REQUEST.GET", {"as": sekda, "request_id": rid}))["request"]), 10)
+        assert opened.get("waiting") is None and opened["step_due"] > opened["step_opened_at"], opened
+        assert [r["request_id"] for r in ok(client.call("APPROVAL.LIST", {"as": other["nip"]}))["requests"]] == [rid]
+        assert approve_chain(client, rid)["state"] == "approved"
+
+
 def test_schedule_of_a_date_by_opd_with_a_revoked_day():
     with System(verbose=False) as system:
         client, org = staffed(system, Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=2))
