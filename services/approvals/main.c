@@ -7,6 +7,7 @@
     (submit.lua), so this service consumes no event. Every second its
     housekeeping fires the due timers (reminders, escalations, expiry) and
     opens the steps that waited for a role nobody held. */
+#include <openssl/sha.h>
 #include "wfa.h"
 
 //  The service's state: parsed policies, by pemda and version.
@@ -260,8 +261,18 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 }
 
 //  APPROVAL.DECIDE_MANY: each item is decided on its own, exactly as an
-//  APPROVAL.DECIDE of its own (key: the call's key, "-", its index), and
-//  the answer holds every item's reply in order.
+//  APPROVAL.DECIDE of its own under the call's key (its idempotency record
+//  names its request, so a retry listing the items in another order finds
+//  each answer), and the answer holds every item's reply in order. The
+//  call as a whole has its record too (wfa:idem:decide_many:ACTOR:KEY, the
+//  fingerprint of its items in any order): the same key with other items
+//  is IDEMPOTENCY_MISMATCH before any item is decided.
+static int
+s_fingerprint_compare (const void *one, const void *two)
+{
+    return strcmp (*(const char * const *) one, *(const char * const *) two);
+}
+
 static void
 s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
@@ -279,17 +290,16 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     const msgpack_object *lang = wfa_mp_get (wfa_call_body (call), "lang");
-    msgpack_packer *results = wfa_call_reply (call, "results");
-    msgpack_pack_array (results, items->via.array.size);
-    size_t approved = 0;
-    for (uint32_t item_nbr = 0; item_nbr < items->via.array.size; item_nbr++) {
+    uint32_t item_count = items->via.array.size;
+    msgpack_sbuffer bodies [100];
+    wfa_call_t *singles [100];
+    const char *fingerprints [100];
+    for (uint32_t item_nbr = 0; item_nbr < item_count; item_nbr++) {
         const msgpack_object *item = &items->via.array.ptr [item_nbr];
-        msgpack_sbuffer body;
-        msgpack_sbuffer_init (&body);
+        msgpack_sbuffer *body = &bodies [item_nbr];
+        msgpack_sbuffer_init (body);
         msgpack_packer pk;
-        msgpack_packer_init (&pk, &body, msgpack_sbuffer_write);
-        char item_key [64];
-        snprintf (item_key, sizeof item_key, "%s-%u", key, item_nbr);
+        msgpack_packer_init (&pk, body, msgpack_sbuffer_write);
         //  The item's fields, then those of the step's record it gives
         const char *fields [3 + S_ATTESTED] = { "request_id", "decision", "note" };
         int given = 0;
@@ -299,7 +309,7 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
         }
         msgpack_pack_map (&pk, 4 + 3 + given + (lang? 1: 0));
         wfa_mp_pack_kv_int (&pk, "v", 1);
-        wfa_mp_pack_kv_str (&pk, "key", item_key);
+        wfa_mp_pack_kv_str (&pk, "key", key);
         wfa_mp_pack_kv_str (&pk, "as", actor);
         wfa_mp_pack_str (&pk, "id");
         msgpack_pack_uint32 (&pk, item_nbr);
@@ -318,18 +328,49 @@ s_decide_many (wfa_call_t *call, wfa_redis_t *redis, void *state)
             wfa_mp_pack_str (&pk, "lang");
             msgpack_pack_object (&pk, *lang);
         }
-        wfa_call_t *single = wfa_call_new ("APPROVAL.DECIDE", body.data, body.size);
-        wfa_call_set_principal (single, wfa_call_principal (call));
-        if (!wfa_call_failed (single))
-            s_decide (single, redis, state);
-        approved += !wfa_call_failed (single);
-        zframe_t *reply = wfa_call_encode_reply (single);
-        wfa_store_pack_blob (results, (const char *) zframe_data (reply), zframe_size (reply));
-        zframe_destroy (&reply);
-        wfa_call_destroy (&single);
-        msgpack_sbuffer_destroy (&body);
+        singles [item_nbr] = wfa_call_new ("APPROVAL.DECIDE", body->data, body->size);
+        wfa_call_set_principal (singles [item_nbr], wfa_call_principal (call));
+        fingerprints [item_nbr] = wfa_call_fingerprint (singles [item_nbr]);
     }
-    msgpack_pack_uint64 (wfa_call_reply (call, "done"), approved);
+    //  The call's record: one round trip, SET NX GET (Redis 7)
+    const char *sorted [100];
+    memcpy (sorted, fingerprints, item_count * sizeof *sorted);
+    qsort (sorted, item_count, sizeof *sorted, s_fingerprint_compare);
+    char joined [100 * 17 + 1] = "";
+    size_t joined_size = 0;
+    for (uint32_t item_nbr = 0; item_nbr < item_count; item_nbr++)
+        joined_size += snprintf (joined + joined_size, sizeof joined - joined_size, "%s,", sorted [item_nbr]);
+    uint8_t digest [SHA256_DIGEST_LENGTH];
+    SHA256 ((const uint8_t *) joined, joined_size, digest);
+    char fingerprint [17];
+    for (int byte_nbr = 0; byte_nbr < 8; byte_nbr++)
+        snprintf (fingerprint + 2 * byte_nbr, 3, "%02x", digest [byte_nbr]);
+    redisReply *record = wfa_redis_command (redis, "SET wfa:idem:decide_many:%s:%s %s NX GET EX %" PRId64,
+                                            actor, key, fingerprint, wfa_config_int (WFA_CFG_IDEM_TTL));
+    if (!wfa_call_redis_down (call, record)) {
+        if (record->type == REDIS_REPLY_STRING && !streq (record->str, fingerprint))
+            wfa_call_error (call, WFA_E_IDEMPOTENCY_MISMATCH, "key", "key", -1);
+        freeReplyObject (record);
+    }
+    msgpack_packer *results = wfa_call_failed (call)? NULL: wfa_call_reply (call, "results");
+    if (results)
+        msgpack_pack_array (results, item_count);
+    size_t approved = 0;
+    for (uint32_t item_nbr = 0; item_nbr < item_count; item_nbr++) {
+        wfa_call_t *single = singles [item_nbr];
+        if (results) {
+            if (!wfa_call_failed (single))
+                s_decide (single, redis, state);
+            approved += !wfa_call_failed (single);
+            zframe_t *reply = wfa_call_encode_reply (single);
+            wfa_store_pack_blob (results, (const char *) zframe_data (reply), zframe_size (reply));
+            zframe_destroy (&reply);
+        }
+        wfa_call_destroy (&single);
+        msgpack_sbuffer_destroy (&bodies [item_nbr]);
+    }
+    if (results)
+        msgpack_pack_uint64 (wfa_call_reply (call, "done"), approved);
 }
 
 //  APPROVAL.DELEGATE: a superior (the kepala OPD of the approver's OPD, or

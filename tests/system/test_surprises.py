@@ -21,7 +21,7 @@ import msgpack
 
 from harness import (Clock, Org, RawSocket, STEP_FIELDS, System, approve_chain, awaiting,
                      decode_body, import_rows, make_nip, ok, staffed, submit_body, wait_until,
-                     workdays)
+                     weekly_monday, workdays)
 
 # Every route of every service and the fields it accepts besides v, id, lang, as: what the
 # route tables say (wfa_route_t.fields), restated here so that a change to either is seen.
@@ -266,7 +266,7 @@ def test_a_key_reused_with_another_body_is_refused_in_every_command():
                                 {"reason": "Alasan lain"})
         rid = first["request_id"]
         awaiting(client, rid)
-        # One item of DECIDE_MANY goes as an APPROVAL.DECIDE with key KEY-INDEX
+        # An item of DECIDE_MANY goes as an APPROVAL.DECIDE of its request under the call's key
         same_then_other("APPROVAL.DECIDE", dict({"key": "dec", "as": atasan, "request_id": rid,
                                                  "decision": "return", "note": "Perbaiki"}),
                         {"note": "Lain"})
@@ -279,8 +279,13 @@ def test_a_key_reused_with_another_body_is_refused_in_every_command():
                 "items": [dict({"request_id": second, "decision": "approve"}, **STEP_FIELDS["atasan"])]}
         first = ok(client.call("APPROVAL.DECIDE_MANY", many))
         assert first["done"] == 1, first
-        reply = ok(client.call("APPROVAL.DECIDE_MANY", dict(many, items=[
-            dict(many["items"][0], decision="reject", note="Tidak")])))
+        # The call has its own record: the key with other items is refused whole
+        reply = client.call("APPROVAL.DECIDE_MANY", dict(many, items=[
+            dict(many["items"][0], decision="reject", note="Tidak")]))
+        assert (reply["code"], reply.get("field")) == ("IDEMPOTENCY_MISMATCH", "key"), reply
+        # An item under a key an APPROVAL.DECIDE of the same request used with another body
+        reply = ok(client.call("APPROVAL.DECIDE_MANY", {"key": "dec", "as": atasan, "items": [
+            {"request_id": rid, "decision": "reject", "note": "Tidak"}]}))
         assert decode_result(reply["results"][0])["code"] == "IDEMPOTENCY_MISMATCH", reply
         approve_chain(client, second)
         same_then_other("REQUEST.REVOKE", {"key": "rev", "as": kepala, "request_id": second,
@@ -325,6 +330,34 @@ def test_a_key_reused_with_another_body_is_refused_in_every_command():
                         {"activities": [dict(activities[0], quantity=3)]})
         same_then_other("REPORT.VERIFY", {"key": "ver", "as": atasan, "nip": staff[2], "date": dates[1],
                                           "decision": "accept"}, {"note": "Baik"})
+
+
+def test_decide_many_has_one_record_per_call_and_a_reordered_retry_gets_its_answers():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES",), supervisors=1, staff=3))
+        atasan = org.supervisors[0]["nip"]
+        a, b, c = (ok(client.call("REQUEST.SUBMIT", submit_body(row["nip"], [weekly_monday(1)], "s")))
+                   ["request_id"] for row in org.staff)
+        for rid in (a, b, c):
+            awaiting(client, rid)
+
+        def item(rid):
+            return dict({"request_id": rid, "decision": "approve"}, **STEP_FIELDS["atasan"])
+
+        assert ok(client.call("APPROVAL.DECIDE_MANY", {"key": "k", "as": atasan, "items": [item(a)]}))["done"] == 1
+        # The same key with another request: refused, the request still awaits the atasan
+        reply = client.call("APPROVAL.DECIDE_MANY", {"key": "k", "as": atasan, "items": [item(b)]})
+        assert (reply["code"], reply.get("field")) == ("IDEMPOTENCY_MISMATCH", "key"), reply
+        held = ok(client.call("REQUEST.GET", {"request_id": b}))["request"]
+        assert (held["state"], held["step"]) == ("pending", 1), held
+        # A retry listing the items in another order gets each item's first answer
+        first = ok(client.call("APPROVAL.DECIDE_MANY", {"key": "k2", "as": atasan, "items": [item(b), item(c)]}))
+        again = ok(client.call("APPROVAL.DECIDE_MANY", {"key": "k2", "as": atasan, "items": [item(c), item(b)]}))
+        assert first["done"] == again["done"] == 2, (first, again)
+
+        def answers(reply):
+            return {r["request_id"]: (r["status"], r["state"]) for r in map(decode_result, reply["results"])}
+        assert answers(first) == answers(again) == {b: ("ok", "pending"), c: ("ok", "pending")}, (first, again)
 
 
 def decode_result(blob):
