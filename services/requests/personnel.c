@@ -201,6 +201,7 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
                 wfa_call_redis_down (call, NULL);       //  Out of reach, or full
                 return;
             }
+    char today_pemda [16] = "", today [11] = "";
     for (uint32_t row_nbr = 0; row_nbr < count; row_nbr++) {
         wfa_employee_t *employee = &employees [row_nbr];
         char old_pemda [16] = "";
@@ -223,8 +224,12 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
             char ekey [WFA_KEY_MAX];
             const char *keys [] = { wfa_store_prefix (old_pemda, prefix, sizeof prefix),
                                     wfa_store_key (ekey, sizeof ekey, old_pemda, "emp:%s", employee->nip) };
-            const char *args [] = { "nip", employee->nip };
-            reply = wfa_store_step (redis, &wfa_script_leave, 2, keys, 1, args, NULL);
+            char now [24], today [11];
+            snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+            wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, old_pemda)), today);
+            const char *args [] = { "nip", employee->nip, "to", employee->pemda, "now", now,
+                                    "today", today };
+            reply = wfa_store_step (redis, &wfa_script_leave, 2, keys, 4, args, NULL);
             if (!wfa_store_step_result (call, reply, "nip")) {
                 if (reply)
                     freeReplyObject (reply);
@@ -245,7 +250,13 @@ s_import_store (wfa_call_t *call, wfa_redis_t *redis, const char *key,
         size_t given = 0;
         for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++)
             given += field_nbr < 7 || *wfa_employee_field (employee, field_nbr);
-        msgpack_pack_map (&pk, 1);
+        if (!streq (today_pemda, pemda)) {
+            //  The pemda's local day, once per pemda of the rows
+            snprintf (today_pemda, sizeof today_pemda, "%s", pemda);
+            wfa_date_format (wfa_date_today (wfa_store_pemda_tz (redis, pemda)), today);
+        }
+        msgpack_pack_map (&pk, 2);
+        wfa_mp_pack_kv_str (&pk, "today", today);
         wfa_mp_pack_str (&pk, "employee");
         msgpack_pack_map (&pk, given);
         for (int field_nbr = 0; field_nbr < WFA_EMPLOYEE_FIELDS; field_nbr++) {

@@ -63,76 +63,10 @@ local why = 'employee deactivated: ' .. reason .. ' from ' .. from
 wfa_audit(p, now, '', actor, a.role, '', 'employee_deactivate', 'active', 'inactive',
           nip .. ': ' .. reason .. ' from ' .. from .. ((a.note or '') ~= '' and (': ' .. a.note) or ''), '0')
 
--- Their requests: not decided yet, cancelled whole; approved, from `from` on
-local cancelled = 0
-for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
-    local r = wfa_hmget(p .. 'req:' .. id, 'state', 'opd', 'approver', 'dates', 'policy_version',
-                        'pemda', 'submitted_at')
-    local release
-    if r.state == 'submitted' or r.state == 'pending' or r.state == 'returned' then
-        release = ''
-    elseif r.state == 'approved' then
-        -- From the first of its days that is on or after `from` and still
-        -- ahead (the days behind stay, as a cancel by the employee keeps them)
-        local dates = wfa_split(r.dates)
-        for n, date in ipairs(dates) do
-            if date >= from and date > a.today then
-                release = n == 1 and '' or date
-                break
-            end
-        end
-    end
-    if release then
-        local refused = wfa_transition(p, {id = id, nip = nip, opd = r.opd, action = 'cancel',
-            from = r.state, to = 'cancelled', actor = 'system', role = 'system', at = now,
-            policy = r.policy_version, approvers = r.approver,
-            fields = {'ended_from', release, 'ended_by', 'system', 'end_reason', why}, note = why,
-            release = release, event = 'request.cancelled', data = {
-                request_id = id, pemda = r.pemda, nip = nip, opd = r.opd, by = 'system', reason = why,
-                from_state = r.state, from_date = release, submitted_at = tonumber(r.submitted_at),
-                at = now}})
-        if refused then return refused end
-        cancelled = cancelled + 1
-    end
-end
-
--- The steps that awaited them go on without them: with the other approvers
--- listed (an escalated step keeps whom it escalated to); when nobody else
--- is listed, the step waits (NO_APPROVER) and the approvals housekeeping
--- opens it anew to whoever holds its role, within a second, its deadline
--- in the pemda's working time (reopen_waiting.lua); nobody holds it: it
--- stays waiting, as any step of a role nobody holds (wfa_open_step)
-local reopened = 0
-for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:approver:' .. nip, 0, -1)) do
-    local rkey = p .. 'req:' .. id
-    local r = wfa_hmget(rkey, 'state', 'step', 'step_role', 'approver', 'supervisor_nip', 'nip',
-                        'opd', 'policy_version')
-    redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
-    if r.state == 'pending' and wfa_listed(r.approver, nip) then
-        local others = {}
-        for _, each in ipairs(wfa_split(r.approver)) do
-            if each ~= nip and not wfa_inactive(p, each) then others[#others + 1] = each end
-        end
-        local note = 'step ' .. r.step .. ': ' .. nip .. ' deactivated'
-        if #others > 0 then
-            redis.call('HSET', rkey, 'approver', table.concat(others, ','))
-            note = note .. ', ' .. table.concat(others, ',') .. ' decide'
-        elseif #wfa_step_approvers(p, r.step_role, r.supervisor_nip, r.opd, r.nip) == 0 then
-            wfa_open_step(p, id, tonumber(r.step), now, 'system')
-            note = note .. ', NO_APPROVER'
-        else
-            redis.call('HSET', rkey, 'approver', '', 'waiting', 'NO_APPROVER', 'waiting_since', now)
-            redis.call('HDEL', rkey, 'step_due')
-            redis.call('ZADD', p .. 'idx:no_approver', now, id)
-            redis.call('ZADD', p .. 'idx:opd:' .. r.opd .. ':no_approver', now, id)
-            note = note .. ', to reopen'
-        end
-        local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step',
-            from = 'pending', to = 'pending', actor = 'system', role = 'system', at = now,
-            policy = r.policy_version, approvers = nip, note = note})
-        if refused then return refused end
-        reopened = reopened + 1
-    end
-end
+local cancelled, refused = wfa_end_requests(p, nip, from, a.today, now, why)
+if refused then return refused end
+local reopened
+reopened, refused = wfa_leave_steps(p, nip, now, 'deactivated')
+if refused then return refused end
 wfa_idem_set(idem, a.fp, cancelled .. ',' .. reopened, a.ttl)
 return {'ok', tostring(cancelled), tostring(reopened)}

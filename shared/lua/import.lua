@@ -12,9 +12,12 @@
 -- deactivated. A deactivated employee (active = "0", EMPLOYEE.DEACTIVATE)
 -- is updated like anyone, but counts in no OPD or unit and holds no role
 -- set until reactivated (the roles stay in the record).
+--          today (the pemda's local day: a move of OPD takes the days ahead of
+--          the employee's approved requests to the new OPD's schedule)
 -- Returns  {"ok", "created"} | {"ok", "updated"}
 local p, ekey, people, opds = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local e = cmsgpack.unpack(ARGV[1]).employee
+local a = cmsgpack.unpack(ARGV[1])
+local e = a.employee
 local nip, opd = e.nip, e.opd
 local old = wfa_hmget(ekey, 'opd', 'roles', 'unit', 'active')
 local old_opd = old.opd
@@ -23,6 +26,22 @@ if old_opd and old_opd ~= opd then
     redis.call('SREM', p .. 'opd:' .. old_opd, nip)
     redis.call('ZREM', p .. 'emps:opd:' .. old_opd, nip)
     redis.call('ZREM', p .. 'emps:opd:' .. old_opd .. ':active', nip)
+    -- The days ahead of their approved requests follow them to the new OPD's
+    -- schedule (SCHEDULE.GET with opd); the days up to today stay where they
+    -- were. sched_opd: where the request's days ahead are listed now
+    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
+        local r = wfa_hmget(p .. 'req:' .. id, 'state', 'dates', 'opd', 'sched_opd')
+        if r.state == 'approved' then
+            local member = nip .. '|' .. id
+            for _, date in ipairs(wfa_split(r.dates)) do
+                if date > (a.today or '')
+                and redis.call('ZREM', p .. 'sched:opd:' .. (r.sched_opd or r.opd or '') .. ':' .. date, member) == 1 then
+                    redis.call('ZADD', p .. 'sched:opd:' .. opd .. ':' .. date, 0, member)
+                end
+            end
+            redis.call('HSET', p .. 'req:' .. id, 'sched_opd', opd)
+        end
+    end
 end
 -- Sub-units: the people of each unit of an OPD (unit capacity, decide.lua)
 if (old.unit or '') ~= '' then redis.call('SREM', p .. 'unit:' .. old_opd .. ':' .. old.unit, nip) end

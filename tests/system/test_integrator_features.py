@@ -333,6 +333,51 @@ def test_a_deactivated_approver_leaves_a_shared_step_to_the_others():
         assert approve_chain(client, rid)["state"] == "approved"
 
 
+def test_schedule_follows_a_move_of_opd_and_a_move_of_pemda_ends_it():
+    with System(verbose=False) as system:
+        client, org = staffed(system, Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=2))
+        other = Org(pemda="35.09", opds=("DINKES",), supervisors=1, staff=1, base=500)
+        import_rows(client, other.rows, "other")
+        bkd = org.bkd["nip"]
+        alice, bob = org.staff[0], org.staff[1]        # both of DINKES
+        days = week_days(1, 2)
+        rids = {}
+        for person in (alice, bob):
+            rids[person["nip"]] = ok(client.call("REQUEST.SUBMIT", submit_body(person["nip"], days, "s")))["request_id"]
+        for rid in rids.values():
+            assert approve_chain(client, rid)["state"] == "approved"
+
+        def listed(date, opd=None, pemda=None, reader=bkd):
+            body = {"as": reader, "date": date}
+            if opd:
+                body["opd"] = opd
+            if pemda:
+                body["pemda"] = pemda
+            return [e["nip"] for e in ok(client.call("SCHEDULE.GET", body))["entries"]]
+
+        assert listed(days[0], "DINKES") == sorted([alice["nip"], bob["nip"]])
+        # Alice moves to DISDIK: her days ahead are listed there, no longer in DINKES
+        import_rows(client, [dict(alice, opd="DISDIK")], "move-opd")
+        for date in days:
+            assert listed(date, "DISDIK") == [alice["nip"]], date
+            assert listed(date, "DINKES") == [bob["nip"]], date
+            assert listed(date) == sorted([alice["nip"], bob["nip"]]), date
+        # Cancelled after the move: gone from where it is listed
+        ok(client.call("REQUEST.CANCEL", {"key": "c", "as": alice["nip"], "request_id": rids[alice["nip"]]}))
+        assert listed(days[0], "DISDIK") == [] and listed(days[0]) == [bob["nip"]]
+        # Bob moves to another pemda: his request here ends from the move, as at a deactivation
+        import_rows(client, [dict(bob, pemda="35.09", supervisor_nip=other.supervisors[0]["nip"])], "move-pemda")
+        for date in days:
+            assert listed(date) == [] and listed(date, "DINKES") == [], date
+        gone = ok(client.call("REQUEST.GET", {"as": bkd, "request_id": rids[bob["nip"]]}))["request"]
+        assert (gone["state"], gone["ended_by"], gone["ended_from"]) == ("cancelled", "system", ""), gone
+        assert gone["history"][-1]["note"] == "employee moved to pemda 35.09", gone
+        # Still listed by this pemda's BKD among its records
+        assert [r["request_id"] for r in ok(client.call("REQUEST.LIST", {
+            "as": bkd, "nip": bob["nip"]}))["requests"]] == [rids[bob["nip"]]]
+        assert ok(client.call("AUDIT.VERIFY", {"as": bkd, "pemda": org.pemda}))["valid"] is True
+
+
 def test_schedule_of_a_date_by_opd_with_a_revoked_day():
     with System(verbose=False) as system:
         client, org = staffed(system, Org(opds=("DINKES", "DISDIK"), supervisors=1, staff=2))

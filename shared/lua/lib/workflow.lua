@@ -178,9 +178,13 @@ end
 -- The schedule of a day (SCHEDULE.GET): sched:DATE and sched:opd:OPD:DATE
 -- hold "NIP|REQUEST_ID" (score 0, in NIP order) for every approved request
 -- holding that date. Added at the final approval, taken away when the
--- request is cancelled or revoked from a date on (`from`; '' for all).
+-- request is cancelled or revoked from a date on (`from`; '' for all);
+-- the employee's move of OPD takes the days ahead to the new OPD's
+-- (sched_opd, import.lua), a move of pemda ends them (leave.lua).
 local function wfa_schedule(p, id, add, from)
-    local r = wfa_hmget(p .. 'req:' .. id, 'dates', 'opd', 'nip')
+    local r = wfa_hmget(p .. 'req:' .. id, 'dates', 'opd', 'nip', 'sched_opd')
+    -- The employee moved OPD since: their days ahead are listed there (import.lua)
+    if not add and r.sched_opd then r.opd = r.sched_opd end
     local member = (r.nip or '') .. '|' .. id
     for _, date in ipairs(wfa_split(r.dates)) do
         if add then
@@ -235,8 +239,12 @@ local function wfa_step_approvers(p, role, supervisor, opd, nip)
     end
     local out = {}
     for _, each in ipairs(list) do
-        -- A deactivated employee decides nothing (their roles stay on record)
-        if each ~= '' and each ~= nip and not wfa_inactive(p, each) then out[#out + 1] = each end
+        -- A deactivated employee decides nothing (their roles stay on record),
+        -- nor one not on record in the pemda (an atasan who moved away)
+        if each ~= '' and each ~= nip then
+            local e = wfa_hmget(p .. 'emp:' .. each, 'opd', 'active')
+            if e.opd and e.active ~= '0' then out[#out + 1] = each end
+        end
     end
     table.sort(out)
     return out
@@ -432,3 +440,83 @@ local function wfa_transition(p, t)
     end
 end
 
+-- An employee leaves (deactivated, or moved to another pemda): their
+-- requests not decided yet are cancelled by the system, whole; an approved
+-- one from its first day that is on or after `from` and after `today` (the
+-- days behind stay, as a cancel by the employee keeps them). `why` is the
+-- note. Returns the number cancelled, or nil and a refusal.
+local function wfa_end_requests(p, nip, from, today, now, why)
+    local cancelled = 0
+    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:nip:' .. nip, 0, -1)) do
+        local r = wfa_hmget(p .. 'req:' .. id, 'state', 'opd', 'approver', 'dates', 'policy_version',
+                            'pemda', 'submitted_at')
+        local release
+        if r.state == 'submitted' or r.state == 'pending' or r.state == 'returned' then
+            release = ''
+        elseif r.state == 'approved' then
+            for n, date in ipairs(wfa_split(r.dates)) do
+                if date >= from and date > today then
+                    release = n == 1 and '' or date
+                    break
+                end
+            end
+        end
+        if release then
+            local refused = wfa_transition(p, {id = id, nip = nip, opd = r.opd, action = 'cancel',
+                from = r.state, to = 'cancelled', actor = 'system', role = 'system', at = now,
+                policy = r.policy_version, approvers = r.approver,
+                fields = {'ended_from', release, 'ended_by', 'system', 'end_reason', why}, note = why,
+                release = release, event = 'request.cancelled', data = {
+                    request_id = id, pemda = r.pemda, nip = nip, opd = r.opd, by = 'system', reason = why,
+                    from_state = r.state, from_date = release, submitted_at = tonumber(r.submitted_at),
+                    at = now}})
+            if refused then return nil, refused end
+            cancelled = cancelled + 1
+        end
+    end
+    return cancelled
+end
+
+-- The steps that awaited an employee who leaves (wfa_inactive already true
+-- of them) go on without them: with the other approvers listed (an
+-- escalated step keeps whom it escalated to); when nobody else is listed,
+-- the step waits (NO_APPROVER) and the approvals housekeeping opens it anew
+-- to whoever holds its role, within a second, its deadline in the pemda's
+-- working time (reopen_waiting.lua); nobody holds it: it stays waiting, as
+-- any step of a role nobody holds (wfa_open_step). Returns the number of
+-- steps, or nil and a refusal.
+local function wfa_leave_steps(p, nip, now, how)
+    local reopened = 0
+    for _, id in ipairs(redis.call('ZRANGE', p .. 'idx:approver:' .. nip, 0, -1)) do
+        local rkey = p .. 'req:' .. id
+        local r = wfa_hmget(rkey, 'state', 'step', 'step_role', 'approver', 'supervisor_nip', 'nip',
+                            'opd', 'policy_version')
+        redis.call('ZREM', p .. 'idx:approver:' .. nip, id)
+        if r.state == 'pending' and wfa_listed(r.approver, nip) then
+            local others = {}
+            for _, each in ipairs(wfa_split(r.approver)) do
+                if each ~= nip and not wfa_inactive(p, each) then others[#others + 1] = each end
+            end
+            local note = 'step ' .. r.step .. ': ' .. nip .. ' ' .. how
+            if #others > 0 then
+                redis.call('HSET', rkey, 'approver', table.concat(others, ','))
+                note = note .. ', ' .. table.concat(others, ',') .. ' decide'
+            elseif #wfa_step_approvers(p, r.step_role, r.supervisor_nip, r.opd, r.nip) == 0 then
+                wfa_open_step(p, id, tonumber(r.step), now, 'system')
+                note = note .. ', NO_APPROVER'
+            else
+                redis.call('HSET', rkey, 'approver', '', 'waiting', 'NO_APPROVER', 'waiting_since', now)
+                redis.call('HDEL', rkey, 'step_due')
+                redis.call('ZADD', p .. 'idx:no_approver', now, id)
+                redis.call('ZADD', p .. 'idx:opd:' .. r.opd .. ':no_approver', now, id)
+                note = note .. ', to reopen'
+            end
+            local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = 'open_step',
+                from = 'pending', to = 'pending', actor = 'system', role = 'system', at = now,
+                policy = r.policy_version, approvers = nip, note = note})
+            if refused then return nil, refused end
+            reopened = reopened + 1
+        end
+    end
+    return reopened
+end
