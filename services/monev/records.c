@@ -728,14 +728,16 @@ monev_ekinerja_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     redisReply *person;
     if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
         return;
+    //  Out of reach and on record nowhere read alike: NOT_FOUND (no oracle)
     wfa_actor_t actor;
-    int denied = wfa_authz_call (call, redis, WFA_ACT_EMPLOYEE_READ, &target, &actor);
+    int denied = wfa_authz_actor (call, redis, &actor)
+              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
     if (person)
         freeReplyObject (person);
     if (denied)
         return;
     if (!*pemda) {
-        wfa_call_error (call, WFA_E_UNKNOWN_EMPLOYEE, "nip", nip, -1);
+        wfa_call_error (call, WFA_E_NOT_FOUND, "nip", nip, -1);
         return;
     }
     //  The items in order of arrival, each with its history

@@ -376,7 +376,7 @@ def test_no_oracle_a_nip_out_of_reach_reads_as_one_on_record_nowhere():
         nowhere = here.unknown_nip()
         calls = [("EMPLOYEE.GET", {}), ("REPORT.GET", {"date": "2026-01-05"}),
                  ("MONEV.GET", {"from": "2026-01-01", "to": "2026-01-31"}),
-                 ("REQUEST.LIST", {})]
+                 ("REQUEST.LIST", {}), ("EKINERJA.GET", {})]
         # Wider readers: a BKD officer reaches their pemda, a kepala OPD their OPD; the
         # employee abroad is in an OPD of the same name (DINKES) as the kepala's
         bkd, kepala = here.bkd["nip"], here.kepala["DINKES"]["nip"]
