@@ -492,7 +492,17 @@ def test_ekinerja_corrections_kept_in_history_never_silent():
         assert "superseded_by" not in by_id["l2"]
         paged = pages(client, "EKINERJA.GET", {"as": bkd, "nip": person}, "items", 4)
         assert [item["id"] for item in paged] == ["l1", "t1", "r1", "l2", "t2", "r2"]
-        assert error_codes(client.call("EKINERJA.GET", {"as": org.staff[0]["nip"], "nip": bkd})) == {"FORBIDDEN"}
+        refused = client.call("EKINERJA.GET", {"as": org.staff[0]["nip"], "nip": bkd})
+        assert (refused["code"], refused.get("field")) == ("NOT_FOUND", "nip"), refused
         # The kept figures are what the raw records say
         rebuilt = ok(client.call("MONEV.REBUILD", {"as": bkd, "pemda": org.pemda}, timeout=30))
         assert rebuilt["equal"] is True, rebuilt
+        # A correction refused (the employee became a service account since) withdraws nothing
+        real = "wfa:{%s}:mv:real:%s" % (org.pemda, person)
+        assert system.redis("HEXISTS", real, "%s|ekinerja|l2" % day).strip() == "1"
+        import_rows(client, [dict(org.staff[0], roles=["pegawai", "integrator"])], "service")
+        refused = push(dict(log, id="l5", quantity=9, replaces="l2", reason="lagi"))
+        assert [r["result"] for r in refused["results"]] != ["replaced"] and "replaced" not in refused, refused
+        assert system.redis("HEXISTS", real, "%s|ekinerja|l2" % day).strip() == "1", "the earlier item withdrawn"
+        kept = {i["id"]: i for i in ok(client.call("EKINERJA.GET", {"as": bkd, "nip": person}))["items"]}
+        assert "superseded_by" not in kept["l2"] and "l5" not in kept, kept

@@ -148,7 +148,9 @@ for i, item in ipairs(items) do
     local opd = e.opd
     local result = 'created'
     local earlier, earlier_key
-    if item.replaces ~= '' and not old and opd then
+    -- Every refusal before the earlier item is withdrawn: a correction of an
+    -- employee now a service account is refused below, the earlier kept
+    if item.replaces ~= '' and not old and opd and not wfa_mv_service(e.roles) then
         -- A correction: of an item of the same source, employee and type,
         -- not replaced yet
         local hk = p .. 'mv:ekh:' .. item.nip
