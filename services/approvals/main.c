@@ -252,10 +252,11 @@ s_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     wfa_store_reply_list (call, redis, pemda, index, limit, "pending", NULL, NULL, cursor);
     //  The BKD and admin pemda also see what waits for a role nobody holds
-    //  (NO_APPROVER): nobody can decide it until someone holds that role
+    //  (NO_APPROVER): nobody can decide it until someone holds that role.
+    //  On the first page only (no cursor): the array has no cursor of its own
     wfa_actor_t watcher;
     unsigned watchers = (1u << WFA_ROLE_BKD) | (1u << WFA_ROLE_ADMIN_PEMDA);
-    if (!wfa_call_failed (call) && wfa_authz_actor (call, redis, &watcher) == 0
+    if (!wfa_call_failed (call) && !(cursor && *cursor) && wfa_authz_actor (call, redis, &watcher) == 0
     &&  (watcher.roles & watchers) && streq (watcher.pemda, pemda))
         wfa_store_pack_index (call, redis, pemda, "idx:no_approver", limit, "pending", "no_approver");
 }

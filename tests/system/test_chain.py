@@ -191,6 +191,18 @@ def test_no_approver_waits_visibly_until_someone_holds_the_role():
                 "decide step 2" % (rid, staff["name"], staff["nip"]))], told
         # Not to whoever has no part in it
         assert "no_approver" not in ok(client.call("APPROVAL.LIST", {"as": first["approver"]}))
+        # On the first page only: a later page of the BKD's own list leaves it out
+        other = [s for s in org.staff if org.opd_of[s["nip"]] == "DINKES"][0]
+        for week in (2, 3):
+            at_bkd = ok(client.call("REQUEST.SUBMIT", {"key": "w%d" % week, "as": other["nip"], "kind": "rumah",
+                                                       "dates": [weekly_monday(week)], "location": "Rumah",
+                                                       "reason": "Ke BKD"}))["request_id"]
+            approve_chain(client, at_bkd, final=False)
+        page = ok(client.call("APPROVAL.LIST", {"as": org.bkd["nip"], "limit": 1}))
+        assert len(page["requests"]) == 1 and page["next_cursor"] and \
+            [r["request_id"] for r in page["no_approver"]] == [rid], page
+        later = ok(client.call("APPROVAL.LIST", {"as": org.bkd["nip"], "limit": 1, "cursor": page["next_cursor"]}))
+        assert len(later["requests"]) == 1 and "no_approver" not in later, later
         figures = ok(client.call("METRICS.GET", {"pemda": org.pemda, "as": org.bkd["nip"]}))
         assert figures["no_approver"] == 1, figures
         by_opd = ok(client.call("METRICS.GET", {"pemda": org.pemda, "opd": "DINKES", "as": org.bkd["nip"]}))
