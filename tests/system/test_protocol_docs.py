@@ -140,6 +140,10 @@ def real_replies():
         call("EKINERJA.PUSH", {"key": "e1", "as": sekda, "source": "s", "items": [
             {"id": "t1", "type": "target", "nip": staff, "period": dates[0][:7], "rhk": "RHK-1",
              "quantity": 10}]})
+        # A correction: its reply has `replaced` too
+        call("EKINERJA.PUSH", {"key": "e2", "as": sekda, "source": "s", "items": [
+            {"id": "t2", "type": "target", "nip": staff, "period": dates[0][:7], "rhk": "RHK-1",
+             "quantity": 12, "replaces": "t1", "reason": "revisi SKP"}]})
         call("EKINERJA.GET", {"as": sekda, "nip": staff}, twice=False)
         call("EMPLOYEE.DEACTIVATE", {"key": "x1", "as": sekda, "nip": other, "reason": "pindah"})
         call("EMPLOYEE.REACTIVATE", {"key": "x2", "as": sekda, "nip": other})
