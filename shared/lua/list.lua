@@ -51,8 +51,9 @@ local sync = seq
 local position = wfa_cursor_decode(next_cursor) or ''
 if position ~= '' then
     sync = tonumber(string.match(position, '^(%d+):')) or seq
-elseif #ids > 0 or after == '' then
-    -- Caught up: everything up to the counter now has been seen
+else
+    -- Caught up: everything up to the counter now has been seen, even when
+    -- a filter kept none of it (the next sync starts after it all)
     sync = math.max(seq, tonumber(redis.call('GET', p .. 'chg:seq') or '0'))
 end
 if position ~= '' then next_cursor = wfa_cursor_encode('c' .. sync) end

@@ -152,6 +152,14 @@ def test_request_lists_page_and_changes_sync_once_in_order():
         own, _ = sync_as(client, staff[1])
         assert sorted(rid for rid, _ in own) == sorted(r["request_id"] for r in now
                                                         if r["nip"] == staff[1]), own
+        # A filtered sync whose changes were all filtered out still moves on past them
+        mine = ok(client.call("REQUEST.LIST", {"as": bkd, "nip": staff[3], "changed_since": "0", "limit": 1000}))
+        assert mine["next_cursor"] == ""
+        ok(client.call("REQUEST.CANCEL", {"key": "c3", "as": staff[4], "request_id": ids[4]}))
+        quiet = ok(client.call("REQUEST.LIST", {"as": bkd, "nip": staff[3], "changed_since": mine["sync_cursor"]}))
+        assert quiet["requests"] == [] and quiet["next_cursor"] == "" and \
+            quiet["sync_cursor"] != mine["sync_cursor"], (mine["sync_cursor"], quiet)
+        assert ok(client.call("REQUEST.LIST", {"as": bkd, "changed_since": quiet["sync_cursor"]}))["requests"] == []
         # Bad and expired sync cursors say so
         assert error_codes(client.call("REQUEST.LIST", {"as": bkd, "changed_since": "xyz"})) == {"BAD_CURSOR"}
         assert error_codes(client.call("REQUEST.LIST", {"as": bkd, "changed_since": "41"})) == {"BAD_CURSOR"}
