@@ -17,6 +17,7 @@ import time
 import msgpack
 import zmq
 
+from test_surprises import ROUTE_FIELDS
 from harness import (KEMENDAGRI, approve_chain, Org, RawSocket, decode_body, System, import_rows, key_path, ok,
                      read_cert, spare_port, submit_body, wait_until, workdays)
 
@@ -38,9 +39,12 @@ INPUT_CODES = {"OK", "BAD_FRAME", "BAD_MSGPACK", "TOO_LARGE", "BAD_VERSION", "UN
                "MISSING_FIELD", "WRONG_TYPE", "BAD_VALUE", "BAD_NIP", "BAD_PEMDA", "BAD_DATE",
                "DATE_NOT_FUTURE", "NOT_WORKING_DAY", "DUPLICATE_DATE", "BAD_KIND",
                "UNKNOWN_EMPLOYEE", "NO_APPROVER", "NOT_FOUND", "NOT_YOUR_DECISION",
-               "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN",
-               # a field the command does not accept (random bodies mix every command's fields)
+               "NOT_PENDING", "IMPORT_INVALID", "FORBIDDEN", "BAD_CURSOR",
+               # a field the command does not accept: only for a body that has one (random_message)
                "BAD_FIELD", "BAD_ID"}
+# A random body of a command's own fields reaches the handler's own checks: no BAD_FIELD
+OWN_FIELD_CODES = INPUT_CODES - {"BAD_FIELD"}
+COMMON_FIELDS = ["v", "id", "lang", "as"]
 FIELDS = ["v", "id", "lang", "key", "as", "rows", "nip", "kind", "dates", "location", "reason",
           "plan", "request_id", "decision", "note", "pemda", "opd", "state", "limit", "from", "to",
           "dry_run"]
@@ -230,8 +234,18 @@ def random_value(rng, depth=0):
     return {rng.choice(FIELDS): random_value(rng, depth + 1) for _ in range(rng.randrange(0, 5))}
 
 
-def random_message(rng):
-    """[command, body] (sometimes more or fewer frames) of random junk."""
+def has_map(value):
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(has_map(v) for v in value)
+
+
+def random_message(rng, call_id=None):
+    """([command, body] (sometimes more or fewer frames) of random junk, the codes its
+    reply may have). A body that is a map draws its fields from the command's own
+    (ROUTE_FIELDS), so that the handler's own checks are what answers: BAD_FIELD is
+    allowed only when the test adds an unknown field on purpose, or a map inside (an
+    item's fields), or the bytes are junk. call_id: the id a map body gets."""
     roll = rng.random()
     if roll < 0.05:
         cmd = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 80)))
@@ -239,13 +253,24 @@ def random_message(rng):
         cmd = rng.choice(["REQUEST", "REQUEST.", ".", "SYSTEM.PONG", "INBOX.LIST\x00"]).encode()
     else:
         cmd = rng.choice(COMMANDS).encode()
+    name = cmd.decode("latin-1")
+    codes = INPUT_CODES
     roll = rng.random()
     if roll < 0.35:
         body = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300)))
     elif roll < 0.7:
-        obj = {rng.choice(FIELDS): random_value(rng) for _ in range(rng.randrange(0, 8))}
+        own = COMMON_FIELDS + ROUTE_FIELDS.get(name, "").split() if name in ROUTE_FIELDS or \
+            name == "SYSTEM.PING" else FIELDS
+        obj = {rng.choice(own): random_value(rng) for _ in range(rng.randrange(0, 8))}
         if rng.random() < 0.7:
             obj["v"] = 1
+        unknown = rng.random() < 0.15
+        if unknown:
+            obj["frobnicate"] = random_value(rng)
+        if call_id is not None:
+            obj["id"] = call_id
+        if own is not FIELDS and not unknown and not any(has_map(v) for v in obj.values()):
+            codes = OWN_FIELD_CODES
         body = P(obj)
     else:
         obj = {"v": 1, "key": "fz", "as": "197001011995011001", "kind": "rumah",
@@ -263,7 +288,7 @@ def random_message(rng):
         frames = [cmd]
     elif roll < 0.1:
         frames = [cmd, body, body]
-    return frames
+    return frames, codes
 
 
 def normal_flow_still_works(system, client, org, key):
@@ -332,16 +357,24 @@ def test_badinput_1000_random_frames_to_broker():
     with small_system("after-random") as (system, client, org):
         with RawSocket(system.frontend) as raw:
             sent = 0
+            narrow = 0
             for batch in range(20):
-                messages = [random_message(rng) for _ in range(50)]
-                for frames in messages:
+                # A map body carries its id, to tell which message a reply answers
+                messages = [random_message(rng, "m%d-%d" % (batch, n)) for n in range(50)]
+                codes_of = {"m%d-%d" % (batch, n): codes for n, (_, codes) in enumerate(messages)}
+                for frames, _ in messages:
                     raw.send(frames)
                 sent += len(messages)
                 for n in range(len(messages)):
                     got = raw.recv(5)
                     assert got is not None, "batch %d: %d of %d random messages unanswered" % (
                         batch, len(messages) - n, len(messages))
-                    check_reply("random message", (got, decode_body(got)), INPUT_CODES)
+                    body = decode_body(got)
+                    codes = codes_of.get(body.get("id"), INPUT_CODES) if isinstance(body, dict) \
+                        and isinstance(body.get("id"), str) else INPUT_CODES
+                    narrow += codes is OWN_FIELD_CODES
+                    check_reply("random message", (got, body), codes)
+            assert narrow >= 100, "only %d random bodies of the commands' own fields" % narrow
             assert sent == 1000
             assert raw.recv(0.3) is None, "more replies than messages"
 
@@ -454,7 +487,7 @@ def test_badinput_directly_to_services():
                     reply = check_reply("direct %s %r" % (cmd, body), got, INPUT_CODES - {"OK"}, cmd, "d")
                     assert has_error(reply, code, field), "direct %s %r: %r" % (cmd, body, reply)
                 for _ in range(250):
-                    frames = random_message(rng)
+                    frames, codes = random_message(rng)
                     if len(frames) != 2:
                         continue
                     cmd = frames[0] if frames[0] else b"X"
@@ -465,8 +498,8 @@ def test_badinput_directly_to_services():
                         out = fake.sock.recv_multipart()
                         if out[1] == b"REPLY":
                             got = out
-                    check_reply("direct random %s" % service, (got[3:], decode_body(got[3:])),
-                                INPUT_CODES)
+                    check_reply("direct random %s %r" % (service, frames)[:300], (got[3:], decode_body(got[3:])),
+                                codes)
                 cmd, body = good_calls[service]
                 check_reply("direct good %s" % service, fake.call(service, cmd, P(body)), {"OK"}, cmd)
             system.assert_alive()
