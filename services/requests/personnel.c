@@ -643,7 +643,8 @@ personnel_deactivate (wfa_call_t *call, wfa_redis_t *redis, void *state)
     char prefix [WFA_PREFIX_MAX], ekey [WFA_KEY_MAX], idem [WFA_KEY_MAX];
     const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
                             wfa_store_key (ekey, sizeof ekey, pemda, "emp:%s", nip),
-                            wfa_store_key (idem, sizeof idem, pemda, "idem:employee:%s:%s:%s", action, nip, key) };
+                            wfa_store_key (idem, sizeof idem, pemda, "idem:employee:%s:%s:%s:%s",
+                                           action, who, nip, key) };
     const char *args [] = { "action", action, "nip", nip, "reason", reason, "from", from,
                             "note", note? note: "", "actor", who, "role", role, "now", now, "today", today,
                             "ttl", ttl, "fp", wfa_call_fingerprint (call) };

@@ -9,7 +9,7 @@
 -- (its days already behind are kept);
 -- the steps that awaited them go on without them (below).
 -- KEYS     the pemda's prefix, the employee (emp:NIP), the idempotency key
---          (idem:employee:ACTION:NIP:KEY)
+--          (idem:employee:ACTION:WHO:NIP:KEY, WHO the caller)
 -- ARGV[1]  a msgpack map: action ("deactivate"|"reactivate"), nip, reason,
 --          from (YYYY-MM-DD, the first day gone), note, actor (who, for the
 --          record), role (theirs, or "operator"), now (ms), today (the

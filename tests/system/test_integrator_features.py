@@ -204,6 +204,9 @@ def test_deactivation_keeps_history_and_takes_the_employee_out():
             (leaver, False, 2, 0), reply
         again = ok(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": bkd})))
         assert again["cancelled"] == 2, "a retry gets the first answer"
+        # The key is the caller's: another caller's call with it is their own
+        assert error_codes(client.call("EMPLOYEE.DEACTIVATE", dict(body, **{"as": org.sekda["nip"]}))) \
+            == {"BAD_STATE"}
         assert error_codes(client.call("EMPLOYEE.DEACTIVATE", dict(body, key="k2", **{"as": bkd}))) \
             == {"BAD_STATE"}
         person = ok(client.call("EMPLOYEE.GET", {"as": bkd, "nip": leaver}))["employee"]
