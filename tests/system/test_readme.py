@@ -84,6 +84,7 @@ def test_readme_make_run_and_walkthrough():
     client_env = {k: v for k, v in env.items() if not k.startswith("WFA_")}
     client_env["WFA_ENDPOINT"] = "tcp://127.0.0.1:%d" % front
     client_env["WFA_VAR"] = var       # where make demo finds the operator's token
+    client_env["WFA_HTTP"] = env["WFA_HTTP"]     # the gateway the walk-through's curl reaches
     log = open(os.path.join(var, "run.log"), "wb")
     # Its own process group, as a terminal would have: Ctrl-C reaches all of it
     run_sh = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=log,
