@@ -91,8 +91,22 @@ void gw_status_print (FILE *stream);
 //  "en" or "id" for an Accept-Language header value (NULL: "id").
 const char *gw_lang (const char *accept_language);
 
-//  True if text is a request id a client may choose: 1-64 of [A-Za-z0-9._-].
+//  The prefix of the request ids the gateway makes; a client's id may not
+//  start with it.
+#define GW_ID_PREFIX "gw-"
+
+//  True if text is a request id a client may choose: 1-64 of [A-Za-z0-9._-],
+//  not starting with GW_ID_PREFIX.
 bool gw_request_id_valid (const char *text);
+
+//  The longest call id: the native protocol's limit.
+#define GW_CALL_ID_MAX 64
+
+//  The correlation id of one call: as much of the request id as fits, then
+//  "." and sequence in hex. Only replies with exactly this id are taken, so a
+//  late reply to an earlier call (a client may choose its request id, and
+//  reuse it) is never taken for another's. buffer holds GW_CALL_ID_MAX + 1.
+void gw_call_id (char *buffer, size_t size, const char *request_id, uint64_t sequence);
 
 void gw_status_test (bool verbose);
 

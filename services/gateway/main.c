@@ -42,6 +42,7 @@ static wfa_auth_t *s_auth;      //  Thread-safe: each thread passes its own Redi
 static char s_secret [PATH_MAX];    //  The gateway's secret certificate
 static char s_id_prefix [16];   //  Random per process: generated request ids are unique
 static uint64_t s_id_sequence;  //  Atomic
+static uint64_t s_call_sequence;    //  Atomic: every call's own number
 
 static const wfa_prom_family_t s_metrics [] = {
     { "wfa_gateway_requests_total", WFA_PROM_COUNTER, "route,status",
@@ -227,8 +228,9 @@ s_ready (struct MHD_Connection *connection, s_request_t *request, const char *la
     json_t *services = json_object ();
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
-    char call_id [96];
-    snprintf (call_id, sizeof call_id, "%s", request->request_id);
+    char call_id [GW_CALL_ID_MAX + 1];
+    gw_call_id (call_id, sizeof call_id, request->request_id,
+                __atomic_add_fetch (&s_call_sequence, 1, __ATOMIC_RELAXED));
     wfa_client_begin (thread->client);
     const msgpack_object *listed = NULL;
     //  One short try: a load balancer asks often, and wants its answer now
@@ -390,7 +392,10 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     enum MHD_Result rc;
-    if (wfa_client_call_named (thread->client, route->command, request->request_id, 0, 0, &reply) == 0)
+    char call_id [GW_CALL_ID_MAX + 1];
+    gw_call_id (call_id, sizeof call_id, request->request_id,
+                __atomic_add_fetch (&s_call_sequence, 1, __ATOMIC_RELAXED));
+    if (wfa_client_call_named (thread->client, route->command, call_id, 0, 0, &reply) == 0)
         rc = s_send_reply (connection, request, &reply.data, lang);
     else
         rc = s_send_error (connection, request, WFA_E_TIMEOUT, lang, NULL, NULL, NULL);
@@ -420,7 +425,7 @@ s_request_new (struct MHD_Connection *connection, const char *method, const char
     if (gw_request_id_valid (given))
         snprintf (request->request_id, sizeof request->request_id, "%s", given);
     else
-        snprintf (request->request_id, sizeof request->request_id, "gw-%s-%" PRIx64, s_id_prefix,
+        snprintf (request->request_id, sizeof request->request_id, GW_ID_PREFIX "%s-%" PRIx64, s_id_prefix,
                   __atomic_add_fetch (&s_id_sequence, 1, __ATOMIC_RELAXED));
     const char *length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length");
     if (length && strtoull (length, NULL, 10) > GW_BODY_MAX)

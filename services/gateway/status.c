@@ -90,7 +90,114 @@ gw_request_id_valid (const char *text)
         if (!(isalnum ((unsigned char) ch) || ch == '.' || ch == '_' || ch == '-'))
             return false;
     }
-    return true;
+    //  Ids that look like the gateway's own are its alone
+    return strncmp (text, GW_ID_PREFIX, strlen (GW_ID_PREFIX)) != 0;
+}
+
+void
+gw_call_id (char *buffer, size_t size, const char *request_id, uint64_t sequence)
+{
+    //  The request id first (as much as fits), so the services' log lines
+    //  still correlate; the suffix after the last '.' is the gateway's own
+    //  number, unique per process, so no two calls share an id
+    char suffix [24];
+    snprintf (suffix, sizeof suffix, ".%" PRIx64, sequence);
+    size_t room = GW_CALL_ID_MAX - strlen (suffix);
+    snprintf (buffer, size, "%.*s%s", (int) room, request_id, suffix);
+}
+
+//  A fake service for the selftest: answers each call it is sent with the
+//  call's own id and "seq" = the order it was received in.
+static void
+s_answer (zsock_t *server, zmsg_t *msg, const char *id, int seq)
+{
+    zframe_t *identity = zmsg_pop (msg);
+    zmsg_destroy (&msg);
+    msgpack_sbuffer buffer;
+    msgpack_packer pk;
+    wfa_mp_writer_map (&buffer, &pk, 3);
+    wfa_mp_pack_kv_str (&pk, "id", id);
+    wfa_mp_pack_kv_str (&pk, "status", "ok");
+    wfa_mp_pack_str (&pk, "seq");
+    msgpack_pack_int (&pk, seq);
+    zmsg_t *reply = zmsg_new ();
+    zmsg_append (reply, &identity);
+    zmsg_addstr (reply, "TEST.X");
+    zmsg_addmem (reply, buffer.data, buffer.size);
+    zmsg_send (&reply, server);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  The id a received call carries, into buffer.
+static void
+s_call_id_of (zmsg_t *msg, char *buffer, size_t size)
+{
+    zframe_t *body = zmsg_last (msg);
+    msgpack_unpacked call;
+    msgpack_unpacked_init (&call);
+    size_t offset = 0;
+    msgpack_unpack_next (&call, (const char *) zframe_data (body), zframe_size (body), &offset);
+    const msgpack_object *id = wfa_mp_get (&call.data, "id");
+    assert (id && id->type == MSGPACK_OBJECT_STR);
+    snprintf (buffer, size, "%.*s", (int) id->via.str.size, id->via.str.ptr);
+    msgpack_unpacked_destroy (&call);
+}
+
+//  The fake service's actor: it leaves the first call unanswered until the
+//  client has given up, then answers it late; when the second call comes it
+//  answers the first again (a retry's duplicate) before the second.
+static void
+s_late_server (zsock_t *pipe, void *args)
+{
+    zsock_t *server = (zsock_t *) args;
+    zsock_signal (pipe, 0);
+    zmsg_t *first = zmsg_recv (server);
+    char first_id [GW_CALL_ID_MAX + 1];
+    s_call_id_of (first, first_id, sizeof first_id);
+    zmsg_t *copy = zmsg_dup (first);
+    zclock_sleep (150);
+    s_answer (server, first, first_id, 1);
+    zmsg_t *second = zmsg_recv (server);
+    char second_id [GW_CALL_ID_MAX + 1];
+    s_call_id_of (second, second_id, sizeof second_id);
+    s_answer (server, copy, first_id, 1);
+    s_answer (server, second, second_id, 2);
+    zsock_wait (pipe);
+}
+
+//  A call that timed out is answered late (twice, as a retry's duplicate
+//  would be); the next call with the same request id gets its own reply,
+//  never the stale one.
+static void
+s_late_reply_test (void)
+{
+    zsock_t *server = zsock_new_router ("tcp://127.0.0.1:*");
+    assert (server);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%s",
+              strrchr (zsock_endpoint (server), ':') + 1);
+    zactor_t *actor = zactor_new (s_late_server, server);
+    char why [256];
+    wfa_client_t *client = wfa_client_new (endpoint, NULL, 100, 1, why, sizeof why);
+    assert (client);
+    msgpack_unpacked reply;
+    msgpack_unpacked_init (&reply);
+    char call_id [GW_CALL_ID_MAX + 1];
+    gw_call_id (call_id, sizeof call_id, "same", 1);
+    wfa_client_begin (client);
+    assert (wfa_client_call_named (client, "TEST.X", call_id, 100, 1, &reply) == -1);
+    zclock_sleep (200);             //  The late reply is queued by now
+    gw_call_id (call_id, sizeof call_id, "same", 2);
+    assert (strncmp (call_id, "same.", 5) == 0);
+    wfa_client_begin (client);
+    assert (wfa_client_call_named (client, "TEST.X", call_id, 1000, 1, &reply) == 0);
+    int64_t seq = 0;
+    assert (wfa_mp_int (wfa_mp_get (&reply.data, "seq"), &seq) == 0 && seq == 2);
+    zsock_signal (actor, 0);
+    zactor_destroy (&actor);
+    msgpack_unpacked_destroy (&reply);
+    wfa_client_destroy (&client);
+    zsock_destroy (&server);
 }
 
 void
@@ -119,6 +226,13 @@ gw_status_test (bool verbose)
     assert (!gw_request_id_valid (long_id));
     long_id [64] = 0;
     assert (gw_request_id_valid (long_id));
+    assert (!gw_request_id_valid ("gw-0badc0de-1") && gw_request_id_valid ("gwx"));
+    char call_id [GW_CALL_ID_MAX + 1];
+    gw_call_id (call_id, sizeof call_id, long_id, 0xabc);
+    assert (strlen (call_id) == GW_CALL_ID_MAX && streq (call_id + GW_CALL_ID_MAX - 4, ".abc"));
+    gw_call_id (call_id, sizeof call_id, "r1", 7);
+    assert (streq (call_id, "r1.7"));
+    s_late_reply_test ();
     if (verbose)
         gw_status_print (stdout);
 }
