@@ -224,17 +224,55 @@ s_fetch_write (char *data, size_t size, size_t count, void *arg)
     return bytes;
 }
 
-//  Fetch a JWKS from uri (http or https, no redirects, a timeout); the
-//  parsed keys, or NULL (logged).
+//  True if uri is http:// on a loopback host name (then a port or a path).
+static bool
+s_http_loopback (const char *uri)
+{
+    const char *hosts [] = { "http://127.0.0.1", "http://localhost" };
+    for (size_t host_nbr = 0; host_nbr < sizeof hosts / sizeof *hosts; host_nbr++) {
+        size_t len = strlen (hosts [host_nbr]);
+        if (strncmp (uri, hosts [host_nbr], len) != 0)
+            continue;
+        //  Then :digits, then / or the end: no user info that moves the host
+        const char *at = uri + len;
+        if (*at == ':') {
+            const char *digits = ++at;
+            while (isdigit ((unsigned char) *at))
+                at++;
+            if (at == digits)
+                return false;
+        }
+        return *at == 0 || *at == '/';
+    }
+    return false;
+}
+
+bool
+wfa_auth_jwks_uri_allowed (const char *uri)
+{
+    if (!uri)
+        return false;
+    if (strncmp (uri, "https://", 8) == 0 && uri [8])
+        return true;
+    return wfa_config_int (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK) == 1 && s_http_loopback (uri);
+}
+
+//  Fetch a JWKS from uri (https; plain http only to loopback when the
+//  test option allows it; no redirects, a timeout); the parsed keys, or
+//  NULL (logged).
 static wfa_jwks_t *
 s_fetch (const char *uri)
 {
+    if (!wfa_auth_jwks_uri_allowed (uri)) {
+        wfa_log ("W", "auth: jwks_uri %.120s refused: not https", uri);
+        return NULL;
+    }
     CURL *curl = curl_easy_init ();
     if (!curl)
         return NULL;
     zchunk_t *body = zchunk_new (NULL, 4096);
     curl_easy_setopt (curl, CURLOPT_URL, uri);
-    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, strncmp (uri, "https://", 8) == 0? "https": "http");
     curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) S_FETCH_TIMEOUT_MS);
@@ -565,6 +603,21 @@ wfa_auth_test (bool verbose)
     assert (wfa_auth_check (auth, redis, "hello", &out, &detail) == WFA_E_UNAUTHENTICATED);
     assert (streq (detail, "malformed token"));
 
+    //  jwks_uri: https only; http to loopback only with the test option
+    assert (wfa_auth_jwks_uri_allowed ("https://sso.example.go.id/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("https://") && !wfa_auth_jwks_uri_allowed (NULL));
+    assert (!wfa_auth_jwks_uri_allowed ("http://sso.example.go.id/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("http://127.0.0.1:8080/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("file:///etc/passwd"));
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "1");
+    assert (wfa_auth_jwks_uri_allowed ("http://127.0.0.1:8080/certs"));
+    assert (wfa_auth_jwks_uri_allowed ("http://localhost/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("http://127.0.0.1:80@evil.example/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("http://127.0.0.1.evil.example/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("http://localhost:/certs"));
+    assert (!wfa_auth_jwks_uri_allowed ("http://sso.example.go.id/certs"));
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "0");
+
     //  An API token, stored as TOKEN.CREATE stores it: the hash only
     char id [WFA_TOKEN_ID_LEN + 1], token [WFA_TOKEN_MAX], hash [WFA_TOKEN_HASH_LEN + 1];
     assert (wfa_auth_token_make ("35.08", id, token, hash) == 0);
@@ -657,6 +710,8 @@ wfa_auth_test (bool verbose)
     //  token with its kid is unknown to the inline keys, so the uri is
     //  fetched, once; then the provider rotates to another kid, which
     //  waits for the minute between fetches
+    //  (plain http to loopback: the test option allows it)
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "1");
     char *served = s_test_jwks (rsa, "rsa-1", ec, "ec-1");
     int http_port = wfa_spare_port ();
     struct MHD_Daemon *daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t) http_port,
@@ -682,6 +737,7 @@ wfa_auth_test (bool verbose)
     free (jwt);
     MHD_stop_daemon (daemon);
     free (served);
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "0");
 
     //  A provider just set, and eight threads with a token at once: none is
     //  refused for being the second to find the keys missing

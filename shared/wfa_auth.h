@@ -54,6 +54,11 @@ bool wfa_auth_token_id_valid (const char *id);
 //  hex SHA-256 of the issuer. Returns buf.
 char *wfa_auth_issuer_key (const char *issuer, char *buf, size_t size);
 
+//  True if uri may be an identity provider's jwks_uri: https://..., or, only
+//  when WFA_IDP_ALLOW_HTTP_LOOPBACK is 1 (for tests), http://127.0.0.1 or
+//  http://localhost with an optional port.
+bool wfa_auth_jwks_uri_allowed (const char *uri);
+
 void wfa_auth_test (bool verbose);
 
 #endif

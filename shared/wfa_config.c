@@ -59,6 +59,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "gateway: requests one pemda's credentials may make at once beyond its rate" },
     [WFA_CFG_JWT_LEEWAY_S] = { "jwt-leeway-s", "WFA_JWT_LEEWAY_S", "60",
         "gateway: seconds of clock leeway for an OIDC token's exp and nbf" },
+    [WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK] = { "idp-allow-http-loopback", "WFA_IDP_ALLOW_HTTP_LOOPBACK", "0",
+        "for tests only: 1 lets a jwks_uri be plain http on 127.0.0.1 or localhost (else https only)" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

@@ -34,6 +34,7 @@ typedef enum {
     WFA_CFG_RATE_PEMDA,         //  Gateway: requests per second per pemda
     WFA_CFG_RATE_PEMDA_BURST,   //  Gateway: burst per pemda
     WFA_CFG_JWT_LEEWAY_S,       //  Gateway: clock leeway for a JWT's exp and nbf
+    WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK,    //  Tests: a jwks_uri may be http://127.0.0.1 or localhost
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

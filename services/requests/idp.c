@@ -62,7 +62,7 @@ idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     else
     if (!s_claim_valid (nip_claim))
         wfa_call_error (call, WFA_E_BAD_VALUE, "nip_claim", "nip_claim: [A-Za-z0-9_.-], 1-64", -1);
-    if (jwks_uri && *jwks_uri && strncmp (jwks_uri, "https://", 8) != 0 && strncmp (jwks_uri, "http://", 7) != 0)
+    if (jwks_uri && *jwks_uri && !wfa_auth_jwks_uri_allowed (jwks_uri))
         wfa_call_error (call, WFA_E_BAD_VALUE, "jwks_uri", "jwks_uri: https://...", -1);
     if (jwks_size > S_JWKS_MAX)
         wfa_call_error (call, WFA_E_TOO_LARGE, "jwks", "jwks > 65536 bytes", -1);

@@ -245,6 +245,11 @@ def test_identity_provider_set_and_read_by_who_may():
         assert op.call("IDP.SET", dict(nothing, key="i5"))["code"] == "MISSING_FIELD"
         assert op.call("IDP.SET", dict(body, key="i6", nip_claim="a b"))["code"] == "BAD_VALUE"
         assert op.call("IDP.SET", dict(nothing, key="i7", jwks_uri="file:///etc/passwd"))["code"] == "BAD_VALUE"
+        # Plain http is refused (keys fetched in the clear could be anyone's), loopback too
+        # unless the test option is set
+        for plain in ("http://sso.lumajangkab.go.id/certs", "http://127.0.0.1:9/certs"):
+            bad = op.call("IDP.SET", dict(nothing, key="i7-" + plain[-10:], jwks_uri=plain))
+            assert bad["code"] == "BAD_VALUE" and bad["field"] == "jwks_uri", bad
         # A new issuer for 35.08 frees the old one, which 35.09 may then take
         moved = "https://sso.lumajangkab.go.id/realms/pegawai"
         ok(op.call("IDP.SET", dict(nothing, key="i8", issuer=moved, nip_claim="employee_nip",
@@ -404,7 +409,8 @@ def test_keys_from_a_jwks_uri_fetched_again_for_a_new_kid_at_most_once_a_minute(
         return json.dumps({"keys": keys})
 
     try:
-        with System(verbose=False, gateway=True) as system:
+        with System(verbose=False, gateway=True,
+                    extra_env={"WFA_IDP_ALLOW_HTTP_LOOPBACK": "1"}) as system:
             a, _ = two_pemdas(system)
             first, second = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
             served["jwks"] = jwks((first, "k1"))
