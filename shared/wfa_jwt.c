@@ -119,7 +119,8 @@ s_jwk_bignum (json_t *jwk, const char *name, size_t *len)
 // ---------------------------------------------------------------------
 //  Keys from a JWKS
 
-//  An RSA public key from n and e, at least 2048 bits; NULL otherwise.
+//  An RSA public key from n and e, at least 2048 bits, e odd and at least 3
+//  (e = 1 would make every "signature" its own message); NULL otherwise.
 static EVP_PKEY *
 s_rsa_key (json_t *jwk)
 {
@@ -130,7 +131,7 @@ s_rsa_key (json_t *jwk)
     OSSL_PARAM_BLD *build = OSSL_PARAM_BLD_new ();
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *ctx = NULL;
-    if (n && e && BN_num_bits (n) >= 2048
+    if (n && e && BN_num_bits (n) >= 2048 && BN_is_odd (e) && !BN_is_one (e)
     &&  OSSL_PARAM_BLD_push_BN (build, OSSL_PKEY_PARAM_RSA_N, n)
     &&  OSSL_PARAM_BLD_push_BN (build, OSSL_PKEY_PARAM_RSA_E, e)
     &&  (params = OSSL_PARAM_BLD_to_param (build))
@@ -341,15 +342,34 @@ s_signature_ok (const s_key_t *key, const s_parts_t *parts)
     return ok;
 }
 
-//  A NumericDate claim into *value: true if present and a number.
-static bool
+//  The largest NumericDate taken: 2^53 (a double holds every integer up to
+//  it, and sums with a leeway this size cannot overflow an int64_t).
+#define S_TIME_MAX 9007199254740992LL
+
+//  A NumericDate claim into *value: 1 if present and an integer within
+//  +-2^53 (a real with an integral value counts), 0 if absent, -1 if
+//  anything else (a string, a fraction, 1e300).
+static int
 s_time_claim (json_t *claims, const char *name, int64_t *value)
 {
     json_t *claim = json_object_get (claims, name);
-    if (!json_is_number (claim))
-        return false;
-    *value = (int64_t) json_number_value (claim);
-    return true;
+    if (!claim)
+        return 0;
+    if (json_is_integer (claim)) {
+        json_int_t number = json_integer_value (claim);
+        if (number < -S_TIME_MAX || number > S_TIME_MAX)
+            return -1;
+        *value = (int64_t) number;
+        return 1;
+    }
+    if (!json_is_real (claim))
+        return -1;
+    double number = json_real_value (claim);
+    if (!(number >= (double) -S_TIME_MAX && number <= (double) S_TIME_MAX)
+    ||  number != (double) (int64_t) number)
+        return -1;
+    *value = (int64_t) number;
+    return 1;
 }
 
 //  True if aud (a string, or an array of strings) holds audience.
@@ -381,26 +401,34 @@ wfa_jwt_verify (const char *token, wfa_jwks_t *jwks, const wfa_jwt_expect_t *exp
     const char *alg = json_string_value (json_object_get (header, "alg"));
     const char *kid = json_string_value (json_object_get (header, "kid"));
     int64_t exp = 0, nbf = 0;
-    //  No extension we do not understand, and an expiry always
+    //  No extension we do not understand, an expiry always, and times that
+    //  are whole seconds in range
+    int has_nbf = claims? s_time_claim (claims, "nbf", &nbf): 0;
     if (!header || !claims || json_object_get (header, "crit")
-    || !s_time_claim (claims, "exp", &exp))
+    ||  s_time_claim (claims, "exp", &exp) != 1 || has_nbf < 0)
         result = WFA_JWT_MALFORMED;
     else
     if (!alg || !(streq (alg, "RS256") || streq (alg, "ES256")))
         result = WFA_JWT_ALG;
+    //  The key of that kid and of the token's alg: a provider may publish
+    //  an RSA and an EC key under one kid
     const s_key_t *key = NULL;
-    for (size_t key_nbr = 0; !result && kid && key_nbr < wfa_jwks_size (jwks); key_nbr++)
-        if (streq (jwks->keys [key_nbr].kid, kid))
-            key = &jwks->keys [key_nbr];
+    bool kid_known = false;
+    for (size_t key_nbr = 0; !result && kid && !key && key_nbr < wfa_jwks_size (jwks); key_nbr++)
+        if (streq (jwks->keys [key_nbr].kid, kid)) {
+            kid_known = true;
+            if (jwks->keys [key_nbr].alg == (streq (alg, "RS256")? S_RS256: S_ES256))
+                key = &jwks->keys [key_nbr];
+        }
     if (!result && !key)
-        result = WFA_JWT_UNKNOWN_KID;
-    if (!result && key->alg != (streq (alg, "RS256")? S_RS256: S_ES256))
-        result = WFA_JWT_ALG;
+        result = kid_known? WFA_JWT_ALG: WFA_JWT_UNKNOWN_KID;
     if (!result && !s_signature_ok (key, &parts))
         result = WFA_JWT_SIGNATURE;
-    if (!result && expect->now >= exp + expect->leeway)
+    //  exp and nbf are within 2^53, the leeway held to that too: no overflow
+    int64_t leeway = expect->leeway < 0? 0: expect->leeway > S_TIME_MAX? S_TIME_MAX: expect->leeway;
+    if (!result && expect->now >= exp + leeway)
         result = WFA_JWT_EXPIRED;
-    if (!result && s_time_claim (claims, "nbf", &nbf) && expect->now < nbf - expect->leeway)
+    if (!result && has_nbf && expect->now < nbf - leeway)
         result = WFA_JWT_NOT_YET;
     const char *iss = json_string_value (json_object_get (claims, "iss"));
     if (!result && (!iss || !expect->issuer || !streq (iss, expect->issuer)))
@@ -600,6 +628,53 @@ wfa_jwt_test (bool verbose)
     json_object_del (claims, "exp");
     assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_MALFORMED);
     json_object_set_new (claims, "exp", json_integer (now + 300));
+    //  Times that are not whole seconds in range are malformed, never
+    //  overflowed into something that passes
+    json_t *bad_times [] = { json_real (1e300), json_real (-1e300), json_real (now + 300.5),
+                             json_integer (INT64_MAX), json_integer (S_TIME_MAX + 1),
+                             json_string ("1796601900") };
+    for (size_t bad_nbr = 0; bad_nbr < sizeof bad_times / sizeof *bad_times; bad_nbr++) {
+        json_object_set (claims, "exp", bad_times [bad_nbr]);
+        assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_MALFORMED);
+        json_object_set_new (claims, "exp", json_integer (now + 300));
+        json_object_set (claims, "nbf", bad_times [bad_nbr]);
+        assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_MALFORMED);
+        json_object_set_new (claims, "nbf", json_integer (now - 10));
+        json_decref (bad_times [bad_nbr]);
+    }
+    json_object_set_new (claims, "exp", json_real ((double) (now + 300)));
+    assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_OK);
+    json_object_set_new (claims, "exp", json_integer (S_TIME_MAX));
+    assert (s_test_check (jwks, &expect, ec, "ES256", "ec-1", claims) == WFA_JWT_OK);
+    json_object_set_new (claims, "nbf", json_integer (-S_TIME_MAX));
+    wfa_jwt_expect_t huge = expect;
+    huge.leeway = INT64_MAX;
+    assert (s_test_check (jwks, &huge, ec, "ES256", "ec-1", claims) == WFA_JWT_OK);
+    json_object_set_new (claims, "nbf", json_integer (now - 10));
+    json_object_set_new (claims, "exp", json_integer (now + 300));
+
+    //  One kid for an RSA and an EC key: each token finds the key of its alg
+    keys = json_pack ("{s:[o, o]}", "keys", wfa_jwk_of (rsa, "dup"), wfa_jwk_of (ec, "dup"));
+    text = json_dumps (keys, JSON_COMPACT);
+    wfa_jwks_t *twins = wfa_jwks_new (text, strlen (text));
+    assert (twins && wfa_jwks_size (twins) == 2);
+    free (text);
+    json_decref (keys);
+    assert (s_test_check (twins, &expect, rsa, "RS256", "dup", claims) == WFA_JWT_OK);
+    assert (s_test_check (twins, &expect, ec, "ES256", "dup", claims) == WFA_JWT_OK);
+    assert (s_test_check (twins, &expect, other, "ES256", "dup", claims) == WFA_JWT_SIGNATURE);
+    wfa_jwks_destroy (&twins);
+    //  An RSA key whose e is 1, even, or 0 is no key
+    const char *bad_e [] = { "AQ", "Ag", "AAE", "AA", "AQAA" };
+    for (size_t bad_nbr = 0; bad_nbr < sizeof bad_e / sizeof *bad_e; bad_nbr++) {
+        json_t *jwk = wfa_jwk_of (rsa, "rsa-e");
+        json_object_set_new (jwk, "e", json_string (bad_e [bad_nbr]));
+        keys = json_pack ("{s:[o]}", "keys", jwk);
+        text = json_dumps (keys, JSON_COMPACT);
+        assert (wfa_jwks_new (text, strlen (text)) == NULL);
+        free (text);
+        json_decref (keys);
+    }
 
     //  Another issuer; another audience; an audience among several
     json_object_set_new (claims, "iss", json_string ("https://sso.evil.example/"));
