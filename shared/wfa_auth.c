@@ -19,18 +19,24 @@
 #define S_KEYS_MAX_AGE_MS 3600000   //  Fetched keys older than this are fetched again
 #define S_JWKS_FETCH_MAX (256 * 1024)   //  Bytes of a fetched JWKS, at most
 #define S_FETCH_TIMEOUT_MS 5000
+#define S_RETRY_MS 2000         //  After a failed fetch, the least time before the next
 
 //  The keys of one pemda's identity provider.
 typedef struct {
     char stamp [24];            //  updated_at of the record they came from
     wfa_jwks_t *jwks;           //  NULL: none usable (yet)
-    int64_t fetched_at;         //  Last fetch from jwks_uri, ms (0: never)
+    int64_t fetched_at;         //  Last good fetch from jwks_uri, ms (0: never)
+    int64_t tried_at;           //  Last fetch started, ms (0: never)
+    bool failed;                //  The last fetch gave no keys
+    bool fetching;              //  A thread is fetching now
 } s_idp_t;
 
 struct _wfa_auth_t {
     pthread_mutex_t lock;       //  Guards idps and the keys in it
+    pthread_cond_t fetched;     //  Broadcast when a fetch ends
     zhashx_t *idps;             //  pemda -> s_idp_t
     int64_t leeway;             //  s, for exp and nbf
+    int refreshing;             //  Background refreshes running
 };
 
 static void
@@ -54,6 +60,11 @@ wfa_auth_new (void)
     wfa_auth_t *self = (wfa_auth_t *) zmalloc (sizeof (wfa_auth_t));
     assert (self);
     pthread_mutex_init (&self->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (&self->fetched, &attr);
+    pthread_condattr_destroy (&attr);
     self->idps = zhashx_new ();
     zhashx_set_destructor (self->idps, s_idp_destroy);
     self->leeway = wfa_config_int (WFA_CFG_JWT_LEEWAY_S);
@@ -66,7 +77,13 @@ wfa_auth_destroy (wfa_auth_t **self_p)
     assert (self_p);
     wfa_auth_t *self = *self_p;
     if (self) {
+        //  A background refresh ends within its fetch's timeout
+        pthread_mutex_lock (&self->lock);
+        while (self->refreshing > 0)
+            pthread_cond_wait (&self->fetched, &self->lock);
+        pthread_mutex_unlock (&self->lock);
         zhashx_destroy (&self->idps);
+        pthread_cond_destroy (&self->fetched);
         pthread_mutex_destroy (&self->lock);
         free (self);
         *self_p = NULL;
@@ -340,22 +357,131 @@ s_verify (wfa_auth_t *self, const char *pemda, const char *token, const wfa_jwt_
     return result;
 }
 
-//  Under no lock: may pemda's jwks_uri be fetched now? For a kid the keys
-//  lack, when never fetched or not in the last minute; else when the
-//  fetched keys are an hour old. Claims the fetch (others wait their turn).
+//  Under the lock: may idp's jwks_uri be fetched now? Not while another
+//  thread fetches it; for a kid the keys lack, when never tried, or not in
+//  the last minute (the last S_RETRY_MS after a failure); else when the
+//  fetched keys are an hour old. Claims the fetch.
 static bool
-s_may_fetch (wfa_auth_t *self, const char *pemda, bool unknown_kid)
+s_may_fetch (s_idp_t *idp, bool unknown_kid)
 {
+    int64_t now = wfa_now_ms ();
+    int64_t since = now - idp->tried_at;
+    int64_t wait = idp->failed? S_RETRY_MS: S_REFETCH_MS;
+    bool may = !idp->fetching
+            && (unknown_kid? idp->tried_at == 0 || since >= wait
+                           : idp->fetched_at != 0 && now - idp->fetched_at >= S_KEYS_MAX_AGE_MS
+                             && since >= wait);
+    if (may) {
+        idp->fetching = true;
+        idp->tried_at = now;
+    }
+    return may;
+}
+
+//  Fetch pemda's keys from uri (the fetch claimed), store them, and wake
+//  whoever waits for them.
+static void
+s_fetch_into (wfa_auth_t *self, const char *pemda, const char *stamp, const char *uri)
+{
+    wfa_jwks_t *jwks = s_fetch (uri);
     pthread_mutex_lock (&self->lock);
     s_idp_t *idp = (s_idp_t *) zhashx_lookup (self->idps, pemda);
-    int64_t now = wfa_now_ms ();
-    int64_t age = idp? now - idp->fetched_at: 0;
-    bool may = idp && (unknown_kid? idp->fetched_at == 0 || age >= S_REFETCH_MS
-                                  : idp->fetched_at != 0 && age >= S_KEYS_MAX_AGE_MS);
-    if (may)
-        idp->fetched_at = now;
+    if (idp && streq (idp->stamp, stamp)) {
+        idp->fetching = false;
+        idp->failed = jwks == NULL;
+    }
+    s_idp_keys (self, pemda, stamp, &jwks, wfa_now_ms ());
+    pthread_cond_broadcast (&self->fetched);
     pthread_mutex_unlock (&self->lock);
-    return may;
+}
+
+//  Under the lock: wait (at most a fetch's timeout) while pemda's keys at
+//  stamp are being fetched by another thread.
+static void
+s_await_fetch (wfa_auth_t *self, const char *pemda, const char *stamp)
+{
+    struct timespec deadline;
+    clock_gettime (CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += (S_FETCH_TIMEOUT_MS + 1000) / 1000;
+    while (true) {
+        s_idp_t *idp = (s_idp_t *) zhashx_lookup (self->idps, pemda);
+        if (!idp || !streq (idp->stamp, stamp) || !idp->fetching
+        ||  pthread_cond_timedwait (&self->fetched, &self->lock, &deadline) == ETIMEDOUT)
+            break;
+    }
+}
+
+//  The hourly refresh, on a thread of its own: the request that noticed
+//  the keys' age is answered with the cached keys meanwhile.
+typedef struct {
+    wfa_auth_t *auth;
+    char pemda [16];
+    char stamp [24];
+    char *uri;
+} s_refresh_t;
+
+static void *
+s_refresh (void *arg)
+{
+    s_refresh_t *refresh = (s_refresh_t *) arg;
+    s_fetch_into (refresh->auth, refresh->pemda, refresh->stamp, refresh->uri);
+    pthread_mutex_lock (&refresh->auth->lock);
+    refresh->auth->refreshing--;
+    pthread_cond_broadcast (&refresh->auth->fetched);
+    pthread_mutex_unlock (&refresh->auth->lock);
+    free (refresh->uri);
+    free (refresh);
+    return NULL;
+}
+
+//  After a first verify: fetch the jwks_uri when a kid is unknown (or wait
+//  for the fetch in flight), then verify again; refresh hour-old keys in
+//  the background. The verify's result.
+static wfa_jwt_result_t
+s_keys_from_uri (wfa_auth_t *self, const char *pemda, const char *stamp, const char *uri,
+                 wfa_jwt_result_t result, const char *token, const wfa_jwt_expect_t *expect,
+                 json_t **claims)
+{
+    bool unknown_kid = result == WFA_JWT_UNKNOWN_KID;
+    if (!unknown_kid && result != WFA_JWT_OK)
+        return result;
+    pthread_mutex_lock (&self->lock);
+    s_idp_t *idp = (s_idp_t *) zhashx_lookup (self->idps, pemda);
+    if (!idp || !streq (idp->stamp, stamp)) {
+        pthread_mutex_unlock (&self->lock);
+        return result;
+    }
+    if (unknown_kid && idp->fetching) {
+        //  Another thread fetches: its keys may hold the kid
+        s_await_fetch (self, pemda, stamp);
+        pthread_mutex_unlock (&self->lock);
+        return s_verify (self, pemda, token, expect, claims);
+    }
+    bool may = s_may_fetch (idp, unknown_kid);
+    if (may && !unknown_kid) {
+        s_refresh_t *refresh = (s_refresh_t *) zmalloc (sizeof (s_refresh_t));
+        assert (refresh);
+        refresh->auth = self;
+        snprintf (refresh->pemda, sizeof refresh->pemda, "%s", pemda);
+        snprintf (refresh->stamp, sizeof refresh->stamp, "%s", stamp);
+        refresh->uri = strdup (uri);
+        pthread_t thread;
+        if (pthread_create (&thread, NULL, s_refresh, refresh) == 0) {
+            self->refreshing++;
+            pthread_detach (thread);
+        }
+        else {
+            idp->fetching = false;
+            free (refresh->uri);
+            free (refresh);
+        }
+    }
+    pthread_mutex_unlock (&self->lock);
+    if (may && unknown_kid) {
+        s_fetch_into (self, pemda, stamp, uri);
+        result = s_verify (self, pemda, token, expect, claims);
+    }
+    return result;
 }
 
 static wfa_code_t
@@ -435,15 +561,8 @@ s_check_jwt (wfa_auth_t *self, wfa_redis_t *redis, const char *bearer, wfa_auth_
     wfa_jwt_expect_t expect = { issuer, audience, wfa_now_ms () / 1000, self->leeway };
     json_t *claims = NULL;
     wfa_jwt_result_t result = s_verify (self, pemda, bearer, &expect, &claims);
-    bool unknown_kid = result == WFA_JWT_UNKNOWN_KID;
-    if (*jwks_uri && (unknown_kid || result == WFA_JWT_OK) && s_may_fetch (self, pemda, unknown_kid)) {
-        wfa_jwks_t *jwks = s_fetch (jwks_uri);
-        pthread_mutex_lock (&self->lock);
-        s_idp_keys (self, pemda, stamp, &jwks, wfa_now_ms ());
-        pthread_mutex_unlock (&self->lock);
-        if (unknown_kid)
-            result = s_verify (self, pemda, bearer, &expect, &claims);
-    }
+    if (*jwks_uri)
+        result = s_keys_from_uri (self, pemda, stamp, jwks_uri, result, bearer, &expect, &claims);
     if (result != WFA_JWT_OK) {
         *detail = wfa_jwt_reason (result);
         freeReplyObject (settings);
@@ -553,11 +672,38 @@ s_test_argv (wfa_redis_t *redis, int argc, const char **argv)
     freeReplyObject (reply);
 }
 
+//  A slow JWKS server for the selftest: answers after delay_ms, with
+//  status (200 or a failure), counting the fetches.
+typedef struct {
+    const char *text;
+    int delay_ms;
+    unsigned status;
+    int fetches;                //  Atomic
+} s_test_slow_t;
+
+static enum MHD_Result
+s_test_serve_slow (void *cls, struct MHD_Connection *connection, const char *url,
+                   const char *method, const char *version, const char *upload_data,
+                   size_t *upload_data_size, void **con_cls)
+{
+    (void) url; (void) method; (void) version; (void) upload_data; (void) upload_data_size; (void) con_cls;
+    s_test_slow_t *slow = (s_test_slow_t *) cls;
+    __atomic_add_fetch (&slow->fetches, 1, __ATOMIC_RELAXED);
+    zclock_sleep (slow->delay_ms);
+    struct MHD_Response *response = MHD_create_response_from_buffer (strlen (slow->text),
+                                                                     (void *) slow->text,
+                                                                     MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result rc = MHD_queue_response (connection, slow->status, response);
+    MHD_destroy_response (response);
+    return rc;
+}
+
 //  Many threads checking one token at once, each with its own Redis.
 typedef struct {
     wfa_auth_t *auth;
     const char *address;
     const char *token;
+    int checks;
     int passed;
 } s_test_thread_t;
 
@@ -566,7 +712,7 @@ s_test_thread (void *arg)
 {
     s_test_thread_t *test = (s_test_thread_t *) arg;
     wfa_redis_t *redis = wfa_redis_new (test->address, 1000);
-    for (int check_nbr = 0; check_nbr < 20; check_nbr++) {
+    for (int check_nbr = 0; check_nbr < test->checks; check_nbr++) {
         wfa_auth_result_t out;
         const char *detail = NULL;
         if (wfa_auth_check (test->auth, redis, test->token, &out, &detail) == WFA_OK)
@@ -751,7 +897,7 @@ wfa_auth_test (bool verbose)
     pthread_t threads [8];
     s_test_thread_t tests [8];
     for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
-        tests [thread_nbr] = (s_test_thread_t) { auth, address, jwt, 0 };
+        tests [thread_nbr] = (s_test_thread_t) { auth, address, jwt, 20, 0 };
         assert (pthread_create (&threads [thread_nbr], NULL, s_test_thread, &tests [thread_nbr]) == 0);
     }
     for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
@@ -759,6 +905,48 @@ wfa_auth_test (bool verbose)
         assert (tests [thread_nbr].passed == 20);
     }
     free (jwt);
+
+    //  A provider with only a jwks_uri, just set, its server slow: eight
+    //  threads at once all sign in (the others wait for the one fetch)
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "1");
+    jwks_text = s_test_jwks (rsa, "rsa-1", NULL, NULL);
+    s_test_slow_t slow = { jwks_text, 500, MHD_HTTP_OK, 0 };
+    http_port = wfa_spare_port ();
+    daemon = MHD_start_daemon (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+                               (uint16_t) http_port, NULL, NULL, s_test_serve_slow, &slow,
+                               MHD_OPTION_END);
+    assert (daemon);
+    snprintf (uri, sizeof uri, "http://127.0.0.1:%d/jwks.json", http_port);
+    const char *slow_uri [] = { "HSET", record, "jwks", "", "jwks_uri", uri, "updated_at", "5" };
+    s_test_argv (redis, 8, slow_uri);
+    jwt = wfa_jwt_sign (rsa, "RS256", "rsa-1", claims);
+    for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
+        tests [thread_nbr] = (s_test_thread_t) { auth, address, jwt, 1, 0 };
+        assert (pthread_create (&threads [thread_nbr], NULL, s_test_thread, &tests [thread_nbr]) == 0);
+    }
+    for (int thread_nbr = 0; thread_nbr < 8; thread_nbr++) {
+        pthread_join (threads [thread_nbr], NULL);
+        assert (tests [thread_nbr].passed == 1);
+    }
+    assert (slow.fetches == 1);
+    //  A first fetch that fails is tried again after a short back-off, not
+    //  after the minute that holds back made-up kids
+    slow.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    slow.delay_ms = 0;
+    const char *failing [] = { "HSET", record, "updated_at", "6" };
+    s_test_argv (redis, 4, failing);
+    assert (wfa_auth_check (auth, redis, jwt, &out, &detail) == WFA_E_UNAUTHENTICATED);
+    assert (streq (detail, "unknown kid") && slow.fetches == 2);
+    slow.status = MHD_HTTP_OK;
+    assert (wfa_auth_check (auth, redis, jwt, &out, &detail) == WFA_E_UNAUTHENTICATED);
+    assert (slow.fetches == 2);             //  Within the back-off: not again
+    zclock_sleep (S_RETRY_MS + 100);
+    assert (wfa_auth_check (auth, redis, jwt, &out, &detail) == WFA_OK);
+    assert (slow.fetches == 3);
+    free (jwt);
+    MHD_stop_daemon (daemon);
+    free (jwks_text);
+    wfa_config_set (WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK, "0");
 
     //  Redis gone: said as such, not as a bad credential
     kill (pid, SIGTERM);
