@@ -119,4 +119,10 @@ void gw_status_test (bool verbose);
 //  be reached.
 int gw_rate_take (wfa_redis_t *redis, const char *subject, const char *pemda, int *retry_after);
 
+//  0 if the rate options make sense (a burst of at least 1 wherever a rate
+//  is set); else -1 with why.
+int gw_rate_config_check (char *why, size_t size);
+
+void gw_rate_test (bool verbose);
+
 #endif

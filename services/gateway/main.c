@@ -541,6 +541,7 @@ s_selftest (void)
 {
     gw_route_test (false);
     gw_status_test (false);
+    gw_rate_test (false);
     printf ("wfa-gateway: selftest passed\n");
 }
 
@@ -559,6 +560,11 @@ main (int argc, char *argv [])
     if (argc > 1) {
         fprintf (stderr, "usage: wfa-gateway [--option value ...]\n");
         wfa_config_print (stderr);
+        return 2;
+    }
+    char why [128];
+    if (gw_rate_config_check (why, sizeof why)) {
+        wfa_log ("E", "%s", why);
         return 2;
     }
     if (wfa_redis_credentials ("gateway"))

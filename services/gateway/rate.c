@@ -12,6 +12,40 @@ s_interval_ms (wfa_cfg_t option)
 }
 
 int
+gw_rate_config_check (char *why, size_t size)
+{
+    const wfa_cfg_t limits [][2] = { { WFA_CFG_RATE_TOKEN, WFA_CFG_RATE_TOKEN_BURST },
+                                     { WFA_CFG_RATE_PEMDA, WFA_CFG_RATE_PEMDA_BURST } };
+    for (size_t limit_nbr = 0; limit_nbr < sizeof limits / sizeof *limits; limit_nbr++) {
+        wfa_cfg_t rate = limits [limit_nbr][0], burst = limits [limit_nbr][1];
+        //  With a burst under 1 not even the first request would go through
+        if (s_interval_ms (rate) && wfa_config_int (burst) < 1) {
+            snprintf (why, size, "%s must be at least 1 while %s is set",
+                      wfa_options [burst].env, wfa_options [rate].env);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+gw_rate_test (bool verbose)
+{
+    (void) verbose;
+    char why [128];
+    assert (gw_rate_config_check (why, sizeof why) == 0);
+    wfa_config_set (WFA_CFG_RATE_TOKEN_BURST, "0");
+    assert (gw_rate_config_check (why, sizeof why) == -1);
+    assert (strstr (why, "WFA_RATE_TOKEN_BURST"));
+    wfa_config_set (WFA_CFG_RATE_TOKEN, "0");           //  No limit: no burst needed
+    assert (gw_rate_config_check (why, sizeof why) == 0);
+    wfa_config_set (WFA_CFG_RATE_PEMDA_BURST, "-3");
+    assert (gw_rate_config_check (why, sizeof why) == -1 && strstr (why, "WFA_RATE_PEMDA_BURST"));
+    for (int option_nbr = WFA_CFG_RATE_TOKEN; option_nbr <= WFA_CFG_RATE_PEMDA_BURST; option_nbr++)
+        wfa_config_set ((wfa_cfg_t) option_nbr, wfa_options [option_nbr].dflt);
+}
+
+int
 gw_rate_take (wfa_redis_t *redis, const char *subject, const char *pemda, int *retry_after)
 {
     *retry_after = 0;
