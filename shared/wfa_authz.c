@@ -204,6 +204,22 @@ wfa_authz_check_person (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t
 }
 
 int
+wfa_authz_read_person (wfa_call_t *call, wfa_redis_t *redis, const char *nip,
+                       wfa_action_t action, char *pemda, size_t size)
+{
+    wfa_target_t target;
+    redisReply *held;
+    if (wfa_authz_employee (call, redis, nip, pemda, size, &target, &held))
+        return -1;
+    wfa_actor_t actor;
+    int denied = wfa_authz_actor (call, redis, &actor)
+              || wfa_authz_check_person (call, &actor, action, &target, "nip");
+    if (held)
+        freeReplyObject (held);
+    return denied? -1: 0;
+}
+
+int
 wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,
                 const wfa_target_t *target, wfa_actor_t *actor)
 {

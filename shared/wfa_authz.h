@@ -100,6 +100,13 @@ int wfa_authz_check (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t ac
 int wfa_authz_check_person (wfa_call_t *call, const wfa_actor_t *actor, wfa_action_t action,
                             const wfa_target_t *target, const char *field);
 
+//  A read of one employee's records (nip) for action, in one:
+//  wfa_authz_employee, the call's actor, wfa_authz_check_person (field
+//  "nip"). Their pemda into pemda ("" when on record nowhere, as only a
+//  national reader gets past). Returns 0, or -1 with the error on call.
+int wfa_authz_read_person (wfa_call_t *call, wfa_redis_t *redis, const char *nip,
+                           wfa_action_t action, char *pemda, size_t size);
+
 //  Load the call's actor and check action on target: 0, or -1 with the
 //  error (UNKNOWN_EMPLOYEE, FORBIDDEN, REDIS_UNAVAILABLE) on call.
 int wfa_authz_call (wfa_call_t *call, wfa_redis_t *redis, wfa_action_t action,

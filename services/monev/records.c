@@ -502,16 +502,7 @@ monev_report_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    wfa_target_t target;
-    redisReply *person;
-    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
-        return;
-    wfa_actor_t actor;
-    int denied = wfa_authz_actor (call, redis, &actor)
-              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
-    if (person)
-        freeReplyObject (person);
-    if (denied)
+    if (wfa_authz_read_person (call, redis, nip, WFA_ACT_EMPLOYEE_READ, pemda, sizeof pemda))
         return;
     redisReply *stored = s_stored_report (redis, pemda, nip, date);
     if (wfa_call_redis_down (call, stored))
@@ -723,18 +714,9 @@ monev_ekinerja_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *cursor = wfa_store_call_cursor (call, "cursor");
     if (wfa_call_failed (call))
         return;
-    char pemda [16];
-    wfa_target_t target;
-    redisReply *person;
-    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &person))
-        return;
     //  Out of reach and on record nowhere read alike: NOT_FOUND (no oracle)
-    wfa_actor_t actor;
-    int denied = wfa_authz_actor (call, redis, &actor)
-              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
-    if (person)
-        freeReplyObject (person);
-    if (denied)
+    char pemda [16];
+    if (wfa_authz_read_person (call, redis, nip, WFA_ACT_EMPLOYEE_READ, pemda, sizeof pemda))
         return;
     if (!*pemda) {
         wfa_call_error (call, WFA_E_NOT_FOUND, "nip", nip, -1);

@@ -479,16 +479,7 @@ personnel_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     if (wfa_call_failed (call))
         return;
     char pemda [16];
-    wfa_target_t target;
-    wfa_actor_t actor;
-    redisReply *held;
-    if (wfa_authz_employee (call, redis, nip, pemda, sizeof pemda, &target, &held))
-        return;
-    int denied = wfa_authz_actor (call, redis, &actor)
-              || wfa_authz_check_person (call, &actor, WFA_ACT_EMPLOYEE_READ, &target, "nip");
-    if (held)
-        freeReplyObject (held);
-    if (denied)
+    if (wfa_authz_read_person (call, redis, nip, WFA_ACT_EMPLOYEE_READ, pemda, sizeof pemda))
         return;
     char record [WFA_KEY_MAX];
     wfa_store_key (record, sizeof record, pemda, "emp:%s", nip);
