@@ -53,20 +53,20 @@ gw_rate_take (wfa_redis_t *redis, const char *subject, const char *pemda, int *r
     int64_t pemda_ms = s_interval_ms (WFA_CFG_RATE_PEMDA);
     if (!cred_ms && !pemda_ms)
         return 0;
-    char prefix [WFA_PREFIX_MAX], cred_key [WFA_KEY_MAX], pemda_key [WFA_KEY_MAX];
-    wfa_store_prefix (pemda, prefix, sizeof prefix);
+    //  Only the two rate keys: FCALL checks every declared key as read and
+    //  written, and the gateway's Redis user writes no other key
+    char cred_key [WFA_KEY_MAX], pemda_key [WFA_KEY_MAX];
     wfa_store_key (cred_key, sizeof cred_key, pemda, "rate:cred:%s", subject);
     wfa_store_key (pemda_key, sizeof pemda_key, pemda, "rate:pemda");
-    const char *keys [] = { prefix, cred_key, pemda_key };
-    char now [24], cred [24], cred_burst [24], pemda_rate [24], pemda_burst [24];
-    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    const char *keys [] = { cred_key, pemda_key };
+    char cred [24], cred_burst [24], pemda_rate [24], pemda_burst [24];
     snprintf (cred, sizeof cred, "%" PRId64, cred_ms);
     snprintf (cred_burst, sizeof cred_burst, "%" PRId64, wfa_config_int (WFA_CFG_RATE_TOKEN_BURST));
     snprintf (pemda_rate, sizeof pemda_rate, "%" PRId64, pemda_ms);
     snprintf (pemda_burst, sizeof pemda_burst, "%" PRId64, wfa_config_int (WFA_CFG_RATE_PEMDA_BURST));
-    const char *pairs [] = { "now", now, "cred_ms", cred, "cred_burst", cred_burst,
+    const char *pairs [] = { "cred_ms", cred, "cred_burst", cred_burst,
                              "pemda_ms", pemda_rate, "pemda_burst", pemda_burst };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_gateway_rate, 3, keys, 5, pairs, NULL);
+    redisReply *reply = wfa_store_step (redis, &wfa_script_gateway_rate, 2, keys, 4, pairs, NULL);
     int rc = -1;
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
     &&  reply->element [0]->type == REDIS_REPLY_STRING && streq (reply->element [0]->str, "ok")

@@ -15,6 +15,8 @@ import tempfile
 import time
 import urllib.request
 
+import msgpack
+
 from harness import (BIN, ROOT, SERVICES, Org, System, approve_chain, import_rows, ok, redis_ping,
                      spare_port, submit_body, wait_until, workdays)
 
@@ -121,11 +123,14 @@ def test_allow_lists_are_the_code_commands():
     granted = set()
     for service in REDIS_USERS:
         rules = users[service]
-        assert rules[:4] == ["on", "~wfa:*", "resetchannels", "-@all"], (service, rules)
-        commands = rules[4:]
+        # The gateway reads the wfa:* keys and writes only its rate keys
+        keys = ["%R~wfa:*", "%RW~wfa:{*}:rate:*"] if service == "gateway" else ["~wfa:*"]
+        head = ["on"] + keys + ["resetchannels", "-@all"]
+        assert rules[:len(head)] == head, (service, rules)
+        commands = rules[len(head):]
         assert all(re.fullmatch(r"\+[a-z_]+(\|[a-z]+)?", c) for c in commands), (service, commands)
         commands = {c[1:] for c in commands}
-        assert len(commands) == len(rules) - 4, "%s: a command twice" % service
+        assert len(commands) == len(rules) - len(head), "%s: a command twice" % service
         bad = [c for c in commands if c in FORBIDDEN or c.split("|")[0] in FORBIDDEN or c == "script"]
         assert not bad, "%s may run %r" % (service, bad)
         granted |= commands
@@ -203,6 +208,46 @@ def test_each_service_signs_in_as_its_own_user_and_is_confined():
         wait_until("the approved request after the restart", approved, 30, 0.2)
         inbox = ok(client.call("INBOX.LIST", {"as": nip}))
         assert any(entry.get("request_id") == rid for entry in inbox["entries"]), inbox
+        system.assert_alive()
+
+
+def test_the_gateway_reads_credentials_and_writes_only_its_rate_keys():
+    """The gateway's user reads what the credential checks read, but cannot write a NIP's
+    pemda, an issuer's, a token or an identity provider: only its rate keys; its rate step
+    declares those only (FCALL counts each declared key as written) and takes its time from
+    Redis, not from the caller."""
+    org = Org(opds=("DINKES",), supervisors=1, staff=1)
+    with System(verbose=False) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        nip, pemda = org.staff[0]["nip"], org.pemda
+        assert cli(system, "GET", "wfa:nip:%s" % nip, user="gateway") == pemda
+        for key in ("wfa:nip:%s" % nip, "wfa:idp:0123abcd", "wfa:pemdas", "wfa:{%s}:" % pemda,
+                    "wfa:{%s}:token:x" % pemda, "wfa:{%s}:idp" % pemda, "wfa:{%s}:emp:%s" % (pemda, nip)):
+            answer = cli(system, "SET", key, "1", user="gateway")
+            assert answer.startswith("NOPERM"), (key, answer)
+        assert cli(system, "GET", "wfa:nip:%s" % nip, user="gateway") == pemda
+        assert system.redis("EXISTS", "wfa:idp:0123abcd").strip() == "0"
+        cred_key = "wfa:{%s}:rate:cred:acl-test" % pemda
+        assert cli(system, "SET", "wfa:{%s}:rate:pemda" % pemda, "1", user="gateway") == "OK"
+
+        def fcall(*keys, now):
+            args = msgpack.packb({"now": str(now), "cred_ms": "1000", "cred_burst": "1",
+                                  "pemda_ms": "0", "pemda_burst": "1"})
+            env = dict(os.environ, REDISCLI_AUTH=system.redis_password("gateway"))
+            argv = [b"redis-cli", b"-p", str(system.redis_port).encode(), b"--user", b"gateway",
+                    b"FCALL", b"gateway_rate", str(len(keys)).encode()] + [k.encode() for k in keys]
+            out = subprocess.run(argv + [args], capture_output=True, timeout=10, env=env)
+            return (out.stdout + out.stderr).decode("utf-8", "replace").strip()
+        # A declared key it may not write is refused whole, even one the step never touches
+        answer = fcall("wfa:{%s}:" % pemda, cred_key, "wfa:{%s}:rate:pemda" % pemda, now=0)
+        assert answer.startswith("NOPERM"), answer
+        # The caller's clock is not asked: a "now" of 0 changes nothing, Redis's TIME counts
+        assert fcall(cred_key, "wfa:{%s}:rate:pemda" % pemda, now=0).split() == ["ok", "0"]
+        redis_ms = int(system.redis("TIME").split()[0]) * 1000
+        tat = int(system.redis("GET", cred_key))
+        assert redis_ms - 2000 <= tat <= redis_ms + 2000, (tat, redis_ms)
+        system.redis("ACL", "LOG", "RESET")     # the refusals above were ours
         system.assert_alive()
 
 
