@@ -82,7 +82,8 @@ idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *pemda = credentials_manager (call, redis, true, &manager);
     if (!pemda)
         return;
-    //  One issuer names one pemda: the tokens say whose people they sign in
+    //  One issuer names one pemda: the tokens say whose people they sign in.
+    //  A quick refusal here; the step claims the index itself, atomically
     char owner [16];
     if (s_issuer_pemda (call, redis, issuer, owner, sizeof owner))
         return;
@@ -94,38 +95,33 @@ idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     assert (jwks_text);
     memcpy (jwks_text, jwks_bytes? jwks_bytes: "", jwks_size);
     jwks_text [jwks_size] = 0;
-    char prefix [WFA_PREFIX_MAX], now [24], ttl [24], keys_text [2][WFA_KEY_MAX];
+    char prefix [WFA_PREFIX_MAX], now [24], ttl [24], keys_text [3][WFA_KEY_MAX];
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
     snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
     const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
         wfa_store_key (keys_text [0], WFA_KEY_MAX, pemda, "idem:idp:%s:%s", manager.as, key),
-        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "idp") };
-    const char *args [] = { "issuer", issuer, "audience", audience, "nip_claim", nip_claim,
+        wfa_store_key (keys_text [1], WFA_KEY_MAX, pemda, "idp"),
+        wfa_auth_issuer_key (issuer, keys_text [2], WFA_KEY_MAX) };
+    const char *args [] = { "pemda", pemda, "issuer", issuer, "audience", audience, "nip_claim", nip_claim,
                             "jwks", jwks_text, "jwks_uri", jwks_uri? jwks_uri: "", "now", now,
                             "as", manager.as, "operator", manager.operator? "1": "", "ttl", ttl,
                             "fp", wfa_call_fingerprint (call) };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_idp_set, 3, keys,
+    redisReply *reply = wfa_store_step (redis, &wfa_script_idp_set, 4, keys,
                                         sizeof args / sizeof *args / 2, args, NULL);
     free (jwks_text);
     const char *updated = wfa_store_step_result (call, reply, "issuer");
     if (updated && reply->elements == 3 && reply->element [2]->type == REDIS_REPLY_STRING) {
-        //  The index after the record: a gateway finding the issuer finds
-        //  its record; the issuer replaced no longer leads here
-        char index [WFA_KEY_MAX];
-        redisReply *set = wfa_redis_command (redis, "SET %s %s", wfa_auth_issuer_key (issuer, index, sizeof index), pemda);
-        if (!wfa_call_redis_down (call, set)) {
-            const char *replaced = reply->element [2]->str;
-            char replaced_owner [16] = "";
-            if (*replaced && !streq (replaced, issuer)
-            &&  s_issuer_pemda (call, redis, replaced, replaced_owner, sizeof replaced_owner) == 0
-            &&  streq (replaced_owner, pemda)) {
-                redisReply *del = wfa_redis_command (redis, "DEL %s", wfa_auth_issuer_key (replaced, index, sizeof index));
-                if (!wfa_call_redis_down (call, del))
-                    freeReplyObject (del);
-            }
+        //  The step claimed the new issuer; the issuer replaced no longer
+        //  leads here
+        const char *replaced = reply->element [2]->str;
+        char index [WFA_KEY_MAX], replaced_owner [16] = "";
+        if (*replaced && !streq (replaced, issuer)
+        &&  s_issuer_pemda (call, redis, replaced, replaced_owner, sizeof replaced_owner) == 0
+        &&  streq (replaced_owner, pemda)) {
+            redisReply *del = wfa_redis_command (redis, "DEL %s", wfa_auth_issuer_key (replaced, index, sizeof index));
+            if (!wfa_call_redis_down (call, del))
+                freeReplyObject (del);
         }
-        if (set)
-            freeReplyObject (set);
         if (!wfa_call_failed (call)) {
             wfa_mp_pack_str (wfa_call_reply (call, "pemda"), pemda);
             wfa_mp_pack_str (wfa_call_reply (call, "issuer"), issuer);

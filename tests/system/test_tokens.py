@@ -20,6 +20,8 @@ import re
 import subprocess
 import time
 
+import msgpack
+
 from harness import (KEMENDAGRI, Org, System, import_rows, key_path, ok, wfactl_env)
 
 TOKEN = re.compile(r"^fleksi_(\d\d(?:\.\d\d)?)_([0-9a-f]{16})_([0-9a-f]{64})$")
@@ -234,6 +236,12 @@ def test_identity_provider_set_and_read_by_who_may():
             == "IDEMPOTENCY_MISMATCH"
         taken = op.call("IDP.SET", dict(body, key="i2", pemda="35.09"))
         assert taken["code"] == "BAD_STATE" and taken["field"] == "issuer", taken
+        # ...not even past the service's own look at the index (two pemda setting one issuer
+        # at once both pass it): the step claims the index in the write itself
+        assert idp_step(system, "35.09", ISSUER) == ["err", "BAD_STATE", "issuer: another pemda's",
+                                                      "issuer"]
+        assert system.redis("GET", index).strip() == "35.08"
+        assert system.redis("EXISTS", "wfa:{35.09}:idp").strip() == "0"
         # Who may: not a BKD officer, not another pemda's admin, not Kemendagri
         for who in (a.bkd["nip"], other_admin, KEMENDAGRI):
             assert gateway.call("IDP.SET", dict(body, key="i3" + who, **{"as": who}))["code"] == "FORBIDDEN"
@@ -259,6 +267,21 @@ def test_identity_provider_set_and_read_by_who_may():
         assert op.call("IDP.GET", {"pemda": "35.01"})["code"] == "NOT_FOUND"
         log = system.redis("LRANGE", "wfa:{35.08}:audit", 0, -1)
         assert log.count("idp_set") == 2 and "issuer " + moved in log, log
+
+
+def idp_step(system, pemda, issuer):
+    """The idp_set Lua step run directly as admin for pemda, as the operator, no check in C
+    before it: its reply lines."""
+    args = msgpack.packb({"pemda": pemda, "issuer": issuer, "audience": "fleksi", "nip_claim": "nip",
+                          "jwks": jwks_text(), "jwks_uri": "", "now": str(int(time.time() * 1000)),
+                          "as": "operator", "operator": "1", "ttl": "600", "fp": "0" * 16})
+    keys = ["wfa:{%s}:" % pemda, "wfa:{%s}:idem:idp:operator:direct-%s" % (pemda, time.time()),
+            "wfa:{%s}:idp" % pemda, "wfa:idp:" + hashlib.sha256(issuer.encode()).hexdigest()]
+    env = dict(os.environ, REDISCLI_AUTH=system.redis_password("admin"))
+    argv = ["redis-cli", "-p", str(system.redis_port), "--user", "admin", "FCALL", "idp_set",
+            str(len(keys))] + keys
+    out = subprocess.run([a.encode() for a in argv] + [args], capture_output=True, timeout=10, env=env)
+    return out.stdout.decode().splitlines()
 
 
 def wfactl(system, *args, check=True):
