@@ -124,7 +124,8 @@ def test_allow_lists_are_the_code_commands():
     for service in REDIS_USERS:
         rules = users[service]
         # The gateway reads the wfa:* keys and writes only its rate keys
-        keys = ["%R~wfa:*", "%RW~wfa:{*}:rate:*"] if service == "gateway" else ["~wfa:*"]
+        keys = ["%R~wfa:*", "%RW~wfa:{[0-9][0-9]}:rate:*",
+                "%RW~wfa:{[0-9][0-9].[0-9][0-9]}:rate:*"] if service == "gateway" else ["~wfa:*"]
         head = ["on"] + keys + ["resetchannels", "-@all"]
         assert rules[:len(head)] == head, (service, rules)
         commands = rules[len(head):]
@@ -223,7 +224,9 @@ def test_the_gateway_reads_credentials_and_writes_only_its_rate_keys():
         nip, pemda = org.staff[0]["nip"], org.pemda
         assert cli(system, "GET", "wfa:nip:%s" % nip, user="gateway") == pemda
         for key in ("wfa:nip:%s" % nip, "wfa:idp:0123abcd", "wfa:pemdas", "wfa:{%s}:" % pemda,
-                    "wfa:{%s}:token:x" % pemda, "wfa:{%s}:idp" % pemda, "wfa:{%s}:emp:%s" % (pemda, nip)):
+                    "wfa:{%s}:token:x" % pemda, "wfa:{%s}:idp" % pemda, "wfa:{%s}:emp:%s" % (pemda, nip),
+                    # an idempotency record whose client-chosen key looks like a rate key's end
+                    "wfa:{%s}:idem:submit:%s:k}:rate:x" % (pemda, nip), "wfa:{x}:rate:pemda"):
             answer = cli(system, "SET", key, "1", user="gateway")
             assert answer.startswith("NOPERM"), (key, answer)
         assert cli(system, "GET", "wfa:nip:%s" % nip, user="gateway") == pemda
