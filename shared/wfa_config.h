@@ -29,6 +29,11 @@ typedef enum {
     WFA_CFG_LIBRARY_CHECK_MS,   //  How often a connection checks the Lua library is its own
     WFA_CFG_HTTP,               //  Gateway: host:port to serve HTTP/JSON on
     WFA_CFG_HTTP_THREADS,       //  Gateway: threads, each with its broker socket and Redis connection
+    WFA_CFG_HTTP_PER_IP,        //  Gateway: connections one client address may hold at once
+    WFA_CFG_HTTP_TIMEOUT_S,     //  Gateway: seconds a connection may stay idle
+    WFA_CFG_HTTP_BODY_BUDGET,   //  Gateway: request body bytes held over all connections at once
+    WFA_CFG_HTTP_CALL_TRIES,    //  Gateway: tries of one native call
+    WFA_CFG_HTTP_DEADLINE_MS,   //  Gateway: the most one native call may take, over all its tries
     WFA_CFG_RATE_TOKEN,         //  Gateway: requests per second per credential
     WFA_CFG_RATE_TOKEN_BURST,   //  Gateway: burst per credential
     WFA_CFG_RATE_PEMDA,         //  Gateway: requests per second per pemda

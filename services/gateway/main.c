@@ -33,6 +33,12 @@ typedef struct {
     char method [8];            //  For the log line
     char path [160];            //  Its first 159 bytes, for the log line
     char subject [96];          //  The credential's subject, "-" for none
+    const gw_route_t *target;   //  The route matched at the headers, or NULL
+    gw_match_t match;           //  Its path parameters (pointing into match.copy)
+    const char *lang;           //  "id" or "en"
+    wfa_auth_result_t who;      //  The credential, checked at the headers
+    size_t reserved;            //  Body bytes counted in s_body_held for this request
+    bool busy;                  //  The body budget was spent: 503 at the end
 } s_request_t;
 
 static _Thread_local s_thread_t *s_thread;
@@ -43,6 +49,23 @@ static char s_secret [PATH_MAX];    //  The gateway's secret certificate
 static char s_id_prefix [16];   //  Random per process: generated request ids are unique
 static uint64_t s_id_sequence;  //  Atomic
 static uint64_t s_call_sequence;    //  Atomic: every call's own number
+static size_t s_body_held;      //  Atomic: body bytes held over every connection
+static size_t s_body_budget;    //  WFA_HTTP_BODY_BUDGET
+
+//  The last readiness probe, shared by every thread: a load balancer's
+//  loop of GET /v1/ready costs one probe a second, not one per request
+typedef struct {
+    double at;                  //  wfa_prom_clock () of the probe, 0 for none yet
+    bool key_ok;                //  The gateway's key could be read
+    bool redis_ok;              //  Redis answered PING
+    bool broker_ok;             //  The broker answered SYSTEM.PING
+    json_t *services;           //  Live workers by service name
+} s_readiness_t;
+
+#define GW_READY_CACHE_S 1.0
+static s_readiness_t s_readiness;
+static pthread_mutex_t s_readiness_lock = PTHREAD_MUTEX_INITIALIZER;     //  Guards s_readiness
+static pthread_mutex_t s_readiness_probe = PTHREAD_MUTEX_INITIALIZER;    //  One prober at a time
 
 static const wfa_prom_family_t s_metrics [] = {
     { "wfa_gateway_requests_total", WFA_PROM_COUNTER, "route,status",
@@ -209,48 +232,98 @@ s_health (struct MHD_Connection *connection, s_request_t *request)
     return s_send_json (connection, request, 200, json, NULL);
 }
 
-//  Ready: Redis answers PING and the broker lists a live worker of every
-//  service whose key it trusts.
-static enum MHD_Result
-s_ready (struct MHD_Connection *connection, s_request_t *request, const char *lang)
+//  Probe readiness now: Redis answers PING and the broker lists a live
+//  worker of every service whose key it trusts.
+static void
+s_ready_probe (s_readiness_t *result, const char *request_id)
 {
     s_thread_t *thread = s_thread_state ();
-    if (!thread->client)
-        return s_send_error (connection, request, WFA_E_SERVICE_UNAVAILABLE, lang, "gateway key",
-                             NULL, NULL);
-    json_t *problems = json_array ();
+    result->services = json_object ();
+    result->key_ok = thread->client != NULL;
+    if (!result->key_ok)
+        return;
     redisReply *pong = wfa_redis_command (thread->redis, "PING");
-    bool redis_ok = pong && pong->type == REDIS_REPLY_STATUS && streq (pong->str, "PONG");
+    result->redis_ok = pong && pong->type == REDIS_REPLY_STATUS && streq (pong->str, "PONG");
     if (pong)
         freeReplyObject (pong);
-    if (!redis_ok)
-        json_array_append_new (problems, s_error_json (WFA_E_REDIS_UNAVAILABLE, lang, NULL, "redis"));
-    json_t *services = json_object ();
     msgpack_unpacked reply;
     msgpack_unpacked_init (&reply);
     char call_id [GW_CALL_ID_MAX + 1];
-    gw_call_id (call_id, sizeof call_id, request->request_id,
+    gw_call_id (call_id, sizeof call_id, request_id,
                 __atomic_add_fetch (&s_call_sequence, 1, __ATOMIC_RELAXED));
     wfa_client_begin (thread->client);
     const msgpack_object *listed = NULL;
     //  One short try: a load balancer asks often, and wants its answer now
     if (wfa_client_call_named (thread->client, "SYSTEM.PING", call_id, 1000, 1, &reply) == 0)
         listed = wfa_mp_get (&reply.data, "services");
+    result->broker_ok = listed != NULL;
     zlist_t *expected = wfa_keys_services (wfa_config_get (WFA_CFG_KEYS));
-    if (!listed)
-        json_array_append_new (problems, s_error_json (WFA_E_TIMEOUT, lang, "broker", "broker"));
-    else
-    for (const char *name = (const char *) zlist_first (expected); name;
+    for (const char *name = (const char *) zlist_first (expected); name && listed;
          name = (const char *) zlist_next (expected)) {
         int64_t live = 0;
         wfa_mp_int (wfa_mp_get (listed, name), &live);
-        json_object_set_new (services, name, json_integer (live));
-        if (live <= 0)
-            json_array_append_new (problems,
-                                   s_error_json (WFA_E_SERVICE_UNAVAILABLE, lang, name, name));
+        json_object_set_new (result->services, name, json_integer (live));
     }
     zlist_destroy (&expected);
     msgpack_unpacked_destroy (&reply);
+}
+
+//  A copy of the shared readiness, into copy (its services a deep copy).
+static void
+s_readiness_copy (s_readiness_t *copy)
+{
+    pthread_mutex_lock (&s_readiness_lock);
+    *copy = s_readiness;
+    copy->services = s_readiness.services? json_deep_copy (s_readiness.services): json_object ();
+    pthread_mutex_unlock (&s_readiness_lock);
+}
+
+//  Ready: the readiness of at most GW_READY_CACHE_S ago. One thread probes
+//  when it is older; the others answer with the last one meanwhile (and
+//  wait for the probe only when there is none yet).
+static enum MHD_Result
+s_ready (struct MHD_Connection *connection, s_request_t *request, const char *lang)
+{
+    s_readiness_t state;
+    s_readiness_copy (&state);
+    bool fresh = state.at > 0 && wfa_prom_clock () - state.at < GW_READY_CACHE_S;
+    if (!fresh) {
+        bool probing = pthread_mutex_trylock (&s_readiness_probe) == 0;
+        if (!probing && state.at == 0) {
+            pthread_mutex_lock (&s_readiness_probe);    //  The first probe: wait for it
+            pthread_mutex_unlock (&s_readiness_probe);
+            json_decref (state.services);
+            s_readiness_copy (&state);
+        }
+        if (probing) {
+            json_decref (state.services);
+            s_ready_probe (&state, request->request_id);
+            state.at = wfa_prom_clock ();
+            pthread_mutex_lock (&s_readiness_lock);
+            json_decref (s_readiness.services);
+            s_readiness = state;
+            s_readiness.services = json_deep_copy (state.services);
+            pthread_mutex_unlock (&s_readiness_lock);
+            pthread_mutex_unlock (&s_readiness_probe);
+        }
+    }
+    json_t *services = state.services;
+    if (!state.key_ok) {
+        json_decref (services);
+        return s_send_error (connection, request, WFA_E_SERVICE_UNAVAILABLE, lang, "gateway key",
+                             NULL, NULL);
+    }
+    json_t *problems = json_array ();
+    if (!state.redis_ok)
+        json_array_append_new (problems, s_error_json (WFA_E_REDIS_UNAVAILABLE, lang, NULL, "redis"));
+    if (!state.broker_ok)
+        json_array_append_new (problems, s_error_json (WFA_E_TIMEOUT, lang, "broker", "broker"));
+    const char *name;
+    json_t *live;
+    json_object_foreach (services, name, live)
+        if (json_integer_value (live) <= 0)
+            json_array_append_new (problems,
+                                   s_error_json (WFA_E_SERVICE_UNAVAILABLE, lang, name, name));
     if (json_array_size (problems)) {
         json_t *json = s_error_json (WFA_E_SERVICE_UNAVAILABLE, lang, NULL, NULL);
         json_object_set_new (json, "errors", problems);
@@ -311,10 +384,10 @@ s_bearer (struct MHD_Connection *connection)
     return *header? header: NULL;
 }
 
-//  A request to a native command: credential, rate, fields, call, reply.
+//  At the headers of a native command, before any of its body is read: the
+//  credential and the rate limit. MHD_YES with nothing queued when both pass.
 static enum MHD_Result
-s_command (struct MHD_Connection *connection, s_request_t *request, const gw_route_t *route,
-           const gw_match_t *match, const char *lang)
+s_credential (struct MHD_Connection *connection, s_request_t *request, const char *lang)
 {
     s_thread_t *thread = s_thread_state ();
     if (!thread->client)
@@ -325,17 +398,17 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     if (!bearer)
         return s_send_error (connection, request, WFA_E_UNAUTHENTICATED, lang,
                              "Authorization: Bearer", "Authorization", unauthenticated);
-    wfa_auth_result_t who;
+    wfa_auth_result_t *who = &request->who;
     const char *detail = NULL;
-    wfa_code_t code = wfa_auth_check (s_auth, thread->redis, bearer, &who, &detail);
+    wfa_code_t code = wfa_auth_check (s_auth, thread->redis, bearer, who, &detail);
     if (code != WFA_OK) {
         const char *invalid [] = { "WWW-Authenticate", "Bearer error=\"invalid_token\"", NULL };
         return s_send_error (connection, request, code, lang, detail, "Authorization",
                              code == WFA_E_UNAUTHENTICATED? invalid: NULL);
     }
-    snprintf (request->subject, sizeof request->subject, "%s", who.subject);
+    snprintf (request->subject, sizeof request->subject, "%s", who->subject);
     int retry_after = 0;
-    int limited = gw_rate_take (thread->redis, who.subject, who.pemda, &retry_after);
+    int limited = gw_rate_take (thread->redis, who->subject, who->pemda, &retry_after);
     if (limited < 0)
         return s_send_error (connection, request, WFA_E_REDIS_UNAVAILABLE, lang, NULL, NULL, NULL);
     if (limited) {
@@ -345,6 +418,17 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
         wfa_prom_add (wfa_prom (), "wfa_gateway_rate_limited_total", 1, NULL);
         return s_send_error (connection, request, WFA_E_RATE_LIMITED, lang, NULL, NULL, headers);
     }
+    return MHD_YES;
+}
+
+//  A request to a native command, its credential checked: fields, call, reply.
+static enum MHD_Result
+s_command (struct MHD_Connection *connection, s_request_t *request, const gw_route_t *route,
+           const gw_match_t *match, const char *lang)
+{
+    s_thread_t *thread = s_thread_state ();
+    const wfa_auth_result_t *who = &request->who;
+    wfa_code_t code;
     //  The idempotency key of every POST
     const char *key = NULL;
     if (streq (route->method, "POST")) {
@@ -385,7 +469,7 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     json_decref (body);
     if (code != WFA_OK)
         return s_send_error (connection, request, code, lang, field, field, NULL);
-    wfa_mp_pack_str (wfa_client_field (thread->client, "as"), who.as);
+    wfa_mp_pack_str (wfa_client_field (thread->client, "as"), who->as);
     wfa_mp_pack_str (wfa_client_field (thread->client, "lang"), lang);
     if (key)
         wfa_mp_pack_str (wfa_client_field (thread->client, "key"), key);
@@ -395,7 +479,18 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
     char call_id [GW_CALL_ID_MAX + 1];
     gw_call_id (call_id, sizeof call_id, request->request_id,
                 __atomic_add_fetch (&s_call_sequence, 1, __ATOMIC_RELAXED));
-    if (wfa_client_call_named (thread->client, route->command, call_id, 0, 0, &reply) == 0)
+    //  Tries of WFA_TIMEOUT_MS, all within WFA_HTTP_DEADLINE_MS: a stalled
+    //  service holds this thread (and its connections) that long at most
+    int64_t tries = wfa_config_int (WFA_CFG_HTTP_CALL_TRIES);
+    tries = tries < 1? 1: tries > 10? 10: tries;
+    int64_t timeout_ms = wfa_config_int (WFA_CFG_TIMEOUT_MS);
+    int64_t deadline_ms = wfa_config_int (WFA_CFG_HTTP_DEADLINE_MS);
+    if (deadline_ms < 100)
+        deadline_ms = 100;
+    if (timeout_ms < 1 || timeout_ms * tries > deadline_ms)
+        timeout_ms = deadline_ms / tries;
+    if (wfa_client_call_named (thread->client, route->command, call_id, (int) timeout_ms,
+                               (int) tries, &reply) == 0)
         rc = s_send_reply (connection, request, &reply.data, lang);
     else
         rc = s_send_error (connection, request, WFA_E_TIMEOUT, lang, NULL, NULL, NULL);
@@ -433,6 +528,77 @@ s_request_new (struct MHD_Connection *connection, const char *method, const char
     return request;
 }
 
+//  Count size more body bytes as held; false (nothing counted) when that
+//  would go past WFA_HTTP_BODY_BUDGET.
+static bool
+s_body_reserve (s_request_t *request, size_t size)
+{
+    size_t held = __atomic_add_fetch (&s_body_held, size, __ATOMIC_RELAXED);
+    if (held > s_body_budget) {
+        __atomic_sub_fetch (&s_body_held, size, __ATOMIC_RELAXED);
+        return false;
+    }
+    request->reserved += size;
+    return true;
+}
+
+static void
+s_body_release (s_request_t *request)
+{
+    __atomic_sub_fetch (&s_body_held, request->reserved, __ATOMIC_RELAXED);
+    request->reserved = 0;
+}
+
+static enum MHD_Result
+s_send_busy (struct MHD_Connection *connection, s_request_t *request, const char *lang)
+{
+    const char *headers [] = { "Retry-After", "1", NULL };
+    return s_send_error (connection, request, WFA_E_SERVICE_UNAVAILABLE, lang, "body budget",
+                         NULL, headers);
+}
+
+//  The headers, before any of the body is read: route (404, 405), a body
+//  where none belongs, size (413), credential (401) and rate (429), and room
+//  for the body in the budget (503). MHD_YES with nothing queued to go on.
+static enum MHD_Result
+s_on_headers (struct MHD_Connection *connection, s_request_t *request, const char *method,
+              const char *url)
+{
+    const char *lang = request->lang = gw_lang (MHD_lookup_connection_value (
+        connection, MHD_HEADER_KIND, "Accept-Language"));
+    int status = 0;
+    char allow [64];
+    const gw_route_t *route = gw_route_find (method, url, &request->match, &status, allow,
+                                             sizeof allow);
+    if (route)
+        request->route = route->operation;
+    if (!route && status == 405)
+        return s_send_not_allowed (connection, request, lang, method, allow);
+    if (!route)
+        return s_send_error (connection, request, WFA_E_NOT_FOUND, lang, NULL, NULL, NULL);
+    request->target = route;
+    const char *length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length");
+    bool chunked = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                "Transfer-Encoding") != NULL;
+    unsigned long long declared = length? strtoull (length, NULL, 10): 0;
+    if (!route->body && (declared || chunked))
+        return s_send_error (connection, request, WFA_E_BAD_FIELD, lang, "no body expected",
+                             "body", NULL);
+    if (request->too_large) {
+        char limit [32];
+        snprintf (limit, sizeof limit, "body > %d bytes", GW_BODY_MAX);
+        return s_send_error (connection, request, WFA_E_TOO_LARGE, lang, limit, NULL, NULL);
+    }
+    if (!route->local) {
+        enum MHD_Result rc = s_credential (connection, request, lang);
+        if (request->status)
+            return rc;
+    }
+    if (declared && !s_body_reserve (request, (size_t) declared))
+        return s_send_busy (connection, request, lang);
+    return MHD_YES;
+}
+
 static enum MHD_Result
 s_on_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
               const char *version, const char *upload_data, size_t *upload_data_size,
@@ -443,18 +609,27 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url, con
     s_request_t *request = (s_request_t *) *con_cls;
     if (!request) {
         *con_cls = request = s_request_new (connection, method, url);
-        if (!request->too_large)
-            return MHD_YES;
-        //  Answered at once: the body is never read
+        return s_on_headers (connection, request, method, url);
     }
-    else
+    if (request->status)
+        return MHD_YES;         //  Answered already, at the headers
     if (*upload_data_size) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
-        if (request->too_large || request->body_size + size > GW_BODY_MAX) {
-            request->too_large = true;
+        if (request->too_large || request->busy || request->body_size + size > GW_BODY_MAX) {
+            request->too_large = !request->busy;
             zstr_free (&request->body);
             request->body_size = 0;
+            s_body_release (request);
+            return MHD_YES;
+        }
+        //  A body without Content-Length is counted as it comes
+        if (request->body_size + size > request->reserved
+        &&  !s_body_reserve (request, request->body_size + size - request->reserved)) {
+            request->busy = true;
+            zstr_free (&request->body);
+            request->body_size = 0;
+            s_body_release (request);
             return MHD_YES;
         }
         char *grown = (char *) realloc (request->body, request->body_size + size);
@@ -464,32 +639,22 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url, con
         request->body_size += size;
         return MHD_YES;
     }
-    if (request->status)
-        return MHD_YES;         //  Answered already (a body over the limit)
-    const char *lang = gw_lang (MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
-                                                             "Accept-Language"));
-    gw_match_t match;
-    int status = 0;
-    char allow [64];
-    const gw_route_t *route = gw_route_find (method, url, &match, &status, allow, sizeof allow);
-    if (route)
-        request->route = route->operation;
-    if (!route && status == 405)
-        return s_send_not_allowed (connection, request, lang, method, allow);
-    if (!route)
-        return s_send_error (connection, request, WFA_E_NOT_FOUND, lang, NULL, NULL, NULL);
+    const char *lang = request->lang;
+    if (request->busy)
+        return s_send_busy (connection, request, lang);
     if (request->too_large) {
         char limit [32];
         snprintf (limit, sizeof limit, "body > %d bytes", GW_BODY_MAX);
         return s_send_error (connection, request, WFA_E_TOO_LARGE, lang, limit, NULL, NULL);
     }
+    const gw_route_t *route = request->target;
     if (route->local && streq (route->local, "health"))
         return s_health (connection, request);
     if (route->local && streq (route->local, "ready"))
         return s_ready (connection, request, lang);
     if (route->local)
         return s_openapi (connection, request);
-    return s_command (connection, request, route, &match, lang);
+    return s_command (connection, request, route, &request->match, lang);
 }
 
 //  A request is over: its log line and metrics, then it is freed.
@@ -511,6 +676,7 @@ s_on_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
              request->path, request->status, seconds * 1000, request->request_id,
              request->subject, request->route,
              why == MHD_REQUEST_TERMINATED_COMPLETED_OK? "": " (connection ended early)");
+    s_body_release (request);
     free (request->body);
     free (request);
     *con_cls = NULL;
@@ -595,12 +761,19 @@ main (int argc, char *argv [])
     zactor_t *metrics = wfa_prom_start ("gateway");
     int64_t threads = wfa_config_int (WFA_CFG_HTTP_THREADS);
     threads = threads < 1? 1: threads > 256? 256: threads;
+    int64_t per_ip = wfa_config_int (WFA_CFG_HTTP_PER_IP);
+    per_ip = per_ip < 1? 1: per_ip > 4096? 4096: per_ip;
+    int64_t idle_s = wfa_config_int (WFA_CFG_HTTP_TIMEOUT_S);
+    idle_s = idle_s < 1? 1: idle_s > 3600? 3600: idle_s;
+    int64_t budget = wfa_config_int (WFA_CFG_HTTP_BODY_BUDGET);
+    s_body_budget = budget < GW_BODY_MAX? GW_BODY_MAX: (size_t) budget;
     struct MHD_Daemon *daemon = MHD_start_daemon (
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
         MHD_OPTION_CONNECTION_LIMIT, 4096u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) idle_s,
         MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, NULL,
         MHD_OPTION_END);
     int rc = 0;
@@ -623,6 +796,7 @@ main (int argc, char *argv [])
         free (thread);
     }
     zlist_destroy (&s_threads);
+    json_decref (s_readiness.services);
     wfa_auth_destroy (&s_auth);
     zactor_destroy (&metrics);
     return rc;

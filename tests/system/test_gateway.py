@@ -41,12 +41,14 @@ def submit(system, token, nip, key, dates=None, **extra):
 
 
 def raw_request(system, request_line, token, length):
-    """Send only the headers of a request whose Content-Length is length; the response
-    (status, headers, JSON body) the gateway gives without waiting for the body."""
+    """Send only the headers of a request whose Content-Length is length (and no
+    Authorization when token is None); the response (status, headers, JSON body) the
+    gateway gives without waiting for the body."""
     with socket.create_connection(("127.0.0.1", system.http_port), timeout=10) as sock:
-        sock.sendall(("%s HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer %s\r\n"
+        credential = "Authorization: Bearer %s\r\n" % token if token is not None else ""
+        sock.sendall(("%s HTTP/1.1\r\nHost: gateway\r\n%s"
                       "Idempotency-Key: k-raw\r\nContent-Type: application/json\r\n"
-                      "Content-Length: %d\r\n\r\n" % (request_line, token, length)).encode())
+                      "Content-Length: %d\r\n\r\n" % (request_line, credential, length)).encode())
         data = b""
         while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < \
                 int(re.search(rb"(?i)content-length: (\d+)", data).group(1)):
@@ -108,7 +110,8 @@ def test_health_ready_openapi_request_ids_and_metrics():
         missing = [e for e in body["errors"] if e["code"] == "SERVICE_UNAVAILABLE"]
         assert [e["field"] for e in missing] == ["monev"], body
         assert system.http("GET", "/v1/health")[0] == 200
-        # No broker: not ready, said within about a second; a call times out (503)
+        # No broker: not ready, said within about a second (of the last answer, kept 1 s)
+        time.sleep(1.1)
         system.kill9("broker")
         started = time.monotonic()
         status, _, body = system.http("GET", "/v1/ready")
@@ -297,7 +300,7 @@ def test_a_call_that_times_out_is_sent_again_with_the_same_key():
     times out and goes again with the same bytes; once it wakes, every try is answered once,
     with the same request, and the client sees one answer."""
     with System(verbose=False, gateway=True,
-                gateway_env={"WFA_TIMEOUT_MS": "400", "WFA_RETRIES": "5"}) as system:
+                gateway_env={"WFA_TIMEOUT_MS": "400", "WFA_HTTP_CALL_TRIES": "5"}) as system:
         _, org = staffed(system)
         nip = org.staff[0]["nip"]
         token = system.person_token(nip)
@@ -353,8 +356,10 @@ def test_rate_limits_per_credential_and_per_pemda_across_gateways():
 
 
 def test_many_connections_at_once_and_a_slow_client_blocks_nobody():
+    # 68 connections from one address at once: more than the default per-address limit
     with System(verbose=False, gateway=True, gateway_env={"WFA_RATE_TOKEN": "0",
-                                                          "WFA_RATE_PEMDA": "0"}) as system:
+                                                          "WFA_RATE_PEMDA": "0",
+                                                          "WFA_HTTP_PER_IP": "128"}) as system:
         _, org = staffed(system)
         tokens = [system.person_token(person["nip"]) for person in org.staff]
         # Clients that send half a request and wait: each holds a connection
@@ -375,6 +380,119 @@ def test_many_connections_at_once_and_a_slow_client_blocks_nobody():
             sorted(set((status, json.dumps(body)[:200]) for status, _, body in got))
         assert len({headers["x-request-id"] for _, headers, _ in got}) == 300
         system.assert_alive()
+
+
+def test_what_the_headers_refuse_no_body_is_read_for():
+    """A request the headers already refuse is answered at once, its body never read: a
+    client without a credential holds no memory. Bodies held at once are bounded, and so
+    are one address's connections."""
+    limits = {"WFA_HTTP_BODY_BUDGET": str(1024 * 1024), "WFA_HTTP_PER_IP": "6"}
+    with System(verbose=False, gateway=True, gateway_env=limits) as system:
+        _, org = staffed(system)
+        nip = org.staff[0]["nip"]
+        token = system.person_token(nip)
+        mib = 1024 * 1024
+        status, headers, body = raw_request(system, "POST /v1/requests", None, mib)
+        assert status == 401 and headers["www-authenticate"] == "Bearer", (status, headers)
+        error_shape(body, "UNAUTHENTICATED", "Authorization")
+        status, _, body = raw_request(system, "POST /v1/requests", "not a token", mib)
+        assert status == 401, (status, body)
+        error_shape(body, "UNAUTHENTICATED", "Authorization")
+        status, _, body = raw_request(system, "POST /v1/nowhere", None, mib)
+        assert status == 404, (status, body)
+        error_shape(body, "NOT_FOUND")
+        status, headers, body = raw_request(system, "PUT /v1/requests", None, mib)
+        assert status == 405 and "POST" in headers["allow"], (status, headers)
+        status, _, body = raw_request(system, "GET /v1/inbox", token, 10)
+        assert status == 400, (status, body)
+        error_shape(body, "BAD_FIELD", "body")
+
+        # One upload of 1 MiB under way takes the whole budget: another body waits (503)
+        held = socket.create_connection(("127.0.0.1", system.http_port), timeout=10)
+        held.sendall(("POST /v1/requests HTTP/1.1\r\nHost: gateway\r\n"
+                      "Authorization: Bearer %s\r\nIdempotency-Key: k-held\r\n"
+                      "Content-Length: %d\r\n\r\n{" % (token, mib)).encode())
+        try:
+            # Its headers taken (and its 1 MiB counted) before another body comes: the
+            # gateway has not answered it
+            held.settimeout(0.5)
+            try:
+                early = held.recv(4096)
+            except socket.timeout:
+                early = None
+            assert early is None, early
+            held.settimeout(10)
+            def busy():
+                got = submit(system, token, nip, "k-busy")
+                return got if got[0] == 503 else None
+            status, headers, body = wait_until("a body refused for the budget", busy, 10)
+            error_shape(body, "SERVICE_UNAVAILABLE")
+            assert int(headers["retry-after"]) >= 1, headers
+        finally:
+            held.close()
+        # Given back when that connection ends
+        status, _, body = wait_until("the budget given back",
+                                     lambda: (lambda got: got if got[0] == 200 else None)(
+                                         submit(system, token, nip, "k-after")), 10)
+        assert body["state"] == "pending", body
+
+        # Six connections of one address at once; a seventh is closed unanswered
+        idle = [socket.create_connection(("127.0.0.1", system.http_port), timeout=10)
+                for _ in range(6)]
+        try:
+            time.sleep(0.3)
+            with socket.create_connection(("127.0.0.1", system.http_port), timeout=10) as sock:
+                try:
+                    sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: gateway\r\n\r\n")
+                    answer = sock.recv(4096)
+                except (ConnectionResetError, BrokenPipeError):
+                    answer = b""
+                assert answer == b"", answer
+        finally:
+            for sock in idle:
+                sock.close()
+        wait_until("health once the connections are gone",
+                   lambda: system.http("GET", "/v1/health")[0] == 200, 10)
+        system.assert_alive()
+
+
+def test_a_stalled_service_holds_a_call_5_s_at_most_and_health_meanwhile_none():
+    """The requests service stops answering: a call to it is answered 503 within the
+    gateway's deadline (not tries x WFA_TIMEOUT_MS), health answers at once meanwhile, and
+    a crowd asking /v1/ready costs one probe a second, not a thread each."""
+    with System(verbose=False, gateway=True, gateway_env={"WFA_RATE_TOKEN": "0",
+                                                          "WFA_RATE_PEMDA": "0"}) as system:
+        _, org = staffed(system)
+        nip = org.staff[0]["nip"]
+        token = system.person_token(nip)
+        requests = system.procs["requests"][0]
+        requests.send_signal(signal.SIGSTOP)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+                started = time.monotonic()
+                pending = pool.submit(system.http, "GET", "/v1/requests?nip=" + nip, None, token)
+                time.sleep(0.5)
+                for _ in range(5):
+                    asked = time.monotonic()
+                    assert system.http("GET", "/v1/health")[0] == 200
+                    assert time.monotonic() - asked < 0.5
+                status, _, body = pending.result(30)
+                took = time.monotonic() - started
+        finally:
+            requests.send_signal(signal.SIGCONT)
+        assert status == 503 and body["code"] in ("TIMEOUT", "SERVICE_UNAVAILABLE"), (status, body)
+        assert took < 5.8, took            # WFA_TIMEOUT_MS 3000 x WFA_RETRIES 3 was 9 s
+
+        # No broker: each probe waits 1 s for it; 96 readiness requests on 16 threads
+        # would take 6 s, probed one at a time they take about one
+        system.kill9("broker")
+        assert system.http("GET", "/v1/ready")[0] == 503
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+            got = list(pool.map(lambda n: system.http("GET", "/v1/ready")[0], range(96)))
+        took = time.monotonic() - started
+        assert got == [503] * 96 and took < 3.0, (took, sorted(set(got)))
+        assert system.http("GET", "/v1/health")[0] == 200
 
 
 def test_paging_2500_employees_over_http_loses_and_repeats_nothing():
