@@ -21,11 +21,8 @@ local a = cmsgpack.unpack(ARGV[1])
 local previous, reused = wfa_idem_get(idem, a.fp)
 if reused then return reused end
 if previous then return {'dup', previous, ''} end
-local role = 'operator'
-if a.operator ~= '1' then
-    role = wfa_holds(p, a.as, {'admin_pemda'})
-    if not role then return {'err', 'FORBIDDEN', 'admin_pemda of this pemda, or the operator'} end
-end
+local role = wfa_credentials_manager(p, a)
+if not role then return {'err', 'FORBIDDEN', 'admin_pemda of this pemda, or the operator'} end
 local owner = redis.call('GET', index)
 if owner and owner ~= a.pemda then return {'err', 'BAD_STATE', "issuer: another pemda's", 'issuer'} end
 local replaced = redis.call('HGET', record, 'issuer') or ''

@@ -17,11 +17,8 @@ local a = cmsgpack.unpack(ARGV[1])
 local previous, reused = wfa_idem_get(idem, a.fp)
 if reused then return reused end
 if previous then return {'dup', previous} end
-local role = 'operator'
-if a.operator ~= '1' then
-    role = wfa_holds(p, a.as, {'admin_pemda'})
-    if not role then return {'err', 'FORBIDDEN', 'admin_pemda of this pemda, or the operator'} end
-end
+local role = wfa_credentials_manager(p, a)
+if not role then return {'err', 'FORBIDDEN', 'admin_pemda of this pemda, or the operator'} end
 if redis.call('EXISTS', record) == 1 then return {'err', 'INTERNAL', 'token id taken'} end
 redis.call('HSET', record, 'name', a.name, 'role', a.role, 'hash', a.hash, 'created_at', a.now,
            'created_by', a.as, 'expires_at', a.expires_at, 'revoked_at', '0')

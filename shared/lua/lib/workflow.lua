@@ -280,6 +280,14 @@ local function wfa_holds(p, nip, roles)
     return nil
 end
 
+-- Who manages the pemda's credentials (its API tokens, its identity provider):
+-- the operator's key (a.operator "1") or an admin pemda of p (a.as). Their role,
+-- for the audit, or nil.
+local function wfa_credentials_manager(p, a)
+    if a.operator == '1' then return 'operator' end
+    return wfa_holds(p, a.as, {'admin_pemda'})
+end
+
 -- The pemda's BKD officers and admin pemda, but `nip`: who is told that a
 -- request waits for a role nobody holds (NO_APPROVER).
 local function wfa_no_approver_watchers(p, nip)
