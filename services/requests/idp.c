@@ -82,15 +82,8 @@ idp_set (wfa_call_t *call, wfa_redis_t *redis, void *state)
     const char *pemda = credentials_manager (call, redis, true, &manager);
     if (!pemda)
         return;
-    //  One issuer names one pemda: the tokens say whose people they sign in.
-    //  A quick refusal here; the step claims the index itself, atomically
-    char owner [16];
-    if (s_issuer_pemda (call, redis, issuer, owner, sizeof owner))
-        return;
-    if (*owner && !streq (owner, pemda)) {
-        wfa_call_error (call, WFA_E_BAD_STATE, "issuer", "issuer: another pemda's", -1);
-        return;
-    }
+    //  One issuer names one pemda (the tokens say whose people they sign
+    //  in): the step refuses another pemda's and claims the index, atomically
     char *jwks_text = (char *) malloc (jwks_size + 1);
     assert (jwks_text);
     memcpy (jwks_text, jwks_bytes? jwks_bytes: "", jwks_size);
