@@ -26,7 +26,7 @@ DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev 
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
                 python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
                 python3-jsonschema python3-requests curl libcurl4-openssl-dev python3-jwt \
-                python3-cryptography
+                python3-cryptography python3-aiosmtpd
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -147,6 +147,9 @@ memcheck: deps all
 	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
 	  $(BUILD)/bin/wfa-gateway --selftest >/dev/null || { echo "memcheck: wfa-gateway FAILED"; exit 1; }
 	@echo "memcheck: wfa-gateway clean"
+	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+	  $(BUILD)/bin/wfa-notifications --selftest >/dev/null || { echo "memcheck: wfa-notifications FAILED"; exit 1; }
+	@echo "memcheck: wfa-notifications clean"
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"

@@ -71,6 +71,18 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "gateway: seconds of clock leeway for an OIDC token's exp and nbf" },
     [WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK] = { "idp-allow-http-loopback", "WFA_IDP_ALLOW_HTTP_LOOPBACK", "0",
         "for tests only: 1 lets a jwks_uri be plain http on 127.0.0.1 or localhost (else https only)" },
+    [WFA_CFG_SMTP_URL] = { "smtp-url", "WFA_SMTP_URL", "",
+        "notifications: SMTP server for email, smtp://host:port or smtps://host:port (empty: email off)" },
+    [WFA_CFG_SMTP_FROM] = { "smtp-from", "WFA_SMTP_FROM", "fleksi@localhost.localdomain",
+        "notifications: the From address of email (its domain ends each Message-ID)" },
+    [WFA_CFG_SMTP_USER] = { "smtp-user", "WFA_SMTP_USER", "",
+        "notifications: SMTP AUTH user name (empty: no AUTH)" },
+    [WFA_CFG_SMTP_PASSWORD_FILE] = { "smtp-password-file", "WFA_SMTP_PASSWORD_FILE", "",
+        "notifications: file holding the SMTP AUTH password" },
+    [WFA_CFG_SMTP_TLS] = { "smtp-tls", "WFA_SMTP_TLS", "try",
+        "notifications: STARTTLS on smtp://: off, try (when offered) or require" },
+    [WFA_CFG_EMAIL_TRIES] = { "email-tries", "WFA_EMAIL_TRIES", "8",
+        "notifications: tries of one email on transient failures (4xx, no connection) before it is given up" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

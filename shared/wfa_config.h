@@ -40,6 +40,12 @@ typedef enum {
     WFA_CFG_RATE_PEMDA_BURST,   //  Gateway: burst per pemda
     WFA_CFG_JWT_LEEWAY_S,       //  Gateway: clock leeway for a JWT's exp and nbf
     WFA_CFG_IDP_ALLOW_HTTP_LOOPBACK,    //  Tests: a jwks_uri may be http://127.0.0.1 or localhost
+    WFA_CFG_SMTP_URL,           //  Notifications: smtp:// or smtps:// server, "" email off
+    WFA_CFG_SMTP_FROM,          //  Notifications: the sender address of email
+    WFA_CFG_SMTP_USER,          //  Notifications: SMTP AUTH user, "" none
+    WFA_CFG_SMTP_PASSWORD_FILE, //  Notifications: file holding the SMTP AUTH password
+    WFA_CFG_SMTP_TLS,           //  Notifications: off|try|require STARTTLS
+    WFA_CFG_EMAIL_TRIES,        //  Notifications: tries of one email before it is given up
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

@@ -13,7 +13,7 @@ static const char *s_roles [] = {
 static const char *s_columns [WFA_EMPLOYEE_FIELDS + 1] = {
     "nip", "name", "pemda", "opd", "position", "supervisor_nip", "roles",
     "service_start", "sanctions", "predikat", "position_eligible", "field_based", "home",
-    "special_circumstances", "home_geo", "unit", "working_days", NULL
+    "special_circumstances", "home_geo", "unit", "working_days", "email", "lang", NULL
 };
 #define S_REQUIRED_COLUMNS 7
 
@@ -34,9 +34,53 @@ wfa_employee_field (wfa_employee_t *row, int field_nbr)
     char **slots [WFA_EMPLOYEE_FIELDS] = { &row->nip, &row->name, &row->pemda, &row->opd,
         &row->position, &row->supervisor_nip, &row->roles, &row->service_start, &row->sanctions,
         &row->predikat, &row->position_eligible, &row->field_based, &row->home, &row->special, &row->home_geo,
-        &row->unit, &row->working_days };
+        &row->unit, &row->working_days, &row->email, &row->lang };
     assert (field_nbr >= 0 && field_nbr < WFA_EMPLOYEE_FIELDS);
     return slots [field_nbr];
+}
+
+//  A plain addr-spec: dot-atoms on both sides of one '@', printable ASCII
+//  only (so no CR/LF can reach a mail header), within the RFC 5321 sizes.
+bool
+wfa_email_valid (const char *email)
+{
+    static const char *specials = "!#$%&'*+/=?^_`{|}~-";
+    const char *at = email? strchr (email, '@'): NULL;
+    if (!at || strchr (at + 1, '@'))
+        return false;
+    size_t local = (size_t) (at - email), domain = strlen (at + 1);
+    if (local < 1 || local > 64 || domain < 3 || domain > 253 || local + 1 + domain > WFA_EMAIL_MAX)
+        return false;
+    //  The local part: atext runs joined by single dots
+    for (size_t char_nbr = 0; char_nbr < local; char_nbr++) {
+        char c = email [char_nbr];
+        if (c == '.') {
+            if (char_nbr == 0 || char_nbr + 1 == local || email [char_nbr + 1] == '.')
+                return false;
+        }
+        else
+        if (!(isascii ((unsigned char) c) && isalnum ((unsigned char) c)) && !strchr (specials, c))
+            return false;
+    }
+    //  The domain: at least two labels of letters, digits and inner hyphens
+    const char *label = at + 1;
+    int labels = 0;
+    while (*label) {
+        size_t len = strspn (label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+        if (len < 1 || len > 63 || label [0] == '-' || label [len - 1] == '-')
+            return false;
+        labels++;
+        label += len;
+        if (*label == '.') {
+            label++;
+            if (!*label)
+                return false;
+        }
+        else
+        if (*label)
+            return false;
+    }
+    return labels >= 2;
 }
 
 //  Predikat as a rank, 5 best.
@@ -210,6 +254,10 @@ wfa_employee_validate (const wfa_employee_t *row, wfa_employee_problem_fn *probl
     if (row->working_days && *row->working_days && !streq (row->working_days, "5")
     &&  !streq (row->working_days, "6") && !streq (row->working_days, "7"))
         S_PROBLEM (WFA_E_BAD_VALUE, "working_days");
+    if (row->email && *row->email && !wfa_email_valid (row->email))
+        S_PROBLEM (WFA_E_BAD_VALUE, "email");
+    if (row->lang && *row->lang && !streq (row->lang, "id") && !streq (row->lang, "en"))
+        S_PROBLEM (WFA_E_BAD_VALUE, "lang");
     if (row->predikat && wfa_predikat_rank (row->predikat) < 0)
         S_PROBLEM (WFA_E_BAD_VALUE, "predikat");
     if (row->position_eligible && !s_flag_valid (row->position_eligible))
@@ -254,6 +302,8 @@ wfa_employee_clear (wfa_employee_t *row)
     free (row->home);
     free (row->unit);
     free (row->working_days);
+    free (row->email);
+    free (row->lang);
     memset (row, 0, sizeof *row);
 }
 
@@ -340,6 +390,25 @@ wfa_employee_test (bool verbose)
     assert (wfa_nip_valid ("198609262046092001"));      //  At 60
     assert (!wfa_nip_valid ("198609262046101001"));     //  Past 60
 
+    assert (wfa_email_valid ("siti.rahayu@lumajangkab.go.id"));
+    assert (wfa_email_valid ("a+b_c@x.id"));
+    assert (!wfa_email_valid ("siti@localhost"));               //  One label
+    assert (!wfa_email_valid ("siti@x.id\r\nBcc: all@x.id"));    //  Header injection
+    assert (!wfa_email_valid ("si ti@x.id"));
+    assert (!wfa_email_valid ("\"siti\"@x.id"));
+    assert (!wfa_email_valid (".siti@x.id"));
+    assert (!wfa_email_valid ("si..ti@x.id"));
+    assert (!wfa_email_valid ("siti@-x.id"));
+    assert (!wfa_email_valid ("siti@x..id"));
+    assert (!wfa_email_valid ("siti@x.id."));
+    assert (!wfa_email_valid ("a@b@x.id"));
+    assert (!wfa_email_valid ("@x.id"));
+    assert (!wfa_email_valid ("s\xC3\xADti@x.id"));
+    char long_local [80];
+    memset (long_local, 'a', 65);
+    snprintf (long_local + 65, sizeof long_local - 65, "@x.id");
+    assert (!wfa_email_valid (long_local));
+
     const char *text =
         "\xEF\xBB\xBFnip,name,pemda,opd,position,supervisor_nip,roles,extra\r\n"
         "198609262015051001,\"Siti, S.Kom\",35.08,DISKOMINFO,Pranata Komputer,197501012000031002,pegawai\r\n"
@@ -401,6 +470,21 @@ wfa_employee_test (bool verbose)
     log [0] = 0;
     assert (wfa_employee_validate (row, s_count_problem, log) == 2);
     assert (streq (log, "BAD_VALUE:unit BAD_VALUE:working_days "));
+    zlistx_destroy (&rows);
+    //  Where notices go and in which language
+    rows = wfa_employee_parse_csv (
+        "nip,name,pemda,opd,position,supervisor_nip,roles,email,lang\n"
+        "198609262015051001,A,35.08,DINKES,,,pegawai,a@dinkes.go.id,en\n"
+        "198609262015051002,B,35.08,DINKES,,,pegawai,\"b@x.id\r\nBcc: c@x.id\",fr\n",
+        error, sizeof error);
+    assert (rows && zlistx_size (rows) == 2);
+    row = (wfa_employee_t *) zlistx_first (rows);
+    assert (streq (row->email, "a@dinkes.go.id") && streq (row->lang, "en"));
+    assert (wfa_employee_validate (row, s_count_problem, log) == 0);
+    row = (wfa_employee_t *) zlistx_next (rows);
+    log [0] = 0;
+    assert (wfa_employee_validate (row, s_count_problem, log) == 2);
+    assert (streq (log, "BAD_VALUE:email BAD_VALUE:lang "));
     zlistx_destroy (&rows);
     assert (wfa_predikat_rank ("sangat_baik") == 5 && wfa_predikat_rank ("") == 0);
     assert (wfa_predikat_rank ("hebat") == -1);

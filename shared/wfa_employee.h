@@ -29,6 +29,8 @@ typedef struct {
                                 //  khusus): FROM..TO[;FROM..] ranges
     char *unit;                 //  Sub-unit of the OPD (bidang, UPT, Puskesmas), "" if none
     char *working_days;         //  Days a week the unit works: 5, 6 or 7; "" the policy's
+    char *email;                //  Where notices are emailed, "" none (wfa_email_valid)
+    char *lang;                 //  Language of notices: id|en, "" id
     int line;                   //  Line in the source file, or batch index
     bool short_row;             //  CSV row with fewer fields than the header
 } wfa_employee_t;
@@ -48,12 +50,19 @@ bool wfa_nip_valid (const char *nip);
 //  True for an OPD code: letters, digits, '.', '_', '-', 1..64 bytes.
 bool wfa_opd_code_valid (const char *code);
 
+//  True for a plain email address (addr-spec): dot-atom local part of 1..64
+//  bytes, '@', a domain of two or more labels (letters, digits, inner '-'),
+//  WFA_EMAIL_MAX bytes at most, printable ASCII only (no CR/LF, no spaces,
+//  no quotes, no comments: nothing that could break a mail header).
+#define WFA_EMAIL_MAX 254
+bool wfa_email_valid (const char *email);
+
 //  True for a known role name.
 bool wfa_role_valid (const char *role, size_t len);
 
-#define WFA_EMPLOYEE_FIELDS 17  //  Fields of a row: 7 required columns, 10 optional
+#define WFA_EMPLOYEE_FIELDS 19  //  Fields of a row: 7 required columns, 12 optional
 
-//  Name of field n of a row (0..16), in the CSV column order.
+//  Name of field n of a row (0..18), in the CSV column order.
 const char *wfa_employee_field_name (int field_nbr);
 
 //  Address of field n of a row.

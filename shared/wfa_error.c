@@ -426,6 +426,31 @@ static const char *s_texts [WFA_T_COUNT][2] = {
         "Employee %s (%s) worked flexibly without approval on %s (%s)" },
     [WFA_T_REFUSED_CHECKIN] = { "check-in ditolak", "check-in refused" },
     [WFA_T_REFUSED_REPORT] = { "laporan harian ditolak", "daily report refused" },
+    [WFA_T_EMAIL_SUBJECT_PENDING] = {
+        "[Fleksi] Pengajuan %s menunggu keputusan Anda",
+        "[Fleksi] Request %s awaits your decision" },
+    [WFA_T_EMAIL_SUBJECT_REMINDER] = {
+        "[Fleksi] Pengingat: pengajuan %s masih menunggu",
+        "[Fleksi] Reminder: request %s still waits" },
+    [WFA_T_EMAIL_SUBJECT_ESCALATED] = {
+        "[Fleksi] Eskalasi: pengajuan %s",
+        "[Fleksi] Escalated: request %s" },
+    [WFA_T_EMAIL_SUBJECT_DECIDED] = {
+        "[Fleksi] Pengajuan %s %s",
+        "[Fleksi] Request %s %s" },
+    [WFA_T_EMAIL_SUBJECT_NO_APPROVER] = {
+        "[Fleksi] Pengajuan %s tidak dapat diputuskan",
+        "[Fleksi] Request %s has nobody to decide it" },
+    [WFA_T_EMAIL_SUBJECT_REPORT] = { "[Fleksi] Laporan harian", "[Fleksi] Daily report" },
+    [WFA_T_EMAIL_SUBJECT_MONEV] = { "[Fleksi] Monitoring dan evaluasi", "[Fleksi] Monitoring and evaluation" },
+    [WFA_T_EMAIL_SUBJECT_NOTICE] = { "[Fleksi] Pemberitahuan", "[Fleksi] Notice" },
+    [WFA_T_EMAIL_GREETING] = { "Yth. %s,", "Dear %s," },
+    [WFA_T_EMAIL_REQUEST] = { "Nomor pengajuan: %s", "Request number: %s" },
+    [WFA_T_EMAIL_FOOTER] = {
+        "Email ini dikirim otomatis oleh Fleksi karena alamat Anda tercatat pada data kepegawaian. "
+        "Pemberitahuan yang sama ada di kotak masuk Fleksi Anda.",
+        "Fleksi sent this email automatically because your address is on your personnel record. "
+        "The same notice is in your Fleksi inbox." },
 };
 
 //  The template of a text in a language.

@@ -173,6 +173,18 @@ typedef enum {
     WFA_T_NOTICE_UNILATERAL,            //  %s name, %s nip, %s date, %s what was refused
     WFA_T_REFUSED_CHECKIN,
     WFA_T_REFUSED_REPORT,
+    //  Email (notifications: services/notifications/email.c)
+    WFA_T_EMAIL_SUBJECT_PENDING,        //  %s request
+    WFA_T_EMAIL_SUBJECT_REMINDER,       //  %s request
+    WFA_T_EMAIL_SUBJECT_ESCALATED,      //  %s request
+    WFA_T_EMAIL_SUBJECT_DECIDED,        //  %s request, %s outcome
+    WFA_T_EMAIL_SUBJECT_NO_APPROVER,    //  %s request
+    WFA_T_EMAIL_SUBJECT_REPORT,
+    WFA_T_EMAIL_SUBJECT_MONEV,
+    WFA_T_EMAIL_SUBJECT_NOTICE,
+    WFA_T_EMAIL_GREETING,               //  %s name
+    WFA_T_EMAIL_REQUEST,                //  %s request
+    WFA_T_EMAIL_FOOTER,
     WFA_T_COUNT
 } wfa_text_t;
 

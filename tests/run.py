@@ -31,7 +31,7 @@ import traceback
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SYSTEM_DIR = os.path.join(ROOT, "tests", "system")
 SELFTEST = os.path.join(ROOT, "build", "bin", "wfa-selftest")
-SERVICE_SELFTESTS = ("wfa-monev", "wfa-gateway")     # services whose pure parts have a selftest of their own
+SERVICE_SELFTESTS = ("wfa-monev", "wfa-gateway", "wfa-notifications")     # services whose pure parts have a selftest of their own
 SELFTEST_TIMEOUT = 120      # seconds for one C selftest
 SYSTEM_TEST_TIMEOUT = 240   # seconds for one system test
 

@@ -10,8 +10,13 @@
     Each becomes an in-app inbox entry whose texts come from the message
     table (wfa_error.c). The entry id is the event id and the write is
     HSETNX (shared/lua/inbox_add.lua), so a redelivered event never makes a
-    second entry. Serves INBOX.LIST. */
+    second entry. Telling a person is the inbox entry and then, when SMTP
+    is set up and they have an address, an email in their language
+    (email.c), recorded per event and person so it is sent once. Serves
+    INBOX.LIST. */
 #include "wfa.h"
+#include "email.h"
+#include <curl/curl.h>
 
 //  Write one inbox entry for nip about event.
 static int
@@ -41,6 +46,9 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     int rc = wfa_store_step_ok (reply)? 0: -1;
     if (rc)
         wfa_log ("E", "inbox_add: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
+    //  Then by email (once per event and person: email.c keeps the record)
+    if (rc == 0)
+        rc = email_tell (event, redis, nip, message_id, message_en);
     if (reply)
         freeReplyObject (reply);
     msgpack_sbuffer_destroy (&buffer);
@@ -317,9 +325,28 @@ static const wfa_event_route_t s_events [] = {
     { NULL, NULL }
 };
 
+//  Say at start whether the email channel is on (it reads its settings once).
+static void
+s_housekeeping (wfa_redis_t *redis, void *state)
+{
+    (void) redis;
+    (void) state;
+    email_start ();
+}
+
+//  wfa-notifications --selftest runs the selftest of its pure parts (the
+//  email templates and message); anything else runs the service.
 int
 main (int argc, char *argv [])
 {
-    static const wfa_service_def_t def = { "notifications", s_routes, s_events, NULL, NULL };
-    return wfa_service_main (&def, argc, argv);
+    if (argc == 2 && streq (argv [1], "--selftest")) {
+        email_test (false);
+        printf ("wfa-notifications: selftest passed\n");
+        return 0;
+    }
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    static const wfa_service_def_t def = { "notifications", s_routes, s_events, NULL, s_housekeeping };
+    int rc = wfa_service_main (&def, argc, argv);
+    curl_global_cleanup ();
+    return rc;
 }
