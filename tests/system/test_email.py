@@ -1,0 +1,228 @@
+"""Email through a real SMTP sink (aiosmtpd, in a thread of the test, on a spare port):
+each notice told to a person with an address on record is mailed to them in their
+language (text and HTML parts, a subject naming the request), once; a recipient the
+server refuses with 550 is marked bounced on the personnel record and not mailed again;
+a 451 is tried again and then delivered; kill -9 of wfa-notifications during a burst of
+decisions doubles no email (the sink counts messages per Message-ID)."""
+
+import email
+import email.policy
+import threading
+
+from aiosmtpd.controller import Controller
+
+from harness import (STEP_FIELDS, System, Org, import_rows, ok, spare_port, wait_until,
+                     weekly_monday)
+
+
+class Sink:
+    """An SMTP server that keeps every message it accepts. refuse: addresses whose RCPT
+    gets 550; busy: address -> how many RCPTs get 451 before it is taken."""
+
+    def __init__(self, refuse=(), busy=None):
+        self.refuse = set(refuse)
+        self.busy = dict(busy or {})
+        self.lock = threading.Lock()
+        self.messages = []          # email.message.EmailMessage, in arrival order
+        self.rcpts = {}             # address -> RCPT commands seen
+        self.port = spare_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpts[address] = self.rcpts.get(address, 0) + 1
+            if address in self.refuse:
+                return "550 5.1.1 No such user"
+            if self.busy.get(address, 0) > 0:
+                self.busy[address] -= 1
+                return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted"
+
+    def to(self, address):
+        with self.lock:
+            return [m for m in self.messages if str(m["To"]).strip("<>") == address]
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+def parts(message):
+    """The text and HTML parts of a multipart/alternative message."""
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def address_of(row):
+    return "p%s@dinkes.lumajangkab.go.id" % row["nip"]
+
+
+def submit(client, row, key, week):
+    reply = ok(client.call("REQUEST.SUBMIT", {
+        "key": key, "as": row["nip"], "kind": "rumah", "dates": [weekly_monday(week)],
+        "location": "Rumah", "reason": "Menyusun laporan"}))
+    return reply["request_id"], reply["approver"]
+
+
+def reject(client, rid, approver, key):
+    body = {"key": key, "as": approver, "request_id": rid, "decision": "reject",
+            "note": "Belum <cukup> & kurang jelas"}
+    body.update(STEP_FIELDS["atasan"])
+    return client.call("APPROVAL.DECIDE", body)
+
+
+def smtp_env(sink):
+    return {"WFA_SMTP_URL": "smtp://127.0.0.1:%d" % sink.port,
+            "WFA_SMTP_FROM": "fleksi@lumajangkab.go.id", "WFA_SMTP_TLS": "off"}
+
+
+def test_language_template_bounce_and_retry():
+    org = Org(opds=("DINKES",), supervisors=1, staff=4)
+    english, indonesian, bouncing, busy = org.staff
+    english.update(email=address_of(english), lang="en")
+    indonesian.update(email=address_of(indonesian))            # no lang: Bahasa Indonesia
+    bouncing.update(email=address_of(bouncing), lang="id")
+    busy.update(email=address_of(busy), lang="en")
+    atasan = org.supervisors[0]
+    atasan.update(email=address_of(atasan), lang="id")
+    with Sink(refuse=[address_of(bouncing)], busy={address_of(busy): 2}) as sink, \
+            System(verbose=False, extra_env=smtp_env(sink)) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        # Bad addresses and languages are refused at import, header injection included
+        bad = dict(english, email="x@y.id\r\nBcc: all@y.id", lang="fr")
+        reply = client.call("EMPLOYEE.IMPORT", {"key": "bad", "rows": [bad]})
+        assert reply.get("status") == "error", reply
+        fields = sorted(e.get("field") for e in reply.get("errors", []))
+        assert fields == ["email", "lang"], reply
+
+        rids = {}
+        for n, row in enumerate(org.staff):
+            rid, approver = submit(client, row, "s%d" % n, n + 1)
+            assert approver == atasan["nip"]
+            rids[row["nip"]] = rid
+        # The atasan is told of each request, in Indonesian, by email too
+        wait_until("four pending emails", lambda: len(sink.to(address_of(atasan))) == 4, 15)
+        subjects = sorted(m["Subject"] for m in sink.to(address_of(atasan)))
+        assert subjects == sorted("[Fleksi] Pengajuan %s menunggu keputusan Anda" % rid
+                                  for rid in rids.values()), subjects
+        for n, row in enumerate(org.staff):
+            ok(reject(client, rids[row["nip"]], atasan["nip"], "d%d" % n))
+
+        # English for an en employee: subject, text and HTML, the request id in each
+        wait_until("the English email", lambda: len(sink.to(address_of(english))) == 1, 15)
+        rid = rids[english["nip"]]
+        message = sink.to(address_of(english))[0]
+        assert message["Subject"] == "[Fleksi] Request %s rejected" % rid, message["Subject"]
+        text, html = parts(message)
+        assert text.startswith("Dear Pegawai DINKES 1.1,"), text
+        assert "Request %s was rejected by %s: Belum <cukup> & kurang jelas" % (
+            rid, atasan["nip"]) in text, text
+        assert "Request number: %s" % rid in text, text
+        assert '<html lang="en">' in html and "Belum &lt;cukup&gt; &amp; kurang jelas" in html, html
+        assert "<cukup>" not in html, html
+        assert message["Message-ID"].endswith("@lumajangkab.go.id>"), message["Message-ID"]
+        assert message["Date"], message
+
+        # Indonesian for one with no lang on record
+        wait_until("the Indonesian email", lambda: len(sink.to(address_of(indonesian))) == 1, 15)
+        message = sink.to(address_of(indonesian))[0]
+        rid = rids[indonesian["nip"]]
+        assert message["Subject"] == "[Fleksi] Pengajuan %s ditolak" % rid, message["Subject"]
+        text, html = parts(message)
+        assert text.startswith("Yth. Pegawai DINKES 1.2,"), text
+        assert "Pengajuan %s ditolak oleh %s" % (rid, atasan["nip"]) in text, text
+        assert '<html lang="id">' in html and "Nomor pengajuan: %s" % rid in html, html
+
+        # 451 twice, then taken: one message, three tries on record
+        wait_until("the busy address delivered", lambda: len(sink.to(address_of(busy))) == 1, 20)
+        assert sink.rcpts[address_of(busy)] == 3, sink.rcpts
+        record = system.redis("HGET", "wfa:{35.08}:mail:%s" % mail_key(system, busy), "attempts")
+        assert record.strip() == "3", record
+
+        # 550 at RCPT: the address is marked bounced on the record, visible in EMPLOYEE.GET
+        def bounced():
+            got = ok(client.call("EMPLOYEE.GET", {"nip": bouncing["nip"]}))["employee"]
+            return got.get("email_bounced") == address_of(bouncing)
+        wait_until("the address marked bounced", bounced, 15)
+        assert sink.rcpts[address_of(bouncing)] == 1, sink.rcpts
+        # ... and never tried again: a new notice for them is not mailed, while one for the
+        # English employee that comes after it in the outbox is
+        rid, _ = submit(client, bouncing, "s-again", 6)
+        ok(reject(client, rid, atasan["nip"], "d-again"))
+        rid, _ = submit(client, english, "s-en2", 7)
+        ok(reject(client, rid, atasan["nip"], "d-en2"))
+        wait_until("the second English email", lambda: len(sink.to(address_of(english))) == 2, 15)
+        assert sink.rcpts[address_of(bouncing)] == 1, sink.rcpts
+        # A new address on import lifts it
+        ok(client.call("EMPLOYEE.IMPORT", {"key": "new-address", "rows": [
+            dict(bouncing, email="baru.%s@dinkes.lumajangkab.go.id" % bouncing["nip"])]}))
+        rid, _ = submit(client, bouncing, "s-new", 8)
+        ok(reject(client, rid, atasan["nip"], "d-new"))
+        wait_until("mail to the new address", lambda: len(
+            sink.to("baru.%s@dinkes.lumajangkab.go.id" % bouncing["nip"])) == 1, 15)
+        # Every message once per Message-ID
+        ids = [m["Message-ID"] for m in sink.messages]
+        assert len(ids) == len(set(ids)), ids
+
+
+def mail_key(system, row):
+    """EVENT:NIP of the one email record of row's person."""
+    keys = system.redis("KEYS", "wfa:{35.08}:mail:*:%s" % row["nip"]).split()
+    assert len(keys) == 1, keys
+    return keys[0].split(":mail:", 1)[1]
+
+
+def test_kill9_during_a_burst_of_decisions_doubles_no_email():
+    org = Org(opds=("DINKES",), supervisors=2, staff=15)
+    for row in org.staff:
+        row["email"] = address_of(row)
+    with Sink() as sink, System(verbose=False, extra_env=smtp_env(sink)) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        submitted = [(row, *submit(client, row, "s%d" % n, 1)) for n, row in enumerate(org.staff)]
+        assert len(submitted) == 30
+        for n, (row, rid, approver) in enumerate(submitted):
+            if n == 10:
+                system.kill9("notifications")
+            ok(reject(client, rid, approver, "d%d" % n))
+            if n == 20:
+                system.start("notifications")
+        wait_until("30 emails", lambda: sink.count() >= 30, 30)
+        # Every redelivery has had its chance (1 s) to double one: still 30, one per id
+        wait_until("notifications caught up", lambda: caught_up(system), 15)
+        ids = [m["Message-ID"] for m in sink.messages]
+        assert len(ids) == 30 and len(set(ids)) == 30, ids
+        for row, rid, _ in submitted:
+            got = sink.to(address_of(row))
+            assert len(got) == 1, (row["nip"], len(got))
+            assert rid in got[0]["Subject"], got[0]["Subject"]
+
+
+def caught_up(system):
+    """The notifications group has read and acknowledged every event."""
+    lines = system.redis("XINFO", "GROUPS", "wfa:{35.08}:events").split("\n")
+    info, current = {}, None
+    for n in range(0, len(lines) - 1, 2):
+        if lines[n] == "name":
+            current = info[lines[n + 1]] = {}
+        elif current is not None:
+            current[lines[n]] = lines[n + 1]
+    group = info.get("notifications", {})
+    return group.get("lag") == "0" and group.get("pending") == "0"
