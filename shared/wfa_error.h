@@ -71,6 +71,7 @@ typedef enum {
     WFA_E_TIMEOUT,
     WFA_E_BAD_JSON,
     WFA_E_RATE_LIMITED,
+    WFA_E_CRITICAL_NOTICE,
     WFA_E_COUNT
 } wfa_code_t;
 

@@ -26,6 +26,7 @@
     email_bounced_at): nothing more is mailed to it, until an import gives
     the person another address. */
 #include "email.h"
+#include "prefs.h"
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
@@ -429,6 +430,13 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
         freeReplyObject (facts);
         freeReplyObject (state);
         return 0;
+    }
+    //  Muted by the person (never a critical kind: prefs.c)
+    int wanted = prefs_wanted (event, redis, nip);
+    if (wanted <= 0) {
+        freeReplyObject (facts);
+        freeReplyObject (state);
+        return wanted;
     }
     wfa_lang_t lang = streq (lang_text, "en")? WFA_LANG_EN: WFA_LANG_ID;
     char request_id [64] = "", subject [512], message_id [512], at [24], tries [16], domain [256];

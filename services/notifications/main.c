@@ -16,6 +16,7 @@
     INBOX.LIST. */
 #include "wfa.h"
 #include "email.h"
+#include "prefs.h"
 #include <curl/curl.h>
 
 //  Write one inbox entry for nip about event.
@@ -302,6 +303,8 @@ s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
 static const wfa_route_t s_routes [] = {
     { "INBOX.LIST", s_inbox_list,
       "limit cursor" },
+    { "PREFS.GET", prefs_get, "" },
+    { "PREFS.SET", prefs_set, "key email" },
     { NULL, NULL, NULL }
 };
 
@@ -341,6 +344,7 @@ main (int argc, char *argv [])
 {
     if (argc == 2 && streq (argv [1], "--selftest")) {
         email_test (false);
+        prefs_test (false);
         printf ("wfa-notifications: selftest passed\n");
         return 0;
     }

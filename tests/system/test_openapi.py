@@ -401,6 +401,11 @@ def test_every_route_answers_with_the_documented_shapes():
         call("getSchedule", token, date=days[0], limit=10)
         call("getRequestAudit", token, request_id=rid)
         call("listInbox", person[staff["nip"]], limit=10)
+        prefs = call("getNotifyPrefs", person[staff["nip"]])
+        assert prefs["email"]["approval.pending"] == "on", prefs
+        prefs = call("setNotifyPrefs", person[staff["nip"]], body={"email": {"report.reminder": "off"}})
+        assert prefs["email"]["report.reminder"] == "off", prefs
+        call("setNotifyPrefs", person[staff["nip"]], 422, body={"email": {"request.rejected": "off"}})
         third = ok(native.call("REQUEST.SUBMIT", submit_body(staff["nip"], [days[2]], "third")))
         approve_chain(native, third["request_id"])
         call("revokeRequest", person[kepala["nip"]], request_id=third["request_id"],

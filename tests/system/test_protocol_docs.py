@@ -130,6 +130,8 @@ def real_replies():
         activities = [{"activity": "Menyusun laporan", "output": "Dokumen", "quantity": 2, "rhk": "RHK-1"}]
         call("REPORT.SUBMIT", {"key": "p1", "as": staff, "activities": activities})
         call("REPORT.GET", {"as": staff, "nip": staff, "date": dates[0]}, twice=False)
+        call("PREFS.SET", {"key": "m1", "as": staff, "email": {"report.accepted": "off"}})
+        call("PREFS.GET", {"as": staff}, twice=False)
         call("REPORT.VERIFY", {"key": "v1", "as": atasan, "nip": staff, "date": dates[0],
                                "decision": "accept"})
         # The integrators' reads, and an employee's leaving and return

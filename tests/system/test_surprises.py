@@ -56,6 +56,8 @@ ROUTE_FIELDS = {
     "APPROVAL.DECIDE_MANY": "key items",
     "APPROVAL.DELEGATE": "key approver to from until order_ref reason withdraw",
     "INBOX.LIST": "limit cursor",
+    "PREFS.GET": "",
+    "PREFS.SET": "key email",
     "METRICS.GET": "pemda opd from to",
     "CHECKIN.IN": "key lat lon",
     "CHECKIN.OUT": "key lat lon",
