@@ -226,3 +226,44 @@ def caught_up(system):
             current[lines[n]] = lines[n + 1]
     group = info.get("notifications", {})
     return group.get("lag") == "0" and group.get("pending") == "0"
+
+
+def test_a_muted_notice_is_not_sent_and_a_critical_one_is_anyway():
+    org = Org(opds=("DINKES",), supervisors=1, staff=2)
+    atasan, staff = org.supervisors[0], org.staff[0]
+    for row in (atasan, staff):
+        row["email"] = address_of(row)
+    with Sink() as sink, System(verbose=False, extra_env=smtp_env(sink)) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        # Muting a critical kind is refused, in both languages, and changes nothing
+        reply = client.call("PREFS.SET", {"key": "m0", "as": staff["nip"],
+                                          "email": {"request.rejected": "off", "approval.pending": "off"}})
+        assert reply["code"] == "CRITICAL_NOTICE" and reply["field"] == "email.request.rejected", reply
+        assert "tidak dapat dimatikan" in reply["message"], reply
+        reply = client.call("PREFS.SET", {"key": "m0", "as": staff["nip"], "lang": "en",
+                                          "email": {"monev.suspended": "off"}})
+        assert reply["code"] == "CRITICAL_NOTICE" and "cannot be muted" in reply["message"], reply
+        reply = client.call("PREFS.SET", {"key": "m1", "as": staff["nip"], "email": {"no.such": "off"}})
+        assert reply["code"] == "BAD_VALUE", reply
+        assert ok(client.call("PREFS.GET", {"as": staff["nip"]}))["email"]["approval.pending"] == "on"
+
+        # The atasan mutes approval.pending: the inbox has it, the mail does not
+        prefs = ok(client.call("PREFS.SET", {"key": "m2", "as": atasan["nip"],
+                                             "email": {"approval.pending": "off"}}))["email"]
+        assert prefs["approval.pending"] == "off" and prefs["request.rejected"] == "on", prefs
+        # An old record that says a critical kind is off (written before the check): ignored
+        system.redis("HSET", "wfa:{35.08}:prefs:%s" % staff["nip"], "request.rejected", "off")
+        assert ok(client.call("PREFS.GET", {"as": staff["nip"]}))["email"]["request.rejected"] == "on"
+        rid, approver = submit(client, staff, "s1", 1)
+        wait_until("the pending notice in the inbox", lambda: ok(client.call(
+            "INBOX.LIST", {"as": atasan["nip"]}))["count"] == 1, 15)
+        ok(reject(client, rid, approver, "d1"))
+        wait_until("the rejection mailed", lambda: len(sink.to(address_of(staff))) == 1, 15)
+        # The pending notice came first in the outbox: had it been mailed, it would be there
+        assert sink.to(address_of(atasan)) == [], [m["Subject"] for m in sink.to(address_of(atasan))]
+        assert sink.to(address_of(staff))[0]["Subject"] == "[Fleksi] Pengajuan %s ditolak" % rid
+        # Turned on again, the next one is mailed
+        ok(client.call("PREFS.SET", {"key": "m3", "as": atasan["nip"], "email": {"approval.pending": "on"}}))
+        rid, _ = submit(client, staff, "s2", 2)
+        wait_until("the pending notice mailed", lambda: len(sink.to(address_of(atasan))) == 1, 15)
