@@ -326,6 +326,12 @@ def test_wfactl_commands():
         assert [e["request_id"] for e in data["entries"] if e["type"] == "approval.pending"] == [id1], data
         ctl.fails("UNKNOWN_EMPLOYEE", "inbox", "--as", org.unknown_nip())
 
+        # prefs: which notices are emailed; a critical one cannot be muted
+        assert ctl.json("prefs", "--as", alice["nip"])["email"]["approval.pending"] == "on"
+        p = ctl.ok("prefs", "set", "approval.pending=off", "report.reminder=off", "--as", alice["nip"])
+        assert "approval.pending  email off" in p.output and "request.approved  email on" in p.output, p.output
+        ctl.fails("CRITICAL_NOTICE", "prefs", "set", "request.approved=off", "--as", alice["nip"])
+
         # metrics: human and --json, per OPD, with dates.
         def counted():
             m = ctl.json("metrics", "--pemda", "35.08")

@@ -712,6 +712,27 @@ s_cmd_decide (s_args_t *args)
     return s_call_print (args, "APPROVAL.DECIDE_MANY", S_JUDGE, s_print_decided_many);
 }
 
+static int s_print_prefs (const msgpack_object *reply, s_args_t *args);
+
+//  prefs set KIND=on|off...: the email map of PREFS.SET from the words.
+static int
+s_cmd_prefs_set (s_args_t *args)
+{
+    for (char *word = (char *) zlist_first (args->words); word; word = (char *) zlist_next (args->words))
+        if (!strchr (word, '='))
+            return s_usage ();
+    s_begin ();
+    s_field_str ("key", args->key);
+    msgpack_packer *pk = wfa_client_field (s_client, "email");
+    msgpack_pack_map (pk, zlist_size (args->words));
+    for (char *word = (char *) zlist_first (args->words); word; word = (char *) zlist_next (args->words)) {
+        size_t len = strcspn (word, "=");
+        wfa_mp_pack_strn (pk, word, len);
+        wfa_mp_pack_str (pk, word + len + 1);
+    }
+    return s_call_print (args, "PREFS.SET", S_SHOW, s_print_prefs);
+}
+
 //  Print "before", field key of entry and "after" when it is a string that is not empty.
 static void
 s_print_given (const msgpack_object *entry, const char *key, const char *before, const char *after)
@@ -847,6 +868,23 @@ s_print_notice (const msgpack_object *entry, const void *context)
     printf ("  ");
     s_print_field (entry, streq (s_lang, "en")? "message_en": "message_id");
     printf ("\n");
+}
+
+//  Every notice kind and whether it is emailed.
+static int
+s_print_prefs (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    const msgpack_object *email = wfa_mp_get (reply, "email");
+    for (uint32_t entry_nbr = 0; email && email->type == MSGPACK_OBJECT_MAP
+         && entry_nbr < email->via.map.size; entry_nbr++) {
+        printf ("  ");
+        s_print_value (&email->via.map.ptr [entry_nbr].key);
+        printf ("  email ");
+        s_print_value (&email->via.map.ptr [entry_nbr].val);
+        printf ("\n");
+    }
+    return 0;
 }
 
 static int
@@ -2257,6 +2295,11 @@ static const s_command_t s_commands [] = {
       s_cmd_call, "REQUEST.LIST", s_print_requests, 0 },
     { "inbox", "--as NIP [--limit N]", "the person's notifications",
       "limit#", "", s_cmd_call, "INBOX.LIST", s_print_inbox, 0 },
+    { "prefs", "--as NIP", "which notice kinds are emailed to the person",
+      "", "", s_cmd_call, "PREFS.GET", s_print_prefs, 0 },
+    { "prefs set", "KIND=on|off... --as NIP [--key KEY]",
+      "turn email of notice kinds on or off (a decision on your own request, a suspension: always on)",
+      "key", "setting~+", s_cmd_prefs_set, "PREFS.SET", s_print_prefs, 0 },
     { "approvals", "--as NIP [--limit N]",
       "what waits for the person's decision (BKD, admin pemda: and for a role nobody holds)",
       "limit#", "", s_cmd_call, "APPROVAL.LIST", s_print_approvals, 0 },
