@@ -92,7 +92,8 @@ def smtp_env(sink):
             "WFA_SMTP_FROM": "fleksi@lumajangkab.go.id", "WFA_SMTP_TLS": "off"}
 
 
-def test_language_template_bounce_and_retry():
+def test_language_template_bounce_and_retry(bin_dir=None, extra_env=None, at_end=None):
+    """bin_dir, extra_env, at_end(system): for test_sanitizers, which runs this under ASan."""
     org = Org(opds=("DINKES",), supervisors=1, staff=4)
     english, indonesian, bouncing, busy = org.staff
     english.update(email=address_of(english), lang="en")
@@ -102,7 +103,8 @@ def test_language_template_bounce_and_retry():
     atasan = org.supervisors[0]
     atasan.update(email=address_of(atasan), lang="id")
     with Sink(refuse=[address_of(bouncing)], busy={address_of(busy): 2}) as sink, \
-            System(verbose=False, extra_env=smtp_env(sink)) as system:
+            System(verbose=False, bin_dir=bin_dir,
+                   extra_env=dict(smtp_env(sink), **(extra_env or {}))) as system:
         client = system.client()
         import_rows(client, org.rows)
         # Bad addresses and languages are refused at import, header injection included
@@ -180,6 +182,8 @@ def test_language_template_bounce_and_retry():
         # Every message once per Message-ID
         ids = [m["Message-ID"] for m in sink.messages]
         assert len(ids) == len(set(ids)), ids
+        if at_end:
+            at_end(system)
 
 
 def mail_key(system, row):

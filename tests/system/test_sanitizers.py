@@ -6,6 +6,7 @@ checks at exit; any report fails the test."""
 import os
 import re
 
+import test_email
 import test_monev
 from harness import ROOT, System, wait_until
 from load import load_org, run_load
@@ -73,6 +74,13 @@ def test_monev_under_address_and_undefined_sanitizers():
     test_monev.test_checkin_rules_time_zones_and_geofence(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
                                                           at_end=check_logs)
     test_monev.test_reports_and_ekinerja(bin_dir=ASAN_BIN, extra_env=ASAN_ENV, at_end=check_logs)
+
+
+def test_email_under_address_and_undefined_sanitizers():
+    """Templates, MIME, libcurl's SMTP, a bounce and a retry: under ASan/UBSan."""
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-notifications")), "run make asan first"
+    test_email.test_language_template_bounce_and_retry(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
+                                                       at_end=check_logs)
 
 
 def test_monev_under_valgrind():
