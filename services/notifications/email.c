@@ -408,6 +408,11 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     wfa_store_key (person, sizeof person, event->pemda, "emp:%s", nip);
     wfa_store_key (record, sizeof record, event->pemda, "mail:%s:%s", event->id, nip);
     redisReply *facts = wfa_redis_command (redis, "HMGET %s email lang email_bounced name", person);
+    //  Most people have no address on record: one round trip for them
+    if (facts && facts->type == REDIS_REPLY_ARRAY && facts->elements == 4 && !facts->element [0]->str) {
+        freeReplyObject (facts);
+        return 0;
+    }
     redisReply *state = facts? wfa_redis_command (redis, "HMGET %s state attempts", record): NULL;
     if (!facts || !state || facts->type != REDIS_REPLY_ARRAY || facts->elements != 4
     ||  state->type != REDIS_REPLY_ARRAY || state->elements != 2) {
