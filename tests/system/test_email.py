@@ -5,6 +5,7 @@ server refuses with 550 is marked bounced on the personnel record and not mailed
 a 451 is tried again and then delivered; kill -9 of wfa-notifications during a burst of
 decisions doubles no email (the sink counts messages per Message-ID)."""
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -19,7 +20,8 @@ class Sink:
     """An SMTP server that keeps every message it accepts. refuse: addresses whose RCPT
     gets 550; busy: address -> how many RCPTs get 451 before it is taken."""
 
-    def __init__(self, refuse=(), busy=None):
+    def __init__(self, refuse=(), busy=None, delay=0.0):
+        self.delay = delay          # seconds each RCPT waits: a slow server, so work piles up
         self.refuse = set(refuse)
         self.busy = dict(busy or {})
         self.lock = threading.Lock()
@@ -29,6 +31,8 @@ class Sink:
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.rcpts[address] = self.rcpts.get(address, 0) + 1
             if address in self.refuse:
@@ -197,17 +201,20 @@ def test_kill9_during_a_burst_of_decisions_doubles_no_email():
     org = Org(opds=("DINKES",), supervisors=2, staff=15)
     for row in org.staff:
         row["email"] = address_of(row)
-    with Sink() as sink, System(verbose=False, extra_env=smtp_env(sink)) as system:
+    # A slow server (50 ms a recipient): the decisions outrun the mail, so the kill lands
+    # while emails are being sent and more wait in the outbox
+    with Sink(delay=0.05) as sink, System(verbose=False, extra_env=smtp_env(sink)) as system:
         client = system.client()
         import_rows(client, org.rows)
         submitted = [(row, *submit(client, row, "s%d" % n, 1)) for n, row in enumerate(org.staff)]
         assert len(submitted) == 30
         for n, (row, rid, approver) in enumerate(submitted):
-            if n == 10:
-                system.kill9("notifications")
             ok(reject(client, rid, approver, "d%d" % n))
-            if n == 20:
-                system.start("notifications")
+        wait_until("some emails out", lambda: sink.count() >= 8, 15, 0.01)
+        system.kill9("notifications")
+        at_kill = sink.count()
+        assert at_kill < 30, "the burst was mailed before the kill: %d" % at_kill
+        system.start("notifications")
         wait_until("30 emails", lambda: sink.count() >= 30, 30)
         # Every redelivery has had its chance (1 s) to double one: still 30, one per id
         wait_until("notifications caught up", lambda: caught_up(system), 15)
