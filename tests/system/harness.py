@@ -75,18 +75,70 @@ def binary(name):
 # ---------------------------------------------------------------- ports
 
 _ports_given = set()
+_port_cursor = None      # the next port to try in this process's range (WFA_TEST_PORTS)
+
+
+def _port_range():
+    """(first, last) of the ports this process may hand out, from WFA_TEST_PORTS ("LO-HI"):
+    tests/run.py gives each of its workers a range of its own, below the kernel's ephemeral
+    ports, so two workers never pick the same free port at the same moment. None: any port
+    the kernel picks."""
+    spec = os.environ.get("WFA_TEST_PORTS")
+    if not spec:
+        return None
+    first, last = (int(n) for n in spec.split("-"))
+    assert 1024 < first < last < 65536, spec
+    return first, last
+
+
+def _port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def spare_ports(count):
+    """The first of `count` consecutive TCP ports on 127.0.0.1 that nothing listens on now,
+    none handed out before by this process (in its range, until the range wraps round; by
+    then the processes that held them are long gone, and a port still held is skipped)."""
+    global _port_cursor
+    bounds = _port_range()
+    if bounds is None:
+        while True:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+            s.close()
+            block = range(base, base + count)
+            if base + count <= 65536 and not _ports_given.intersection(block) \
+                    and all(_port_free(p) for p in block[1:]):
+                _ports_given.update(block)
+                return base
+    first, last = bounds
+    if _port_cursor is None:
+        _port_cursor = first
+    for _ in range(2 * (last - first + 1)):
+        base = _port_cursor
+        if base + count - 1 > last:
+            _port_cursor = first            # wrap round: every port of the range is free again
+            _ports_given.clear()
+            continue
+        block = range(base, base + count)
+        _port_cursor = base + 1
+        if not _ports_given.intersection(block) and all(_port_free(p) for p in block):
+            _ports_given.update(block)
+            _port_cursor = base + count
+            return base
+    raise AssertionError("no %d free consecutive ports in WFA_TEST_PORTS %d-%d" % (count, first, last))
 
 
 def spare_port():
-    """A TCP port on 127.0.0.1 that nothing listens on now, never handed out twice."""
-    while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _ports_given:
-            _ports_given.add(port)
-            return port
+    """A TCP port on 127.0.0.1 that nothing listens on now, never handed out twice (see
+    spare_ports)."""
+    return spare_ports(1)
 
 
 def wait_until(what, predicate, timeout=30.0, interval=0.05):

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import ROOT, real_today_wib, spare_port, wait_until
+from harness import ROOT, real_today_wib, spare_port, spare_ports, wait_until
 
 README = os.path.join(ROOT, "README.md")
 
@@ -39,22 +39,6 @@ def walkthrough_blocks():
             assert blocks, "an output block before any command block"
             blocks[-1][1].extend(line.strip() for line in lines if line.strip())
     return blocks
-
-
-def spare_ports(count):
-    """The first of count consecutive free ports."""
-    import socket
-    while True:
-        base = spare_port()
-        free = True
-        for port in range(base, base + count):
-            with socket.socket() as probe:
-                try:
-                    probe.bind(("127.0.0.1", port))
-                except OSError:
-                    free = False
-        if free:
-            return base
 
 
 def now_wib_year():
