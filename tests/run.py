@@ -460,6 +460,7 @@ def main(argv):
     def on_term(signum, frame):
         raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)    # even if started in background
     try:
         if jobs == 1:
             passed, failed = serial(tests)
