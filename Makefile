@@ -21,12 +21,15 @@ CFLAGS   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN
             -Ishared -I$(BUILD)/gen $(PKG_CFLAGS)
 LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS  := $(SAN)
+# Only the programs that write XLSX workbooks (shared/wfa_report_xlsx.c) link libxlsxwriter
+XLSX_LIBS = $(shell pkg-config --libs xlsxwriter)
 
 DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev libczmq-dev \
                 libmsgpack-dev libhiredis-dev valgrind python3 python3-zmq python3-msgpack \
                 python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
                 python3-jsonschema python3-requests curl libcurl4-openssl-dev python3-jwt \
-                python3-cryptography python3-aiosmtpd
+                python3-cryptography python3-aiosmtpd libxlsxwriter-dev python3-openpyxl \
+                poppler-utils chromium
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -75,14 +78,14 @@ define SERVICE_LINK
 $(BUILD)/bin/wfa-$(1): $(filter $(BUILD)/services/$(1)/%,$(SERVICE_OBJ)) $(BUILD)/libwfa.a
 	@mkdir -p $$(dir $$@)
 	@$$(if $$(V),,echo "  LINK    $$@")
-	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LDLIBS) $$(if $$(filter gateway,$(1)),$$(XLSX_LIBS)) -o $$@
 endef
 $(foreach service,$(SERVICES),$(eval $(call SERVICE_LINK,$(service))))
 
 $(BUILD)/bin/wfactl: $(BUILD)/tools/wfactl/wfactl.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(XLSX_LIBS) -o $@
 
 # libcurl is in PKGS: the gateway fetches identity providers' JWKS (shared/wfa_auth.c),
 # the bench drives HTTP as a client
@@ -99,7 +102,7 @@ $(BUILD)/bin/wfa-curve-bench: $(BUILD)/tools/bench/wfa_curve_bench.o $(BUILD)/li
 $(BUILD)/bin/wfa-selftest: $(BUILD)/shared/wfa_selftest.o $(BUILD)/libwfa.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(XLSX_LIBS) -o $@
 
 # The pemda list becomes a C table: shared/data/pemda.csv -> build/gen/pemda.inc, one
 # initializer per pemda, sorted by code (C locale, as strcmp orders them)

@@ -29,5 +29,6 @@
 #include "wfa_audit.h"
 #include "wfa_jwt.h"
 #include "wfa_auth.h"
+#include "wfa_report.h"
 
 #endif

@@ -40,6 +40,7 @@ static const s_test_t s_tests [] = {
     { "wfa_audit", wfa_audit_test },
     { "wfa_jwt", wfa_jwt_test },
     { "wfa_auth", wfa_auth_test },
+    { "wfa_report", wfa_report_test },
     { NULL, NULL }
 };
 
