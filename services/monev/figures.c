@@ -796,6 +796,29 @@ monev_get (wfa_call_t *call, wfa_redis_t *redis, void *state)
     free (before_after.list);
 }
 
+int
+monev_figures_pack (wfa_call_t *call, wfa_redis_t *redis, monev_t *self, const char *pemda,
+                    const char *opd, int from, int to, const char *by, msgpack_packer *pk)
+{
+    size_t bucket_max = (size_t) (to - from + 2);
+    s_bucket_t *buckets = (s_bucket_t *) calloc (bucket_max, sizeof (s_bucket_t));
+    assert (buckets);
+    size_t bucket_count = 0;
+    int rc = s_collect (call, redis, pemda, opd, NULL, from, to, by, buckets, &bucket_count, self->policies);
+    if (rc == 0) {
+        msgpack_pack_array (pk, bucket_count);
+        for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++)
+            s_pack_bucket (pk, &buckets [bucket_nbr], false, false);
+    }
+    for (size_t bucket_nbr = 0; bucket_nbr < bucket_count; bucket_nbr++) {
+        for (int role = 0; role < S_ROLES; role++)
+            free (buckets [bucket_nbr].waits [role]);
+        free (buckets [bucket_nbr].rhk.list);
+    }
+    free (buckets);
+    return rc;
+}
+
 void
 monev_figures_test (bool verbose)
 {

@@ -1,8 +1,8 @@
 /*  wfa-monev - monitoring and evaluation (monev): check-ins, daily reports
     (LKH), e-kinerja data in, the figures, and their rebuild.
 
-    Serves CHECKIN.*, REPORT.*, EKINERJA.PUSH and GET, MONEV.GET and MONEV.REBUILD
-    (records.c, figures.c, rebuild.c), consumes request.approved,
+    Serves CHECKIN.*, REPORT.*, EKINERJA.PUSH and GET, MONEV.GET, MONEV.REBUILD
+    and MONEV.REPORT (records.c, figures.c, rebuild.c, report.c), consumes request.approved,
     request.cancelled and request.revoked into the flexible days of the
     figures, and every second runs the time-driven part (tick.c). Every raw
     record moves the kept figures in the same Lua step that writes it
@@ -81,6 +81,8 @@ static const wfa_route_t s_routes [] = {
       "pemda opd nip from to by" },
     { "MONEV.REBUILD", monev_rebuild,
       "key pemda apply" },
+    { "MONEV.REPORT", monev_report,
+      "pemda opd period" },
     { NULL, NULL, NULL }
 };
 

@@ -1783,6 +1783,117 @@ s_cmd_monev (s_args_t *args)
     return s_call_print (args, "MONEV.GET", export? S_TAKE: S_SHOW, args->command->print);
 }
 
+//  Run argv (a NULL-terminated program and its arguments) and wait; its
+//  exit status, or -1 when it could not run.
+static int
+s_run (char *const argv [])
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int null = open ("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2 (null, STDOUT_FILENO);
+            dup2 (null, STDERR_FILENO);
+        }
+        execv (argv [0], argv);
+        _exit (127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid (pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+//  The PDF of an HTML page, printed by headless Chromium (WFA_CHROMIUM,
+//  else /usr/bin/chromium) into output. 0, or 1 said on stderr.
+static int
+s_print_pdf (zchunk_t *html, const char *output)
+{
+    const char *chromium = getenv ("WFA_CHROMIUM") && *getenv ("WFA_CHROMIUM")? getenv ("WFA_CHROMIUM")
+                                                                            : "/usr/bin/chromium";
+    if (access (chromium, X_OK) != 0) {
+        fprintf (stderr, "wfactl: a PDF is printed by Chromium, and %s is not there "
+                         "(apt-get install chromium, or set WFA_CHROMIUM)\n", chromium);
+        return 1;
+    }
+    char folder [] = "/tmp/wfactl-pdf-XXXXXX";
+    if (!mkdtemp (folder)) {
+        fprintf (stderr, "wfactl: no temporary folder: %s\n", strerror (errno));
+        return 1;
+    }
+    char page [PATH_MAX], url [PATH_MAX + 8], profile [PATH_MAX + 16], print_to [PATH_MAX + 16];
+    snprintf (page, sizeof page, "%s/report.html", folder);
+    snprintf (url, sizeof url, "file://%s", page);
+    snprintf (profile, sizeof profile, "--user-data-dir=%s/profile", folder);
+    snprintf (print_to, sizeof print_to, "--print-to-pdf=%s", output);
+    int rc = 1;
+    FILE *file = fopen (page, "wb");
+    if (file && fwrite (zchunk_data (html), 1, zchunk_size (html), file) == zchunk_size (html)) {
+        fclose (file);
+        file = NULL;
+        unlink (output);
+        char *const argv [] = { (char *) chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                                "--no-pdf-header-footer", profile, print_to, url, NULL };
+        struct stat info;
+        if (s_run (argv) == 0 && stat (output, &info) == 0 && info.st_size > 0)
+            rc = 0;
+        else
+            fprintf (stderr, "wfactl: %s did not print %s\n", chromium, output);
+    }
+    else
+        fprintf (stderr, "wfactl: cannot write %s\n", page);
+    if (file)
+        fclose (file);
+    char *const remove [] = { "/bin/rm", "-rf", folder, NULL };
+    s_run (remove);
+    return rc;
+}
+
+//  report: the reply rendered as the document --format says, into --output
+static int
+s_print_report_file (const msgpack_object *reply, s_args_t *args)
+{
+    const char *format = s_opt (args, "format"), *output = s_opt (args, "output");
+    wfa_lang_t lang = wfa_lang_parse (s_lang, strlen (s_lang));
+    bool pdf = streq (format, "pdf");
+    int kind = pdf? WFA_REPORT_HTML: wfa_report_format (format);
+    zchunk_t *document = kind == WFA_REPORT_XLSX? wfa_report_xlsx (reply, lang)
+                       : kind >= 0? wfa_report_render (reply, (wfa_report_format_t) kind, lang): NULL;
+    if (!document) {
+        fprintf (stderr, "wfactl: cannot render the report as %s\n", format);
+        return 1;
+    }
+    int rc = 0;
+    if (pdf)
+        rc = s_print_pdf (document, output);
+    else {
+        FILE *file = fopen (output, "wb");
+        if (!file || fwrite (zchunk_data (document), 1, zchunk_size (document), file) != zchunk_size (document)) {
+            fprintf (stderr, "wfactl: cannot write %s: %s\n", output, strerror (errno));
+            rc = 1;
+        }
+        if (file && fclose (file) != 0)
+            rc = 1;
+    }
+    zchunk_destroy (&document);
+    if (rc == 0 && !s_json)
+        printf ("%s\n", output);
+    return rc;
+}
+
+//  report PEMDA PERIOD: MONEV.REPORT, as a document
+static int
+s_cmd_report (s_args_t *args)
+{
+    const char *format = s_opt (args, "format");
+    if (!streq (format, "pdf") && wfa_report_format (format) < 0) {
+        fprintf (stderr, "wfactl: --format is html, csv, xlsx or pdf\n");
+        return s_usage ();
+    }
+    s_begin_args (args);
+    return s_call_print (args, "MONEV.REPORT", S_TAKE, s_print_report_file);
+}
+
 //  metrics rebuild: 0 when the recomputed figures equal the kept ones
 static int
 s_print_rebuilt (const msgpack_object *reply, s_args_t *args)
@@ -2342,6 +2453,9 @@ static const s_command_t s_commands [] = {
     { "ekinerja push", "FILE.csv --source NAME --as NIP  (id,type,nip,period,date,rhk,quantity,predikat)",
       "an integrator pushes e-kinerja targets, logs and ratings; a conflict is said with its line",
       "source^", "file~", s_cmd_ekinerja, "EKINERJA.PUSH", NULL, 0 },
+    { "report", "PEMDA PERIOD [--opd CODE] --format html|csv|xlsx|pdf --output FILE --as NIP",
+      "the monev report of a month (YYYY-MM) or a year (YYYY) as a document (docs/monev.md; pdf needs chromium)",
+      "opd format^~ output^~", "pemda period", s_cmd_report, "MONEV.REPORT", NULL, 0 },
     { "monev", "[--pemda CODE] [--opd CODE] [--nip NIP] --from DATE --to DATE [--by total|day|week|month] --as NIP",
       "the monev figures of an employee, OPD, pemda or the nation (docs/monev.md)",
       "pemda opd nip from^ to^ by", "", s_cmd_monev, "MONEV.GET", s_print_monev, 0 },
