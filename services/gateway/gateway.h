@@ -34,6 +34,7 @@ typedef struct {
     bool body;                  //  A JSON object body is expected
     const char *bins;           //  Body fields sent as bin (x-fleksi-bin), space-separated, or NULL
     const gw_param_t *params;   //  Ends with a NULL name
+    const char *render;         //  The reply as a document (x-fleksi-render: html, csv, xlsx), or NULL: JSON
 } gw_route_t;
 
 //  The largest request body, as the native protocol's largest call (1 MiB).

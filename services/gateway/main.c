@@ -421,6 +421,40 @@ s_credential (struct MHD_Connection *connection, s_request_t *request, const cha
     return MHD_YES;
 }
 
+//  A route with x-fleksi-render: the reply as that document (shared/
+//  wfa_report.c), its Content-Disposition named after the route's path
+//  parameters ("report-35.08-2026-12.csv"); HTML shown, the others saved.
+static enum MHD_Result
+s_send_document (struct MHD_Connection *connection, s_request_t *request, const gw_route_t *route,
+                 const gw_match_t *match, const msgpack_object *reply, const char *lang)
+{
+    int format = wfa_report_format (route->render);
+    wfa_lang_t language = wfa_lang_parse (lang, strlen (lang));
+    zchunk_t *document = format == WFA_REPORT_XLSX? wfa_report_xlsx (reply, language)
+                       : format >= 0? wfa_report_render (reply, (wfa_report_format_t) format, language): NULL;
+    if (!document)
+        return s_send_error (connection, request, WFA_E_INTERNAL, lang, NULL, NULL, NULL);
+    char name [160] = "report";
+    for (size_t value_nbr = 0; value_nbr < match->count; value_nbr++) {
+        size_t used = strlen (name);
+        snprintf (name + used, sizeof name - used, "-%s", match->values [value_nbr]);
+    }
+    for (char *at = name; *at; at++)
+        if (!isalnum ((unsigned char) *at) && *at != '.' && *at != '-')
+            *at = '_';
+    char disposition [224];
+    snprintf (disposition, sizeof disposition, "%s; filename=\"%s.%s\"",
+              format == WFA_REPORT_HTML? "inline": "attachment", name, wfa_report_extension ((wfa_report_format_t) format));
+    const char *headers [] = { "Content-Disposition", disposition, NULL };
+    size_t size = zchunk_size (document);
+    char *body = (char *) malloc (size? size: 1);
+    assert (body);
+    memcpy (body, zchunk_data (document), size);
+    zchunk_destroy (&document);
+    return s_send (connection, request, 200, body, size, wfa_report_content_type ((wfa_report_format_t) format),
+                   headers);
+}
+
 //  A request to a native command, its credential checked: fields, call, reply.
 static enum MHD_Result
 s_command (struct MHD_Connection *connection, s_request_t *request, const gw_route_t *route,
@@ -491,7 +525,9 @@ s_command (struct MHD_Connection *connection, s_request_t *request, const gw_rou
         timeout_ms = deadline_ms / tries;
     if (wfa_client_call_named (thread->client, route->command, call_id, (int) timeout_ms,
                                (int) tries, &reply) == 0)
-        rc = s_send_reply (connection, request, &reply.data, lang);
+        rc = route->render && wfa_mp_streq (wfa_mp_get (&reply.data, "status"), "ok")
+           ? s_send_document (connection, request, route, match, &reply.data, lang)
+           : s_send_reply (connection, request, &reply.data, lang);
     else
         rc = s_send_error (connection, request, WFA_E_TIMEOUT, lang, NULL, NULL, NULL);
     msgpack_unpacked_destroy (&reply);

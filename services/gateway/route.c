@@ -65,6 +65,21 @@ s_match (const char *template, char **segments, int count, gw_match_t *match, in
     for (int part_nbr = 0; part_nbr < count; part_nbr++) {
         char *part = parts [part_nbr];
         size_t len = strlen (part);
+        //  A parameter with a literal extension, "{period}.html": the
+        //  segment ends with the extension (a literal match), the rest is the value
+        const char *close = part [0] == '{'? strchr (part, '}'): NULL;
+        if (close && close [1] == '.' && close - part > 1) {
+            size_t extension = strlen (close + 1), given = strlen (segments [part_nbr]);
+            if (given <= extension || !streq (segments [part_nbr] + given - extension, close + 1))
+                return false;
+            (*literal)++;
+            if (match) {
+                match->names [match->count] = strstr (template, part) + 1;
+                segments [part_nbr][given - extension] = 0;
+                match->values [match->count++] = segments [part_nbr];
+            }
+        }
+        else
         if (len > 2 && part [0] == '{' && part [len - 1] == '}') {
             if (match) {
                 //  The name points into the template in the table, up to its '}'

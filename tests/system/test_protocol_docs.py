@@ -147,6 +147,7 @@ def real_replies():
             {"id": "t2", "type": "target", "nip": staff, "period": dates[0][:7], "rhk": "RHK-1",
              "quantity": 12, "replaces": "t1", "reason": "revisi SKP"}]})
         call("EKINERJA.GET", {"as": sekda, "nip": staff}, twice=False)
+        call("MONEV.REPORT", {"as": sekda, "period": dates[0][:7]}, twice=False)
         call("EMPLOYEE.DEACTIVATE", {"key": "x1", "as": sekda, "nip": other, "reason": "pindah"})
         call("EMPLOYEE.REACTIVATE", {"key": "x2", "as": sekda, "nip": other})
         # The gateway's credentials, by the admin pemda

@@ -68,6 +68,7 @@ ROUTE_FIELDS = {
     "EKINERJA.PUSH": "key source items",
     "EKINERJA.GET": "nip limit cursor",
     "MONEV.GET": "pemda opd nip from to by",
+    "MONEV.REPORT": "pemda opd period",
     "MONEV.REBUILD": "key pemda apply",
 }
 

@@ -5,10 +5,13 @@ Each operation of the file becomes one row of OUT_ROUTES (build/gen/gateway_rout
 its method, path template, operationId, the native command (x-fleksi-command) or the
 gateway's own handler (x-fleksi-local: health, ready, openapi), whether a JSON body is
 expected (requestBody), the body's fields sent on as msgpack bin (a string property marked
-x-fleksi-bin: a file such as a policy, past the 4,096 bytes of a str), and each path and
-query parameter: name, location, type (from
+x-fleksi-bin: a file such as a policy, past the 4,096 bytes of a str), the document its
+reply becomes (x-fleksi-render: html, csv or xlsx, rendered by shared/wfa_report.c instead
+of JSON; an error stays JSON), and each path and query parameter: name, location, type (from
 its schema: string, integer or boolean) and whether it is required. Header parameters
 (Idempotency-Key, Accept-Language) are the gateway's own business and are left out.
+A path segment may be a parameter with a literal extension ("{period}.html"): it matches a
+segment that ends with the extension, the parameter's value being the rest.
 Path-level parameters apply to every operation under the path; $ref to
 #/components/... is followed. OUT_TEXT (build/gen/gateway_openapi.inc) is the file
 itself as a C string, which the gateway serves at GET /v1/openapi.yaml.
@@ -24,6 +27,7 @@ import yaml
 
 METHODS = ("get", "post", "put", "patch", "delete")
 LOCAL = ("health", "ready", "openapi")
+RENDERS = ("html", "csv", "xlsx")       # x-fleksi-render: the document a reply becomes
 TYPES = {"string": "GW_TYPE_STRING", "integer": "GW_TYPE_INTEGER", "boolean": "GW_TYPE_BOOLEAN"}
 MAX_PARAMS = 16
 
@@ -78,6 +82,9 @@ def routes(doc):
                 fail("%s: x-fleksi-local %r is not one of %s" % (where, local, ", ".join(LOCAL)))
             if command and not re.fullmatch(r"[A-Z][A-Z0-9_]*\.[A-Z0-9_.]+", command):
                 fail("%s: x-fleksi-command %r is not a command name" % (where, command))
+            render = op.get("x-fleksi-render")
+            if render is not None and (render not in RENDERS or not command):
+                fail("%s: x-fleksi-render %r is not one of %s on a command" % (where, render, ", ".join(RENDERS)))
             params = {}
             for param in shared + [resolve(doc, p) for p in op.get("parameters", [])]:
                 if param.get("in") not in ("path", "query"):
@@ -107,7 +114,8 @@ def routes(doc):
             rows.append({"method": method.upper(), "path": path,
                          "operation": op.get("operationId") or where,
                          "command": command, "local": local,
-                         "body": "requestBody" in op, "bins": " ".join(bins), "params": out})
+                         "body": "requestBody" in op, "bins": " ".join(bins), "params": out,
+                         "render": render})
     return rows
 
 
@@ -129,13 +137,14 @@ def main():
         lines.append("};")
     lines.append("static const gw_route_t s_routes [] = {")
     for number, row in enumerate(rows):
-        lines.append("    { %s, %s, %s, %s, %s, %s, %s, s_params_%d }," % (
+        lines.append("    { %s, %s, %s, %s, %s, %s, %s, s_params_%d, %s }," % (
             c_string(row["method"]), c_string(row["path"]), c_string(row["operation"]),
             c_string(row["command"]) if row["command"] else "NULL",
             c_string(row["local"]) if row["local"] else "NULL",
             "true" if row["body"] else "false",
-            c_string(row["bins"]) if row["bins"] else "NULL", number))
-    lines.append("    { NULL, NULL, NULL, NULL, NULL, false, NULL, NULL }")
+            c_string(row["bins"]) if row["bins"] else "NULL", number,
+            c_string(row["render"]) if row["render"] else "NULL"))
+    lines.append("    { NULL, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL }")
     lines.append("};")
     with open(out_routes, "w") as f:
         f.write("\n".join(lines) + "\n")
