@@ -29,7 +29,7 @@ DEB_PACKAGES := build-essential pkg-config redis-server redis-tools libzmq3-dev 
                 python3-yaml procps libssl-dev libmicrohttpd-dev libjansson-dev \
                 python3-jsonschema python3-requests curl libcurl4-openssl-dev python3-jwt \
                 python3-cryptography python3-aiosmtpd libxlsxwriter-dev python3-openpyxl \
-                poppler-utils chromium
+                poppler-utils chromium nodejs
 
 SHARED_SRC := $(filter-out shared/wfa_selftest.c,$(wildcard shared/wfa_*.c))
 SHARED_OBJ := $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -132,6 +132,9 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# The browser tests' npm packages, as their lock file pins them (never committed)
+	@[ tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund --silent)
 
 test: deps
 	@$(MAKE) --no-print-directory all

@@ -1,6 +1,8 @@
 """Reports as documents: MONEV.REPORT of a month against MONEV.GET's figures, and its HTML, CSV,
 XLSX (read by openpyxl) and PDF (printed by headless Chromium, read by pdftotext) renderings
-written by wfactl; an OPD's report, another pemda's out of reach, a bad period refused.
+written by wfactl; the same documents from the gateway, and the HTML page opened in Chromium by
+playwright-core and printed to a PDF (page.pdf) whose pages pdftotext reads; an OPD's report,
+another pemda's out of reach, a bad period refused.
 
 One System, one simulated flexible day (the test clock), so it stays a few seconds."""
 
@@ -8,11 +10,15 @@ import csv
 import datetime
 import hashlib
 import io
+import json
+import os
 import pathlib
 import subprocess
 import tempfile
 
-from harness import (Clock, Org, System, approve_chain, awaiting, binary, import_rows, ok,
+import requests
+
+from harness import (ROOT, Clock, Org, System, approve_chain, awaiting, binary, import_rows, ok,
                      wait_until, weekly_monday, wfactl_env)
 
 HOME = (-8.1300, 113.2200)
@@ -57,7 +63,7 @@ def test_month_report_documents(tmp_path=None):
     other = Org(pemda="51.71", opds=("DINKES",), supervisors=1, staff=1, base=300)
     for person in org.staff:
         person["home_geo"] = "%f,%f" % HOME
-    with System(verbose=False, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
+    with System(verbose=False, gateway=True, extra_env={"WFA_CLOCK_FILE": clock.path}) as system:
         client = system.client()
         import_rows(client, org.rows + other.rows)
         day = datetime.date.fromisoformat(weekly_monday(1))
@@ -160,6 +166,42 @@ def test_month_report_documents(tmp_path=None):
                               text=True).stdout
         assert "Kabupaten Lumajang" in text and month in text and "Verifikasi" in text
         assert verification["audit_head"][:16] in text.replace("\n", "").replace(" ", ""), text
+
+        # The gateway's doors: the documents with their types and names
+        token = system.integrator_token(org.pemda, "reports")
+        base = "%s/v1/pemda/%s/reports/%s" % (system.url, org.pemda, month)
+        auth = {"Authorization": "Bearer " + token}
+        page = requests.get(base + ".csv", headers=auth, timeout=15)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/csv"), page.text
+        assert page.headers["Content-Disposition"] == \
+            'attachment; filename="report-%s-%s.csv"' % (org.pemda, month), page.headers
+        served = sections(page.content.decode("utf-8"))
+        assert dict(served["figures"][1:]) == rows
+        page = requests.get(base + ".xlsx", headers=auth, timeout=15)
+        assert page.status_code == 200 and page.content[:2] == b"PK" and "spreadsheetml" in \
+            page.headers["Content-Type"], page.headers
+        page = requests.get(base + ".html", headers=dict(auth, **{"Accept-Language": "en"}), timeout=15)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert page.headers["Content-Disposition"].startswith("inline;") and "Check-ins on time" in page.text
+        page = requests.get(base + "x.html", headers=auth, timeout=15)
+        assert page.status_code == 400 and page.json()["code"] == "BAD_VALUE", page.text
+
+        # The browser: playwright-core opens the page in Chromium and prints it (page.pdf)
+        printed = tmp_path / "browser.pdf"
+        out = subprocess.run(["node", os.path.join(ROOT, "tests", "browser", "report_pdf.js"), base + ".html",
+                              token, str(printed)], capture_output=True, text=True, timeout=120,
+                             cwd=os.path.join(ROOT, "tests", "browser"))
+        assert out.returncode == 0, out
+        shown = json.loads(out.stdout.strip().splitlines()[-1])
+        assert shown["status"] == 200 and shown["scripts"] == 0 and month in shown["title"] \
+            and shown["title"].startswith("Laporan Monev"), shown
+        info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True).stdout
+        assert int(info.split("Pages:")[1].split()[0]) >= 1 and "(A4)" in info, info
+        text = subprocess.run(["pdftotext", "-layout", str(printed), "-"], capture_output=True, text=True).stdout
+        assert "Kabupaten Lumajang" in text and month in text and "Verifikasi" in text, text
+        # (the token's creation was audited: the served report names the newer head)
+        head = dict(served["verification"][1:])["audit_head"]
+        assert head != verification["audit_head"] and head[:16] in text.replace("\n", "").replace(" ", ""), text
 
         # An OPD's report holds only that OPD; another pemda's is out of reach; a bad period
         opd = ok(client.call("MONEV.REPORT", {"as": bkd, "pemda": org.pemda, "opd": "DINKES", "period": month}))
