@@ -317,6 +317,14 @@ gw_route_test (bool verbose)
     assert (route && streq (route->command, "EMPLOYEE.IMPORT") && route->body);
     route = gw_route_find ("GET", "/v1/health", &match, &status, allow, sizeof allow);
     assert (route && streq (route->local, "health"));
+    //  A parameter with a literal extension beats the bare parameter; its value is the rest
+    route = gw_route_find ("GET", "/v1/pemda/35.08/reports/2026-12.csv", &match, &status, allow, sizeof allow);
+    assert (route && streq (route->render, "csv") && match.count == 2);
+    assert (s_name_is (match.names [1], "period") && streq (match.values [1], "2026-12"));
+    route = gw_route_find ("GET", "/v1/pemda/35.08/reports/2026-12", &match, &status, allow, sizeof allow);
+    assert (route && !route->render && streq (match.values [1], "2026-12"));
+    route = gw_route_find ("GET", "/v1/pemda/35.08/reports/.csv", &match, &status, allow, sizeof allow);
+    assert (route && !route->render && streq (match.values [1], ".csv"));
     //  Unknown path, wrong method, empty segments
     assert (!gw_route_find ("GET", "/v1/nothing", &match, &status, allow, sizeof allow));
     assert (status == 404);
