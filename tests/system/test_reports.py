@@ -167,6 +167,14 @@ def test_month_report_documents(tmp_path=None):
         assert "Kabupaten Lumajang" in text and month in text and "Verifikasi" in text
         assert verification["audit_head"][:16] in text.replace("\n", "").replace(" ", ""), text
 
+        # Without Chromium a PDF is refused with a clear word, and nothing is written
+        missing = subprocess.run([binary("wfactl"), "report", org.pemda, month, "--format", "pdf", "--output",
+                                  str(tmp_path / "none.pdf"), "--as", bkd], capture_output=True, text=True,
+                                 env=dict(wfactl_env(system, ("--as", bkd)), WFA_CHROMIUM="/nonexistent/chromium"),
+                                 timeout=30)
+        assert missing.returncode == 1 and "apt-get install chromium" in missing.stderr, missing
+        assert not (tmp_path / "none.pdf").exists()
+
         # The gateway's doors: the documents with their types and names
         token = system.integrator_token(org.pemda, "reports")
         base = "%s/v1/pemda/%s/reports/%s" % (system.url, org.pemda, month)
