@@ -454,6 +454,183 @@ static const char *s_texts [WFA_T_COUNT][2] = {
         "Pemberitahuan yang sama ada di kotak masuk Fleksi Anda.",
         "Fleksi sent this email automatically because your address is on your personnel record. "
         "The same notice is in your Fleksi inbox." },
+    [WFA_T_REPORT_TITLE] = {
+        "Laporan Monev Kerja Fleksibel",
+        "Flexible Work Monev Report" },
+    [WFA_T_REPORT_MONTH] = {
+        "Bulanan",
+        "Monthly" },
+    [WFA_T_REPORT_YEAR] = {
+        "Tahunan",
+        "Yearly" },
+    [WFA_T_REPORT_PEMDA] = {
+        "Pemerintah daerah",
+        "Regional government" },
+    [WFA_T_REPORT_LEVEL] = {
+        "Tingkat",
+        "Level" },
+    [WFA_T_REPORT_TZ] = {
+        "Zona waktu",
+        "Time zone" },
+    [WFA_T_REPORT_ALL_OPDS] = {
+        "Semua OPD",
+        "All OPDs" },
+    [WFA_T_REPORT_PERIOD] = {
+        "Periode",
+        "Period" },
+    [WFA_T_REPORT_DAYS] = {
+        "Hari (waktu setempat)",
+        "Days (local time)" },
+    [WFA_T_REPORT_POLICY] = {
+        "Versi kebijakan",
+        "Policy version" },
+    [WFA_T_REPORT_BENCHMARKS] = {
+        "Tolok ukur",
+        "Benchmarks" },
+    [WFA_T_REPORT_BENCHMARK] = {
+        "Tolok ukur",
+        "Benchmark" },
+    [WFA_T_REPORT_MINIMUM] = {
+        "Batas minimum (%%)",
+        "Minimum (%%)" },
+    [WFA_T_REPORT_VALUE] = {
+        "Nilai (%%)",
+        "Value (%%)" },
+    [WFA_T_REPORT_RESULT] = {
+        "Hasil",
+        "Result" },
+    [WFA_T_REPORT_MEETS] = {
+        "tercapai",
+        "met" },
+    [WFA_T_REPORT_BELOW] = {
+        "di bawah",
+        "below" },
+    [WFA_T_REPORT_NONE] = {
+        "tidak ada yang dinilai",
+        "nothing to judge" },
+    [WFA_T_REPORT_COMPLIANCE] = {
+        "Kepatuhan presensi",
+        "Check-in compliance" },
+    [WFA_T_REPORT_REPORTS] = {
+        "Pengiriman LKH",
+        "Report submission" },
+    [WFA_T_REPORT_ATTAINMENT] = {
+        "Capaian e-kinerja",
+        "E-kinerja attainment" },
+    [WFA_T_REPORT_FIGURES] = {
+        "Angka periode",
+        "Figures of the period" },
+    [WFA_T_REPORT_FIGURE] = {
+        "Angka",
+        "Figure" },
+    [WFA_T_REPORT_BY_OPD] = {
+        "Per OPD",
+        "By OPD" },
+    [WFA_T_REPORT_BY_MONTH] = {
+        "Per bulan",
+        "By month" },
+    [WFA_T_REPORT_SUSPENDED] = {
+        "Pegawai yang ditangguhkan",
+        "Suspended employees" },
+    [WFA_T_REPORT_UNTIL] = {
+        "Sampai",
+        "Until" },
+    [WFA_T_REPORT_NOBODY] = {
+        "Tidak ada.",
+        "None." },
+    [WFA_T_REPORT_VERIFICATION] = {
+        "Verifikasi",
+        "Verification" },
+    [WFA_T_REPORT_AUDIT_SEQ] = {
+        "Entri audit terakhir",
+        "Last audit entry" },
+    [WFA_T_REPORT_AUDIT_HEAD] = {
+        "Kepala rantai audit",
+        "Audit chain head" },
+    [WFA_T_REPORT_GENERATED_AT] = {
+        "Dibuat pada (UTC)",
+        "Generated at (UTC)" },
+    [WFA_T_REPORT_SHA256] = {
+        "SHA-256 isi laporan",
+        "SHA-256 of the content" },
+    [WFA_T_REPORT_VERIFY_HOW] = {
+        "Periksa: wfactl audit verify (AUDIT.VERIFY) harus lulus dan rantainya melewati kepala "
+        "ini pada entri tersebut; SHA-256 dari CSV laporan tanpa baris terakhirnya harus sama.",
+        "Check: wfactl audit verify (AUDIT.VERIFY) must pass with the chain passing through "
+        "this head at that entry; the SHA-256 of the report's CSV without its last line must "
+        "match." },
+    [WFA_T_REPORT_FIG_FLEXIBLE_DAYS] = {
+        "Hari kerja fleksibel",
+        "Flexible work days" },
+    [WFA_T_REPORT_FIG_FLEXIBLE_LOCATION_DAYS] = {
+        "Hari fleksibel lokasi",
+        "Flexible location days" },
+    [WFA_T_REPORT_FIG_FLEXIBLE_JUDGED_DAYS] = {
+        "Hari yang dinilai",
+        "Days judged" },
+    [WFA_T_REPORT_FIG_FLEXIBLE_WORKING_DAYS] = {
+        "Hari kerja (x pegawai)",
+        "Working days (x people)" },
+    [WFA_T_REPORT_FIG_FLEXIBLE_CAP_USE_PCT] = {
+        "Pemakaian batas mingguan (%%)",
+        "Weekly cap used (%%)" },
+    [WFA_T_REPORT_FIG_FLEXIBLE_UNAPPROVED_DAYS] = {
+        "Hari kerja tanpa persetujuan",
+        "Days worked without approval" },
+    [WFA_T_REPORT_FIG_REPORTS_VERIFICATION_PCT] = {
+        "Verifikasi LKH (%%)",
+        "Report verification (%%)" },
+    [WFA_T_REPORT_FIG_CHECKINS_ON_TIME] = {
+        "Presensi tepat waktu",
+        "Check-ins on time" },
+    [WFA_T_REPORT_FIG_CHECKINS_LATE] = {
+        "Presensi terlambat",
+        "Check-ins late" },
+    [WFA_T_REPORT_FIG_CHECKINS_MISSING] = {
+        "Presensi tidak ada",
+        "Check-ins missing" },
+    [WFA_T_REPORT_FIG_CHECKINS_FLAGGED] = {
+        "Presensi ditandai",
+        "Check-ins flagged" },
+    [WFA_T_REPORT_FIG_CHECKINS_COMPLIANCE_PCT] = {
+        "Kepatuhan presensi (%%)",
+        "Check-in compliance (%%)" },
+    [WFA_T_REPORT_FIG_REPORTS_SUBMITTED] = {
+        "LKH dikirim",
+        "Daily reports submitted" },
+    [WFA_T_REPORT_FIG_REPORTS_LATE] = {
+        "LKH terlambat",
+        "Daily reports late" },
+    [WFA_T_REPORT_FIG_REPORTS_ACCEPTED] = {
+        "LKH diterima",
+        "Daily reports accepted" },
+    [WFA_T_REPORT_FIG_REPORTS_RETURNED] = {
+        "LKH dikembalikan",
+        "Daily reports returned" },
+    [WFA_T_REPORT_FIG_REPORTS_SUBMISSION_PCT] = {
+        "Pengiriman LKH (%%)",
+        "Report submission (%%)" },
+    [WFA_T_REPORT_FIG_ATTAINMENT_RHKS] = {
+        "RHK",
+        "RHKs" },
+    [WFA_T_REPORT_FIG_ATTAINMENT_WITH_TARGET] = {
+        "RHK bertarget",
+        "RHKs with a target" },
+    [WFA_T_REPORT_FIG_ATTAINMENT_MET] = {
+        "RHK tercapai",
+        "RHKs met" },
+    [WFA_T_REPORT_FIG_ATTAINMENT_PCT] = {
+        "Capaian e-kinerja (%%)",
+        "E-kinerja attainment (%%)" },
+    [WFA_T_REPORT_FIG_APPROVALS_APPROVED] = {
+        "Permohonan disetujui",
+        "Requests approved" },
+    [WFA_T_REPORT_FIG_APPROVALS_REJECTED] = {
+        "Permohonan ditolak",
+        "Requests rejected" },
+    [WFA_T_REPORT_FIG_APPROVALS_REVOKED] = {
+        "Persetujuan dicabut",
+        "Approvals revoked" },
 };
 
 //  The template of a text in a language.

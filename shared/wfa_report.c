@@ -12,83 +12,93 @@
 //  The tables
 
 const wfa_report_figure_t wfa_report_figures [] = {
-    { "flexible.days",           { "Hari kerja fleksibel", "Flexible work days" } },
-    { "flexible.location_days",  { "Hari fleksibel lokasi", "Flexible location days" } },
-    { "flexible.judged_days",    { "Hari yang dinilai", "Days judged" } },
-    { "flexible.working_days",   { "Hari kerja (x pegawai)", "Working days (x people)" } },
-    { "flexible.cap_use_pct",    { "Pemakaian batas mingguan (%)", "Weekly cap used (%)" } },
-    { "flexible.unapproved_days",{ "Hari kerja tanpa persetujuan", "Days worked without approval" } },
-    { "checkins.on_time",        { "Presensi tepat waktu", "Check-ins on time" } },
-    { "checkins.late",           { "Presensi terlambat", "Check-ins late" } },
-    { "checkins.missing",        { "Presensi tidak ada", "Check-ins missing" } },
-    { "checkins.flagged",        { "Presensi ditandai", "Check-ins flagged" } },
-    { "checkins.compliance_pct", { "Kepatuhan presensi (%)", "Check-in compliance (%)" } },
-    { "reports.submitted",       { "LKH dikirim", "Daily reports submitted" } },
-    { "reports.late",            { "LKH terlambat", "Daily reports late" } },
-    { "reports.accepted",        { "LKH diterima", "Daily reports accepted" } },
-    { "reports.returned",        { "LKH dikembalikan", "Daily reports returned" } },
-    { "reports.submission_pct",  { "Pengiriman LKH (%)", "Report submission (%)" } },
-    { "reports.verification_pct",{ "Verifikasi LKH (%)", "Report verification (%)" } },
-    { "attainment.rhks",         { "RHK", "RHKs" } },
-    { "attainment.with_target",  { "RHK bertarget", "RHKs with a target" } },
-    { "attainment.met",          { "RHK tercapai", "RHKs met" } },
-    { "attainment.pct",          { "Capaian e-kinerja (%)", "E-kinerja attainment (%)" } },
-    { "approvals.approved",      { "Permohonan disetujui", "Requests approved" } },
-    { "approvals.rejected",      { "Permohonan ditolak", "Requests rejected" } },
-    { "approvals.revoked",       { "Persetujuan dicabut", "Approvals revoked" } },
-    { NULL, { NULL, NULL } }
+    { "flexible.days",           WFA_T_REPORT_FIG_FLEXIBLE_DAYS },
+    { "flexible.location_days",  WFA_T_REPORT_FIG_FLEXIBLE_LOCATION_DAYS },
+    { "flexible.judged_days",    WFA_T_REPORT_FIG_FLEXIBLE_JUDGED_DAYS },
+    { "flexible.working_days",   WFA_T_REPORT_FIG_FLEXIBLE_WORKING_DAYS },
+    { "flexible.cap_use_pct",    WFA_T_REPORT_FIG_FLEXIBLE_CAP_USE_PCT },
+    { "flexible.unapproved_days", WFA_T_REPORT_FIG_FLEXIBLE_UNAPPROVED_DAYS },
+    { "checkins.on_time",        WFA_T_REPORT_FIG_CHECKINS_ON_TIME },
+    { "checkins.late",           WFA_T_REPORT_FIG_CHECKINS_LATE },
+    { "checkins.missing",        WFA_T_REPORT_FIG_CHECKINS_MISSING },
+    { "checkins.flagged",        WFA_T_REPORT_FIG_CHECKINS_FLAGGED },
+    { "checkins.compliance_pct", WFA_T_REPORT_FIG_CHECKINS_COMPLIANCE_PCT },
+    { "reports.submitted",       WFA_T_REPORT_FIG_REPORTS_SUBMITTED },
+    { "reports.late",            WFA_T_REPORT_FIG_REPORTS_LATE },
+    { "reports.accepted",        WFA_T_REPORT_FIG_REPORTS_ACCEPTED },
+    { "reports.returned",        WFA_T_REPORT_FIG_REPORTS_RETURNED },
+    { "reports.submission_pct",  WFA_T_REPORT_FIG_REPORTS_SUBMISSION_PCT },
+    { "reports.verification_pct", WFA_T_REPORT_FIG_REPORTS_VERIFICATION_PCT },
+    { "attainment.rhks",         WFA_T_REPORT_FIG_ATTAINMENT_RHKS },
+    { "attainment.with_target",  WFA_T_REPORT_FIG_ATTAINMENT_WITH_TARGET },
+    { "attainment.met",          WFA_T_REPORT_FIG_ATTAINMENT_MET },
+    { "attainment.pct",          WFA_T_REPORT_FIG_ATTAINMENT_PCT },
+    { "approvals.approved",      WFA_T_REPORT_FIG_APPROVALS_APPROVED },
+    { "approvals.rejected",      WFA_T_REPORT_FIG_APPROVALS_REJECTED },
+    { "approvals.revoked",       WFA_T_REPORT_FIG_APPROVALS_REVOKED },
+    { NULL, WFA_T_COUNT }
 };
 
-//  Headings and words of the documents, by key: id, en.
-static const struct { const char *key; const char *text [2]; } s_texts [] = {
-    { "title",                   { "Laporan Monev Kerja Fleksibel", "Flexible Work Monev Report" } },
-    { "month",                   { "Bulanan", "Monthly" } },
-    { "year",                    { "Tahunan", "Yearly" } },
-    { "pemda",                   { "Pemerintah daerah", "Regional government" } },
-    { "level",                   { "Tingkat", "Level" } },
-    { "tz",                      { "Zona waktu", "Time zone" } },
-    { "opd",                     { "OPD", "OPD" } },
-    { "all_opds",                { "Semua OPD", "All OPDs" } },
-    { "period",                  { "Periode", "Period" } },
-    { "days",                    { "Hari (waktu setempat)", "Days (local time)" } },
-    { "policy",                  { "Versi kebijakan", "Policy version" } },
-    { "benchmarks",              { "Tolok ukur", "Benchmarks" } },
-    { "benchmark",               { "Tolok ukur", "Benchmark" } },
-    { "minimum",                 { "Minimum (%)", "Minimum (%)" } },
-    { "value",                   { "Nilai (%)", "Value (%)" } },
-    { "result",                  { "Hasil", "Result" } },
-    { "meets",                   { "tercapai", "met" } },
-    { "below",                   { "di bawah", "below" } },
-    { "none",                    { "tidak ada yang dinilai", "nothing to judge" } },
-    { "compliance",              { "Kepatuhan presensi", "Check-in compliance" } },
-    { "reports",                 { "Pengiriman LKH", "Report submission" } },
-    { "attainment",              { "Capaian e-kinerja", "E-kinerja attainment" } },
-    { "figures",                 { "Angka periode", "Figures of the period" } },
-    { "figure",                  { "Angka", "Figure" } },
-    { "by_opd",                  { "Per OPD", "By OPD" } },
-    { "by_month",                { "Per bulan", "By month" } },
-    { "suspended",               { "Pegawai yang ditangguhkan", "Suspended employees" } },
-    { "nip",                     { "NIP", "NIP" } },
-    { "until",                   { "Sampai", "Until" } },
-    { "nobody",                  { "Tidak ada.", "None." } },
-    { "verification",            { "Verifikasi", "Verification" } },
-    { "audit_seq",               { "Entri audit terakhir", "Last audit entry" } },
-    { "audit_head",              { "Kepala rantai audit", "Audit chain head" } },
-    { "generated_at",            { "Dibuat pada (UTC)", "Generated at (UTC)" } },
-    { "sha256",       { "SHA-256 isi laporan", "SHA-256 of the content" } },
-    { "verify_how",              { "Periksa: wfactl audit verify (AUDIT.VERIFY) harus lulus dan rantainya melewati kepala "
-                        "ini pada entri tersebut; SHA-256 dari CSV laporan tanpa baris terakhirnya harus sama.",
-                        "Check: wfactl audit verify (AUDIT.VERIFY) must pass with the chain passing through this "
-                        "head at that entry; the SHA-256 of the report's CSV without its last line must match." } },
-    { NULL, { NULL, NULL } }
+//  The words of the documents by key: their texts are in the text table of
+//  shared/wfa_error.c (id/en); OPD and NIP are the same in both.
+static const struct { const char *key; wfa_text_t text; } s_texts [] = {
+    { "title",        WFA_T_REPORT_TITLE },
+    { "month",        WFA_T_REPORT_MONTH },
+    { "year",         WFA_T_REPORT_YEAR },
+    { "pemda",        WFA_T_REPORT_PEMDA },
+    { "level",        WFA_T_REPORT_LEVEL },
+    { "tz",           WFA_T_REPORT_TZ },
+    { "all_opds",     WFA_T_REPORT_ALL_OPDS },
+    { "period",       WFA_T_REPORT_PERIOD },
+    { "days",         WFA_T_REPORT_DAYS },
+    { "policy",       WFA_T_REPORT_POLICY },
+    { "benchmarks",   WFA_T_REPORT_BENCHMARKS },
+    { "benchmark",    WFA_T_REPORT_BENCHMARK },
+    { "minimum",      WFA_T_REPORT_MINIMUM },
+    { "value",        WFA_T_REPORT_VALUE },
+    { "result",       WFA_T_REPORT_RESULT },
+    { "meets",        WFA_T_REPORT_MEETS },
+    { "below",        WFA_T_REPORT_BELOW },
+    { "none",         WFA_T_REPORT_NONE },
+    { "compliance",   WFA_T_REPORT_COMPLIANCE },
+    { "reports",      WFA_T_REPORT_REPORTS },
+    { "attainment",   WFA_T_REPORT_ATTAINMENT },
+    { "figures",      WFA_T_REPORT_FIGURES },
+    { "figure",       WFA_T_REPORT_FIGURE },
+    { "by_opd",       WFA_T_REPORT_BY_OPD },
+    { "by_month",     WFA_T_REPORT_BY_MONTH },
+    { "suspended",    WFA_T_REPORT_SUSPENDED },
+    { "until",        WFA_T_REPORT_UNTIL },
+    { "nobody",       WFA_T_REPORT_NOBODY },
+    { "verification", WFA_T_REPORT_VERIFICATION },
+    { "audit_seq",    WFA_T_REPORT_AUDIT_SEQ },
+    { "audit_head",   WFA_T_REPORT_AUDIT_HEAD },
+    { "generated_at", WFA_T_REPORT_GENERATED_AT },
+    { "sha256",       WFA_T_REPORT_SHA256 },
+    { "verify_how",   WFA_T_REPORT_VERIFY_HOW },
+    { NULL, WFA_T_COUNT }
 };
+
+const char *
+wfa_report_label (wfa_text_t key, wfa_lang_t lang)
+{
+    //  The texts are templates ("%%" for a percent sign): formatted, without
+    //  arguments, into one of a few buffers of this thread
+    static _Thread_local char buffers [4][512];
+    static _Thread_local int next = 0;
+    char *buf = buffers [next];
+    next = (next + 1) % 4;
+    return wfa_text_format (key, lang, buf, sizeof buffers [0]);
+}
 
 const char *
 wfa_report_text (const char *key, wfa_lang_t lang)
 {
     for (size_t text_nbr = 0; s_texts [text_nbr].key; text_nbr++)
         if (streq (s_texts [text_nbr].key, key))
-            return s_texts [text_nbr].text [lang == WFA_LANG_EN? 1: 0];
+            return wfa_report_label (s_texts [text_nbr].text, lang);
+    if (streq (key, "opd") || streq (key, "nip"))
+        return streq (key, "opd")? "OPD": "NIP";
     return key;
 }
 
@@ -346,7 +356,7 @@ s_html_periods (zchunk_t *out, const char *heading, const char *first, const cha
     s_html (out, "<table class=\"wide\"><tr>");
     s_html_cell (out, "th", wfa_report_text (first, lang));
     for (size_t figure_nbr = 0; wfa_report_figures [figure_nbr].path; figure_nbr++)
-        s_html_cell (out, "th", wfa_report_figures [figure_nbr].label [lang == WFA_LANG_EN]);
+        s_html_cell (out, "th", wfa_report_label (wfa_report_figures [figure_nbr].label, lang));
     s_html (out, "</tr>");
     for (size_t row_nbr = 0; rows && row_nbr < rows->size; row_nbr++) {
         const msgpack_object *row = &rows->ptr [row_nbr];
@@ -450,7 +460,7 @@ s_html_page (const msgpack_object *report, wfa_lang_t lang)
     const msgpack_object *figures = wfa_report_get (report, "figures");
     for (size_t figure_nbr = 0; wfa_report_figures [figure_nbr].path; figure_nbr++) {
         s_html (out, "<tr>");
-        s_html_cell (out, "td", wfa_report_figures [figure_nbr].label [lang == WFA_LANG_EN]);
+        s_html_cell (out, "td", wfa_report_label (wfa_report_figures [figure_nbr].label, lang));
         s_html (out, "<td class=\"n\">");
         s_html_escaped (out, s_text (figures, wfa_report_figures [figure_nbr].path, buf, sizeof buf));
         s_html (out, "</td></tr>");
@@ -588,7 +598,7 @@ wfa_report_test (bool verbose)
     assert (!strstr (text, "<A>"));
     assert (!strstr (text, "<script"));
     assert (strstr (text, "@page{size:A4"));
-    assert (strstr (text, "Check-ins on time"));
+    assert (strstr (text, "Check-ins on time") && strstr (text, "Check-in compliance (%)"));
     assert (strstr (text, "abc"));
     free (text);
     zchunk_destroy (&html);

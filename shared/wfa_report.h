@@ -39,16 +39,21 @@ zchunk_t *wfa_report_xlsx (const msgpack_object *report, wfa_lang_t lang);
 const msgpack_object *wfa_report_get (const msgpack_object *map, const char *path);
 
 //  One figure of a report's tables: its dotted path in a MonevPeriod map and
-//  its label in Bahasa Indonesia and English.
+//  its label (the text table of shared/wfa_error.c, id/en).
 typedef struct {
     const char *path;
-    const char *label [2];
+    wfa_text_t label;
 } wfa_report_figure_t;
 
 //  The figures every table shows, in order; NULL-terminated by path.
 extern const wfa_report_figure_t wfa_report_figures [];
 
-//  A label of the report's text table (the headings, by key) in lang.
+//  A text of the table as the documents show it (its template formatted:
+//  "%%" is "%"), valid until this thread's fourth call after this one.
+const char *wfa_report_label (wfa_text_t key, wfa_lang_t lang);
+
+//  A heading or word of the documents by key, in lang (its text is in the
+//  text table of shared/wfa_error.c); the key itself when unknown.
 const char *wfa_report_text (const char *key, wfa_lang_t lang);
 
 //  A scalar as text into buf ("" for nil or a container): integers as

@@ -108,7 +108,7 @@ wfa_report_xlsx (const msgpack_object *report, wfa_lang_t lang)
         worksheet_write_string (sheet, (lxw_row_t) (figure_nbr + 1), 0, wfa_report_figures [figure_nbr].path, NULL);
         s_cell (sheet, (lxw_row_t) (figure_nbr + 1), 1, wfa_report_get (figures, wfa_report_figures [figure_nbr].path));
         worksheet_write_string (sheet, (lxw_row_t) (figure_nbr + 1), 2,
-                                wfa_report_figures [figure_nbr].label [lang == WFA_LANG_EN], NULL);
+                                wfa_report_label (wfa_report_figures [figure_nbr].label, lang), NULL);
     }
     s_periods (book, "opds", "opd", "opd", "figures", wfa_report_get (report, "opds"));
     s_periods (book, "months", "month", "period", NULL, wfa_report_get (report, "months"));
