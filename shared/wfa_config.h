@@ -46,6 +46,7 @@ typedef enum {
     WFA_CFG_SMTP_PASSWORD_FILE, //  Notifications: file holding the SMTP AUTH password
     WFA_CFG_SMTP_TLS,           //  Notifications: off|try|require STARTTLS
     WFA_CFG_EMAIL_TRIES,        //  Notifications: tries of one email before it is given up
+    WFA_CFG_DIGEST_HOUR,        //  Notifications: local hour after which the daily digest is sent
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

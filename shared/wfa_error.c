@@ -631,6 +631,18 @@ static const char *s_texts [WFA_T_COUNT][2] = {
     [WFA_T_REPORT_FIG_APPROVALS_REVOKED] = {
         "Persetujuan dicabut",
         "Approvals revoked" },
+    [WFA_T_DIGEST_SUBJECT] = { "[Fleksi] Ringkasan harian %s", "[Fleksi] Daily digest %s" },
+    [WFA_T_DIGEST_PENDING] = {
+        "%d pengajuan menunggu keputusan Anda; yang tertua %s, sejak %d hari.",
+        "%d requests await your decision; the oldest is %s, %d days old." },
+    [WFA_T_DIGEST_ITEM] = { "%s: %s, tahap %d, %d hari", "%s: %s, step %d, %d days" },
+    [WFA_T_DIGEST_FLAGGED] = {
+        "%d pegawai sedang ditangguhkan dari kerja fleksibel oleh monev:",
+        "%d employees are suspended from flexible work by monev:" },
+    [WFA_T_DIGEST_FLAGGED_ITEM] = { "%s (NIP %s), sampai %s", "%s (NIP %s), until %s" },
+    [WFA_T_DIGEST_FOOTER] = {
+        "Ringkasan ini dikirim Fleksi sekali sehari. Anda dapat mematikannya pada pengaturan email (digest).",
+        "Fleksi sends this digest once a day. You can turn it off in your email preferences (digest)." },
 };
 
 //  The template of a text in a language.

@@ -245,6 +245,12 @@ typedef enum {
     WFA_T_REPORT_FIG_APPROVALS_APPROVED,
     WFA_T_REPORT_FIG_APPROVALS_REJECTED,
     WFA_T_REPORT_FIG_APPROVALS_REVOKED,
+    WFA_T_DIGEST_SUBJECT,               //  %s date
+    WFA_T_DIGEST_PENDING,               //  %d count, %s oldest request, %d its age in days
+    WFA_T_DIGEST_ITEM,                  //  %s request, %s employee, %d step, %d age in days
+    WFA_T_DIGEST_FLAGGED,               //  %d count
+    WFA_T_DIGEST_FLAGGED_ITEM,          //  %s name, %s nip, %s suspended until
+    WFA_T_DIGEST_FOOTER,
     WFA_T_COUNT
 } wfa_text_t;
 

@@ -95,6 +95,13 @@ email_start (void)
     pthread_once (&s_once, s_start);
 }
 
+const char *
+email_from (void)
+{
+    email_start ();
+    return s_config.from;
+}
+
 bool
 email_enabled (void)
 {

@@ -31,6 +31,9 @@ typedef struct {
 //  channel is on. Safe to call from any thread, any number of times.
 void email_start (void);
 
+//  The sender address (WFA_SMTP_FROM).
+const char *email_from (void);
+
 //  True when WFA_SMTP_URL is set.
 bool email_enabled (void);
 

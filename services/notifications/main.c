@@ -17,6 +17,7 @@
 #include "wfa.h"
 #include "email.h"
 #include "prefs.h"
+#include "digest.h"
 #include <curl/curl.h>
 
 //  Write one inbox entry for nip about event.
@@ -328,13 +329,14 @@ static const wfa_event_route_t s_events [] = {
     { NULL, NULL }
 };
 
-//  Say at start whether the email channel is on (it reads its settings once).
+//  Say at start whether the email channel is on (it reads its settings once),
+//  then send the daily digests that are due (digest.c).
 static void
 s_housekeeping (wfa_redis_t *redis, void *state)
 {
-    (void) redis;
     (void) state;
     email_start ();
+    digest_tick (redis);
 }
 
 //  wfa-notifications --selftest runs the selftest of its pure parts (the
@@ -351,6 +353,7 @@ main (int argc, char *argv [])
     curl_global_init (CURL_GLOBAL_DEFAULT);
     static const wfa_service_def_t def = { "notifications", s_routes, s_events, NULL, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
+    digest_stop ();
     curl_global_cleanup ();
     return rc;
 }

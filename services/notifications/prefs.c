@@ -29,6 +29,7 @@ static const struct {
     { "monev.suspended", true },        //  A monev.flagged with suspended_until
     { "monev.lifted", false },
     { "monev.unilateral", false },
+    { "digest", false },                //  The daily digest (digest.c)
     { NULL, false }
 };
 

@@ -278,3 +278,82 @@ def test_a_muted_notice_is_not_sent_and_a_critical_one_is_anyway():
         ok(client.call("PREFS.SET", {"key": "m3", "as": atasan["nip"], "email": {"approval.pending": "on"}}))
         rid, _ = submit(client, staff, "s2", 2)
         wait_until("the pending notice mailed", lambda: len(sink.to(address_of(atasan))) == 1, 15)
+
+
+def digests(sink, row):
+    return [m for m in sink.to(address_of(row)) 
+            if m["Subject"].startswith(("[Fleksi] Ringkasan harian", "[Fleksi] Daily digest"))]
+
+
+def test_daily_digest_once_per_person_and_day(tmp_path=None):
+    """Under the test clock: nothing before WFA_DIGEST_HOUR; past it, one digest for each
+    approver holding requests (their count and request ids) and one for the BKD officer
+    naming the suspended employee; none for a person with nothing, none when muted; the
+    same day again none; the next day again."""
+    import datetime
+    import os
+    import tempfile
+    from harness import Clock, today_wib
+    org = Org(opds=("DINKES",), supervisors=3, staff=2)
+    two, one, muted = org.supervisors
+    idle, flagged = org.staff[5], org.staff[1]
+    for row in (two, one, muted, idle, org.bkd):
+        row["email"] = address_of(row)
+    org.bkd["lang"] = "en"
+    directory = tmp_path or tempfile.mkdtemp()
+    clock = Clock(os.path.join(str(directory), "clock"))
+    today = today_wib()
+    clock.set(today, 5)
+    with Sink() as sink, System(verbose=False, extra_env=dict(
+            smtp_env(sink), WFA_CLOCK_FILE=clock.path)) as system:
+        client = system.client()
+        import_rows(client, org.rows)
+        rids = {}
+        for n in (0, 1, 2, 4):                  # two for the first atasan, one each for the others
+            row = org.staff[n]
+            rid, approver = submit(client, row, "s%d" % n, n + 1)
+            rids.setdefault(approver, []).append(rid)
+        assert sorted(len(v) for v in rids.values()) == [1, 1, 2], rids
+        assert len(rids[two["nip"]]) == 2 and len(rids[one["nip"]]) == 1
+        ok(client.call("PREFS.SET", {"key": "mute", "as": muted["nip"], "email": {"digest": "off"}}))
+        # A flagged employee, as monev's evaluation leaves one (mv:suspended + suspended_until)
+        until = (today + datetime.timedelta(days=14)).isoformat()
+        system.redis("HSET", "wfa:{35.08}:emp:%s" % flagged["nip"], "suspended_until", until)
+        system.redis("SADD", "wfa:{35.08}:mv:suspended", flagged["nip"])
+        wait_until("the pending notices mailed", lambda: len(sink.to(address_of(two))) == 2, 15)
+        # Before 07:00 local: no digest (the timer runs every second)
+        wait_until("notifications caught up", lambda: caught_up(system), 15)
+        assert system.redis("EXISTS", "wfa:{35.08}:digest:claim:%s" % today.isoformat()).strip() == "0"
+
+        clock.set(today, 7, 5)
+        wait_until("the digests", lambda: len(digests(sink, two)) == 1 and len(digests(sink, one)) == 1
+                   and len(digests(sink, org.bkd)) == 1, 15)
+        wait_until("the day's claim done", lambda: system.redis(
+            "GET", "wfa:{35.08}:digest:claim:%s" % today.isoformat()).strip() == "done", 15)
+        text, html = parts(digests(sink, two)[0])
+        assert "2 pengajuan menunggu keputusan Anda" in text, text
+        for rid in rids[two["nip"]]:
+            assert rid in text and rid in html, (rid, text)
+        assert rids[one["nip"]][0] not in text
+        text, _ = parts(digests(sink, one)[0])
+        assert "1 pengajuan" in text and rids[one["nip"]][0] in text, text
+        bkd = digests(sink, org.bkd)[0]
+        assert bkd["Subject"] == "[Fleksi] Daily digest %s" % today.isoformat(), bkd["Subject"]
+        text, _ = parts(bkd)
+        assert "1 employees are suspended" in text and flagged["nip"] in text and until in text, text
+        assert digests(sink, muted) == [] and digests(sink, idle) == []
+
+        # Later the same day: nothing more
+        clock.set(today, 9)
+        before = sink.count()
+        import time
+        time.sleep(2.5)     # the timer's rounds: nothing may come, so no predicate to wait on
+        assert sink.count() == before, [m["Subject"] for m in sink.messages[before:]]
+
+        # The next day: again, once each
+        tomorrow = today + datetime.timedelta(days=1)
+        clock.set(tomorrow, 7, 30)
+        wait_until("the next day's digests", lambda: len(digests(sink, two)) == 2
+                   and len(digests(sink, one)) == 2 and len(digests(sink, org.bkd)) == 2, 15)
+        assert digests(sink, two)[1]["Subject"] == "[Fleksi] Ringkasan harian %s" % tomorrow.isoformat()
+        assert digests(sink, muted) == [] and digests(sink, idle) == []
