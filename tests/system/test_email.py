@@ -285,11 +285,11 @@ def digests(sink, row):
             if m["Subject"].startswith(("[Fleksi] Ringkasan harian", "[Fleksi] Daily digest"))]
 
 
-def test_daily_digest_once_per_person_and_day(tmp_path=None):
+def test_daily_digest_once_per_person_and_day(tmp_path=None, bin_dir=None, extra_env=None, at_end=None):
     """Under the test clock: nothing before WFA_DIGEST_HOUR; past it, one digest for each
     approver holding requests (their count and request ids) and one for the BKD officer
     naming the suspended employee; none for a person with nothing, none when muted; the
-    same day again none; the next day again."""
+    same day again none; the next day again. bin_dir, extra_env, at_end: for test_sanitizers."""
     import datetime
     import os
     import tempfile
@@ -304,8 +304,8 @@ def test_daily_digest_once_per_person_and_day(tmp_path=None):
     clock = Clock(os.path.join(str(directory), "clock"))
     today = today_wib()
     clock.set(today, 5)
-    with Sink() as sink, System(verbose=False, extra_env=dict(
-            smtp_env(sink), WFA_CLOCK_FILE=clock.path)) as system:
+    with Sink() as sink, System(verbose=False, bin_dir=bin_dir, extra_env=dict(
+            smtp_env(sink), WFA_CLOCK_FILE=clock.path, **(extra_env or {}))) as system:
         client = system.client()
         import_rows(client, org.rows)
         rids = {}
@@ -343,10 +343,10 @@ def test_daily_digest_once_per_person_and_day(tmp_path=None):
         assert "1 employees are suspended" in text and flagged["nip"] in text and until in text, text
         assert digests(sink, muted) == [] and digests(sink, idle) == []
 
-        # Later the same day, even from a fresh instance (the claim is in Redis): nothing more
+        # Later the same day, even with a second instance that has no memory of it (the
+        # claim and the records are in Redis): nothing more
         clock.set(today, 9)
         before = sink.count()
-        system.kill9("notifications")
         system.start("notifications")
         import time
         time.sleep(2.5)     # the timer's rounds: nothing may come, so no predicate to wait on
@@ -359,3 +359,5 @@ def test_daily_digest_once_per_person_and_day(tmp_path=None):
                    and len(digests(sink, one)) == 2 and len(digests(sink, org.bkd)) == 2, 15)
         assert digests(sink, two)[1]["Subject"] == "[Fleksi] Ringkasan harian %s" % tomorrow.isoformat()
         assert digests(sink, muted) == [] and digests(sink, idle) == []
+        if at_end:
+            at_end(system)

@@ -77,10 +77,12 @@ def test_monev_under_address_and_undefined_sanitizers():
 
 
 def test_email_under_address_and_undefined_sanitizers():
-    """Templates, MIME, libcurl's SMTP, a bounce and a retry: under ASan/UBSan."""
+    """Templates, MIME, libcurl's SMTP, a bounce and a retry, the daily digest: under ASan/UBSan."""
     assert os.path.exists(os.path.join(ASAN_BIN, "wfa-notifications")), "run make asan first"
     test_email.test_language_template_bounce_and_retry(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
                                                        at_end=check_logs)
+    test_email.test_daily_digest_once_per_person_and_day(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
+                                                         at_end=check_logs)
 
 
 def test_monev_under_valgrind():
