@@ -84,7 +84,7 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
     [WFA_CFG_EMAIL_TRIES] = { "email-tries", "WFA_EMAIL_TRIES", "8",
         "notifications: tries of one email on transient failures (4xx, no connection) before it is given up" },
     [WFA_CFG_DIGEST_HOUR] = { "digest-hour", "WFA_DIGEST_HOUR", "7",
-        "notifications: the local hour (0-23, the pemda's zone) after which each day's email digest is sent" },
+        "notifications: the local hour (0-23, the pemda's zone) after which each day's email digest is sent; 24 or more: no digest" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

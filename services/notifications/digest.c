@@ -275,7 +275,8 @@ s_tick_pemda (wfa_redis_t *redis, const char *pemda, const char *prefix, void *a
 void
 digest_tick (wfa_redis_t *redis)
 {
-    if (!email_enabled () || zclock_mono () < s_next_mono)
+    //  An hour past 23 turns the digest off
+    if (!email_enabled () || zclock_mono () < s_next_mono || wfa_config_int (WFA_CFG_DIGEST_HOUR) > 23)
         return;
     s_next_mono = zclock_mono () + 1000;
     if (!s_done) {
