@@ -42,8 +42,25 @@ LUA_LIBRARIES := wfa
 LUA_DIRS_wfa  := shared/lua services/monev/lua services/gateway/lua
 LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
-.PHONY: all deps test memcheck asan run demo bench clean check-deps FORCE
-all: $(PROGRAMS)
+.PHONY: all web deps test memcheck asan run demo bench clean check-deps FORCE
+all: $(PROGRAMS) web
+
+# The dashboard (services/gateway/web): its files and Chart.js's dist file from npm, as the
+# committed lock pins it (npm ci when node_modules is missing or older than the lock), into
+# build/web/, which wfa-gateway serves (WFA_WEB_DIR overrides)
+WEB_DIR   := services/gateway/web
+WEB_PAGE  := $(WEB_DIR)/index.html $(WEB_DIR)/app.js $(WEB_DIR)/i18n.js $(WEB_DIR)/style.css
+WEB_FILES := $(WEB_PAGE:$(WEB_DIR)/%=$(BUILD)/web/%) $(BUILD)/web/chart.umd.js
+$(WEB_DIR)/node_modules/.package-lock.json: $(WEB_DIR)/package-lock.json
+	@$(if $(V),,echo "  NPM     $(WEB_DIR)")
+	$(Q)cd $(WEB_DIR) && npm ci --no-audit --no-fund --silent && touch node_modules/.package-lock.json
+$(BUILD)/web/chart.umd.js: $(WEB_DIR)/node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	$(Q)cp $(WEB_DIR)/node_modules/chart.js/dist/chart.umd.js $@
+web: $(WEB_FILES)
+$(BUILD)/web/%: $(WEB_DIR)/%
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 # The archive is made anew whenever its list of modules changes, so a module
 # moved out of shared/ leaves no stale member behind in an old build folder

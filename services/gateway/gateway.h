@@ -80,6 +80,21 @@ wfa_code_t gw_route_fields (const gw_route_t *route, const gw_match_t *match,
 void gw_route_test (bool verbose);
 
 //  -------------------------------------------------------------------------
+//  static.c: the dashboard's files (a fixed table, no credential)
+
+typedef struct {
+    const char *url;            //  Exact path, e.g. "/dash/app.js"
+    const char *file;           //  Its file in the web folder, NULL: redirect to /dash/
+    const char *type;           //  Content-Type
+} gw_static_t;
+
+//  The file served at url, or NULL.
+const gw_static_t *gw_static_find (const char *url);
+
+//  The file's bytes (free them), NULL if it cannot be read.
+char *gw_static_read (const gw_static_t *file, size_t *size);
+
+//  -------------------------------------------------------------------------
 //  status.c
 
 //  The HTTP status of a reply code (by its wire name): the one table of

@@ -347,6 +347,40 @@ s_openapi (struct MHD_Connection *connection, s_request_t *request)
                    NULL);
 }
 
+//  A file of the dashboard: no credential, no data; a strict CSP (script only
+//  from the gateway, no inline script, no framing), nosniff, short caching.
+static enum MHD_Result
+s_static (struct MHD_Connection *connection, s_request_t *request, const gw_static_t *file)
+{
+    const char *csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                      "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    if (!file->file) {
+        struct MHD_Response *response = MHD_create_response_from_buffer (0, NULL, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header (response, "Location", "/dash/");
+        MHD_add_response_header (response, "X-Request-Id", request->request_id);
+        enum MHD_Result rc = MHD_queue_response (connection, 302, response);
+        MHD_destroy_response (response);
+        request->status = 302;
+        return rc;
+    }
+    size_t size = 0;
+    char *text = gw_static_read (file, &size);
+    if (!text)
+        return s_send_error (connection, request, WFA_E_NOT_FOUND, request->lang, file->file, NULL, NULL);
+    struct MHD_Response *response = MHD_create_response_from_buffer (size, text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header (response, "Content-Type", file->type);
+    MHD_add_response_header (response, "X-Request-Id", request->request_id);
+    MHD_add_response_header (response, "Cache-Control", "public, max-age=300");
+    MHD_add_response_header (response, "Content-Security-Policy", csp);
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (response, "X-Frame-Options", "DENY");
+    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    enum MHD_Result rc = MHD_queue_response (connection, 200, response);
+    MHD_destroy_response (response);
+    request->status = 200;
+    return rc;
+}
+
 //  -------------------------------------------------------------------------
 //  Calls
 
@@ -602,6 +636,11 @@ s_on_headers (struct MHD_Connection *connection, s_request_t *request, const cha
 {
     const char *lang = request->lang = gw_lang (MHD_lookup_connection_value (
         connection, MHD_HEADER_KIND, "Accept-Language"));
+    const gw_static_t *file = gw_static_find (url);
+    if (file && (streq (method, "GET") || streq (method, "HEAD"))) {
+        request->route = "static";
+        return s_static (connection, request, file);
+    }
     int status = 0;
     char allow [64];
     const gw_route_t *route = gw_route_find (method, url, &request->match, &status, allow,
