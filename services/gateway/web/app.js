@@ -76,7 +76,7 @@
     let cursor = '';
     for (let page = 0; page < 20; page++) {
       const list = await api('/v1/employees', { pemda, limit: 200, cursor });
-      list.entries.forEach((employee) => { if (employee.opd) seen.add(employee.opd); });
+      (list.employees || []).forEach((employee) => { if (employee.opd) seen.add(employee.opd); });
       cursor = list.next_cursor;
       if (!cursor) break;
     }
