@@ -522,7 +522,7 @@ def test_every_route_answers_with_the_documented_shapes():
         # What the spec does not have: 404 for a path, 405 for a method
         base = system.url
         for method, path, status in (("GET", "/v1/nothing", 404), ("GET", "/v2/health", 404),
-                                     ("GET", "/", 404), ("DELETE", "/v1/requests", 405),
+                                     ("GET", "/dashboard", 404), ("DELETE", "/v1/requests", 405),
                                      ("POST", "/v1/health", 405),
                                      ("GET", "/v1/requests/%s/decision" % rid, 405),
                                      ("PUT", "/v1/employees/%s" % staff["nip"], 405)):
