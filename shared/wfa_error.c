@@ -405,6 +405,28 @@ static const char *s_texts [WFA_T_COUNT][2] = {
         "Pengajuan %s dari %s (%s) menunggu: tidak ada pemegang peran %s of %s yang dapat memutuskan "
         "tahap %d",
         "Request %s from %s (%s) waits: nobody on record holds %s of %s to decide step %d" },
+    [WFA_T_NOTICE_RECEIVED] = {
+        "Pengajuan %s Anda diterima dan menunggu keputusan tahap %d dari %d (%s: %s)",
+        "Your request %s was received and awaits the decision of step %d of %d (%s: %s)" },
+    [WFA_T_NOTICE_MOVED_ON] = {
+        "Pengajuan %s Anda disetujui pada tahap %d oleh %s dan kini menunggu keputusan tahap %d dari %d "
+        "(%s: %s)",
+        "Your request %s was approved at step %d by %s and now awaits the decision of step %d of %d "
+        "(%s: %s)" },
+    [WFA_T_NOTICE_WAITS_AT] = {
+        "Pengajuan %s Anda kini menunggu keputusan tahap %d dari %d (%s: %s)",
+        "Your request %s now awaits the decision of step %d of %d (%s: %s)" },
+    [WFA_T_NOTICE_OWN_NO_APPROVER] = {
+        "Pengajuan %s Anda menunggu: tidak ada pemegang peran %s yang dapat memutuskan tahap %d; BKD dan "
+        "admin pemda telah diberi tahu",
+        "Your request %s waits: nobody on record holds %s to decide step %d; the BKD and admin pemda "
+        "were told" },
+    [WFA_T_NOTICE_OWN_ESCALATED] = {
+        "Pengajuan %s Anda melewati batas waktu tahap %d dan kini juga menunggu keputusan %s",
+        "Your request %s is past the deadline of step %d and now also awaits the decision of %s" },
+    [WFA_T_NOTICE_CANCELLED] = {
+        "Pengajuan %s dari %s dibatalkan oleh %s dan tidak perlu diputuskan lagi%s%s",
+        "Request %s from %s was cancelled by %s and needs no decision any more%s%s" },
     [WFA_T_NOTICE_REPORT_SUBMITTED] = {
         "Laporan kinerja harian %s dari %s menunggu verifikasi Anda",
         "The daily report of %s from %s awaits your verification" },

@@ -163,6 +163,13 @@ typedef enum {
     WFA_T_OUTCOME_EXPIRED,
     WFA_T_NOTICE_NO_APPROVER,           //  %s request, %s name, %s nip, %s role, %d step
     WFA_T_NOTICE_NO_APPROVER_OPD,       //  %s request, %s name, %s nip, %s role, %s opd, %d step
+    //  The employee told of each step of their request, and approvers of a cancel
+    WFA_T_NOTICE_RECEIVED,              //  %s request, %d step, %d steps, %s role, %s approvers
+    WFA_T_NOTICE_MOVED_ON,              //  %s request, %d step, %s by, %d step, %d steps, %s role, %s approvers
+    WFA_T_NOTICE_WAITS_AT,              //  %s request, %d step, %d steps, %s role, %s approvers
+    WFA_T_NOTICE_OWN_NO_APPROVER,       //  %s request, %s role, %d step
+    WFA_T_NOTICE_OWN_ESCALATED,         //  %s request, %d step, %s added approvers
+    WFA_T_NOTICE_CANCELLED,             //  %s request, %s nip, %s by, %s ": ", %s reason
     //  Monev notices (notifications, from wfa-monev's events)
     WFA_T_NOTICE_REPORT_SUBMITTED,      //  %s date, %s nip
     WFA_T_NOTICE_REPORT_VERIFIED,       //  %s date, %s outcome, %s by, %s ": ", %s note

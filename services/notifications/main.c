@@ -1,20 +1,24 @@
 /*  wfa-notifications - tells the right people at each transition.
 
     Consumes approval.pending (the step's approvers are told a request
-    awaits them), approval.reminder / approval.escalated (they are told it
-    is past its deadline), request.approved / rejected / returned / revoked /
-    expired (the employee is told what happened, with the approval number),
-    and the notices that name who to tell and carry their own text
-    (approval.no_approver for the BKD and admin pemda, report.*, monev.*),
-    each with the facts its sentence is made of.
+    awaits them, and the employee where it is now: received, approved at
+    the step before by whom, waiting again), approval.reminder /
+    approval.escalated (the approvers are told it is past its deadline; an
+    escalation tells the employee too), request.approved / rejected /
+    returned / revoked / expired (the employee is told what happened, with
+    the approval number), request.cancelled (the approvers who held it are
+    told it needs no decision), and the notices that name who to tell and
+    carry the facts of their sentence (approval.no_approver for the BKD and
+    admin pemda, and the employee; report.*, monev.*).
     Each becomes an in-app inbox entry whose texts come from the message
     table (wfa_error.c). The entry id is the event id and the write is
     HSETNX (shared/lua/inbox_add.lua), so a redelivered event never makes a
-    second entry. Telling a person is the inbox entry and then, when SMTP
-    is set up and they have an address, an email in their language
-    (email.c), recorded per event and person so it is sent once. Serves
-    INBOX.LIST. */
-#include "wfa.h"
+    second entry, nor makes a read entry unread. Telling a person is the
+    inbox entry and then, when SMTP is set up and they have an address, an
+    email in their language (email.c), recorded per event and person so it
+    is sent once. Serves INBOX.LIST and INBOX.READ (inbox.c), PREFS.GET and
+    PREFS.SET (prefs.c). */
+#include "notifications.h"
 #include "email.h"
 #include "prefs.h"
 #include "digest.h"
@@ -37,14 +41,16 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     wfa_mp_pack_kv_str (&pk, "request_id", request_id);
     wfa_mp_pack_kv_str (&pk, "message_id", message_id);
     wfa_mp_pack_kv_str (&pk, "message_en", message_en);
-    char prefix [WFA_PREFIX_MAX], inbox [WFA_KEY_MAX], order [WFA_KEY_MAX], at_text [24];
+    char prefix [WFA_PREFIX_MAX], inbox [WFA_KEY_MAX], order [WFA_KEY_MAX], unread [WFA_KEY_MAX];
+    char at_text [24];
     const char *keys [] = { wfa_store_prefix (event->pemda, prefix, sizeof prefix),
                             wfa_store_key (inbox, sizeof inbox, event->pemda, "inbox:%s", nip),
-                            wfa_store_key (order, sizeof order, event->pemda, "inboxz:%s", nip) };
+                            wfa_store_key (order, sizeof order, event->pemda, "inboxz:%s", nip),
+                            wfa_store_key (unread, sizeof unread, event->pemda, "inboxu:%s", nip) };
     snprintf (at_text, sizeof at_text, "%" PRId64, at);
     const char *args [] = { "entry_id", event->id, "entry", buffer.data, "at", at_text };
     const size_t lens [] = { strlen (event->id), buffer.size, strlen (at_text) };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_inbox_add, 3, keys, 3, args, lens);
+    redisReply *reply = wfa_store_step (redis, &wfa_script_inbox_add, 4, keys, 3, args, lens);
     int rc = wfa_store_step_ok (reply)? 0: -1;
     if (rc)
         wfa_log ("E", "inbox_add: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
@@ -88,6 +94,29 @@ s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name,
             return -1;
     }
     return 0;
+}
+
+//  The str items of the event data's array field name, joined by ", " into
+//  buf ("" if absent); a long list is cut, never inside an item.
+static const char *
+s_joined (const wfa_event_t *event, const char *name, char *buf, size_t size)
+{
+    buf [0] = 0;
+    const msgpack_object *items = wfa_mp_get (event->data, name);
+    for (uint32_t item_nbr = 0; items && items->type == MSGPACK_OBJECT_ARRAY
+         && item_nbr < items->via.array.size; item_nbr++) {
+        const msgpack_object *each = &items->via.array.ptr [item_nbr];
+        size_t used = strlen (buf);
+        if (each->type != MSGPACK_OBJECT_STR)
+            continue;
+        if (used + each->via.str.size + 8 >= size) {
+            snprintf (buf + used, size - used, "%s...", used? ", ": "");
+            break;
+        }
+        snprintf (buf + used, size - used, "%s%.*s", used? ", ": "", (int) each->via.str.size,
+                  each->via.str.ptr);
+    }
+    return buf;
 }
 
 //  An int field of the event data (0 if absent).
@@ -174,7 +203,37 @@ s_on_notice (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return s_tell_each (event, redis, "notify", text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
-//  approval.pending: tell the approver.
+//  approval.pending, to the employee: where their request is now, from
+//  why the step opened (opened: submitted, approved by `by`, reopened).
+//  An event written before `opened` was in it tells nobody.
+static int
+s_tell_employee_step (const wfa_event_t *event, wfa_redis_t *redis)
+{
+    char nip [32], request_id [64], opened [16], by [32], role [32], approvers [400];
+    char text_id [1024], text_en [1024];
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "by", by, sizeof by);
+    s_field (event, "role", role, sizeof role);
+    s_joined (event, "approvers", approvers, sizeof approvers);
+    int step = s_int_field (event, "step"), steps = s_int_field (event, "steps");
+    if (!*s_field (event, "opened", opened, sizeof opened) || !wfa_nip_valid (nip))
+        return 0;
+    if (streq (opened, "submitted"))
+        wfa_text_both (WFA_T_NOTICE_RECEIVED, text_id, text_en, sizeof text_id, request_id, step, steps,
+                       role, approvers);
+    else
+    if (streq (opened, "approved") && *by)
+        wfa_text_both (WFA_T_NOTICE_MOVED_ON, text_id, text_en, sizeof text_id, request_id, step - 1, by,
+                       step, steps, role, approvers);
+    else
+        wfa_text_both (WFA_T_NOTICE_WAITS_AT, text_id, text_en, sizeof text_id, request_id, step, steps,
+                       role, approvers);
+    return s_add_entry (event, redis, nip, text_id, text_en);
+}
+
+//  approval.pending: tell the approvers, and the employee where their
+//  request is now.
 static int
 s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
 {
@@ -187,13 +246,59 @@ s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     wfa_text_both (WFA_T_NOTICE_PENDING, text_id, text_en, sizeof text_id, request_id, name, nip);
     //  Every approver of the step is told (a pool, for a bkd step)
     const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
-    if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY)
-        return s_tell_each (event, redis, "approvers", text_id, text_en);
-    if (!wfa_nip_valid (approver)) {
-        wfa_log ("E", "approval.pending %s without a valid approver, skipped", event->id);
-        return 0;
+    if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY) {
+        if (s_tell_each (event, redis, "approvers", text_id, text_en))
+            return -1;
     }
-    return s_add_entry (event, redis, approver, text_id, text_en);
+    else
+    if (!wfa_nip_valid (approver))
+        wfa_log ("E", "approval.pending %s without a valid approver, not told", event->id);
+    else
+    if (s_add_entry (event, redis, approver, text_id, text_en))
+        return -1;
+    return s_tell_employee_step (event, redis);
+}
+
+//  approval.no_approver: tell the BKD and admin pemda (s_on_notice), and
+//  the employee that their request waits for a role nobody holds.
+static int
+s_on_no_approver (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    if (s_on_notice (event, redis, state))
+        return -1;
+    char nip [32], request_id [64], role [32], opd [64], role_text [112], text_id [512], text_en [512];
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "role", role, sizeof role);
+    s_field (event, "opd", opd, sizeof opd);
+    if (!wfa_nip_valid (nip))
+        return 0;
+    //  A kepala OPD is named with the OPD that has none
+    if (streq (role, "kepala_opd"))
+        snprintf (role_text, sizeof role_text, "%s %s", role, opd);
+    else
+        snprintf (role_text, sizeof role_text, "%s", role);
+    wfa_text_both (WFA_T_NOTICE_OWN_NO_APPROVER, text_id, text_en, sizeof text_id, request_id, role_text,
+                   s_int_field (event, "step"));
+    return s_add_entry (event, redis, nip, text_id, text_en);
+}
+
+//  request.cancelled: the approvers who held it (its step's, when it was
+//  pending) are told it needs no decision any more. The employee, who
+//  cancelled it or left, is not told.
+static int
+s_on_cancelled (const wfa_event_t *event, wfa_redis_t *redis, void *state)
+{
+    (void) state;
+    char request_id [64], nip [32], by [32], reason [512], text_id [1024], text_en [1024];
+    s_field (event, "request_id", request_id, sizeof request_id);
+    s_field (event, "nip", nip, sizeof nip);
+    s_field (event, "by", by, sizeof by);
+    s_field (event, "reason", reason, sizeof reason);
+    reason [wfa_utf8_cut (reason, strlen (reason), 300)] = 0;
+    wfa_text_both (WFA_T_NOTICE_CANCELLED, text_id, text_en, sizeof text_id, request_id, nip, by,
+                   *reason? ": ": "", reason);
+    return s_tell_each (event, redis, "approvers", text_id, text_en);
 }
 
 //  approval.reminder / approval.escalated: tell the step's approvers (a
@@ -207,7 +312,17 @@ s_on_deadline (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "nip", nip, sizeof nip);
     wfa_text_both (streq (event->type, "approval.reminder")? WFA_T_NOTICE_REMINDER: WFA_T_NOTICE_ESCALATED,
                    text_id, text_en, sizeof text_id, request_id, nip);
-    return s_tell_each (event, redis, "approvers", text_id, text_en);
+    if (s_tell_each (event, redis, "approvers", text_id, text_en))
+        return -1;
+    //  An escalation also tells the employee who now decides (a reminder
+    //  is the approvers' business only)
+    if (streq (event->type, "approval.reminder") || !wfa_nip_valid (nip))
+        return 0;
+    char added [400];
+    s_joined (event, "approvers", added, sizeof added);
+    wfa_text_both (WFA_T_NOTICE_OWN_ESCALATED, text_id, text_en, sizeof text_id, request_id,
+                   s_int_field (event, "step"), added);
+    return s_add_entry (event, redis, nip, text_id, text_en);
 }
 
 //  request.approved / request.rejected: tell the employee.
@@ -256,54 +371,11 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     return s_add_entry (event, redis, nip, text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
-static void
-s_inbox_list (wfa_call_t *call, wfa_redis_t *redis, void *state)
-{
-    (void) state;
-    const char *nip = wfa_call_actor (call);
-    int64_t limit = wfa_call_int (call, "limit", 1, 1000, 100);
-    const char *cursor = wfa_store_call_cursor (call, "cursor");
-    if (wfa_call_failed (call))
-        return;
-    char pemda [16];
-    if (wfa_store_call_pemda (call, redis, "as", nip, pemda, sizeof pemda))
-        return;
-    char index [64], index_key [WFA_KEY_MAX], inbox_key [WFA_KEY_MAX];
-    snprintf (index, sizeof index, "inboxz:%s", nip);
-    wfa_store_key (index_key, sizeof index_key, pemda, "inboxz:%s", nip);
-    wfa_store_key (inbox_key, sizeof inbox_key, pemda, "inbox:%s", nip);
-    redisReply *page = wfa_store_page (call, redis, pemda, index, cursor, limit, true);
-    if (!page)
-        return;
-    const redisReply *ids = page->element [1];
-    redisReply *total = wfa_redis_command (redis, "ZCARD %s", index_key);
-    redisReply *entries = NULL;
-    if (!wfa_call_redis_down (call, total) && ids->elements > 0) {
-        const char **argv = (const char **) calloc (ids->elements + 2, sizeof (char *));
-        argv [0] = "HMGET";
-        argv [1] = inbox_key;
-        for (size_t id_nbr = 0; id_nbr < ids->elements; id_nbr++)
-            argv [id_nbr + 2] = ids->element [id_nbr]->str;
-        entries = wfa_redis_argv (redis, (int) ids->elements + 2, argv, NULL);
-        free (argv);
-        wfa_call_redis_down (call, entries);
-    }
-    if (!wfa_call_failed (call)) {
-        wfa_store_pack_blobs (wfa_call_reply (call, "entries"), entries);
-        msgpack_pack_int64 (wfa_call_reply (call, "count"),
-                            total->type == REDIS_REPLY_INTEGER? total->integer: 0);
-        wfa_mp_pack_str (wfa_call_reply (call, "next_cursor"), page->element [2]->str);
-    }
-    freeReplyObject (page);
-    if (total)
-        freeReplyObject (total);
-    if (entries)
-        freeReplyObject (entries);
-}
-
 static const wfa_route_t s_routes [] = {
-    { "INBOX.LIST", s_inbox_list,
-      "limit cursor" },
+    { "INBOX.LIST", notifications_inbox_list,
+      "limit cursor unread" },
+    { "INBOX.READ", notifications_inbox_read,
+      "key entry_ids all" },
     { "PREFS.GET", prefs_get, "" },
     { "PREFS.SET", prefs_set, "key email" },
     { NULL, NULL, NULL }
@@ -318,7 +390,8 @@ static const wfa_event_route_t s_events [] = {
     { "request.expired", s_on_decided },
     { "approval.reminder", s_on_deadline },
     { "approval.escalated", s_on_deadline },
-    { "approval.no_approver", s_on_notice },
+    { "approval.no_approver", s_on_no_approver },
+    { "request.cancelled", s_on_cancelled },
     { "report.submitted", s_on_notice },
     { "report.accepted", s_on_notice },
     { "report.returned", s_on_notice },

@@ -62,7 +62,7 @@ local refused = wfa_transition(p, {id = id, nip = r.nip, opd = r.opd, action = a
     fields = {'ended_from', from, 'ended_by', actor, 'end_reason', reason}, note = reason,
     release = from, event = 'request.' .. state, data = {
         request_id = id, pemda = r.pemda, nip = r.nip, opd = r.opd, by = actor, reason = reason,
-        from_state = r.state, from_date = from, submitted_at = tonumber(r.submitted_at), at = score}})
+        approvers = wfa_pending_approvers(r.state, r.approver), from_state = r.state, from_date = from, submitted_at = tonumber(r.submitted_at), at = score}})
 if refused then return refused end
 wfa_idem_set(idem, a.fp, state, a.ttl)
 return {'ok', state}

@@ -223,7 +223,7 @@ end
 local refused = wfa_transition(p, t)
 if refused then return refused end
 if state == 'pending' then
-    wfa_open_step(p, id, step + 1, now, actor, dues)    -- the next step of the chain
+    wfa_open_step(p, id, step + 1, now, actor, dues, 'approved')    -- the next step of the chain
 else
     redis.call('HDEL', rkey, 'held')
 end

@@ -120,7 +120,7 @@ if refused then return refused end
 
 -- The chain opens here, in the same step: step 1 for its approver (or
 -- waiting, NO_APPROVER, when nobody holds its role)
-local found = wfa_open_step(p, id, 1, now, 'system', a.dues)
+local found = wfa_open_step(p, id, 1, now, 'system', a.dues, 'submitted')
 local step = wfa_hmget(rkey, 'approver', 'step_role')
 local note = 'step 1: ' .. (step.approver or '')
 if found == 0 then note = 'step 1: NO_APPROVER (no ' .. (step.step_role or '') .. ' on record)' end

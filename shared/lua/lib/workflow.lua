@@ -308,8 +308,12 @@ end
 -- someone holds the role. Returns the number of approvers (0: waiting).
 -- `dues` (may be nil) lists, comma-separated, when each step of the chain
 -- opened `now` runs out in the pemda's working time (computed in C:
--- wfa_calendar_deadline); without it the SLA counts from now.
-local function wfa_open_step(p, id, k, now, actor, dues)
+-- wfa_calendar_deadline); without it the SLA counts from now. `opened` says
+-- why the step opens, for approval.pending: 'submitted' (step 1 of a
+-- submission or a resubmission), 'approved' (`actor` approved the step
+-- before) or, when nil, 'reopened' (the step opens anew: someone holds its
+-- role now, or its approver left).
+local function wfa_open_step(p, id, k, now, actor, dues, opened)
     local rkey = p .. 'req:' .. id
     local r = wfa_hmget(rkey, 'chain', 'supervisor_nip', 'opd', 'nip', 'pemda', 'name',
                         'policy_version', 'waiting')
@@ -351,7 +355,8 @@ local function wfa_open_step(p, id, k, now, actor, dues)
     redis.call('XADD', p .. 'events', '*', 'type', 'approval.pending', 'data', cmsgpack.pack({
         request_id = id, pemda = r.pemda, nip = r.nip, name = r.name, opd = r.opd,
         approver = approvers[1], approvers = approvers, role = role, step = k,
-        steps = #chain, at = tonumber(now)}))
+        steps = #chain, at = tonumber(now), opened = opened or 'reopened',
+        by = opened == 'approved' and actor or ''}))
     return #approvers
 end
 -- Move request `id` from the state indexes of `from` to those of `to`.
@@ -402,6 +407,14 @@ local function wfa_release_days(p, nip, id, from)
             if weeks[i] then redis.call('SREM', p .. 'week:' .. nip .. ':' .. weeks[i], dates[i]) end
         end
     end
+end
+
+-- Who held a request in state `state` with approver list `approver`: its
+-- current step's approvers while it is pending, else none (an array, for
+-- request.cancelled: they are told it needs no decision any more).
+local function wfa_pending_approvers(state, approver)
+    if state ~= 'pending' then return {} end
+    return wfa_split(approver)
 end
 
 -- The one write sequence of a request's state change (or of a step of it
@@ -476,6 +489,7 @@ local function wfa_end_requests(p, nip, from, today, now, why)
                 fields = {'ended_from', release, 'ended_by', 'system', 'end_reason', why}, note = why,
                 release = release, event = 'request.cancelled', data = {
                     request_id = id, pemda = r.pemda, nip = nip, opd = r.opd, by = 'system', reason = why,
+                    approvers = wfa_pending_approvers(r.state, r.approver),
                     from_state = r.state, from_date = release, submitted_at = tonumber(r.submitted_at),
                     at = now}})
             if refused then return nil, refused end
