@@ -412,6 +412,9 @@ def test_every_route_answers_with_the_documented_shapes():
         prefs = call("setNotifyPrefs", person[staff["nip"]], body={"email": {"report.reminder": "off"}})
         assert prefs["email"]["report.reminder"] == "off", prefs
         call("setNotifyPrefs", person[staff["nip"]], 422, body={"email": {"request.rejected": "off"}})
+        read = call("readInbox", person[staff["nip"]], body={"all": True})
+        assert read["marked"] >= 1 and read["unread_count"] == 0 and read["unknown"] == [], read
+        call("listInbox", person[staff["nip"]], limit=10, unread="true")
         third = ok(native.call("REQUEST.SUBMIT", submit_body(staff["nip"], [days[2]], "third")))
         approve_chain(native, third["request_id"])
         call("revokeRequest", person[kepala["nip"]], request_id=third["request_id"],

@@ -132,6 +132,7 @@ def real_replies():
         call("REPORT.GET", {"as": staff, "nip": staff, "date": dates[0]}, twice=False)
         call("PREFS.SET", {"key": "m1", "as": staff, "email": {"report.accepted": "off"}})
         call("PREFS.GET", {"as": staff}, twice=False)
+        call("INBOX.READ", {"key": "ir1", "as": staff, "all": True})
         call("REPORT.VERIFY", {"key": "v1", "as": atasan, "nip": staff, "date": dates[0],
                                "decision": "accept"})
         # The integrators' reads, and an employee's leaving and return
