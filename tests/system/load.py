@@ -213,13 +213,16 @@ class Load:
 
     def inbox_problems(self, client):
         """Differences between the inboxes and 'one approval.pending per request for the
-        approver of each step it reached, one decision entry per request for its employee'."""
+        approver of each step it reached, one decision entry per request for its employee,
+        and for the employee one approval.pending per step their request reached'."""
         want_pending = collections.defaultdict(set)
         want_decided = collections.defaultdict(dict)
+        steps_reached = {}
         for item in self.items:
             for approver, _ in item["steps"]:
                 want_pending[approver].add(item["request_id"])
             want_decided[item["nip"]][item["request_id"]] = "request." + item["state"]
+            steps_reached[item["request_id"]] = len(item["steps"])
         people = sorted(set(want_pending) | set(want_decided))
         replies = client.call_many([("INBOX.LIST", {"as": nip, "limit": 1000}) for nip in people])
         problems = []
@@ -231,8 +234,15 @@ class Load:
             if reply.get("count") != len(entries):
                 problems.append("INBOX.LIST %s: count %r but %d entries"
                                 % (nip, reply.get("count"), len(entries)))
+            own = want_decided.get(nip, {})
             pending = collections.Counter(e["request_id"] for e in entries
-                                          if e["type"] == "approval.pending")
+                                          if e["type"] == "approval.pending" and e["request_id"] not in own)
+            told = collections.Counter(e["request_id"] for e in entries
+                                       if e["type"] == "approval.pending" and e["request_id"] in own)
+            for rid in own:
+                if told[rid] != steps_reached[rid]:
+                    problems.append("%s was told of %d steps of their %s, not %d"
+                                    % (nip, told[rid], rid, steps_reached[rid]))
             decided = collections.Counter(e["request_id"] for e in entries
                                           if e["type"] in DECISION_TYPES)
             types = {(e["request_id"], e["type"]) for e in entries if e["type"] in DECISION_TYPES}

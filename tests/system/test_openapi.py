@@ -414,7 +414,7 @@ def test_every_route_answers_with_the_documented_shapes():
         call("setNotifyPrefs", person[staff["nip"]], 422, body={"email": {"request.rejected": "off"}})
         read = call("readInbox", person[staff["nip"]], body={"all": True})
         assert read["marked"] >= 1 and read["unread_count"] == 0 and read["unknown"] == [], read
-        call("listInbox", person[staff["nip"]], limit=10, unread="true")
+        call("listInbox", person[staff["nip"]], limit=10, unread=True)
         third = ok(native.call("REQUEST.SUBMIT", submit_body(staff["nip"], [days[2]], "third")))
         approve_chain(native, third["request_id"])
         call("revokeRequest", person[kepala["nip"]], request_id=third["request_id"],
