@@ -894,6 +894,8 @@ s_print_inbox (const msgpack_object *reply, s_args_t *args)
     s_each (reply, "entries", s_print_notice, NULL);
     printf ("%s: ", streq (s_lang, "en")? "entries": "entri");
     s_print_field (reply, "count");
+    printf (", %s: ", streq (s_lang, "en")? "unread": "belum dibaca");
+    s_print_field (reply, "unread_count");
     printf ("\n");
     return 0;
 }
@@ -2404,8 +2406,8 @@ static const s_command_t s_commands [] = {
     { "list", "--as NIP [--pemda CODE] [--opd CODE] [--nip NIP] [--state STATE] [--limit N]",
       "the requests the reader may see", "pemda opd nip state limit#", "",
       s_cmd_call, "REQUEST.LIST", s_print_requests, 0 },
-    { "inbox", "--as NIP [--limit N]", "the person's notifications",
-      "limit#", "", s_cmd_call, "INBOX.LIST", s_print_inbox, 0 },
+    { "inbox", "--as NIP [--unread] [--limit N]", "the person's notifications (only the unread ones)",
+      "unread! limit#", "", s_cmd_call, "INBOX.LIST", s_print_inbox, 0 },
     { "prefs", "--as NIP", "which notice kinds are emailed to the person",
       "", "", s_cmd_call, "PREFS.GET", s_print_prefs, 0 },
     { "prefs set", "KIND=on|off... --as NIP [--key KEY]",
