@@ -460,6 +460,12 @@ static const char *s_texts [WFA_T_COUNT][2] = {
     [WFA_T_EMAIL_SUBJECT_ESCALATED] = {
         "[Fleksi] Eskalasi: pengajuan %s",
         "[Fleksi] Escalated: request %s" },
+    [WFA_T_EMAIL_SUBJECT_PROGRESS] = {
+        "[Fleksi] Perkembangan pengajuan %s",
+        "[Fleksi] Progress of your request %s" },
+    [WFA_T_EMAIL_SUBJECT_CANCELLED] = {
+        "[Fleksi] Pengajuan %s dibatalkan, tidak perlu diputuskan",
+        "[Fleksi] Request %s cancelled, no decision needed" },
     [WFA_T_EMAIL_SUBJECT_DECIDED] = {
         "[Fleksi] Pengajuan %s %s",
         "[Fleksi] Request %s %s" },

@@ -185,6 +185,8 @@ typedef enum {
     WFA_T_EMAIL_SUBJECT_PENDING,        //  %s request
     WFA_T_EMAIL_SUBJECT_REMINDER,       //  %s request
     WFA_T_EMAIL_SUBJECT_ESCALATED,      //  %s request
+    WFA_T_EMAIL_SUBJECT_PROGRESS,       //  %s request
+    WFA_T_EMAIL_SUBJECT_CANCELLED,      //  %s request
     WFA_T_EMAIL_SUBJECT_DECIDED,        //  %s request, %s outcome
     WFA_T_EMAIL_SUBJECT_NO_APPROVER,    //  %s request
     WFA_T_EMAIL_SUBJECT_REPORT,

@@ -123,6 +123,8 @@ static const struct {
     { "approval.reminder", WFA_T_EMAIL_SUBJECT_REMINDER, true },
     { "approval.escalated", WFA_T_EMAIL_SUBJECT_ESCALATED, true },
     { "approval.no_approver", WFA_T_EMAIL_SUBJECT_NO_APPROVER, true },
+    { "request.progress", WFA_T_EMAIL_SUBJECT_PROGRESS, true },
+    { "request.cancelled", WFA_T_EMAIL_SUBJECT_CANCELLED, true },
     { "request.", WFA_T_EMAIL_SUBJECT_DECIDED, true },
     { "report.", WFA_T_EMAIL_SUBJECT_REPORT, false },
     { "monev.", WFA_T_EMAIL_SUBJECT_MONEV, false },
@@ -406,7 +408,7 @@ s_record (wfa_redis_t *redis, const char *key, ...)
 }
 
 int
-email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
+email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip, const char *kind,
             const char *text_id, const char *text_en)
 {
     if (!email_enabled ())
@@ -444,7 +446,7 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
         return 0;
     }
     //  Muted by the person (never a critical kind: prefs.c)
-    int wanted = prefs_wanted (event, redis, nip);
+    int wanted = prefs_wanted (event, kind, redis, nip);
     if (wanted <= 0) {
         freeReplyObject (facts);
         freeReplyObject (state);
@@ -455,7 +457,7 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
     const msgpack_object *value = wfa_mp_get (event->data, "request_id");
     if (value && value->type == MSGPACK_OBJECT_STR && value->via.str.size < sizeof request_id)
         snprintf (request_id, sizeof request_id, "%.*s", (int) value->via.str.size, value->via.str.ptr);
-    s_subject (event->type, request_id, lang, subject, sizeof subject);
+    s_subject (prefs_kind (event, kind), request_id, lang, subject, sizeof subject);
     snprintf (domain, sizeof domain, "%s", strchr (s_config.from, '@') + 1);
     snprintf (message_id, sizeof message_id, "%s.%s.%s@%s", event->pemda, event->id, nip, domain);
     char *text = NULL, *html = NULL;

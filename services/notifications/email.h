@@ -41,7 +41,9 @@ bool email_enabled (void);
 //  sentence) when they have an address that has not bounced. Returns 0
 //  when done (sent now or before, nobody to mail, bounced, given up), -1
 //  to have the event delivered again (a transient failure, Redis down).
-int email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
+//  kind: the notice kind for this person (prefs_kind), NULL for the
+//  event's own.
+int email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip, const char *kind,
                 const char *text_id, const char *text_en);
 
 //  The whole message (headers and MIME body) as the server receives it.

@@ -24,9 +24,12 @@
 #include "digest.h"
 #include <curl/curl.h>
 
-//  Write one inbox entry for nip about event.
+//  Tell nip about event: one inbox entry, then the email. kind: what the
+//  notice is to this person when it is not the event's own type
+//  (request.progress, request.cancelled; NULL: the type), which decides
+//  their email preference and the subject.
 static int
-s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
+s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip, const char *kind,
              const char *message_id, const char *message_en)
 {
     char *request_id = wfa_mp_strdup (wfa_mp_get (event->data, "request_id"));
@@ -56,7 +59,7 @@ s_add_entry (const wfa_event_t *event, wfa_redis_t *redis, const char *nip,
         wfa_log ("E", "inbox_add: %s", reply && reply->type == REDIS_REPLY_ERROR? reply->str: "no reply");
     //  Then by email (once per event and person: email.c keeps the record)
     if (rc == 0)
-        rc = email_tell (event, redis, nip, message_id, message_en);
+        rc = email_tell (event, redis, nip, kind, message_id, message_en);
     if (reply)
         freeReplyObject (reply);
     msgpack_sbuffer_destroy (&buffer);
@@ -79,7 +82,7 @@ s_field (const wfa_event_t *event, const char *name, char *buf, size_t size)
 //  Write the entry to the inbox of every valid NIP in the event's array
 //  field name (none when it is absent). Returns -1 if a write failed.
 static int
-s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name,
+s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name, const char *kind,
              const char *text_id, const char *text_en)
 {
     const msgpack_object *people = wfa_mp_get (event->data, name);
@@ -90,7 +93,7 @@ s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name,
         if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
             continue;
         snprintf (nip, sizeof nip, "%.18s", each->via.str.ptr);
-        if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, text_id, text_en))
+        if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, kind, text_id, text_en))
             return -1;
     }
     return 0;
@@ -200,7 +203,7 @@ s_on_notice (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         s_notice_text (event, (wfa_lang_t) lang, text [lang], sizeof text [lang]);
         text [lang][wfa_utf8_cut (text [lang], strlen (text [lang]), 500)] = 0;
     }
-    return s_tell_each (event, redis, "notify", text [WFA_LANG_ID], text [WFA_LANG_EN]);
+    return s_tell_each (event, redis, "notify", NULL, text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
 //  approval.pending, to the employee: where their request is now, from
@@ -229,7 +232,7 @@ s_tell_employee_step (const wfa_event_t *event, wfa_redis_t *redis)
     else
         wfa_text_both (WFA_T_NOTICE_WAITS_AT, text_id, text_en, sizeof text_id, request_id, step, steps,
                        role, approvers);
-    return s_add_entry (event, redis, nip, text_id, text_en);
+    return s_add_entry (event, redis, nip, "request.progress", text_id, text_en);
 }
 
 //  approval.pending: tell the approvers, and the employee where their
@@ -247,14 +250,14 @@ s_on_pending (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     //  Every approver of the step is told (a pool, for a bkd step)
     const msgpack_object *approvers = wfa_mp_get (event->data, "approvers");
     if (approvers && approvers->type == MSGPACK_OBJECT_ARRAY) {
-        if (s_tell_each (event, redis, "approvers", text_id, text_en))
+        if (s_tell_each (event, redis, "approvers", NULL, text_id, text_en))
             return -1;
     }
     else
     if (!wfa_nip_valid (approver))
         wfa_log ("E", "approval.pending %s without a valid approver, not told", event->id);
     else
-    if (s_add_entry (event, redis, approver, text_id, text_en))
+    if (s_add_entry (event, redis, approver, NULL, text_id, text_en))
         return -1;
     return s_tell_employee_step (event, redis);
 }
@@ -280,7 +283,7 @@ s_on_no_approver (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         snprintf (role_text, sizeof role_text, "%s", role);
     wfa_text_both (WFA_T_NOTICE_OWN_NO_APPROVER, text_id, text_en, sizeof text_id, request_id, role_text,
                    s_int_field (event, "step"));
-    return s_add_entry (event, redis, nip, text_id, text_en);
+    return s_add_entry (event, redis, nip, "request.progress", text_id, text_en);
 }
 
 //  request.cancelled: the approvers who held it (its step's, when it was
@@ -298,7 +301,7 @@ s_on_cancelled (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     reason [wfa_utf8_cut (reason, strlen (reason), 300)] = 0;
     wfa_text_both (WFA_T_NOTICE_CANCELLED, text_id, text_en, sizeof text_id, request_id, nip, by,
                    *reason? ": ": "", reason);
-    return s_tell_each (event, redis, "approvers", text_id, text_en);
+    return s_tell_each (event, redis, "approvers", "request.cancelled", text_id, text_en);
 }
 
 //  approval.reminder / approval.escalated: tell the step's approvers (a
@@ -312,7 +315,7 @@ s_on_deadline (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_field (event, "nip", nip, sizeof nip);
     wfa_text_both (streq (event->type, "approval.reminder")? WFA_T_NOTICE_REMINDER: WFA_T_NOTICE_ESCALATED,
                    text_id, text_en, sizeof text_id, request_id, nip);
-    if (s_tell_each (event, redis, "approvers", text_id, text_en))
+    if (s_tell_each (event, redis, "approvers", NULL, text_id, text_en))
         return -1;
     //  An escalation also tells the employee who now decides (a reminder
     //  is the approvers' business only)
@@ -322,7 +325,7 @@ s_on_deadline (const wfa_event_t *event, wfa_redis_t *redis, void *state)
     s_joined (event, "approvers", added, sizeof added);
     wfa_text_both (WFA_T_NOTICE_OWN_ESCALATED, text_id, text_en, sizeof text_id, request_id,
                    s_int_field (event, "step"), added);
-    return s_add_entry (event, redis, nip, text_id, text_en);
+    return s_add_entry (event, redis, nip, "request.progress", text_id, text_en);
 }
 
 //  request.approved / request.rejected: tell the employee.
@@ -368,7 +371,7 @@ s_on_decided (const wfa_event_t *event, wfa_redis_t *redis, void *state)
         wfa_text_format (WFA_T_NOTICE_DECIDED, (wfa_lang_t) lang, text [lang], sizeof text [lang],
                          request_id, wfa_text (outcomes [outcome].outcome, (wfa_lang_t) lang),
                          decided_by, number_text [lang], *note? ": ": "", note);
-    return s_add_entry (event, redis, nip, text [WFA_LANG_ID], text [WFA_LANG_EN]);
+    return s_add_entry (event, redis, nip, NULL, text [WFA_LANG_ID], text [WFA_LANG_EN]);
 }
 
 static const wfa_route_t s_routes [] = {

@@ -16,6 +16,8 @@ static const struct {
     { "approval.reminder", false },
     { "approval.escalated", false },
     { "approval.no_approver", false },
+    { "request.progress", false },      //  The employee's own request moving on
+    { "request.cancelled", false },     //  To the approvers who held it
     { "request.approved", true },
     { "request.rejected", true },
     { "request.returned", true },
@@ -44,8 +46,10 @@ s_kind_index (const char *kind, size_t len)
 }
 
 const char *
-prefs_kind (const wfa_event_t *event)
+prefs_kind (const wfa_event_t *event, const char *kind)
 {
+    if (kind)
+        return kind;
     if (streq (event->type, "monev.flagged")) {
         const msgpack_object *until = wfa_mp_get (event->data, "suspended_until");
         if (until && until->type == MSGPACK_OBJECT_STR && until->via.str.size > 0)
@@ -62,9 +66,9 @@ prefs_critical (const char *kind)
 }
 
 int
-prefs_wanted (const wfa_event_t *event, wfa_redis_t *redis, const char *nip)
+prefs_wanted (const wfa_event_t *event, const char *told_as, wfa_redis_t *redis, const char *nip)
 {
-    const char *kind = prefs_kind (event);
+    const char *kind = prefs_kind (event, told_as);
     if (prefs_critical (kind))
         return 1;               //  Sent even if an old record says off
     char key [WFA_KEY_MAX];

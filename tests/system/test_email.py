@@ -89,6 +89,15 @@ def submit(client, row, key, week):
     return reply["request_id"], reply["approver"]
 
 
+def mute_progress(client, rows):
+    """rows turn off the mails of their own requests' progress (request.progress), so
+    a test about decision mails counts those alone."""
+    for row in rows:
+        prefs = ok(client.call("PREFS.SET", {"key": "np-" + row["nip"], "as": row["nip"],
+                                             "email": {"request.progress": "off"}}))["email"]
+        assert prefs["request.progress"] == "off", prefs
+
+
 def reject(client, rid, approver, key):
     body = {"key": key, "as": approver, "request_id": rid, "decision": "reject",
             "note": "Belum <cukup> & kurang jelas"}
@@ -125,6 +134,7 @@ def test_language_template_bounce_and_retry(bin_dir=None, extra_env=None, at_end
         assert reply.get("status") == "error", reply
         fields = sorted(e.get("field") for e in reply.get("errors", []))
         assert fields == ["email", "lang"], reply
+        mute_progress(client, org.staff)
 
         rids = {}
         for n, row in enumerate(org.staff):
@@ -226,17 +236,18 @@ def test_kill9_during_a_burst_of_decisions_doubles_no_email():
                    lambda: sink.count() >= 8 and sink.waiting > 0, 15, 0.001)
         system.kill9("notifications")
         at_kill = sink.count()
-        assert at_kill < 30, "the burst was mailed before the kill: %d" % at_kill
+        # Each employee is mailed twice: received (request.progress), then rejected
+        assert at_kill < 60, "the burst was mailed before the kill: %d" % at_kill
         system.start("notifications")
-        wait_until("30 emails", lambda: sink.count() >= 30, 30)
+        wait_until("60 emails", lambda: sink.count() >= 60, 30)
         # Every redelivery has had its chance (1 s) to double one: still 30, one per id
         wait_until("notifications caught up", lambda: caught_up(system), 15)
         ids = [m["Message-ID"] for m in sink.messages]
-        assert len(ids) == 30 and len(set(ids)) == 30, ids
+        assert len(ids) == 60 and len(set(ids)) == 60, ids
         for row, rid, _ in submitted:
-            got = sink.to(address_of(row))
-            assert len(got) == 1, (row["nip"], len(got))
-            assert rid in got[0]["Subject"], got[0]["Subject"]
+            got = sorted(m["Subject"] for m in sink.to(address_of(row)))
+            assert got == ["[Fleksi] Pengajuan %s ditolak" % rid,
+                           "[Fleksi] Perkembangan pengajuan %s" % rid], (row["nip"], got)
 
 
 def caught_up(system):
@@ -279,6 +290,8 @@ def test_a_muted_notice_is_not_sent_and_a_critical_one_is_anyway():
         # An old record that says a critical kind is off (written before the check): ignored
         system.redis("HSET", "wfa:{35.08}:prefs:%s" % staff["nip"], "request.rejected", "off")
         assert ok(client.call("PREFS.GET", {"as": staff["nip"]}))["email"]["request.rejected"] == "on"
+        # The employee mutes the progress of their own requests (not critical)
+        mute_progress(client, [staff])
         rid, approver = submit(client, staff, "s1", 1)
         wait_until("the pending notice in the inbox", lambda: ok(client.call(
             "INBOX.LIST", {"as": atasan["nip"]}))["count"] == 1, 15)
@@ -289,8 +302,14 @@ def test_a_muted_notice_is_not_sent_and_a_critical_one_is_anyway():
         assert sink.to(address_of(staff))[0]["Subject"] == "[Fleksi] Pengajuan %s ditolak" % rid
         # Turned on again, the next one is mailed
         ok(client.call("PREFS.SET", {"key": "m3", "as": atasan["nip"], "email": {"approval.pending": "on"}}))
+        ok(client.call("PREFS.SET", {"key": "m4", "as": staff["nip"], "email": {"request.progress": "on"}}))
         rid, _ = submit(client, staff, "s2", 2)
         wait_until("the pending notice mailed", lambda: len(sink.to(address_of(atasan))) == 1, 15)
+        assert sink.to(address_of(atasan))[0]["Subject"] == "[Fleksi] Pengajuan %s menunggu keputusan Anda" % rid
+        # ... and the employee's own: where the request is now, under its own subject
+        wait_until("the progress mailed", lambda: len(sink.to(address_of(staff))) == 2, 15)
+        assert sink.to(address_of(staff))[1]["Subject"] == "[Fleksi] Perkembangan pengajuan %s" % rid
+        assert "menunggu" in parts(sink.to(address_of(staff))[1])[0]
 
 
 def digests(sink, row):
