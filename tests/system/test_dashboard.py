@@ -4,8 +4,9 @@ Chromium (playwright-core, tests/browser/dashboard.js) signs in with a BKD offic
 and the page shows the numbers MONEV.GET gives for the same span, of the pemda and then of one
 OPD, in Bahasa Indonesia then English, asking nothing outside the gateway.
 
-One System, one simulated flexible day under the test clock (two staff away, one checks in,
-reports and is verified), one browser launch."""
+One System, a simulated month under the test clock (tests/system/monev_month.py: four weeks of
+flexible days, check-ins on time, late and missing, reports accepted and returned), one browser
+launch."""
 
 import datetime
 import json
@@ -17,8 +18,8 @@ import urllib.parse
 
 import requests
 
-from harness import (ROOT, Clock, Org, System, approve_chain, awaiting, import_rows, ok,
-                     wait_until, weekly_monday)
+from harness import ROOT, Clock, Org, System, import_rows, ok
+from monev_month import simulate_month
 
 HOME = (-8.1300, 113.2200)
 FIGURES = ("checkins.on_time", "checkins.late", "checkins.missing", "checkins.flagged",
@@ -64,33 +65,17 @@ def test_dashboard(tmp_path=None):
 
         client = system.client()
         import_rows(client, org.rows)
-        day = datetime.date.fromisoformat(weekly_monday(1))
-        for person in org.staff:
-            rid = ok(client.call("REQUEST.SUBMIT", {"key": "s" + person["nip"], "as": person["nip"],
-                                                    "kind": "rumah", "dates": [day.isoformat()],
-                                                    "location": "x", "reason": "Uji dasbor"}))["request_id"]
-            assert awaiting(client, rid, 20)["approver"] == person["supervisor_nip"]
-            assert approve_chain(client, rid)["state"] == "approved"
-        span = {"pemda": org.pemda, "from": day.isoformat(), "to": day.isoformat()}
-        wait_until("2 flexible days counted", lambda: ok(client.call("MONEV.GET", span))
-                   ["periods"][0]["flexible"]["days"] == 2, 20)
-        worker = org.staff[0]
-        clock.set(day, 7, 40)
-        ok(client.call("CHECKIN.IN", {"key": "c", "as": worker["nip"], "lat": HOME[0], "lon": HOME[1]}))
-        clock.set(day, 16)
-        ok(client.call("REPORT.SUBMIT", {"key": "r", "as": worker["nip"], "date": day.isoformat(),
-                                         "activities": [{"activity": "Menyusun laporan", "output": "Dokumen",
-                                                         "quantity": 2, "rhk": "RHK-1"}]}))
-        ok(client.call("REPORT.VERIFY", {"key": "v", "as": worker["supervisor_nip"], "nip": worker["nip"],
-                                         "date": day.isoformat(), "decision": "accept"}))
-        clock.set(day + datetime.timedelta(days=1), 9)
+        first, last = simulate_month(client, org, clock, HOME)
+        day = datetime.date.fromisoformat(last)
         bkd = org.bkd["nip"]
-        first, last = day.replace(day=1).isoformat(), day.isoformat()
-        opd = worker["opd"]
+        opd = org.staff[0]["opd"]
         whole = ok(client.call("MONEV.GET", {"as": bkd, "pemda": org.pemda, "from": first, "to": last}))
         mine = ok(client.call("MONEV.GET", {"as": bkd, "pemda": org.pemda, "opd": opd,
                                             "from": first, "to": last}))
-        assert whole["periods"][0]["checkins"]["on_time"] == 1
+        # The month holds check-ins made and missing, accepted and returned reports
+        counts = whole["periods"][0]
+        assert counts["checkins"]["on_time"] >= 1 and counts["checkins"]["missing"] >= 1, counts
+        assert counts["reports"]["accepted"] >= 1 and counts["reports"]["returned"] >= 1, counts
 
         # The gateway judges the token's times by the test clock (the day after, 09:00 WIB)
         at = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(2),
