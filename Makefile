@@ -149,6 +149,9 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# npm: NodeSource's nodejs carries it, Debian's nodejs does not (then Debian's npm)
+	@command -v npm >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
 	@# The browser tests' npm packages, as their lock file pins them (never committed)
 	@[ tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ] || \
 	  (cd tests/browser && npm ci --no-audit --no-fund --silent)

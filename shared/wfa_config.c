@@ -81,6 +81,8 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "notifications: file holding the SMTP AUTH password" },
     [WFA_CFG_SMTP_TLS] = { "smtp-tls", "WFA_SMTP_TLS", "try",
         "notifications: STARTTLS on smtp://: off, try (when offered) or require" },
+    [WFA_CFG_SMTP_TIMEOUT_MS] = { "smtp-timeout-ms", "WFA_SMTP_TIMEOUT_MS", "20000",
+        "notifications: the longest one email's SMTP exchange may take (ms); its send claim lasts a second more" },
     [WFA_CFG_EMAIL_TRIES] = { "email-tries", "WFA_EMAIL_TRIES", "8",
         "notifications: tries of one email on transient failures (4xx, no connection) before it is given up" },
     [WFA_CFG_DIGEST_HOUR] = { "digest-hour", "WFA_DIGEST_HOUR", "7",

@@ -45,6 +45,7 @@ typedef enum {
     WFA_CFG_SMTP_USER,          //  Notifications: SMTP AUTH user, "" none
     WFA_CFG_SMTP_PASSWORD_FILE, //  Notifications: file holding the SMTP AUTH password
     WFA_CFG_SMTP_TLS,           //  Notifications: off|try|require STARTTLS
+    WFA_CFG_SMTP_TIMEOUT_MS,    //  Notifications: how long one SMTP exchange may take
     WFA_CFG_EMAIL_TRIES,        //  Notifications: tries of one email before it is given up
     WFA_CFG_DIGEST_HOUR,        //  Notifications: local hour after which the daily digest is sent
     WFA_CFG_COUNT

@@ -194,9 +194,23 @@ static const char *s_cover [] = {
 //  ---------------------------------------------------------------------
 //  CSV: sections, each a "section,NAME" line, a header line and rows
 
+//  A text cell a spreadsheet would take for a formula (=, +, -, @, a tab or
+//  a CR first: an imported OPD code or name can start so) gets a leading
+//  quote, as spreadsheets themselves mark text; a number stays a number.
 static void
 s_csv_field (zchunk_t *out, const char *text, bool last)
 {
+    char *end = NULL;
+    if (*text && strchr ("=+-@\t\r", *text)) {
+        strtod (text, &end);
+        if (end == text || *end) {
+            char *marked = zsys_sprintf ("'%s", text);
+            wfa_csv_append_field (out, marked, strlen (marked));
+            zstr_free (&marked);
+            zchunk_extend (out, last? "\r\n": ",", last? 2: 1);
+            return;
+        }
+    }
     wfa_csv_append_field (out, text, strlen (text));
     zchunk_extend (out, last? "\r\n": ",", last? 2: 1);
 }
@@ -572,6 +586,15 @@ wfa_report_test (bool verbose)
     assert (streq (s_text (report, "figures.checkins.on_time", buf, sizeof buf), "7"));
     assert (streq (s_text (report, "figures.compliance_pct", buf, sizeof buf), "87.50"));
     assert (streq (s_text (report, "figures.missing.path", buf, sizeof buf), ""));
+    //  A cell a spreadsheet would run as a formula is marked text; numbers stay
+    zchunk_t *cells = zchunk_new (NULL, 64);
+    s_csv_field (cells, "=HYPERLINK(1)", false);
+    s_csv_field (cells, "-1-1", false);
+    s_csv_field (cells, "-2.5", false);
+    s_csv_field (cells, "@x", true);
+    assert (zchunk_size (cells) == strlen ("'=HYPERLINK(1),'-1-1,-2.5,'@x\r\n"));
+    assert (memcmp (zchunk_data (cells), "'=HYPERLINK(1),'-1-1,-2.5,'@x\r\n", zchunk_size (cells)) == 0);
+    zchunk_destroy (&cells);
     //  CSV: quoted, CRLF, the digest line last; the digest is of what precedes it
     zchunk_t *csv = wfa_report_render (report, WFA_REPORT_CSV, WFA_LANG_ID);
     assert (csv);

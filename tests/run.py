@@ -454,6 +454,8 @@ def main(argv):
             filters.append(arg)
     if jobs < 1:
         raise SystemExit("-j needs a number of at least 1")
+    # Each worker has a port block of its own: no more workers than blocks
+    jobs = min(jobs, (PORTS_LAST - PORTS_FIRST) // PORTS_PER_WORKER)
     tests = all_tests()
     if filters:
         tests = [(name, f) for name, f in tests if any(s in name for s in filters)]

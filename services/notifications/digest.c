@@ -68,12 +68,26 @@ s_person (wfa_redis_t *redis, const char *pemda, const char *date, const char *n
     ||  count->type != REDIS_REPLY_INTEGER || oldest->type != REDIS_REPLY_ARRAY)
         rc = -1;
     const char *to = s_str (facts, 0);
-    bool pending = rc == 0 && count->integer > 0;
+    //  Decided between the ZCARD and the ZRANGE: nothing pending after all
+    bool pending = rc == 0 && count->integer > 0 && oldest->elements >= 2
+                && oldest->element [0]->type == REDIS_REPLY_STRING
+                && oldest->element [1]->type == REDIS_REPLY_STRING;
     bool flagged = officer && suspended && suspended->elements > 0;
     if (rc || done->type == REDIS_REPLY_STRING || (!pending && !flagged)
     ||  !*to || !wfa_email_valid (to) || streq (to, s_str (facts, 2)) || streq (s_str (wanted, 0), "off"))
     {
         wfa_log ("D", "digest %s %s: none for %s (rc %d, pending %d, flagged %d, to '%s')", pemda, date, nip, rc, pending, flagged, to);
+        goto out;
+    }
+    //  This person's digest is claimed before it is sent, so another instance
+    //  whose run overlaps this one (a day's claim outlived by a long run)
+    //  mails nobody twice; a crash mid-send frees the claim after a minute
+    redisReply *claim = wfa_redis_command (redis, "SET %s sending NX PX 60000", record);
+    bool claimed = claim && claim->type == REDIS_REPLY_STATUS;
+    if (claim)
+        freeReplyObject (claim);
+    if (!claimed) {
+        rc = claim? 0: -1;
         goto out;
     }
 
@@ -89,7 +103,8 @@ s_person (wfa_redis_t *redis, const char *pemda, const char *date, const char *n
     wfa_text_format (WFA_T_EMAIL_GREETING, lang, line, sizeof line, *name? name: "Bapak/Ibu");
     s_line (text, html, line, false);
     if (pending) {
-        //  The index is by submission time: the first is the oldest
+        //  The index is scored by when the step opened: the first has waited
+        //  longest at its step (the days are days at this step)
         int64_t first_at = (int64_t) atof (oldest->element [1]->str);
         wfa_text_format (WFA_T_DIGEST_PENDING, lang, line, sizeof line, (int) count->integer,
                          oldest->element [0]->str, (int) ((now - first_at) / 86400000));
@@ -149,6 +164,9 @@ s_person (wfa_redis_t *redis, const char *pemda, const char *date, const char *n
     if (outcome == EMAIL_TRANSIENT) {
         wfa_log ("W", "digest to %s %s: %s, to retry", nip, date, error);
         rc = -1;
+        redisReply *reply = wfa_redis_command (redis, "DEL %s", record);
+        if (reply)
+            freeReplyObject (reply);
     }
     else {
         wfa_prom_add (wfa_prom (), "wfa_email_total", 1, outcome == EMAIL_SENT? "sent": state, NULL);

@@ -39,6 +39,7 @@ static struct {
     char *password;             //  From WFA_SMTP_PASSWORD_FILE
     long use_ssl;               //  CURLUSESSL_*
     int tries;                  //  WFA_EMAIL_TRIES
+    long timeout_ms;            //  WFA_SMTP_TIMEOUT_MS
 } s_config;
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
@@ -58,6 +59,9 @@ s_start (void)
     s_config.tries = (int) wfa_config_int (WFA_CFG_EMAIL_TRIES);
     if (s_config.tries < 1)
         s_config.tries = 1;
+    s_config.timeout_ms = (long) wfa_config_int (WFA_CFG_SMTP_TIMEOUT_MS);
+    if (s_config.timeout_ms < 1000)
+        s_config.timeout_ms = 1000;
     const char *tls = wfa_config_get (WFA_CFG_SMTP_TLS);
     s_config.use_ssl = streq (tls, "off")? CURLUSESSL_NONE:
                        streq (tls, "require")? CURLUSESSL_ALL: CURLUSESSL_TRY;
@@ -71,6 +75,11 @@ s_start (void)
     }
     const char *user = wfa_config_get (WFA_CFG_SMTP_USER);
     if (user && *user) {
+        //  A password never goes out in clear: with a user, TLS is required
+        //  (STARTTLS, or smtps://), whatever WFA_SMTP_TLS says
+        if (s_config.use_ssl != CURLUSESSL_ALL)
+            wfa_log ("I", "email: WFA_SMTP_USER is set, so TLS is required (WFA_SMTP_TLS=%s ignored)", tls);
+        s_config.use_ssl = CURLUSESSL_ALL;
         s_config.user = strdup (user);
         const char *path = wfa_config_get (WFA_CFG_SMTP_PASSWORD_FILE);
         FILE *file = path && *path? fopen (path, "r"): NULL;
@@ -356,8 +365,8 @@ email_send (const email_message_t *message, char *error, size_t error_size)
     curl_easy_setopt (curl, CURLOPT_USE_SSL, s_config.use_ssl);
     curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 20000L);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, s_config.timeout_ms < 5000? s_config.timeout_ms: 5000L);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, s_config.timeout_ms);
     if (s_config.user) {
         curl_easy_setopt (curl, CURLOPT_USERNAME, s_config.user);
         curl_easy_setopt (curl, CURLOPT_PASSWORD, s_config.password);
@@ -460,6 +469,33 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip, const
     s_subject (prefs_kind (event, kind), request_id, lang, subject, sizeof subject);
     snprintf (domain, sizeof domain, "%s", strchr (s_config.from, '@') + 1);
     snprintf (message_id, sizeof message_id, "%s.%s.%s@%s", event->pemda, event->id, nip, domain);
+    //  Claimed while it is sent: an instance that reclaims the event
+    //  meanwhile (the send outlasting WFA_REDELIVER_MS) finds the claim and
+    //  has the event delivered again later, when the record says sent
+    char claim_key [WFA_KEY_MAX + 8];
+    snprintf (claim_key, sizeof claim_key, "%s:sending", record);
+    redisReply *claim = wfa_redis_command (redis, "SET %s 1 NX PX %ld", claim_key, s_config.timeout_ms + 1000);
+    bool claimed = claim && claim->type == REDIS_REPLY_STATUS;
+    if (claim)
+        freeReplyObject (claim);
+    //  ... and the record read again under the claim: the one who held it
+    //  before may have finished since the first read
+    redisReply *again = claimed? wfa_redis_command (redis, "HGET %s state", record): NULL;
+    bool finished = again && again->type == REDIS_REPLY_STRING
+                 && (streq (again->str, "sent") || streq (again->str, "bounced") || streq (again->str, "failed"));
+    bool redis_down = claimed && !again;
+    if (again)
+        freeReplyObject (again);
+    if (!claimed || finished || redis_down) {
+        if (claimed) {
+            redisReply *release = wfa_redis_command (redis, "DEL %s", claim_key);
+            if (release)
+                freeReplyObject (release);
+        }
+        freeReplyObject (facts);
+        freeReplyObject (state);
+        return finished? 0: -1;
+    }
     char *text = NULL, *html = NULL;
     s_bodies (name, lang == WFA_LANG_EN? text_en: text_id, request_id, lang, &text, &html);
     email_message_t message = { to, message_id, subject, text, html, wfa_now_ms () };
@@ -499,6 +535,9 @@ email_tell (const wfa_event_t *event, wfa_redis_t *redis, const char *nip, const
     }
     free (text);
     free (html);
+    redisReply *release = wfa_redis_command (redis, "DEL %s", claim_key);
+    if (release)
+        freeReplyObject (release);
     freeReplyObject (facts);
     freeReplyObject (state);
     return rc;

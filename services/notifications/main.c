@@ -86,6 +86,7 @@ s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name, con
              const char *text_id, const char *text_en)
 {
     const msgpack_object *people = wfa_mp_get (event->data, name);
+    int rc = 0;
     for (uint32_t person_nbr = 0; people && people->type == MSGPACK_OBJECT_ARRAY
          && person_nbr < people->via.array.size; person_nbr++) {
         const msgpack_object *each = &people->via.array.ptr [person_nbr];
@@ -93,10 +94,13 @@ s_tell_each (const wfa_event_t *event, wfa_redis_t *redis, const char *name, con
         if (each->type != MSGPACK_OBJECT_STR || each->via.str.size != 18)
             continue;
         snprintf (nip, sizeof nip, "%.18s", each->via.str.ptr);
+        //  One person's failure (their email server down) does not keep the
+        //  others waiting: each is told, and the event comes again for the
+        //  one that failed (the others' entries and mails are kept once)
         if (wfa_nip_valid (nip) && s_add_entry (event, redis, nip, kind, text_id, text_en))
-            return -1;
+            rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 //  The str items of the event data's array field name, joined by ", " into

@@ -1,7 +1,7 @@
 #!lua
 -- inbox_read.lua: mark entries of a person's own inbox read (INBOX.READ):
--- the ones named, or all that are unread now (entries arriving later stay
--- unread). An entry read before keeps when it was first read; an id that is
+-- the ones named, or all that are unread now, up to 1,000 a call (entries
+-- arriving later stay unread). An entry read before keeps when it was first read; an id that is
 -- no entry of this inbox is left alone and answered in `unknown`.
 -- KEYS     the pemda's prefix, the inbox (inbox:NIP), its unread entries
 --          (inboxu:NIP), when each was read (inboxr:NIP), the idempotency
@@ -23,7 +23,9 @@ if previous then
 end
 
 local ids = a.ids or {}
-if a.all then ids = redis.call('ZRANGE', unread, 0, -1) end
+-- all: at most 1,000 of them, the oldest first, so that one call stays a short step
+-- whatever the inbox holds (unread_count then says how many are left for the next)
+if a.all then ids = redis.call('ZRANGE', unread, 0, 999) end
 local marked, unknown = 0, {}
 for _, id in ipairs(ids) do
     if redis.call('HEXISTS', inbox, id) == 0 then

@@ -110,7 +110,9 @@ def smtp_env(sink):
             "WFA_SMTP_FROM": "fleksi@lumajangkab.go.id", "WFA_SMTP_TLS": "off",
             # No daily digest in the tests that count notices (the test clock is real time of
             # day, often past 07:00); the digest test sets its own hour
-            "WFA_DIGEST_HOUR": "24"}
+            "WFA_DIGEST_HOUR": "24",
+            # An email killed mid-send is claimed this long (+1 s) before it goes again
+            "WFA_SMTP_TIMEOUT_MS": "2000"}
 
 
 def test_language_template_bounce_and_retry(bin_dir=None, extra_env=None, at_end=None):
