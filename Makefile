@@ -39,7 +39,7 @@ PROGRAMS   := $(SERVICES:%=$(BUILD)/bin/wfa-%) $(BUILD)/bin/wfactl $(BUILD)/bin/
               $(BUILD)/bin/wfa-bench $(BUILD)/bin/wfa-curve-bench
 # The Lua libraries (Redis Functions): each is made of the steps of its folders
 LUA_LIBRARIES := wfa
-LUA_DIRS_wfa  := shared/lua services/monev/lua services/gateway/lua
+LUA_DIRS_wfa  := shared/lua services/monev/lua services/gateway/lua services/notifications/lua
 LUA_GEN    := $(foreach lib,$(LUA_LIBRARIES),$(BUILD)/gen/lua/$(lib).lib.h $(BUILD)/gen/lua/$(lib).steps.h)
 
 .PHONY: all web deps test memcheck asan run demo bench clean check-deps FORCE

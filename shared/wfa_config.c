@@ -87,6 +87,23 @@ const wfa_option_t wfa_options [WFA_CFG_COUNT] = {
         "notifications: tries of one email on transient failures (4xx, no connection) before it is given up" },
     [WFA_CFG_DIGEST_HOUR] = { "digest-hour", "WFA_DIGEST_HOUR", "7",
         "notifications: the local hour (0-23, the pemda's zone) after which each day's email digest is sent; 24 or more: no digest" },
+    [WFA_CFG_DELIVER_THREADS] = { "deliver-threads", "WFA_DELIVER_THREADS", "4",
+        "notifications: threads sending deliveries (webhooks, email), each with its Redis connection" },
+    [WFA_CFG_DELIVER_BASE_MS] = { "deliver-base-ms", "WFA_DELIVER_BASE_MS", "1000",
+        "notifications: retry delay after a first failure, doubling per attempt (full jitter)" },
+    [WFA_CFG_DELIVER_CAP_MS] = { "deliver-cap-ms", "WFA_DELIVER_CAP_MS", "3600000",
+        "notifications: longest retry delay of a delivery" },
+    [WFA_CFG_DELIVER_MAX_ATTEMPTS] = { "deliver-max-attempts", "WFA_DELIVER_MAX_ATTEMPTS", "12",
+        "notifications: failed attempts after which a delivery is a dead letter of its endpoint" },
+    [WFA_CFG_DELIVER_LEASE_MS] = { "deliver-lease-ms", "WFA_DELIVER_LEASE_MS", "60000",
+        "notifications: a claimed delivery not recorded sent or failed within this is sent again" },
+    [WFA_CFG_DELIVER_TIMEOUT_MS] = { "deliver-timeout-ms", "WFA_DELIVER_TIMEOUT_MS", "10000",
+        "notifications: the most one webhook POST may take (connect and answer)" },
+    [WFA_CFG_DELIVER_PAUSE_AFTER] = { "deliver-pause-after", "WFA_DELIVER_PAUSE_AFTER", "20",
+        "notifications: consecutive failed attempts that pause a webhook endpoint" },
+    [WFA_CFG_WEBHOOK_ALLOW_HTTP_LOOPBACK] = { "webhook-allow-http-loopback",
+        "WFA_WEBHOOK_ALLOW_HTTP_LOOPBACK", "0",
+        "for tests only: 1 lets a webhook URL be plain http on 127.0.0.1 or localhost (else https only)" },
 };
 
 static char *s_values [WFA_CFG_COUNT];

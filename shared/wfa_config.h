@@ -48,6 +48,14 @@ typedef enum {
     WFA_CFG_SMTP_TIMEOUT_MS,    //  Notifications: how long one SMTP exchange may take
     WFA_CFG_EMAIL_TRIES,        //  Notifications: tries of one email before it is given up
     WFA_CFG_DIGEST_HOUR,        //  Notifications: local hour after which the daily digest is sent
+    WFA_CFG_DELIVER_THREADS,    //  Notifications: threads sending deliveries (webhooks, email)
+    WFA_CFG_DELIVER_BASE_MS,    //  Notifications: first retry delay (doubles per attempt)
+    WFA_CFG_DELIVER_CAP_MS,     //  Notifications: longest retry delay
+    WFA_CFG_DELIVER_MAX_ATTEMPTS,   //  Notifications: attempts before a delivery is a dead letter
+    WFA_CFG_DELIVER_LEASE_MS,   //  Notifications: how long a claimed delivery is held by its sender
+    WFA_CFG_DELIVER_TIMEOUT_MS, //  Notifications: the most one send may take
+    WFA_CFG_DELIVER_PAUSE_AFTER,    //  Notifications: consecutive failures that pause an endpoint
+    WFA_CFG_WEBHOOK_ALLOW_HTTP_LOOPBACK,    //  Tests: a webhook URL may be http://127.0.0.1 or localhost
     WFA_CFG_COUNT
 } wfa_cfg_t;
 

@@ -214,10 +214,17 @@ s_handle_entry (s_consumer_t *self, const char *pemda, const char *stream,
         wfa_prom_add (wfa_prom (), "wfa_events_malformed_total", 1, NULL);
         return true;
     }
-    const wfa_event_route_t *route = self->routes;
-    while (route->type && !streq (route->type, type->str))
-        route++;
-    if (!route->type)
+    //  The route of the type, and a catch-all route ("*") if the table has
+    //  one: both run, and the event is acknowledged when both succeeded
+    const wfa_event_route_t *matched [2] = { NULL, NULL };
+    for (const wfa_event_route_t *route = self->routes; route->type; route++) {
+        if (!matched [0] && streq (route->type, type->str))
+            matched [0] = route;
+        else
+        if (!matched [1] && streq (route->type, "*"))
+            matched [1] = route;
+    }
+    if (!matched [0] && !matched [1])
         return true;            //  Not for us
     static const wfa_mp_limits_t limits = { 1024 * 1024, 65536, 65536, 4096, 6 };
     msgpack_unpacked unpacked;
@@ -231,20 +238,26 @@ s_handle_entry (s_consumer_t *self, const char *pemda, const char *stream,
         return true;
     }
     wfa_event_t event = { pemda, stream, id, type->str, &unpacked.data };
-    double started = wfa_prom_clock ();
-    int rc = route->handler (&event, self->redis, self->state);
-    msgpack_unpacked_destroy (&unpacked);
-    //  The route's type, not the entry's: a static string from our table
-    wfa_prom_observe (wfa_prom (), "wfa_event_duration_seconds", wfa_prom_clock () - started,
-                      route->type, NULL);
-    if (rc == 0) {
-        self->handled++;
-        wfa_prom_add (wfa_prom (), "wfa_events_handled_total", 1, route->type, NULL);
-        if (wfa_verbose ())
-            wfa_log ("D", "%s: event %s %s handled", self->group, type->str, id);
+    int rc = 0;
+    for (int match_nbr = 0; match_nbr < 2 && rc == 0; match_nbr++) {
+        const wfa_event_route_t *route = matched [match_nbr];
+        if (!route)
+            continue;
+        double started = wfa_prom_clock ();
+        rc = route->handler (&event, self->redis, self->state);
+        //  The route's type, not the entry's: a static string from our table
+        wfa_prom_observe (wfa_prom (), "wfa_event_duration_seconds", wfa_prom_clock () - started,
+                          route->type, NULL);
+        if (rc == 0) {
+            self->handled += match_nbr == 0 || !matched [0];
+            wfa_prom_add (wfa_prom (), "wfa_events_handled_total", 1, route->type, NULL);
+            if (wfa_verbose ())
+                wfa_log ("D", "%s: event %s %s handled", self->group, type->str, id);
+        }
+        else
+            wfa_prom_add (wfa_prom (), "wfa_events_failed_total", 1, route->type, NULL);
     }
-    else
-        wfa_prom_add (wfa_prom (), "wfa_events_failed_total", 1, route->type, NULL);
+    msgpack_unpacked_destroy (&unpacked);
     return rc == 0;
 }
 

@@ -41,7 +41,9 @@ void wfa_consumer_forget_done (wfa_redis_t *redis, const char *group, int64_t ke
 int wfa_outbox_behind (wfa_redis_t *redis, const char *pemda, const char *group, int64_t *lag,
                        int64_t *pending);
 
-//  Start a consumer actor for group; routes end with a NULL type.
+//  Start a consumer actor for group; routes end with a NULL type. A route
+//  of type "*" takes every event too (after the route of its own type, if
+//  any): an event is acknowledged once every route it matched succeeded.
 zactor_t *wfa_consumer_new (const char *group, const wfa_event_route_t *routes, void *state);
 
 void wfa_consumer_test (bool verbose);

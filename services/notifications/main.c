@@ -417,6 +417,7 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     (void) state;
     email_start ();
     digest_tick (redis);
+    nt_deliver_housekeeping (redis, state);
 }
 
 //  wfa-notifications --selftest runs the selftest of its pure parts (the
@@ -427,6 +428,7 @@ main (int argc, char *argv [])
     if (argc == 2 && streq (argv [1], "--selftest")) {
         email_test (false);
         prefs_test (false);
+        nt_deliver_test (false);
         printf ("wfa-notifications: selftest passed\n");
         return 0;
     }
@@ -434,6 +436,7 @@ main (int argc, char *argv [])
     static const wfa_service_def_t def = { "notifications", s_routes, s_events, NULL, s_housekeeping };
     int rc = wfa_service_main (&def, argc, argv);
     digest_stop ();
+    nt_deliver_stop ();
     curl_global_cleanup ();
     return rc;
 }
