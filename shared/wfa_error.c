@@ -449,6 +449,9 @@ static const char *s_texts [WFA_T_COUNT][2] = {
     [WFA_T_NOTICE_UNILATERAL] = {
         "Pegawai %s (%s) bekerja fleksibel tanpa persetujuan pada %s (%s)",
         "Employee %s (%s) worked flexibly without approval on %s (%s)" },
+    [WFA_T_NOTICE_WEBHOOK_PAUSED] = {
+        "Webhook %s dijeda setelah %d kegagalan berturut-turut (%s); kirimannya ditahan sampai WEBHOOK.RESUME",
+        "Webhook %s was paused after %d failures in a row (%s); its deliveries are held until WEBHOOK.RESUME" },
     [WFA_T_REFUSED_CHECKIN] = { "check-in ditolak", "check-in refused" },
     [WFA_T_REFUSED_REPORT] = { "laporan harian ditolak", "daily report refused" },
     [WFA_T_EMAIL_SUBJECT_PENDING] = {

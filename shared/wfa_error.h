@@ -179,6 +179,7 @@ typedef enum {
     WFA_T_NOTICE_SUSPENDED,             //  %s until (follows a flag)
     WFA_T_NOTICE_LIFTED,
     WFA_T_NOTICE_UNILATERAL,            //  %s name, %s nip, %s date, %s what was refused
+    WFA_T_NOTICE_WEBHOOK_PAUSED,        //  %s endpoint id, %d failures, %s last error
     WFA_T_REFUSED_CHECKIN,
     WFA_T_REFUSED_REPORT,
     //  Email (notifications: services/notifications/email.c)

@@ -22,6 +22,7 @@
 #include "email.h"
 #include "prefs.h"
 #include "digest.h"
+#include "hooks.h"
 #include <curl/curl.h>
 
 //  Tell nip about event: one inbox entry, then the email. kind: what the
@@ -187,6 +188,14 @@ s_notice_text (const wfa_event_t *event, wfa_lang_t lang, char *text, size_t siz
     else
     if (streq (event->type, "monev.lifted"))
         wfa_text_format (WFA_T_NOTICE_LIFTED, lang, text, size);
+    else
+    if (streq (event->type, "webhook.paused")) {
+        char target [64], last_error [256];
+        s_field (event, "target", target, sizeof target);
+        s_field (event, "last_error", last_error, sizeof last_error);
+        wfa_text_format (WFA_T_NOTICE_WEBHOOK_PAUSED, lang, text, size, target,
+                         s_int_field (event, "failures"), last_error);
+    }
     else {
         assert (streq (event->type, "monev.unilateral"));
         s_field (event, "what", what, sizeof what);
@@ -385,6 +394,11 @@ static const wfa_route_t s_routes [] = {
       "key entry_ids all" },
     { "PREFS.GET", prefs_get, "" },
     { "PREFS.SET", prefs_set, "key email" },
+    { "WEBHOOK.ADD", hooks_add, "key pemda url types" },
+    { "WEBHOOK.LIST", hooks_list, "pemda limit cursor" },
+    { "WEBHOOK.REMOVE", hooks_remove, "key pemda webhook_id" },
+    { "WEBHOOK.REPLAY", hooks_replay, "key pemda webhook_id event_id from to" },
+    { "WEBHOOK.RESUME", hooks_resume, "key pemda webhook_id" },
     { NULL, NULL, NULL }
 };
 
@@ -406,6 +420,8 @@ static const wfa_event_route_t s_events [] = {
     { "monev.flagged", s_on_notice },
     { "monev.lifted", s_on_notice },
     { "monev.unilateral", s_on_notice },
+    { "webhook.paused", s_on_notice },
+    { "*", hooks_on_event },
     { NULL, NULL }
 };
 
@@ -417,6 +433,11 @@ s_housekeeping (wfa_redis_t *redis, void *state)
     (void) state;
     email_start ();
     digest_tick (redis);
+    static bool registered;
+    if (!registered) {
+        registered = true;
+        hooks_register ();
+    }
     nt_deliver_housekeeping (redis, state);
 }
 
@@ -429,6 +450,7 @@ main (int argc, char *argv [])
         email_test (false);
         prefs_test (false);
         nt_deliver_test (false);
+        hooks_test (false);
         printf ("wfa-notifications: selftest passed\n");
         return 0;
     }
