@@ -383,6 +383,7 @@ hooks_add (wfa_call_t *call, wfa_redis_t *redis, void *state)
     bool integrator;
     if (s_manager (call, redis, pemda, owner, &integrator))
         return;
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *url = wfa_call_str (call, "url", S_URL_MAX, true);
     zlist_t *types = wfa_call_strs (call, "types", S_TYPES_MAX, 64, false);
     if (wfa_call_failed (call)) {
@@ -418,20 +419,26 @@ hooks_add (wfa_call_t *call, wfa_redis_t *redis, void *state)
     for (int byte = 0; byte < 8; byte++)
         snprintf (hook_id + 2 * byte, 3, "%02x", id_bytes [byte]);
     snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
-    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix) };
+    char idem [WFA_KEY_MAX], ttl [24];
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (idem, sizeof idem, pemda, "idem:hook:%s:%s", owner, key) };
     const char *args [] = { "id", hook_id, "url", url, "types", filter, "owner", owner,
-                            "secret", secret, "now", now };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_hook_add, 1, keys, 6, args, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (wfa_store_step_ok (reply) && streq (reply->element [0]->str, "ok")) {
-        wfa_mp_pack_str (wfa_call_reply (call, "webhook_id"), hook_id);
-        wfa_mp_pack_str (wfa_call_reply (call, "secret"), secret);
-        wfa_log ("I", "webhook %s of %s added by %s", hook_id, pemda, owner);
+                            "secret", secret, "now", now, "fp", wfa_call_fingerprint (call),
+                            "ttl", ttl };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_hook_add, 2, keys, 8, args, NULL);
+    const char *stored = wfa_store_step_result (call, reply, "key");
+    if (stored) {
+        //  A retry answers the endpoint it made, without its secret
+        bool fresh = streq (reply->element [0]->str, "ok");
+        wfa_mp_pack_str (wfa_call_reply (call, "webhook_id"), stored);
+        wfa_mp_pack_str (wfa_call_reply (call, "secret"), fresh? secret: "");
+        if (fresh)
+            wfa_log ("I", "webhook %s of %s added by %s", hook_id, pemda, owner);
     }
-    else
-        wfa_call_error (call, WFA_E_INTERNAL, NULL, "hook_add", -1);
-    freeReplyObject (reply);
+    OPENSSL_cleanse (secret, sizeof secret);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  The group record of an endpoint: paused, failures in a row, dead.

@@ -482,6 +482,25 @@ def test_every_route_answers_with_the_documented_shapes():
         call("revokeToken", person[admin["nip"]], pemda=pemda, token_id=created["token_id"],
              body={})
         call("listTokens", token, 403, pemda=pemda)
+        # Webhooks: the integrator manages its own, the admin pemda sees every one
+        own = call("addWebhook", token, pemda=pemda,
+                   body={"url": "https://hooks.test/in", "types": ["request.*"]})
+        assert own["secret"].startswith("whsec_"), own
+        theirs = call("addWebhook", person[admin["nip"]], pemda=pemda,
+                      body={"url": "https://hooks.test/admin"})
+        mine = call("listWebhooks", token, pemda=pemda)["webhooks"]
+        assert [w["webhook_id"] for w in mine] == [own["webhook_id"]], mine
+        assert mine[0]["owner"] == "integrator:%s:openapi" % pemda, mine
+        every = call("listWebhooks", person[admin["nip"]], pemda=pemda, limit=10)["webhooks"]
+        assert {w["webhook_id"] for w in every} == {own["webhook_id"], theirs["webhook_id"]}
+        call("resumeWebhook", token, 404, pemda=pemda, webhook_id=theirs["webhook_id"], body={})
+        call("addWebhook", token, 400, pemda=pemda, body={"url": "http://hooks.test/in"})
+        call("addWebhook", token, 403, pemda="35.09", body={"url": "https://hooks.test/in"})
+        call("resumeWebhook", token, pemda=pemda, webhook_id=own["webhook_id"], body={})
+        call("replayWebhook", token, pemda=pemda, webhook_id=own["webhook_id"], body={})
+        call("removeWebhook", token, pemda=pemda, webhook_id=own["webhook_id"], body={})
+        call("removeWebhook", person[admin["nip"]], pemda=pemda, webhook_id=theirs["webhook_id"],
+             body={})
         idp = call("getIdp", person[admin["nip"]], pemda=pemda)
         call("setIdp", person[admin["nip"]], pemda=pemda, body={
             k: idp[k] for k in ("issuer", "audience", "nip_claim", "jwks", "jwks_uri") if idp[k]})

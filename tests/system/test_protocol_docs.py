@@ -159,6 +159,15 @@ def real_replies():
         call("IDP.SET", {"key": "o1", "as": sekda, "pemda": org.pemda, "issuer": "https://sso.test/docs",
                          "audience": "fleksi", "jwks_uri": "https://sso.test/docs/certs"})
         call("IDP.GET", {"as": sekda, "pemda": org.pemda}, twice=False)
+        hook = call("WEBHOOK.ADD", {"key": "w1", "as": sekda, "pemda": org.pemda,
+                                    "url": "https://hooks.test/fleksi", "types": ["request.*"]})
+        call("WEBHOOK.LIST", {"as": sekda, "pemda": org.pemda, "limit": 1}, twice=False)
+        call("WEBHOOK.RESUME", {"key": "w2", "as": sekda, "pemda": org.pemda,
+                                "webhook_id": hook["webhook_id"]}, twice=False)
+        call("WEBHOOK.REPLAY", {"key": "w3", "as": sekda, "pemda": org.pemda,
+                                "webhook_id": hook["webhook_id"]}, twice=False)
+        call("WEBHOOK.REMOVE", {"key": "w4", "as": sekda, "pemda": org.pemda,
+                                "webhook_id": hook["webhook_id"]}, twice=False)
     return replies
 
 
