@@ -194,6 +194,19 @@ def test_signed_retried_dead_paused_resumed_replayed():
         ok(op.call("WEBHOOK.REPLAY", {"key": "p2", "pemda": "35.08", "webhook_id": broken_id,
                                       "event_id": one}))
         wait_until("the replayed event", lambda: broken.raw().count(one) == count + 1, 10)
+        # wfactl lists them, and resumes one
+        listed = json.loads(system.wfactl("--json", "webhook", "list", "--pemda", "35.08").stdout)
+        assert broken_id in [w["webhook_id"] for w in listed["webhooks"]], listed
+        out = json.loads(system.wfactl("--json", "webhook", "resume", broken_id,
+                                       "--pemda", "35.08").stdout)
+        assert out["webhook_id"] == broken_id and out["queued"] == 0, out
+        made = json.loads(system.wfactl("--json", "webhook", "add", "--pemda", "35.08", "--url",
+                                        "https://hooks.test/x", "--type", "request.*",
+                                        "--type", "monev.flagged").stdout)
+        assert made["secret"].startswith("whsec_"), made
+        rows = ok(op.call("WEBHOOK.LIST", {"pemda": "35.08"}))["webhooks"]
+        assert next(w for w in rows if w["webhook_id"] == made["webhook_id"])["types"] == [
+            "request.*", "monev.flagged"], rows
         # Removed: no more deliveries to it, and it is gone from the list
         ok(op.call("WEBHOOK.REMOVE", {"key": "x1", "pemda": "35.08", "webhook_id": broken_id}))
         reply = op.call("WEBHOOK.REMOVE", {"key": "x2", "pemda": "35.08", "webhook_id": broken_id})
