@@ -2354,8 +2354,7 @@ static const s_command_t s_commands [] = {
     { "token revoke", "ID --pemda CODE [--key KEY]", "an API token stops working, at once",
       "pemda^ key", "token_id", s_cmd_call, "TOKEN.REVOKE", s_print_token_revoked, S_OPERATOR },
     { "webhook add", "--pemda CODE --url URL [--type TYPE...] [--key KEY]",
-      "a webhook endpoint for the pemda's events (--type: an event type or prefix.*; none: all); "
-      "its secret is printed this once",
+      "a webhook endpoint for the pemda's events (--type: TYPE or PREFIX.*); secret shown once",
       "pemda url^ type*>types key", "", s_cmd_call, "WEBHOOK.ADD", NULL, S_OPERATOR },
     { "webhook list", "[--pemda CODE] [--limit N] [--cursor C]",
       "the pemda's webhook endpoints: state (active|paused), failures in a row, dead letters",
