@@ -539,27 +539,27 @@ void
 hooks_remove (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char pemda [16], owner [128], prefix [WFA_PREFIX_MAX];
+    char pemda [16], owner [128], prefix [WFA_PREFIX_MAX], idem [WFA_KEY_MAX], ttl [24];
     bool integrator;
     if (s_manager (call, redis, pemda, owner, &integrator))
         return;
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *hook_id = wfa_call_str (call, "webhook_id", 32, true);
     if (wfa_call_failed (call))
         return;
-    redisReply *hook = s_endpoint (call, redis, pemda, owner, integrator, hook_id);
-    if (!hook)
-        return;
-    freeReplyObject (hook);
-    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix) };
-    const char *args [] = { "id", hook_id };
-    redisReply *reply = wfa_store_step (redis, &wfa_script_hook_remove, 1, keys, 1, args, NULL);
-    if (wfa_call_redis_down (call, reply))
-        return;
-    if (wfa_store_step_ok (reply))
-        wfa_mp_pack_str (wfa_call_reply (call, "webhook_id"), hook_id);
-    else
-        wfa_call_error (call, WFA_E_NOT_FOUND, "webhook_id", hook_id, -1);
-    freeReplyObject (reply);
+    //  Ownership is checked in the step, after the idempotency record: a
+    //  retry answers the first removal, not NOT_FOUND
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (idem, sizeof idem, pemda, "idem:hook_remove:%s:%s", owner, key) };
+    const char *args [] = { "id", hook_id, "owner", integrator? owner: "",
+                            "fp", wfa_call_fingerprint (call), "ttl", ttl };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_hook_remove, 2, keys, 4, args, NULL);
+    const char *removed = wfa_store_step_result (call, reply, "webhook_id");
+    if (removed)
+        wfa_mp_pack_str (wfa_call_reply (call, "webhook_id"), removed);
+    if (reply)
+        freeReplyObject (reply);
 }
 
 void

@@ -167,7 +167,7 @@ def real_replies():
         call("WEBHOOK.REPLAY", {"key": "w3", "as": sekda, "pemda": org.pemda,
                                 "webhook_id": hook["webhook_id"]}, twice=False)
         call("WEBHOOK.REMOVE", {"key": "w4", "as": sekda, "pemda": org.pemda,
-                                "webhook_id": hook["webhook_id"]}, twice=False)
+                                "webhook_id": hook["webhook_id"]})
     return replies
 
 

@@ -209,8 +209,17 @@ def test_signed_retried_dead_paused_resumed_replayed():
             "request.*", "monev.flagged"], rows
         # Removed: no more deliveries to it, and it is gone from the list
         ok(op.call("WEBHOOK.REMOVE", {"key": "x1", "pemda": "35.08", "webhook_id": broken_id}))
+        # a retry answers the same; a new key finds nothing
+        again = ok(op.call("WEBHOOK.REMOVE", {"key": "x1", "pemda": "35.08", "webhook_id": broken_id}))
+        assert again["webhook_id"] == broken_id, again
         reply = op.call("WEBHOOK.REMOVE", {"key": "x2", "pemda": "35.08", "webhook_id": broken_id})
         assert reply["code"] == "NOT_FOUND", reply
+        rows = ok(op.call("WEBHOOK.LIST", {"pemda": "35.08"}))["webhooks"]
+        assert broken_id not in [w["webhook_id"] for w in rows], rows
+        # ADD retried with its key: the same endpoint, the secret not shown again
+        retry = ok(op.call("WEBHOOK.ADD", {"key": "flaky", "pemda": "35.08", "url": flaky.url,
+                                           "types": []}))
+        assert (retry["webhook_id"], retry["secret"]) == (added["flaky"]["webhook_id"], ""), retry
 
 
 def test_kill9_loses_no_event():
