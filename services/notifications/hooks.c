@@ -587,17 +587,19 @@ hooks_resume (wfa_call_t *call, wfa_redis_t *redis, void *state)
     msgpack_pack_int64 (wfa_call_reply (call, "queued"), queued);
 }
 
-//  WEBHOOK.REPLAY: the deliveries of the named events (event_id) or of
-//  the dead letters dead between from and to (ms; both absent: all of
-//  them) are queued anew, the same webhook-id.
+//  WEBHOOK.REPLAY: the delivery of the named event (event_id) or the dead
+//  letters dead between from and to (ms; both absent: all of them) are
+//  queued anew, the same webhook-id (hook_replay.lua, once per key).
 void
 hooks_replay (wfa_call_t *call, wfa_redis_t *redis, void *state)
 {
     (void) state;
-    char pemda [16], owner [128], group [96], dead [WFA_KEY_MAX];
+    char pemda [16], owner [128], group [96], prefix [WFA_PREFIX_MAX], idem [WFA_KEY_MAX];
+    char ttl [24], now [24], from_text [24], to_text [24];
     bool integrator;
     if (s_manager (call, redis, pemda, owner, &integrator))
         return;
+    const char *key = wfa_call_str (call, "key", 64, true);
     const char *hook_id = wfa_call_str (call, "webhook_id", 32, true);
     const char *event_id = wfa_call_str (call, "event_id", 40, false);
     int64_t from = wfa_call_int (call, "from", 0, INT64_MAX, 0);
@@ -609,46 +611,22 @@ hooks_replay (wfa_call_t *call, wfa_redis_t *redis, void *state)
         return;
     freeReplyObject (hook);
     snprintf (group, sizeof group, "hook:%s", hook_id);
-    //  One event's delivery, or the dead letters between from and to
-    redisReply *ids = NULL;
-    if (!event_id || !*event_id) {
-        ids = wfa_redis_command (redis, "ZRANGEBYSCORE %s %" PRId64 " %" PRId64,
-                                 wfa_store_key (dead, sizeof dead, pemda, "dlvdead:%s", group), from, to);
-        if (wfa_call_redis_down (call, ids))
-            return;
-    }
-    int64_t queued = 0;
-    size_t count = ids? (ids->type == REDIS_REPLY_ARRAY? ids->elements: 0): 1;
-    for (size_t id_nbr = 0; id_nbr < count && !wfa_call_failed (call); id_nbr++) {
-        const char *delivery_id = ids? ids->element [id_nbr]->str: NULL;
-        char own_id [NT_DELIVERY_ID_MAX + 1], record [WFA_KEY_MAX];
-        if (!delivery_id) {
-            snprintf (own_id, sizeof own_id, "%s:%s", group, event_id);
-            delivery_id = own_id;
-        }
-        redisReply *delivery = wfa_redis_command (redis, "HGET %s payload",
-                                                  wfa_store_key (record, sizeof record, pemda,
-                                                                 "dlv:%s", delivery_id));
-        if (wfa_call_redis_down (call, delivery))
-            break;
-        if (delivery->type != REDIS_REPLY_STRING) {
-            if (!ids)
-                wfa_call_error (call, WFA_E_NOT_FOUND, "event_id", event_id, -1);
-        }
-        else
-        if (nt_deliver_enqueue (redis, pemda, delivery_id, "webhook", hook_id, group,
-                                delivery->str, delivery->len, true) < 0)
-            wfa_call_error (call, WFA_E_REDIS_UNAVAILABLE, NULL, NULL, -1);
-        else
-            queued++;
-        freeReplyObject (delivery);
-    }
-    if (ids)
-        freeReplyObject (ids);
-    if (!wfa_call_failed (call)) {
+    snprintf (ttl, sizeof ttl, "%" PRId64, wfa_config_int (WFA_CFG_IDEM_TTL));
+    snprintf (now, sizeof now, "%" PRId64, wfa_now_ms ());
+    snprintf (from_text, sizeof from_text, "%" PRId64, from);
+    snprintf (to_text, sizeof to_text, "%" PRId64, to);
+    const char *keys [] = { wfa_store_prefix (pemda, prefix, sizeof prefix),
+                            wfa_store_key (idem, sizeof idem, pemda, "idem:hook_replay:%s:%s", owner, key) };
+    const char *args [] = { "group", group, "event", event_id? event_id: "", "from", from_text,
+                            "to", to_text, "now", now, "fp", wfa_call_fingerprint (call), "ttl", ttl };
+    redisReply *reply = wfa_store_step (redis, &wfa_script_hook_replay, 2, keys, 7, args, NULL);
+    const char *queued = wfa_store_step_result (call, reply, "webhook_id");
+    if (queued) {
         wfa_mp_pack_str (wfa_call_reply (call, "webhook_id"), hook_id);
-        msgpack_pack_int64 (wfa_call_reply (call, "queued"), queued);
+        msgpack_pack_int64 (wfa_call_reply (call, "queued"), atoll (queued));
     }
+    if (reply)
+        freeReplyObject (reply);
 }
 
 void

@@ -165,7 +165,7 @@ def real_replies():
         call("WEBHOOK.RESUME", {"key": "w2", "as": sekda, "pemda": org.pemda,
                                 "webhook_id": hook["webhook_id"]}, twice=False)
         call("WEBHOOK.REPLAY", {"key": "w3", "as": sekda, "pemda": org.pemda,
-                                "webhook_id": hook["webhook_id"]}, twice=False)
+                                "webhook_id": hook["webhook_id"]})
         call("WEBHOOK.REMOVE", {"key": "w4", "as": sekda, "pemda": org.pemda,
                                 "webhook_id": hook["webhook_id"]})
     return replies

@@ -194,6 +194,13 @@ def test_signed_retried_dead_paused_resumed_replayed():
         ok(op.call("WEBHOOK.REPLAY", {"key": "p2", "pemda": "35.08", "webhook_id": broken_id,
                                       "event_id": one}))
         wait_until("the replayed event", lambda: broken.raw().count(one) == count + 1, 10)
+        # ... a retry of that replay queues nothing more
+        again = ok(op.call("WEBHOOK.REPLAY", {"key": "p2", "pemda": "35.08",
+                                              "webhook_id": broken_id, "event_id": one}))
+        assert again["queued"] == 1, again
+        reply = op.call("WEBHOOK.REPLAY", {"key": "p3", "pemda": "35.08", "webhook_id": broken_id,
+                                           "event_id": "1-0"})
+        assert reply["code"] == "NOT_FOUND" and reply["field"] == "event_id", reply
         # wfactl lists them, and resumes one
         listed = json.loads(system.wfactl("--json", "webhook", "list", "--pemda", "35.08").stdout)
         assert broken_id in [w["webhook_id"] for w in listed["webhooks"]], listed
