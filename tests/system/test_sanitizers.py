@@ -8,6 +8,7 @@ import re
 
 import test_email
 import test_monev
+import test_webhooks
 from harness import ROOT, System, wait_until
 from load import load_org, run_load
 
@@ -83,6 +84,13 @@ def test_email_under_address_and_undefined_sanitizers():
                                                        at_end=check_logs)
     test_email.test_daily_digest_once_per_person_and_day(bin_dir=ASAN_BIN, extra_env=ASAN_ENV,
                                                          at_end=check_logs)
+
+
+def test_webhooks_under_address_and_undefined_sanitizers():
+    """The delivery queue's sender threads, libcurl's POSTs, signatures, dead letters, replay."""
+    assert os.path.exists(os.path.join(ASAN_BIN, "wfa-notifications")), "run make asan first"
+    test_webhooks.test_signed_retried_dead_paused_resumed_replayed(
+        bin_dir=ASAN_BIN, extra_env=ASAN_ENV, at_end=check_logs)
 
 
 def test_monev_under_valgrind():

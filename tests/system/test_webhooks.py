@@ -106,11 +106,13 @@ def operator(system):
     return system.client(identity=key_path(system.keys, "operator"))
 
 
-def test_signed_retried_dead_paused_resumed_replayed():
+def test_signed_retried_dead_paused_resumed_replayed(bin_dir=None, extra_env=None, at_end=None):
+    """bin_dir, extra_env, at_end(system): for test_sanitizers, which runs this under ASan."""
     org = Org(opds=("DINKES",), supervisors=1, staff=4)
     flaky_answers = lambda n: 503 if n < 5 else 200
     with Receiver(flaky_answers) as flaky, Receiver(lambda n: 500) as broken, \
-            Receiver() as filtered, System(verbose=False, extra_env=FAST) as system:
+            Receiver() as filtered, System(verbose=False, bin_dir=bin_dir,
+                                           extra_env=dict(FAST, **(extra_env or {}))) as system:
         client = system.client()
         op = operator(system)
         import_rows(client, org.rows)
@@ -227,6 +229,8 @@ def test_signed_retried_dead_paused_resumed_replayed():
         retry = ok(op.call("WEBHOOK.ADD", {"key": "flaky", "pemda": "35.08", "url": flaky.url,
                                            "types": []}))
         assert (retry["webhook_id"], retry["secret"]) == (added["flaky"]["webhook_id"], ""), retry
+        if at_end:
+            at_end(system)
 
 
 def test_kill9_loses_no_event():
