@@ -412,6 +412,10 @@ def test_every_route_answers_with_the_documented_shapes():
         prefs = call("setNotifyPrefs", person[staff["nip"]], body={"email": {"report.reminder": "off"}})
         assert prefs["email"]["report.reminder"] == "off", prefs
         call("setNotifyPrefs", person[staff["nip"]], 422, body={"email": {"request.rejected": "off"}})
+        # The staff member's inbox holds the approval once notifications has read it
+        wait_until("the approval in the staff member's inbox", lambda: any(
+            e["type"] == "request.approved" for e in native.call("INBOX.LIST", {
+                "as": staff["nip"]})["entries"]), 15)
         read = call("readInbox", person[staff["nip"]], body={"all": True})
         assert read["marked"] >= 1 and read["unread_count"] == 0 and read["unknown"] == [], read
         call("listInbox", person[staff["nip"]], limit=10, unread=True)
