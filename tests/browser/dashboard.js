@@ -17,7 +17,12 @@ async function figures (page) {
                  lang: document.documentElement.lang,
                  schedule: document.querySelectorAll('#schedule tbody tr').length,
                  opds: [...document.getElementById('opd').options].map((o) => o.value).filter(Boolean),
-                 chart: Boolean(window.Chart) };
+                 chart: Boolean(window.Chart),
+                 pending: [...document.querySelectorAll('#pending tbody tr')].map((row) =>
+                     [...row.cells].map((cell) => cell.textContent)),
+                 pending_note: document.getElementById('pending-note').textContent,
+                 suspended: [...document.querySelectorAll('#suspended tbody tr')].map((row) =>
+                     [...row.cells].map((cell) => cell.textContent)) };
     });
 }
 
@@ -53,6 +58,7 @@ async function main () {
         await page.click('#lang');
         result.steps.push(await figures(page));
         await page.screenshot({ path: path.join(shots, 'dashboard-en.png'), fullPage: true });
+        await page.locator('#pending').screenshot({ path: path.join(shots, 'dashboard-pending.png') });
         result.stored = await page.evaluate(() => ({ session: sessionStorage.getItem('fleksi.token'),
                                                      local: localStorage.length }));
         await page.click('#signout');

@@ -14,11 +14,12 @@ import os
 import pathlib
 import subprocess
 import tempfile
+import time
 import urllib.parse
 
 import requests
 
-from harness import ROOT, Clock, Org, System, import_rows, ok
+from harness import ROOT, Clock, Org, System, awaiting, import_rows, ok
 from monev_month import simulate_month
 
 HOME = (-8.1300, 113.2200)
@@ -77,6 +78,14 @@ def test_dashboard(tmp_path=None):
         assert counts["checkins"]["on_time"] >= 1 and counts["checkins"]["missing"] >= 1, counts
         assert counts["reports"]["accepted"] >= 1 and counts["reports"]["returned"] >= 1, counts
 
+        # One request left pending at its first step, for the pending-by-step-and-age table
+        asker = org.staff[0]
+        pending_id = ok(client.call("REQUEST.SUBMIT", {
+            "key": "dash-pending", "as": asker["nip"], "kind": "rumah",
+            "dates": [(day + datetime.timedelta(days=7)).isoformat()], "location": "Rumah",
+            "reason": "Uji tabel tertunda"}))["request_id"]
+        awaiting(client, pending_id, 20)
+
         # The gateway judges the token's times by the test clock (the day after, 09:00 WIB)
         at = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(2),
                                        tzinfo=datetime.timezone.utc)
@@ -91,6 +100,27 @@ def test_dashboard(tmp_path=None):
         result = json.loads(out.stdout.strip().splitlines()[-1])
         pemda_view, opd_view, english = result["steps"]
         assert result["first_title"] == "Monev kerja fleksibel"
+        # Pending by step and age: the counts REQUEST.LIST gives, bucketed by step_opened_at
+        # against the wall clock, as the browser does (the request is fresh: never > 1 day)
+        now_ms = int(time.time() * 1000)
+        for view, scope in ((pemda_view, {}), (opd_view, {"opd": opd})):
+            listed = ok(client.call("REQUEST.LIST", {"as": bkd, "pemda": org.pemda, "state": "pending",
+                                                     "limit": 1000, **scope}))
+            assert not listed.get("next_cursor") and view["pending_note"] == ""
+            expected = {role: [0, 0, 0] for role in ("atasan", "kepala_opd", "bkd")}
+            for request in listed["requests"]:
+                age = now_ms - request["step_opened_at"]
+                bucket = 0 if age < 86400000 else 1 if age <= 3 * 86400000 else 2
+                expected.setdefault(request["step_role"], [0, 0, 0])[bucket] += 1
+            got = {row[0]: [int(cell) for cell in row[1:]] for row in view["pending"]}
+            assert got == expected, (got, expected)
+        assert sum(sum(counts) for counts in got.values()) >= 1    # the pending request is counted
+        # Suspended employees: none in this data (a suspension needs a monev flag), so the
+        # page says so; EMPLOYEE.LIST agrees
+        employees = ok(client.call("EMPLOYEE.LIST", {"as": bkd, "pemda": org.pemda, "limit": 200}))
+        assert not any(e.get("suspended_until") for e in employees["employees"])
+        assert pemda_view["suspended"] == [["Tidak ada pegawai yang ditangguhkan"]]
+        assert english["suspended"] == [["No employee is suspended"]]
         for view, expected in ((pemda_view, whole), (opd_view, mine), (english, mine)):
             assert view["state"] == "ready", view
             for path in FIGURES:
@@ -105,5 +135,5 @@ def test_dashboard(tmp_path=None):
         outside = [url for url in result["asked"] if urllib.parse.urlsplit(url).netloc != gateway]
         assert outside == [], outside
         assert any("/v1/monev" in url for url in result["asked"])
-        for name in ("dashboard-pemda.png", "dashboard-opd.png", "dashboard-en.png"):
+        for name in ("dashboard-pemda.png", "dashboard-opd.png", "dashboard-en.png", "dashboard-pending.png"):
             assert (shots / name).stat().st_size > 1000, name

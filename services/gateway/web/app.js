@@ -69,6 +69,52 @@
     if (!entries.length)
       body.insertRow().insertCell().textContent = t('none_today');
   }
+  /* Pending requests per step role and age of the step (one page of REQUEST.LIST). */
+  const ROLES = ['atasan', 'kepala_opd', 'bkd'];
+  const DAY = 24 * 3600 * 1000;
+  async function fillPending(s) {
+    const list = await api('/v1/requests', { pemda: s.pemda, opd: s.opd, state: 'pending', limit: 1000 });
+    const counts = {};
+    ROLES.forEach((role) => { counts[role] = [0, 0, 0]; });
+    const now = Date.now();
+    (list.requests || []).forEach((request) => {
+      if (!counts[request.step_role]) counts[request.step_role] = [0, 0, 0];
+      const age = now - (request.step_opened_at || now);
+      counts[request.step_role][age < DAY ? 0 : age <= 3 * DAY ? 1 : 2] += 1;
+    });
+    const body = $('pending').tBodies[0];
+    body.textContent = '';
+    Object.keys(counts).forEach((role) => {
+      const row = body.insertRow();
+      row.dataset.role = role;
+      row.insertCell().textContent = role;
+      counts[role].forEach((count) => { row.insertCell().textContent = String(count); });
+    });
+    $('pending-note').textContent = list.next_cursor ? t('first_1000') : '';
+  }
+  /* Employees whose suspended_until lies ahead (EMPLOYEE.LIST pages). */
+  async function fillSuspended(s) {
+    const body = $('suspended').tBodies[0];
+    const rows = [];
+    const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+    let cursor = '';
+    for (let page = 0; page < 20; page++) {
+      const list = await api('/v1/employees', { pemda: s.pemda, opd: s.opd, limit: 200, cursor });
+      (list.employees || []).forEach((employee) => {
+        const until = employee.suspended_until;   // YYYY-MM-DD, the suspension's last day (WIB)
+        if (until && until >= today) rows.push([employee.name, employee.nip, employee.opd, until]);
+      });
+      cursor = list.next_cursor;
+      if (!cursor) break;
+    }
+    body.textContent = '';
+    rows.forEach((values) => {
+      const row = body.insertRow();
+      values.forEach((value) => { row.insertCell().textContent = show(value); });
+    });
+    if (!rows.length)
+      body.insertRow().insertCell().textContent = t('none_suspended');
+  }
   async function fillOpds(pemda) {
     const select = $('opd');
     if (select.dataset.pemda === pemda) return;
@@ -99,6 +145,8 @@
       const schedule = await api('/v1/schedule', { date: $('to').value < today ? $('to').value : today,
         pemda: s.pemda, opd: s.opd, limit: 100 });
       fillSchedule(schedule.entries);
+      await fillPending(s);
+      await fillSuspended(s);
       document.body.dataset.state = 'ready';
     } catch (error) {
       $('error').textContent = error.message;

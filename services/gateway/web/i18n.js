@@ -12,6 +12,9 @@ window.FLEKSI_TEXT = {
     by: 'Per', by_day: 'hari', by_week: 'minggu', by_month: 'bulan',
     schedule: 'Siapa bekerja di mana hari ini', nip: 'NIP', name: 'Nama', kind: 'Jenis', location: 'Lokasi',
     lang_switch: 'English', none_today: 'Tidak ada jadwal lain hari ini',
+    pending: 'Permohonan tertunda per tahap dan umur', step: 'Tahap', age_1: '< 1 hari',
+    age_3: '1–3 hari', age_more: '> 3 hari', first_1000: 'Hanya 1.000 permohonan pertama dihitung',
+    suspended: 'Pegawai ditandai dan ditangguhkan', until: 'Sampai', none_suspended: 'Tidak ada pegawai yang ditangguhkan',
     bad_token: 'Token ditolak', no_data: 'Data tidak dapat dibaca' },
   en: { title: 'Flexible work monitoring', signin: 'Sign in', signout: 'Sign out', token: 'API token',
     pemda: 'Pemda', opd: 'OPD', all_opd: 'All OPDs', from: 'From', to: 'To', show: 'Show',
@@ -24,5 +27,8 @@ window.FLEKSI_TEXT = {
     by: 'By', by_day: 'day', by_week: 'week', by_month: 'month',
     schedule: 'Who works where today', nip: 'NIP', name: 'Name', kind: 'Kind', location: 'Location',
     lang_switch: 'Bahasa Indonesia', none_today: 'No other schedule today',
+    pending: 'Pending requests by step and age', step: 'Step', age_1: '< 1 day',
+    age_3: '1–3 days', age_more: '> 3 days', first_1000: 'Only the first 1,000 requests are counted',
+    suspended: 'Flagged and suspended employees', until: 'Until', none_suspended: 'No employee is suspended',
     bad_token: 'Token refused', no_data: 'The data could not be read' }
 };
