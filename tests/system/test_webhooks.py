@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import threading
 import time
 
@@ -213,6 +214,12 @@ def test_signed_retried_dead_paused_resumed_replayed(bin_dir=None, extra_env=Non
                                         "https://hooks.test/x", "--type", "request.*",
                                         "--type", "monev.flagged").stdout)
         assert made["secret"].startswith("whsec_"), made
+        # Without --json, a person reads the secret (once) and the list as lines
+        said = system.wfactl("webhook", "add", "--pemda", "35.08", "--url", "https://hooks.test/y").stdout
+        assert re.search(r"^whsec_[A-Za-z0-9+/=]+$", said, re.M) and "shown this once" in said, said
+        lines = system.wfactl("webhook", "list", "--pemda", "35.08").stdout
+        assert "https://hooks.test/y" in lines and "request.*,monev.flagged" in lines, lines
+        assert re.search(r"^%s  active  https://hooks.test/x" % made["webhook_id"], lines, re.M), lines
         rows = ok(op.call("WEBHOOK.LIST", {"pemda": "35.08"}))["webhooks"]
         assert next(w for w in rows if w["webhook_id"] == made["webhook_id"])["types"] == [
             "request.*", "monev.flagged"], rows

@@ -2265,6 +2265,82 @@ s_print_token_revoked (const msgpack_object *reply, s_args_t *args)
     return 0;
 }
 
+//  webhook add: the endpoint's id and its secret, said this once
+static int
+s_print_webhook_added (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    printf ("Webhook ");
+    s_print_field (reply, "webhook_id");
+    const msgpack_object *secret = wfa_mp_get (reply, "secret");
+    if (secret && secret->type == MSGPACK_OBJECT_STR && secret->via.str.size) {
+        printf (" added; its signing secret (shown this once; keep it as a secret):\n");
+        s_print_value (secret);
+        printf ("\n");
+    }
+    else
+        printf (" added before with this --key; its secret is not shown again\n");
+    return 0;
+}
+
+//  An endpoint of webhook list, a line.
+static void
+s_print_webhook_line (const msgpack_object *item, const void *context)
+{
+    (void) context;
+    s_print_field (item, "webhook_id");
+    printf ("  ");
+    s_print_field (item, "state");
+    printf ("  ");
+    s_print_field (item, "url");
+    printf ("  types ");
+    const msgpack_object *types = wfa_mp_get (item, "types");
+    if (types && types->type == MSGPACK_OBJECT_ARRAY && types->via.array.size)
+        for (uint32_t type_nbr = 0; type_nbr < types->via.array.size; type_nbr++) {
+            printf (type_nbr? ",": "");
+            s_print_value (&types->via.array.ptr [type_nbr]);
+        }
+    else
+        printf ("all");
+    printf ("  owner ");
+    s_print_field (item, "owner");
+    printf ("  failures ");
+    s_print_field (item, "failures");
+    printf ("  dead ");
+    s_print_field (item, "dead");
+    printf ("\n");
+}
+
+static int
+s_print_webhooks (const msgpack_object *reply, s_args_t *args)
+{
+    (void) args;
+    uint32_t count = s_each (reply, "webhooks", s_print_webhook_line, "");
+    printf ("%u webhook endpoint(s)", count);
+    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
+    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size) {
+        printf (", more with --cursor ");
+        s_print_value (next);
+    }
+    printf ("\n");
+    return 0;
+}
+
+//  webhook remove / replay / resume: what was done
+static int
+s_print_webhook_done (const msgpack_object *reply, s_args_t *args)
+{
+    printf ("Webhook %s: done", s_word (args, 0));
+    const msgpack_object *queued = wfa_mp_get (reply, "queued");
+    if (queued) {
+        printf (", ");
+        s_print_value (queued);
+        printf (" delivery(ies) queued");
+    }
+    printf ("\n");
+    return 0;
+}
+
 //  idp set: the JWKS file goes as it is (bin); the service checks it
 static int
 s_cmd_idp_set (s_args_t *args)
@@ -2355,19 +2431,19 @@ static const s_command_t s_commands [] = {
       "pemda^ key", "token_id", s_cmd_call, "TOKEN.REVOKE", s_print_token_revoked, S_OPERATOR },
     { "webhook add", "--pemda CODE --url URL [--type TYPE...] [--key KEY]",
       "a webhook endpoint for the pemda's events (--type: TYPE or PREFIX.*); secret shown once",
-      "pemda url^ type*>types key", "", s_cmd_call, "WEBHOOK.ADD", NULL, S_OPERATOR },
+      "pemda url^ type*>types key", "", s_cmd_call, "WEBHOOK.ADD", s_print_webhook_added, S_OPERATOR },
     { "webhook list", "[--pemda CODE] [--limit N] [--cursor C]",
       "the pemda's webhook endpoints: state (active|paused), failures in a row, dead letters",
-      "pemda limit# cursor", "", s_cmd_call, "WEBHOOK.LIST", NULL, S_OPERATOR },
+      "pemda limit# cursor", "", s_cmd_call, "WEBHOOK.LIST", s_print_webhooks, S_OPERATOR },
     { "webhook remove", "ID --pemda CODE [--key KEY]", "a webhook endpoint is removed",
-      "pemda key", "webhook_id", s_cmd_call, "WEBHOOK.REMOVE", NULL, S_OPERATOR },
+      "pemda key", "webhook_id", s_cmd_call, "WEBHOOK.REMOVE", s_print_webhook_done, S_OPERATOR },
     { "webhook replay", "ID --pemda CODE [--event EVENT_ID | --from MS --to MS] [--key KEY]",
       "send again one event's delivery, or the endpoint's dead letters (between --from and --to)",
-      "pemda event>event_id from# to# key", "webhook_id", s_cmd_call, "WEBHOOK.REPLAY", NULL,
+      "pemda event>event_id from# to# key", "webhook_id", s_cmd_call, "WEBHOOK.REPLAY", s_print_webhook_done,
       S_OPERATOR },
     { "webhook resume", "ID --pemda CODE [--key KEY]",
       "a paused webhook endpoint is sent to again (its held deliveries queued)",
-      "pemda key", "webhook_id", s_cmd_call, "WEBHOOK.RESUME", NULL, S_OPERATOR },
+      "pemda key", "webhook_id", s_cmd_call, "WEBHOOK.RESUME", s_print_webhook_done, S_OPERATOR },
     { "idp set", "--pemda CODE --issuer URL --audience AUD [--nip-claim C]\n"
       "(--jwks FILE | --jwks-uri URL) [--key KEY]",
       "the pemda's OpenID Connect provider, whose access tokens sign its people in to the gateway",
