@@ -2217,6 +2217,19 @@ s_print_token_created (const msgpack_object *reply, s_args_t *args)
     return 0;
 }
 
+//  The last line of a list: how many, and the cursor for more if any.
+static void
+s_print_listed (const msgpack_object *reply, uint32_t count, const char *what)
+{
+    printf ("%u %s", count, what);
+    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
+    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size) {
+        printf (", more with --cursor ");
+        s_print_value (next);
+    }
+    printf ("\n");
+}
+
 //  A token of token list, a line.
 static void
 s_print_token_line (const msgpack_object *item, const void *context)
@@ -2246,13 +2259,7 @@ s_print_tokens (const msgpack_object *reply, s_args_t *args)
 {
     const char *pemda = s_opt (args, "pemda");
     uint32_t count = s_each (reply, "tokens", s_print_token_line, pemda? pemda: "");
-    printf ("%u token(s)", count);
-    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
-    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size) {
-        printf (", more with --cursor ");
-        s_print_value (next);
-    }
-    printf ("\n");
+    s_print_listed (reply, count, "token(s)");
     return 0;
 }
 
@@ -2316,13 +2323,7 @@ s_print_webhooks (const msgpack_object *reply, s_args_t *args)
 {
     (void) args;
     uint32_t count = s_each (reply, "webhooks", s_print_webhook_line, "");
-    printf ("%u webhook endpoint(s)", count);
-    const msgpack_object *next = wfa_mp_get (reply, "next_cursor");
-    if (next && next->type == MSGPACK_OBJECT_STR && next->via.str.size) {
-        printf (", more with --cursor ");
-        s_print_value (next);
-    }
-    printf ("\n");
+    s_print_listed (reply, count, "webhook endpoint(s)");
     return 0;
 }
 
