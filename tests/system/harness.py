@@ -908,11 +908,22 @@ class Clock:
             f.write(str(int(ms)))
         os.replace(self.path + ".tmp", self.path)
 
+    def offset_ms(self):
+        """How far the services' clock runs ahead of the real one now (ms)."""
+        with open(self.path) as f:
+            return int(f.read().strip() or 0)
+
     def set(self, day, hour, minute=0, tz_hours=7):
         """The services' now is then at least that time (the offset rounded up)."""
         zone = datetime.timezone(datetime.timedelta(hours=tz_hours))
         when = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
         self.set_offset(math.ceil(when.timestamp() * 1000 - time.time() * 1000) + 1)
+
+
+def wall_ms():
+    """The real time (ms since the epoch), not the test clock: what a browser's own clock
+    reads, for a test that checks a page computing with it."""
+    return int(time.time() * 1000)
 
 
 def local_ms(day, hour, minute=0, tz_hours=7):

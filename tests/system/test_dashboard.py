@@ -14,12 +14,11 @@ import os
 import pathlib
 import subprocess
 import tempfile
-import time
 import urllib.parse
 
 import requests
 
-from harness import ROOT, Clock, Org, System, awaiting, import_rows, ok
+from harness import ROOT, Clock, Org, System, awaiting, import_rows, ok, wall_ms
 from monev_month import simulate_month
 
 HOME = (-8.1300, 113.2200)
@@ -87,10 +86,8 @@ def test_dashboard(tmp_path=None):
         awaiting(client, pending_id, 20)
 
         # The gateway judges the token's times by the test clock (the day after, 09:00 WIB)
-        at = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(2),
-                                       tzinfo=datetime.timezone.utc)
-        ahead = int((at - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
-        token = system.person_token(bkd, org.pemda, lifetime=max(0, ahead) + 3600)
+        ahead = max(0, clock.offset_ms() // 1000)
+        token = system.person_token(bkd, org.pemda, lifetime=ahead + 3600)
         shots = pathlib.Path(ROOT) / "build" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         out = subprocess.run(["node", os.path.join(ROOT, "tests", "browser", "dashboard.js"), base, token,
@@ -102,7 +99,7 @@ def test_dashboard(tmp_path=None):
         assert result["first_title"] == "Monev kerja fleksibel"
         # Pending by step and age: the counts REQUEST.LIST gives, bucketed by step_opened_at
         # against the wall clock, as the browser does (the request is fresh: never > 1 day)
-        now_ms = int(time.time() * 1000)
+        now_ms = wall_ms()
         for view, scope in ((pemda_view, {}), (opd_view, {"opd": opd})):
             listed = ok(client.call("REQUEST.LIST", {"as": bkd, "pemda": org.pemda, "state": "pending",
                                                      "limit": 1000, **scope}))
